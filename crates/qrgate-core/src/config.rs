@@ -1,0 +1,227 @@
+//! kiosk.conf: the settings a site changes, read once into checked values with a default for each.
+
+use std::path::Path;
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{GateMode, PassbackPolicy};
+
+/// Everything in kiosk.conf. A missing file or section means the defaults; an unknown key is an
+/// error, so a misspelt setting is caught instead of silently ignored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub gate: GateConfig,
+    pub time: TimeConfig,
+    pub privacy: PrivacyConfig,
+    #[serde(rename = "shift")]
+    pub shifts: Vec<Shift>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GateConfig {
+    /// What the guard screen and reports call this gate.
+    pub name: String,
+    pub mode: GateMode,
+    /// A second scan of the same person at this kiosk within this many seconds records nothing.
+    pub debounce_seconds: u32,
+    pub anti_passback: PassbackPolicy,
+    /// Accept a plain employee code (an old barcode badge) as well as signed QR Gate badges.
+    pub accept_legacy_codes: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeConfig {
+    #[serde(with = "tz_name")]
+    pub timezone: Tz,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// Visitor details (CCCD number, name, address) are purged this many days after the visit.
+    pub visitor_retention_days: u32,
+}
+
+/// A work shift. `end` before `start` means the shift crosses midnight and belongs to the day it began.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shift {
+    pub name: String,
+    #[serde(with = "hhmm")]
+    pub start: NaiveTime,
+    #[serde(with = "hhmm")]
+    pub end: NaiveTime,
+    #[serde(default = "default_grace")]
+    pub late_grace_minutes: u32,
+    #[serde(default = "default_grace")]
+    pub early_grace_minutes: u32,
+    #[serde(default)]
+    pub break_minutes: u32,
+}
+
+fn default_grace() -> u32 {
+    5
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            gate: GateConfig::default(),
+            time: TimeConfig::default(),
+            privacy: PrivacyConfig::default(),
+            shifts: default_shifts(),
+        }
+    }
+}
+
+impl Default for GateConfig {
+    fn default() -> GateConfig {
+        GateConfig {
+            name: "Cổng chính".into(),
+            mode: GateMode::Auto,
+            debounce_seconds: 10,
+            anti_passback: PassbackPolicy::Warn,
+            accept_legacy_codes: false,
+        }
+    }
+}
+
+impl Default for TimeConfig {
+    fn default() -> TimeConfig {
+        TimeConfig { timezone: chrono_tz::Asia::Ho_Chi_Minh }
+    }
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> PrivacyConfig {
+        PrivacyConfig { visitor_retention_days: 30 }
+    }
+}
+
+fn shift(name: &str, start: (u32, u32), end: (u32, u32), break_minutes: u32) -> Shift {
+    Shift {
+        name: name.into(),
+        start: NaiveTime::from_hms_opt(start.0, start.1, 0).expect("valid"),
+        end: NaiveTime::from_hms_opt(end.0, end.1, 0).expect("valid"),
+        late_grace_minutes: 5,
+        early_grace_minutes: 5,
+        break_minutes,
+    }
+}
+
+/// The shifts most factories in the zones run: office hours and three 8-hour shifts.
+pub fn default_shifts() -> Vec<Shift> {
+    vec![
+        shift("HC", (8, 0), (17, 0), 60),
+        shift("CA1", (6, 0), (14, 0), 30),
+        shift("CA2", (14, 0), (22, 0), 30),
+        shift("CA3", (22, 0), (6, 0), 30),
+    ]
+}
+
+impl Shift {
+    pub fn crosses_midnight(&self) -> bool {
+        self.end <= self.start
+    }
+}
+
+impl Config {
+    /// Reads kiosk.conf; a missing file gives the defaults.
+    pub fn load(path: &Path) -> Result<Config> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text).map_err(|why| Error::Config { path: path.into(), why }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(Error::io(path)(e)),
+        }
+    }
+
+    pub fn parse(text: &str) -> std::result::Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> std::result::Result<(), String> {
+        let mut names = std::collections::HashSet::new();
+        for s in &self.shifts {
+            if s.name.trim().is_empty() {
+                return Err("a [[shift]] has an empty name".into());
+            }
+            if !names.insert(s.name.as_str()) {
+                return Err(format!("shift {:?} is defined twice", s.name));
+            }
+        }
+        if self.gate.debounce_seconds > 3600 {
+            return Err("gate.debounce_seconds over an hour would hide real passages".into());
+        }
+        Ok(())
+    }
+
+    pub fn shift(&self, name: &str) -> Option<&Shift> {
+        self.shifts.iter().find(|s| s.name == name)
+    }
+}
+
+mod tz_name {
+    use chrono_tz::Tz;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(tz.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(|_| serde::de::Error::custom(format!("unknown time zone {name:?}")))
+    }
+}
+
+mod hhmm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.format("%H:%M").to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let text = String::deserialize(d)?;
+        NaiveTime::parse_from_str(&text, "%H:%M")
+            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a time like 07:30")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_when_empty() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn example_file_is_the_defaults() {
+        let text = include_str!("../../../kiosk.conf.example");
+        assert_eq!(Config::parse(text).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn settings_and_mistakes() {
+        let c = Config::parse("[gate]\nmode = \"in\"\nanti_passback = \"block\"\n").unwrap();
+        assert_eq!(c.gate.mode, GateMode::In);
+        assert_eq!(c.gate.anti_passback, PassbackPolicy::Block);
+        assert!(Config::parse("[gate]\nmdoe = \"in\"\n").unwrap_err().contains("mdoe"));
+        assert!(Config::parse("[time]\ntimezone = \"Mars/Olympus\"\n").unwrap_err().contains("Mars"));
+        let err = Config::parse("[[shift]]\nname = \"X\"\nstart = \"7h\"\nend = \"16:00\"\n").unwrap_err();
+        assert!(err.contains("07:30"), "{err}");
+        let night = Config::parse("[[shift]]\nname = \"N\"\nstart = \"22:00\"\nend = \"06:00\"\n").unwrap();
+        assert!(night.shifts[0].crosses_midnight());
+    }
+}

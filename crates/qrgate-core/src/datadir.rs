@@ -1,0 +1,204 @@
+//! The kiosk's data directory: where the database, kiosk.conf and the keys live, and `init`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::SigningKey;
+
+use crate::badge::{BadgePublicKey, BadgeSigningKey};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::model::{GateMode, KioskId, TaxCode};
+use crate::store::{create_private_dir, write_private_file, Identity, Store};
+
+pub const DATABASE: &str = "qrgate.db";
+pub const CONFIG: &str = "kiosk.conf";
+pub const KEYS: &str = "keys";
+pub const KIOSK_KEY: &str = "kiosk.key";
+pub const BADGE_SIGNING_KEY: &str = "badge-signing.key";
+pub const BADGE_PUBLIC_KEY: &str = "badge-signing.pub";
+
+/// A data directory, whether or not it has been initialised.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+/// What `qrgate init` is told.
+pub struct InitOptions {
+    pub enterprise: TaxCode,
+    pub enterprise_name: String,
+    pub kiosk_id: KioskId,
+    pub gate: Option<String>,
+    pub mode: Option<GateMode>,
+    /// Where the badge signing key is written (default: the data directory's keys/).
+    pub keys_dir: Option<PathBuf>,
+    /// Use this enterprise key instead of making one: a kiosk that only verifies badges.
+    pub badge_public_key: Option<BadgePublicKey>,
+}
+
+/// What `init` made, for the person who ran it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InitReport {
+    pub database: PathBuf,
+    pub config: PathBuf,
+    pub kiosk_public_key: String,
+    /// Where the secret badge key was written, when one was made.
+    pub badge_signing_key: Option<PathBuf>,
+    pub badge_public_key: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.root.join(DATABASE)
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join(CONFIG)
+    }
+
+    pub fn keys(&self) -> PathBuf {
+        self.root.join(KEYS)
+    }
+
+    /// Opens the database and reads kiosk.conf.
+    pub fn open(&self) -> Result<(Store, Config)> {
+        if !self.database().exists() {
+            return Err(Error::NotInitialised(self.root.clone()));
+        }
+        let config = Config::load(&self.config_path())?;
+        let store = Store::open(&self.database())?;
+        Ok((store, config))
+    }
+
+    /// Reads the secret badge key from `keys_dir` (default: the data directory's keys/).
+    pub fn badge_signing_key(&self, keys_dir: Option<&Path>) -> Result<BadgeSigningKey> {
+        let path = keys_dir.map_or_else(|| self.keys(), Path::to_path_buf).join(BADGE_SIGNING_KEY);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NoSigningKey(path)),
+            Err(e) => return Err(Error::io(&path)(e)),
+        };
+        BadgeSigningKey::from_file_text(&text)
+    }
+
+    /// The kiosk's own signing key, for the requests it sends to the province.
+    pub fn kiosk_key(&self) -> Result<SigningKey> {
+        let path = self.keys().join(KIOSK_KEY);
+        let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+        let bytes = hex::decode(text.trim()).map_err(|_| Error::invalid("kiosk key", "not hex"))?;
+        let seed: [u8; 32] = bytes.try_into().map_err(|_| Error::invalid("kiosk key", "not 32 bytes"))?;
+        Ok(SigningKey::from_bytes(&seed))
+    }
+
+    /// Creates everything a kiosk needs. Refuses an initialised directory; on failure part-way,
+    /// what was made is left for the person to inspect, and nothing that existed is touched.
+    pub fn init(
+        &self,
+        options: InitOptions,
+        rng: &mut (impl rand::RngCore + rand::CryptoRng),
+        now: DateTime<Utc>,
+    ) -> Result<InitReport> {
+        if self.database().exists() {
+            return Err(Error::AlreadyInitialised(self.root.clone()));
+        }
+        if let Some(k) = &options.badge_public_key {
+            if k.enterprise != options.enterprise {
+                return Err(Error::invalid(
+                    "badge public key",
+                    format!("it is enterprise {}'s, not {}'s", k.enterprise, options.enterprise),
+                ));
+            }
+        }
+        create_private_dir(&self.root)?;
+        create_private_dir(&self.keys())?;
+
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
+        let kiosk_key = SigningKey::from_bytes(&seed);
+        let kiosk_public_key = hex::encode(kiosk_key.verifying_key().to_bytes());
+        write_private_file(&self.keys().join(KIOSK_KEY), format!("{}\n", hex::encode(seed)).as_bytes())?;
+
+        let (public, signing_path) = match options.badge_public_key {
+            Some(public) => (public, None),
+            None => {
+                let key = BadgeSigningKey::generate(1, options.enterprise.clone(), rng);
+                let dir = options.keys_dir.clone().unwrap_or_else(|| self.keys());
+                create_private_dir(&dir)?;
+                let path = dir.join(BADGE_SIGNING_KEY);
+                write_private_file(&path, key.to_file_text().as_bytes())?;
+                if dir != self.keys() {
+                    write_private_file(&dir.join(BADGE_PUBLIC_KEY), key.public().to_file_text().as_bytes())?;
+                }
+                (key.public(), Some(path))
+            }
+        };
+        let public_path = self.keys().join(BADGE_PUBLIC_KEY);
+        write_private_file(&public_path, public.to_file_text().as_bytes())?;
+
+        let mut config = Config::default();
+        if let Some(gate) = options.gate {
+            config.gate.name = gate;
+        }
+        if let Some(mode) = options.mode {
+            config.gate.mode = mode;
+        }
+        let config_path = self.config_path();
+        write_private_file(&config_path, config_text(&config).as_bytes())?;
+
+        let mut salt = [0u8; 32];
+        rng.fill_bytes(&mut salt);
+        let identity = Identity {
+            enterprise: options.enterprise,
+            enterprise_name: options.enterprise_name,
+            kiosk_id: options.kiosk_id,
+            kiosk_public_key: kiosk_public_key.clone(),
+        };
+        let store = Store::create(&self.database(), &identity, &salt, now)?;
+        store.add_badge_key(&public)?;
+        Ok(InitReport {
+            database: self.database(),
+            config: config_path,
+            kiosk_public_key,
+            badge_signing_key: signing_path,
+            badge_public_key: public_path,
+        })
+    }
+}
+
+/// kiosk.conf as `init` writes it: the commented example with this kiosk's gate name and mode.
+pub fn config_text(config: &Config) -> String {
+    let example = include_str!("../../../kiosk.conf.example");
+    let defaults = Config::default();
+    example
+        .lines()
+        .map(|line| {
+            if line.starts_with("name = ") && line.contains(&defaults.gate.name) {
+                format!("name = {:?}", config.gate.name)
+            } else if line.starts_with("mode = ") {
+                format!("mode = \"{}\"", config.gate.mode)
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_config_reads_back() {
+        let mut c = Config::default();
+        c.gate.name = "Cổng \"B\"".into();
+        c.gate.mode = GateMode::Out;
+        assert_eq!(Config::parse(&config_text(&c)).unwrap(), c);
+    }
+}

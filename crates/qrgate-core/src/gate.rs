@@ -1,0 +1,431 @@
+//! The decision at the gate: from one scanned text to a durable event, in DESIGN.md's order.
+//!
+//! decode → parse → enterprise → key → signature → person → serial → expiry → active →
+//! debounce → direction → anti-passback → write → answer. The enterprise is checked before the
+//! key because a kiosk holds no other enterprise's keys: "another enterprise's badge" tells the
+//! guard more than "unknown key".
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::badge::{self, BadgeError};
+use crate::cccd::{self, CccdCard, CccdError};
+use crate::config::Config;
+use crate::error::Result;
+use crate::model::{Direction, EmployeeCode, GateMode, Method, PassbackPolicy, PersonRef, Verdict};
+use crate::store::{Event, NewEvent, Store, VisitorRecord, Worker};
+
+/// Why the gate refused someone, or warned the guard. The code is stable: the UI, the exports
+/// and the province switch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    NotABadge,
+    BadgeDamaged,
+    UnknownBadgeVersion,
+    OtherEnterprise,
+    UnknownKey,
+    BadSignature,
+    UnknownPerson,
+    Revoked,
+    Expired,
+    Inactive,
+    InvalidCccd,
+    AntiPassback,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 12] = [
+        Reason::NotABadge,
+        Reason::BadgeDamaged,
+        Reason::UnknownBadgeVersion,
+        Reason::OtherEnterprise,
+        Reason::UnknownKey,
+        Reason::BadSignature,
+        Reason::UnknownPerson,
+        Reason::Revoked,
+        Reason::Expired,
+        Reason::Inactive,
+        Reason::InvalidCccd,
+        Reason::AntiPassback,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::NotABadge => "not_a_badge",
+            Reason::BadgeDamaged => "badge_damaged",
+            Reason::UnknownBadgeVersion => "unknown_badge_version",
+            Reason::OtherEnterprise => "other_enterprise",
+            Reason::UnknownKey => "unknown_key",
+            Reason::BadSignature => "bad_signature",
+            Reason::UnknownPerson => "unknown_person",
+            Reason::Revoked => "revoked",
+            Reason::Expired => "expired",
+            Reason::Inactive => "inactive",
+            Reason::InvalidCccd => "invalid_cccd",
+            Reason::AntiPassback => "anti_passback",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// What reached the gate: a camera, a USB scanner typing, or a guard's manual entry.
+#[derive(Debug, Clone)]
+pub struct Scan<'a> {
+    pub text: &'a str,
+    /// `Badge` for a camera or scanner; `Phone` when the source knows it read a screen.
+    pub method: Method,
+    pub manual: Option<ManualEntry<'a>>,
+    /// What the guard added for a visitor (host, purpose, phone).
+    pub visitor: VisitorDetails<'a>,
+}
+
+impl<'a> Scan<'a> {
+    pub fn camera(text: &'a str) -> Scan<'a> {
+        Scan { text, method: Method::Badge, manual: None, visitor: VisitorDetails::default() }
+    }
+}
+
+/// A guard letting someone through by hand: the text is an employee code.
+#[derive(Debug, Clone)]
+pub struct ManualEntry<'a> {
+    pub operator: &'a str,
+    pub reason: &'a str,
+    pub direction: Option<Direction>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VisitorDetails<'a> {
+    pub host: Option<&'a str>,
+    pub purpose: Option<&'a str>,
+    pub phone: Option<&'a str>,
+}
+
+/// The person as the guard sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonView {
+    pub kind: &'static str,
+    /// Employee code, or the visitor's masked ID number.
+    pub code: String,
+    pub name: String,
+    pub department: Option<String>,
+}
+
+/// The gate's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub reason: Option<Reason>,
+    /// Accepted, but the guard should look (anti-passback in `warn`).
+    pub warning: Option<Reason>,
+    pub direction: Option<Direction>,
+    pub person: Option<PersonView>,
+    /// The event written; for a debounced scan, the earlier event shown again.
+    pub event_id: Uuid,
+    pub time: DateTime<FixedOffset>,
+    /// True when nothing new was recorded because the same person scanned moments ago.
+    pub debounced: bool,
+}
+
+/// Everything the gate needs besides the store; built once per kiosk start.
+pub struct Gate {
+    pub config: Config,
+    keys: Vec<badge::BadgePublicKey>,
+    visitor_salt: Vec<u8>,
+}
+
+enum Who {
+    Worker(Worker, Option<u32>),
+    Visitor(Box<CccdCard>),
+}
+
+struct Refusal {
+    reason: Reason,
+    person: Option<PersonRef>,
+    view: Option<PersonView>,
+    serial: Option<u32>,
+}
+
+impl Refusal {
+    fn anonymous(reason: Reason) -> Refusal {
+        Refusal { reason, person: None, view: None, serial: None }
+    }
+}
+
+fn worker_view(w: &Worker) -> PersonView {
+    PersonView {
+        kind: "worker",
+        code: w.code.to_string(),
+        name: w.full_name.clone(),
+        department: Some(w.department.clone()),
+    }
+}
+
+impl Gate {
+    pub fn new(store: &Store, config: Config) -> Result<Gate> {
+        Ok(Gate { config, keys: store.badge_keys()?, visitor_salt: store.visitor_salt()? })
+    }
+
+    /// Decides on one scan and records it. `id` is the new event's id (made by the caller),
+    /// `now` the moment of the scan.
+    pub fn check(&self, store: &mut Store, scan: &Scan<'_>, now: DateTime<Utc>, id: Uuid) -> Result<Decision> {
+        let offset = self.offset(now);
+        let at = now.with_timezone(&offset);
+        let who = match self.identify(store, scan, at) {
+            Ok(who) => who,
+            Err(refusal) => return self.refuse(store, scan, refusal, None, at, id),
+        };
+        let (person, view, serial) = match &who {
+            Who::Worker(w, serial) => (PersonRef::Worker(w.code.clone()), worker_view(w), *serial),
+            Who::Visitor(card) => (
+                PersonRef::Visitor(self.visitor_id(store, card, id)?),
+                PersonView {
+                    kind: "visitor",
+                    code: card.number.masked(),
+                    name: card.full_name.clone(),
+                    department: None,
+                },
+                None,
+            ),
+        };
+        if let Who::Worker(w, _) = &who {
+            if !w.active {
+                let refusal = Refusal { reason: Reason::Inactive, person: Some(person), view: Some(view), serial };
+                return self.refuse(store, scan, refusal, None, at, id);
+            }
+        }
+        if scan.manual.is_none() {
+            if let Some(earlier) = self.debounced(store, &person, now)? {
+                return Ok(Decision {
+                    verdict: earlier.verdict,
+                    reason: earlier.reason.as_deref().and_then(Reason::from_code).filter(|_| earlier.verdict == Verdict::Refused),
+                    warning: earlier.reason.as_deref().and_then(Reason::from_code).filter(|_| earlier.verdict == Verdict::Accepted),
+                    direction: earlier.direction,
+                    person: Some(view),
+                    event_id: earlier.id,
+                    time: earlier.at,
+                    debounced: true,
+                });
+            }
+        }
+        let last = store.last_event(&person, false, true)?;
+        let last_direction = last.as_ref().and_then(|e| e.direction);
+        let direction = match (scan.manual.as_ref().and_then(|m| m.direction), self.config.gate.mode) {
+            (Some(d), _) => d,
+            (None, GateMode::In) => Direction::In,
+            (None, GateMode::Out) => Direction::Out,
+            (None, GateMode::Auto) => last_direction.map_or(Direction::In, Direction::flip),
+        };
+        let passback = last_direction == Some(direction);
+        let policy = if scan.manual.is_some() {
+            // A guard who enters someone by hand has looked at them: warn, never block.
+            self.config.gate.anti_passback.min_warn()
+        } else {
+            self.config.gate.anti_passback
+        };
+        let warning = match (passback, policy) {
+            (true, PassbackPolicy::Block) => {
+                let refusal = Refusal { reason: Reason::AntiPassback, person: Some(person), view: Some(view), serial };
+                return self.refuse(store, scan, refusal, Some(direction), at, id);
+            }
+            (true, PassbackPolicy::Warn) => Some(Reason::AntiPassback),
+            _ => None,
+        };
+        let event = NewEvent {
+            id,
+            gate: self.config.gate.name.clone(),
+            person: Some(person.clone()),
+            direction: Some(direction),
+            at,
+            method: self.method(scan, &who),
+            verdict: Verdict::Accepted,
+            reason: warning.map(|w| w.code().to_string()),
+            badge_serial: serial,
+            operator: scan.manual.as_ref().map(|m| m.operator.to_string()),
+            note: scan.manual.as_ref().map(|m| m.reason.to_string()),
+        };
+        let stored = match &who {
+            Who::Worker(w, Some(serial)) => {
+                if *serial > w.badge_serial {
+                    store.learn_badge_serial(&w.code, *serial, now)?;
+                }
+                store.append_event(event)?
+            }
+            Who::Worker(_, None) => store.append_event(event)?,
+            Who::Visitor(card) => {
+                let PersonRef::Visitor(visitor_id) = &person else { unreachable!("visitor ref") };
+                let hash = self.number_hash(card);
+                let record = VisitorRecord {
+                    id: visitor_id,
+                    number_hash: &hash,
+                    card,
+                    host: scan.visitor.host,
+                    purpose: scan.visitor.purpose,
+                    phone: scan.visitor.phone,
+                };
+                store.append_visitor_event(&record, event)?
+            }
+        };
+        Ok(Decision {
+            verdict: Verdict::Accepted,
+            reason: None,
+            warning,
+            direction: Some(direction),
+            person: Some(view),
+            event_id: stored.id,
+            time: stored.at,
+            debounced: false,
+        })
+    }
+
+    fn offset(&self, now: DateTime<Utc>) -> FixedOffset {
+        use chrono::Offset;
+        now.with_timezone(&self.config.time.timezone).offset().fix()
+    }
+
+    fn method(&self, scan: &Scan<'_>, who: &Who) -> Method {
+        match (scan.manual.is_some(), who) {
+            (true, _) => Method::Manual,
+            (false, Who::Visitor(_)) => Method::Cccd,
+            (false, Who::Worker(_, None)) => Method::Legacy,
+            (false, Who::Worker(_, Some(_))) => scan.method,
+        }
+    }
+
+    /// Steps decode to active: who is this, and may they pass at all?
+    fn identify(&self, store: &Store, scan: &Scan<'_>, at: DateTime<FixedOffset>) -> std::result::Result<Who, Refusal> {
+        let text = scan.text;
+        if scan.manual.is_some() {
+            return self.worker_by_code(store, text.trim());
+        }
+        let signed = match badge::parse(text) {
+            Ok(signed) => signed,
+            Err(BadgeError::NotABadge) => return self.not_a_badge(store, text),
+            Err(BadgeError::Damaged(_)) => return Err(Refusal::anonymous(Reason::BadgeDamaged)),
+            Err(BadgeError::UnknownVersion(_)) => return Err(Refusal::anonymous(Reason::UnknownBadgeVersion)),
+        };
+        let b = &signed.badge;
+        if b.enterprise != store.identity().enterprise {
+            return Err(Refusal::anonymous(Reason::OtherEnterprise));
+        }
+        let key = self.keys.iter().find(|k| k.key_id == b.key_id).ok_or(Refusal::anonymous(Reason::UnknownKey))?;
+        if !signed.verify(&key.key) {
+            return Err(Refusal::anonymous(Reason::BadSignature));
+        }
+        let worker = match store.worker(&b.employee) {
+            Ok(Some(w)) => w,
+            Ok(None) => return Err(Refusal::anonymous(Reason::UnknownPerson)),
+            Err(_) => return Err(Refusal::anonymous(Reason::UnknownPerson)),
+        };
+        let refuse = |reason| Refusal {
+            reason,
+            person: Some(PersonRef::Worker(worker.code.clone())),
+            view: Some(worker_view(&worker)),
+            serial: Some(b.serial),
+        };
+        if b.serial < worker.badge_serial || worker.badge_serial == 0 && b.serial == 0 {
+            return Err(refuse(Reason::Revoked));
+        }
+        if b.expires.is_some_and(|d| d < at.date_naive()) {
+            return Err(refuse(Reason::Expired));
+        }
+        Ok(Who::Worker(worker, Some(b.serial)))
+    }
+
+    fn not_a_badge(&self, store: &Store, text: &str) -> std::result::Result<Who, Refusal> {
+        match cccd::parse(text) {
+            Ok(card) => return Ok(Who::Visitor(Box::new(card))),
+            Err(CccdError::Invalid(_)) => return Err(Refusal::anonymous(Reason::InvalidCccd)),
+            Err(CccdError::NotACard) => {}
+        }
+        if self.config.gate.accept_legacy_codes {
+            if let Ok(code) = text.trim().parse::<EmployeeCode>() {
+                if let Ok(Some(w)) = store.worker(&code) {
+                    return Ok(Who::Worker(w, None));
+                }
+            }
+        }
+        Err(Refusal::anonymous(Reason::NotABadge))
+    }
+
+    fn worker_by_code(&self, store: &Store, code: &str) -> std::result::Result<Who, Refusal> {
+        let code = code.parse::<EmployeeCode>().map_err(|_| Refusal::anonymous(Reason::UnknownPerson))?;
+        match store.worker(&code) {
+            Ok(Some(w)) => Ok(Who::Worker(w, None)),
+            _ => Err(Refusal::anonymous(Reason::UnknownPerson)),
+        }
+    }
+
+    fn debounced(&self, store: &Store, person: &PersonRef, now: DateTime<Utc>) -> Result<Option<Event>> {
+        let window = chrono::Duration::seconds(i64::from(self.config.gate.debounce_seconds));
+        Ok(store.last_event(person, true, false)?.filter(|e| {
+            let age = now.signed_duration_since(e.at);
+            age >= chrono::Duration::zero() && age < window
+        }))
+    }
+
+    fn number_hash(&self, card: &CccdCard) -> String {
+        let mut h = Sha256::new();
+        h.update(&self.visitor_salt);
+        h.update(card.number.full().as_bytes());
+        hex::encode(h.finalize())
+    }
+
+    /// The visitor's opaque id: the one they had on an earlier visit still on record, or one made
+    /// from this event's id, which says nothing about who they are once their details are purged.
+    fn visitor_id(&self, store: &Store, card: &CccdCard, event_id: Uuid) -> Result<String> {
+        Ok(match store.visitor_by_number_hash(&self.number_hash(card))? {
+            Some(id) => id,
+            None => format!("v-{}", event_id.simple()),
+        })
+    }
+
+    fn refuse(
+        &self,
+        store: &mut Store,
+        scan: &Scan<'_>,
+        refusal: Refusal,
+        direction: Option<Direction>,
+        at: DateTime<FixedOffset>,
+        id: Uuid,
+    ) -> Result<Decision> {
+        let method = if scan.manual.is_some() { Method::Manual } else { scan.method };
+        let stored = store.append_event(NewEvent {
+            id,
+            gate: self.config.gate.name.clone(),
+            person: refusal.person,
+            direction,
+            at,
+            method,
+            verdict: Verdict::Refused,
+            reason: Some(refusal.reason.code().to_string()),
+            badge_serial: refusal.serial,
+            operator: scan.manual.as_ref().map(|m| m.operator.to_string()),
+            note: scan.manual.as_ref().map(|m| m.reason.to_string()),
+        })?;
+        Ok(Decision {
+            verdict: Verdict::Refused,
+            reason: Some(refusal.reason),
+            warning: None,
+            direction,
+            person: refusal.view,
+            event_id: stored.id,
+            time: stored.at,
+            debounced: false,
+        })
+    }
+}
+
+impl PassbackPolicy {
+    fn min_warn(self) -> PassbackPolicy {
+        match self {
+            PassbackPolicy::Block => PassbackPolicy::Warn,
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! The roster file HR exports (CSV or XLSX), read into checked rows, and its all-or-nothing import.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::config::Config;
+use crate::error::{Error, Result, RowError};
+use crate::model::EmployeeCode;
+use crate::store::Store;
+
+/// One checked roster row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterRow {
+    /// The row number in the file as a spreadsheet shows it (the header is row 1).
+    pub row: usize,
+    pub code: EmployeeCode,
+    pub full_name: String,
+    pub department: String,
+    pub shift: String,
+    pub phone: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Column {
+    Code,
+    Name,
+    Department,
+    Shift,
+    Phone,
+    Active,
+}
+
+impl Column {
+    fn label(self) -> &'static str {
+        match self {
+            Column::Code => "employee_code (Mã NV)",
+            Column::Name => "full_name (Họ và tên)",
+            Column::Department => "department (Bộ phận)",
+            Column::Shift => "shift (Ca)",
+            Column::Phone => "phone (Số điện thoại)",
+            Column::Active => "active (Trạng thái)",
+        }
+    }
+}
+
+/// Folds text for comparison: no diacritics, no case, letters and digits only ("Mã NV" → "manv").
+pub fn fold(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+fn column_for(header: &str) -> Option<Column> {
+    Some(match fold(header).as_str() {
+        "employeecode" | "code" | "manv" | "manhanvien" | "msnv" | "ma" => Column::Code,
+        "fullname" | "name" | "hovaten" | "hoten" | "ten" => Column::Name,
+        "department" | "bophan" | "phongban" | "dept" => Column::Department,
+        "shift" | "ca" | "calamviec" => Column::Shift,
+        "phone" | "sodienthoai" | "dienthoai" | "sdt" => Column::Phone,
+        "active" | "trangthai" | "status" => Column::Active,
+        _ => return None,
+    })
+}
+
+fn parse_active(text: &str) -> Option<bool> {
+    match fold(text).as_str() {
+        "" | "1" | "true" | "yes" | "y" | "x" | "co" | "active" | "danglam" | "danglamviec" | "hoatdong" => Some(true),
+        "0" | "false" | "no" | "n" | "khong" | "inactive" | "nghi" | "nghiviec" | "danghi" | "dathoiviec" | "ngung"
+        | "ngunglamviec" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_phone(text: &str) -> std::result::Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(String::new());
+    }
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    let ok_chars = t.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '+' | '(' | ')'));
+    if !ok_chars || !(9..=12).contains(&digits.len()) {
+        return Err(format!("phone {t:?} is not a phone number"));
+    }
+    Ok(t.to_string())
+}
+
+/// Reads a roster file: `.xlsx`/`.xlsm`/`.xls` through calamine, anything else as CSV.
+pub fn read_file(path: &Path, config: &Config) -> Result<Vec<RosterRow>> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let table = match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_sheet(path)?,
+        _ => {
+            let bytes = std::fs::read(path).map_err(Error::io(path))?;
+            read_csv(&bytes)?
+        }
+    };
+    rows_from_table(table, config)
+}
+
+/// The cells of a file, first row the header, before any checking.
+pub struct Table {
+    pub rows: Vec<Vec<String>>,
+}
+
+pub fn read_csv(bytes: &[u8]) -> Result<Table> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        Error::RosterFile(format!(
+            "the file is not UTF-8 text (line {line}); in Excel choose \"Save as: CSV UTF-8\", or import the .xlsx itself"
+        ))
+    })?;
+    let header = text.lines().next().unwrap_or("");
+    let delimiter = if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::RosterFile(format!("the CSV is malformed: {e}")))?;
+        rows.push(record.iter().map(str::to_string).collect());
+    }
+    Ok(Table { rows })
+}
+
+fn read_sheet(path: &Path) -> Result<Table> {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut book = open_workbook_auto(path).map_err(|e| Error::RosterFile(format!("cannot open the workbook: {e}")))?;
+    let sheet = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| Error::RosterFile("the workbook has no sheet".into()))?;
+    let range = book.worksheet_range(&sheet).map_err(|e| Error::RosterFile(format!("cannot read sheet {sheet:?}: {e}")))?;
+    let rows = range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Data::Empty => String::new(),
+                    Data::String(s) => s.clone(),
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                    Data::Float(f) => f.to_string(),
+                    Data::Int(i) => i.to_string(),
+                    Data::Bool(b) => b.to_string(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Table { rows })
+}
+
+/// Checks every row; the error lists every bad row, so HR fixes the file in one pass.
+pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> {
+    let mut rows = table.rows.into_iter().enumerate().map(|(i, r)| (i + 1, r));
+    let (_, header) = rows.next().ok_or_else(|| Error::RosterFile("the file is empty".into()))?;
+    let mut columns: HashMap<Column, usize> = HashMap::new();
+    for (i, h) in header.iter().enumerate() {
+        if let Some(c) = column_for(h) {
+            if let Some(first) = columns.insert(c, i) {
+                return Err(Error::RosterFile(format!(
+                    "columns {} and {} are both {}",
+                    first + 1,
+                    i + 1,
+                    c.label()
+                )));
+            }
+        }
+    }
+    let missing: Vec<&str> =
+        [Column::Code, Column::Name].into_iter().filter(|c| !columns.contains_key(c)).map(Column::label).collect();
+    if !missing.is_empty() {
+        return Err(Error::RosterFile(format!(
+            "the header row has no column {}; the first row must name the columns (found: {})",
+            missing.join(" and no column "),
+            header.iter().take(8).map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let shifts: HashSet<&str> = config.shifts.iter().map(|s| s.name.as_str()).collect();
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen: HashMap<EmployeeCode, usize> = HashMap::new();
+    for (row, cells) in rows {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let cell = |c: Column| columns.get(&c).and_then(|&i| cells.get(i)).map(|s| s.trim()).unwrap_or("");
+        let mut why = Vec::new();
+        let code = match cell(Column::Code).parse::<EmployeeCode>() {
+            Ok(code) => {
+                if let Some(first) = seen.insert(code.clone(), row) {
+                    why.push(format!("employee code {code} already on row {first}"));
+                }
+                Some(code)
+            }
+            Err(e) => {
+                why.push(e.to_string());
+                None
+            }
+        };
+        let full_name: String = cell(Column::Name).nfc().collect();
+        if full_name.is_empty() {
+            why.push("the full name is empty".into());
+        } else if full_name.chars().count() > 100 {
+            why.push("the full name is longer than 100 characters".into());
+        }
+        let shift = cell(Column::Shift).to_string();
+        if !shift.is_empty() && !shifts.contains(shift.as_str()) {
+            let mut known: Vec<&str> = shifts.iter().copied().collect();
+            known.sort_unstable();
+            why.push(format!("shift {shift:?} is not defined in kiosk.conf (defined: {})", known.join(", ")));
+        }
+        let phone = parse_phone(cell(Column::Phone)).unwrap_or_else(|e| {
+            why.push(e);
+            String::new()
+        });
+        let active = parse_active(cell(Column::Active)).unwrap_or_else(|| {
+            why.push(format!("status {:?} is neither active nor inactive (use 1/0, Đang làm/Nghỉ việc)", cell(Column::Active)));
+            true
+        });
+        match code {
+            Some(code) if why.is_empty() => out.push(RosterRow {
+                row,
+                code,
+                full_name,
+                department: cell(Column::Department).nfc().collect(),
+                shift,
+                phone,
+                active,
+            }),
+            _ => errors.push(RowError { row, why: why.join("; ") }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::RosterRows(errors));
+    }
+    if out.is_empty() {
+        return Err(Error::RosterFile("the file has a header but no data rows; nothing was changed".into()));
+    }
+    Ok(out)
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub deactivated: usize,
+}
+
+/// Writes the rows in one transaction. People missing from the file are kept (and stay as they
+/// are) unless `deactivate_missing`. `progress` is called with (done, total).
+pub fn import(
+    store: &mut Store,
+    rows: &[RosterRow],
+    deactivate_missing: bool,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportSummary> {
+    let now_ms = now.timestamp_millis();
+    store.transaction(|tx| {
+        let mut summary = ImportSummary::default();
+        let mut find = tx.prepare_cached(
+            "SELECT full_name, department, shift, phone, active FROM workers WHERE code = ?1",
+        )?;
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO workers (code, full_name, department, shift, phone, active, updated_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (code) DO UPDATE SET full_name = excluded.full_name, department = excluded.department,
+                 shift = excluded.shift, phone = excluded.phone, active = excluded.active,
+                 updated_at_ms = excluded.updated_at_ms",
+        )?;
+        for (i, r) in rows.iter().enumerate() {
+            let before: Option<(String, String, String, String, bool)> = find
+                .query_row([r.code.as_str()], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)))
+                .map(Some)
+                .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+            let after = (r.full_name.clone(), r.department.clone(), r.shift.clone(), r.phone.clone(), r.active);
+            match before {
+                None => summary.added += 1,
+                Some(b) if b == after => {
+                    summary.unchanged += 1;
+                    continue;
+                }
+                Some(_) => summary.updated += 1,
+            }
+            upsert.execute(params![r.code.as_str(), r.full_name, r.department, r.shift, r.phone, r.active, now_ms])?;
+            if i % 256 == 0 {
+                progress(i, rows.len());
+            }
+        }
+        progress(rows.len(), rows.len());
+        if deactivate_missing {
+            tx.execute_batch("CREATE TEMP TABLE IF NOT EXISTS import_codes (code TEXT PRIMARY KEY); DELETE FROM import_codes;")?;
+            let mut keep = tx.prepare_cached("INSERT OR IGNORE INTO import_codes (code) VALUES (?1)")?;
+            for r in rows {
+                keep.execute([r.code.as_str()])?;
+            }
+            summary.deactivated = tx.execute(
+                "UPDATE workers SET active = 0, updated_at_ms = ?1
+                 WHERE active = 1 AND code NOT IN (SELECT code FROM import_codes)",
+                [now_ms],
+            )?;
+            tx.execute_batch("DROP TABLE import_codes;")?;
+        }
+        Ok(summary)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(csv: &str) -> Result<Vec<RosterRow>> {
+        rows_from_table(read_csv(csv.as_bytes())?, &Config::default())
+    }
+
+    #[test]
+    fn vietnamese_headers_semicolons_and_bom() {
+        let csv = "\u{feff}Mã NV;Họ và tên;Bộ phận;Ca;Số điện thoại;Trạng thái\nnv001;Nguyễn Văn An;May 1;CA1;0912 345 678;Đang làm\nNV002;Trần Thị Bình;Cắt;CA3;;Nghỉ việc\n";
+        let rows = table(csv).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].code.as_str(), "NV001");
+        assert_eq!(rows[0].full_name, "Nguyễn Văn An");
+        assert_eq!(rows[0].row, 2);
+        assert!(rows[0].active);
+        assert!(!rows[1].active);
+        assert_eq!(rows[1].shift, "CA3");
+    }
+
+    #[test]
+    fn every_bad_row_is_named() {
+        let csv = "employee_code,full_name,shift,active\nA1,An,CA1,1\n,Bình,CA1,1\nA1,Chi,CA1,1\nA4,,CA9,maybe\n";
+        let Err(Error::RosterRows(errors)) = table(csv) else { panic!("expected row errors") };
+        let rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
+        assert_eq!(rows, vec![3, 4, 5]);
+        assert!(errors[1].why.contains("already on row 2"));
+        assert!(errors[2].why.contains("full name is empty"));
+        assert!(errors[2].why.contains("CA9"));
+        assert!(errors[2].why.contains("maybe"));
+    }
+
+    #[test]
+    fn unusable_files() {
+        assert!(matches!(table(""), Err(Error::RosterFile(m)) if m.contains("empty")));
+        assert!(matches!(table("employee_code,full_name\n"), Err(Error::RosterFile(m)) if m.contains("no data rows")));
+        assert!(matches!(table("a,b,c\n1,2,3\n"), Err(Error::RosterFile(m)) if m.contains("no column employee_code")));
+        let latin1 = b"employee_code,full_name\nA1,Nguy\xean\n";
+        let err = read_csv(latin1).err().unwrap();
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+        let many: String = (0..200).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",");
+        assert!(matches!(table(&format!("{many}\n{}\n", "x,".repeat(199) + "x")), Err(Error::RosterFile(_))));
+    }
+
+    #[test]
+    fn folding() {
+        assert_eq!(fold("Mã NV"), "manv");
+        assert_eq!(fold("Số Điện Thoại"), "sodienthoai");
+        assert_eq!(fold("Trạng thái"), "trangthai");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn csv_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            if let Ok(t) = read_csv(&bytes) {
+                let _ = rows_from_table(t, &Config::default());
+            }
+        }
+
+        #[test]
+        fn csv_text_never_panics(text in "(Mã NV|employee_code|full_name|Ca|[a-z0-9;, \"\n]){0,40}") {
+            if let Ok(t) = read_csv(text.as_bytes()) {
+                let _ = rows_from_table(t, &Config::default());
+            }
+        }
+    }
+}

@@ -1,0 +1,672 @@
+//! The kiosk's SQLite database: identity, badge keys, roster, visitors and the append-only event log.
+//!
+//! Durability rule: an accepted event is committed with `synchronous=FULL` in WAL mode before the
+//! gate answers, so a power cut after the green screen cannot lose it.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
+use uuid::Uuid;
+
+use crate::badge::BadgePublicKey;
+use crate::error::{Error, Result};
+use crate::model::{Direction, EmployeeCode, KioskId, Method, PersonRef, TaxCode, Verdict};
+
+/// `PRAGMA application_id`: "QRGT". A database without it is not ours.
+const APPLICATION_ID: i32 = 0x5152_4754;
+
+/// Each entry moves the schema one version forward; `PRAGMA user_version` counts them.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE identity (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    enterprise TEXT NOT NULL,
+    enterprise_name TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    kiosk_public_key TEXT NOT NULL,
+    visitor_salt BLOB NOT NULL,
+    created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE badge_keys (
+    key_id INTEGER PRIMARY KEY,
+    enterprise TEXT NOT NULL,
+    public_key TEXT NOT NULL
+);
+CREATE TABLE workers (
+    code TEXT PRIMARY KEY,
+    full_name TEXT NOT NULL,
+    department TEXT NOT NULL DEFAULT '',
+    shift TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
+    active INTEGER NOT NULL DEFAULT 1,
+    badge_serial INTEGER NOT NULL DEFAULT 0,
+    updated_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX workers_by_department ON workers(department);
+CREATE TABLE visitors (
+    id TEXT PRIMARY KEY,
+    number_hash TEXT,
+    number TEXT,
+    old_number TEXT,
+    full_name TEXT,
+    birth_date TEXT,
+    sex TEXT,
+    address TEXT,
+    issued TEXT,
+    host TEXT,
+    purpose TEXT,
+    phone TEXT,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL,
+    purged_at_ms INTEGER
+);
+CREATE INDEX visitors_by_number ON visitors(number_hash);
+CREATE TABLE events (
+    rowid_ INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kiosk_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    gate TEXT NOT NULL,
+    person_kind TEXT,
+    person_ref TEXT,
+    direction TEXT,
+    at_ms INTEGER NOT NULL,
+    offset_s INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    reason TEXT,
+    badge_serial INTEGER,
+    operator TEXT,
+    note TEXT,
+    UNIQUE (kiosk_id, seq)
+);
+CREATE INDEX events_by_person ON events(person_kind, person_ref, at_ms);
+CREATE INDEX events_by_time ON events(at_ms);
+CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+"#];
+
+/// Who this kiosk is. Written once by `init`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub enterprise: TaxCode,
+    pub enterprise_name: String,
+    pub kiosk_id: KioskId,
+    /// Hex of the kiosk's Ed25519 public key, which the province registers.
+    pub kiosk_public_key: String,
+}
+
+/// A person on the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worker {
+    pub code: EmployeeCode,
+    pub full_name: String,
+    pub department: String,
+    pub shift: String,
+    pub phone: String,
+    pub active: bool,
+    /// The serial of the badge now valid; 0 until one is issued. Older serials are refused.
+    pub badge_serial: u32,
+}
+
+/// An event as stored: never changed after it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: Uuid,
+    pub kiosk_id: String,
+    pub seq: i64,
+    pub gate: String,
+    pub person: Option<PersonRef>,
+    pub direction: Option<Direction>,
+    pub at: DateTime<FixedOffset>,
+    pub method: Method,
+    pub verdict: Verdict,
+    /// The refusal reason, or on an accepted event the warning the guard saw (anti-passback).
+    pub reason: Option<String>,
+    pub badge_serial: Option<u32>,
+    pub operator: Option<String>,
+    pub note: Option<String>,
+}
+
+/// What the gate asks the store to write; the kiosk id and sequence number are the store's to add.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: Uuid,
+    pub gate: String,
+    pub person: Option<PersonRef>,
+    pub direction: Option<Direction>,
+    pub at: DateTime<FixedOffset>,
+    pub method: Method,
+    pub verdict: Verdict,
+    pub reason: Option<String>,
+    pub badge_serial: Option<u32>,
+    pub operator: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A visitor's stored details; `None` fields were purged or never given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visitor {
+    pub id: String,
+    pub number: Option<String>,
+    pub full_name: Option<String>,
+    pub birth_date: Option<String>,
+    pub address: Option<String>,
+    pub host: Option<String>,
+    pub purpose: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A handle on one open kiosk database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    identity: Identity,
+}
+
+fn open_flags() -> OpenFlags {
+    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+}
+
+fn foreign(path: &Path, why: impl Into<String>) -> Error {
+    Error::ForeignDatabase { path: path.to_path_buf(), why: why.into() }
+}
+
+fn classify_open_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => foreign(path, "the file is not an SQLite database"),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => foreign(path, "the database file is corrupted"),
+        Some(rusqlite::ErrorCode::ReadOnly) | Some(rusqlite::ErrorCode::CannotOpen) => {
+            Error::ReadOnly { path: path.to_path_buf(), why: e.to_string() }
+        }
+        _ => Error::Store(e),
+    }
+}
+
+fn configure(conn: &Connection, path: &Path) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .map_err(|e| classify_open_error(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::ReadOnly { path: path.to_path_buf(), why: format!("cannot use WAL (journal mode {mode})") });
+    }
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(Error::SchemaTooNew { found: version, known });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql).map_err(|e| classify_open_error(path, e))?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn owner_only(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(Error::io(path))
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path, _mode: u32) -> Result<()> {
+    Ok(())
+}
+
+/// Makes a directory readable by its owner only, creating it when missing.
+pub fn create_private_dir(path: &Path) -> Result<()> {
+    std::fs::create_dir_all(path).map_err(Error::io(path))?;
+    owner_only(path, 0o700)
+}
+
+/// Writes a file readable by its owner only; refuses to overwrite.
+pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(Error::io(path))?;
+    file.write_all(contents).and_then(|()| file.sync_all()).map_err(Error::io(path))
+}
+
+impl Store {
+    /// Creates a new database at `path`; it must not exist yet.
+    pub fn create(path: &Path, identity: &Identity, visitor_salt: &[u8; 32], now: DateTime<Utc>) -> Result<Store> {
+        if path.exists() {
+            return Err(Error::AlreadyInitialised(path.to_path_buf()));
+        }
+        let flags = open_flags() | OpenFlags::SQLITE_OPEN_CREATE;
+        let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify_open_error(path, e))?;
+        owner_only(path, 0o600)?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID).map_err(|e| classify_open_error(path, e))?;
+        configure(&conn, path)?;
+        migrate(&mut conn, path)?;
+        conn.execute(
+            "INSERT INTO identity (id, enterprise, enterprise_name, kiosk_id, kiosk_public_key, visitor_salt, created_at_ms)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                identity.enterprise.as_str(),
+                identity.enterprise_name,
+                identity.kiosk_id.as_str(),
+                identity.kiosk_public_key,
+                &visitor_salt[..],
+                now.timestamp_millis()
+            ],
+        )?;
+        Ok(Store { conn, path: path.to_path_buf(), identity: identity.clone() })
+    }
+
+    /// Opens an existing database, checking that it is a QR Gate database and migrating it forward.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(Error::NotInitialised(path.parent().unwrap_or(path).to_path_buf()));
+        }
+        let mut conn = Connection::open_with_flags(path, open_flags()).map_err(|e| classify_open_error(path, e))?;
+        let app: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| classify_open_error(path, e))?;
+        if app != APPLICATION_ID {
+            return Err(foreign(path, "it is an SQLite database of some other program"));
+        }
+        configure(&conn, path)?;
+        migrate(&mut conn, path)?;
+        let identity = conn
+            .query_row("SELECT enterprise, enterprise_name, kiosk_id, kiosk_public_key FROM identity", [], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            })
+            .optional()?
+            .ok_or_else(|| foreign(path, "it has no kiosk identity"))?;
+        let identity = Identity {
+            enterprise: identity.0.parse().map_err(|_| foreign(path, "its enterprise tax code is invalid"))?,
+            enterprise_name: identity.1,
+            kiosk_id: identity.2.parse().map_err(|_| foreign(path, "its kiosk id is invalid"))?,
+            kiosk_public_key: identity.3,
+        };
+        Ok(Store { conn, path: path.to_path_buf(), identity })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Direct access for queries that belong to one module (attendance, exports) and need no
+    /// method here; writes to `events` still go through [`Store::append_event`].
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn visitor_salt(&self) -> Result<Vec<u8>> {
+        Ok(self.conn.query_row("SELECT visitor_salt FROM identity", [], |r| r.get(0))?)
+    }
+
+    // ---- badge keys -------------------------------------------------------------------------
+
+    pub fn add_badge_key(&self, key: &BadgePublicKey) -> Result<()> {
+        if key.enterprise != self.identity.enterprise {
+            return Err(Error::invalid(
+                "badge public key",
+                format!("it belongs to enterprise {}, this kiosk to {}", key.enterprise, self.identity.enterprise),
+            ));
+        }
+        self.conn.execute(
+            "INSERT INTO badge_keys (key_id, enterprise, public_key) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key_id) DO UPDATE SET enterprise = excluded.enterprise, public_key = excluded.public_key",
+            params![key.key_id, key.enterprise.as_str(), key.to_file_text()],
+        )?;
+        Ok(())
+    }
+
+    pub fn badge_keys(&self) -> Result<Vec<BadgePublicKey>> {
+        let mut stmt = self.conn.prepare_cached("SELECT public_key FROM badge_keys ORDER BY key_id")?;
+        let texts = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        texts.iter().map(|t| BadgePublicKey::from_file_text(t)).collect()
+    }
+
+    // ---- roster -----------------------------------------------------------------------------
+
+    pub fn worker(&self, code: &EmployeeCode) -> Result<Option<Worker>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT code, full_name, department, shift, phone, active, badge_serial FROM workers WHERE code = ?1",
+        )?;
+        Ok(stmt.query_row([code.as_str()], worker_from_row).optional()?)
+    }
+
+    /// Workers in code order, filtered by department and/or code when given.
+    pub fn workers(&self, department: Option<&str>, code: Option<&EmployeeCode>) -> Result<Vec<Worker>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT code, full_name, department, shift, phone, active, badge_serial FROM workers
+             WHERE (?1 IS NULL OR department = ?1) AND (?2 IS NULL OR code = ?2) ORDER BY code",
+        )?;
+        let rows = stmt.query_map(params![department, code.map(|c| c.as_str())], worker_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    pub fn worker_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM workers", [], |r| r.get(0))?)
+    }
+
+    /// Runs `f` inside one transaction: everything or nothing.
+    pub fn transaction<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Gives every selected worker without a badge the serial 1, and returns them.
+    pub fn issue_badges(&mut self, workers: &[Worker], now: DateTime<Utc>) -> Result<Vec<Worker>> {
+        self.transaction(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE workers SET badge_serial = 1, updated_at_ms = ?2 WHERE code = ?1 AND badge_serial = 0",
+            )?;
+            let mut out = Vec::with_capacity(workers.len());
+            for w in workers {
+                stmt.execute(params![w.code.as_str(), now.timestamp_millis()])?;
+                out.push(Worker { badge_serial: w.badge_serial.max(1), ..w.clone() });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Bumps a worker's badge serial so every badge printed before is refused; returns the new serial.
+    pub fn revoke_badge(&mut self, code: &EmployeeCode, now: DateTime<Utc>) -> Result<u32> {
+        let serial: Option<u32> = self
+            .conn
+            .query_row(
+                "UPDATE workers SET badge_serial = badge_serial + 1, updated_at_ms = ?2 WHERE code = ?1 RETURNING badge_serial",
+                params![code.as_str(), now.timestamp_millis()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        serial.ok_or_else(|| Error::UnknownEmployee(code.to_string()))
+    }
+
+    /// Raises the serial this kiosk knows when a newer, validly signed badge shows up first.
+    pub fn learn_badge_serial(&self, code: &EmployeeCode, serial: u32, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE workers SET badge_serial = ?2, updated_at_ms = ?3 WHERE code = ?1 AND badge_serial < ?2",
+            params![code.as_str(), serial, now.timestamp_millis()],
+        )?;
+        Ok(())
+    }
+
+    // ---- visitors ---------------------------------------------------------------------------
+
+    pub fn visitor_by_number_hash(&self, hash: &str) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM visitors WHERE number_hash = ?1 AND purged_at_ms IS NULL ORDER BY last_seen_ms DESC LIMIT 1",
+        )?;
+        Ok(stmt.query_row([hash], |r| r.get(0)).optional()?)
+    }
+
+    pub fn visitor(&self, id: &str) -> Result<Option<Visitor>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, number, full_name, birth_date, address, host, purpose, phone FROM visitors WHERE id = ?1",
+        )?;
+        Ok(stmt
+            .query_row([id], |r| {
+                Ok(Visitor {
+                    id: r.get(0)?,
+                    number: r.get(1)?,
+                    full_name: r.get(2)?,
+                    birth_date: r.get(3)?,
+                    address: r.get(4)?,
+                    host: r.get(5)?,
+                    purpose: r.get(6)?,
+                    phone: r.get(7)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Deletes the personal details of visitors last seen before `cutoff`; returns how many.
+    /// Their events stay, pointing at a visitor id that no longer says who it was.
+    pub fn purge_visitors(&self, cutoff: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE visitors SET number_hash = NULL, number = NULL, old_number = NULL, full_name = NULL,
+                 birth_date = NULL, sex = NULL, address = NULL, issued = NULL, phone = NULL, purged_at_ms = ?2
+             WHERE purged_at_ms IS NULL AND last_seen_ms < ?1",
+            params![cutoff.timestamp_millis(), now.timestamp_millis()],
+        )?)
+    }
+
+    // ---- events -----------------------------------------------------------------------------
+
+    /// The newest event about `person`, optionally only at this kiosk or only accepted ones.
+    pub fn last_event(&self, person: &PersonRef, this_kiosk_only: bool, accepted_only: bool) -> Result<Option<Event>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_by_person
+             WHERE person_kind = ?1 AND person_ref = ?2
+               AND (?3 IS NULL OR kiosk_id = ?3)
+               AND (?4 = 0 OR verdict = 'accepted')
+             ORDER BY at_ms DESC, rowid_ DESC LIMIT 1"
+        ))?;
+        let kiosk = this_kiosk_only.then(|| self.identity.kiosk_id.as_str());
+        Ok(stmt
+            .query_row(params![person.kind(), person.key(), kiosk, accepted_only], event_from_row)
+            .optional()?)
+    }
+
+    pub fn event(&self, id: &Uuid) -> Result<Option<Event>> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
+        Ok(stmt.query_row([id.to_string()], event_from_row).optional()?)
+    }
+
+    /// Events in time order, from (inclusive) to (exclusive).
+    pub fn events_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Event>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, rowid_"
+        ))?;
+        let rows = stmt.query_map(params![from.timestamp_millis(), to.timestamp_millis()], event_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    pub fn event_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?)
+    }
+
+    /// Writes one event of this kiosk, durably, and returns it as stored.
+    pub fn append_event(&mut self, event: NewEvent) -> Result<Event> {
+        let tx = self.conn.transaction()?;
+        let stored = insert_own_event(&tx, &self.identity.kiosk_id, event)?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    /// Writes a visitor's details and their event in one transaction.
+    pub fn append_visitor_event(&mut self, visitor: &VisitorRecord<'_>, event: NewEvent) -> Result<Event> {
+        let tx = self.conn.transaction()?;
+        let at = event.at.timestamp_millis();
+        tx.execute(
+            "INSERT INTO visitors (id, number_hash, number, old_number, full_name, birth_date, sex, address, issued,
+                                   host, purpose, phone, first_seen_ms, last_seen_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+             ON CONFLICT (id) DO UPDATE SET
+                 host = COALESCE(excluded.host, host), purpose = COALESCE(excluded.purpose, purpose),
+                 phone = COALESCE(excluded.phone, phone), last_seen_ms = excluded.last_seen_ms",
+            params![
+                visitor.id,
+                visitor.number_hash,
+                visitor.card.number.full(),
+                visitor.card.old_number,
+                visitor.card.full_name,
+                visitor.card.birth_date.to_string(),
+                visitor.card.sex,
+                visitor.card.address,
+                visitor.card.issued.map(|d| d.to_string()),
+                visitor.host,
+                visitor.purpose,
+                visitor.phone,
+                at
+            ],
+        )?;
+        let stored = insert_own_event(&tx, &self.identity.kiosk_id, event)?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    /// Bulk insert for seeding and for events that come from other gates: one transaction,
+    /// ids already present are skipped. Returns how many were new.
+    pub fn insert_events(&mut self, events: &[Event]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut inserted = 0;
+        {
+            let mut stmt = tx.prepare_cached(INSERT_EVENT)?;
+            for e in events {
+                inserted += stmt.execute(event_params(e))?;
+            }
+        }
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    /// Who is inside now: people whose last accepted event is an entry.
+    pub fn inside_now(&self) -> Result<Vec<(PersonRef, Event)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events e
+             WHERE rowid_ = (SELECT rowid_ FROM events x INDEXED BY events_by_person
+                             WHERE x.person_kind = e.person_kind AND x.person_ref = e.person_ref
+                               AND x.verdict = 'accepted'
+                             ORDER BY x.at_ms DESC, x.rowid_ DESC LIMIT 1)
+               AND e.direction = 'in'
+             ORDER BY e.person_kind, e.person_ref"
+        ))?;
+        let rows = stmt.query_map([], event_from_row)?;
+        let mut out = Vec::new();
+        for e in rows {
+            let e = e?;
+            if let Some(p) = e.person.clone() {
+                out.push((p, e));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A visitor as the gate writes them: the card, plus what the guard added.
+pub struct VisitorRecord<'a> {
+    pub id: &'a str,
+    pub number_hash: &'a str,
+    pub card: &'a crate::cccd::CccdCard,
+    pub host: Option<&'a str>,
+    pub purpose: Option<&'a str>,
+    pub phone: Option<&'a str>,
+}
+
+const EVENT_COLUMNS: &str = "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, \
+                             verdict, reason, badge_serial, operator, note";
+
+const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events (id, kiosk_id, seq, gate, person_kind, person_ref, direction, \
+     at_ms, offset_s, method, verdict, reason, badge_serial, operator, note) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+fn insert_own_event(tx: &Transaction<'_>, kiosk: &KioskId, e: NewEvent) -> Result<Event> {
+    let seq: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE kiosk_id = ?1")?
+        .query_row([kiosk.as_str()], |r| r.get(0))?;
+    let event = Event {
+        id: e.id,
+        kiosk_id: kiosk.to_string(),
+        seq,
+        gate: e.gate,
+        person: e.person,
+        direction: e.direction,
+        at: e.at,
+        method: e.method,
+        verdict: e.verdict,
+        reason: e.reason,
+        badge_serial: e.badge_serial,
+        operator: e.operator,
+        note: e.note,
+    };
+    let n = tx.prepare_cached(INSERT_EVENT)?.execute(event_params(&event))?;
+    if n == 0 {
+        return Err(Error::invalid("event id", format!("{} is already stored", event.id)));
+    }
+    Ok(event)
+}
+
+fn event_params(e: &Event) -> impl rusqlite::Params + '_ {
+    (
+        e.id.to_string(),
+        e.kiosk_id.as_str(),
+        e.seq,
+        e.gate.as_str(),
+        e.person.as_ref().map(PersonRef::kind),
+        e.person.as_ref().map(PersonRef::key),
+        e.direction.map(Direction::as_str),
+        e.at.timestamp_millis(),
+        e.at.offset().local_minus_utc(),
+        e.method.as_str(),
+        e.verdict.as_str(),
+        e.reason.as_deref(),
+        e.badge_serial,
+        e.operator.as_deref(),
+        e.note.as_deref(),
+    )
+}
+
+fn text_column<T: std::str::FromStr>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let s: String = r.get(i)?;
+    s.parse().map_err(|_| rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text))
+}
+
+fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+    let id: String = r.get(0)?;
+    let kind: Option<String> = r.get(4)?;
+    let key: Option<String> = r.get(5)?;
+    let person = match (kind, key) {
+        (Some(k), Some(v)) => Some(
+            PersonRef::from_parts(&k, &v)
+                .map_err(|_| rusqlite::Error::InvalidColumnType(5, v, rusqlite::types::Type::Text))?,
+        ),
+        _ => None,
+    };
+    let direction: Option<String> = r.get(6)?;
+    let at_ms: i64 = r.get(7)?;
+    let offset_s: i32 = r.get(8)?;
+    let offset = FixedOffset::east_opt(offset_s).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero"));
+    let at = offset.timestamp_millis_opt(at_ms).single().ok_or(rusqlite::Error::IntegralValueOutOfRange(7, at_ms))?;
+    Ok(Event {
+        id: id.parse().map_err(|_| rusqlite::Error::InvalidColumnType(0, id, rusqlite::types::Type::Text))?,
+        kiosk_id: r.get(1)?,
+        seq: r.get(2)?,
+        gate: r.get(3)?,
+        person,
+        direction: direction.and_then(|d| d.parse().ok()),
+        at,
+        method: text_column(r, 9)?,
+        verdict: text_column(r, 10)?,
+        reason: r.get(11)?,
+        badge_serial: r.get(12)?,
+        operator: r.get(13)?,
+        note: r.get(14)?,
+    })
+}
+
+fn worker_from_row(r: &Row<'_>) -> rusqlite::Result<Worker> {
+    Ok(Worker {
+        code: text_column(r, 0)?,
+        full_name: r.get(1)?,
+        department: r.get(2)?,
+        shift: r.get(3)?,
+        phone: r.get(4)?,
+        active: r.get(5)?,
+        badge_serial: r.get(6)?,
+    })
+}
