@@ -1,0 +1,414 @@
+//! The frame decoder: several guarded rqrr attempts over pyramid levels and thresholded views,
+//! within a time budget, merged into one list of codes.
+
+use std::time::Duration;
+
+use image::GrayImage;
+use serde::Serialize;
+
+use crate::clock::{Clock, MonotonicClock};
+use crate::guard::guarded;
+use crate::{finder, preprocess};
+
+/// Frames larger than this on their longer side are shrunk first: rqrr's cost grows with the
+/// pixel count and the number of finder-like blobs, and no gate code needs more resolution.
+const MAX_WORKING_SIDE: u32 = 1600;
+
+/// One QR code found in a frame.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Code {
+    pub text: String,
+    /// Corners in frame pixels: top-left, top-right, bottom-right, bottom-left of the code.
+    pub corners: [(f32, f32); 4],
+}
+
+/// What decoding one frame produced, with the counters a gate shows on its health line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FrameDecode {
+    pub codes: Vec<Code>,
+    pub attempts: u32,
+    /// rqrr panics caught while decoding this frame.
+    pub panics: u32,
+    /// The budget ran out before every planned attempt ran.
+    pub over_budget: bool,
+}
+
+impl FrameDecode {
+    pub fn texts(&self) -> Vec<String> {
+        self.codes.iter().map(|c| c.text.clone()).collect()
+    }
+}
+
+/// How hard to try on one frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecodeOptions {
+    /// No new attempt starts after this much time on the frame; a live camera sends the
+    /// next frame soon anyway.
+    pub budget: Duration,
+    /// Run every planned attempt even after a clean success, to find every code in the frame.
+    pub exhaustive: bool,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions { budget: Duration::from_millis(40), exhaustive: false }
+    }
+}
+
+/// Which binarisation rqrr gets to see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    /// rqrr's own running-average threshold.
+    Native,
+    /// Luma inverted, then rqrr's threshold: light-on-dark codes.
+    NativeInverted,
+    /// Local mean threshold, window radius = longer side / `div`.
+    Mean { div: u32, offset: u8, inverted: bool },
+    /// Otsu's global threshold.
+    Otsu { inverted: bool },
+    /// 3×3 blur before the local mean threshold: noise, JPEG blocks, moiré.
+    BlurMean { div: u32, offset: u8 },
+}
+
+/// Which resolution an attempt works at, relative to the working image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// Shrunk by this integer factor (1 = working image).
+    Down(u32),
+    /// Doubled, for small images with tiny modules.
+    Up2,
+}
+
+/// One rqrr pass: a resolution and a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Attempt {
+    pub level: Level,
+    pub view: View,
+}
+
+/// What one attempt found.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptOutcome {
+    pub codes: Vec<Code>,
+    /// Grids rqrr located but could not decode.
+    pub failed_grids: u32,
+    pub panics: u32,
+}
+
+/// Decodes with the default options and the real clock.
+pub fn decode(frame: &GrayImage) -> Vec<String> {
+    decode_frame(frame, &DecodeOptions::default(), &MonotonicClock::new()).texts()
+}
+
+/// Decodes one 8-bit luma frame: attempts from cheapest to most specialised until a clean
+/// success or the budget runs out.
+pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Clock) -> FrameDecode {
+    let start = clock.now();
+    let mut result = FrameDecode::default();
+    if frame.width() < 21 || frame.height() < 21 {
+        return result;
+    }
+    let base_factor = preprocess::factor_for(frame.width(), frame.height(), MAX_WORKING_SIDE);
+    let working = if base_factor > 1 { preprocess::downscale(frame, base_factor) } else { frame.clone() };
+    let mut levels: Vec<(Level, GrayImage)> = Vec::new();
+    let over = |result: &mut FrameDecode| {
+        let spent = clock.now().saturating_sub(start) > options.budget;
+        result.over_budget |= spent;
+        spent
+    };
+    // Stage 1: crops around finder triples, first found at half resolution (big codes, cheap),
+    // then at full resolution (small codes).
+    let longest = working.width().max(working.height());
+    let mut failed_regions = 0;
+    for factor in [2u32, 1] {
+        if (factor == 2 && longest < 600) || over(&mut result) {
+            continue;
+        }
+        let image = level_image(&mut levels, &working, Level::Down(factor));
+        let (w, h) = (image.width() as usize, image.height() as usize);
+        let radius = (w.max(h) as u32 / 24).max(6);
+        let dark = preprocess::mean_threshold(image, radius, 4);
+        // Full resolution is only for small codes the half-resolution pass cannot resolve; every
+        // second row and a minimum width keep noise from flooding it with candidates.
+        let (step, min_width) = if factor == 1 && longest >= 600 { (2, 11) } else { (1, 7) };
+        let finders = finder::find_finders(&dark, w, h, step, min_width);
+        for region in finder::regions(&finders, w, h, MAX_REGIONS) {
+            let region = region.scaled(factor as f32);
+            if result.codes.iter().any(|c| region.contains_code(c, base_factor as f32)) {
+                continue;
+            }
+            if over(&mut result) {
+                break;
+            }
+            let outcome = decode_region(&working, &region, &mut result.attempts, || clock.now().saturating_sub(start) > options.budget);
+            result.panics += outcome.panics;
+            if outcome.codes.is_empty() {
+                failed_regions += 1;
+            }
+            merge(&mut result, outcome.codes, base_factor as f32, (0.0, 0.0));
+        }
+        if !result.codes.is_empty() && failed_regions == 0 && !options.exhaustive {
+            return result;
+        }
+    }
+    if !result.codes.is_empty() && !options.exhaustive {
+        return result;
+    }
+    // Stage 2: whole-frame attempts, for codes whose finders the row scan missed.
+    for attempt in plan(working.width(), working.height()) {
+        if over(&mut result) {
+            break;
+        }
+        let image = level_image(&mut levels, &working, attempt.level);
+        let outcome = run_attempt(image, attempt.view);
+        result.attempts += 1;
+        result.panics += outcome.panics;
+        let failed = outcome.failed_grids;
+        let scale = scale_of(attempt.level) * base_factor as f32;
+        merge(&mut result, outcome.codes, scale, (0.0, 0.0));
+        if !options.exhaustive && !result.codes.is_empty() && failed == 0 {
+            break;
+        }
+    }
+    result
+}
+
+/// Regions tried per finder scan; a scene full of finder-like texture gets no more than this.
+const MAX_REGIONS: usize = 6;
+
+/// Adds codes not yet in the result, with corners mapped from attempt to frame coordinates.
+fn merge(result: &mut FrameDecode, codes: Vec<Code>, scale: f32, offset: (f32, f32)) {
+    for code in codes {
+        if result.codes.iter().all(|c| c.text != code.text) {
+            let corners = code.corners.map(|(x, y)| ((x + offset.0) * scale, (y + offset.1) * scale));
+            result.codes.push(Code { text: code.text, corners });
+        }
+    }
+}
+
+impl finder::Region {
+    fn scaled(self, f: f32) -> finder::Region {
+        finder::Region { x0: self.x0 * f, y0: self.y0 * f, x1: self.x1 * f, y1: self.y1 * f, module: self.module * f, ..self }
+    }
+
+    /// Whether an already decoded code (frame coordinates) sits inside this region of the
+    /// working image.
+    fn contains_code(&self, code: &Code, base_factor: f32) -> bool {
+        let (cx, cy) = code.corners.iter().fold((0.0, 0.0), |(x, y), c| (x + c.0 / 4.0, y + c.1 / 4.0));
+        let (cx, cy) = (cx / base_factor, cy / base_factor);
+        (self.x0..self.x1).contains(&cx) && (self.y0..self.y1).contains(&cy)
+    }
+}
+
+/// Decodes the crop around one finder triple, scaled so modules are a few pixels wide, under a
+/// few views; codes come back in working-image coordinates.
+fn decode_region(working: &GrayImage, region: &finder::Region, attempts: &mut u32, spent: impl Fn() -> bool) -> AttemptOutcome {
+    let (x0, y0) = (region.x0.floor() as u32, region.y0.floor() as u32);
+    let (x1, y1) = ((region.x1.ceil() as u32).min(working.width()), (region.y1.ceil() as u32).min(working.height()));
+    let mut total = AttemptOutcome::default();
+    if x1 <= x0 + 21 || y1 <= y0 + 21 {
+        return total;
+    }
+    let crop = image::imageops::crop_imm(working, x0, y0, x1 - x0, y1 - y0).to_image();
+    let (crop, scale) = if region.module < 3.0 {
+        let up = image::imageops::resize(&crop, crop.width() * 2, crop.height() * 2, image::imageops::FilterType::Triangle);
+        (up, 0.5)
+    } else if region.module > 9.0 {
+        let f = (region.module / 4.5) as u32;
+        (preprocess::downscale(&crop, f), f as f32)
+    } else {
+        (crop, 1.0)
+    };
+    let crop = if region.inverted { preprocess::invert(&crop) } else { crop };
+    let views = [
+        View::Native,
+        View::Otsu { inverted: false },
+        View::Mean { div: 8, offset: 4, inverted: false },
+        View::BlurMean { div: 12, offset: 2 },
+        View::Mean { div: 16, offset: 2, inverted: false },
+        View::BlurMean { div: 6, offset: 6 },
+    ];
+    for view in views {
+        if spent() {
+            break;
+        }
+        let outcome = run_attempt(&crop, view);
+        *attempts += 1;
+        total.panics += outcome.panics;
+        if !outcome.codes.is_empty() {
+            total.codes = outcome
+                .codes
+                .into_iter()
+                .map(|c| Code { corners: c.corners.map(|(x, y)| (x * scale + x0 as f32, y * scale + y0 as f32)), text: c.text })
+                .collect();
+            break;
+        }
+    }
+    total
+}
+
+fn scale_of(level: Level) -> f32 {
+    match level {
+        Level::Down(f) => f as f32,
+        Level::Up2 => 0.5,
+    }
+}
+
+fn level_image<'a>(levels: &'a mut Vec<(Level, GrayImage)>, working: &'a GrayImage, level: Level) -> &'a GrayImage {
+    if level == Level::Down(1) {
+        return working;
+    }
+    if let Some(i) = levels.iter().position(|(l, _)| *l == level) {
+        return &levels[i].1;
+    }
+    let image = match level {
+        Level::Down(f) => preprocess::downscale(working, f),
+        Level::Up2 => image::imageops::resize(working, working.width() * 2, working.height() * 2, image::imageops::FilterType::Triangle),
+    };
+    levels.push((level, image));
+    &levels.last().expect("just pushed").1
+}
+
+/// The attempts for a working image of this size, in order of how many codes each adds per
+/// unit of work (measured on the ZXing corpus and the generated gate frames).
+pub fn plan(width: u32, height: u32) -> Vec<Attempt> {
+    let longest = width.max(height);
+    let mean = |div, offset| View::Mean { div, offset, inverted: false };
+    let mut plan = Vec::new();
+    let mut add = |level, view| plan.push(Attempt { level, view });
+    // Half resolution first: a quarter of the pixels, and averaging tames noise and moiré.
+    if longest >= 200 {
+        add(Level::Down(2), mean(32, 3));
+    }
+    add(Level::Down(1), mean(8, 10));
+    add(Level::Down(1), View::Native);
+    if longest >= 200 {
+        add(Level::Down(2), View::Otsu { inverted: false });
+    }
+    add(Level::Down(1), mean(32, 3));
+    add(Level::Down(1), View::BlurMean { div: 16, offset: 4 });
+    // Dark-mode phone screens: light modules on a dark background.
+    if longest >= 200 {
+        add(Level::Down(2), View::Mean { div: 32, offset: 3, inverted: true });
+    }
+    add(Level::Down(1), View::Mean { div: 8, offset: 10, inverted: true });
+    add(Level::Down(1), View::BlurMean { div: 24, offset: 4 });
+    if longest >= 200 {
+        add(Level::Down(2), mean(12, 2));
+    }
+    add(Level::Down(1), View::Otsu { inverted: false });
+    add(Level::Down(1), mean(16, 6));
+    add(Level::Down(1), mean(6, 14));
+    if longest >= 1000 {
+        add(Level::Down(3), View::Native);
+    }
+    if longest <= 800 {
+        add(Level::Up2, mean(12, 2));
+        add(Level::Up2, View::BlurMean { div: 32, offset: 2 });
+    }
+    plan
+}
+
+/// Runs rqrr once on one view of an image; every rqrr call is guarded.
+pub fn run_attempt(image: &GrayImage, view: View) -> AttemptOutcome {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let mut outcome = AttemptOutcome::default();
+    let bits = match view {
+        View::Native | View::NativeInverted => None,
+        View::Mean { div, offset, inverted } => {
+            let r = (image.width().max(image.height()) / div).max(4);
+            // Inverting the luma (not the bits) keeps the offset on the right side of the mean.
+            Some(if inverted {
+                preprocess::mean_threshold(&preprocess::invert(image), r, offset)
+            } else {
+                preprocess::mean_threshold(image, r, offset)
+            })
+        }
+        View::Otsu { inverted } => Some(maybe_invert(preprocess::otsu_threshold(image), inverted)),
+        View::BlurMean { div, offset } => {
+            let r = (image.width().max(image.height()) / div).max(4);
+            Some(preprocess::mean_threshold(&preprocess::blur3(image), r, offset))
+        }
+    };
+    let detected = guarded(|| {
+        let mut prepared = match (&bits, view) {
+            (Some(bits), _) => rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| bits[y * w + x]),
+            (None, View::NativeInverted) => {
+                let raw = image.as_raw();
+                rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| 255 - raw[y * w + x])
+            }
+            (None, _) => {
+                let raw = image.as_raw();
+                rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| raw[y * w + x])
+            }
+        };
+        let grids = prepared.detect_grids();
+        let mut found = Vec::new();
+        let mut failed = 0u32;
+        let mut panics = 0u32;
+        for grid in &grids {
+            let mut bytes = Vec::new();
+            match guarded(|| grid.decode_to(&mut bytes)) {
+                Some(Ok(_)) => {
+                    let b = grid.bounds;
+                    let corners = [b[0], b[1], b[2], b[3]].map(|p| (p.x as f32, p.y as f32));
+                    found.push(Code { text: bytes_to_text(&bytes), corners });
+                }
+                Some(Err(_)) => failed += 1,
+                None => {
+                    failed += 1;
+                    panics += 1;
+                }
+            }
+        }
+        (found, failed, panics)
+    });
+    match detected {
+        Some((codes, failed, panics)) => {
+            outcome.codes = codes;
+            outcome.failed_grids = failed;
+            outcome.panics = panics;
+        }
+        None => outcome.panics = 1,
+    }
+    outcome
+}
+
+fn maybe_invert(mut bits: Vec<bool>, inverted: bool) -> Vec<bool> {
+    if inverted {
+        bits.iter_mut().for_each(|b| *b = !*b);
+    }
+    bits
+}
+
+/// QR byte segments carry no reliable charset: UTF-8 when valid, Shift_JIS when kanji or
+/// Japanese bytes decode cleanly, ISO-8859-1 (the QR default) otherwise.
+pub fn bytes_to_text(bytes: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_string();
+    }
+    let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
+    if !had_errors {
+        return text.into_owned();
+    }
+    bytes.iter().map(|&b| b as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_bytes_prefers_utf8_then_shift_jis_then_latin1() {
+        assert_eq!(bytes_to_text("Nguyễn".as_bytes()), "Nguyễn");
+        // "モバイル" in Shift_JIS.
+        assert_eq!(bytes_to_text(&[0x83, 0x82, 0x83, 0x6f, 0x83, 0x43, 0x83, 0x8b]), "モバイル");
+        assert_eq!(bytes_to_text(&[0x63, 0x61, 0x66, 0xe9, 0x20, 0xff]), "café ÿ");
+    }
+
+    #[test]
+    fn tiny_or_empty_frames_decode_to_nothing() {
+        let tiny = GrayImage::new(10, 10);
+        assert_eq!(decode(&tiny), Vec::<String>::new());
+    }
+}

@@ -1,0 +1,280 @@
+//! A fast finder-pattern locator that tells the decoder where codes probably are.
+//!
+//! rqrr searches the whole frame and slows down with every finder-like blob in a cluttered
+//! gate scene; scanning rows for the 1:1:3:1:1 finder signature is one cheap pass, and lets
+//! rqrr work on small crops around likely codes, where a local threshold fits the code's own
+//! lighting.
+
+/// A finder pattern candidate in the coordinates of the scanned image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Finder {
+    pub x: f32,
+    pub y: f32,
+    /// Estimated module size in pixels.
+    pub module: f32,
+    /// Light-on-dark (inverted) pattern.
+    pub inverted: bool,
+    /// Rows that confirmed this candidate.
+    pub hits: u32,
+}
+
+/// A rectangle in the scanned image that probably holds one code.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Region {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+    pub module: f32,
+    pub inverted: bool,
+}
+
+fn ratio_ok(runs: &[u32; 5], min_total: u32) -> Option<f32> {
+    let total: u32 = runs.iter().sum();
+    if total < min_total {
+        return None;
+    }
+    let m = total as f32 / 7.0;
+    let tol = m * 0.7;
+    let ok = (runs[0] as f32 - m).abs() < tol
+        && (runs[1] as f32 - m).abs() < tol
+        && (runs[2] as f32 - 3.0 * m).abs() < 3.0 * tol
+        && (runs[3] as f32 - m).abs() < tol
+        && (runs[4] as f32 - m).abs() < tol;
+    ok.then_some(m)
+}
+
+/// The five runs through (x, y) along the column, centred on the middle run; `None` when the
+/// column does not show a finder's profile.
+fn vertical_check(dark: &[bool], w: usize, h: usize, x: usize, y: usize, colour: bool, max_run: u32) -> Option<(f32, f32)> {
+    let at = |yy: usize| dark[yy * w + x] == colour;
+    if !at(y) {
+        return None;
+    }
+    let mut runs = [0u32; 5];
+    let mut yy = y as i64;
+    while yy >= 0 && at(yy as usize) && runs[2] <= max_run {
+        runs[2] += 1;
+        yy -= 1;
+    }
+    while yy >= 0 && !at(yy as usize) && runs[1] <= max_run {
+        runs[1] += 1;
+        yy -= 1;
+    }
+    while yy >= 0 && at(yy as usize) && runs[0] <= max_run {
+        runs[0] += 1;
+        yy -= 1;
+    }
+    let mut yy = y + 1;
+    while yy < h && at(yy) && runs[2] <= max_run * 3 {
+        runs[2] += 1;
+        yy += 1;
+    }
+    while yy < h && !at(yy) && runs[3] <= max_run {
+        runs[3] += 1;
+        yy += 1;
+    }
+    while yy < h && at(yy) && runs[4] <= max_run {
+        runs[4] += 1;
+        yy += 1;
+    }
+    let m = ratio_ok(&runs, 7)?;
+    let centre = (yy - runs[4] as usize - runs[3] as usize) as f32 - runs[2] as f32 / 2.0;
+    Some((centre, m))
+}
+
+/// Finder candidates of both polarities in a binarised image (`true` = dark), scanning every
+/// `row_step`-th row; patterns narrower than `min_width` pixels are ignored (sensor noise makes
+/// thousands of tiny ones).
+pub fn find_finders(dark: &[bool], w: usize, h: usize, row_step: usize, min_width: u32) -> Vec<Finder> {
+    let mut found: Vec<Finder> = Vec::new();
+    // Candidates bucketed by 16-pixel cell, so merging a row's hit looks at neighbours only
+    // (noisy frames produce thousands of one-row candidates).
+    let cols = w / 16 + 1;
+    let mut cells: Vec<Vec<usize>> = vec![Vec::new(); cols * (h / 16 + 1)];
+    let mut runs: Vec<(bool, u32)> = Vec::with_capacity(w / 2);
+    for y in (0..h).step_by(row_step.max(1)) {
+        runs.clear();
+        let row = &dark[y * w..(y + 1) * w];
+        let mut colour = row[0];
+        let mut len = 0u32;
+        for &p in row {
+            if p == colour {
+                len += 1;
+            } else {
+                runs.push((colour, len));
+                colour = p;
+                len = 1;
+            }
+        }
+        runs.push((colour, len));
+        let mut start = 0usize;
+        for i in 0..runs.len().saturating_sub(4) {
+            let window = [runs[i].1, runs[i + 1].1, runs[i + 2].1, runs[i + 3].1, runs[i + 4].1];
+            let begin = start;
+            start += runs[i].1 as usize;
+            let Some(m) = ratio_ok(&window, min_width) else { continue };
+            let colour = runs[i].0;
+            let cx = begin as f32 + (window[0] + window[1]) as f32 + window[2] as f32 / 2.0;
+            let Some((cy, mv)) = vertical_check(dark, w, h, cx as usize, y, colour, (m * 2.5) as u32 + 2) else { continue };
+            if mv > m * 2.0 || m > mv * 2.0 {
+                continue;
+            }
+            let module = (m + mv) / 2.0;
+            let inverted = !colour;
+            let (cellx, celly) = ((cx as usize / 16).min(cols - 1), (cy.max(0.0) as usize / 16).min(h / 16));
+            let reach = (module * 2.0 / 16.0).ceil() as usize;
+            let mut hit = None;
+            'search: for yy in celly.saturating_sub(reach)..=(celly + reach).min(h / 16) {
+                for xx in cellx.saturating_sub(reach)..=(cellx + reach).min(cols - 1) {
+                    for &i in &cells[yy * cols + xx] {
+                        let f = &found[i];
+                        if f.inverted == inverted && (f.x - cx).abs() < module * 2.0 && (f.y - cy).abs() < module * 2.0 {
+                            hit = Some(i);
+                            break 'search;
+                        }
+                    }
+                }
+            }
+            match hit.map(|i| &mut found[i]) {
+                Some(f) => {
+                    let n = f.hits as f32;
+                    f.x = (f.x * n + cx) / (n + 1.0);
+                    f.y = (f.y * n + cy) / (n + 1.0);
+                    f.module = (f.module * n + module) / (n + 1.0);
+                    f.hits += 1;
+                }
+                None => {
+                    cells[celly * cols + cellx].push(found.len());
+                    found.push(Finder { x: cx, y: cy, module, inverted, hits: 1 });
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Regions around every plausible triple of finders, merged where they overlap, best first.
+/// `limit` bounds the work on scenes full of finder-like texture.
+pub fn regions(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Region> {
+    let mut strong: Vec<Finder> = finders.iter().copied().filter(|f| f.hits >= 2 || f.module < 2.0).collect();
+    strong.sort_by(|a, b| b.hits.cmp(&a.hits));
+    strong.truncate(24);
+    let mut scored: Vec<(f32, Region)> = Vec::new();
+    let n = strong.len();
+    for i in 0..n {
+        for j in i + 1..n {
+            for k in j + 1..n {
+                let t = [strong[i], strong[j], strong[k]];
+                if t.iter().any(|f| f.inverted != t[0].inverted) {
+                    continue;
+                }
+                let (mmin, mmax) = t.iter().fold((f32::MAX, 0f32), |(a, b), f| (a.min(f.module), b.max(f.module)));
+                if mmax > mmin * 1.8 {
+                    continue;
+                }
+                let d = |a: &Finder, b: &Finder| ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
+                let sides = [d(&t[0], &t[1]), d(&t[1], &t[2]), d(&t[0], &t[2])];
+                let mut sorted = sides;
+                sorted.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+                // Two legs of similar length and a hypotenuse about √2 longer, allowing for
+                // strong perspective.
+                let (a, b, c) = (sorted[0], sorted[1], sorted[2]);
+                if b > a * 1.8 || c < b * 1.1 || c > b * 1.9 {
+                    continue;
+                }
+                let module = (mmin + mmax) / 2.0;
+                let span = a / module;
+                if !(10.0..=180.0).contains(&span) {
+                    continue;
+                }
+                // The corner finder is the one opposite the longest side; the fourth corner of
+                // the code is where the parallelogram closes.
+                let corner = if sides[2] == c { 1 } else if sides[0] == c { 2 } else { 0 };
+                let (p, q) = match corner {
+                    0 => (1, 2),
+                    1 => (0, 2),
+                    _ => (0, 1),
+                };
+                let fourth = (t[p].x + t[q].x - t[corner].x, t[p].y + t[q].y - t[corner].y);
+                let xs = [t[0].x, t[1].x, t[2].x, fourth.0];
+                let ys = [t[0].y, t[1].y, t[2].y, fourth.1];
+                let margin = module * 6.0 + c * 0.12;
+                let region = Region {
+                    x0: (xs.iter().copied().fold(f32::MAX, f32::min) - margin).max(0.0),
+                    y0: (ys.iter().copied().fold(f32::MAX, f32::min) - margin).max(0.0),
+                    x1: (xs.iter().copied().fold(f32::MIN, f32::max) + margin).min(w as f32),
+                    y1: (ys.iter().copied().fold(f32::MIN, f32::max) + margin).min(h as f32),
+                    module,
+                    inverted: t[0].inverted,
+                };
+                let hits: u32 = t.iter().map(|f| f.hits.min(12)).sum();
+                let squareness = a / b;
+                scored.push((hits as f32 * squareness, region));
+            }
+        }
+    }
+    scored.sort_by(|a, b| b.0.partial_cmp(&a.0).expect("finite"));
+    let mut out: Vec<Region> = Vec::new();
+    for (_, r) in scored {
+        let overlaps = out.iter().any(|o| {
+            let ix = (o.x1.min(r.x1) - o.x0.max(r.x0)).max(0.0);
+            let iy = (o.y1.min(r.y1) - o.y0.max(r.y0)).max(0.0);
+            let area = (r.x1 - r.x0) * (r.y1 - r.y0);
+            ix * iy > area * 0.5
+        });
+        if !overlaps {
+            out.push(r);
+            if out.len() >= limit {
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Draws a 7×7-module finder pattern at (x, y) with `m` pixels per module.
+    fn draw_finder(dark: &mut [bool], w: usize, x: usize, y: usize, m: usize) {
+        for my in 0..7 {
+            for mx in 0..7 {
+                let ring = mx == 0 || my == 0 || mx == 6 || my == 6;
+                let core = (2..=4).contains(&mx) && (2..=4).contains(&my);
+                for py in 0..m {
+                    for px in 0..m {
+                        dark[(y + my * m + py) * w + x + mx * m + px] = ring || core;
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn three_finders_make_one_region_around_the_code() {
+        let (w, h, m) = (300, 300, 4);
+        let mut dark = vec![false; w * h];
+        for (x, y) in [(40, 40), (40 + 18 * m, 40), (40, 40 + 18 * m)] {
+            draw_finder(&mut dark, w, x, y, m);
+        }
+        let finders = find_finders(&dark, w, h, 1, 7);
+        assert_eq!(finders.len(), 3, "{finders:?}");
+        assert!(finders.iter().all(|f| (f.module - 4.0).abs() < 0.6 && !f.inverted));
+        let found = regions(&finders, w, h, 4);
+        assert_eq!(found.len(), 1);
+        let r = found[0];
+        assert!(r.x0 <= 40.0 && r.y0 <= 40.0 && r.x1 >= 40.0 + 25.0 * 4.0 && r.y1 >= 40.0 + 25.0 * 4.0, "{r:?}");
+    }
+
+    #[test]
+    fn inverted_finders_are_found_as_inverted() {
+        let (w, h, m) = (120, 120, 3);
+        let mut dark = vec![false; w * h];
+        draw_finder(&mut dark, w, 30, 30, m);
+        let flipped: Vec<bool> = dark.iter().map(|d| !d).collect();
+        let finders = find_finders(&flipped, w, h, 1, 7);
+        assert!(finders.iter().any(|f| f.inverted && (f.x - 40.5).abs() < 2.0), "{finders:?}");
+    }
+}
