@@ -1,13 +1,23 @@
-//! Frames to QR payloads for the gate: sources, preprocessing and guarded rqrr decoding.
+//! Frames to QR payloads for the gate: camera and replay sources, preprocessing, guarded rqrr
+//! decoding and the sighting tracker that turns a code held in view into one event.
 
+pub mod camera;
 pub mod clock;
 pub mod decode;
 mod error;
-mod guard;
 pub mod finder;
+mod guard;
+pub mod pixels;
 pub mod preprocess;
+pub mod report;
+pub mod source;
 pub mod synth;
+pub mod tracker;
 
+pub use camera::{Backoff, CameraDevice, CameraSource};
 pub use clock::{Clock, MonotonicClock, StoppedClock};
 pub use decode::{decode, decode_frame, Code, DecodeOptions, FrameDecode};
 pub use error::Error;
+pub use report::{decode_file, decode_path, load_luma, open_source, DecodeReport};
+pub use source::{Fps, Frame, FrameSource, ReplaySource, SourceSpec, SourceState};
+pub use tracker::SightingTracker;

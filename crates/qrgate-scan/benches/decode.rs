@@ -1,0 +1,167 @@
+//! Decode benchmark: our decoder, zxing-cpp and zbar on the ZXing corpus and the generated
+//! gate frames, in one run, printed as one table (images read, median and max ms per image).
+//!
+//! Run: `cargo bench -p qrgate-scan --bench decode`. Peers run through benches/peers.py
+//! (`pip install zxing-cpp pyzbar pillow numpy`, `apt-get install libzbar0`); a missing peer
+//! is skipped with a message.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use image::GrayImage;
+use qrgate_scan::decode::{decode_frame, DecodeOptions};
+use qrgate_scan::report::still_options;
+use qrgate_scan::synth::{gate_frames, GATE_SET_SEED, GATE_SET_SIZE};
+use qrgate_scan::MonotonicClock;
+
+/// Frames of the gate set the integration test decodes (kept small for the dev profile).
+const TEST_SUBSET: usize = 60;
+
+struct Item {
+    path: PathBuf,
+    luma: GrayImage,
+    expected: Vec<String>,
+}
+
+struct Row {
+    decoder: String,
+    set: &'static str,
+    read: usize,
+    total: usize,
+    median: f64,
+    max: f64,
+    note: String,
+}
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/zxing")
+}
+
+fn load_corpus() -> (Vec<Item>, Vec<Item>) {
+    let mut sets = Vec::new();
+    for set in ["qrcode-1", "qrcode-2", "qrcode-3", "qrcode-4", "qrcode-5", "qrcode-6", "falsepositives"] {
+        let dir = corpus_dir().join(set);
+        let mut pngs: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "png"))
+            .collect();
+        pngs.sort();
+        for path in pngs {
+            let expected = std::fs::read_to_string(path.with_extension("txt")).map(|t| vec![t]).unwrap_or_default();
+            let luma = qrgate_scan::load_luma(&path).expect("corpus image loads");
+            sets.push((set == "falsepositives", Item { path: path.canonicalize().expect("exists"), luma, expected }));
+        }
+    }
+    let (fp, qr): (Vec<_>, Vec<_>) = sets.into_iter().partition(|(fp, _)| *fp);
+    (qr.into_iter().map(|(_, i)| i).collect(), fp.into_iter().map(|(_, i)| i).collect())
+}
+
+fn gate_set(dir: &Path) -> Vec<Item> {
+    std::fs::create_dir_all(dir).expect("bench output dir");
+    gate_frames(GATE_SET_SEED, GATE_SET_SIZE)
+        .map(|f| {
+            let path = dir.join(format!("{}.png", f.name));
+            if !path.exists() {
+                f.luma.save(&path).expect("write gate frame");
+            }
+            Item { path, luma: f.luma, expected: f.texts }
+        })
+        .collect()
+}
+
+fn read_ok(item: &Item, texts: &[String]) -> bool {
+    if item.expected.is_empty() {
+        texts.is_empty()
+    } else {
+        item.expected.iter().all(|e| texts.contains(e))
+    }
+}
+
+fn stats(mut ms: Vec<f64>) -> (f64, f64) {
+    ms.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+    (ms[ms.len() / 2], *ms.last().expect("non-empty"))
+}
+
+fn ours(items: &[Item], set: &'static str, options: DecodeOptions, label: &str) -> (Row, Vec<bool>) {
+    let clock = MonotonicClock::new();
+    let mut ms = Vec::new();
+    let mut ok = Vec::new();
+    let mut panics = 0;
+    for item in items {
+        let start = Instant::now();
+        let decoded = decode_frame(&item.luma, &options, &clock);
+        ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        panics += decoded.panics;
+        ok.push(read_ok(item, &decoded.texts()));
+    }
+    let (median, max) = stats(ms);
+    let read = ok.iter().filter(|&&o| o).count();
+    (Row { decoder: label.to_string(), set, read, total: items.len(), median, max, note: format!("{panics} rqrr panics caught") }, ok)
+}
+
+fn peer(name: &str, items: &[Item], set: &'static str) -> Option<(Row, Vec<bool>)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers.py");
+    let mut child = Command::new("python3").arg(&script).arg(name).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().ok()?;
+    let paths: String = items.iter().map(|i| format!("{}\n", i.path.display())).collect();
+    child.stdin.take().expect("piped").write_all(paths.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    if !out.status.success() {
+        eprintln!("skipping {name}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        return None;
+    }
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("peer JSON line")).collect();
+    let mut ms = Vec::new();
+    let mut ok = Vec::new();
+    for (item, line) in items.iter().zip(&lines) {
+        let texts: Vec<String> = line["texts"].as_array().map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect()).unwrap_or_default();
+        ms.push(line["ms"].as_f64().unwrap_or(0.0));
+        ok.push(read_ok(item, &texts));
+    }
+    let (median, max) = stats(ms);
+    let read = ok.iter().filter(|&&o| o).count();
+    Some((Row { decoder: name.to_string(), set, read, total: items.len(), median, max, note: "default options".into() }, ok))
+}
+
+fn main() {
+    // cargo passes --bench; a filter argument is not meaningful here.
+    let out_dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target")).join("gate-frames");
+    let (corpus, falsepositives) = load_corpus();
+    let gate = gate_set(&out_dir);
+    let live = DecodeOptions::default();
+    let mut rows = Vec::new();
+    let mut subset_counts = Vec::new();
+    for (set, items) in [("zxing qrcode-1..6", &corpus), ("zxing falsepositives", &falsepositives), ("gate frames 1280x720", &gate)] {
+        rows.push(ours(items, set, live, "qrgate-scan live (40 ms budget)").0);
+        if set != "gate frames 1280x720" {
+            rows.push(ours(items, set, still_options(), "qrgate-scan still (1.5 s budget)").0);
+        }
+        for name in ["zxing-cpp", "zbar"] {
+            if let Some((row, ok)) = peer(name, items, set) {
+                if set == "gate frames 1280x720" {
+                    subset_counts.push((name, ok.iter().take(TEST_SUBSET).filter(|&&o| o).count()));
+                }
+                rows.push(row);
+            }
+        }
+    }
+    println!();
+    println!("{:<34} {:<22} {:>10} {:>10} {:>10}  note", "decoder", "set", "read", "median ms", "max ms");
+    for r in &rows {
+        let read = if r.set == "zxing falsepositives" { format!("{} rep.", r.read_reported()) } else { format!("{}/{}", r.read, r.total) };
+        println!("{:<34} {:<22} {:>10} {:>10.1} {:>10.1}  {}", r.decoder, r.set, read, r.median, r.max, r.note);
+    }
+    for (name, n) in subset_counts {
+        println!("{name} reads {n} of the first {TEST_SUBSET} gate frames (the integration test's subset)");
+    }
+    println!("gate frames written to {}", out_dir.display());
+}
+
+impl Row {
+    /// On falsepositives "read" counts images with nothing reported; show what was reported.
+    fn read_reported(&self) -> usize {
+        self.total - self.read
+    }
+}

