@@ -8,9 +8,11 @@ pub mod base45;
 pub mod cccd;
 pub mod config;
 pub mod datadir;
+pub mod demo;
 pub mod error;
 pub mod gate;
 pub mod model;
+pub mod print;
 pub mod roster;
 pub mod store;
 

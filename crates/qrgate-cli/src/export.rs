@@ -1,0 +1,158 @@
+//! `qrgate export`: attendance, the raw event log, who is inside now and the visitor log, to a file.
+
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use qrgate_core::attendance::DayRange;
+use qrgate_core::datadir::DataDir;
+use qrgate_core::export::{self, ExportSummary, Format};
+use qrgate_core::Error;
+
+#[derive(clap::Subcommand)]
+pub enum ExportCommand {
+    /// Daily attendance per worker: shift, first in, last out, worked, late, early-leave and
+    /// overtime minutes, status and gates. XLSX: a summary sheet with totals per department, then
+    /// a sheet per day. CSV: one table, UTF-8 with BOM.
+    #[command(after_help = "Example: qrgate export attendance --date 2026-11-25 --format xlsx --out cham-cong.xlsx")]
+    Attendance {
+        /// The (first) attendance day, YYYY-MM-DD. A night shift belongs to the day it began.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        date: NaiveDate,
+        /// The last day, inclusive, for a range (at most 366 days).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        to: Option<NaiveDate>,
+        /// Only this department, spelt as in the roster.
+        #[arg(long, value_name = "D")]
+        department: Option<String>,
+        #[arg(long, value_enum)]
+        format: TableFormat,
+        /// The file to write; replaced whole, or left as it was if the export fails.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// The raw event log of every gate, refusals included, from one day to another (inclusive).
+    #[command(after_help = "Example: qrgate export events --from 2026-11-01 --to 2026-11-30 --format csv --out su-kien.csv")]
+    Events {
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        from: NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        to: NaiveDate,
+        #[arg(long, value_enum)]
+        format: TableFormat,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// The evacuation list: everyone whose last scan is an entry, workers and visitors.
+    #[command(after_help = "Example: qrgate export inside --format pdf --out so-tan.pdf")]
+    Inside {
+        #[arg(long, value_enum)]
+        format: ListFormat,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// The visitor log: name, host, purpose, in and out. CCCD numbers are masked, birth dates and
+    /// phones left out, unless --full.
+    #[command(after_help = "Example: qrgate export visitors --date 2026-11-25 --format xlsx --out khach.xlsx")]
+    Visitors {
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        date: NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        to: Option<NaiveDate>,
+        /// Show full CCCD numbers, birth dates and phones (personal data: Decree 13/2023/ND-CP).
+        #[arg(long)]
+        full: bool,
+        #[arg(long, value_enum)]
+        format: TableFormat,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// The formats of a table export.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum TableFormat {
+    Xlsx,
+    Csv,
+}
+
+/// The formats of a list meant for print as well.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ListFormat {
+    Xlsx,
+    Csv,
+    Pdf,
+}
+
+impl From<TableFormat> for Format {
+    fn from(f: TableFormat) -> Format {
+        match f {
+            TableFormat::Xlsx => Format::Xlsx,
+            TableFormat::Csv => Format::Csv,
+        }
+    }
+}
+
+impl From<ListFormat> for Format {
+    fn from(f: ListFormat) -> Format {
+        match f {
+            ListFormat::Xlsx => Format::Xlsx,
+            ListFormat::Csv => Format::Csv,
+            ListFormat::Pdf => Format::Pdf,
+        }
+    }
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date like 2026-11-25 (year-month-day)"))
+}
+
+fn range(first: NaiveDate, last: Option<NaiveDate>) -> Result<DayRange, Error> {
+    DayRange::new(first, last.unwrap_or(first))
+}
+
+/// A bar on stderr while the export runs; indicatif draws nothing when stderr is not a terminal.
+fn bar(what: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} ({eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what);
+    bar
+}
+
+pub fn run(cmd: ExportCommand, data: &DataDir) -> Result<(), Error> {
+    let (store, config) = data.open()?;
+    let progress = match &cmd {
+        ExportCommand::Attendance { .. } => bar("days"),
+        ExportCommand::Events { .. } | ExportCommand::Visitors { .. } => bar("days"),
+        ExportCommand::Inside { .. } => bar("people"),
+    };
+    let mut tick = |done: u64, total: u64| {
+        progress.set_length(total);
+        progress.set_position(done);
+    };
+    let summary: ExportSummary = match cmd {
+        ExportCommand::Attendance { date, to, department, format, out } => {
+            let days = range(date, to)?;
+            export::attendance(&store, &config, days, department.as_deref(), format.into(), &out, &mut tick)?
+        }
+        ExportCommand::Events { from, to, format, out } => {
+            let days = DayRange::new(from, to)?;
+            export::events(&store, &config, days, format.into(), &out, &mut tick)?
+        }
+        ExportCommand::Inside { format, out } => {
+            export::inside(&store, &config, Utc::now(), format.into(), &out, &mut tick)?
+        }
+        ExportCommand::Visitors { date, to, full, format, out } => {
+            let days = range(date, to)?;
+            export::visitors(&store, &config, days, full, format.into(), &out, &mut tick)?
+        }
+    };
+    progress.finish_and_clear();
+    println!("Wrote {} row(s) to {}", summary.rows, summary.path.display());
+    Ok(())
+}

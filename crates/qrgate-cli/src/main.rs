@@ -1,0 +1,92 @@
+//! The `qrgate` command: parses arguments, runs one job against a data directory, maps errors to exit codes.
+
+mod badge;
+mod check;
+mod demo;
+mod init;
+mod messages;
+mod roster;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use qrgate_core::datadir::DataDir;
+
+/// QR Gate: an offline-first gate kiosk. Every headless job of a kiosk.
+#[derive(Parser)]
+#[command(name = "qrgate", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// The kiosk's data directory (database, kiosk.conf, keys).
+    /// Default: the platform's data directory, e.g. ~/.local/share/qrgate.
+    #[arg(long, global = true, env = "QRGATE_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a kiosk's data directory: database, kiosk.conf, badge signing key and kiosk key pair.
+    Init(init::Args),
+    /// Import the roster from HR's file.
+    #[command(subcommand)]
+    Roster(roster::RosterCommand),
+    /// Print, export and revoke badges.
+    #[command(subcommand)]
+    Badge(badge::BadgeCommand),
+    /// Feed one QR text to the gate, as a camera scan or a USB scanner would, and print the decision.
+    Check(check::Args),
+    /// Demo data: a realistic enterprise with its roster and weeks of events.
+    #[command(subcommand)]
+    Demo(demo::DemoCommand),
+    /// Visitor records: purge personal details past the retention period.
+    #[command(subcommand)]
+    Visitors(check::VisitorsCommand),
+}
+
+/// What a job ended with, beside success: a refused scan is not an error, but scripts want to know.
+pub enum Outcome {
+    Done,
+    Refused,
+}
+
+fn data_dir(flag: Option<PathBuf>) -> DataDir {
+    DataDir::new(flag.unwrap_or_else(|| dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("qrgate")))
+}
+
+/// Exit codes: 0 done or accepted, 1 refused at the gate, 2 bad arguments (clap),
+/// 3 bad input or state (files, data directory, settings), 4 storage or system failure.
+fn exit_code(code: &str) -> u8 {
+    match code {
+        "storage" | "io" | "read_only" | "disk_full" | "render" => 4,
+        _ => 3,
+    }
+}
+
+fn main() -> ExitCode {
+    // Keys, the database and exports hold personal data: nothing we create is for other users.
+    #[cfg(unix)]
+    unsafe {
+        libc::umask(0o077);
+    }
+    let cli = Cli::parse();
+    let data = data_dir(cli.data);
+    let result = match cli.command {
+        Command::Init(args) => init::run(args, &data),
+        Command::Roster(cmd) => roster::run(cmd, &data),
+        Command::Badge(cmd) => badge::run(cmd, &data),
+        Command::Check(args) => check::run(args, &data),
+        Command::Demo(cmd) => demo::run(cmd, &data),
+        Command::Visitors(cmd) => check::run_visitors(cmd, &data),
+    };
+    match result {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Refused) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("qrgate: error[{}]: {e}", e.code());
+            ExitCode::from(exit_code(e.code()))
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The core's one integration-test binary: whole paths through a real SQLite file in a temporary directory.
+
+mod support;
+
+mod gate;
+mod roster;
+mod store;
