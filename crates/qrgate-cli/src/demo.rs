@@ -1,6 +1,6 @@
 //! `qrgate demo`: seed a realistic enterprise, or run the engine on one end to end, headless.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use qrgate_core::datadir::{DataDir, InitOptions};
 use qrgate_core::demo::{self, SeedOptions};
 use qrgate_core::gate::{Gate, ManualEntry, Scan};
@@ -112,7 +112,12 @@ fn run_demo(data: &DataDir, workers: usize) -> Result<()> {
         .sign(&other)?
     };
     let gate = Gate::new(&store, config)?;
-    let start = Utc::now();
+    // A morning shift change today, after the seeded days.
+    let start = tz
+        .from_local_datetime(&today.and_hms_opt(6, 50, 0).expect("valid"))
+        .earliest()
+        .expect("no gap at 06:50")
+        .with_timezone(&Utc);
     let at = |s: i64| start + Duration::seconds(s);
     let manual = ManualEntry { operator: "bao-ve-1", reason: "quên thẻ", direction: None };
     let script: Vec<(&str, Scan<'_>, chrono::DateTime<Utc>)> = vec![
@@ -124,7 +129,7 @@ fn run_demo(data: &DataDir, workers: usize) -> Result<()> {
         ("a QR code from a poster", Scan::camera("https://example.com/khuyen-mai"), at(40)),
         ("a guard enters a worker who forgot his badge", Scan { manual: Some(manual), ..Scan::camera(&cards[2].code) }, at(50)),
         ("the visitor leaves", Scan::camera(&visitor), at(3600)),
-        ("the first worker leaves for lunch", Scan::camera(&cards[0].text), at(4 * 3600)),
+        ("the first worker leaves at the end of her shift", Scan::camera(&cards[0].text), at(8 * 3600)),
     ];
     println!();
     for (what, scan, when) in script {

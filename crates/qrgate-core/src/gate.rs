@@ -174,6 +174,8 @@ impl Gate {
     /// Decides on one scan and records it. `id` is the new event's id (made by the caller),
     /// `now` the moment of the scan.
     pub fn check(&self, store: &mut Store, scan: &Scan<'_>, now: DateTime<Utc>, id: Uuid) -> Result<Decision> {
+        // The store keeps milliseconds; answer with the time as it will be read back.
+        let now = chrono::SubsecRound::trunc_subsecs(now, 3);
         let offset = self.offset(now);
         let at = now.with_timezone(&offset);
         let who = match self.identify(store, scan, at) {

@@ -1,0 +1,220 @@
+//! init, roster, badge, check, demo and visitors through the binary: outputs, files and exit codes.
+
+use crate::support::Site;
+
+const ROSTER: &str = "\u{feff}Mã NV;Họ và tên;Bộ phận;Ca;Số điện thoại;Trạng thái
+NV001;Nguyễn Thị Hương;May 1;CA1;0912345678;Đang làm
+NV002;Trần Văn Dũng;Cắt;CA3;;1
+NV003;Lê Hoàng Yến;Văn phòng;HC;;Nghỉ việc
+";
+
+#[test]
+fn every_subcommand_has_help() {
+    let site = Site::new();
+    for args in [
+        vec!["--help"],
+        vec!["init", "--help"],
+        vec!["roster", "--help"],
+        vec!["roster", "import", "--help"],
+        vec!["roster", "list", "--help"],
+        vec!["badge", "--help"],
+        vec!["badge", "issue", "--help"],
+        vec!["badge", "revoke", "--help"],
+        vec!["badge", "text", "--help"],
+        vec!["check", "--help"],
+        vec!["demo", "--help"],
+        vec!["demo", "seed", "--help"],
+        vec!["demo", "run", "--help"],
+        vec!["visitors", "purge", "--help"],
+    ] {
+        let r = site.ok(&args);
+        assert!(r.stdout.contains("Usage:"), "{args:?}: {}", r.stdout);
+    }
+}
+
+#[test]
+fn init_roster_badge_check_revoke() {
+    let site = Site::new();
+    site.init();
+    let again = site.qrgate(&["init", "--enterprise", "0101234567", "--name", "X", "--kiosk-id", "gate-1"]);
+    assert_eq!(again.code, 3, "{}", again.stderr);
+    assert!(again.stderr.contains("already initialised"), "{}", again.stderr);
+
+    let roster = site.write("roster.csv", ROSTER.as_bytes());
+    let r = site.ok(&["roster", "import", &roster]);
+    assert!(r.stdout.contains("3 added"), "{}", r.stdout);
+    let list = site.ok(&["roster", "list"]).stdout;
+    assert!(list.contains("NV003\tLê Hoàng Yến\tVăn phòng\tHC\tinactive"), "{list}");
+
+    let pdf = site.path("badges.pdf");
+    let pngs = site.path("png");
+    let r = site.ok(&["badge", "issue", "--all", "--pdf", pdf.to_str().unwrap(), "--png-dir", pngs.to_str().unwrap()]);
+    assert!(r.stdout.contains("Wrote 2 badge(s)"), "inactive NV003 gets none: {}", r.stdout);
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let png = image::open(pngs.join("NV001.png")).expect("a PNG");
+    assert!(png.width() >= 400);
+
+    let text = site.ok(&["badge", "text", "NV001"]).stdout.trim().to_string();
+    assert!(text.starts_with("QG1:"));
+    let r = site.ok(&["check", "--json", "--at", "2026-11-25T06:55:00+07:00", &text]);
+    let d = r.json();
+    assert_eq!(d["verdict"], "accepted");
+    assert_eq!(d["direction"], "in");
+    assert_eq!(d["person"]["code"], "NV001");
+    assert_eq!(d["person"]["name"], "Nguyễn Thị Hương");
+    assert_eq!(d["person"]["department"], "May 1");
+    assert_eq!(d["time"], "2026-11-25T06:55:00+07:00");
+    assert!(d["event_id"].as_str().unwrap().len() == 36);
+
+    // Human output, and the way out.
+    let r = site.ok(&["check", "--at", "2026-11-25T14:02:00+07:00", &text]);
+    assert!(r.stdout.starts_with("OUT 2026-11-25 14:02:00  NV001 Nguyễn Thị Hương (May 1)"), "{}", r.stdout);
+
+    site.ok(&["badge", "revoke", "NV001"]);
+    let r = site.qrgate(&["check", "--json", "--at", "2026-11-26T06:55:00+07:00", &text]);
+    assert_eq!(r.code, 1, "a refusal exits 1");
+    assert_eq!(r.json()["reason"], "revoked");
+    let new = site.ok(&["badge", "text", "NV001"]).stdout.trim().to_string();
+    assert_ne!(new, text);
+    assert_eq!(site.ok(&["check", "--json", "--at", "2026-11-26T06:56:00+07:00", &new]).json()["verdict"], "accepted");
+
+    let r = site.qrgate(&["badge", "revoke", "NV404"]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("unknown employee code NV404"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_roster_files_change_nothing() {
+    let site = Site::new();
+    site.init();
+    site.ok(&["roster", "import", &site.write("roster.csv", ROSTER.as_bytes())]);
+    let before = site.ok(&["roster", "list"]).stdout;
+
+    let bad = site.write("bad.csv", "employee_code,full_name,shift\nNV001,Tên Khác,CA1\nNV009,,CA1\nNV 10,A,CA7\n".as_bytes());
+    let r = site.qrgate(&["roster", "import", &bad]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("2 bad row(s)"), "{}", r.stderr);
+    assert!(r.stderr.contains("row 3: the full name is empty"), "{}", r.stderr);
+    assert!(r.stderr.contains("row 4:") && r.stderr.contains("CA7"), "{}", r.stderr);
+
+    let latin1 = site.write("latin1.csv", b"employee_code,full_name\nNV001,Nguy\xean\n");
+    let r = site.qrgate(&["roster", "import", &latin1]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("not UTF-8"), "{}", r.stderr);
+
+    let header_only = site.write("empty.csv", b"employee_code,full_name\n");
+    assert_eq!(site.qrgate(&["roster", "import", &header_only]).code, 3);
+    let wide: String = (0..200).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",");
+    let wide = site.write("wide.csv", format!("{wide}\n{}\n", vec!["x"; 200].join(",")).as_bytes());
+    let r = site.qrgate(&["roster", "import", &wide]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("no column employee_code"), "{}", r.stderr);
+    let missing = site.qrgate(&["roster", "import", &site.path("nope.csv").to_string_lossy()]);
+    assert_eq!(missing.code, 4, "{}", missing.stderr);
+
+    assert_eq!(site.ok(&["roster", "list"]).stdout, before);
+}
+
+#[test]
+fn xlsx_roster() {
+    let site = Site::new();
+    site.init();
+    let path = site.path("roster.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["Mã NV", "Họ và tên", "Bộ phận", "Ca", "Số điện thoại", "Trạng thái"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_number(1, 0, 1001.0).unwrap();
+    sheet.write_string(1, 1, "Phan Thanh Tâm").unwrap();
+    sheet.write_string(1, 2, "Kho").unwrap();
+    sheet.write_string(1, 3, "CA2").unwrap();
+    sheet.write_string(1, 4, "0987654321").unwrap();
+    sheet.write_number(1, 5, 1.0).unwrap();
+    book.save(&path).unwrap();
+    let r = site.ok(&["roster", "import", path.to_str().unwrap()]);
+    assert!(r.stdout.contains("1 added"), "{}", r.stdout);
+    assert!(site.ok(&["roster", "list"]).stdout.contains("1001\tPhan Thanh Tâm\tKho\tCA2\tactive"));
+}
+
+#[test]
+fn bad_input_never_panics_and_names_the_problem() {
+    let site = Site::new();
+    let r = site.qrgate(&["check", "hello"]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("not initialised") && r.stderr.contains("qrgate init"), "{}", r.stderr);
+
+    site.init();
+    for text in ["", "QG1:", "QG1:%%%", &"Z".repeat(7_000), "079090001234|025123456|A|15031991|Nam|x|15082021"] {
+        let r = site.qrgate(&["check", "--json", text]);
+        assert_eq!(r.code, 1, "{text:.20}: {}", r.stderr);
+        assert_eq!(r.json()["verdict"], "refused");
+    }
+    let huge = site.qrgate(&["check", &"Z".repeat(10_000)]);
+    assert_eq!(huge.code, 3, "{}", huge.stderr);
+    assert!(!huge.stderr.contains("panicked"));
+
+    let r = site.qrgate(&["check", "--operator", "bv1", "NV001"]);
+    assert_eq!(r.code, 2, "--operator needs --reason: {}", r.stderr);
+    let r = site.qrgate(&["check", "--at", "yesterday", "x"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("RFC 3339"), "{}", r.stderr);
+    let r = site.qrgate(&["init", "--enterprise", "12345", "--name", "X", "--kiosk-id", "g"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("tax code"), "{}", r.stderr);
+
+    // A database file that is not ours is named, not overwritten.
+    std::fs::write(site.data().join("qrgate.db"), b"garbage garbage garbage").unwrap();
+    let r = site.qrgate(&["check", "x"]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains("foreign_database"), "{}", r.stderr);
+    assert_eq!(std::fs::read(site.data().join("qrgate.db")).unwrap(), b"garbage garbage garbage");
+}
+
+#[test]
+fn manual_entry_and_visitor_through_the_command() {
+    let site = Site::new();
+    site.init();
+    site.ok(&["roster", "import", &site.write("roster.csv", ROSTER.as_bytes())]);
+    let r = site.ok(&[
+        "check", "--json", "--at", "2026-11-25T06:40:00+07:00", "--operator", "bao-ve-1", "--reason", "Quên thẻ", "NV002",
+    ]);
+    assert_eq!(r.json()["verdict"], "accepted");
+    assert_eq!(r.json()["direction"], "in");
+
+    let cccd = "079090001234|025123456|Nguyễn Văn An|15031990|Nam|12 Lê Lợi, Quận 1|15082021";
+    let r = site.ok(&["check", "--json", "--at", "2026-11-25T09:00:00+07:00", "--host", "Phòng Nhân sự", "--purpose", "Họp", cccd]);
+    let d = r.json();
+    assert_eq!((d["person"]["kind"].as_str(), d["direction"].as_str()), (Some("visitor"), Some("in")));
+    assert_eq!(d["person"]["code"], "079*******34");
+    assert!(!r.stdout.contains("079090001234"), "the ID number is masked");
+    let out = site.ok(&["check", "--json", "--at", "2026-11-25T10:00:00+07:00", cccd]).json();
+    assert_eq!(out["direction"], "out");
+}
+
+#[test]
+fn demo_seed_and_run() {
+    let site = Site::new();
+    let r = site.ok(&["demo", "seed", "--workers", "50", "--days", "3"]);
+    assert!(r.stdout.contains("Seeded 50 workers"), "{}", r.stdout);
+    let again = site.qrgate(&["demo", "seed", "--workers", "5", "--days", "1"]);
+    assert_eq!(again.code, 3, "seeding over a roster is refused");
+
+    let other = Site::new();
+    let r = other.ok(&["demo", "run", "--workers", "30"]);
+    let decisions: Vec<serde_json::Value> =
+        r.stdout.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    let summary: Vec<(String, String)> = decisions
+        .iter()
+        .map(|d| (d["verdict"].as_str().unwrap().to_string(), d["reason"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert_eq!(decisions.len(), 9);
+    assert_eq!(summary[1].0, "accepted");
+    assert!(decisions[1]["debounced"].as_bool().unwrap());
+    assert_eq!(summary[2], ("refused".into(), "revoked".into()));
+    assert_eq!(summary[3], ("refused".into(), "other_enterprise".into()));
+    assert_eq!(decisions[4]["person"]["kind"], "visitor");
+    assert_eq!(summary[5], ("refused".into(), "not_a_badge".into()));
+    assert_eq!(decisions[7]["direction"], "out");
+    assert_eq!(decisions[8]["direction"], "out");
+}

@@ -1,0 +1,5 @@
+//! The `qrgate` binary end to end: real processes on real data directories, as HR and IT use it.
+
+mod support;
+
+mod commands;
