@@ -86,6 +86,16 @@ CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+"#, r#"
+-- Sync with the province (qrgate-sync): events stay append-only; what was sent lives beside them.
+CREATE TABLE synced (event_id TEXT PRIMARY KEY, synced_at_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE sync_rejected (
+    event_id TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 "#];
 
 /// Who this kiosk is. Written once by `init`.
