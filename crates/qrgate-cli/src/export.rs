@@ -32,7 +32,9 @@ pub enum ExportCommand {
         out: PathBuf,
     },
     /// The raw event log of every gate, refusals included, from one day to another (inclusive).
-    #[command(after_help = "Example: qrgate export events --from 2026-11-01 --to 2026-11-30 --format csv --out su-kien.csv")]
+    #[command(
+        after_help = "Example: qrgate export events --from 2026-11-01 --to 2026-11-30 --format csv --out su-kien.csv"
+    )]
     Events {
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         from: NaiveDate,
@@ -108,8 +110,13 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("{text:?} is not a date like 2026-11-25 (year-month-day)"))
 }
 
-fn range(first: NaiveDate, last: Option<NaiveDate>) -> Result<DayRange, Error> {
-    DayRange::new(first, last.unwrap_or(first))
+/// The days from `--date`/`--from` to `--to`, with the flags named when they are the wrong way round.
+fn range(first: NaiveDate, last: Option<NaiveDate>, first_flag: &str) -> Result<DayRange, Error> {
+    let last = last.unwrap_or(first);
+    if last < first {
+        return Err(Error::Invalid { what: "--to", why: format!("{last} is before {first_flag} {first}") });
+    }
+    DayRange::new(first, last)
 }
 
 /// A bar on stderr while the export runs; indicatif draws nothing when stderr is not a terminal.
@@ -137,18 +144,18 @@ pub fn run(cmd: ExportCommand, data: &DataDir) -> Result<(), Error> {
     };
     let summary: ExportSummary = match cmd {
         ExportCommand::Attendance { date, to, department, format, out } => {
-            let days = range(date, to)?;
+            let days = range(date, to, "--date")?;
             export::attendance(&store, &config, days, department.as_deref(), format.into(), &out, &mut tick)?
         }
         ExportCommand::Events { from, to, format, out } => {
-            let days = DayRange::new(from, to)?;
+            let days = range(from, Some(to), "--from")?;
             export::events(&store, &config, days, format.into(), &out, &mut tick)?
         }
         ExportCommand::Inside { format, out } => {
             export::inside(&store, &config, Utc::now(), format.into(), &out, &mut tick)?
         }
         ExportCommand::Visitors { date, to, full, format, out } => {
-            let days = range(date, to)?;
+            let days = range(date, to, "--date")?;
             export::visitors(&store, &config, days, full, format.into(), &out, &mut tick)?
         }
     };

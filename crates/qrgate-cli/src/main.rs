@@ -3,6 +3,7 @@
 mod badge;
 mod check;
 mod demo;
+mod export;
 mod init;
 mod messages;
 mod roster;
@@ -44,6 +45,11 @@ enum Command {
     /// Visitor records: purge personal details past the retention period.
     #[command(subcommand)]
     Visitors(check::VisitorsCommand),
+    /// HR exports: daily attendance, the raw event log, who is inside now, the visitor log.
+    Export {
+        #[command(subcommand)]
+        cmd: export::ExportCommand,
+    },
 }
 
 /// What a job ended with, beside success: a refused scan is not an error, but scripts want to know.
@@ -80,6 +86,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args, &data),
         Command::Demo(cmd) => demo::run(cmd, &data),
         Command::Visitors(cmd) => check::run_visitors(cmd, &data),
+        Command::Export { cmd } => export::run(cmd, &data).map(|()| Outcome::Done),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use chrono::NaiveTime;
+use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,7 @@ pub struct Config {
     pub gate: GateConfig,
     pub time: TimeConfig,
     pub privacy: PrivacyConfig,
+    pub attendance: AttendanceConfig,
     #[serde(rename = "shift")]
     pub shifts: Vec<Shift>,
 }
@@ -48,6 +49,28 @@ pub struct PrivacyConfig {
     pub visitor_retention_days: u32,
 }
 
+/// How HR counts attendance from the events (see `crate::attendance`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttendanceConfig {
+    pub worked_time: WorkedTime,
+    /// Scans the same way less than this many minutes apart are one passage (a badge shown twice).
+    pub repeat_scan_minutes: u32,
+    /// An in and the next out further apart than this are not one stay: the out was forgotten
+    /// one day and the in the next.
+    pub longest_stay_hours: u32,
+}
+
+/// What counts as worked time in a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkedTime {
+    /// The sum of every in→out pair: time outside between an out and the next in is not worked.
+    Pairs,
+    /// From the first in to the last out.
+    Span,
+}
+
 /// A work shift. `end` before `start` means the shift crosses midnight and belongs to the day it began.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,6 +86,9 @@ pub struct Shift {
     pub early_grace_minutes: u32,
     #[serde(default)]
     pub break_minutes: u32,
+    /// Weekly days without this shift: no scan that day is a day off, not an absence.
+    #[serde(default, with = "weekdays")]
+    pub days_off: Vec<Weekday>,
 }
 
 fn default_grace() -> u32 {
@@ -75,6 +101,7 @@ impl Default for Config {
             gate: GateConfig::default(),
             time: TimeConfig::default(),
             privacy: PrivacyConfig::default(),
+            attendance: AttendanceConfig::default(),
             shifts: default_shifts(),
         }
     }
@@ -98,13 +125,19 @@ impl Default for TimeConfig {
     }
 }
 
+impl Default for AttendanceConfig {
+    fn default() -> AttendanceConfig {
+        AttendanceConfig { worked_time: WorkedTime::Pairs, repeat_scan_minutes: 30, longest_stay_hours: 24 }
+    }
+}
+
 impl Default for PrivacyConfig {
     fn default() -> PrivacyConfig {
         PrivacyConfig { visitor_retention_days: 30 }
     }
 }
 
-fn shift(name: &str, start: (u32, u32), end: (u32, u32), break_minutes: u32) -> Shift {
+fn shift(name: &str, start: (u32, u32), end: (u32, u32), break_minutes: u32, days_off: &[Weekday]) -> Shift {
     Shift {
         name: name.into(),
         start: NaiveTime::from_hms_opt(start.0, start.1, 0).expect("valid"),
@@ -112,16 +145,18 @@ fn shift(name: &str, start: (u32, u32), end: (u32, u32), break_minutes: u32) -> 
         late_grace_minutes: 5,
         early_grace_minutes: 5,
         break_minutes,
+        days_off: days_off.to_vec(),
     }
 }
 
-/// The shifts most factories in the zones run: office hours and three 8-hour shifts.
+/// The shifts most factories in the zones run: office hours (Sunday off) and three 8-hour shifts
+/// that run every day, each worker's days off being arranged by HR.
 pub fn default_shifts() -> Vec<Shift> {
     vec![
-        shift("HC", (8, 0), (17, 0), 60),
-        shift("CA1", (6, 0), (14, 0), 30),
-        shift("CA2", (14, 0), (22, 0), 30),
-        shift("CA3", (22, 0), (6, 0), 30),
+        shift("HC", (8, 0), (17, 0), 60, &[Weekday::Sun]),
+        shift("CA1", (6, 0), (14, 0), 30, &[]),
+        shift("CA2", (14, 0), (22, 0), 30, &[]),
+        shift("CA3", (22, 0), (6, 0), 30, &[]),
     ]
 }
 
@@ -157,6 +192,12 @@ impl Config {
                 return Err(format!("shift {:?} is defined twice", s.name));
             }
         }
+        if !(1..=72).contains(&self.attendance.longest_stay_hours) {
+            return Err("attendance.longest_stay_hours must be between 1 and 72".into());
+        }
+        if self.attendance.repeat_scan_minutes > 240 {
+            return Err("attendance.repeat_scan_minutes over 4 hours would merge real passages".into());
+        }
         if self.gate.debounce_seconds > 3600 {
             return Err("gate.debounce_seconds over an hour would hide real passages".into());
         }
@@ -179,6 +220,43 @@ mod tz_name {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
         let name = String::deserialize(d)?;
         name.parse().map_err(|_| serde::de::Error::custom(format!("unknown time zone {name:?}")))
+    }
+}
+
+mod weekdays {
+    use chrono::Weekday;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    const NAMES: [(&str, &str, Weekday); 7] = [
+        ("mon", "monday", Weekday::Mon),
+        ("tue", "tuesday", Weekday::Tue),
+        ("wed", "wednesday", Weekday::Wed),
+        ("thu", "thursday", Weekday::Thu),
+        ("fri", "friday", Weekday::Fri),
+        ("sat", "saturday", Weekday::Sat),
+        ("sun", "sunday", Weekday::Sun),
+    ];
+
+    pub fn serialize<S: Serializer>(days: &[Weekday], s: S) -> Result<S::Ok, S::Error> {
+        let names: Vec<&str> =
+            days.iter().map(|d| NAMES.iter().find(|(_, _, w)| w == d).expect("every weekday").0).collect();
+        s.collect_seq(names)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Weekday>, D::Error> {
+        let texts = Vec::<String>::deserialize(d)?;
+        let mut days = Vec::new();
+        for text in texts {
+            let t = text.trim().to_ascii_lowercase();
+            let day =
+                NAMES.iter().find(|(short, long, _)| t == *short || t == *long).map(|n| n.2).ok_or_else(|| {
+                    serde::de::Error::custom(format!("{text:?} is not a day of the week (mon, tue, … sun)"))
+                })?;
+            if !days.contains(&day) {
+                days.push(day);
+            }
+        }
+        Ok(days)
     }
 }
 
@@ -221,6 +299,12 @@ mod tests {
         assert!(Config::parse("[time]\ntimezone = \"Mars/Olympus\"\n").unwrap_err().contains("Mars"));
         let err = Config::parse("[[shift]]\nname = \"X\"\nstart = \"7h\"\nend = \"16:00\"\n").unwrap_err();
         assert!(err.contains("07:30"), "{err}");
+        let a = Config::parse("[attendance]\nworked_time = \"span\"\n").unwrap();
+        assert_eq!(a.attendance.worked_time, WorkedTime::Span);
+        let s = "[[shift]]\nname = \"X\"\nstart = \"07:00\"\nend = \"16:00\"\ndays_off = [\"Sat\", \"sunday\"]\n";
+        assert_eq!(Config::parse(s).unwrap().shifts[0].days_off, vec![Weekday::Sat, Weekday::Sun]);
+        assert!(Config::parse(&s.replace("Sat", "caturday")).unwrap_err().contains("caturday"));
+        assert!(Config::parse("[attendance]\nlongest_stay_hours = 0\n").is_err());
         let night = Config::parse("[[shift]]\nname = \"N\"\nstart = \"22:00\"\nend = \"06:00\"\n").unwrap();
         assert!(night.shifts[0].crosses_midnight());
     }

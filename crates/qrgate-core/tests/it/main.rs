@@ -2,6 +2,8 @@
 
 mod support;
 
+mod attendance;
+mod export;
 mod gate;
 mod roster;
 mod store;

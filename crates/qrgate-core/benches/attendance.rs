@@ -1,0 +1,168 @@
+//! Attendance export benchmark: 20,000 workers, one day and 31 days as XLSX; prints time and peak memory.
+//!
+//! Run: `cargo bench -p qrgate-core --bench attendance` (`QRGATE_BENCH_WORKERS` to change the size).
+//! Targets from the issue: one day (≥ 80,000 events) in ≤ 2 s and ≤ 300 MB peak; 31 days in ≤ 30 s.
+//! Peak memory is the process's VmHWM, reset before each export through /proc/self/clear_refs.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
+use qrgate_core::attendance::{self, DayRange};
+use qrgate_core::config::Config;
+use qrgate_core::export::{self, Format};
+use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
+use qrgate_core::roster::{self, RosterRow};
+use qrgate_core::store::{Event, Identity, Store};
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+const DEPARTMENTS: [&str; 8] = ["May 1", "May 2", "Cắt", "Hoàn thiện", "Kho", "QC", "Bảo trì", "Văn phòng"];
+const SHIFTS: [(&str, u32, u32); 4] =
+    [("HC", 8 * 60, 17 * 60), ("CA1", 6 * 60, 14 * 60), ("CA2", 14 * 60, 22 * 60), ("CA3", 22 * 60, 30 * 60)];
+
+fn peak_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// A day of a big factory: most people come, many go out for lunch, some scan twice, forget an
+/// out, come late or leave early; Sunday only a few work.
+fn seed(store: &mut Store, workers: usize, first: NaiveDate, days: u32) -> usize {
+    let offset = FixedOffset::east_opt(7 * 3600).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let now = Utc::now();
+    let rows: Vec<RosterRow> = (0..workers)
+        .map(|i| RosterRow {
+            row: i + 2,
+            code: format!("NV{:05}", i + 1).parse().unwrap(),
+            full_name: format!("Nguyễn Thị Công Nhân {}", i + 1),
+            department: DEPARTMENTS[i % DEPARTMENTS.len()].into(),
+            shift: SHIFTS[if i % DEPARTMENTS.len() == 7 { 0 } else { 1 + i % 3 }].0.into(),
+            phone: String::new(),
+            active: true,
+        })
+        .collect();
+    roster::import(store, &rows, false, now, &mut |_, _| {}).unwrap();
+    let mut n: u128 = 0;
+    let mut total = 0;
+    for d in 0..days {
+        let day = first + Duration::days(i64::from(d));
+        let sunday = day.weekday() == Weekday::Sun;
+        let midnight = offset.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap()).unwrap();
+        let mut events = Vec::with_capacity(workers * 5);
+        for (i, row) in rows.iter().enumerate() {
+            if rng.gen_bool(if sunday { 0.9 } else { 0.02 }) {
+                continue;
+            }
+            let (_, start, end) = SHIFTS.iter().find(|s| s.0 == row.shift).copied().unwrap();
+            let person = PersonRef::Worker(row.code.clone());
+            let gate =
+                |rng: &mut rand_chacha::ChaCha8Rng| if rng.gen_bool(0.2) { "Cổng phụ" } else { "Cổng chính" };
+            let at = |minute: i64, rng: &mut rand_chacha::ChaCha8Rng| {
+                midnight + Duration::seconds(minute * 60 + rng.gen_range(0..60))
+            };
+            let mut push = |direction: Direction, t: DateTime<FixedOffset>, gate: &str, verdict: Verdict| {
+                n += 1;
+                events.push(Event {
+                    id: Uuid::from_u128(n),
+                    kiosk_id: if gate == "Cổng phụ" { "gate-2".into() } else { "gate-1".into() },
+                    seq: n as i64,
+                    gate: gate.into(),
+                    person: Some(person.clone()),
+                    direction: Some(direction),
+                    at: t,
+                    method: Method::Badge,
+                    verdict,
+                    reason: (verdict == Verdict::Refused).then(|| "revoked".into()),
+                    badge_serial: Some(1),
+                    operator: None,
+                    note: None,
+                });
+            };
+            let (start, end) = (i64::from(start), i64::from(end));
+            let arrive = start + rng.gen_range(-25..12);
+            push(Direction::In, at(arrive, &mut rng), gate(&mut rng), Verdict::Accepted);
+            if rng.gen_bool(0.15) {
+                push(Direction::In, at(arrive, &mut rng) + Duration::seconds(40), gate(&mut rng), Verdict::Accepted);
+            }
+            if rng.gen_bool(0.01) {
+                push(Direction::In, at(arrive, &mut rng), "Cổng chính", Verdict::Refused);
+            }
+            let lunch = start + (end - start) / 2 + rng.gen_range(-30..30);
+            push(Direction::Out, at(lunch, &mut rng), gate(&mut rng), Verdict::Accepted);
+            push(Direction::In, at(lunch + rng.gen_range(25..50), &mut rng), gate(&mut rng), Verdict::Accepted);
+            if !rng.gen_bool(0.03) || i % 97 == 0 {
+                push(Direction::Out, at(end + rng.gen_range(-15..90), &mut rng), gate(&mut rng), Verdict::Accepted);
+            }
+        }
+        events.sort_by_key(|e| e.at);
+        total += events.len();
+        store.insert_events(&events).unwrap();
+    }
+    total
+}
+
+fn main() {
+    let workers: usize = std::env::var("QRGATE_BENCH_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    let identity = Identity {
+        enterprise: "0312345678".parse().unwrap(),
+        enterprise_name: "Công ty TNHH May mặc Sao Mai".into(),
+        kiosk_id: "gate-1".parse().unwrap(),
+        kiosk_public_key: "00".repeat(32),
+    };
+    let mut store = Store::create(&dir.path().join("qrgate.db"), &identity, &[1; 32], Utc::now()).unwrap();
+    let config = Config::default();
+
+    // 31 days of October 2026 plus the day before, so the first day's night shift has its eve.
+    let first = NaiveDate::from_ymd_opt(2026, 9, 30).unwrap();
+    let t = Instant::now();
+    let events = seed(&mut store, workers, first, 32);
+    println!("seeded {workers} workers, {events} events over 32 days in {:.1} s", t.elapsed().as_secs_f64());
+
+    let day = NaiveDate::from_ymd_opt(2026, 10, 21).unwrap();
+    let from =
+        FixedOffset::east_opt(7 * 3600).unwrap().from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap()).unwrap();
+    let that_day =
+        store.events_between(from.with_timezone(&Utc), (from + Duration::days(1)).with_timezone(&Utc)).unwrap().len();
+
+    let month =
+        DayRange::new(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 10, 31).unwrap())
+            .unwrap();
+    let roster = store.workers(None, None).unwrap();
+    reset_peak();
+    let t = Instant::now();
+    let mut rows = 0;
+    attendance::for_each_day(&store, &config, &roster, DayRange::one(day), &mut |_, d| {
+        rows += d.len();
+        Ok(())
+    })
+    .unwrap();
+    println!("attendance only, 1 day: {rows} rows in {:.2} s, peak {:.0} MB", t.elapsed().as_secs_f64(), peak_mb());
+
+    for (what, days, format, name) in [
+        ("1 day  ", DayRange::one(day), Format::Xlsx, "day.xlsx"),
+        ("1 day  ", DayRange::one(day), Format::Csv, "day.csv"),
+        ("31 days", month, Format::Xlsx, "month.xlsx"),
+    ] {
+        let out = dir.path().join(name);
+        reset_peak();
+        let t = Instant::now();
+        let s = export::attendance(&store, &config, days, None, format, &out, &mut |_, _| {}).unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+        println!(
+            "export attendance {what} {format}: {} rows ({that_day} events on the day) in {secs:.2} s, peak {:.0} MB, file {size:.1} MB",
+            s.rows,
+            peak_mb()
+        );
+    }
+}

@@ -1,0 +1,610 @@
+//! Attendance per worker per day, from the accepted events of every gate: the numbers HR pays by.
+//!
+//! The rules, in the order they apply (kiosk.conf `[attendance]` and `[[shift]]` tune them):
+//! 1. Only accepted worker events with a direction count; refusals and visitors never do.
+//! 2. Every scan is cut to the minute, as the export shows it, so each number can be redone by
+//!    hand from the displayed times.
+//! 3. Scans the same way less than `repeat_scan_minutes` apart are one passage: the earliest of a
+//!    run of ins, the latest of a run of outs.
+//! 4. An in followed by an out at most `longest_stay_hours` later is one stay; any other in lacks
+//!    its out, any other out lacks its in.
+//! 5. A stay belongs to the attendance day of its in (or of its out, when the in is missing). The
+//!    day of a moment follows the worker's shift: days are cut halfway through the time off between
+//!    two shifts, so a 22:00–06:00 shift belongs to the day it began and a 08:00–17:00 worker who
+//!    leaves at 01:00 is still counted on the day they came. A worker without a known shift uses
+//!    calendar days.
+//!
+//! Each accepted event therefore lands in exactly one day, which the property test checks.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use rusqlite::params;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::config::{Config, Shift, WorkedTime};
+use crate::error::{Error, Result};
+use crate::model::{Direction, PersonRef, Verdict};
+use crate::store::{Event, Store, Worker};
+
+const MINUTES_PER_DAY: i64 = 24 * 60;
+/// Longer ranges are a mistake at the prompt, not a report anyone reads.
+pub const MAX_DAYS: i64 = 366;
+
+/// A checked, inclusive range of attendance days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayRange {
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+impl DayRange {
+    pub fn new(first: NaiveDate, last: NaiveDate) -> Result<DayRange> {
+        if last < first {
+            return Err(Error::invalid("date range", format!("the end {last} is before the start {first}")));
+        }
+        let days = (last - first).num_days() + 1;
+        if days > MAX_DAYS {
+            return Err(Error::invalid("date range", format!("{days} days; at most {MAX_DAYS} at a time")));
+        }
+        Ok(DayRange { first, last })
+    }
+
+    pub fn one(day: NaiveDate) -> DayRange {
+        DayRange { first: day, last: day }
+    }
+
+    pub fn first(&self) -> NaiveDate {
+        self.first
+    }
+
+    pub fn last(&self) -> NaiveDate {
+        self.last
+    }
+
+    pub fn len(&self) -> usize {
+        (self.last - self.first).num_days() as usize + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.first <= day && day <= self.last
+    }
+
+    pub fn days(&self) -> impl Iterator<Item = NaiveDate> {
+        let first = self.first;
+        (0..self.len() as i64).map(move |i| first + Duration::days(i))
+    }
+
+    fn index(&self, day: NaiveDate) -> usize {
+        (day - self.first).num_days() as usize
+    }
+}
+
+/// A worker's day as HR reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Present,
+    Late,
+    Absent,
+    MissingOut,
+    MissingIn,
+    DayOff,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] =
+        [Status::Present, Status::Late, Status::Absent, Status::MissingOut, Status::MissingIn, Status::DayOff];
+
+    /// Stable code for machines and the UI.
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Present => "present",
+            Status::Late => "late",
+            Status::Absent => "absent",
+            Status::MissingOut => "missing_out",
+            Status::MissingIn => "missing_in",
+            Status::DayOff => "day_off",
+        }
+    }
+
+    /// What the HR export shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Present => "Có mặt",
+            Status::Late => "Đi muộn",
+            Status::Absent => "Vắng",
+            Status::MissingOut => "Thiếu giờ ra",
+            Status::MissingIn => "Thiếu giờ vào",
+            Status::DayOff => "Nghỉ",
+        }
+    }
+}
+
+/// One stay on site: an in and its out, either of which may be missing. Local wall-clock times,
+/// cut to the minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Stay {
+    pub in_at: Option<NaiveDateTime>,
+    pub out_at: Option<NaiveDateTime>,
+}
+
+/// One worker on one attendance day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttendanceDay {
+    pub date: NaiveDate,
+    /// Index into the workers the attendance was computed for.
+    pub worker: usize,
+    /// The worker's shift, when the roster names one kiosk.conf defines.
+    pub shift: Option<String>,
+    pub first_in: Option<NaiveDateTime>,
+    pub last_out: Option<NaiveDateTime>,
+    pub worked_minutes: u32,
+    pub late_minutes: u32,
+    pub early_leave_minutes: u32,
+    pub overtime_minutes: u32,
+    pub status: Status,
+    /// Gates with a scan counted this day, sorted.
+    pub gates: Vec<String>,
+    pub stays: Vec<Stay>,
+    /// The accepted events this day is made of: every one belongs to exactly one day.
+    pub events: Vec<Uuid>,
+}
+
+/// What attendance reads from one accepted worker event.
+#[derive(Debug, Clone, Copy)]
+struct Scan {
+    worker: u32,
+    at_ms: i64,
+    direction: Direction,
+    gate: u32,
+    id: Uuid,
+}
+
+/// Scans the same way in a row, counted once.
+struct Passage {
+    direction: Direction,
+    /// The earliest scan of a run of ins, the latest of a run of outs.
+    at_ms: i64,
+    scans: std::ops::Range<usize>,
+}
+
+struct StaySpan {
+    in_ms: Option<i64>,
+    out_ms: Option<i64>,
+    scans: std::ops::Range<usize>,
+}
+
+/// The rules and lookups shared by every day computed for one set of workers.
+struct Rules<'a> {
+    config: &'a Config,
+    tz: Tz,
+    workers: &'a [Worker],
+    /// Per worker, the index of their shift in `config.shifts`.
+    shift_of: Vec<Option<usize>>,
+    /// Per shift, where its attendance day starts, in minutes from local midnight (may be negative).
+    anchors: Vec<i64>,
+    gates: Vec<String>,
+    gate_index: HashMap<String, u32>,
+}
+
+fn minute_of(ms: i64) -> i64 {
+    ms.div_euclid(60_000)
+}
+
+fn shift_minutes(shift: &Shift) -> (i64, i64) {
+    let minutes = |t: chrono::NaiveTime| i64::from(t.hour() * 60 + t.minute());
+    let (start, end) = (minutes(shift.start), minutes(shift.end));
+    let length = (end - start).rem_euclid(MINUTES_PER_DAY);
+    (start, if length == 0 { MINUTES_PER_DAY } else { length })
+}
+
+/// Where a shift's attendance day starts: halfway through the time off before it.
+fn anchor(shift: &Shift) -> i64 {
+    let (start, length) = shift_minutes(shift);
+    start - (MINUTES_PER_DAY - length) / 2
+}
+
+impl<'a> Rules<'a> {
+    fn new(config: &'a Config, workers: &'a [Worker]) -> Rules<'a> {
+        let shift_of = workers.iter().map(|w| config.shifts.iter().position(|s| s.name == w.shift)).collect();
+        Rules {
+            config,
+            tz: config.time.timezone,
+            workers,
+            shift_of,
+            anchors: config.shifts.iter().map(anchor).collect(),
+            gates: Vec::new(),
+            gate_index: HashMap::new(),
+        }
+    }
+
+    fn gate(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.gate_index.get(name) {
+            return i;
+        }
+        let i = self.gates.len() as u32;
+        self.gates.push(name.to_string());
+        self.gate_index.insert(name.to_string(), i);
+        i
+    }
+
+    fn local(&self, ms: i64) -> NaiveDateTime {
+        let utc = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
+        utc.with_timezone(&self.tz).naive_local()
+    }
+
+    /// The local wall-clock minute a scan shows as.
+    fn local_minute(&self, ms: i64) -> NaiveDateTime {
+        self.local(minute_of(ms) * 60_000)
+    }
+
+    fn anchor_of(&self, worker: usize) -> i64 {
+        self.shift_of[worker].map_or(0, |s| self.anchors[s])
+    }
+
+    fn day_of(&self, worker: usize, ms: i64) -> NaiveDate {
+        (self.local(ms) - Duration::minutes(self.anchor_of(worker))).date()
+    }
+
+    /// The UTC minute a local wall-clock time falls on (the earlier one when clocks go back).
+    fn utc_minute(&self, local: NaiveDateTime) -> i64 {
+        let at = self.tz.from_local_datetime(&local).earliest().unwrap_or_else(|| self.tz.from_utc_datetime(&local));
+        minute_of(at.timestamp_millis())
+    }
+
+    /// The UTC span that holds every event that can shape the stays of `days`, for any worker.
+    fn reach(&self, days: DayRange) -> (i64, i64) {
+        let lo = self.anchors.iter().copied().chain([0]).min().unwrap_or(0);
+        let hi = self.anchors.iter().copied().chain([0]).max().unwrap_or(0);
+        // A stay of `day` starts inside the day and ends at most one longest stay later; the
+        // scans before it that decide its pairing are at most one longest stay earlier.
+        let margin = i64::from(self.config.attendance.longest_stay_hours) * 60
+            + i64::from(self.config.attendance.repeat_scan_minutes);
+        let start = days.first().and_hms_opt(0, 0, 0).expect("midnight") + Duration::minutes(lo - margin);
+        let end =
+            days.last().and_hms_opt(0, 0, 0).expect("midnight") + Duration::minutes(MINUTES_PER_DAY + hi + margin);
+        (self.utc_minute(start) * 60_000, self.utc_minute(end) * 60_000)
+    }
+
+    /// Attendance for `days`, from scans sorted by time.
+    fn days(&self, scans: &[Scan], days: DayRange) -> Vec<AttendanceDay> {
+        let mut order: Vec<u32> = (0..scans.len() as u32).collect();
+        order.sort_by_key(|&i| (scans[i as usize].worker, scans[i as usize].at_ms, i));
+        let sorted: Vec<Scan> = order.iter().map(|&i| scans[i as usize]).collect();
+
+        let n = self.workers.len();
+        let mut grid: Vec<Vec<StaySpan>> = (0..n * days.len()).map(|_| Vec::new()).collect();
+        let mut start = 0;
+        while start < sorted.len() {
+            let worker = sorted[start].worker as usize;
+            let mut end = start;
+            while end < sorted.len() && sorted[end].worker as usize == worker {
+                end += 1;
+            }
+            for stay in self.stays(&sorted, start..end) {
+                let at = stay.in_ms.or(stay.out_ms).expect("a stay has an in or an out");
+                let day = self.day_of(worker, at);
+                if days.contains(day) {
+                    grid[days.index(day) * n + worker].push(stay);
+                }
+            }
+            start = end;
+        }
+
+        let mut out = Vec::with_capacity(grid.len());
+        for (cell, stays) in grid.into_iter().enumerate() {
+            let (day, worker) = (days.first() + Duration::days((cell / n) as i64), cell % n);
+            if stays.is_empty() && !self.workers[worker].active {
+                continue;
+            }
+            out.push(self.day(&sorted, day, worker, &stays));
+        }
+        out
+    }
+
+    /// One worker's scans (a range of `sorted`) as passages, then stays.
+    fn stays(&self, sorted: &[Scan], range: std::ops::Range<usize>) -> Vec<StaySpan> {
+        let repeat_ms = i64::from(self.config.attendance.repeat_scan_minutes) * 60_000;
+        let longest_ms = i64::from(self.config.attendance.longest_stay_hours) * 3_600_000;
+        let mut passages: Vec<Passage> = Vec::new();
+        for i in range {
+            let scan = &sorted[i];
+            if let Some(last) = passages.last_mut() {
+                let previous = &sorted[last.scans.end - 1];
+                if last.direction == scan.direction && scan.at_ms - previous.at_ms < repeat_ms {
+                    last.scans.end = i + 1;
+                    if scan.direction == Direction::Out {
+                        last.at_ms = scan.at_ms;
+                    }
+                    continue;
+                }
+            }
+            passages.push(Passage { direction: scan.direction, at_ms: scan.at_ms, scans: i..i + 1 });
+        }
+
+        let mut stays = Vec::new();
+        let mut i = 0;
+        while i < passages.len() {
+            let p = &passages[i];
+            match p.direction {
+                Direction::In => match passages.get(i + 1) {
+                    Some(next) if next.direction == Direction::Out && next.at_ms - p.at_ms <= longest_ms => {
+                        stays.push(StaySpan {
+                            in_ms: Some(p.at_ms),
+                            out_ms: Some(next.at_ms),
+                            scans: p.scans.start..next.scans.end,
+                        });
+                        i += 2;
+                    }
+                    _ => {
+                        stays.push(StaySpan { in_ms: Some(p.at_ms), out_ms: None, scans: p.scans.clone() });
+                        i += 1;
+                    }
+                },
+                Direction::Out => {
+                    stays.push(StaySpan { in_ms: None, out_ms: Some(p.at_ms), scans: p.scans.clone() });
+                    i += 1;
+                }
+            }
+        }
+        stays
+    }
+
+    fn day(&self, sorted: &[Scan], date: NaiveDate, worker: usize, stays: &[StaySpan]) -> AttendanceDay {
+        let rules = &self.config.attendance;
+        let shift = self.shift_of[worker].map(|s| &self.config.shifts[s]);
+        let day_off = shift.is_some_and(|s| s.days_off.contains(&date.weekday()));
+
+        let first_in = stays.iter().filter_map(|s| s.in_ms).min().map(minute_of);
+        let last_out = stays.iter().filter_map(|s| s.out_ms).max().map(minute_of);
+        let missing_out = stays.iter().any(|s| s.out_ms.is_none());
+        let missing_in = stays.iter().any(|s| s.in_ms.is_none());
+
+        let presence = match rules.worked_time {
+            WorkedTime::Pairs => {
+                stays.iter().filter_map(|s| Some(minute_of(s.out_ms?) - minute_of(s.in_ms?))).sum::<i64>()
+            }
+            WorkedTime::Span => match (first_in, last_out) {
+                (Some(i), Some(o)) if o > i => o - i,
+                _ => 0,
+            },
+        };
+        // Time already spent outside between two stays is a break taken; only the rest of the
+        // shift's break is deducted, so a worker who scans out for lunch is not docked twice.
+        let outside: i64 = match rules.worked_time {
+            WorkedTime::Pairs => {
+                stays.windows(2).filter_map(|w| Some(minute_of(w[1].in_ms?) - minute_of(w[0].out_ms?))).sum()
+            }
+            WorkedTime::Span => 0,
+        };
+        let break_minutes = shift.map_or(0, |s| i64::from(s.break_minutes));
+        let worked = if presence > 0 { (presence - (break_minutes - outside).max(0)).max(0) } else { 0 };
+
+        let (mut late, mut early, mut overtime) = (0, 0, 0);
+        if let Some(shift) = shift {
+            let (start, length) = shift_minutes(shift);
+            let midnight = date.and_hms_opt(0, 0, 0).expect("midnight");
+            let start_utc = self.utc_minute(midnight + Duration::minutes(start));
+            let end_utc = self.utc_minute(midnight + Duration::minutes(start + length));
+            if day_off {
+                overtime = worked;
+            } else {
+                if let (Some(first), false) = (first_in, stays.first().is_some_and(|s| s.in_ms.is_none())) {
+                    let by = first - start_utc;
+                    if by > i64::from(shift.late_grace_minutes) {
+                        late = by;
+                    }
+                }
+                if let (Some(last), false) = (last_out, stays.last().is_some_and(|s| s.out_ms.is_none())) {
+                    let by = end_utc - last;
+                    if by > i64::from(shift.early_grace_minutes) {
+                        early = by;
+                    }
+                }
+                overtime = (worked - (length - i64::from(shift.break_minutes))).max(0);
+            }
+        }
+
+        let status = if stays.is_empty() {
+            if day_off {
+                Status::DayOff
+            } else {
+                Status::Absent
+            }
+        } else if missing_out {
+            Status::MissingOut
+        } else if missing_in {
+            Status::MissingIn
+        } else if late > 0 {
+            Status::Late
+        } else {
+            Status::Present
+        };
+
+        let mut gates: Vec<u32> = stays.iter().flat_map(|s| sorted[s.scans.clone()].iter().map(|x| x.gate)).collect();
+        gates.sort_unstable();
+        gates.dedup();
+        let mut gates: Vec<String> = gates.into_iter().map(|g| self.gates[g as usize].clone()).collect();
+        gates.sort();
+
+        AttendanceDay {
+            date,
+            worker,
+            shift: shift.map(|s| s.name.clone()),
+            first_in: first_in.map(|m| self.local(m * 60_000)),
+            last_out: last_out.map(|m| self.local(m * 60_000)),
+            worked_minutes: clamp(worked),
+            late_minutes: clamp(late),
+            early_leave_minutes: clamp(early),
+            overtime_minutes: clamp(overtime),
+            status,
+            gates,
+            stays: stays
+                .iter()
+                .map(|s| Stay {
+                    in_at: s.in_ms.map(|m| self.local_minute(m)),
+                    out_at: s.out_ms.map(|m| self.local_minute(m)),
+                })
+                .collect(),
+            events: stays.iter().flat_map(|s| sorted[s.scans.clone()].iter().map(|x| x.id)).collect(),
+        }
+    }
+}
+
+fn clamp(minutes: i64) -> u32 {
+    minutes.clamp(0, i64::from(u32::MAX)) as u32
+}
+
+/// Attendance of `workers` on `days`, from `events` (any order; refusals, visitors and other
+/// people's events are passed over). Pure: the same input always gives the same days, ordered by
+/// date, then by the order of `workers`. An inactive worker appears only on days with a scan.
+pub fn compute(config: &Config, workers: &[Worker], events: &[Event], days: DayRange) -> Vec<AttendanceDay> {
+    let mut rules = Rules::new(config, workers);
+    let index: HashMap<&str, u32> = workers.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u32)).collect();
+    let mut scans = Vec::with_capacity(events.len());
+    for e in events {
+        let (Verdict::Accepted, Some(PersonRef::Worker(code)), Some(direction)) = (e.verdict, &e.person, e.direction)
+        else {
+            continue;
+        };
+        let Some(&worker) = index.get(code.as_str()) else { continue };
+        let gate = rules.gate(&e.gate);
+        scans.push(Scan { worker, at_ms: e.at.timestamp_millis(), direction, gate, id: e.id });
+    }
+    scans.sort_by_key(|s| s.at_ms);
+    rules.days(&scans, days)
+}
+
+/// Attendance from the store, one day at a time, so a month for 20,000 workers never holds more
+/// than a few days of events. `each` gets every day in order; an error from it stops the walk.
+pub fn for_each_day(
+    store: &Store,
+    config: &Config,
+    workers: &[Worker],
+    days: DayRange,
+    each: &mut dyn FnMut(NaiveDate, Vec<AttendanceDay>) -> Result<()>,
+) -> Result<()> {
+    let mut rules = Rules::new(config, workers);
+    let index: HashMap<&str, u32> = workers.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u32)).collect();
+    let mut stmt = store.connection().prepare_cached(
+        "SELECT id, person_ref, direction, at_ms, gate FROM events INDEXED BY events_by_time
+         WHERE at_ms >= ?1 AND at_ms < ?2 AND verdict = 'accepted' AND person_kind = 'worker'
+           AND direction IS NOT NULL
+         ORDER BY at_ms, rowid_",
+    )?;
+    let mut buffer: Vec<Scan> = Vec::new();
+    let mut loaded_to: Option<i64> = None;
+    for day in days.days() {
+        let (lo, hi) = rules.reach(DayRange::one(day));
+        let from = loaded_to.map_or(lo, |t| t.max(lo));
+        buffer.retain(|s| s.at_ms >= lo);
+        if hi > from {
+            let mut rows = stmt.query(params![from, hi])?;
+            while let Some(row) = rows.next()? {
+                let code = text_at(row, 1)?;
+                let Some(&worker) = index.get(code) else { continue };
+                let direction = match text_at(row, 2)? {
+                    "in" => Direction::In,
+                    "out" => Direction::Out,
+                    _ => continue,
+                };
+                let id = Uuid::parse_str(text_at(row, 0)?)
+                    .map_err(|_| Error::invalid("event id", "not a UUID in the database"))?;
+                let gate = rules.gate(text_at(row, 4)?);
+                buffer.push(Scan { worker, at_ms: row.get(3)?, direction, gate, id });
+            }
+            loaded_to = Some(hi);
+        }
+        each(day, rules.days(&buffer, DayRange::one(day)))?;
+    }
+    Ok(())
+}
+
+fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
+    row.get_ref(i)?.as_str().map_err(|e| {
+        Error::Store(rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    })
+}
+
+/// [`for_each_day`] collected: convenient for a few days, wasteful for a month of a big site.
+pub fn from_store(store: &Store, config: &Config, workers: &[Worker], days: DayRange) -> Result<Vec<AttendanceDay>> {
+    let mut out = Vec::new();
+    for_each_day(store, config, workers, days, &mut |_, mut day| {
+        out.append(&mut day);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Totals of a set of days, as the summary sheet shows them per department.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Distinct workers.
+    pub workers: u32,
+    /// Rows (worker-days), and how many of them had each status, in [`Status::ALL`] order.
+    pub days: u32,
+    pub by_status: [u32; 6],
+    pub worked_minutes: u64,
+    pub late_minutes: u64,
+    pub early_leave_minutes: u64,
+    pub overtime_minutes: u64,
+}
+
+impl Totals {
+    pub fn add(&mut self, day: &AttendanceDay) {
+        self.days += 1;
+        let i = Status::ALL.iter().position(|s| *s == day.status).expect("every status is listed");
+        self.by_status[i] += 1;
+        self.worked_minutes += u64::from(day.worked_minutes);
+        self.late_minutes += u64::from(day.late_minutes);
+        self.early_leave_minutes += u64::from(day.early_leave_minutes);
+        self.overtime_minutes += u64::from(day.overtime_minutes);
+    }
+
+    pub fn count(&self, status: Status) -> u32 {
+        self.by_status[Status::ALL.iter().position(|s| *s == status).expect("every status is listed")]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveTime;
+
+    fn shift(start: &str, end: &str) -> Shift {
+        Shift {
+            name: "S".into(),
+            start: NaiveTime::parse_from_str(start, "%H:%M").unwrap(),
+            end: NaiveTime::parse_from_str(end, "%H:%M").unwrap(),
+            late_grace_minutes: 5,
+            early_grace_minutes: 5,
+            break_minutes: 0,
+            days_off: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn days_are_cut_halfway_through_the_time_off() {
+        assert_eq!(anchor(&shift("08:00", "17:00")), 30);
+        assert_eq!(anchor(&shift("22:00", "06:00")), 14 * 60);
+        assert_eq!(anchor(&shift("06:00", "14:00")), -2 * 60);
+        assert_eq!(shift_minutes(&shift("07:00", "07:00")), (7 * 60, MINUTES_PER_DAY));
+    }
+
+    #[test]
+    fn ranges() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let r = DayRange::new(d("2026-02-27"), d("2026-03-02")).unwrap();
+        assert_eq!(r.len(), 4);
+        assert_eq!(r.days().last(), Some(d("2026-03-02")));
+        assert!(DayRange::new(d("2026-03-02"), d("2026-03-01")).unwrap_err().to_string().contains("before"));
+        assert!(DayRange::new(d("2025-01-01"), d("2026-03-01")).is_err());
+    }
+}

@@ -1,0 +1,1002 @@
+//! HR exports: attendance, the raw event log, who is inside now, the visitor log — as XLSX, CSV or PDF.
+//!
+//! Every export writes a temporary file next to the target and renames it at the end, so the
+//! target is either the old file or the whole new one. Text cells go through [`escape_cell`] in
+//! both CSV and XLSX, so a name or a note that starts with `=` never runs as a formula.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
+
+use crate::attendance::{self, AttendanceDay, DayRange, Status, Totals};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::model::{Direction, Method, PersonRef, Verdict};
+use crate::store::{Event, Store, Worker};
+
+/// The font with Vietnamese glyphs the PDF evacuation list is set in.
+const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+
+/// Excel's last row; a longer table continues on a second sheet.
+const XLSX_MAX_ROWS: u32 = 1_048_576;
+
+/// What a caller learns about a finished export.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExportSummary {
+    pub path: PathBuf,
+    /// Data rows written, headers and totals not counted.
+    pub rows: u64,
+}
+
+/// The file types the exports write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Xlsx,
+    Csv,
+    Pdf,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Csv => "csv",
+            Format::Pdf => "pdf",
+        }
+    }
+
+    fn only(self, allowed: &[Format], export: &str) -> Result<()> {
+        if allowed.contains(&self) {
+            return Ok(());
+        }
+        let names: Vec<&str> = allowed.iter().map(|f| f.as_str()).collect();
+        Err(Error::invalid("format", format!("the {export} export is written as {}, not {self}", names.join(" or "))))
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Format> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "xlsx" => Ok(Format::Xlsx),
+            "csv" => Ok(Format::Csv),
+            "pdf" => Ok(Format::Pdf),
+            other => Err(Error::invalid("format", format!("{other:?}; expected one of: xlsx, csv, pdf"))),
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Called as an export goes: (done, total) in units the export chooses (days, rows).
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// Makes text safe for a spreadsheet cell: a leading `=`, `+`, `-`, `@` (and tab or carriage
+/// return, which some spreadsheets skip before one) would turn it into a formula, so it gets a
+/// single quote in front. The one escape both CSV and XLSX use.
+pub fn escape_cell(text: &str) -> Cow<'_, str> {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{text}")),
+        _ => Cow::Borrowed(text),
+    }
+}
+
+// ---- the output file ------------------------------------------------------------------------
+
+/// A file being written: a temporary sibling of the target until [`Output::finish`] renames it.
+struct Output {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl Output {
+    fn create(path: &Path) -> Result<Output> {
+        if path.is_dir() {
+            return Err(Error::invalid("output file", format!("{} is a directory", path.display())));
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new().prefix(".qrgate-export-").suffix(".part").tempfile_in(dir).map_err(|e| {
+            // The temporary name means nothing to the person; say which directory refused.
+            let why = e
+                .raw_os_error()
+                .map_or_else(|| e.kind().to_string(), |c| std::io::Error::from_raw_os_error(c).to_string());
+            Error::io(path)(std::io::Error::new(e.kind(), format!("cannot create a file in {}: {why}", dir.display())))
+        })?;
+        Ok(Output { tmp, path: path.to_path_buf() })
+    }
+
+    fn file(&mut self) -> &mut File {
+        self.tmp.as_file_mut()
+    }
+
+    fn finish(mut self) -> Result<()> {
+        let path = self.path.clone();
+        self.file().sync_all().map_err(Error::io(&path))?;
+        self.tmp.persist(&path).map_err(|e| Error::io(&path)(e.error))?;
+        Ok(())
+    }
+}
+
+fn render_xlsx(e: XlsxError) -> Error {
+    Error::Render { what: "XLSX", why: e.to_string() }
+}
+
+fn csv_error(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
+    move |e| match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(path)(io),
+        other => Error::Render { what: "CSV", why: format!("{other:?}") },
+    }
+}
+
+// ---- tables ---------------------------------------------------------------------------------
+
+/// A cell as the exports know it: the XLSX gets numbers and real times, the CSV the text a
+/// person would read.
+#[derive(Debug, Clone, Copy)]
+enum Cell<'a> {
+    Text(&'a str),
+    Int(i64),
+    /// A time of day on `day`; shown with its date when it falls on another one (a night shift's out).
+    Clock {
+        at: NaiveDateTime,
+        day: NaiveDate,
+    },
+    Moment(NaiveDateTime),
+    Date(NaiveDate),
+    Empty,
+}
+
+impl Cell<'_> {
+    fn clock(at: Option<NaiveDateTime>, day: NaiveDate) -> Cell<'static> {
+        at.map_or(Cell::Empty, |at| Cell::Clock { at, day })
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        match *self {
+            Cell::Text(t) => escape_cell(t),
+            Cell::Int(n) => Cow::Owned(n.to_string()),
+            Cell::Clock { at, day } if at.date() == day => Cow::Owned(at.format("%H:%M").to_string()),
+            Cell::Clock { at, .. } => Cow::Owned(at.format("%Y-%m-%d %H:%M").to_string()),
+            Cell::Moment(at) => Cow::Owned(at.format("%Y-%m-%d %H:%M:%S").to_string()),
+            Cell::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+            Cell::Empty => Cow::Borrowed(""),
+        }
+    }
+
+    /// How many characters wide the cell shows in a spreadsheet.
+    fn width(&self) -> usize {
+        match *self {
+            Cell::Text(t) => escape_cell(t).chars().count(),
+            Cell::Int(n) => n.to_string().len(),
+            Cell::Clock { at, day } if at.date() == day => 5,
+            Cell::Clock { .. } => 11,
+            Cell::Moment(_) => 19,
+            Cell::Date(_) => 10,
+            Cell::Empty => 0,
+        }
+    }
+}
+
+/// Where rows go: a CSV file (one table, the header once) or an XLSX workbook (a sheet per table).
+trait Sheets {
+    fn table(&mut self, name: &str, headers: &[&str]) -> Result<()>;
+    fn row(&mut self, cells: &[Cell<'_>]) -> Result<()>;
+}
+
+struct CsvSheets<'f> {
+    writer: csv::Writer<BufWriter<&'f mut File>>,
+    path: PathBuf,
+    headers_written: bool,
+    line: Vec<String>,
+}
+
+impl<'f> CsvSheets<'f> {
+    fn new(file: &'f mut File, path: &Path) -> Result<CsvSheets<'f>> {
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        // The byte-order mark is what makes Excel read the file as UTF-8 and show diacritics.
+        out.write_all("\u{feff}".as_bytes()).map_err(Error::io(path))?;
+        Ok(CsvSheets {
+            writer: csv::WriterBuilder::new().from_writer(out),
+            path: path.to_path_buf(),
+            headers_written: false,
+            line: Vec::new(),
+        })
+    }
+
+    fn finish(self) -> Result<()> {
+        let path = self.path.clone();
+        let mut out = self.writer.into_inner().map_err(|e| Error::io(&path)(std::io::Error::other(e.to_string())))?;
+        out.flush().map_err(Error::io(&path))
+    }
+}
+
+impl Sheets for CsvSheets<'_> {
+    fn table(&mut self, _name: &str, headers: &[&str]) -> Result<()> {
+        if !self.headers_written {
+            self.writer.write_record(headers).map_err(csv_error(&self.path))?;
+            self.headers_written = true;
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, cells: &[Cell<'_>]) -> Result<()> {
+        self.line.clear();
+        self.line.extend(cells.iter().map(|c| c.text().into_owned()));
+        self.writer.write_record(&self.line).map_err(csv_error(&self.path))
+    }
+}
+
+struct XlsxSheets {
+    book: Workbook,
+    header: CellFormat,
+    clock: CellFormat,
+    clock_other_day: CellFormat,
+    moment: CellFormat,
+    date: CellFormat,
+    sheet: Option<usize>,
+    sheets: usize,
+    name: String,
+    part: u32,
+    headers: Vec<String>,
+    row: u32,
+    widths: Vec<usize>,
+}
+
+/// Excel's day number for a wall-clock time: days since 1899-12-30, the fraction the time of day.
+fn excel_serial(at: NaiveDateTime) -> f64 {
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid").and_hms_opt(0, 0, 0).expect("valid");
+    (at - epoch).num_seconds() as f64 / 86_400.0
+}
+
+impl XlsxSheets {
+    fn new() -> XlsxSheets {
+        XlsxSheets {
+            book: Workbook::new(),
+            header: CellFormat::new().set_bold().set_background_color(0xDDEBF7).set_align(FormatAlign::Center),
+            clock: CellFormat::new().set_num_format("hh:mm"),
+            clock_other_day: CellFormat::new().set_num_format("dd/mm hh:mm"),
+            moment: CellFormat::new().set_num_format("dd/mm/yyyy hh:mm:ss"),
+            date: CellFormat::new().set_num_format("dd/mm/yyyy"),
+            sheet: None,
+            sheets: 0,
+            name: String::new(),
+            part: 1,
+            headers: Vec::new(),
+            row: 0,
+            widths: Vec::new(),
+        }
+    }
+
+    /// A sheet written in full at the end (the summary), placed before the streamed ones.
+    fn add_plain_sheet(&mut self, name: &str) -> Result<usize> {
+        self.book.add_worksheet().set_name(name).map_err(render_xlsx)?;
+        self.sheets += 1;
+        Ok(self.sheets - 1)
+    }
+
+    fn close_sheet(&mut self) -> Result<()> {
+        if let Some(index) = self.sheet.take() {
+            let widths = std::mem::take(&mut self.widths);
+            let sheet = self.book.worksheet_from_index(index).map_err(render_xlsx)?;
+            set_widths(sheet, &widths)?;
+        }
+        Ok(())
+    }
+
+    fn open_sheet(&mut self) -> Result<()> {
+        self.close_sheet()?;
+        let name = if self.part == 1 { self.name.clone() } else { format!("{} ({})", self.name, self.part) };
+        // Streamed sheets keep one row in memory: a month for 20,000 workers stays small.
+        let sheet = self.book.add_worksheet_with_constant_memory().map_err(render_xlsx)?;
+        sheet.set_name(&name).map_err(render_xlsx)?;
+        sheet.set_freeze_panes(1, 0).map_err(render_xlsx)?;
+        for (col, h) in self.headers.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, h, &self.header).map_err(render_xlsx)?;
+        }
+        self.widths = self.headers.iter().map(|h| h.chars().count()).collect();
+        self.sheet = Some(self.sheets);
+        self.sheets += 1;
+        self.row = 1;
+        Ok(())
+    }
+
+    fn save(mut self, file: &mut File) -> Result<()> {
+        self.close_sheet()?;
+        if self.sheets == 0 {
+            self.book.add_worksheet();
+        }
+        self.book.save_to_writer(file).map_err(render_xlsx)
+    }
+}
+
+fn set_widths(sheet: &mut rust_xlsxwriter::Worksheet, widths: &[usize]) -> Result<()> {
+    for (col, w) in widths.iter().enumerate() {
+        let w = (*w).clamp(4, 60) as f64 * 1.1 + 2.0;
+        sheet.set_column_width(col as u16, w).map_err(render_xlsx)?;
+    }
+    Ok(())
+}
+
+impl Sheets for XlsxSheets {
+    fn table(&mut self, name: &str, headers: &[&str]) -> Result<()> {
+        self.name = name.to_string();
+        self.part = 1;
+        self.headers = headers.iter().map(|h| h.to_string()).collect();
+        self.open_sheet()
+    }
+
+    fn row(&mut self, cells: &[Cell<'_>]) -> Result<()> {
+        if self.row == XLSX_MAX_ROWS {
+            self.part += 1;
+            self.open_sheet()?;
+        }
+        let index = self.sheet.expect("a table is open before its rows");
+        let row = self.row;
+        let sheet = self.book.worksheet_from_index(index).map_err(render_xlsx)?;
+        for (col, cell) in cells.iter().enumerate() {
+            let c = col as u16;
+            match *cell {
+                Cell::Text(t) => sheet.write_string(row, c, escape_cell(t)),
+                Cell::Int(n) => sheet.write_number(row, c, n as f64),
+                Cell::Clock { at, day } if at.date() == day => {
+                    sheet.write_number_with_format(row, c, excel_serial(at), &self.clock)
+                }
+                Cell::Clock { at, .. } => {
+                    sheet.write_number_with_format(row, c, excel_serial(at), &self.clock_other_day)
+                }
+                Cell::Moment(at) => sheet.write_number_with_format(row, c, excel_serial(at), &self.moment),
+                Cell::Date(d) => sheet.write_number_with_format(
+                    row,
+                    c,
+                    excel_serial(d.and_hms_opt(0, 0, 0).expect("midnight")),
+                    &self.date,
+                ),
+                Cell::Empty => continue,
+            }
+            .map_err(render_xlsx)?;
+            if let Some(w) = self.widths.get_mut(col) {
+                *w = (*w).max(cell.width());
+            }
+        }
+        self.row += 1;
+        Ok(())
+    }
+}
+
+/// The sheets of one export, on their way into the output file.
+enum Book<'f> {
+    Csv(CsvSheets<'f>),
+    Xlsx(Box<XlsxSheets>, &'f mut File),
+}
+
+impl<'f> Book<'f> {
+    fn new(format: Format, file: &'f mut File, path: &Path) -> Result<Book<'f>> {
+        match format {
+            Format::Csv => Ok(Book::Csv(CsvSheets::new(file, path)?)),
+            Format::Xlsx => Ok(Book::Xlsx(Box::new(XlsxSheets::new()), file)),
+            Format::Pdf => Err(Error::invalid("format", "a table is written as xlsx or csv")),
+        }
+    }
+
+    fn xlsx(&mut self) -> Option<&mut XlsxSheets> {
+        match self {
+            Book::Xlsx(x, _) => Some(x),
+            Book::Csv(_) => None,
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            Book::Csv(c) => c.finish(),
+            Book::Xlsx(x, file) => (*x).save(file),
+        }
+    }
+}
+
+impl Sheets for Book<'_> {
+    fn table(&mut self, name: &str, headers: &[&str]) -> Result<()> {
+        match self {
+            Book::Csv(c) => c.table(name, headers),
+            Book::Xlsx(x, _) => x.table(name, headers),
+        }
+    }
+
+    fn row(&mut self, cells: &[Cell<'_>]) -> Result<()> {
+        match self {
+            Book::Csv(c) => c.row(cells),
+            Book::Xlsx(x, _) => x.row(cells),
+        }
+    }
+}
+
+/// Opens the output and the book, lets `write` fill it, and puts the file in place whole.
+fn export_tables(
+    out: &Path,
+    format: Format,
+    write: impl FnOnce(&mut Book<'_>) -> Result<u64>,
+) -> Result<ExportSummary> {
+    let mut output = Output::create(out)?;
+    let rows = {
+        let mut book = Book::new(format, output.file(), out)?;
+        let rows = write(&mut book)?;
+        book.finish()?;
+        rows
+    };
+    output.finish()?;
+    Ok(ExportSummary { path: out.to_path_buf(), rows })
+}
+
+// ---- attendance -----------------------------------------------------------------------------
+
+const ATTENDANCE_HEADERS: [&str; 13] = [
+    "Ngày",
+    "Mã NV",
+    "Họ và tên",
+    "Bộ phận",
+    "Ca",
+    "Giờ vào",
+    "Giờ ra",
+    "Phút làm việc",
+    "Phút đi muộn",
+    "Phút về sớm",
+    "Phút tăng ca",
+    "Trạng thái",
+    "Cổng",
+];
+
+/// The name of the XLSX sheet with the totals per department.
+pub const SUMMARY_SHEET: &str = "Tổng hợp";
+
+const NO_DEPARTMENT: &str = "(không có bộ phận)";
+
+/// The workers an attendance export covers: the whole roster, or one department, which must exist.
+pub fn select_workers(store: &Store, department: Option<&str>) -> Result<Vec<Worker>> {
+    let workers = store.workers(department, None)?;
+    if let (Some(d), true) = (department, workers.is_empty()) {
+        let mut stmt = store.connection().prepare_cached("SELECT DISTINCT department FROM workers ORDER BY 1")?;
+        let known = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let known = if known.is_empty() { "the roster is empty".to_string() } else { known.join(", ") };
+        return Err(Error::invalid("department", format!("no worker is in {d:?}; departments: {known}")));
+    }
+    if workers.is_empty() {
+        return Err(Error::EmptySelection);
+    }
+    Ok(workers)
+}
+
+fn attendance_cells<'a>(d: &AttendanceDay, w: &'a Worker, gates: &'a str) -> [Cell<'a>; 13] {
+    [
+        Cell::Date(d.date),
+        Cell::Text(w.code.as_str()),
+        Cell::Text(&w.full_name),
+        Cell::Text(&w.department),
+        d.shift.as_ref().map_or(Cell::Empty, |_| Cell::Text(&w.shift)),
+        Cell::clock(d.first_in, d.date),
+        Cell::clock(d.last_out, d.date),
+        Cell::Int(i64::from(d.worked_minutes)),
+        Cell::Int(i64::from(d.late_minutes)),
+        Cell::Int(i64::from(d.early_leave_minutes)),
+        Cell::Int(i64::from(d.overtime_minutes)),
+        Cell::Text(d.status.label()),
+        Cell::Text(gates),
+    ]
+}
+
+#[derive(Default)]
+struct DepartmentTotals {
+    totals: Totals,
+    workers: BTreeSet<usize>,
+}
+
+/// Daily attendance of every worker (or one department) over `days`. XLSX: the summary sheet
+/// first, then a sheet per day; CSV: one table with the date in the first column. Progress counts days.
+pub fn attendance(
+    store: &Store,
+    config: &Config,
+    days: DayRange,
+    department: Option<&str>,
+    format: Format,
+    out: &Path,
+    progress: Progress<'_>,
+) -> Result<ExportSummary> {
+    format.only(&[Format::Xlsx, Format::Csv], "attendance")?;
+    let workers = select_workers(store, department)?;
+    export_tables(out, format, |book| {
+        let summary = match book.xlsx() {
+            Some(x) => Some(x.add_plain_sheet(SUMMARY_SHEET)?),
+            None => None,
+        };
+        let mut departments: BTreeMap<String, DepartmentTotals> = BTreeMap::new();
+        let (mut rows, mut done, total) = (0u64, 0u64, days.len() as u64);
+        progress(0, total);
+        attendance::for_each_day(store, config, &workers, days, &mut |day, list| {
+            book.table(&day.format("%Y-%m-%d").to_string(), &ATTENDANCE_HEADERS)?;
+            let mut gates = String::new();
+            for d in &list {
+                let w = &workers[d.worker];
+                gates.clear();
+                gates.push_str(&d.gates.join(", "));
+                book.row(&attendance_cells(d, w, &gates))?;
+                let t = departments.entry(w.department.clone()).or_default();
+                t.totals.add(d);
+                t.workers.insert(d.worker);
+                rows += 1;
+            }
+            done += 1;
+            progress(done, total);
+            Ok(())
+        })?;
+        if let (Some(index), Some(x)) = (summary, book.xlsx()) {
+            write_summary(x, index, &departments, days)?;
+        }
+        Ok(rows)
+    })
+}
+
+fn write_summary(
+    x: &mut XlsxSheets,
+    index: usize,
+    departments: &BTreeMap<String, DepartmentTotals>,
+    days: DayRange,
+) -> Result<()> {
+    let mut headers: Vec<String> = vec!["Bộ phận".into(), "Số công nhân".into(), "Số người-ngày".into()];
+    headers.extend(Status::ALL.iter().map(|s| s.label().to_string()));
+    headers
+        .extend(["Tổng phút làm việc", "Tổng phút đi muộn", "Tổng phút về sớm", "Tổng phút tăng ca"].map(String::from));
+    let mut lines: Vec<(String, Vec<u64>)> = Vec::new();
+    let mut all = vec![0u64; headers.len() - 1];
+    for (name, d) in departments {
+        let t = &d.totals;
+        let mut values = vec![d.workers.len() as u64, u64::from(t.days)];
+        values.extend(Status::ALL.iter().map(|s| u64::from(t.count(*s))));
+        values.extend([t.worked_minutes, t.late_minutes, t.early_leave_minutes, t.overtime_minutes]);
+        for (a, v) in all.iter_mut().zip(&values) {
+            *a += v;
+        }
+        let name = if name.is_empty() { NO_DEPARTMENT.to_string() } else { name.clone() };
+        lines.push((name, values));
+    }
+    lines.push(("Tổng cộng".into(), all));
+
+    let bold = CellFormat::new().set_bold();
+    let header = x.header.clone();
+    let sheet = x.book.worksheet_from_index(index).map_err(render_xlsx)?;
+    sheet.set_freeze_panes(1, 0).map_err(render_xlsx)?;
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for (col, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, h, &header).map_err(render_xlsx)?;
+    }
+    let last = lines.len() - 1;
+    for (i, (name, values)) in lines.iter().enumerate() {
+        let row = i as u32 + 1;
+        let format = if i == last { bold.clone() } else { CellFormat::new() };
+        sheet.write_string_with_format(row, 0, escape_cell(name), &format).map_err(render_xlsx)?;
+        widths[0] = widths[0].max(name.chars().count());
+        for (col, v) in values.iter().enumerate() {
+            sheet.write_number_with_format(row, col as u16 + 1, *v as f64, &format).map_err(render_xlsx)?;
+            widths[col + 1] = widths[col + 1].max(v.to_string().len());
+        }
+    }
+    let period = format!("Kỳ: {} – {}", days.first().format("%d/%m/%Y"), days.last().format("%d/%m/%Y"));
+    sheet.write_string(lines.len() as u32 + 2, 0, &period).map_err(render_xlsx)?;
+    set_widths(sheet, &widths)
+}
+
+// ---- the raw event log ----------------------------------------------------------------------
+
+const EVENT_HEADERS: [&str; 15] = [
+    "Thời gian",
+    "Cổng",
+    "Kiosk",
+    "Số thứ tự",
+    "Đối tượng",
+    "Mã",
+    "Họ và tên",
+    "Bộ phận",
+    "Hướng",
+    "Phương thức",
+    "Kết quả",
+    "Lý do",
+    "Người thao tác",
+    "Ghi chú",
+    "Mã sự kiện",
+];
+
+fn direction_label(d: Option<Direction>) -> &'static str {
+    match d {
+        Some(Direction::In) => "Vào",
+        Some(Direction::Out) => "Ra",
+        None => "",
+    }
+}
+
+fn method_label(m: Method) -> &'static str {
+    match m {
+        Method::Badge => "Thẻ",
+        Method::Phone => "Điện thoại",
+        Method::Cccd => "CCCD",
+        Method::Manual => "Thủ công",
+        Method::Legacy => "Mã cũ",
+    }
+}
+
+fn verdict_label(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Accepted => "Chấp nhận",
+        Verdict::Refused => "Từ chối",
+    }
+}
+
+/// The UTC instant a local calendar day starts at.
+fn day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
+    tz.from_local_datetime(&midnight).earliest().unwrap_or_else(|| tz.from_utc_datetime(&midnight)).with_timezone(&Utc)
+}
+
+/// Every event of `days` (local calendar days), refusals included, a sheet per day in XLSX.
+/// Visitors appear by their opaque id only; their details are in the visitor export.
+pub fn events(
+    store: &Store,
+    config: &Config,
+    days: DayRange,
+    format: Format,
+    out: &Path,
+    progress: Progress<'_>,
+) -> Result<ExportSummary> {
+    format.only(&[Format::Xlsx, Format::Csv], "event")?;
+    let tz = config.time.timezone;
+    let roster: HashMap<String, Worker> =
+        store.workers(None, None)?.into_iter().map(|w| (w.code.to_string(), w)).collect();
+    export_tables(out, format, |book| {
+        let (mut rows, total) = (0u64, days.len() as u64);
+        progress(0, total);
+        for (i, day) in days.days().enumerate() {
+            book.table(&day.format("%Y-%m-%d").to_string(), &EVENT_HEADERS)?;
+            for e in store.events_between(day_start(tz, day), day_start(tz, day + Duration::days(1)))? {
+                let id = e.id.to_string();
+                book.row(&event_cells(&e, &id, tz, &roster))?;
+                rows += 1;
+            }
+            progress(i as u64 + 1, total);
+        }
+        Ok(rows)
+    })
+}
+
+fn event_cells<'a>(e: &'a Event, id: &'a str, tz: Tz, roster: &'a HashMap<String, Worker>) -> [Cell<'a>; 15] {
+    let (kind, key, worker) = match &e.person {
+        Some(PersonRef::Worker(c)) => ("Công nhân", c.as_str(), roster.get(c.as_str())),
+        Some(PersonRef::Visitor(v)) => ("Khách", v.as_str(), None),
+        None => ("", "", None),
+    };
+    let opt = |s: &'a Option<String>| s.as_deref().map_or(Cell::Empty, Cell::Text);
+    [
+        Cell::Moment(e.at.with_timezone(&tz).naive_local()),
+        Cell::Text(&e.gate),
+        Cell::Text(&e.kiosk_id),
+        Cell::Int(e.seq),
+        Cell::Text(kind),
+        Cell::Text(key),
+        worker.map_or(Cell::Empty, |w| Cell::Text(&w.full_name)),
+        worker.map_or(Cell::Empty, |w| Cell::Text(&w.department)),
+        Cell::Text(direction_label(e.direction)),
+        Cell::Text(method_label(e.method)),
+        Cell::Text(verdict_label(e.verdict)),
+        opt(&e.reason),
+        opt(&e.operator),
+        opt(&e.note),
+        Cell::Text(id),
+    ]
+}
+
+// ---- who is inside now ----------------------------------------------------------------------
+
+/// One line of the evacuation list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InsideRow {
+    /// "Công nhân" or "Khách".
+    pub kind: &'static str,
+    /// Employee code, or the visitor's masked CCCD number.
+    pub code: String,
+    pub name: String,
+    /// The worker's department, or the visitor's host.
+    pub unit: String,
+    pub since: NaiveDateTime,
+    pub gate: String,
+}
+
+const INSIDE_HEADERS: [&str; 7] =
+    ["STT", "Đối tượng", "Mã / CCCD", "Họ và tên", "Bộ phận / Người tiếp", "Vào lúc", "Cổng"];
+
+/// Masks an ID number as the guard screen does: the province code and the last two digits.
+pub fn mask_id_number(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    if chars.len() <= 5 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 5))
+}
+
+/// Everyone whose last accepted event is an entry, workers by department then name, visitors last.
+pub fn inside_rows(store: &Store, config: &Config) -> Result<Vec<InsideRow>> {
+    let tz = config.time.timezone;
+    let mut rows = Vec::new();
+    for (person, e) in store.inside_now()? {
+        let since = e.at.with_timezone(&tz).naive_local();
+        let row = match &person {
+            PersonRef::Worker(code) => {
+                let w = store.worker(code)?;
+                InsideRow {
+                    kind: "Công nhân",
+                    code: code.to_string(),
+                    name: w.as_ref().map(|w| w.full_name.clone()).unwrap_or_default(),
+                    unit: w.map(|w| w.department).unwrap_or_default(),
+                    since,
+                    gate: e.gate.clone(),
+                }
+            }
+            PersonRef::Visitor(id) => {
+                let v = store.visitor(id)?;
+                InsideRow {
+                    kind: "Khách",
+                    code: v.as_ref().and_then(|v| v.number.as_deref()).map(mask_id_number).unwrap_or_default(),
+                    name: v.as_ref().and_then(|v| v.full_name.clone()).unwrap_or_else(|| "(khách)".into()),
+                    unit: v.and_then(|v| v.host).unwrap_or_default(),
+                    since,
+                    gate: e.gate.clone(),
+                }
+            }
+        };
+        rows.push(row);
+    }
+    rows.sort_by(|a, b| {
+        (a.kind == "Khách", &a.unit, &a.name, &a.code).cmp(&(b.kind == "Khách", &b.unit, &b.name, &b.code))
+    });
+    Ok(rows)
+}
+
+/// The evacuation list: who is inside at `now`, as XLSX, CSV or a printable PDF.
+pub fn inside(
+    store: &Store,
+    config: &Config,
+    now: DateTime<Utc>,
+    format: Format,
+    out: &Path,
+    progress: Progress<'_>,
+) -> Result<ExportSummary> {
+    let rows = inside_rows(store, config)?;
+    let total = rows.len() as u64;
+    progress(0, total);
+    let summary = if format == Format::Pdf {
+        let title = store.identity().enterprise_name.clone();
+        let mut output = Output::create(out)?;
+        inside_pdf(&rows, &title, now.with_timezone(&config.time.timezone).naive_local(), output.file())?;
+        output.finish()?;
+        ExportSummary { path: out.to_path_buf(), rows: total }
+    } else {
+        export_tables(out, format, |book| {
+            book.table("Đang ở trong", &INSIDE_HEADERS)?;
+            for (i, r) in rows.iter().enumerate() {
+                book.row(&[
+                    Cell::Int(i as i64 + 1),
+                    Cell::Text(r.kind),
+                    Cell::Text(&r.code),
+                    Cell::Text(&r.name),
+                    Cell::Text(&r.unit),
+                    Cell::Moment(r.since),
+                    Cell::Text(&r.gate),
+                ])?;
+            }
+            Ok(total)
+        })?
+    };
+    progress(total, total);
+    Ok(summary)
+}
+
+fn inside_pdf(rows: &[InsideRow], enterprise: &str, now: NaiveDateTime, file: &mut File) -> Result<()> {
+    use printpdf::{Mm, PdfDocument};
+    const PAGE_W: f32 = 210.0;
+    const PAGE_H: f32 = 297.0;
+    const LEFT: f32 = 12.0;
+    const LINE: f32 = 5.6;
+    const SIZE: f32 = 9.0;
+    // Column starts (mm from the left margin) and how many characters fit before the next one.
+    const COLUMNS: [(f32, usize); 7] =
+        [(0.0, 5), (10.0, 10), (30.0, 14), (56.0, 28), (110.0, 22), (150.0, 17), (178.0, 12)];
+
+    let render = |why: printpdf::Error| Error::Render { what: "evacuation list", why: why.to_string() };
+    let title = "DANH SÁCH NGƯỜI ĐANG Ở TRONG";
+    let (doc, page, layer) = PdfDocument::new(title, Mm(PAGE_W), Mm(PAGE_H), "list");
+    let font = doc.add_external_font(FONT).map_err(render)?;
+    let workers = rows.iter().filter(|r| r.kind != "Khách").count();
+    let per_page = ((PAGE_H - 60.0) / LINE) as usize;
+    let pages = rows.len().div_ceil(per_page).max(1);
+    let fit = |text: &str, chars: usize| -> String {
+        if text.chars().count() <= chars {
+            text.to_string()
+        } else {
+            let cut: String = text.chars().take(chars.saturating_sub(1)).collect();
+            format!("{cut}…")
+        }
+    };
+    let mut layer = doc.get_page(page).get_layer(layer);
+    for p in 0..pages {
+        if p > 0 {
+            let (pg, l) = doc.add_page(Mm(PAGE_W), Mm(PAGE_H), "list");
+            layer = doc.get_page(pg).get_layer(l);
+        }
+        let mut y = PAGE_H - 16.0;
+        layer.use_text(title, 14.0, Mm(LEFT), Mm(y), &font);
+        y -= 7.0;
+        layer.use_text(enterprise, 10.0, Mm(LEFT), Mm(y), &font);
+        y -= 5.5;
+        let line = format!(
+            "Lập lúc {} — {} người: {} công nhân, {} khách — trang {}/{}",
+            now.format("%H:%M %d/%m/%Y"),
+            rows.len(),
+            workers,
+            rows.len() - workers,
+            p + 1,
+            pages
+        );
+        layer.use_text(line, 9.0, Mm(LEFT), Mm(y), &font);
+        y -= 9.0;
+        for (h, (x, chars)) in INSIDE_HEADERS.iter().zip(COLUMNS) {
+            layer.use_text(fit(h, chars), SIZE, Mm(LEFT + x), Mm(y), &font);
+        }
+        y -= LINE;
+        for (i, r) in rows.iter().enumerate().skip(p * per_page).take(per_page) {
+            let cells = [
+                (i + 1).to_string(),
+                r.kind.to_string(),
+                r.code.clone(),
+                r.name.clone(),
+                r.unit.clone(),
+                r.since.format("%H:%M %d/%m").to_string(),
+                r.gate.clone(),
+            ];
+            for (text, (x, chars)) in cells.iter().zip(COLUMNS) {
+                layer.use_text(fit(text, chars), SIZE, Mm(LEFT + x), Mm(y), &font);
+            }
+            y -= LINE;
+        }
+    }
+    doc.save(&mut BufWriter::new(file)).map_err(render)
+}
+
+// ---- the visitor log ------------------------------------------------------------------------
+
+const VISITOR_HEADERS: [&str; 10] =
+    ["Ngày", "Họ và tên", "Số CCCD", "Ngày sinh", "Người tiếp", "Mục đích", "Điện thoại", "Giờ vào", "Giờ ra", "Cổng"];
+
+struct Visit {
+    id: String,
+    first_in: Option<NaiveDateTime>,
+    last_out: Option<NaiveDateTime>,
+    gates: BTreeSet<String>,
+}
+
+/// Who visited on `days`: one line per visitor per day. The CCCD number is masked and the birth
+/// date and phone left out unless `full` (Decree 13/2023: show personal data only to who needs it).
+pub fn visitors(
+    store: &Store,
+    config: &Config,
+    days: DayRange,
+    full: bool,
+    format: Format,
+    out: &Path,
+    progress: Progress<'_>,
+) -> Result<ExportSummary> {
+    format.only(&[Format::Xlsx, Format::Csv], "visitor")?;
+    let tz = config.time.timezone;
+    let mut stmt = store.connection().prepare_cached(
+        "SELECT person_ref, direction, at_ms, gate FROM events
+         WHERE at_ms >= ?1 AND at_ms < ?2 AND person_kind = 'visitor' AND verdict = 'accepted'
+         ORDER BY at_ms, rowid_",
+    )?;
+    export_tables(out, format, |book| {
+        let (mut rows, total) = (0u64, days.len() as u64);
+        progress(0, total);
+        for (i, day) in days.days().enumerate() {
+            book.table(&day.format("%Y-%m-%d").to_string(), &VISITOR_HEADERS)?;
+            let from = day_start(tz, day).timestamp_millis();
+            let to = day_start(tz, day + Duration::days(1)).timestamp_millis();
+            let mut visits: Vec<Visit> = Vec::new();
+            let mut index: HashMap<String, usize> = HashMap::new();
+            let mut q = stmt.query(rusqlite::params![from, to])?;
+            while let Some(r) = q.next()? {
+                let id: String = r.get(0)?;
+                let direction: Option<String> = r.get(1)?;
+                let at = DateTime::<Utc>::from_timestamp_millis(r.get(2)?).unwrap_or_default();
+                let at = at.with_timezone(&tz).naive_local();
+                let slot = *index.entry(id.clone()).or_insert_with(|| {
+                    visits.push(Visit { id, first_in: None, last_out: None, gates: BTreeSet::new() });
+                    visits.len() - 1
+                });
+                let v = &mut visits[slot];
+                match direction.as_deref() {
+                    Some("in") => v.first_in = v.first_in.or(Some(at)),
+                    Some("out") => v.last_out = Some(at),
+                    _ => {}
+                }
+                v.gates.insert(r.get(3)?);
+            }
+            drop(q);
+            for v in &visits {
+                let details = store.visitor(&v.id)?;
+                let d = details.as_ref();
+                let name = d.and_then(|d| d.full_name.clone()).unwrap_or_else(|| "(đã xoá theo hạn lưu)".into());
+                let number = d
+                    .and_then(|d| d.number.as_deref())
+                    .map(|n| if full { n.to_string() } else { mask_id_number(n) })
+                    .unwrap_or_default();
+                let private = |s: Option<&String>| if full { s.cloned().unwrap_or_default() } else { String::new() };
+                let birth = private(d.and_then(|d| d.birth_date.as_ref()));
+                let phone = private(d.and_then(|d| d.phone.as_ref()));
+                let host = d.and_then(|d| d.host.clone()).unwrap_or_default();
+                let purpose = d.and_then(|d| d.purpose.clone()).unwrap_or_default();
+                let gates = v.gates.iter().cloned().collect::<Vec<_>>().join(", ");
+                book.row(&[
+                    Cell::Date(day),
+                    Cell::Text(&name),
+                    Cell::Text(&number),
+                    if full { Cell::Text(&birth) } else { Cell::Empty },
+                    Cell::Text(&host),
+                    Cell::Text(&purpose),
+                    if full { Cell::Text(&phone) } else { Cell::Empty },
+                    Cell::clock(v.first_in, day),
+                    Cell::clock(v.last_out, day),
+                    Cell::Text(&gates),
+                ])?;
+                rows += 1;
+            }
+            progress(i as u64 + 1, total);
+        }
+        Ok(rows)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_are_escaped_and_nothing_else() {
+        for bad in ["=1+1", "+84 912", "-5", "@SUM(A1)", "\t=x", "\r=x"] {
+            assert_eq!(escape_cell(bad), format!("'{bad}"));
+        }
+        for fine in ["Nguyễn Văn An", "", "1=1", "a-b", "'quoted"] {
+            assert_eq!(escape_cell(fine), fine);
+        }
+    }
+
+    #[test]
+    fn ids_are_masked() {
+        assert_eq!(mask_id_number("079123456789"), "079*******89");
+        assert_eq!(mask_id_number("123"), "***");
+    }
+
+    #[test]
+    fn excel_days() {
+        let at = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap().and_hms_opt(6, 0, 0).unwrap();
+        assert_eq!(excel_serial(at), 46023.25);
+    }
+}

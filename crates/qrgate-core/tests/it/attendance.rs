@@ -1,0 +1,645 @@
+//! Attendance: the hard days HR argues about, a property over random event logs, and the store path.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use qrgate_core::attendance::{self, AttendanceDay, DayRange, Status};
+use qrgate_core::config::{Config, WorkedTime};
+use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
+use qrgate_core::roster::{self, RosterRow};
+use qrgate_core::store::{Event, Identity, Store, Worker};
+use uuid::Uuid;
+
+const HANOI: i32 = 7 * 3600;
+
+pub fn worker(code: &str, department: &str, shift: &str) -> Worker {
+    Worker {
+        code: code.parse().unwrap(),
+        full_name: format!("Công nhân {code}"),
+        department: department.into(),
+        shift: shift.into(),
+        phone: String::new(),
+        active: true,
+        badge_serial: 1,
+    }
+}
+
+/// A local Vietnamese wall-clock time, "2026-11-23 07:58" or with seconds.
+pub fn local(text: &str) -> DateTime<FixedOffset> {
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        .unwrap_or_else(|_| panic!("bad fixture time {text}"));
+    FixedOffset::east_opt(HANOI).unwrap().from_local_datetime(&naive).unwrap()
+}
+
+pub fn naive(text: &str) -> NaiveDateTime {
+    local(text).naive_local()
+}
+
+pub fn day(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+/// An event as a gate would have written it; `n` makes the id.
+pub fn event(n: u128, person: PersonRef, direction: Direction, at: &str, gate: &str, verdict: Verdict) -> Event {
+    Event {
+        id: Uuid::from_u128(n),
+        kiosk_id: "gate-1".into(),
+        seq: n as i64,
+        gate: gate.into(),
+        person: Some(person),
+        direction: Some(direction),
+        at: local(at),
+        method: Method::Badge,
+        verdict,
+        reason: (verdict == Verdict::Refused).then(|| "revoked".into()),
+        badge_serial: Some(1),
+        operator: None,
+        note: None,
+    }
+}
+
+fn w(code: &str) -> PersonRef {
+    PersonRef::Worker(code.parse().unwrap())
+}
+
+/// (direction, local time, gate) as the hard-day table writes them.
+type Scan = (Direction, &'static str, &'static str);
+
+struct Case {
+    name: &'static str,
+    shift: &'static str,
+    scans: &'static [Scan],
+    day: &'static str,
+    status: Status,
+    first_in: Option<&'static str>,
+    last_out: Option<&'static str>,
+    worked: u32,
+    late: u32,
+    early: u32,
+    overtime: u32,
+    gates: &'static [&'static str],
+}
+
+use Direction::{In, Out};
+
+const A: &str = "Cổng A";
+const B: &str = "Cổng B";
+
+/// 2026-11-23 is a Monday; 2026-11-29 the Sunday, a day off by default.
+const CASES: &[Case] = &[
+    Case {
+        name: "an ordinary office day",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 07:55", A), (Out, "2026-11-23 17:02", A)],
+        day: "2026-11-23",
+        status: Status::Present,
+        first_in: Some("2026-11-23 07:55"),
+        last_out: Some("2026-11-23 17:02"),
+        worked: 547 - 60,
+        late: 0,
+        early: 0,
+        overtime: 7,
+        gates: &[A],
+    },
+    Case {
+        name: "night shift across midnight belongs to the day it began",
+        shift: "CA3",
+        scans: &[(In, "2026-11-23 21:50", A), (Out, "2026-11-24 06:05", A)],
+        day: "2026-11-23",
+        status: Status::Present,
+        first_in: Some("2026-11-23 21:50"),
+        last_out: Some("2026-11-24 06:05"),
+        worked: 495 - 30,
+        late: 0,
+        early: 0,
+        overtime: 15,
+        gates: &[A],
+    },
+    Case {
+        name: "night shift arriving late after midnight is still that shift",
+        shift: "CA3",
+        scans: &[(In, "2026-11-24 00:30", A), (Out, "2026-11-24 06:00", A)],
+        day: "2026-11-23",
+        status: Status::Late,
+        first_in: Some("2026-11-24 00:30"),
+        last_out: Some("2026-11-24 06:00"),
+        worked: 330 - 30,
+        late: 150,
+        early: 0,
+        overtime: 0,
+        gates: &[A],
+    },
+    Case {
+        name: "a forgotten out",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 07:58", A), (In, "2026-11-24 07:59", A), (Out, "2026-11-24 17:00", A)],
+        day: "2026-11-23",
+        status: Status::MissingOut,
+        first_in: Some("2026-11-23 07:58"),
+        last_out: None,
+        worked: 0,
+        late: 0,
+        early: 0,
+        overtime: 0,
+        gates: &[A],
+    },
+    Case {
+        name: "the day after a forgotten out is whole",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 07:58", A), (In, "2026-11-24 07:59", A), (Out, "2026-11-24 17:00", A)],
+        day: "2026-11-24",
+        status: Status::Present,
+        first_in: Some("2026-11-24 07:59"),
+        last_out: Some("2026-11-24 17:00"),
+        worked: 541 - 60,
+        late: 0,
+        early: 0,
+        overtime: 1,
+        gates: &[A],
+    },
+    Case {
+        name: "a double scan at two gates is one entry",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 07:58:00", A), (In, "2026-11-23 07:58:40", B), (Out, "2026-11-23 17:00", A)],
+        day: "2026-11-23",
+        status: Status::Present,
+        first_in: Some("2026-11-23 07:58"),
+        last_out: Some("2026-11-23 17:00"),
+        worked: 542 - 60,
+        late: 0,
+        early: 0,
+        overtime: 2,
+        gates: &[A, B],
+    },
+    Case {
+        name: "a double scan out keeps the last",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 08:00", A), (Out, "2026-11-23 17:00", A), (Out, "2026-11-23 17:10", A)],
+        day: "2026-11-23",
+        status: Status::Present,
+        first_in: Some("2026-11-23 08:00"),
+        last_out: Some("2026-11-23 17:10"),
+        worked: 550 - 60,
+        late: 0,
+        early: 0,
+        overtime: 10,
+        gates: &[A],
+    },
+    Case {
+        name: "in at one gate, out at another",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 08:00", B), (Out, "2026-11-23 17:00", A)],
+        day: "2026-11-23",
+        status: Status::Present,
+        first_in: Some("2026-11-23 08:00"),
+        last_out: Some("2026-11-23 17:00"),
+        worked: 480,
+        late: 0,
+        early: 0,
+        overtime: 0,
+        gates: &[A, B],
+    },
+    Case {
+        name: "in exactly at the grace limit is on time",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 08:05:00", A), (Out, "2026-11-23 16:55:00", A)],
+        day: "2026-11-23",
+        status: Status::Present,
+        first_in: Some("2026-11-23 08:05"),
+        last_out: Some("2026-11-23 16:55"),
+        worked: 530 - 60,
+        late: 0,
+        early: 0,
+        overtime: 0,
+        gates: &[A],
+    },
+    Case {
+        name: "seconds inside the grace minute do not make it late",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 08:05:59", A), (Out, "2026-11-23 17:00", A)],
+        day: "2026-11-23",
+        status: Status::Present,
+        first_in: Some("2026-11-23 08:05"),
+        last_out: Some("2026-11-23 17:00"),
+        worked: 535 - 60,
+        late: 0,
+        early: 0,
+        overtime: 0,
+        gates: &[A],
+    },
+    Case {
+        name: "one minute past the grace is late by the whole delay",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 08:06:00", A), (Out, "2026-11-23 16:54:59", A)],
+        day: "2026-11-23",
+        status: Status::Late,
+        first_in: Some("2026-11-23 08:06"),
+        last_out: Some("2026-11-23 16:54"),
+        worked: 528 - 60,
+        late: 6,
+        early: 6,
+        overtime: 0,
+        gates: &[A],
+    },
+    Case {
+        name: "staying overnight counts on the day of arrival",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 08:00", A), (Out, "2026-11-24 02:30", B)],
+        day: "2026-11-23",
+        status: Status::Present,
+        first_in: Some("2026-11-23 08:00"),
+        last_out: Some("2026-11-24 02:30"),
+        worked: 1110 - 60,
+        late: 0,
+        early: 0,
+        overtime: 1050 - 480,
+        gates: &[A, B],
+    },
+    Case {
+        name: "the morning after an overnight stay is an absence, not a second day",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 08:00", A), (Out, "2026-11-24 02:30", B)],
+        day: "2026-11-24",
+        status: Status::Absent,
+        first_in: None,
+        last_out: None,
+        worked: 0,
+        late: 0,
+        early: 0,
+        overtime: 0,
+        gates: &[],
+    },
+    Case {
+        name: "a forgotten out and a forgotten in are two broken days, not a 33-hour stay",
+        shift: "HC",
+        scans: &[(In, "2026-11-23 08:00", A), (Out, "2026-11-24 17:00", A)],
+        day: "2026-11-24",
+        status: Status::MissingIn,
+        first_in: None,
+        last_out: Some("2026-11-24 17:00"),
+        worked: 0,
+        late: 0,
+        early: 0,
+        overtime: 0,
+        gates: &[A],
+    },
+    Case {
+        name: "lunch outside counts toward the break",
+        shift: "HC",
+        scans: &[
+            (In, "2026-11-23 08:00", A),
+            (Out, "2026-11-23 12:00", A),
+            (In, "2026-11-23 12:30", A),
+            (Out, "2026-11-23 17:00", A),
+        ],
+        day: "2026-11-23",
+        status: Status::Present,
+        first_in: Some("2026-11-23 08:00"),
+        last_out: Some("2026-11-23 17:00"),
+        worked: 510 - 30,
+        late: 0,
+        early: 0,
+        overtime: 0,
+        gates: &[A],
+    },
+    Case {
+        name: "a weekly day off without scans",
+        shift: "HC",
+        scans: &[],
+        day: "2026-11-29",
+        status: Status::DayOff,
+        first_in: None,
+        last_out: None,
+        worked: 0,
+        late: 0,
+        early: 0,
+        overtime: 0,
+        gates: &[],
+    },
+    Case {
+        name: "work on a day off is all overtime",
+        shift: "HC",
+        scans: &[(In, "2026-11-29 08:20", A), (Out, "2026-11-29 12:00", A)],
+        day: "2026-11-29",
+        status: Status::Present,
+        first_in: Some("2026-11-29 08:20"),
+        last_out: Some("2026-11-29 12:00"),
+        worked: 220 - 60,
+        late: 0,
+        early: 0,
+        overtime: 160,
+        gates: &[A],
+    },
+    Case {
+        name: "no scan on a working day",
+        shift: "CA1",
+        scans: &[],
+        day: "2026-11-23",
+        status: Status::Absent,
+        first_in: None,
+        last_out: None,
+        worked: 0,
+        late: 0,
+        early: 0,
+        overtime: 0,
+        gates: &[],
+    },
+    Case {
+        name: "a shift the configuration does not know uses calendar days and no lateness",
+        shift: "NOPE",
+        scans: &[(In, "2026-11-23 09:30", A), (Out, "2026-11-23 15:00", A)],
+        day: "2026-11-23",
+        status: Status::Present,
+        first_in: Some("2026-11-23 09:30"),
+        last_out: Some("2026-11-23 15:00"),
+        worked: 330,
+        late: 0,
+        early: 0,
+        overtime: 0,
+        gates: &[A],
+    },
+];
+
+fn compute_one(config: &Config, workers: &[Worker], events: &[Event], on: NaiveDate) -> Vec<AttendanceDay> {
+    attendance::compute(config, workers, events, DayRange::new(on - Duration::days(1), on + Duration::days(1)).unwrap())
+        .into_iter()
+        .filter(|d| d.date == on)
+        .collect()
+}
+
+#[test]
+fn hard_days() {
+    let config = Config::default();
+    for case in CASES {
+        let workers = vec![worker("NV001", "May 1", case.shift)];
+        let events: Vec<Event> = case
+            .scans
+            .iter()
+            .enumerate()
+            .map(|(i, (d, at, gate))| event(i as u128 + 1, w("NV001"), *d, at, gate, Verdict::Accepted))
+            .collect();
+        let days = compute_one(&config, &workers, &events, day(case.day));
+        assert_eq!(days.len(), 1, "{}", case.name);
+        let d = &days[0];
+        let got = (d.status, d.first_in, d.last_out, d.worked_minutes, d.late_minutes, d.early_leave_minutes);
+        let want =
+            (case.status, case.first_in.map(naive), case.last_out.map(naive), case.worked, case.late, case.early);
+        assert_eq!(got, want, "{}", case.name);
+        assert_eq!(d.overtime_minutes, case.overtime, "{}: overtime", case.name);
+        assert_eq!(d.gates, case.gates, "{}: gates", case.name);
+    }
+}
+
+#[test]
+fn visitors_and_refusals_do_not_count() {
+    let config = Config::default();
+    let workers = vec![worker("NV001", "May 1", "HC")];
+    let visitor = PersonRef::Visitor("v-7f3a".into());
+    let events = vec![
+        event(1, visitor.clone(), In, "2026-11-23 09:00", A, Verdict::Accepted),
+        event(2, visitor, Out, "2026-11-23 10:00", A, Verdict::Accepted),
+        event(3, w("NV001"), In, "2026-11-23 08:00", A, Verdict::Refused),
+        event(4, w("NV001"), Out, "2026-11-23 17:00", A, Verdict::Refused),
+        event(5, w("NV999"), In, "2026-11-23 08:00", A, Verdict::Accepted),
+    ];
+    let days = compute_one(&config, &workers, &events, day("2026-11-23"));
+    assert_eq!(days.len(), 1, "one row, for the one worker on the roster");
+    assert_eq!(days[0].status, Status::Absent);
+    assert!(days[0].events.is_empty());
+}
+
+#[test]
+fn span_mode_counts_from_first_in_to_last_out() {
+    let mut config = Config::default();
+    config.attendance.worked_time = WorkedTime::Span;
+    let workers = vec![worker("NV001", "May 1", "HC")];
+    let events = vec![
+        event(1, w("NV001"), In, "2026-11-23 08:00", A, Verdict::Accepted),
+        event(2, w("NV001"), Out, "2026-11-23 11:00", A, Verdict::Accepted),
+        event(3, w("NV001"), In, "2026-11-23 14:00", A, Verdict::Accepted),
+        event(4, w("NV001"), Out, "2026-11-23 17:00", A, Verdict::Accepted),
+    ];
+    let d = &compute_one(&config, &workers, &events, day("2026-11-23"))[0];
+    assert_eq!(d.worked_minutes, 540 - 60);
+    config.attendance.worked_time = WorkedTime::Pairs;
+    let d = &compute_one(&config, &workers, &events, day("2026-11-23"))[0];
+    assert_eq!(d.worked_minutes, 360, "three hours outside cover the one-hour break");
+}
+
+#[test]
+fn inactive_workers_appear_only_when_they_scanned() {
+    let config = Config::default();
+    let mut gone = worker("NV002", "May 1", "HC");
+    gone.active = false;
+    let workers = vec![worker("NV001", "May 1", "HC"), gone];
+    let days = compute_one(&config, &workers, &[], day("2026-11-23"));
+    assert_eq!(days.iter().map(|d| d.worker).collect::<Vec<_>>(), vec![0]);
+}
+
+// ---- the property -----------------------------------------------------------------------------
+
+/// A straightforward recomputation of worked minutes per (worker, day), written from the rules
+/// as kiosk.conf states them, without the engine's grouping.
+fn reference_worked(
+    config: &Config,
+    workers: &[Worker],
+    events: &[Event],
+) -> std::collections::HashMap<(usize, NaiveDate), u32> {
+    let rules = &config.attendance;
+    let mut out = std::collections::HashMap::new();
+    for (wi, wk) in workers.iter().enumerate() {
+        let mut mine: Vec<&Event> = events
+            .iter()
+            .filter(|e| e.verdict == Verdict::Accepted && e.person == Some(PersonRef::Worker(wk.code.clone())))
+            .collect();
+        mine.sort_by_key(|e| e.at.timestamp_millis());
+        // Passages: runs of the same direction, each scan less than repeat_scan_minutes after the last.
+        let mut passages: Vec<(Direction, i64)> = Vec::new();
+        let mut last: Option<(Direction, i64)> = None;
+        for e in &mine {
+            let (d, t) = (e.direction.unwrap(), e.at.timestamp_millis());
+            let same = last.is_some_and(|(ld, lt)| ld == d && t - lt < i64::from(rules.repeat_scan_minutes) * 60_000);
+            if same {
+                if d == Direction::Out {
+                    passages.last_mut().unwrap().1 = t;
+                }
+            } else {
+                passages.push((d, t));
+            }
+            last = Some((d, t));
+        }
+        let mut stays: Vec<(Option<i64>, Option<i64>)> = Vec::new();
+        let mut i = 0;
+        while i < passages.len() {
+            let (d, t) = passages[i];
+            let next = passages.get(i + 1);
+            if d == Direction::In
+                && next.is_some_and(|&(nd, nt)| {
+                    nd == Direction::Out && nt - t <= i64::from(rules.longest_stay_hours) * 3_600_000
+                })
+            {
+                stays.push((Some(t), Some(next.unwrap().1)));
+                i += 2;
+            } else if d == Direction::In {
+                stays.push((Some(t), None));
+                i += 1;
+            } else {
+                stays.push((None, Some(t)));
+                i += 1;
+            }
+        }
+        let shift = config.shift(&wk.shift);
+        let shift_start_day_offset = shift.map_or(0, |s| {
+            let start = i64::from(
+                s.start.format("%H").to_string().parse::<u32>().unwrap() * 60
+                    + s.start.format("%M").to_string().parse::<u32>().unwrap(),
+            );
+            let end = i64::from(
+                s.end.format("%H").to_string().parse::<u32>().unwrap() * 60
+                    + s.end.format("%M").to_string().parse::<u32>().unwrap(),
+            );
+            let mut length = (end - start + 1440) % 1440;
+            if length == 0 {
+                length = 1440;
+            }
+            start - (1440 - length) / 2
+        });
+        let mut per_day: std::collections::BTreeMap<NaiveDate, Vec<(Option<i64>, Option<i64>)>> = Default::default();
+        for s in stays {
+            let t = s.0.or(s.1).unwrap();
+            let local = Utc.timestamp_millis_opt(t).unwrap().with_timezone(&config.time.timezone).naive_local();
+            let d = (local - Duration::minutes(shift_start_day_offset)).date();
+            per_day.entry(d).or_default().push(s);
+        }
+        for (d, stays) in per_day {
+            let minute = |ms: i64| ms.div_euclid(60_000);
+            let present: i64 = stays.iter().filter_map(|s| Some(minute(s.1?) - minute(s.0?))).sum();
+            let outside: i64 = stays.windows(2).filter_map(|p| Some(minute(p[1].0?) - minute(p[0].1?))).sum();
+            let brk = shift.map_or(0, |s| i64::from(s.break_minutes));
+            let worked = if present > 0 { (present - (brk - outside).max(0)).max(0) } else { 0 };
+            out.insert((wi, d), worked as u32);
+        }
+    }
+    out
+}
+
+fn random_log() -> impl Strategy<Value = (Vec<Worker>, Vec<Event>)> {
+    let shifts = prop::sample::select(vec!["HC", "CA1", "CA2", "CA3", "NOPE"]);
+    let scan = (0usize..4, 1i64..(16 * 60), 0i64..60, any::<bool>(), 0u8..10, 0usize..3);
+    (prop::collection::vec(shifts, 1..4), prop::collection::vec(scan, 0..80)).prop_map(|(shifts, scans)| {
+        let workers: Vec<Worker> =
+            shifts.iter().enumerate().map(|(i, s)| worker(&format!("NV{i:03}"), "May", s)).collect();
+        let mut clock = vec![local("2026-11-20 05:00").timestamp_millis(); workers.len()];
+        let mut events = Vec::new();
+        for (n, (who, gap_minutes, seconds, inward, verdict, gate)) in scans.into_iter().enumerate() {
+            let visitor = who == workers.len() || who > workers.len();
+            let who = who % workers.len();
+            clock[who] += gap_minutes * 60_000 + seconds * 1000;
+            let at = FixedOffset::east_opt(HANOI).unwrap().timestamp_millis_opt(clock[who]).unwrap();
+            let person = if visitor {
+                PersonRef::Visitor(format!("v{who}"))
+            } else {
+                PersonRef::Worker(workers[who].code.clone())
+            };
+            events.push(Event {
+                id: Uuid::from_u128(n as u128 + 1),
+                kiosk_id: "gate-1".into(),
+                seq: n as i64,
+                gate: ["Cổng A", "Cổng B", "=HYPERLINK()"][gate].into(),
+                person: Some(person),
+                direction: Some(if inward { Direction::In } else { Direction::Out }),
+                at,
+                method: Method::Badge,
+                verdict: if verdict == 0 { Verdict::Refused } else { Verdict::Accepted },
+                reason: None,
+                badge_serial: None,
+                operator: None,
+                note: None,
+            });
+        }
+        (workers, events)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_event_in_one_day_and_worked_minutes_recompute((workers, events) in random_log()) {
+        let config = Config::default();
+        let range = DayRange::new(day("2026-11-17"), day("2026-12-20")).unwrap();
+        let days = attendance::compute(&config, &workers, &events, range);
+
+        let mut seen = std::collections::HashMap::new();
+        for d in &days {
+            for id in &d.events {
+                *seen.entry(*id).or_insert(0) += 1;
+            }
+        }
+        for e in &events {
+            let counted = seen.get(&e.id).copied().unwrap_or(0);
+            let should = e.verdict == Verdict::Accepted && matches!(e.person, Some(PersonRef::Worker(_)));
+            prop_assert_eq!(counted, usize::from(should), "event {} {:?} {:?}", e.id, e.verdict, e.person);
+        }
+
+        let reference = reference_worked(&config, &workers, &events);
+        for d in &days {
+            let want = reference.get(&(d.worker, d.date)).copied().unwrap_or(0);
+            prop_assert_eq!(d.worked_minutes, want, "worker {} on {}", d.worker, d.date);
+        }
+        prop_assert_eq!(days.len(), workers.len() * range.len());
+    }
+}
+
+// ---- the store path ---------------------------------------------------------------------------
+
+/// A fresh kiosk database in `dir` with `workers` on the roster.
+pub fn store_with(dir: &std::path::Path, workers: &[Worker]) -> Store {
+    let identity = Identity {
+        enterprise: "0312345678".parse().unwrap(),
+        enterprise_name: "Công ty TNHH Thử nghiệm".into(),
+        kiosk_id: "gate-1".parse().unwrap(),
+        kiosk_public_key: "00".repeat(32),
+    };
+    let now = local("2026-11-26 12:00").with_timezone(&Utc);
+    let mut store = Store::create(&dir.join("qrgate.db"), &identity, &[7u8; 32], now).unwrap();
+    let rows: Vec<RosterRow> = workers
+        .iter()
+        .enumerate()
+        .map(|(i, w)| RosterRow {
+            row: i + 2,
+            code: w.code.clone(),
+            full_name: w.full_name.clone(),
+            department: w.department.clone(),
+            shift: w.shift.clone(),
+            phone: w.phone.clone(),
+            active: w.active,
+        })
+        .collect();
+    roster::import(&mut store, &rows, false, now, &mut |_, _| {}).unwrap();
+    store
+}
+
+#[test]
+fn the_store_walk_agrees_with_the_pure_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (workers, events) = random_log().new_tree(&mut runner).unwrap().current();
+    let (workers, mut events) =
+        if events.len() < 40 { random_log().new_tree(&mut runner).unwrap().current() } else { (workers, events) };
+    // Unique (kiosk, seq) pairs, as a real log has.
+    for (i, e) in events.iter_mut().enumerate() {
+        e.seq = i as i64;
+    }
+    let mut store = store_with(dir.path(), &workers);
+    store.insert_events(&events).unwrap();
+    let config = Config::default();
+    let range = DayRange::new(day("2026-11-19"), day("2026-12-10")).unwrap();
+    let stored_workers = store.workers(None, None).unwrap();
+    assert_eq!(stored_workers.len(), workers.len());
+    let from_store = attendance::from_store(&store, &config, &stored_workers, range).unwrap();
+    let pure = attendance::compute(&config, &stored_workers, &events, range);
+    assert_eq!(from_store, pure);
+    assert!(pure.iter().any(|d| d.worked_minutes > 0), "the fixture has real days");
+}

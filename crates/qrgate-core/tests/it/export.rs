@@ -1,0 +1,324 @@
+//! Exports read back: XLSX through calamine, CSV as bytes; the numbers must add up to the events.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use chrono::Utc;
+use qrgate_core::attendance::{self, DayRange};
+use qrgate_core::config::Config;
+use qrgate_core::export::{self, Format, SUMMARY_SHEET};
+use qrgate_core::model::{Direction, PersonRef, Verdict};
+use qrgate_core::store::{Event, Store, Worker};
+
+use super::attendance::{day, event, local, store_with, worker};
+
+use Direction::{In, Out};
+
+const INJECTED: &str = "=HYPERLINK(\"http://x\")";
+
+fn roster() -> Vec<Worker> {
+    let mut odd = worker("NV005", "Kho", "HC");
+    odd.full_name = INJECTED.into();
+    vec![
+        worker("NV001", "May 1", "HC"),
+        worker("NV002", "May 1", "CA3"),
+        worker("NV003", "May 1", "CA1"),
+        worker("NV004", "Kho", "HC"),
+        odd,
+    ]
+}
+
+fn p(code: &str) -> PersonRef {
+    PersonRef::Worker(code.parse().unwrap())
+}
+
+/// Two working days (Mon 23, Tue 24 Nov 2026) with a night shift, a late arrival, a forgotten
+/// out, a refusal and a visitor.
+fn log() -> Vec<Event> {
+    let a = "Cổng chính";
+    let b = "Cổng phụ";
+    let ok = Verdict::Accepted;
+    let mut n = 0;
+    let mut e = |person: PersonRef, d: Direction, at: &str, gate: &str, v: Verdict| {
+        n += 1;
+        event(n, person, d, at, gate, v)
+    };
+    vec![
+        e(p("NV001"), In, "2026-11-23 07:55", a, ok),
+        e(p("NV001"), Out, "2026-11-23 17:02", b, ok),
+        e(p("NV002"), In, "2026-11-23 21:50", a, ok),
+        e(p("NV002"), Out, "2026-11-24 06:05", a, ok),
+        e(p("NV003"), In, "2026-11-23 06:20", a, ok),
+        e(p("NV003"), Out, "2026-11-23 14:00", a, ok),
+        e(p("NV004"), In, "2026-11-23 08:00", a, ok),
+        e(p("NV005"), In, "2026-11-23 07:59", a, Verdict::Refused),
+        e(p("NV005"), In, "2026-11-23 08:01", a, ok),
+        e(p("NV005"), Out, "2026-11-23 17:00", a, ok),
+        e(PersonRef::Visitor("v-1".into()), In, "2026-11-23 09:00", a, ok),
+        e(PersonRef::Visitor("v-1".into()), Out, "2026-11-23 10:30", a, ok),
+        e(p("NV001"), In, "2026-11-24 08:10", a, ok),
+        e(p("NV001"), Out, "2026-11-24 17:00", a, ok),
+        e(p("NV004"), In, "2026-11-24 07:50", a, ok),
+        e(p("NV004"), Out, "2026-11-24 17:30", a, ok),
+    ]
+}
+
+fn fixture(dir: &Path) -> (Store, Config) {
+    let mut store = store_with(dir, &roster());
+    store.insert_events(&log()).unwrap();
+    (store, Config::default())
+}
+
+fn two_days() -> DayRange {
+    DayRange::new(day("2026-11-23"), day("2026-11-24")).unwrap()
+}
+
+fn number(d: &Data) -> f64 {
+    match d {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        other => panic!("expected a number, got {other:?}"),
+    }
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+fn column(headers: &[Data], name: &str) -> usize {
+    headers.iter().position(|h| text(h) == name).unwrap_or_else(|| panic!("no column {name}"))
+}
+
+#[test]
+fn attendance_xlsx_adds_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, config) = fixture(dir.path());
+    let out = dir.path().join("cham-cong.xlsx");
+    let mut calls = Vec::new();
+    let summary =
+        export::attendance(&store, &config, two_days(), None, Format::Xlsx, &out, &mut |d, t| calls.push((d, t)))
+            .unwrap();
+    assert_eq!(summary.rows, 10, "5 workers × 2 days");
+    assert_eq!(calls.last(), Some(&(2, 2)));
+
+    let mut book: Xlsx<_> = open_workbook(&out).unwrap();
+    assert_eq!(book.sheet_names(), vec![SUMMARY_SHEET, "2026-11-23", "2026-11-24"]);
+
+    let workers = store.workers(None, None).unwrap();
+    let expected = attendance::from_store(&store, &config, &workers, two_days()).unwrap();
+    let mut worked_by_department: BTreeMap<String, f64> = BTreeMap::new();
+    let mut rows_seen = 0;
+    for sheet in ["2026-11-23", "2026-11-24"] {
+        let range = book.worksheet_range(sheet).unwrap();
+        let rows: Vec<&[Data]> = range.rows().collect();
+        let headers = rows[0];
+        assert_eq!(text(&headers[0]), "Ngày");
+        let (code, dept, worked, name, first_in, status) = (
+            column(headers, "Mã NV"),
+            column(headers, "Bộ phận"),
+            column(headers, "Phút làm việc"),
+            column(headers, "Họ và tên"),
+            column(headers, "Giờ vào"),
+            column(headers, "Trạng thái"),
+        );
+        for row in &rows[1..] {
+            rows_seen += 1;
+            let want = expected
+                .iter()
+                .find(|d| {
+                    d.date.format("%Y-%m-%d").to_string() == sheet
+                        && workers[d.worker].code.as_str() == text(&row[code])
+                })
+                .unwrap();
+            assert_eq!(number(&row[worked]) as u32, want.worked_minutes);
+            assert_eq!(text(&row[status]), want.status.label());
+            *worked_by_department.entry(text(&row[dept])).or_default() += number(&row[worked]);
+            if text(&row[code]) == "NV005" {
+                assert_eq!(text(&row[name]), format!("'{INJECTED}"), "formula text is escaped");
+            }
+            if text(&row[code]) == "NV001" && sheet == "2026-11-23" {
+                match &row[first_in] {
+                    Data::DateTime(t) => {
+                        // Excel's day 46349 is 2026-11-23; the fraction is the time of day.
+                        let minutes = ((t.as_f64() - 46349.0) * 1440.0).round();
+                        assert_eq!(minutes, (7 * 60 + 55) as f64);
+                    }
+                    other => panic!("first in should be a time, got {other:?}"),
+                }
+            }
+        }
+    }
+    assert_eq!(rows_seen, 10);
+
+    let range = book.worksheet_range(SUMMARY_SHEET).unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let worked = column(rows[0], "Tổng phút làm việc");
+    let people = column(rows[0], "Số người-ngày");
+    let mut total = 0.0;
+    for row in &rows[1..] {
+        let name = text(&row[0]);
+        if name == "Tổng cộng" {
+            assert_eq!(number(&row[worked]), total, "the total row is the sum of the departments");
+            assert_eq!(number(&row[people]), 10.0);
+            break;
+        }
+        assert_eq!(number(&row[worked]), worked_by_department[&name], "department {name}");
+        total += number(&row[worked]);
+    }
+    assert!(total > 0.0);
+    let all: u32 = expected.iter().map(|d| d.worked_minutes).sum();
+    assert_eq!(total as u32, all);
+}
+
+#[test]
+fn attendance_csv_has_bom_escapes_and_one_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, config) = fixture(dir.path());
+    let out = dir.path().join("cham-cong.csv");
+    export::attendance(&store, &config, two_days(), Some("Kho"), Format::Csv, &out, &mut |_, _| {}).unwrap();
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[2], "Họ và tên");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4, "two Kho workers × two days, one header");
+    assert!(rows.iter().all(|r| &r[3] == "Kho"));
+    assert!(rows.iter().any(|r| r[2] == format!("'{INJECTED}")));
+    let nv004_tue = rows.iter().find(|r| &r[0] == "2026-11-24" && &r[1] == "NV004").unwrap();
+    assert_eq!((&nv004_tue[5], &nv004_tue[6], &nv004_tue[7]), ("07:50", "17:30", "520"));
+    let nv004_mon = rows.iter().find(|r| &r[0] == "2026-11-23" && &r[1] == "NV004").unwrap();
+    assert_eq!(&nv004_mon[11], "Thiếu giờ ra");
+}
+
+#[test]
+fn night_shift_out_shows_its_date_in_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, config) = fixture(dir.path());
+    let out = dir.path().join("a.csv");
+    export::attendance(
+        &store,
+        &config,
+        DayRange::one(day("2026-11-23")),
+        Some("May 1"),
+        Format::Csv,
+        &out,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let line = text.lines().find(|l| l.contains("NV002")).unwrap();
+    assert!(line.contains(",21:50,2026-11-24 06:05,"), "{line}");
+}
+
+#[test]
+fn bad_requests_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, config) = fixture(dir.path());
+    let out = dir.path().join("keep.xlsx");
+    std::fs::write(&out, b"the previous export").unwrap();
+
+    let err =
+        export::attendance(&store, &config, two_days(), Some("Sơn"), Format::Xlsx, &out, &mut |_, _| {}).unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert!(err.to_string().contains("May 1"), "lists the departments: {err}");
+    let err = export::attendance(&store, &config, two_days(), None, Format::Pdf, &out, &mut |_, _| {}).unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(std::fs::read(&out).unwrap(), b"the previous export");
+
+    let missing = dir.path().join("no-such-dir").join("x.csv");
+    let err = export::attendance(&store, &config, two_days(), None, Format::Csv, &missing, &mut |_, _| {}).unwrap_err();
+    assert_eq!(err.code(), "io");
+    assert!(err.to_string().contains("no-such-dir"), "{err}");
+
+    let err = export::events(&store, &config, two_days(), Format::Csv, dir.path(), &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("directory"), "{err}");
+
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("qrgate-export"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn raw_events_include_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, config) = fixture(dir.path());
+    let out = dir.path().join("su-kien.csv");
+    let summary = export::events(&store, &config, two_days(), Format::Csv, &out, &mut |_, _| {}).unwrap();
+    assert_eq!(summary.rows, log().len() as u64);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().filter(|l| l.contains("Từ chối")).count(), 1);
+    assert!(text.lines().any(|l| l.contains("revoked")));
+
+    let out = dir.path().join("su-kien.xlsx");
+    export::events(&store, &config, two_days(), Format::Xlsx, &out, &mut |_, _| {}).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&out).unwrap();
+    let counted: usize =
+        ["2026-11-23", "2026-11-24"].iter().map(|s| book.worksheet_range(s).unwrap().rows().count() - 1).sum();
+    assert_eq!(counted, log().len());
+}
+
+#[test]
+fn inside_now_lists_who_has_not_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, config) = fixture(dir.path());
+    let now = local("2026-11-24 20:00").with_timezone(&Utc);
+    let rows = export::inside_rows(&store, &config).unwrap();
+    let codes: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, Vec::<&str>::new(), "everyone in the fixture has left by Tuesday night");
+
+    let mut store = store;
+    store.insert_events(&[event(100, p("NV003"), In, "2026-11-24 19:00", "Cổng phụ", Verdict::Accepted)]).unwrap();
+    for (format, name) in [(Format::Csv, "in.csv"), (Format::Xlsx, "in.xlsx"), (Format::Pdf, "in.pdf")] {
+        let out = dir.path().join(name);
+        let s = export::inside(&store, &config, now, format, &out, &mut |_, _| {}).unwrap();
+        assert_eq!(s.rows, 1);
+        let bytes = std::fs::read(&out).unwrap();
+        match format {
+            Format::Pdf => assert!(bytes.starts_with(b"%PDF")),
+            Format::Csv => assert!(String::from_utf8(bytes).unwrap().contains("NV003")),
+            Format::Xlsx => {
+                let mut book: Xlsx<_> = open_workbook(&out).unwrap();
+                let range = book.worksheet_range("Đang ở trong").unwrap();
+                assert_eq!(text(&range.rows().nth(1).unwrap()[2]), "NV003");
+            }
+        }
+    }
+}
+
+#[test]
+fn visitor_numbers_are_masked_unless_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, config) = fixture(dir.path());
+    store
+        .connection()
+        .execute(
+            "INSERT INTO visitors (id, number, full_name, birth_date, host, purpose, phone, first_seen_ms, last_seen_ms)
+             VALUES ('v-1', '079123456789', 'Trần Thị Khách', '1990-01-02', 'Phòng Nhân sự', 'Phỏng vấn', '0912345678', 0, 0)",
+            [],
+        )
+        .unwrap();
+    let out = dir.path().join("khach.csv");
+    let s = export::visitors(&store, &config, two_days(), false, Format::Csv, &out, &mut |_, _| {}).unwrap();
+    assert_eq!(s.rows, 1);
+    let masked = std::fs::read_to_string(&out).unwrap();
+    assert!(masked.contains("079*******89") && !masked.contains("079123456789"), "{masked}");
+    assert!(!masked.contains("0912345678") && !masked.contains("1990-01-02"));
+    assert!(
+        masked.contains("Trần Thị Khách,079*******89,,Phòng Nhân sự,Phỏng vấn,,09:00,10:30,Cổng chính"),
+        "{masked}"
+    );
+
+    export::visitors(&store, &config, two_days(), true, Format::Csv, &out, &mut |_, _| {}).unwrap();
+    let full = std::fs::read_to_string(&out).unwrap();
+    assert!(full.contains("079123456789") && full.contains("0912345678"));
+}
