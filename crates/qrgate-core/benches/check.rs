@@ -72,6 +72,20 @@ fn main() {
         accepted += usize::from(d.verdict == Verdict::Accepted && !d.debounced);
     }
     times.sort_by(f64::total_cmp);
+
+    // The peer: the same database and pragmas, a bare one-row insert committed the same way.
+    // What the disk's fsync costs; the gate's own work is the difference.
+    let conn = store.connection();
+    conn.execute_batch("CREATE TABLE bench_commit (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").expect("table");
+    let mut bare = Vec::with_capacity(scans);
+    for i in 0..scans {
+        let t = Instant::now();
+        conn.execute_batch("BEGIN").expect("begin");
+        conn.execute("INSERT INTO bench_commit (body) VALUES (?1)", [format!("{i:0>200}")]).expect("insert");
+        conn.execute_batch("COMMIT").expect("commit");
+        bare.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    bare.sort_by(f64::total_cmp);
     println!(
         "check (decision + durable commit, synchronous=FULL, WAL) over {} stored events: {scans} scans, {accepted} new accepted events",
         store.event_count().unwrap()
@@ -81,5 +95,11 @@ fn main() {
         percentile(&times, 0.50),
         percentile(&times, 0.99),
         times.last().unwrap()
+    );
+    println!(
+        "bare SQLite commit of one row, same file and pragmas (the disk's floor):\n  p50 {:.3} ms   p99 {:.3} ms   max {:.3} ms",
+        percentile(&bare, 0.50),
+        percentile(&bare, 0.99),
+        bare.last().unwrap()
     );
 }

@@ -144,6 +144,9 @@ enum Who {
     Visitor(Box<CccdCard>),
 }
 
+/// Who the scan identified, or why the gate refuses before knowing more.
+type Identified = std::result::Result<Who, Refusal>;
+
 struct Refusal {
     reason: Reason,
     person: Option<PersonRef>,
@@ -178,7 +181,7 @@ impl Gate {
         let now = chrono::SubsecRound::trunc_subsecs(now, 3);
         let offset = self.offset(now);
         let at = now.with_timezone(&offset);
-        let who = match self.identify(store, scan, at) {
+        let who = match self.identify(store, scan, at)? {
             Ok(who) => who,
             Err(refusal) => return self.refuse(store, scan, refusal, None, at, id),
         };
@@ -299,8 +302,9 @@ impl Gate {
         }
     }
 
-    /// Steps decode to active: who is this, and may they pass at all?
-    fn identify(&self, store: &Store, scan: &Scan<'_>, at: DateTime<FixedOffset>) -> std::result::Result<Who, Refusal> {
+    /// Steps decode to active: who is this, and may they pass at all? The outer error is the
+    /// store failing; the inner one is a refusal.
+    fn identify(&self, store: &Store, scan: &Scan<'_>, at: DateTime<FixedOffset>) -> Result<Identified> {
         let text = scan.text;
         if scan.manual.is_some() {
             return self.worker_by_code(store, text.trim());
@@ -308,21 +312,21 @@ impl Gate {
         let signed = match badge::parse(text) {
             Ok(signed) => signed,
             Err(BadgeError::NotABadge) => return self.not_a_badge(store, text),
-            Err(BadgeError::Damaged(_)) => return Err(Refusal::anonymous(Reason::BadgeDamaged)),
-            Err(BadgeError::UnknownVersion(_)) => return Err(Refusal::anonymous(Reason::UnknownBadgeVersion)),
+            Err(BadgeError::Damaged(_)) => return Ok(Err(Refusal::anonymous(Reason::BadgeDamaged))),
+            Err(BadgeError::UnknownVersion(_)) => return Ok(Err(Refusal::anonymous(Reason::UnknownBadgeVersion))),
         };
         let b = &signed.badge;
         if b.enterprise != store.identity().enterprise {
-            return Err(Refusal::anonymous(Reason::OtherEnterprise));
+            return Ok(Err(Refusal::anonymous(Reason::OtherEnterprise)));
         }
-        let key = self.keys.iter().find(|k| k.key_id == b.key_id).ok_or(Refusal::anonymous(Reason::UnknownKey))?;
+        let Some(key) = self.keys.iter().find(|k| k.key_id == b.key_id) else {
+            return Ok(Err(Refusal::anonymous(Reason::UnknownKey)));
+        };
         if !signed.verify(&key.key) {
-            return Err(Refusal::anonymous(Reason::BadSignature));
+            return Ok(Err(Refusal::anonymous(Reason::BadSignature)));
         }
-        let worker = match store.worker(&b.employee) {
-            Ok(Some(w)) => w,
-            Ok(None) => return Err(Refusal::anonymous(Reason::UnknownPerson)),
-            Err(_) => return Err(Refusal::anonymous(Reason::UnknownPerson)),
+        let Some(worker) = store.worker(&b.employee)? else {
+            return Ok(Err(Refusal::anonymous(Reason::UnknownPerson)));
         };
         let refuse = |reason| Refusal {
             reason,
@@ -331,36 +335,36 @@ impl Gate {
             serial: Some(b.serial),
         };
         if b.serial < worker.badge_serial || worker.badge_serial == 0 && b.serial == 0 {
-            return Err(refuse(Reason::Revoked));
+            return Ok(Err(refuse(Reason::Revoked)));
         }
         if b.expires.is_some_and(|d| d < at.date_naive()) {
-            return Err(refuse(Reason::Expired));
+            return Ok(Err(refuse(Reason::Expired)));
         }
-        Ok(Who::Worker(worker, Some(b.serial)))
+        Ok(Ok(Who::Worker(worker, Some(b.serial))))
     }
 
-    fn not_a_badge(&self, store: &Store, text: &str) -> std::result::Result<Who, Refusal> {
+    fn not_a_badge(&self, store: &Store, text: &str) -> Result<Identified> {
         match cccd::parse(text) {
-            Ok(card) => return Ok(Who::Visitor(Box::new(card))),
-            Err(CccdError::Invalid(_)) => return Err(Refusal::anonymous(Reason::InvalidCccd)),
+            Ok(card) => return Ok(Ok(Who::Visitor(Box::new(card)))),
+            Err(CccdError::Invalid(_)) => return Ok(Err(Refusal::anonymous(Reason::InvalidCccd))),
             Err(CccdError::NotACard) => {}
         }
         if self.config.gate.accept_legacy_codes {
             if let Ok(code) = text.trim().parse::<EmployeeCode>() {
-                if let Ok(Some(w)) = store.worker(&code) {
-                    return Ok(Who::Worker(w, None));
+                if let Some(w) = store.worker(&code)? {
+                    return Ok(Ok(Who::Worker(w, None)));
                 }
             }
         }
-        Err(Refusal::anonymous(Reason::NotABadge))
+        Ok(Err(Refusal::anonymous(Reason::NotABadge)))
     }
 
-    fn worker_by_code(&self, store: &Store, code: &str) -> std::result::Result<Who, Refusal> {
-        let code = code.parse::<EmployeeCode>().map_err(|_| Refusal::anonymous(Reason::UnknownPerson))?;
-        match store.worker(&code) {
-            Ok(Some(w)) => Ok(Who::Worker(w, None)),
-            _ => Err(Refusal::anonymous(Reason::UnknownPerson)),
-        }
+    fn worker_by_code(&self, store: &Store, code: &str) -> Result<Identified> {
+        let found = match code.parse::<EmployeeCode>() {
+            Ok(code) => store.worker(&code)?,
+            Err(_) => None,
+        };
+        Ok(found.map(|w| Who::Worker(w, None)).ok_or(Refusal::anonymous(Reason::UnknownPerson)))
     }
 
     fn debounced(&self, store: &Store, person: &PersonRef, now: DateTime<Utc>) -> Result<Option<Event>> {
