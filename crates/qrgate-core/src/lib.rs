@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod gate;
+pub mod kiosk;
 pub mod model;
 pub mod print;
 pub mod roster;
