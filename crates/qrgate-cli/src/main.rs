@@ -2,11 +2,13 @@
 
 mod badge;
 mod check;
+mod decode;
 mod demo;
 mod export;
 mod init;
 mod messages;
 mod roster;
+mod scan;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +41,10 @@ enum Command {
     Badge(badge::BadgeCommand),
     /// Feed one QR text to the gate, as a camera scan or a USB scanner would, and print the decision.
     Check(check::Args),
+    /// Read the QR codes in image files and print their texts (one line or JSON object per image).
+    Decode(decode::Args),
+    /// Run the gate on a camera or a replay folder: frames to decoded badges to decisions, one JSON line each.
+    Scan(scan::Args),
     /// Demo data: a realistic enterprise with its roster and weeks of events.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
@@ -84,6 +90,8 @@ fn main() -> ExitCode {
         Command::Roster(cmd) => roster::run(cmd, &data),
         Command::Badge(cmd) => badge::run(cmd, &data),
         Command::Check(args) => check::run(args, &data),
+        Command::Decode(args) => decode::run(args),
+        Command::Scan(args) => scan::run(args, &data),
         Command::Demo(cmd) => demo::run(cmd, &data),
         Command::Visitors(cmd) => check::run_visitors(cmd, &data),
         Command::Export { cmd } => export::run(cmd, &data).map(|()| Outcome::Done),

@@ -485,6 +485,30 @@ pub fn gate_frame(seed: u64, index: usize) -> GateFrame {
     GateFrame { name: format!("{index:03}-{}", scene.name()), scene, luma, texts }
 }
 
+/// A printed badge with `text` held up at the gate in ordinary light, the scene drawn from
+/// `seed`: replay frames for end-to-end tests and demos, where the text must be a real signed
+/// badge rather than a random one.
+pub fn held_badge_frame(seed: u64, text: &str) -> GrayImage {
+    let mut rng = Rng::new(seed);
+    let mut frame = background(&mut rng);
+    printed_badge(&mut frame, &mut rng, text, FRAME_WIDTH as f32 / 2.0);
+    expose(frame, &mut rng)
+}
+
+/// The gate with nobody holding up a code, the scene drawn from `seed`.
+pub fn empty_gate_frame(seed: u64) -> GrayImage {
+    let mut rng = Rng::new(seed);
+    let frame = background(&mut rng);
+    expose(frame, &mut rng)
+}
+
+/// A well-exposed camera: slight defocus, gamma and mild sensor noise, no compression.
+fn expose(mut frame: Vec<f32>, rng: &mut Rng) -> GrayImage {
+    blur(&mut frame, 0.6);
+    let raw = frame.iter().map(|&v| (v.max(0.0).powf(1.0 / 1.6) * 255.0 + 2.0 * rng.normal()).round().clamp(0.0, 255.0) as u8).collect();
+    GrayImage::from_raw(FRAME_WIDTH, FRAME_HEIGHT, raw).expect("sized from constants")
+}
+
 /// The first `count` frames of the set made from `seed`.
 pub fn gate_frames(seed: u64, count: usize) -> impl Iterator<Item = GateFrame> {
     (0..count).map(move |i| gate_frame(seed, i))

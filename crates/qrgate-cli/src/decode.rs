@@ -1,0 +1,77 @@
+//! `qrgate decode`: QR texts from image files, one result per image, for people or as JSON lines.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use qrgate_core::{Error, Result};
+use qrgate_scan::report::{decode_path, DecodeLine};
+
+use crate::Outcome;
+
+#[derive(clap::Args)]
+#[command(after_help = "Exit status: 0 when at least one image could be read (even if it held no code), \
+3 when none could: every path missing, unreadable or not an image, or no path given. \
+A bad file is reported on its own line and never stops the run.")]
+pub struct Args {
+    /// One JSON object per image: {"path", "texts", "ms"} (ms: decoding only, image already
+    /// loaded) or {"path", "error", "code"} for a file that could not be read.
+    #[arg(long)]
+    jsonl: bool,
+    /// PNG, JPEG, BMP or PGM files. None given: paths are read from standard input, one a line.
+    #[arg(value_name = "IMAGE")]
+    images: Vec<PathBuf>,
+}
+
+/// The paths to decode: the arguments, or standard input's lines (blank lines skipped).
+fn image_paths(given: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
+    if !given.is_empty() {
+        return Ok(given);
+    }
+    let mut paths = Vec::new();
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| Error::Io { path: "<stdin>".into(), source: e })?;
+        let line = line.trim_end_matches('\r');
+        if !line.trim().is_empty() {
+            paths.push(PathBuf::from(line));
+        }
+    }
+    Ok(paths)
+}
+
+pub fn run(args: Args) -> Result<Outcome> {
+    let paths = image_paths(args.images)?;
+    let mut out = std::io::stdout().lock();
+    let mut loaded = 0usize;
+    for path in &paths {
+        let line = decode_path(path);
+        loaded += usize::from(matches!(line, DecodeLine::Decoded(_)));
+        let text = if args.jsonl {
+            serde_json::to_string(&line).expect("plain strings and numbers serialise")
+        } else {
+            readable(&line)
+        };
+        // Printed as each image finishes, so a long list shows progress and a pipe sees it at once.
+        writeln!(out, "{text}").map_err(|e| Error::Io { path: "<stdout>".into(), source: e })?;
+    }
+    if loaded == 0 {
+        let why = if paths.is_empty() { "no image path given".to_string() } else { format!("none of the {} file(s) could be read", paths.len()) };
+        return Err(Error::Invalid { what: "images", why });
+    }
+    Ok(Outcome::Done)
+}
+
+/// `path  12.3 ms  TEXT | TEXT`, with control characters escaped so one image stays one line.
+fn readable(line: &DecodeLine) -> String {
+    match line {
+        DecodeLine::Decoded(r) if r.texts.is_empty() => format!("{}\t{:.1} ms\tno QR code found", r.path, r.ms),
+        DecodeLine::Decoded(r) => {
+            let texts: Vec<String> = r.texts.iter().map(|t| one_line(t)).collect();
+            format!("{}\t{:.1} ms\t{}", r.path, r.ms, texts.join(" | "))
+        }
+        DecodeLine::Failed { path, error, code } => format!("{path}\terror[{code}]\t{error}"),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}

@@ -1,0 +1,154 @@
+//! `qrgate scan`: the gate loop without a window — frames, decoder, sighting tracker, gate
+//! engine — printing one decision per line, the same path the kiosk window runs.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use qrgate_core::datadir::DataDir;
+use qrgate_core::gate::{Gate, Scan};
+use qrgate_core::{Error, Result};
+use qrgate_scan::{decode_frame, open_source, Clock, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState};
+use serde_json::json;
+
+use crate::check::decision_json;
+use crate::Outcome;
+
+/// A code out of view this long counts as gone: shown again afterwards, it is a new scan (the
+/// gate's own debounce still decides whether that records anything).
+const FORGET_AFTER: Duration = Duration::from_millis(1500);
+
+/// Longest sleep between looking at the stop conditions while a camera is down.
+const MAX_IDLE: Duration = Duration::from_millis(100);
+
+#[derive(clap::Args)]
+#[command(after_help = "Each decision line is the JSON of `qrgate check --json` plus \"frame\" (the frame's \
+sequence number) and \"latency_ms\" (from the frame leaving the source to the event committed). \
+Source states (starting, live, lost, reopening) go to standard error as JSON lines; a lost camera is \
+reopened with backoff, the run goes on.")]
+pub struct Args {
+    /// Where frames come from: camera:N (V4L2 device N) or dir:PATH (a folder of images, in name
+    /// order, or one image; looped).
+    #[arg(long, value_name = "camera:N|dir:PATH")]
+    source: SourceSpec,
+    /// Frames per second to take from the source.
+    #[arg(long, value_name = "F", default_value = "30")]
+    fps: Fps,
+    /// Stop after this many frames (tests, demos, measurements). Default: run until stopped.
+    #[arg(long, value_name = "N", conflicts_with = "seconds")]
+    frames: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "S", value_parser = parse_seconds)]
+    seconds: Option<f64>,
+    /// At the end, print a summary to standard error: frames, events, decode time and
+    /// frame-to-committed-event latency (p50, p95, max).
+    #[arg(long)]
+    stats: bool,
+}
+
+fn parse_seconds(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number of seconds")),
+    }
+}
+
+fn source_name(spec: &SourceSpec) -> String {
+    match spec {
+        SourceSpec::Camera { index } => format!("camera:{index}"),
+        SourceSpec::Replay { path } => format!("dir:{}", path.display()),
+    }
+}
+
+fn scan_error(e: qrgate_scan::Error) -> Error {
+    Error::Invalid { what: "frame source", why: format!("{e} [{}]", e.code()) }
+}
+
+pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
+    let (mut store, config) = data.open()?;
+    let gate = Gate::new(&store, config)?;
+    let mut source = open_source(&args.source, args.fps).map_err(scan_error)?;
+    let name = source_name(&args.source);
+    let clock = MonotonicClock::new();
+    let stop_at = args.seconds.map(Duration::from_secs_f64);
+    let options = DecodeOptions::default();
+    let mut tracker = SightingTracker::new(FORGET_AFTER);
+    let mut state: Option<SourceState> = None;
+    let mut frames = 0u64;
+    let mut decode_ms = Vec::new();
+    let mut latency_ms = Vec::new();
+    loop {
+        let now = clock.now();
+        if args.frames.is_some_and(|n| frames >= n) || stop_at.is_some_and(|s| now >= s) {
+            break;
+        }
+        let polled = source.poll(now).map_err(scan_error)?;
+        let current = source.state();
+        if state.as_ref() != Some(&current) {
+            let mut line = serde_json::to_value(&current).expect("state serialises");
+            line["source"] = json!(name);
+            eprintln!("{line}");
+            state = Some(current);
+        }
+        let Some(frame) = polled else {
+            let wait = source.next_due().saturating_sub(clock.now()).min(MAX_IDLE);
+            std::thread::sleep(wait);
+            continue;
+        };
+        frames += 1;
+        let taken = clock.now();
+        let decoded = decode_frame(&frame.luma, &options, &clock);
+        decode_ms.push(ms(clock.now().saturating_sub(taken)));
+        for text in tracker.observe(frame.at, &decoded.texts()) {
+            let decision = gate.check(&mut store, &Scan::camera(&text), Utc::now(), uuid::Uuid::now_v7())?;
+            let latency = ms(clock.now().saturating_sub(taken));
+            latency_ms.push(latency);
+            let mut line = decision_json(&decision);
+            line["frame"] = json!(frame.seq);
+            line["latency_ms"] = json!((latency * 100.0).round() / 100.0);
+            println!("{line}");
+        }
+    }
+    if args.stats {
+        eprintln!(
+            "{}",
+            json!({
+                "stats": {
+                    "source": name,
+                    "frames": frames,
+                    "events": latency_ms.len(),
+                    "decode_ms": summary(&mut decode_ms),
+                    "frame_to_event_ms": summary(&mut latency_ms),
+                }
+            })
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// p50, p95 and max by nearest rank; null when nothing was measured.
+fn summary(values: &mut [f64]) -> serde_json::Value {
+    if values.is_empty() {
+        return serde_json::Value::Null;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = |p: f64| values[((p * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
+    let round = |v: f64| (v * 100.0).round() / 100.0;
+    json!({ "p50": round(rank(0.50)), "p95": round(rank(0.95)), "max": round(values[values.len() - 1]) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_takes_nearest_ranks() {
+        let mut v: Vec<f64> = (1..=20).rev().map(f64::from).collect();
+        assert_eq!(summary(&mut v), json!({ "p50": 10.0, "p95": 19.0, "max": 20.0 }));
+        assert_eq!(summary(&mut [7.0]), json!({ "p50": 7.0, "p95": 7.0, "max": 7.0 }));
+        assert_eq!(summary(&mut []), serde_json::Value::Null);
+    }
+}
