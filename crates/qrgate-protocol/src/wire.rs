@@ -50,6 +50,9 @@ pub struct EventRejection {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushRequest {
+    /// The enterprise the kiosk believes it belongs to; the server refuses the batch unless it is
+    /// the one the kiosk was registered with.
+    pub enterprise: String,
     pub events: Vec<WireEvent>,
     #[serde(default)]
     pub workers: Vec<WireWorker>,
@@ -67,6 +70,7 @@ pub struct PushResponse {
 /// Cursors are opaque to the kiosk: it keeps what the server gave and sends it back.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullRequest {
+    pub enterprise: String,
     pub events_after: String,
     pub roster_after: String,
     pub limit: u32,
@@ -165,6 +169,19 @@ impl WireWorker {
     }
 }
 
+/// An enterprise tax code in the one form both sides store: 10 digits, or 10 digits `-` 3
+/// digits for a branch (13 bare digits are rewritten to that form).
+pub fn tax_code(text: &str) -> Option<String> {
+    let t = text.trim();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match t.len() {
+        10 if digits(t) => Some(t.to_string()),
+        13 if digits(t) => Some(format!("{}-{}", &t[..10], &t[10..])),
+        14 if digits(&t[..10]) && &t[10..11] == "-" && digits(&t[11..]) => Some(t.to_string()),
+        _ => None,
+    }
+}
+
 /// Parses a JSON body into `T`, naming what it should have been.
 pub fn from_json<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &'static str) -> Result<T> {
     serde_json::from_slice(bytes).map_err(|e| Error::BadJson { what, why: e.to_string() })
@@ -220,12 +237,21 @@ mod tests {
 
     #[test]
     fn push_request_round_trips_and_workers_default() {
-        let req = PushRequest { events: vec![event()], workers: vec![] };
+        let req = PushRequest { enterprise: "0101234567".into(), events: vec![event()], workers: vec![] };
         let text = serde_json::to_vec(&req).unwrap();
         assert_eq!(from_json::<PushRequest>(&text, "push").unwrap(), req);
-        let bare: PushRequest = from_json(br#"{"events":[]}"#, "push").unwrap();
+        let bare: PushRequest = from_json(br#"{"enterprise":"0101234567","events":[]}"#, "push").unwrap();
         assert!(bare.workers.is_empty());
         assert!(matches!(from_json::<PushRequest>(b"{", "push"), Err(Error::BadJson { what: "push", .. })));
+    }
+
+    #[test]
+    fn tax_codes_take_one_form() {
+        assert_eq!(tax_code("0101234567").as_deref(), Some("0101234567"));
+        assert_eq!(tax_code("0101234567001").as_deref(), Some("0101234567-001"));
+        assert_eq!(tax_code("0101234567-001").as_deref(), Some("0101234567-001"));
+        assert_eq!(tax_code("01012345"), None);
+        assert_eq!(tax_code("010123456x"), None);
     }
 
     #[test]

@@ -1,0 +1,98 @@
+//! The server's one error type: each variant a stable code, an HTTP status, and a JSON answer.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use qrgate_protocol::ErrorBody;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Protocol(#[from] qrgate_protocol::Error),
+
+    #[error("kiosk {0:?} is not registered with the province")]
+    UnknownKiosk(String),
+
+    #[error("kiosk {0:?} has been revoked")]
+    KioskRevoked(String),
+
+    #[error("this request was already received (nonce reused)")]
+    NonceReused,
+
+    #[error("kiosk is registered with enterprise {registered}, not {claimed}")]
+    WrongEnterprise { claimed: String, registered: String },
+
+    #[error("a batch holds at most {max} events, this one {count}")]
+    BatchTooLarge { count: usize, max: usize },
+
+    #[error("province queries need the query token (Authorization: Bearer ...)")]
+    QueryUnauthorized,
+
+    #[error("invalid {what}: {why}")]
+    Invalid { what: &'static str, why: String },
+
+    #[error("kiosk {0:?} is already registered; revoked kiosks stay revoked, register a new kiosk id")]
+    KioskExists(String),
+
+    #[error("the database is unavailable: {0}")]
+    Database(#[from] sqlx::Error),
+
+    #[error("the database schema cannot be migrated: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+
+    #[error("{what}: {source}")]
+    Io { what: String, source: std::io::Error },
+}
+
+impl Error {
+    /// A stable code for machines: never reworded, never reused for something else.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Protocol(e) => e.code(),
+            Error::UnknownKiosk(_) => "unknown_kiosk",
+            Error::KioskRevoked(_) => "kiosk_revoked",
+            Error::NonceReused => "nonce_reused",
+            Error::WrongEnterprise { .. } => "wrong_enterprise",
+            Error::BatchTooLarge { .. } => "batch_too_large",
+            Error::QueryUnauthorized => "query_unauthorized",
+            Error::Invalid { .. } => "invalid_input",
+            Error::KioskExists(_) => "kiosk_exists",
+            Error::Database(_) => "database",
+            Error::Migrate(_) => "migrate",
+            Error::Io { .. } => "io",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        use qrgate_protocol::Error as P;
+        match self {
+            Error::Protocol(P::BadSignature | P::StaleRequest { .. } | P::MissingHeader(_) | P::BadHeader { .. }) => {
+                StatusCode::UNAUTHORIZED
+            }
+            Error::Protocol(P::BodyTooLarge { .. }) | Error::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Protocol(_) | Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Error::UnknownKiosk(_) | Error::NonceReused | Error::QueryUnauthorized => StatusCode::UNAUTHORIZED,
+            Error::KioskRevoked(_) | Error::WrongEnterprise { .. } => StatusCode::FORBIDDEN,
+            Error::KioskExists(_) => StatusCode::CONFLICT,
+            Error::Database(_) | Error::Migrate(_) | Error::Io { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub(crate) fn invalid(what: &'static str, why: impl Into<String>) -> Error {
+        Error::Invalid { what, why: why.into() }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            eprintln!("qrgate-server: {}: {self}", self.code());
+        }
+        crate::metrics::refused(self.code());
+        // Database details stay in the server log; the kiosk only needs to know to retry.
+        let message = if status.is_server_error() { "the server cannot answer now; retry later".into() } else { self.to_string() };
+        (status, axum::Json(ErrorBody { code: self.code().into(), message })).into_response()
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,169 @@
+//! `qrgate-server`: run the provincial server, and register or revoke kiosks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use qrgate_server::http::{router, AppState};
+use qrgate_server::sync::{add_kiosk, expire_nonces, revoke_kiosk, Registration};
+use qrgate_server::{connect, Error, Result};
+
+#[derive(Parser)]
+#[command(name = "qrgate-server", version, about = "QR Gate provincial server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Db {
+    /// PostgreSQL URL, e.g. postgres://qrgate@localhost/qrgate
+    #[arg(long, env = "QRGATE_DB")]
+    db: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve kiosks and province queries.
+    Serve {
+        #[command(flatten)]
+        db: Db,
+        /// Address to listen on; port 0 picks a free one (printed on start).
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        /// PEM certificate chain; with --tls-key, serve HTTPS.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key for --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Bearer token for /api/v1/province/*; without it those queries are refused.
+        #[arg(long, env = "QRGATE_QUERY_TOKEN", hide_env_values = true)]
+        query_token: Option<String>,
+        /// Database connections this instance may hold.
+        #[arg(long, default_value_t = 20)]
+        max_connections: u32,
+    },
+    /// Register or revoke kiosks.
+    Kiosk {
+        #[command(subcommand)]
+        command: KioskCommand,
+    },
+    /// Create or upgrade the schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum KioskCommand {
+    /// Register a kiosk's public key (from `qrgate identity`) with its enterprise.
+    Add {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        enterprise: String,
+        #[arg(long)]
+        enterprise_name: String,
+        #[arg(long)]
+        kiosk_id: String,
+        #[arg(long)]
+        pubkey: String,
+    },
+    /// Refuse every request of a kiosk from now on (stolen, replaced, retired).
+    Revoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        kiosk_id: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("qrgate-server: {e} [{}]", e.code());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Serve { db, listen, tls_cert, tls_key, query_token, max_connections } => {
+            let pool = connect(&db.db, max_connections).await?;
+            let state = AppState { pool: pool.clone(), query_token: query_token.filter(|t| !t.is_empty()).map(Arc::from) };
+            tokio::spawn(forget_old_nonces(pool));
+            serve(state, listen, tls_cert.zip(tls_key)).await
+        }
+        Command::Kiosk { command: KioskCommand::Add { db, enterprise, enterprise_name, kiosk_id, pubkey } } => {
+            let registration = Registration::parse(&enterprise, &enterprise_name, &kiosk_id, &pubkey)?;
+            add_kiosk(&connect(&db.db, 2).await?, &registration).await?;
+            println!("kiosk {} registered for enterprise {}", registration.kiosk_id, registration.enterprise);
+            Ok(())
+        }
+        Command::Kiosk { command: KioskCommand::Revoke { db, kiosk_id } } => {
+            revoke_kiosk(&connect(&db.db, 2).await?, kiosk_id.trim()).await?;
+            println!("kiosk {} revoked", kiosk_id.trim());
+            Ok(())
+        }
+        Command::Migrate { db } => {
+            connect(&db.db, 2).await?;
+            println!("schema is current");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(state: AppState, listen: SocketAddr, tls: Option<(PathBuf, PathBuf)>) -> Result<()> {
+    let io = |what: String| move |source| Error::Io { what, source };
+    let listener = std::net::TcpListener::bind(listen).map_err(io(format!("listening on {listen}")))?;
+    listener.set_nonblocking(true).map_err(io("listener".into()))?;
+    let local = listener.local_addr().map_err(io("listener".into()))?;
+    let app = router(state).into_make_service();
+    match tls {
+        Some((cert, key)) => {
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .map_err(io(format!("reading {} and {}", cert.display(), key.display())))?;
+            announce("https", local);
+            axum_server::from_tcp_rustls(listener, config).serve(app).await.map_err(io("serving".into()))
+        }
+        None => {
+            let listener = tokio::net::TcpListener::from_std(listener).map_err(io("listener".into()))?;
+            announce("http", local);
+            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(io("serving".into()))
+        }
+    }
+}
+
+/// One line on stdout once the port is open: scripts and tests wait for it.
+fn announce(scheme: &str, local: SocketAddr) {
+    use std::io::Write;
+    println!("qrgate-server listening on {scheme}://{local}");
+    let _ = std::io::stdout().flush();
+}
+
+async fn shutdown() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+async fn forget_old_nonces(pool: sqlx::PgPool) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        if let Err(e) = expire_nonces(&pool, chrono::Utc::now().timestamp_millis()).await {
+            eprintln!("qrgate-server: forgetting old nonces: {e}");
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The province's questions: who is inside each enterprise now, who was on site with a person,
+//! how many events each enterprise had per day. Answers are rows, rendered as JSON or CSV.
+//!
+//! Presence is built from each person's accepted in/out events: an entry opens a stay, the
+//! person's next event closes it; a stay with no later event ends after `max_presence`.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::error::{Error, Result};
+
+/// Vietnam keeps +07:00 all year; days in these answers are Vietnamese calendar days.
+pub const VIETNAM_OFFSET_MS: i64 = 7 * 3600 * 1000;
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Inside {
+    pub enterprise: String,
+    pub enterprise_name: String,
+    pub person_kind: String,
+    pub person_ref: String,
+    pub full_name: Option<String>,
+    pub since: String,
+    pub gate: String,
+    pub kiosk_id: String,
+}
+
+/// People whose last accepted event within `window_ms` before `now_ms` is an entry.
+pub async fn inside(pool: &PgPool, enterprise: Option<&str>, now_ms: i64, window_ms: i64) -> Result<Vec<Inside>> {
+    let rows: Vec<(String, String, String, String, Option<String>, i64, String, String)> = sqlx::query_as(
+        "SELECT l.enterprise, COALESCE(n.name, ''), l.person_kind, l.person_ref, w.full_name, l.at_ms, l.gate, l.kiosk_id
+         FROM (SELECT DISTINCT ON (enterprise, person_kind, person_ref)
+                      enterprise, person_kind, person_ref, direction, at_ms, gate, kiosk_id
+               FROM events
+               WHERE at_ms > $2 - $3 AND at_ms <= $2 AND ($1::text IS NULL OR enterprise = $1)
+                 AND verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL
+               ORDER BY enterprise, person_kind, person_ref, at_ms DESC, server_seq DESC) l
+         LEFT JOIN enterprises n ON n.tax_code = l.enterprise
+         LEFT JOIN workers w ON l.person_kind = 'worker' AND w.enterprise = l.enterprise AND w.code = l.person_ref
+         WHERE l.direction = 'in'
+         ORDER BY l.enterprise, l.person_kind, l.person_ref",
+    )
+    .bind(enterprise)
+    .bind(now_ms)
+    .bind(window_ms)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Inside {
+            enterprise: r.0,
+            enterprise_name: r.1,
+            person_kind: r.2,
+            person_ref: r.3,
+            full_name: r.4,
+            since: instant(r.5),
+            gate: r.6,
+            kiosk_id: r.7,
+        })
+        .collect())
+}
+
+/// A contact-tracing question, checked.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    pub enterprise: String,
+    pub person_kind: String,
+    pub person_ref: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub max_presence_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Contact {
+    pub person_kind: String,
+    pub person_ref: String,
+    pub full_name: Option<String>,
+    pub overlap_minutes: i64,
+    pub first_overlap: String,
+}
+
+/// Everyone whose stays at the enterprise overlapped the person's within [from, to), with the
+/// total overlap. One query: stays from in/out pairs over the time index, joined to the person's.
+pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
+    let rows: Vec<(String, String, Option<String>, i64, i64)> = sqlx::query_as(
+        "WITH ev AS (
+             SELECT person_kind, person_ref, direction, at_ms,
+                    lead(at_ms) OVER (PARTITION BY person_kind, person_ref ORDER BY at_ms) AS next_ms
+             FROM events
+             WHERE enterprise = $1 AND at_ms >= $4 - $6 AND at_ms < $5 + $6
+               AND verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL
+         ), stays AS (
+             SELECT person_kind, person_ref,
+                    GREATEST(at_ms, $4) AS s,
+                    LEAST(COALESCE(next_ms, at_ms + $6), at_ms + $6, $5) AS e
+             FROM ev
+             WHERE direction = 'in'
+         ), mine AS (
+             SELECT s, e FROM stays WHERE person_kind = $2 AND person_ref = $3 AND e > s
+         )
+         SELECT o.person_kind, o.person_ref, w.full_name,
+                SUM(LEAST(o.e, m.e) - GREATEST(o.s, m.s))::int8 AS overlap_ms,
+                MIN(GREATEST(o.s, m.s))::int8 AS first_ms
+         FROM stays o
+         JOIN mine m ON o.s < m.e AND m.s < o.e
+         LEFT JOIN workers w ON o.person_kind = 'worker' AND w.enterprise = $1 AND w.code = o.person_ref
+         WHERE o.e > o.s AND NOT (o.person_kind = $2 AND o.person_ref = $3)
+         GROUP BY o.person_kind, o.person_ref, w.full_name
+         ORDER BY overlap_ms DESC, o.person_kind, o.person_ref",
+    )
+    .bind(&t.enterprise)
+    .bind(&t.person_kind)
+    .bind(&t.person_ref)
+    .bind(t.from_ms)
+    .bind(t.to_ms)
+    .bind(t.max_presence_ms)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Contact {
+            person_kind: r.0,
+            person_ref: r.1,
+            full_name: r.2,
+            // Rounded up: a 20-second overlap is still a contact, never "0 minutes".
+            overlap_minutes: (r.3 + 59_999) / 60_000,
+            first_overlap: instant(r.4),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Daily {
+    pub enterprise: String,
+    pub day: String,
+    pub entries: i64,
+    pub exits: i64,
+    pub refused: i64,
+    pub total: i64,
+}
+
+/// Events per enterprise per Vietnamese calendar day, `from` to `to` inclusive.
+pub async fn daily(pool: &PgPool, enterprise: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<Vec<Daily>> {
+    let start = day_start_ms(from);
+    let end = day_start_ms(to) + DAY_MS;
+    let rows: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT enterprise, (at_ms + $4) / $5 AS day,
+                COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'in'),
+                COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'out'),
+                COUNT(*) FILTER (WHERE verdict = 'refused'),
+                COUNT(*)
+         FROM events
+         WHERE at_ms >= $2 AND at_ms < $3 AND ($1::text IS NULL OR enterprise = $1)
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind(enterprise)
+    .bind(start)
+    .bind(end)
+    .bind(VIETNAM_OFFSET_MS)
+    .bind(DAY_MS)
+    .fetch_all(pool)
+    .await?;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    Ok(rows
+        .into_iter()
+        .map(|r| Daily {
+            enterprise: r.0,
+            day: (epoch + chrono::Days::new(r.1.max(0) as u64)).to_string(),
+            entries: r.2,
+            exits: r.3,
+            refused: r.4,
+            total: r.5,
+        })
+        .collect())
+}
+
+/// Midnight of a Vietnamese day, in ms since the epoch.
+pub fn day_start_ms(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis() - VIETNAM_OFFSET_MS
+}
+
+/// An instant as the answer shows it: RFC 3339 at +07:00.
+fn instant(ms: i64) -> String {
+    let offset = chrono::FixedOffset::east_opt((VIETNAM_OFFSET_MS / 1000) as i32).expect("valid offset");
+    match Utc.timestamp_millis_opt(ms).single() {
+        Some(t) => t.with_timezone(&offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        None => ms.to_string(),
+    }
+}
+
+/// Reads `from`/`to` as given in a query string: RFC 3339, or a date meaning that day's start
+/// (for `from`) or the next day's start (for `to`), Vietnamese time.
+pub fn parse_bound(text: &str, what: &'static str, end_of_day: bool) -> Result<i64> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(t.timestamp_millis());
+    }
+    let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::invalid(what, format!("{text:?} is neither YYYY-MM-DD nor an RFC 3339 time")))?;
+    Ok(day_start_ms(day) + if end_of_day { DAY_MS } else { 0 })
+}
+
+/// Rows as CSV with a header. A cell that Excel would read as a formula is quoted with a
+/// leading apostrophe.
+pub fn to_csv<T: Serialize>(rows: &[T], header: &[&str]) -> Result<String> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| Error::Io { what: "writing CSV".into(), source: std::io::Error::other(e.to_string()) };
+    out.write_record(header).map_err(io)?;
+    for row in rows {
+        let value = serde_json::to_value(row).map_err(|e| Error::invalid("row", e.to_string()))?;
+        let cells = header.iter().map(|h| match &value[*h] {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => excel_safe(s),
+            other => other.to_string(),
+        });
+        out.write_record(cells).map_err(io)?;
+    }
+    let bytes = out.into_inner().map_err(|e| Error::Io { what: "writing CSV".into(), source: e.into_error() })?;
+    Ok(String::from_utf8(bytes).expect("CSV of strings is UTF-8"))
+}
+
+fn excel_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_read_dates_and_instants() {
+        let d = parse_bound("2025-03-01", "from", false).unwrap();
+        assert_eq!(instant(d), "2025-03-01T00:00:00+07:00");
+        let e = parse_bound("2025-03-01", "to", true).unwrap();
+        assert_eq!(e - d, DAY_MS);
+        assert_eq!(parse_bound("2025-03-01T08:00:00+07:00", "from", false).unwrap(), d + 8 * 3600 * 1000);
+        assert!(parse_bound("yesterday", "from", false).is_err());
+    }
+
+    #[test]
+    fn csv_escapes_formulas() {
+        let rows = vec![Daily { enterprise: "=HYPERLINK(1)".into(), day: "2025-03-01".into(), entries: 1, exits: 2, refused: 0, total: 3 }];
+        let text = to_csv(&rows, &["enterprise", "day", "total"]).unwrap();
+        assert_eq!(text, "enterprise,day,total\n'=HYPERLINK(1),2025-03-01,3\n");
+    }
+}

@@ -1,0 +1,403 @@
+//! What a kiosk may do: register/revoke (province side), authenticate a request, push a batch, pull.
+//!
+//! Every function takes the time as an argument; the HTTP edge reads the clock once per request.
+
+use qrgate_protocol::{
+    CheckedEvent, EventRejection, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, WireEvent, WireWorker,
+};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+/// A kiosk whose request has been authenticated: these are the facts the rest may trust.
+#[derive(Debug, Clone)]
+pub struct Kiosk {
+    pub kiosk_id: String,
+    pub enterprise: String,
+}
+
+/// What `kiosk add` is given, checked.
+pub struct Registration {
+    pub enterprise: String,
+    pub enterprise_name: String,
+    pub kiosk_id: String,
+    pub public_key: [u8; 32],
+}
+
+impl Registration {
+    pub fn parse(enterprise: &str, enterprise_name: &str, kiosk_id: &str, public_key: &str) -> Result<Registration> {
+        let enterprise = qrgate_protocol::tax_code(enterprise)
+            .ok_or_else(|| Error::invalid("tax code", format!("{enterprise:?} is not 10 digits, 13 digits or 10-3 digits")))?;
+        let name = enterprise_name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("enterprise name", "empty"));
+        }
+        let id = kiosk_id.trim();
+        let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if id.is_empty() || id.len() > 64 || !id.chars().all(ok) {
+            return Err(Error::invalid("kiosk id", format!("{id:?} is not 1 to 64 of letters, digits, - _ .")));
+        }
+        let key = qrgate_protocol::signing::parse_public_key(public_key)?;
+        Ok(Registration { enterprise, enterprise_name: name.into(), kiosk_id: id.into(), public_key: key.to_bytes() })
+    }
+}
+
+pub async fn add_kiosk(pool: &PgPool, r: &Registration) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO enterprises (tax_code, name) VALUES ($1, $2) ON CONFLICT (tax_code) DO UPDATE SET name = excluded.name")
+        .bind(&r.enterprise)
+        .bind(&r.enterprise_name)
+        .execute(&mut *tx)
+        .await?;
+    let added = sqlx::query(
+        "INSERT INTO kiosks (kiosk_id, enterprise, public_key) VALUES ($1, $2, $3) ON CONFLICT (kiosk_id) DO NOTHING",
+    )
+    .bind(&r.kiosk_id)
+    .bind(&r.enterprise)
+    .bind(&r.public_key[..])
+    .execute(&mut *tx)
+    .await?;
+    if added.rows_affected() == 0 {
+        return Err(Error::KioskExists(r.kiosk_id.clone()));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends a kiosk: every request it signs from now on is refused. Its events stay.
+pub async fn revoke_kiosk(pool: &PgPool, kiosk_id: &str) -> Result<()> {
+    let done = sqlx::query("UPDATE kiosks SET revoked_at = COALESCE(revoked_at, now()) WHERE kiosk_id = $1")
+        .bind(kiosk_id)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::UnknownKiosk(kiosk_id.into()));
+    }
+    Ok(())
+}
+
+/// Checks who sent a request: a registered, unrevoked kiosk, its signature over this very
+/// method, path and body, a fresh timestamp, and a nonce no instance has seen.
+pub async fn authenticate(pool: &PgPool, auth: &RequestAuth, method: &str, path: &str, body: &[u8], now_ms: i64) -> Result<Kiosk> {
+    let row: Option<(String, Vec<u8>, bool)> =
+        sqlx::query_as("SELECT enterprise, public_key, revoked_at IS NOT NULL FROM kiosks WHERE kiosk_id = $1")
+            .bind(&auth.kiosk_id)
+            .fetch_optional(pool)
+            .await?;
+    let (enterprise, key, revoked) = row.ok_or_else(|| Error::UnknownKiosk(auth.kiosk_id.clone()))?;
+    if revoked {
+        return Err(Error::KioskRevoked(auth.kiosk_id.clone()));
+    }
+    let key = qrgate_protocol::signing::parse_public_key(&hex::encode(key))?;
+    auth.verify(&key, method, path, body, now_ms)?;
+    let fresh = sqlx::query("INSERT INTO nonces (kiosk_id, nonce, expires_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(&auth.kiosk_id)
+        .bind(&auth.nonce.0[..])
+        .bind(now_ms + qrgate_protocol::NONCE_TTL_MS)
+        .execute(pool)
+        .await?;
+    if fresh.rows_affected() == 0 {
+        return Err(Error::NonceReused);
+    }
+    Ok(Kiosk { kiosk_id: auth.kiosk_id.clone(), enterprise })
+}
+
+/// Forgets nonces whose requests would be refused as stale anyway.
+pub async fn expire_nonces(pool: &PgPool, now_ms: i64) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM nonces WHERE expires_at_ms < $1").bind(now_ms).execute(pool).await?.rows_affected())
+}
+
+fn same_enterprise(kiosk: &Kiosk, claimed: &str) -> Result<()> {
+    if qrgate_protocol::tax_code(claimed).as_deref() != Some(kiosk.enterprise.as_str()) {
+        return Err(Error::WrongEnterprise { claimed: claimed.into(), registered: kiosk.enterprise.clone() });
+    }
+    Ok(())
+}
+
+/// Stores a batch: events by id, once; roster entries keeping the highest badge serial.
+pub async fn push(pool: &PgPool, kiosk: &Kiosk, request: PushRequest) -> Result<PushResponse> {
+    same_enterprise(kiosk, &request.enterprise)?;
+    if request.events.len() > qrgate_protocol::MAX_BATCH_EVENTS {
+        return Err(Error::BatchTooLarge { count: request.events.len(), max: qrgate_protocol::MAX_BATCH_EVENTS });
+    }
+    for w in &request.workers {
+        w.check()?;
+    }
+    let mut rejected = Vec::new();
+    let mut checked = Vec::with_capacity(request.events.len());
+    for e in request.events {
+        match e.check(&kiosk.kiosk_id) {
+            Ok(c) => checked.push(c),
+            Err(r) => rejected.push(r),
+        }
+    }
+    let mut tx = pool.begin().await?;
+    let new = insert_events(&mut tx, kiosk, &checked).await?;
+    let mut stored = new.clone();
+    if new.len() < checked.len() {
+        // Already stored before, or someone else's id: only the kiosk's own count as stored.
+        let fresh: std::collections::HashSet<Uuid> = new.iter().copied().collect();
+        let rest: Vec<Uuid> = checked.iter().map(|c| c.get().id).filter(|id| !fresh.contains(id)).collect();
+        let owners: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, kiosk_id FROM events WHERE id = ANY($1)")
+            .bind(&rest)
+            .fetch_all(&mut *tx)
+            .await?;
+        let owners: std::collections::HashMap<Uuid, String> = owners.into_iter().collect();
+        for id in rest {
+            match owners.get(&id) {
+                Some(owner) if *owner == kiosk.kiosk_id => stored.push(id),
+                _ => rejected.push(EventRejection {
+                    id,
+                    code: "id_conflict".into(),
+                    message: "another kiosk's event has this id".into(),
+                }),
+            }
+        }
+    }
+    let workers_stored = upsert_workers(&mut tx, kiosk, &request.workers).await?;
+    tx.commit().await?;
+    crate::metrics::pushed(new.len() as u64, (stored.len() - new.len()) as u64, rejected.len() as u64);
+    Ok(PushResponse { stored, rejected, workers_stored })
+}
+
+async fn insert_events(tx: &mut sqlx::PgConnection, kiosk: &Kiosk, events: &[CheckedEvent]) -> Result<Vec<Uuid>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = events.len();
+    let (mut ids, mut seqs, mut gates, mut kinds, mut refs, mut dirs) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut ats, mut offsets, mut methods, mut verdicts, mut reasons, mut serials, mut operators, mut notes) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for c in events {
+        let e = c.get();
+        ids.push(e.id);
+        seqs.push(e.seq);
+        gates.push(e.gate.as_str());
+        kinds.push(e.person_kind.as_deref());
+        refs.push(e.person_ref.as_deref());
+        dirs.push(e.direction.as_deref());
+        ats.push(e.at_ms);
+        offsets.push(e.offset_s);
+        methods.push(e.method.as_str());
+        verdicts.push(e.verdict.as_str());
+        reasons.push(e.reason.as_deref());
+        serials.push(e.badge_serial.map(i64::from));
+        operators.push(e.operator.as_deref());
+        notes.push(e.note.as_deref());
+    }
+    let new: Vec<Uuid> = sqlx::query_scalar(
+        "INSERT INTO events (id, enterprise, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s,
+                             method, verdict, reason, badge_serial, operator, note)
+         SELECT u.id, $1, $2, u.seq, u.gate, u.kind, u.ref, u.dir, u.at, u.off, u.method, u.verdict, u.reason, u.serial, u.op, u.note
+         FROM UNNEST($3::uuid[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int8[], $10::int4[],
+                     $11::text[], $12::text[], $13::text[], $14::int8[], $15::text[], $16::text[])
+              AS u(id, seq, gate, kind, ref, dir, at, off, method, verdict, reason, serial, op, note)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&kiosk.enterprise)
+    .bind(&kiosk.kiosk_id)
+    .bind(&ids)
+    .bind(&seqs)
+    .bind(&gates)
+    .bind(&kinds)
+    .bind(&refs)
+    .bind(&dirs)
+    .bind(&ats)
+    .bind(&offsets)
+    .bind(&methods)
+    .bind(&verdicts)
+    .bind(&reasons)
+    .bind(&serials)
+    .bind(&operators)
+    .bind(&notes)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(new)
+}
+
+async fn upsert_workers(tx: &mut sqlx::PgConnection, kiosk: &Kiosk, workers: &[WireWorker]) -> Result<usize> {
+    if workers.is_empty() {
+        return Ok(0);
+    }
+    let codes: Vec<&str> = workers.iter().map(|w| w.code.as_str()).collect();
+    let names: Vec<&str> = workers.iter().map(|w| w.full_name.as_str()).collect();
+    let departments: Vec<&str> = workers.iter().map(|w| w.department.as_str()).collect();
+    let shifts: Vec<&str> = workers.iter().map(|w| w.shift.as_str()).collect();
+    let active: Vec<bool> = workers.iter().map(|w| w.active).collect();
+    let serials: Vec<i64> = workers.iter().map(|w| i64::from(w.badge_serial)).collect();
+    // Only a real change moves the row forward in the pull order, so a kiosk echoing back what
+    // it pulled does not start an endless round trip; the serial only ever rises (revocation).
+    let done = sqlx::query(
+        "INSERT INTO workers (enterprise, code, full_name, department, shift, active, badge_serial, updated_by)
+         SELECT DISTINCT ON (u.code) $1, u.code, u.name, u.dept, u.shift, u.active, u.serial, $2
+         FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::int8[])
+              WITH ORDINALITY AS u(code, name, dept, shift, active, serial, n)
+         ORDER BY u.code, u.n DESC
+         ON CONFLICT (enterprise, code) DO UPDATE SET
+             full_name = excluded.full_name, department = excluded.department, shift = excluded.shift,
+             active = excluded.active, badge_serial = GREATEST(workers.badge_serial, excluded.badge_serial),
+             updated_by = excluded.updated_by, tx = pg_current_xact_id(), change_seq = nextval('roster_changes')
+         WHERE (workers.full_name, workers.department, workers.shift, workers.active)
+                   IS DISTINCT FROM (excluded.full_name, excluded.department, excluded.shift, excluded.active)
+            OR excluded.badge_serial > workers.badge_serial",
+    )
+    .bind(&kiosk.enterprise)
+    .bind(&kiosk.kiosk_id)
+    .bind(&codes)
+    .bind(&names)
+    .bind(&departments)
+    .bind(&shifts)
+    .bind(&active)
+    .bind(&serials)
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() as usize)
+}
+
+/// A position in the pull order: (inserting transaction, sequence). "" is the beginning.
+fn parse_cursor(text: &str) -> Result<(String, i64)> {
+    if text.is_empty() {
+        return Ok(("0".into(), 0));
+    }
+    let bad = || Error::invalid("cursor", format!("{text:?} was not made by this server"));
+    let (tx, seq) = text.split_once(':').ok_or_else(bad)?;
+    if tx.is_empty() || !tx.bytes().all(|b| b.is_ascii_digit()) || tx.len() > 20 {
+        return Err(bad());
+    }
+    Ok((tx.into(), seq.parse().map_err(|_| bad())?))
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    tx: String,
+    server_seq: i64,
+    id: Uuid,
+    kiosk_id: String,
+    seq: i64,
+    gate: String,
+    person_kind: Option<String>,
+    person_ref: Option<String>,
+    direction: Option<String>,
+    at_ms: i64,
+    offset_s: i32,
+    method: String,
+    verdict: String,
+    reason: Option<String>,
+    badge_serial: Option<i64>,
+    operator: Option<String>,
+    note: Option<String>,
+}
+
+/// The enterprise's events from its other gates and its roster changes, after the cursors.
+pub async fn pull(pool: &PgPool, kiosk: &Kiosk, request: PullRequest) -> Result<PullResponse> {
+    same_enterprise(kiosk, &request.enterprise)?;
+    let limit = request.limit.clamp(1, qrgate_protocol::MAX_BATCH_EVENTS as u32) as i64;
+    let (tx, seq) = parse_cursor(&request.events_after)?;
+    // The kiosk's own events come back from the scan too and are dropped here, so the cursor
+    // moves past them instead of scanning them again on every pull.
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT tx::text AS tx, server_seq, id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s,
+                method, verdict, reason, badge_serial, operator, note
+         FROM events
+         WHERE enterprise = $1 AND (tx, server_seq) > ($2::text::xid8, $3)
+           AND tx < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY tx, server_seq
+         LIMIT $4",
+    )
+    .bind(&kiosk.enterprise)
+    .bind(&tx)
+    .bind(seq)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let more_events = rows.len() as i64 == limit;
+    let events_cursor = rows.last().map_or(request.events_after.clone(), |r| format!("{}:{}", r.tx, r.server_seq));
+    let events: Vec<WireEvent> = rows
+        .into_iter()
+        .filter(|r| r.kiosk_id != kiosk.kiosk_id)
+        .map(|r| WireEvent {
+            id: r.id,
+            kiosk_id: r.kiosk_id,
+            seq: r.seq,
+            gate: r.gate,
+            person_kind: r.person_kind,
+            person_ref: r.person_ref,
+            direction: r.direction,
+            at_ms: r.at_ms,
+            offset_s: r.offset_s,
+            method: r.method,
+            verdict: r.verdict,
+            reason: r.reason,
+            badge_serial: r.badge_serial.and_then(|s| u32::try_from(s).ok()),
+            operator: r.operator,
+            note: r.note,
+        })
+        .collect();
+
+    let (tx, seq) = parse_cursor(&request.roster_after)?;
+    let rows: Vec<(String, i64, String, String, String, String, bool, i64)> = sqlx::query_as(
+        "SELECT tx::text, change_seq, code, full_name, department, shift, active, badge_serial
+         FROM workers
+         WHERE enterprise = $1 AND (tx, change_seq) > ($2::text::xid8, $3)
+           AND tx < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY tx, change_seq
+         LIMIT $4",
+    )
+    .bind(&kiosk.enterprise)
+    .bind(&tx)
+    .bind(seq)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let more_roster = rows.len() as i64 == limit;
+    let roster_cursor = rows.last().map_or(request.roster_after.clone(), |r| format!("{}:{}", r.0, r.1));
+    let workers = rows
+        .into_iter()
+        .map(|r| WireWorker {
+            code: r.2,
+            full_name: r.3,
+            department: r.4,
+            shift: r.5,
+            active: r.6,
+            badge_serial: u32::try_from(r.7).unwrap_or(u32::MAX),
+        })
+        .collect();
+    crate::metrics::pulled(events.len() as u64);
+    Ok(PullResponse { events, workers, events_cursor, roster_cursor, more: more_events || more_roster })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_are_checked() {
+        assert_eq!(parse_cursor("").unwrap(), ("0".into(), 0));
+        assert_eq!(parse_cursor("7345:12").unwrap(), ("7345".into(), 12));
+        for bad in ["1", "x:1", "1:x", "1;DROP:1", "-1:2"] {
+            assert!(parse_cursor(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn registrations_are_checked() {
+        let key = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+        let r = Registration::parse("0101234567001", "Công ty A", "gate-1", key).unwrap();
+        assert_eq!(r.enterprise, "0101234567-001");
+        assert!(Registration::parse("123", "A", "gate-1", key).is_err());
+        assert!(Registration::parse("0101234567", " ", "gate-1", key).is_err());
+        assert!(Registration::parse("0101234567", "A", "gate 1", key).is_err());
+        assert!(Registration::parse("0101234567", "A", "gate-1", "abcd").is_err());
+    }
+}

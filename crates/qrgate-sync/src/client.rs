@@ -1,0 +1,99 @@
+//! Talking to the province: one signed, gzipped POST per call, the answer checked and parsed.
+//! The time and nonce of each request are the caller's.
+
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use qrgate_protocol::{ErrorBody, Nonce, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, PULL_PATH, PUSH_PATH};
+
+use crate::error::{Error, Result};
+
+pub struct Client {
+    http: reqwest::blocking::Client,
+    base: String,
+    kiosk_id: String,
+    key: SigningKey,
+    timeout: Duration,
+}
+
+impl Client {
+    /// `server` is the province's base URL, e.g. `https://sync.example.gov.vn` (a path prefix
+    /// is kept, for a server mounted under one by a reverse proxy).
+    pub fn new(server: &str, kiosk_id: &str, key: SigningKey, timeout: Duration) -> Result<Client> {
+        let base = server.trim().trim_end_matches('/');
+        let parsed = reqwest::Url::parse(base).map_err(|_| Error::BadServerUrl(server.into()))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() || parsed.query().is_some() {
+            return Err(Error::BadServerUrl(server.into()));
+        }
+        let http = reqwest::blocking::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("qrgate-sync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Offline(e.to_string()))?;
+        Ok(Client { http, base: base.into(), kiosk_id: kiosk_id.into(), key, timeout })
+    }
+
+    pub fn push(&self, request: &PushRequest, now_ms: i64, nonce: Nonce) -> Result<PushResponse> {
+        let answer: PushResponse = self.post(PUSH_PATH, request, now_ms, nonce)?;
+        Ok(answer)
+    }
+
+    pub fn pull(&self, request: &PullRequest, now_ms: i64, nonce: Nonce) -> Result<PullResponse> {
+        self.post(PULL_PATH, request, now_ms, nonce)
+    }
+
+    fn post<T: serde::Serialize, A: serde::de::DeserializeOwned>(&self, path: &str, body: &T, now_ms: i64, nonce: Nonce) -> Result<A> {
+        let json = serde_json::to_vec(body).expect("plain data serialises");
+        let wire = qrgate_protocol::gzip(&json);
+        let auth = RequestAuth::sign(&self.key, &self.kiosk_id, "POST", path, now_ms, nonce, &wire);
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .header("accept-encoding", "gzip");
+        for (name, value) in auth.headers() {
+            request = request.header(name, value);
+        }
+        let response = request.body(wire).send().map_err(|e| self.transport(e))?;
+        let status = response.status();
+        let gzipped = response.headers().get("content-encoding").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+        let bytes = response.bytes().map_err(|e| self.transport(e))?;
+        let bytes = if gzipped {
+            qrgate_protocol::gunzip(&bytes, qrgate_protocol::MAX_INFLATED_BYTES).map_err(|e| Error::BadAnswer(e.to_string()))?
+        } else {
+            bytes.to_vec()
+        };
+        if !status.is_success() {
+            let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+            let (code, message) = match body {
+                Some(b) => (b.code, b.message),
+                // A proxy's own error page: keep the status, say where it came from.
+                None => (format!("http_{}", status.as_u16()), String::from_utf8_lossy(&bytes).chars().take(200).collect()),
+            };
+            return Err(Error::Refused { status: status.as_u16(), code, message });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::BadAnswer(e.to_string()))
+    }
+
+    fn transport(&self, e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            Error::Timeout(self.timeout.as_secs().max(1))
+        } else {
+            Error::Offline(error_chain(&e))
+        }
+    }
+}
+
+/// reqwest's top-level message is "error sending request"; the cause is what helps a technician.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,57 @@
+//! The sync client's one error type, and which failures are worth retrying.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Core(#[from] qrgate_core::Error),
+
+    #[error("storage: {0}")]
+    Storage(#[from] rusqlite::Error),
+
+    #[error("cannot reach the server: {0}")]
+    Offline(String),
+
+    #[error("the server did not answer within {0} s")]
+    Timeout(u64),
+
+    #[error("the server refused the request ({status} {code}): {message}")]
+    Refused { status: u16, code: String, message: String },
+
+    #[error("the server's answer makes no sense: {0}")]
+    BadAnswer(String),
+
+    #[error("invalid server URL {0:?}: use http://host:port or https://host[:port][/prefix]")]
+    BadServerUrl(String),
+}
+
+impl Error {
+    /// A stable code for machines: never reworded, never reused for something else.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Core(e) => e.code(),
+            Error::Storage(_) => "storage",
+            Error::Offline(_) => "offline",
+            Error::Timeout(_) => "timeout",
+            Error::Refused { .. } => "server_refused",
+            Error::BadAnswer(_) => "bad_answer",
+            Error::BadServerUrl(_) => "bad_server_url",
+        }
+    }
+
+    /// The server's own code when it refused, else [`Error::code`]: what the guard screen shows.
+    pub fn detail_code(&self) -> &str {
+        match self {
+            Error::Refused { code, .. } => code,
+            other => other.code(),
+        }
+    }
+
+    /// The server refused the batch's content (not who sent it): split the batch until the one
+    /// event at fault is found, and record that event as rejected.
+    pub fn blames_batch(&self) -> bool {
+        matches!(self, Error::Refused { status: 400 | 413 | 422, code, .. }
+            if !matches!(code.as_str(), "missing_header" | "bad_header" | "bad_signature" | "stale_request"))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

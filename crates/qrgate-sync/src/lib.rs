@@ -1,0 +1,281 @@
+//! The kiosk's sync with the province: the outbox in SQLite, signed gzipped batches, retries
+//! with backoff, pull of other gates' events and roster changes, and the status the guard sees.
+//!
+//! Time (a [`Clock`]) and randomness (nonces, jitter) come from the caller; the loop that the
+//! kiosk window runs on its own thread is [`run_loop`], the CLI's one-shot is [`sync_round`].
+
+pub mod backoff;
+pub mod client;
+pub mod error;
+pub mod outbox;
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use qrgate_core::datadir::DataDir;
+use qrgate_core::store::Store;
+use qrgate_core::Clock;
+use qrgate_protocol::{Nonce, PullRequest, PushRequest, MAX_BATCH_BYTES, MAX_BATCH_EVENTS};
+use rand::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+
+pub use client::Client;
+pub use error::{Error, Result};
+
+/// Limits and pace; the defaults are the protocol's limits.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub batch_events: usize,
+    pub batch_bytes: usize,
+    /// How long the loop rests after a successful round before looking again.
+    pub idle: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { batch_events: MAX_BATCH_EVENTS, batch_bytes: MAX_BATCH_BYTES, idle: Duration::from_secs(15) }
+    }
+}
+
+/// The last failure, as the guard screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastError {
+    pub code: String,
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What the guard screen shows about sync. Kept in the database, so the CLI and the window
+/// see the same thing whichever of them ran the last round.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// The server answered the last round (even if it refused something).
+    pub online: bool,
+    pub last_success: Option<DateTime<Utc>>,
+    pub waiting: u64,
+    pub rejected: u64,
+    pub last_error: Option<LastError>,
+    pub next_attempt: Option<DateTime<Utc>>,
+}
+
+/// The saved status with fresh counts of waiting and rejected events.
+pub fn status(store: &Store) -> Result<SyncStatus> {
+    let saved = outbox::state(store.connection(), outbox::STATUS)?;
+    let mut status: SyncStatus = saved.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+    status.waiting = outbox::waiting(store)?;
+    status.rejected = outbox::rejected_count(store)?;
+    Ok(status)
+}
+
+fn save_status(store: &Store, status: &SyncStatus) -> Result<()> {
+    outbox::set_state(store.connection(), outbox::STATUS, &serde_json::to_string(status).expect("plain data serialises"))
+}
+
+/// A client for this data directory's kiosk: its id and signing key.
+pub fn client_for(dir: &DataDir, store: &Store, server: &str, timeout: Duration) -> Result<Client> {
+    Client::new(server, store.identity().kiosk_id.as_str(), dir.kiosk_key()?, timeout)
+}
+
+fn nonce(rng: &mut (impl RngCore + CryptoRng)) -> Nonce {
+    let mut n = [0u8; 16];
+    rng.fill_bytes(&mut n);
+    Nonce(n)
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Round {
+    pub pushed: usize,
+    pub rejected: usize,
+    pub workers_pushed: usize,
+    pub pulled_events: usize,
+    pub pulled_workers: usize,
+}
+
+/// Sends every waiting event (and roster change), then pulls everything new. Stops at the first
+/// failure that is not one event's fault; what was done so far stays done.
+pub fn sync_round(
+    store: &mut Store,
+    client: &Client,
+    clock: &impl Clock,
+    rng: &mut (impl RngCore + CryptoRng),
+    settings: &Settings,
+) -> Result<Round> {
+    let mut round = Round::default();
+    push_roster(store, client, clock, rng, &mut round)?;
+    push_events(store, client, clock, rng, settings, &mut round)?;
+    pull(store, client, clock, rng, &mut round)?;
+    Ok(round)
+}
+
+fn push_roster(
+    store: &mut Store,
+    client: &Client,
+    clock: &impl Clock,
+    rng: &mut (impl RngCore + CryptoRng),
+    round: &mut Round,
+) -> Result<()> {
+    let (workers, mark) = outbox::roster_changes(store)?;
+    let Some(mark) = mark else { return Ok(()) };
+    let enterprise = store.identity().enterprise.to_string();
+    // Roster changes go alone, so a refused roster never holds events back.
+    let answer = client.push(&PushRequest { enterprise, events: vec![], workers }, clock.now().timestamp_millis(), nonce(rng))?;
+    outbox::roster_pushed(store, mark)?;
+    round.workers_pushed += answer.workers_stored;
+    Ok(())
+}
+
+fn push_events(
+    store: &mut Store,
+    client: &Client,
+    clock: &impl Clock,
+    rng: &mut (impl RngCore + CryptoRng),
+    settings: &Settings,
+    round: &mut Round,
+) -> Result<()> {
+    let enterprise = store.identity().enterprise.to_string();
+    let full = settings.batch_events.clamp(1, MAX_BATCH_EVENTS);
+    let mut limit = full;
+    loop {
+        let batch = outbox::next_batch(store, limit, settings.batch_bytes.min(MAX_BATCH_BYTES))?;
+        if batch.events.is_empty() {
+            return Ok(());
+        }
+        let request = PushRequest { enterprise: enterprise.clone(), events: batch.events.clone(), workers: vec![] };
+        match client.push(&request, clock.now().timestamp_millis(), nonce(rng)) {
+            Ok(answer) => {
+                let mentioned = batch.events.iter().filter(|e| {
+                    answer.stored.contains(&e.id) || answer.rejected.iter().any(|r| r.id == e.id)
+                });
+                if mentioned.count() == 0 {
+                    return Err(Error::BadAnswer("the server answered without any event of the batch".into()));
+                }
+                outbox::record(store, &batch, &answer, clock.now())?;
+                round.pushed += answer.stored.len();
+                round.rejected += answer.rejected.len();
+                limit = (limit * 2).min(full);
+            }
+            // The server refused the batch as a whole: halve it until the one event at fault is
+            // alone, then record that event as refused for good and go on with the rest.
+            Err(e) if e.blames_batch() => match batch.events.as_slice() {
+                [one] => {
+                    outbox::reject(store, one.id, e.detail_code(), &e.to_string(), clock.now())?;
+                    round.rejected += 1;
+                    limit = full;
+                }
+                events => limit = events.len() / 2,
+            },
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn pull(
+    store: &mut Store,
+    client: &Client,
+    clock: &impl Clock,
+    rng: &mut (impl RngCore + CryptoRng),
+    round: &mut Round,
+) -> Result<()> {
+    let enterprise = store.identity().enterprise.to_string();
+    loop {
+        let conn = store.connection();
+        let request = PullRequest {
+            enterprise: enterprise.clone(),
+            events_after: outbox::state(conn, outbox::EVENTS_CURSOR)?.unwrap_or_default(),
+            roster_after: outbox::state(conn, outbox::ROSTER_CURSOR)?.unwrap_or_default(),
+            limit: MAX_BATCH_EVENTS as u32,
+        };
+        let answer = client.pull(&request, clock.now().timestamp_millis(), nonce(rng))?;
+        let moved = answer.events_cursor != request.events_after || answer.roster_cursor != request.roster_after;
+        // Applied before the cursors are saved: a crash in between pulls the same again, which
+        // inserts nothing twice.
+        let (events, _skipped, workers) = outbox::apply_pull(store, answer.events, &answer.workers, clock.now())?;
+        let conn = store.connection();
+        outbox::set_state(conn, outbox::EVENTS_CURSOR, &answer.events_cursor)?;
+        outbox::set_state(conn, outbox::ROSTER_CURSOR, &answer.roster_cursor)?;
+        round.pulled_events += events;
+        round.pulled_workers += workers;
+        if !answer.more || !moved {
+            return Ok(());
+        }
+    }
+}
+
+/// What the kiosk window tells a running loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Try now (an event was just written, or the guard pressed "sync").
+    Now,
+    Stop,
+}
+
+/// The background loop: a round, then rest (after success) or back off (after failure), until
+/// told to stop or the sender is dropped. Every round ends with the status saved and handed
+/// to `on_status` for the guard screen.
+pub fn run_loop(
+    store: &mut Store,
+    client: &Client,
+    clock: &impl Clock,
+    rng: &mut (impl RngCore + CryptoRng),
+    settings: &Settings,
+    signals: &Receiver<Signal>,
+    on_status: &mut dyn FnMut(&SyncStatus),
+) -> Result<()> {
+    let mut failures = 0u32;
+    loop {
+        let result = sync_round(store, client, clock, rng, settings);
+        let now = clock.now();
+        let mut current = status(store)?;
+        let wait = match result {
+            Ok(_) => {
+                failures = 0;
+                current.online = true;
+                current.last_success = Some(now);
+                current.last_error = None;
+                settings.idle
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                current.online = matches!(e, Error::Refused { .. });
+                current.last_error = Some(LastError { code: e.detail_code().into(), message: e.to_string(), at: now });
+                backoff::delay(failures, rng)
+            }
+        };
+        current.next_attempt = chrono::Duration::from_std(wait).ok().map(|w| now + w);
+        save_status(store, &current)?;
+        on_status(&current);
+        match signals.recv_timeout(wait) {
+            Ok(Signal::Now) | Err(RecvTimeoutError::Timeout) => {}
+            Ok(Signal::Stop) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+    }
+}
+
+/// One round as the CLI's `--once` runs it: the status is saved the same way the loop saves it.
+pub fn sync_once(
+    store: &mut Store,
+    client: &Client,
+    clock: &impl Clock,
+    rng: &mut (impl RngCore + CryptoRng),
+    settings: &Settings,
+) -> Result<(Round, SyncStatus)> {
+    let result = sync_round(store, client, clock, rng, settings);
+    let now = clock.now();
+    let mut current = status(store)?;
+    current.next_attempt = None;
+    match &result {
+        Ok(_) => {
+            current.online = true;
+            current.last_success = Some(now);
+            current.last_error = None;
+        }
+        Err(e) => {
+            current.online = matches!(e, Error::Refused { .. });
+            current.last_error = Some(LastError { code: e.detail_code().into(), message: e.to_string(), at: now });
+        }
+    }
+    save_status(store, &current)?;
+    result.map(|round| (round, current))
+}

@@ -1,0 +1,288 @@
+//! The kiosk side of sync in SQLite: which own events still wait, what the server stored or
+//! refused, cursors and the status the guard screen shows, and applying what was pulled.
+//!
+//! Events are never touched: "waiting" means an own event with neither a `synced` nor a
+//! `sync_rejected` row. A high-water mark (the rowid below which nothing waits) keeps finding
+//! the next batch cheap when a million events have already been sent.
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
+use qrgate_core::store::{Event, Store};
+use qrgate_protocol::{EventRejection, PushResponse, WireEvent, WireWorker};
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+use crate::error::Result;
+
+const MARK: &str = "outbox_after_rowid";
+const ROSTER_MARK: &str = "roster_pushed_ms";
+pub const EVENTS_CURSOR: &str = "pull_events_cursor";
+pub const ROSTER_CURSOR: &str = "pull_roster_cursor";
+pub const STATUS: &str = "status";
+
+pub fn state(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+pub fn set_state(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn mark(conn: &Connection) -> Result<i64> {
+    Ok(state(conn, MARK)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+const WAITING: &str = "FROM events e
+     WHERE e.rowid_ > ?1 AND e.kiosk_id = ?2
+       AND NOT EXISTS (SELECT 1 FROM synced s WHERE s.event_id = e.id)
+       AND NOT EXISTS (SELECT 1 FROM sync_rejected r WHERE r.event_id = e.id)";
+
+/// How many of this kiosk's events the province has not got yet.
+pub fn waiting(store: &Store) -> Result<u64> {
+    let conn = store.connection();
+    let kiosk = store.identity().kiosk_id.as_str();
+    Ok(conn.query_row(&format!("SELECT COUNT(*) {WAITING}"), params![mark(conn)?, kiosk], |r| r.get(0))?)
+}
+
+/// How many events the province refused for good.
+pub fn rejected_count(store: &Store) -> Result<u64> {
+    Ok(store.connection().query_row("SELECT COUNT(*) FROM sync_rejected", [], |r| r.get(0))?)
+}
+
+/// An event the province refused, for the guard screen and `qrgate sync`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rejected {
+    pub event_id: String,
+    pub code: String,
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+pub fn rejected(store: &Store, limit: u32) -> Result<Vec<Rejected>> {
+    let mut stmt = store
+        .connection()
+        .prepare_cached("SELECT event_id, code, message, at_ms FROM sync_rejected ORDER BY at_ms DESC, event_id LIMIT ?1")?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok(Rejected {
+            event_id: r.get(0)?,
+            code: r.get(1)?,
+            message: r.get(2)?,
+            at: Utc.timestamp_millis_opt(r.get(3)?).single().unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The next events to send, oldest first, in their wire form, with the rowid each came from.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub events: Vec<WireEvent>,
+    pub rowids: Vec<i64>,
+}
+
+/// At most `max_events` waiting events whose JSON together stays within `max_bytes`.
+pub fn next_batch(store: &Store, max_events: usize, max_bytes: usize) -> Result<Batch> {
+    let conn = store.connection();
+    let kiosk = store.identity().kiosk_id.as_str();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT e.rowid_, e.id, e.kiosk_id, e.seq, e.gate, e.person_kind, e.person_ref, e.direction, e.at_ms,
+                e.offset_s, e.method, e.verdict, e.reason, e.badge_serial, e.operator, e.note
+         {WAITING} ORDER BY e.rowid_ LIMIT ?3"
+    ))?;
+    let mut rows = stmt.query(params![mark(conn)?, kiosk, max_events as i64])?;
+    let mut batch = Batch::default();
+    let mut bytes = 0;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(1)?;
+        let event = WireEvent {
+            id: id.parse().map_err(|_| rusqlite::Error::InvalidColumnType(1, id, rusqlite::types::Type::Text))?,
+            kiosk_id: r.get(2)?,
+            seq: r.get(3)?,
+            gate: r.get(4)?,
+            person_kind: r.get(5)?,
+            person_ref: r.get(6)?,
+            direction: r.get(7)?,
+            at_ms: r.get(8)?,
+            offset_s: r.get(9)?,
+            method: r.get(10)?,
+            verdict: r.get(11)?,
+            reason: r.get(12)?,
+            badge_serial: r.get(13)?,
+            operator: r.get(14)?,
+            note: r.get(15)?,
+        };
+        // The JSON text plus its separating comma.
+        let size = serde_json::to_vec(&event).map(|v| v.len() + 1).unwrap_or(usize::MAX);
+        if !batch.events.is_empty() && bytes + size > max_bytes {
+            break;
+        }
+        bytes += size;
+        batch.rowids.push(r.get(0)?);
+        batch.events.push(event);
+    }
+    Ok(batch)
+}
+
+/// Records the server's answer: stored events become synced, refused ones rejected, both in one
+/// transaction with the high-water mark, so a crash leaves either all of it or none.
+pub fn record(store: &mut Store, batch: &Batch, answer: &PushResponse, now: DateTime<Utc>) -> Result<()> {
+    let stored: std::collections::HashSet<Uuid> = answer.stored.iter().copied().collect();
+    let refused: std::collections::HashMap<Uuid, &EventRejection> = answer.rejected.iter().map(|r| (r.id, r)).collect();
+    let at = now.timestamp_millis();
+    store.transaction(|tx| {
+        let mut synced = tx.prepare_cached("INSERT OR IGNORE INTO synced (event_id, synced_at_ms) VALUES (?1, ?2)")?;
+        let mut rejected = tx.prepare_cached(
+            "INSERT OR IGNORE INTO sync_rejected (event_id, code, message, at_ms) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let mut mark_to = None;
+        let mut contiguous = true;
+        for (event, rowid) in batch.events.iter().zip(&batch.rowids) {
+            let done = if stored.contains(&event.id) {
+                synced.execute(params![event.id.to_string(), at])?;
+                true
+            } else if let Some(r) = refused.get(&event.id) {
+                rejected.execute(params![event.id.to_string(), r.code, r.message, at])?;
+                true
+            } else {
+                false
+            };
+            contiguous &= done;
+            if contiguous {
+                mark_to = Some(*rowid);
+            }
+        }
+        if let Some(m) = mark_to {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![MARK, m.to_string()],
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Records one event as refused for good without the server having named it: the batch it was
+/// alone in was refused as a whole.
+pub fn reject(store: &Store, id: Uuid, code: &str, message: &str, now: DateTime<Utc>) -> Result<()> {
+    store.connection().execute(
+        "INSERT OR IGNORE INTO sync_rejected (event_id, code, message, at_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![id.to_string(), code, message, now.timestamp_millis()],
+    )?;
+    Ok(())
+}
+
+/// Roster entries changed since the last successful push, and the mark to save after it.
+pub fn roster_changes(store: &Store) -> Result<(Vec<WireWorker>, Option<i64>)> {
+    let conn = store.connection();
+    let since: i64 = state(conn, ROSTER_MARK)?.and_then(|v| v.parse().ok()).unwrap_or(i64::MIN);
+    let mut stmt = conn.prepare_cached(
+        "SELECT code, full_name, department, shift, active, badge_serial, updated_at_ms FROM workers
+         WHERE updated_at_ms > ?1 ORDER BY updated_at_ms, code",
+    )?;
+    let mut mark = None;
+    let rows = stmt.query_map([since], |r| {
+        Ok((
+            WireWorker {
+                code: r.get(0)?,
+                full_name: r.get(1)?,
+                department: r.get(2)?,
+                shift: r.get(3)?,
+                active: r.get(4)?,
+                badge_serial: r.get(5)?,
+            },
+            r.get::<_, i64>(6)?,
+        ))
+    })?;
+    let mut workers = Vec::new();
+    for row in rows {
+        let (w, updated) = row?;
+        mark = Some(updated);
+        workers.push(w);
+    }
+    Ok((workers, mark))
+}
+
+pub fn roster_pushed(store: &Store, mark: i64) -> Result<()> {
+    set_state(store.connection(), ROSTER_MARK, &mark.to_string())
+}
+
+/// An event from another gate, checked the way the core checks its own: one that does not
+/// parse is skipped, never stored half-understood.
+pub fn event_from_wire(w: WireEvent) -> Option<Event> {
+    let person = match (&w.person_kind, &w.person_ref) {
+        (Some(k), Some(r)) => Some(PersonRef::from_parts(k, r).ok()?),
+        (None, None) => None,
+        _ => return None,
+    };
+    let direction = match &w.direction {
+        Some(d) => Some(d.parse::<Direction>().ok()?),
+        None => None,
+    };
+    let offset = FixedOffset::east_opt(w.offset_s)?;
+    Some(Event {
+        id: w.id,
+        kiosk_id: w.kiosk_id,
+        seq: w.seq,
+        gate: w.gate,
+        person,
+        direction,
+        at: offset.timestamp_millis_opt(w.at_ms).single()?,
+        method: w.method.parse::<Method>().ok()?,
+        verdict: w.verdict.parse::<Verdict>().ok()?,
+        reason: w.reason,
+        badge_serial: w.badge_serial,
+        operator: w.operator,
+        note: w.note,
+    })
+}
+
+/// What a pull brought, applied: other gates' events (for `auto` direction, anti-passback and
+/// attendance) and roster changes. A badge serial only rises, so a revocation is never undone by
+/// an older copy of the roster. Returns (events new here, events skipped, workers changed).
+pub fn apply_pull(
+    store: &mut Store,
+    events: Vec<WireEvent>,
+    workers: &[WireWorker],
+    now: DateTime<Utc>,
+) -> Result<(usize, usize, usize)> {
+    let own = store.identity().kiosk_id.to_string();
+    let total = events.len();
+    let events: Vec<Event> = events.into_iter().filter(|e| e.kiosk_id != own).filter_map(event_from_wire).collect();
+    let skipped = total - events.len();
+    let inserted = store.insert_events(&events)?;
+    let changed = store.transaction(|tx| {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO workers (code, full_name, department, shift, active, badge_serial, updated_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (code) DO UPDATE SET
+                 full_name = excluded.full_name, department = excluded.department, shift = excluded.shift,
+                 active = excluded.active, badge_serial = MAX(badge_serial, excluded.badge_serial),
+                 updated_at_ms = excluded.updated_at_ms
+             WHERE full_name IS NOT excluded.full_name OR department IS NOT excluded.department
+                OR shift IS NOT excluded.shift OR active IS NOT excluded.active
+                OR excluded.badge_serial > badge_serial",
+        )?;
+        let mut changed = 0;
+        for w in workers {
+            if w.code.parse::<qrgate_core::model::EmployeeCode>().is_err() {
+                continue;
+            }
+            changed += stmt.execute(params![
+                w.code,
+                w.full_name,
+                w.department,
+                w.shift,
+                w.active,
+                w.badge_serial,
+                now.timestamp_millis()
+            ])?;
+        }
+        Ok(changed)
+    })?;
+    Ok((inserted, skipped, changed))
+}
