@@ -546,8 +546,6 @@ pub fn from_store(store: &Store, config: &Config, workers: &[Worker], days: DayR
 /// Totals of a set of days, as the summary sheet shows them per department.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
-    /// Distinct workers.
-    pub workers: u32,
     /// Rows (worker-days), and how many of them had each status, in [`Status::ALL`] order.
     pub days: u32,
     pub by_status: [u32; 6],
