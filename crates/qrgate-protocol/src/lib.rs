@@ -63,7 +63,7 @@ mod tests {
         assert_eq!(gunzip(&gzip(&text), 1 << 20).unwrap(), text);
         let zeros = vec![0u8; 2 << 20];
         let bomb = gzip(&zeros);
-        assert!(bomb.len() < 10_000);
+        assert!(bomb.len() * 50 < zeros.len(), "a bomb is small on the wire: {}", bomb.len());
         assert!(matches!(gunzip(&bomb, 1 << 20), Err(Error::BodyTooLarge { .. })));
         assert!(matches!(gunzip(b"not gzip", 1 << 20), Err(Error::BadGzip(_))));
     }
