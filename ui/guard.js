@@ -14,6 +14,8 @@ const screen = {
   last: null,
   recent: [],
   camera: { state: "starting" },
+  // The gate's time zone once the kiosk says it; the machine's own until then.
+  timezone: undefined,
   storageAlert: null,
 };
 
@@ -197,7 +199,10 @@ function wireWedge() {
 
 function tick() {
   const now = new Date();
-  $("clock").textContent = now.toLocaleTimeString(screen.words.lang === "vi" ? "vi-VN" : "en-GB", { hour12: false });
+  $("clock").textContent = now.toLocaleTimeString(screen.words.lang === "vi" ? "vi-VN" : "en-GB", {
+    hour12: false,
+    timeZone: screen.timezone,
+  });
 }
 
 async function start() {
@@ -223,6 +228,8 @@ async function start() {
   const ready = await invoke("screen_ready");
   $("enterprise").textContent = ready.heading.enterprise;
   $("gate-name").textContent = ready.heading.gate;
+  screen.timezone = ready.heading.timezone;
+  tick();
   $("demo-tag").hidden = !ready.heading.demo;
   setInside(ready.inside);
   document.body.dataset.ready = "true";

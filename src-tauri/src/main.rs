@@ -40,6 +40,8 @@ struct Heading {
     enterprise: String,
     gate: String,
     kiosk_id: String,
+    /// The kiosk's time zone (IANA name): the screen's clock shows the gate's time, like its events.
+    timezone: String,
     demo: bool,
 }
 
@@ -134,6 +136,7 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         enterprise: store.identity().enterprise_name.clone(),
         gate: config.gate.name.clone(),
         kiosk_id: store.identity().kiosk_id.to_string(),
+        timezone: config.time.timezone.to_string(),
         demo: launch.demo,
     };
     let gate = Gate::new(&store, config).map_err(|e| e.to_string())?;

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebDriver, until } from "./webdriver.mjs";
 import vi from "../../ui/i18n/vi.js";
+import en from "../../ui/i18n/en.js";
 
 const BIN = process.env.KIOSK_BIN;
 const ARTIFACTS = process.env.ARTIFACTS;
@@ -28,6 +29,8 @@ const READ_DECISION = `
     workers: Number(document.getElementById("inside-workers").textContent),
     recent: [...document.querySelectorAll("#recent li")].map((li) => ({ reason: li.dataset.reason, text: li.textContent })),
     ready: document.body.dataset.ready === "true",
+    lang: document.documentElement.lang,
+    clock: document.getElementById("clock").textContent,
   };`;
 
 describe("guard screen", () => {
@@ -101,5 +104,23 @@ describe("guard screen", () => {
     });
     const row = seen.recent.find((r) => r.reason === "not_a_badge");
     assert.ok(row.text.includes(vi.refused) && row.text.includes(vi.reasons.not_a_badge), row.text);
+  });
+
+  test("one tap switches the screen to English, and the clock keeps the gate's time", async () => {
+    const before = await driver.run(READ_DECISION);
+    assert.equal(before.lang, "vi");
+    await driver.click(await driver.element("#lang-toggle"));
+    const seen = await until("English words", 5_000, async () => {
+      const d = await driver.run(READ_DECISION);
+      return { ...d, ok: d.lang === "en" };
+    });
+    const word = seen.verdict === "refused" ? en.refused : en[seen.direction];
+    assert.equal(seen.word, word);
+    if (seen.reason) assert.equal(seen.reasonText, en.reasons[seen.reason]);
+    // The demo enterprise is in Asia/Ho_Chi_Minh (UTC+7), whatever the test machine's zone.
+    const gateHour = (new Date().getUTCHours() + 7) % 24;
+    const shownHour = Number(seen.clock.slice(0, 2));
+    assert.ok([gateHour, (gateHour + 1) % 24].includes(shownHour), `clock ${seen.clock}, gate hour ${gateHour}`);
+    writeFileSync(join(ARTIFACTS, "guard-screen-english.png"), await driver.screenshot());
   });
 });

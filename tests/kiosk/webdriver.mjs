@@ -45,6 +45,10 @@ export class WebDriver {
     return Object.values(value)[0];
   }
 
+  click(elementId) {
+    return this.call("POST", `/session/${this.session}/element/${elementId}/click`, {});
+  }
+
   type(elementId, text) {
     return this.call("POST", `/session/${this.session}/element/${elementId}/value`, { text });
   }
