@@ -219,7 +219,13 @@ impl Gate {
             }
         }
         let last = store.last_event(&person, false, true)?;
-        let last_direction = last.as_ref().and_then(|e| e.direction);
+        // An entry older than the longest possible stay is a forgotten exit, not a stay: the
+        // person is outside again, so `auto` must not turn tomorrow's arrival into an exit.
+        let longest_stay = chrono::Duration::hours(i64::from(self.config.attendance.longest_stay_hours));
+        let last_direction = last
+            .as_ref()
+            .filter(|e| !(e.direction == Some(Direction::In) && now.signed_duration_since(e.at) > longest_stay))
+            .and_then(|e| e.direction);
         let direction = match (scan.manual.as_ref().and_then(|m| m.direction), self.config.gate.mode) {
             (Some(d), _) => d,
             (None, GateMode::In) => Direction::In,

@@ -276,3 +276,14 @@ fn pulled_events_from_another_gate_set_the_direction() {
     let d = k.check(&b, "2026-11-26T06:00:00+07:00");
     assert_eq!(d.direction, Some(Direction::In));
 }
+
+#[test]
+fn a_forgotten_exit_does_not_turn_the_next_arrival_into_an_exit() {
+    let mut k = Kiosk::new(GateMode::Auto, |_| {});
+    let b = k.badge("NV001");
+    assert_eq!(k.check(&b, "2026-11-24T05:55:00+07:00").direction, Some(Direction::In));
+    // No scan out that afternoon; next morning, 25 hours later, is an arrival.
+    assert_eq!(k.check(&b, "2026-11-25T06:55:00+07:00").direction, Some(Direction::In));
+    // Within the longest stay (24 h by default) the next scan is still the way out.
+    assert_eq!(k.check(&b, "2026-11-25T14:05:00+07:00").direction, Some(Direction::Out));
+}
