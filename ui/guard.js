@@ -214,6 +214,9 @@ async function start() {
   renderWords();
   tick();
   setInterval(tick, 1000);
+  // Type sizes follow the viewport; WebKit keeps the recent rows' old column widths when the
+  // window grows (the kiosk going full screen), so the rows are drawn afresh.
+  window.addEventListener("resize", renderRecent);
   wireWedge();
   await listen("decision", (e) => show(e.payload));
   await listen("camera", (e) => {

@@ -33,36 +33,61 @@ const READ_DECISION = `
     clock: document.getElementById("clock").textContent,
   };`;
 
-describe("guard screen", () => {
-  let driver;
-  let driverProcess;
-  let script;
+// Whether everything on the screen fits the window: nothing cut off at the edges.
+const READ_FIT = `
+  const inside = (el) => { const r = el.getBoundingClientRect(); return r.right <= innerWidth + 1 && r.bottom <= innerHeight + 1; };
+  return {
+    width: innerWidth, height: innerHeight,
+    fits: ["last-decision", "decision-word", "decision-name", "decision-time", "inside-workers", "recent", "lang-toggle"]
+      .every((id) => inside(document.getElementById(id))),
+    scrolls: document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight,
+    // Each recent row's time, word and name side by side, never drawn over one another: the
+    // boxes do not overlap, and the time and the word fit their boxes (the name may ellipsise).
+    overlaps: [...document.querySelectorAll("#recent li")].filter((li) => {
+      const [a, b, c] = [...li.children];
+      const [ra, rb, rc] = [a, b, c].map((el) => el.getBoundingClientRect());
+      return ra.right > rb.left + 0.5 || rb.right > rc.left + 0.5 || a.scrollWidth > a.clientWidth || b.scrollWidth > b.clientWidth;
+    }).length,
+  };`;
+
+let driverProcess;
+
+before(async () => {
+  assert.ok(BIN && ARTIFACTS, "run through tests/kiosk/run.sh (KIOSK_BIN, ARTIFACTS)");
+  mkdirSync(ARTIFACTS, { recursive: true });
+  driverProcess = spawn("tauri-driver", ["--port", String(PORT), "--native-port", String(NATIVE_PORT)], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await until("tauri-driver to listen", 20_000, async () => {
+    const up = await fetch(`http://127.0.0.1:${PORT}/status`).then(() => true, () => false);
+    return { ok: up };
+  });
+});
+
+after(() => driverProcess?.kill());
+
+// Starts a kiosk with `args` and waits until its screen has said it is ready.
+async function startKiosk(args) {
   const wd = new WebDriver(`http://127.0.0.1:${PORT}`);
+  const started = Date.now();
+  await wd.start(BIN, args);
+  await until("the screen to be ready", 30_000, async () => ({ ok: (await wd.run(READ_DECISION)).ready }));
+  return { wd, readyMs: Date.now() - started };
+}
+
+describe("guard screen on the demo replay", () => {
+  let driver;
+  let script;
 
   before(async () => {
-    assert.ok(BIN && ARTIFACTS, "run through tests/kiosk/run.sh (KIOSK_BIN, ARTIFACTS)");
-    mkdirSync(ARTIFACTS, { recursive: true });
-    driverProcess = spawn("tauri-driver", ["--port", String(PORT), "--native-port", String(NATIVE_PORT)], {
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    await until("tauri-driver to listen", 20_000, async () => {
-      const up = await fetch(`http://127.0.0.1:${PORT}/status`).then(() => true, () => false);
-      return { ok: up };
-    });
     const data = join(mkdtempSync(join(tmpdir(), "qrgate-kiosk-test-")), "kiosk");
-    const started = Date.now();
-    await wd.start(BIN, ["--demo", "--data", data]);
-    await until("the screen to be ready", 30_000, async () => ({ ok: (await wd.run(READ_DECISION)).ready }));
-    const readyMs = Date.now() - started;
+    const { wd, readyMs } = await startKiosk(["--demo", "--data", data]);
     console.log(`measure: demo kiosk start to screen ready (seeding included): ${readyMs} ms`);
     script = JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
     driver = wd;
   });
 
-  after(async () => {
-    await wd.stop();
-    driverProcess?.kill();
-  });
+  after(() => driver?.stop());
 
   test("a replayed badge shows the worker's name and IN within a second of its frame", async () => {
     const seen = await until(`${script.welcome.name} to be shown`, 30_000, async () => {
@@ -122,5 +147,40 @@ describe("guard screen", () => {
     const shownHour = Number(seen.clock.slice(0, 2));
     assert.ok([gateHour, (gateHour + 1) % 24].includes(shownHour), `clock ${seen.clock}, gate hour ${gateHour}`);
     writeFileSync(join(ARTIFACTS, "guard-screen-english.png"), await driver.screenshot());
+  });
+
+  test("everything fits a 1366×768 screen and a 1920×1080 one", async () => {
+    for (const [width, height] of [[1366, 768], [1920, 1080]]) {
+      await driver.call("POST", `/session/${driver.session}/window/rect`, { x: 0, y: 0, width, height });
+      const fit = await until(`the window at ${width}×${height}`, 5_000, async () => {
+        const f = await driver.run(READ_FIT);
+        return { ...f, ok: Math.abs(f.width - width) < 40 && Math.abs(f.height - height) < 80 };
+      });
+      assert.ok(fit.fits && !fit.scrolls && fit.overlaps === 0, `at ${width}×${height}: ${JSON.stringify(fit)}`);
+      writeFileSync(join(ARTIFACTS, `guard-screen-${width}x${height}.png`), await driver.screenshot());
+    }
+  });
+});
+
+describe("a gate whose camera is missing", () => {
+  let driver;
+
+  before(async () => {
+    const data = join(mkdtempSync(join(tmpdir(), "qrgate-kiosk-test-")), "kiosk");
+    // The demo enterprise, but looking at a camera this machine does not have.
+    ({ wd: driver } = await startKiosk(["--demo", "--data", data, "--source", "camera:7"]));
+  });
+
+  after(() => driver?.stop());
+
+  test("shows an alert the guard cannot miss", async () => {
+    const seen = await until("the camera alert", 10_000, async () => {
+      const a = await driver.run(`
+        const alert = document.getElementById("alert");
+        return { hidden: alert.hidden, text: alert.textContent, state: document.getElementById("camera-state").dataset.state };`);
+      return { ...a, ok: !a.hidden && (a.state === "lost" || a.state === "reopening") };
+    });
+    assert.ok(seen.text.startsWith(vi.camera_lost), seen.text);
+    writeFileSync(join(ARTIFACTS, "guard-screen-camera-lost.png"), await driver.screenshot());
   });
 });

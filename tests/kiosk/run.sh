@@ -35,5 +35,5 @@ export ARTIFACTS=$artifacts
 
 # Each run gets its own display and its own WebDriver ports, so two runs on one machine do not meet.
 export WEBDRIVER_PORT=${WEBDRIVER_PORT:-$((20000 + RANDOM % 20000))}
-xvfb-run -a -s "-screen 0 1366x768x24" node --test --test-reporter=spec "$root/tests/kiosk/"*.test.mjs
+xvfb-run -a -s "-screen 0 1920x1080x24" node --test --test-reporter=spec "$root/tests/kiosk/"*.test.mjs
 echo "run.sh: screenshots in $artifacts"
