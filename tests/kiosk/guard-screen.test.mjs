@@ -160,6 +160,19 @@ describe("guard screen on the demo replay", () => {
       writeFileSync(join(ARTIFACTS, `guard-screen-${width}x${height}.png`), await driver.screenshot());
     }
   });
+
+  test("the same badge shown again within the debounce records nothing; after it, the worker goes OUT", async () => {
+    // The replay loops every few seconds, shorter than the gate's 10 s debounce: the second
+    // sighting is debounced, the third is the way out.
+    const seen = await until(`${script.welcome.name} to go out`, 40_000, async () => {
+      const d = await driver.run(READ_DECISION);
+      return { ...d, ok: d.verdict === "accepted" && d.name === script.welcome.name && d.direction === "out" };
+    });
+    const mine = seen.recent.filter((r) => r.text.includes(script.welcome.name));
+    assert.deepEqual(mine.map((r) => r.text.includes(en.out) ? "out" : "in"), ["out", "in"], JSON.stringify(mine));
+    assert.equal(seen.workers, 0, "nobody is inside once the only worker who came in has left");
+    writeFileSync(join(ARTIFACTS, "guard-screen-out.png"), await driver.screenshot());
+  });
 });
 
 describe("a gate whose camera is missing", () => {
