@@ -12,7 +12,8 @@ pub struct Launch {
     pub demo: bool,
     /// None: the demo's badge frames in demo mode, the first camera otherwise.
     pub source: Option<SourceSpec>,
-    pub fps: Fps,
+    /// None: the demo script's own rate in demo mode, 15 otherwise.
+    pub fps: Option<Fps>,
     /// A window instead of full screen: for a developer's desk, not a gate.
     pub windowed: bool,
 }
@@ -27,7 +28,7 @@ qrgate-kiosk: the QR Gate guard screen
   --demo         a seeded demo enterprise with replayed badge frames (a temporary directory
                  unless --data names one)
   --source SPEC  camera:0 for the first camera, dir:PATH to replay a folder of images
-  --fps N        frames per second to take from the source (default 15)
+  --fps N        frames per second to take from the source (default 15; the demo's own rate)
   --windowed     a window instead of full screen";
 
 /// Reads the arguments after the program name; `env_data` is `$QRGATE_DATA`.
@@ -36,7 +37,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env_data: Option<String>) -
         data: env_data.filter(|d| !d.is_empty()).map(PathBuf::from),
         demo: false,
         source: None,
-        fps: Fps::new(15.0).expect("15 fps is a valid rate"),
+        fps: None,
         windowed: false,
     };
     let mut args = args.into_iter();
@@ -47,7 +48,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env_data: Option<String>) -
             "--windowed" => launch.windowed = true,
             "--data" => launch.data = Some(PathBuf::from(value("--data")?)),
             "--source" => launch.source = Some(value("--source")?.parse().map_err(|e| format!("--source: {e}"))?),
-            "--fps" => launch.fps = value("--fps")?.parse().map_err(|e| format!("--fps: {e}"))?,
+            "--fps" => launch.fps = Some(value("--fps")?.parse().map_err(|e| format!("--fps: {e}"))?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -68,7 +69,7 @@ mod tests {
         assert!(l.demo && l.windowed);
         assert_eq!(l.data, Some(PathBuf::from("/tmp/k")));
         assert_eq!(l.source, Some(SourceSpec::Replay { path: "/tmp/f".into() }));
-        assert_eq!(l.fps, Fps::new(10.0).unwrap());
+        assert_eq!(l.fps, Some(Fps::new(10.0).unwrap()));
     }
 
     #[test]

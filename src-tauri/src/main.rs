@@ -127,7 +127,7 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
     let demo_frames = if launch.demo {
         let script = kiosk::prepare_demo(&data, DemoSize::default(), &mut rand::rngs::OsRng, Utc::now()).map_err(|e| e.to_string())?;
         eprintln!("qrgate-kiosk: demo enterprise in {} (ready {} ms after start)", data.root.display(), started.elapsed().as_millis());
-        Some(SourceSpec::Replay { path: script.frames })
+        Some((SourceSpec::Replay { path: script.frames }, Fps::new(script.fps).map_err(|e| e.to_string())?))
     } else {
         None
     };
@@ -140,10 +140,15 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         demo: launch.demo,
     };
     let gate = Gate::new(&store, config).map_err(|e| e.to_string())?;
-    let spec = launch.source.clone().or(demo_frames).unwrap_or(SourceSpec::Camera { index: 0 });
+    let default_fps = Fps::new(15.0).expect("15 fps is a valid rate");
+    let (spec, fps) = match (launch.source.clone(), demo_frames) {
+        (Some(spec), _) => (spec, launch.fps.unwrap_or(default_fps)),
+        (None, Some((spec, demo_fps))) => (spec, launch.fps.unwrap_or(demo_fps)),
+        (None, None) => (SourceSpec::Camera { index: 0 }, launch.fps.unwrap_or(default_fps)),
+    };
     Ok(Shell {
         kiosk: Arc::new(Mutex::new(Kiosk { store, gate })),
-        pending: Mutex::new(Some((spec, launch.fps))),
+        pending: Mutex::new(Some((spec, fps))),
         heading,
         _temp: temp,
         started,
