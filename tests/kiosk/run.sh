@@ -29,7 +29,7 @@ fi
 export PATH=$HOME/.cargo/bin:$PATH
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 
-cargo build --manifest-path "$root/src-tauri/Cargo.toml"
+cargo build --locked --manifest-path "$root/src-tauri/Cargo.toml"
 export KIOSK_BIN=$CARGO_TARGET_DIR/debug/qrgate-kiosk
 export ARTIFACTS=$artifacts
 
