@@ -108,8 +108,9 @@ describe("guard screen on the demo replay", () => {
   test("a revoked badge is refused with its reason in words", async () => {
     const seen = await until(`${script.revoked.name} to be refused`, 30_000, async () => {
       const d = await driver.run(READ_DECISION);
-      return { ...d, ok: d.verdict === "refused" && d.name === script.revoked.name };
+      return { ...d, ok: d.verdict === "refused" && d.name === script.revoked.name && d.stamped === d.eventId };
     });
+    console.log(`measure: frame to screen, refused badge: ${seen.shownMs - seen.frameMs} ms`);
     assert.equal(seen.reason, "revoked");
     assert.equal(seen.reasonText, vi.reasons.revoked);
     assert.equal(seen.word, vi.refused);
@@ -166,8 +167,9 @@ describe("guard screen on the demo replay", () => {
     // sighting is debounced, the third is the way out.
     const seen = await until(`${script.welcome.name} to go out`, 40_000, async () => {
       const d = await driver.run(READ_DECISION);
-      return { ...d, ok: d.verdict === "accepted" && d.name === script.welcome.name && d.direction === "out" };
+      return { ...d, ok: d.verdict === "accepted" && d.name === script.welcome.name && d.direction === "out" && d.stamped === d.eventId };
     });
+    console.log(`measure: frame to screen, way out: ${seen.shownMs - seen.frameMs} ms`);
     const mine = seen.recent.filter((r) => r.text.includes(script.welcome.name));
     assert.deepEqual(mine.map((r) => r.text.includes(en.out) ? "out" : "in"), ["out", "in"], JSON.stringify(mine));
     assert.equal(seen.workers, 0, "nobody is inside once the only worker who came in has left");
