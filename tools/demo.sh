@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 data="${QRGATE_DATA:-$(mktemp -d)/qrgate-demo}"
-cargo run --release --locked -q -p qrgate-cli -- --data "$data" demo run "$@"
+cargo run --release -q -p qrgate-cli -- --data "$data" demo run "$@"
 echo
 echo "Look around: cargo run --release -q -p qrgate-cli -- --data $data --help"

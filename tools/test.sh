@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
-cargo test --workspace --locked "$@"
+cargo test --workspace "$@"
