@@ -29,7 +29,8 @@ fi
 export PATH=$HOME/.cargo/bin:$PATH
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 
-cargo build --locked --manifest-path "$root/src-tauri/Cargo.toml"
+# Not --locked: qrgate-core and qrgate-scan gain dependencies, and src-tauri/Cargo.lock follows them.
+cargo build --manifest-path "$root/src-tauri/Cargo.toml"
 export KIOSK_BIN=$CARGO_TARGET_DIR/debug/qrgate-kiosk
 export ARTIFACTS=$artifacts
 
