@@ -4,7 +4,7 @@
 import { describe, before, after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebDriver, until } from "./webdriver.mjs";
@@ -64,7 +64,19 @@ before(async () => {
   });
 });
 
-after(() => driverProcess?.kill());
+// Every kiosk's data directory, removed once the kiosks are gone.
+const dataDirs = [];
+
+function freshDataDir() {
+  const dir = mkdtempSync(join(tmpdir(), "qrgate-kiosk-test-"));
+  dataDirs.push(dir);
+  return join(dir, "kiosk");
+}
+
+after(() => {
+  driverProcess?.kill();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 // Starts a kiosk with `args` and waits until its screen has said it is ready.
 async function startKiosk(args) {
@@ -80,7 +92,7 @@ describe("guard screen on the demo replay", () => {
   let script;
 
   before(async () => {
-    const data = join(mkdtempSync(join(tmpdir(), "qrgate-kiosk-test-")), "kiosk");
+    const data = freshDataDir();
     const { wd, readyMs } = await startKiosk(["--demo", "--data", data]);
     console.log(`measure: demo kiosk start to screen ready (seeding included): ${readyMs} ms`);
     script = JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
@@ -181,7 +193,7 @@ describe("a gate whose camera is missing", () => {
   let driver;
 
   before(async () => {
-    const data = join(mkdtempSync(join(tmpdir(), "qrgate-kiosk-test-")), "kiosk");
+    const data = freshDataDir();
     // The demo enterprise, but looking at a camera this machine does not have.
     ({ wd: driver } = await startKiosk(["--demo", "--data", data, "--source", "camera:7"]));
   });
