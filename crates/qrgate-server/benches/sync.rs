@@ -20,7 +20,7 @@ fn main() {
     let wanted: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let run = |name: &str| wanted.is_empty() || wanted.iter().any(|w| w == name);
     if run("drain") {
-        drain(1_000_000);
+        drain(std::env::var("QRGATE_BENCH_DRAIN").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000));
     }
     if run("ingest") {
         ingest(10, 100);
