@@ -9,6 +9,7 @@ mod init;
 mod messages;
 mod roster;
 mod scan;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,10 @@ enum Command {
         #[command(subcommand)]
         cmd: export::ExportCommand,
     },
+    /// Print this kiosk's id, enterprise and public key, for the province to register.
+    Identity(sync::IdentityArgs),
+    /// Send waiting events to the province and pull other gates' events and roster changes.
+    Sync(sync::SyncArgs),
 }
 
 /// What a job ended with, beside success: a refused scan is not an error, but scripts want to know.
@@ -95,6 +100,8 @@ fn main() -> ExitCode {
         Command::Demo(cmd) => demo::run(cmd, &data),
         Command::Visitors(cmd) => check::run_visitors(cmd, &data),
         Command::Export { cmd } => export::run(cmd, &data).map(|()| Outcome::Done),
+        Command::Identity(args) => sync::run_identity(args, &data),
+        Command::Sync(args) => sync::run_sync(args, &data),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -1,0 +1,123 @@
+//! `qrgate identity` and `qrgate sync`: who this kiosk is for the province, and sending its
+//! events there (once, or as a loop until stopped).
+
+use std::time::Duration;
+
+use qrgate_core::datadir::DataDir;
+use qrgate_core::{Error, Result, SystemClock};
+
+use crate::Outcome;
+
+#[derive(clap::Args)]
+pub struct IdentityArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    /// The province's server, e.g. https://sync.kcn.example.vn
+    #[arg(long, env = "QRGATE_SERVER", value_name = "URL", required_unless_present = "status")]
+    server: Option<String>,
+    /// One round (push everything waiting, pull what is new), then exit.
+    #[arg(long)]
+    once: bool,
+    /// Print the sync status and the events the province refused, without contacting it.
+    #[arg(long, conflicts_with = "once")]
+    status: bool,
+    /// Seconds to wait for each answer.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    timeout: u64,
+}
+
+pub fn run_identity(args: IdentityArgs, data: &DataDir) -> Result<Outcome> {
+    let (store, _) = data.open()?;
+    let id = store.identity();
+    if args.json {
+        let json = serde_json::json!({
+            "kiosk_id": id.kiosk_id.as_str(),
+            "enterprise": id.enterprise.as_str(),
+            "enterprise_name": id.enterprise_name,
+            "public_key": id.kiosk_public_key,
+        });
+        println!("{json:#}");
+    } else {
+        println!("kiosk id:    {}", id.kiosk_id);
+        println!("enterprise:  {} ({})", id.enterprise, id.enterprise_name);
+        println!("public key:  {}", id.kiosk_public_key);
+        println!();
+        println!("The province registers this kiosk with:");
+        println!(
+            "  qrgate-server kiosk add --enterprise {} --enterprise-name {:?} --kiosk-id {} --pubkey {}",
+            id.enterprise, id.enterprise_name, id.kiosk_id, id.kiosk_public_key
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+/// Storage and data-directory failures are the core's and exit as such; a server that cannot
+/// be reached or refuses is printed here and exits 1.
+fn failed(e: qrgate_sync::Error) -> Result<Outcome> {
+    match e {
+        qrgate_sync::Error::Core(e) => Err(e),
+        qrgate_sync::Error::Storage(e) => Err(Error::Store(e)),
+        other => {
+            eprintln!("qrgate: error[{}]: {other}", other.detail_code());
+            Ok(Outcome::Refused)
+        }
+    }
+}
+
+fn print_status(status: &qrgate_sync::SyncStatus) {
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("never".to_string(), |t| t.to_rfc3339());
+    println!(
+        "{}  waiting {}  refused {}  last success {}",
+        if status.online { "online" } else { "offline" },
+        status.waiting,
+        status.rejected,
+        when(status.last_success)
+    );
+    if let Some(e) = &status.last_error {
+        println!("  last error [{}] at {}: {}", e.code, e.at.to_rfc3339(), e.message);
+    }
+}
+
+pub fn run_sync(args: SyncArgs, data: &DataDir) -> Result<Outcome> {
+    let (mut store, _) = data.open()?;
+    if args.status {
+        let status = qrgate_sync::status(&store).or_else(|e| failed(e).map(|_| Default::default()))?;
+        print_status(&status);
+        for r in qrgate_sync::outbox::rejected(&store, 50).or_else(|e| failed(e).map(|_| vec![]))? {
+            println!("  refused {} [{}] {}", r.event_id, r.code, r.message);
+        }
+        return Ok(Outcome::Done);
+    }
+    let server = args.server.expect("clap requires --server without --status");
+    let client = match qrgate_sync::client_for(data, &store, &server, Duration::from_secs(args.timeout.max(1))) {
+        Ok(c) => c,
+        Err(e) => return failed(e),
+    };
+    let settings = qrgate_sync::Settings::default();
+    let mut rng = rand::rngs::OsRng;
+    if args.once {
+        return match qrgate_sync::sync_once(&mut store, &client, &SystemClock, &mut rng, &settings) {
+            Ok((round, status)) => {
+                println!(
+                    "sent {} events ({} refused for good), {} roster changes; received {} events, {} roster changes",
+                    round.pushed, round.rejected, round.workers_pushed, round.pulled_events, round.pulled_workers
+                );
+                print_status(&status);
+                Ok(if status.rejected > 0 && round.rejected > 0 { Outcome::Refused } else { Outcome::Done })
+            }
+            Err(e) => failed(e),
+        };
+    }
+    // Until Ctrl-C: the sender stays alive for the whole run, so the loop only stops with the process.
+    let (_keep, signals) = std::sync::mpsc::channel();
+    let mut on_status = |s: &qrgate_sync::SyncStatus| print_status(s);
+    match qrgate_sync::run_loop(&mut store, &client, &SystemClock, &mut rng, &settings, &signals, &mut on_status) {
+        Ok(()) => Ok(Outcome::Done),
+        Err(e) => failed(e),
+    }
+}
