@@ -73,7 +73,8 @@ fn data_dir(flag: Option<PathBuf>) -> DataDir {
     DataDir::new(flag.unwrap_or_else(|| dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("qrgate")))
 }
 
-/// Exit codes: 0 done or accepted, 1 refused at the gate, 2 bad arguments (clap),
+/// Exit codes: 0 done or accepted, 1 refused at the gate (or, for sync, the server unreachable
+/// or refusing), 2 bad arguments (clap),
 /// 3 bad input or state (files, data directory, settings), 4 storage or system failure.
 fn exit_code(code: &str) -> u8 {
     match code {
