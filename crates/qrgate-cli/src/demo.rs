@@ -1,7 +1,7 @@
 //! `qrgate demo`: seed a realistic enterprise, or run the engine on one end to end, headless.
 
 use chrono::{Duration, TimeZone, Utc};
-use qrgate_core::datadir::{DataDir, InitOptions};
+use qrgate_core::datadir::DataDir;
 use qrgate_core::demo::{self, SeedOptions};
 use qrgate_core::gate::{Gate, ManualEntry, Scan};
 use qrgate_core::print::{self, Selection};
@@ -38,15 +38,7 @@ fn ensure_initialised(data: &DataDir) -> Result<()> {
     if data.database().exists() {
         return Ok(());
     }
-    let options = InitOptions {
-        enterprise: demo::ENTERPRISE.parse()?,
-        enterprise_name: demo::ENTERPRISE_NAME.into(),
-        kiosk_id: "gate-1".parse()?,
-        gate: None,
-        mode: None,
-        keys_dir: None,
-        badge_public_key: None,
-    };
+    let options = demo::init_options();
     data.init(options, &mut rand::rngs::OsRng, Utc::now())?;
     println!("Initialised a demo kiosk in {}", data.root.display());
     Ok(())

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use qrgate_core::datadir::{DataDir, InitOptions};
+use qrgate_core::datadir::DataDir;
 use qrgate_core::demo::{self, SeedOptions};
 use qrgate_core::gate::{Gate, Scan};
 use qrgate_core::model::Verdict;
@@ -30,15 +30,7 @@ fn main() {
     let data = DataDir::new(dir.path().join("data"));
     let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     data.init(
-        InitOptions {
-            enterprise: demo::ENTERPRISE.parse().unwrap(),
-            enterprise_name: demo::ENTERPRISE_NAME.into(),
-            kiosk_id: "gate-1".parse().unwrap(),
-            gate: None,
-            mode: None,
-            keys_dir: None,
-            badge_public_key: None,
-        },
+        demo::init_options(),
         &mut rand::rngs::OsRng,
         start,
     )

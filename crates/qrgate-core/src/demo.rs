@@ -45,6 +45,19 @@ pub const ENTERPRISE_NAME: &str = "Công ty TNHH May mặc Sao Mai";
 /// A second gate of the same enterprise: some workers leave through it.
 pub const OTHER_KIOSK: &str = "gate-2";
 
+/// How `init` makes the demo enterprise's kiosk: gate-1, the example's settings, its own keys.
+pub fn init_options() -> crate::datadir::InitOptions {
+    crate::datadir::InitOptions {
+        enterprise: ENTERPRISE.parse().expect("valid demo tax code"),
+        enterprise_name: ENTERPRISE_NAME.into(),
+        kiosk_id: "gate-1".parse().expect("valid demo kiosk id"),
+        gate: None,
+        mode: None,
+        keys_dir: None,
+        badge_public_key: None,
+    }
+}
+
 /// What to seed.
 #[derive(Debug, Clone)]
 pub struct SeedOptions {

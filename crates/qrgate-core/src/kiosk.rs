@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use image::{GrayImage, Luma};
 use serde::{Deserialize, Serialize};
 
-use crate::datadir::{DataDir, InitOptions};
+use crate::datadir::DataDir;
 use crate::demo::{self, SeedOptions};
 use crate::error::{Error, Result};
 use crate::print::{self, BadgeCard, Selection};
@@ -76,15 +76,7 @@ pub fn prepare_demo(
         })?;
         return serde_json::from_str(&text).map_err(|e| Error::invalid("demo script", e.to_string()));
     }
-    let options = InitOptions {
-        enterprise: demo::ENTERPRISE.parse()?,
-        enterprise_name: demo::ENTERPRISE_NAME.into(),
-        kiosk_id: "gate-1".parse()?,
-        gate: None,
-        mode: None,
-        keys_dir: None,
-        badge_public_key: None,
-    };
+    let options = demo::init_options();
     data.init(options, rng, now)?;
     let (mut store, config) = data.open()?;
     let today = now.with_timezone(&config.time.timezone).date_naive();
@@ -220,7 +212,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = DataDir::new(dir.path().join("kiosk"));
         let now = "2026-11-25T00:30:00Z".parse::<DateTime<Utc>>().unwrap();
-        let options = InitOptions {
+        let options = crate::datadir::InitOptions {
             enterprise: "0109999999".parse().unwrap(),
             enterprise_name: "Real".into(),
             kiosk_id: "gate-9".parse().unwrap(),
