@@ -156,6 +156,27 @@ pub struct NewEvent {
     pub note: Option<String>,
 }
 
+impl NewEvent {
+    /// The event as stored by `kiosk` under its sequence number `seq`.
+    pub fn at_kiosk(self, kiosk_id: String, seq: i64) -> Event {
+        Event {
+            id: self.id,
+            kiosk_id,
+            seq,
+            gate: self.gate,
+            person: self.person,
+            direction: self.direction,
+            at: self.at,
+            method: self.method,
+            verdict: self.verdict,
+            reason: self.reason,
+            badge_serial: self.badge_serial,
+            operator: self.operator,
+            note: self.note,
+        }
+    }
+}
+
 /// A visitor's stored details; `None` fields were purged or never given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Visitor {
@@ -589,21 +610,7 @@ fn insert_own_event(tx: &Transaction<'_>, kiosk: &KioskId, e: NewEvent) -> Resul
     let seq: i64 = tx
         .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE kiosk_id = ?1")?
         .query_row([kiosk.as_str()], |r| r.get(0))?;
-    let event = Event {
-        id: e.id,
-        kiosk_id: kiosk.to_string(),
-        seq,
-        gate: e.gate,
-        person: e.person,
-        direction: e.direction,
-        at: e.at,
-        method: e.method,
-        verdict: e.verdict,
-        reason: e.reason,
-        badge_serial: e.badge_serial,
-        operator: e.operator,
-        note: e.note,
-    };
+    let event = e.at_kiosk(kiosk.to_string(), seq);
     let n = tx.prepare_cached(INSERT_EVENT)?.execute(event_params(&event))?;
     if n == 0 {
         return Err(Error::invalid("event id", format!("{} is already stored", event.id)));

@@ -249,22 +249,8 @@ impl Kiosk {
             .map(|i| {
                 let at = tz.from_utc_datetime(&(start + chrono::Duration::minutes(i as i64)).naive_utc());
                 let direction = if (i / people) % 2 == 0 { Direction::In } else { Direction::Out };
-                let e = event(Uuid::now_v7(), &format!("NV{:04}", i % people), direction, at);
-                Event {
-                    id: e.id,
-                    kiosk_id: self.kiosk_id.clone(),
-                    seq: first_seq + i as i64,
-                    gate: e.gate,
-                    person: e.person,
-                    direction: e.direction,
-                    at: e.at,
-                    method: e.method,
-                    verdict: e.verdict,
-                    reason: e.reason,
-                    badge_serial: e.badge_serial,
-                    operator: e.operator,
-                    note: e.note,
-                }
+                event(Uuid::now_v7(), &format!("NV{:04}", i % people), direction, at)
+                    .at_kiosk(self.kiosk_id.clone(), first_seq + i as i64)
             })
             .collect();
         assert_eq!(store.insert_events(&events).unwrap(), n);
