@@ -96,6 +96,9 @@ CREATE TABLE sync_rejected (
     at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"#, r#"
+-- A visitor's answers to the enterprise's health questions (JSON), purged with their other details.
+ALTER TABLE visitors ADD COLUMN health TEXT;
 "#];
 
 /// Who this kiosk is. Written once by `init`.
@@ -470,7 +473,8 @@ impl Store {
     pub fn purge_visitors(&self, cutoff: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize> {
         Ok(self.conn.execute(
             "UPDATE visitors SET number_hash = NULL, number = NULL, old_number = NULL, full_name = NULL,
-                 birth_date = NULL, sex = NULL, address = NULL, issued = NULL, phone = NULL, purged_at_ms = ?2
+                 birth_date = NULL, sex = NULL, address = NULL, issued = NULL, phone = NULL, health = NULL,
+                 purged_at_ms = ?2
              WHERE purged_at_ms IS NULL AND last_seen_ms < ?1",
             params![cutoff.timestamp_millis(), now.timestamp_millis()],
         )?)
