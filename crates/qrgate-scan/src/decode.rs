@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::clock::{Clock, MonotonicClock};
 use crate::guard::guarded;
-use crate::{finder, preprocess};
+use crate::{finder, grid, preprocess};
 
 /// Frames larger than this on their longer side are shrunk first: rqrr's cost grows with the
 /// pixel count and the number of finder-like blobs, and no gate code needs more resolution.
@@ -100,8 +100,9 @@ pub fn decode(frame: &GrayImage) -> Vec<String> {
     decode_frame(frame, &DecodeOptions::default(), &MonotonicClock::new()).texts()
 }
 
-/// Decodes one 8-bit luma frame: attempts from cheapest to most specialised until a clean
-/// success or the budget runs out.
+/// Decodes one 8-bit luma frame: module grids read through finders found by a row scan
+/// first (cheap, and most frames end there), then rqrr on crops around finders whose grid did
+/// not read, then whole-frame rqrr passes, until a clean success or the budget runs out.
 pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Clock) -> FrameDecode {
     let start = clock.now();
     let mut result = FrameDecode::default();
@@ -110,53 +111,79 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
     }
     let base_factor = preprocess::factor_for(frame.width(), frame.height(), MAX_WORKING_SIDE);
     let working = if base_factor > 1 { preprocess::downscale(frame, base_factor) } else { frame.clone() };
-    let mut levels: Vec<(Level, GrayImage)> = Vec::new();
-    let over = |result: &mut FrameDecode| {
-        let spent = clock.now().saturating_sub(start) > options.budget;
-        result.over_budget |= spent;
-        spent
-    };
-    // Stage 1: crops around finder triples, first found at half resolution (big codes, cheap),
-    // then at full resolution (small codes).
+    let spent = || clock.now().saturating_sub(start) > options.budget;
     let longest = working.width().max(working.height());
-    let mut failed_regions = 0;
+    let mut levels: Vec<(Level, GrayImage)> = Vec::new();
+
+    // Stage 1: finder scans, each triple read through its module grid. Half resolution finds
+    // large codes in a quarter of the pixels and averages noise away; full resolution (every
+    // second row) finds the small ones.
+    let mut unread: Vec<finder::Triple> = Vec::new();
     for factor in [2u32, 1] {
-        if (factor == 2 && longest < 600) || over(&mut result) {
+        if factor == 2 && longest < 600 {
             continue;
         }
+        if spent() {
+            result.over_budget = true;
+            break;
+        }
         let image = level_image(&mut levels, &working, Level::Down(factor));
+        let map = preprocess::ThresholdMap::new(image, 3, 2, SCAN_OFFSET);
+        let view = finder::Thresholded { luma: image, map: &map };
+        let step = if factor == 1 && longest >= 600 { 2 } else { 1 };
+        let finders = finder::find_finders(&view, step, 7);
         let (w, h) = (image.width() as usize, image.height() as usize);
-        let radius = (w.max(h) as u32 / 24).max(6);
-        let dark = preprocess::mean_threshold(image, radius, 4);
-        // Full resolution is only for small codes the half-resolution pass cannot resolve; every
-        // second row and a minimum width keep noise from flooding it with candidates.
-        let (step, min_width) = if factor == 1 && longest >= 600 { (2, 11) } else { (1, 7) };
-        let finders = finder::find_finders(&dark, w, h, step, min_width);
-        for region in finder::regions(&finders, w, h, MAX_REGIONS) {
-            let region = region.scaled(factor as f32);
-            if result.codes.iter().any(|c| region.contains_code(c, base_factor as f32)) {
+        for triple in finder::triples(&finders, w, h, MAX_TRIPLES) {
+            let triple = triple.scaled(factor as f32);
+            if result.codes.iter().any(|c| triple.touches(c, base_factor as f32)) {
                 continue;
             }
-            if over(&mut result) {
+            if spent() {
+                result.over_budget = true;
                 break;
             }
-            let outcome = decode_region(&working, &region, &mut result.attempts, || clock.now().saturating_sub(start) > options.budget);
+            let outcome = grid::read(&working, &triple);
+            result.attempts += outcome.decodes;
             result.panics += outcome.panics;
-            if outcome.codes.is_empty() {
-                failed_regions += 1;
+            match outcome.code {
+                Some(code) => merge(&mut result, vec![code], base_factor as f32, (0.0, 0.0)),
+                None if outcome.credible => unread.push(triple),
+                None => {}
             }
-            merge(&mut result, outcome.codes, base_factor as f32, (0.0, 0.0));
         }
-        if !result.codes.is_empty() && failed_regions == 0 && !options.exhaustive {
-            return result;
+    }
+    unread.retain(|t| !result.codes.iter().any(|c| t.touches(c, base_factor as f32)));
+    if !result.codes.is_empty() && unread.is_empty() && !options.exhaustive {
+        return result;
+    }
+
+    // Stage 2: rqrr on crops around the triples whose grid did not read.
+    let mut regions: Vec<finder::Region> = Vec::new();
+    for t in &unread {
+        if !regions.iter().any(|r| r.overlaps(&t.region)) {
+            regions.push(t.region);
         }
+    }
+    for region in regions.into_iter().take(MAX_REGIONS) {
+        if result.codes.iter().any(|c| region.contains_code(c, base_factor as f32)) {
+            continue;
+        }
+        if spent() {
+            result.over_budget = true;
+            break;
+        }
+        let outcome = decode_region(&working, &region, &mut result.attempts, &spent);
+        result.panics += outcome.panics;
+        merge(&mut result, outcome.codes, base_factor as f32, (0.0, 0.0));
     }
     if !result.codes.is_empty() && !options.exhaustive {
         return result;
     }
-    // Stage 2: whole-frame attempts, for codes whose finders the row scan missed.
+
+    // Stage 3: whole-frame attempts, for codes whose finders the row scan missed.
     for attempt in plan(working.width(), working.height()) {
-        if over(&mut result) {
+        if spent() {
+            result.over_budget = true;
             break;
         }
         let (lw, lh) = level_size(&working, attempt.level);
@@ -181,7 +208,14 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
     result
 }
 
-/// Regions tried per finder scan; a scene full of finder-like texture gets no more than this.
+/// How much darker than its surroundings a pixel must be to count as dark in the finder scan:
+/// enough that flat paper and walls do not break into noise, little enough for a dim gate.
+const SCAN_OFFSET: u8 = 4;
+
+/// Finder triples read per scan; a scene full of finder-like texture gets no more than this.
+const MAX_TRIPLES: usize = 24;
+
+/// Regions tried with rqrr per frame.
 const MAX_REGIONS: usize = 6;
 
 /// Adds codes not yet in the result, with corners mapped from attempt to frame coordinates.
@@ -194,11 +228,23 @@ fn merge(result: &mut FrameDecode, codes: Vec<Code>, scale: f32, offset: (f32, f
     }
 }
 
-impl finder::Region {
-    fn scaled(self, f: f32) -> finder::Region {
-        finder::Region { x0: self.x0 * f, y0: self.y0 * f, x1: self.x1 * f, y1: self.y1 * f, module: self.module * f, ..self }
+impl finder::Triple {
+    /// Whether any of the triple's finders lies on an already decoded code (frame coordinates):
+    /// data modules and the code's own finders make many such triples.
+    fn touches(&self, code: &Code, base_factor: f32) -> bool {
+        let q = code.corners.map(|(x, y)| (x / base_factor, y / base_factor));
+        [self.top_left, self.top_right, self.bottom_left].iter().any(|f| inside_quad(&q, f.x, f.y))
     }
+}
 
+/// Whether (x, y) lies inside the convex quadrilateral `q` (either winding).
+fn inside_quad(q: &[(f32, f32); 4], x: f32, y: f32) -> bool {
+    let side = |a: (f32, f32), b: (f32, f32)| (b.0 - a.0) * (y - a.1) - (b.1 - a.1) * (x - a.0);
+    let s: Vec<f32> = (0..4).map(|i| side(q[i], q[(i + 1) % 4])).collect();
+    s.iter().all(|&v| v >= 0.0) || s.iter().all(|&v| v <= 0.0)
+}
+
+impl finder::Region {
     /// Whether an already decoded code (frame coordinates) sits inside this region of the
     /// working image.
     fn contains_code(&self, code: &Code, base_factor: f32) -> bool {
@@ -210,7 +256,7 @@ impl finder::Region {
 
 /// Decodes the crop around one finder triple, scaled so modules are a few pixels wide, under a
 /// few views; codes come back in working-image coordinates.
-fn decode_region(working: &GrayImage, region: &finder::Region, attempts: &mut u32, spent: impl Fn() -> bool) -> AttemptOutcome {
+fn decode_region(working: &GrayImage, region: &finder::Region, attempts: &mut u32, spent: &impl Fn() -> bool) -> AttemptOutcome {
     let (x0, y0) = (region.x0.floor() as u32, region.y0.floor() as u32);
     let (x1, y1) = ((region.x1.ceil() as u32).min(working.width()), (region.y1.ceil() as u32).min(working.height()));
     let mut total = AttemptOutcome::default();
@@ -287,6 +333,7 @@ fn level_image<'a>(levels: &'a mut Vec<(Level, GrayImage)>, working: &'a GrayIma
         return &levels[i].1;
     }
     let image = match level {
+        Level::Down(2) => preprocess::half(working),
         Level::Down(f) => preprocess::downscale(working, f),
         Level::Up2 => image::imageops::resize(working, working.width() * 2, working.height() * 2, image::imageops::FilterType::Triangle),
     };

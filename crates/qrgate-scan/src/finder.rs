@@ -5,6 +5,10 @@
 //! rqrr work on small crops around likely codes, where a local threshold fits the code's own
 //! lighting.
 
+use image::GrayImage;
+
+use crate::preprocess::ThresholdMap;
+
 /// A finder pattern candidate in the coordinates of the scanned image.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Finder {
@@ -44,10 +48,66 @@ fn ratio_ok(runs: &[u32; 5], min_total: u32) -> Option<f32> {
     ok.then_some(m)
 }
 
+/// A black-and-white view of an image: read a row at a time by the scan, a pixel at a time by
+/// the vertical check, so a thresholded frame never has to be binarised as a whole.
+pub trait Bilevel {
+    fn width(&self) -> usize;
+    fn height(&self) -> usize;
+    /// Whether (x, y) is dark; both are in range.
+    fn dark(&self, x: usize, y: usize) -> bool;
+    /// Row `y` into `out`, `true` = dark.
+    fn row(&self, y: usize, out: &mut Vec<bool>);
+}
+
+/// An image already binarised (`true` = dark), row-major.
+pub struct Bits<'a> {
+    pub dark: &'a [bool],
+    pub width: usize,
+    pub height: usize,
+}
+
+impl Bilevel for Bits<'_> {
+    fn width(&self) -> usize {
+        self.width
+    }
+    fn height(&self) -> usize {
+        self.height
+    }
+    fn dark(&self, x: usize, y: usize) -> bool {
+        self.dark[y * self.width + x]
+    }
+    fn row(&self, y: usize, out: &mut Vec<bool>) {
+        out.clear();
+        out.extend_from_slice(&self.dark[y * self.width..(y + 1) * self.width]);
+    }
+}
+
+/// Luma under a block threshold map, binarised on demand.
+pub struct Thresholded<'a> {
+    pub luma: &'a GrayImage,
+    pub map: &'a ThresholdMap,
+}
+
+impl Bilevel for Thresholded<'_> {
+    fn width(&self) -> usize {
+        self.luma.width() as usize
+    }
+    fn height(&self) -> usize {
+        self.luma.height() as usize
+    }
+    fn dark(&self, x: usize, y: usize) -> bool {
+        self.luma.as_raw()[y * self.luma.width() as usize + x] < self.map.level(x, y)
+    }
+    fn row(&self, y: usize, out: &mut Vec<bool>) {
+        self.map.binarise_row(self.luma, y, out);
+    }
+}
+
 /// The five runs through (x, y) along the column, centred on the middle run; `None` when the
 /// column does not show a finder's profile.
-fn vertical_check(dark: &[bool], w: usize, h: usize, x: usize, y: usize, colour: bool, max_run: u32) -> Option<(f32, f32)> {
-    let at = |yy: usize| dark[yy * w + x] == colour;
+fn vertical_check(img: &impl Bilevel, x: usize, y: usize, colour: bool, max_run: u32) -> Option<(f32, f32)> {
+    let h = img.height();
+    let at = |yy: usize| img.dark(x, yy) == colour;
     if !at(y) {
         return None;
     }
@@ -83,22 +143,26 @@ fn vertical_check(dark: &[bool], w: usize, h: usize, x: usize, y: usize, colour:
     Some((centre, m))
 }
 
-/// Finder candidates of both polarities in a binarised image (`true` = dark), scanning every
-/// `row_step`-th row; patterns narrower than `min_width` pixels are ignored (sensor noise makes
-/// thousands of tiny ones).
-pub fn find_finders(dark: &[bool], w: usize, h: usize, row_step: usize, min_width: u32) -> Vec<Finder> {
+/// Finder candidates of both polarities, scanning every `row_step`-th row; patterns narrower
+/// than `min_width` pixels are ignored (sensor noise makes thousands of tiny ones).
+pub fn find_finders(img: &impl Bilevel, row_step: usize, min_width: u32) -> Vec<Finder> {
+    let (w, h) = (img.width(), img.height());
     let mut found: Vec<Finder> = Vec::new();
+    if w == 0 || h == 0 {
+        return found;
+    }
     // Candidates bucketed by 16-pixel cell, so merging a row's hit looks at neighbours only
     // (noisy frames produce thousands of one-row candidates).
     let cols = w / 16 + 1;
     let mut cells: Vec<Vec<usize>> = vec![Vec::new(); cols * (h / 16 + 1)];
     let mut runs: Vec<(bool, u32)> = Vec::with_capacity(w / 2);
+    let mut row = Vec::with_capacity(w);
     for y in (0..h).step_by(row_step.max(1)) {
         runs.clear();
-        let row = &dark[y * w..(y + 1) * w];
+        img.row(y, &mut row);
         let mut colour = row[0];
         let mut len = 0u32;
-        for &p in row {
+        for &p in &row {
             if p == colour {
                 len += 1;
             } else {
@@ -116,7 +180,7 @@ pub fn find_finders(dark: &[bool], w: usize, h: usize, row_step: usize, min_widt
             let Some(m) = ratio_ok(&window, min_width) else { continue };
             let colour = runs[i].0;
             let cx = begin as f32 + (window[0] + window[1]) as f32 + window[2] as f32 / 2.0;
-            let Some((cy, mv)) = vertical_check(dark, w, h, cx as usize, y, colour, (m * 2.5) as u32 + 2) else { continue };
+            let Some((cy, mv)) = vertical_check(img, cx as usize, y, colour, (m * 2.5) as u32 + 2) else { continue };
             if mv > m * 2.0 || m > mv * 2.0 {
                 continue;
             }
@@ -154,13 +218,42 @@ pub fn find_finders(dark: &[bool], w: usize, h: usize, row_step: usize, min_widt
     found
 }
 
-/// Regions around every plausible triple of finders, merged where they overlap, best first.
-/// `limit` bounds the work on scenes full of finder-like texture.
-pub fn regions(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Region> {
+/// Three finders that may be the corners of one code, in the code's own order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Triple {
+    pub top_left: Finder,
+    pub top_right: Finder,
+    pub bottom_left: Finder,
+    /// The rectangle around the code, with a margin.
+    pub region: Region,
+    pub score: f32,
+}
+
+impl Triple {
+    pub fn inverted(&self) -> bool {
+        self.top_left.inverted
+    }
+
+    /// The same triple in coordinates scaled by `f` (a scan at a lower resolution).
+    pub fn scaled(self, f: f32) -> Triple {
+        let s = |p: Finder| Finder { x: p.x * f, y: p.y * f, module: p.module * f, ..p };
+        let r = self.region;
+        Triple {
+            top_left: s(self.top_left),
+            top_right: s(self.top_right),
+            bottom_left: s(self.bottom_left),
+            region: Region { x0: r.x0 * f, y0: r.y0 * f, x1: r.x1 * f, y1: r.y1 * f, module: r.module * f, ..r },
+            ..self
+        }
+    }
+}
+
+/// Every plausible triple of finders, best first, at most `limit` of them.
+pub fn triples(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Triple> {
     let mut strong: Vec<Finder> = finders.iter().copied().filter(|f| f.hits >= 2 || f.module < 2.0).collect();
     strong.sort_by(|a, b| b.hits.cmp(&a.hits));
     strong.truncate(24);
-    let mut scored: Vec<(f32, Region)> = Vec::new();
+    let mut scored: Vec<Triple> = Vec::new();
     let n = strong.len();
     for i in 0..n {
         for j in i + 1..n {
@@ -196,6 +289,9 @@ pub fn regions(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Regi
                     1 => (0, 2),
                     _ => (0, 1),
                 };
+                // With y pointing down, top-right × bottom-left (from the corner) is positive.
+                let cross = (t[p].x - t[corner].x) * (t[q].y - t[corner].y) - (t[p].y - t[corner].y) * (t[q].x - t[corner].x);
+                let (p, q) = if cross > 0.0 { (p, q) } else { (q, p) };
                 let fourth = (t[p].x + t[q].x - t[corner].x, t[p].y + t[q].y - t[corner].y);
                 let xs = [t[0].x, t[1].x, t[2].x, fourth.0];
                 let ys = [t[0].y, t[1].y, t[2].y, fourth.1];
@@ -210,20 +306,21 @@ pub fn regions(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Regi
                 };
                 let hits: u32 = t.iter().map(|f| f.hits.min(12)).sum();
                 let squareness = a / b;
-                scored.push((hits as f32 * squareness, region));
+                scored.push(Triple { top_left: t[corner], top_right: t[p], bottom_left: t[q], region, score: hits as f32 * squareness });
             }
         }
     }
-    scored.sort_by(|a, b| b.0.partial_cmp(&a.0).expect("finite"));
+    scored.sort_by(|a, b| b.score.partial_cmp(&a.score).expect("finite"));
+    scored.truncate(limit);
+    scored
+}
+
+/// Regions around the plausible triples, merged where they overlap, best first. `limit`
+/// bounds the work on scenes full of finder-like texture.
+pub fn regions(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Region> {
     let mut out: Vec<Region> = Vec::new();
-    for (_, r) in scored {
-        let overlaps = out.iter().any(|o| {
-            let ix = (o.x1.min(r.x1) - o.x0.max(r.x0)).max(0.0);
-            let iy = (o.y1.min(r.y1) - o.y0.max(r.y0)).max(0.0);
-            let area = (r.x1 - r.x0) * (r.y1 - r.y0);
-            ix * iy > area * 0.5
-        });
-        if !overlaps {
+    for r in triples(finders, w, h, usize::MAX).into_iter().map(|t| t.region) {
+        if !out.iter().any(|o| o.overlaps(&r)) {
             out.push(r);
             if out.len() >= limit {
                 break;
@@ -231,6 +328,15 @@ pub fn regions(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Regi
         }
     }
     out
+}
+
+impl Region {
+    /// More than half of `other` lies inside this region.
+    pub fn overlaps(&self, other: &Region) -> bool {
+        let ix = (self.x1.min(other.x1) - self.x0.max(other.x0)).max(0.0);
+        let iy = (self.y1.min(other.y1) - self.y0.max(other.y0)).max(0.0);
+        ix * iy > (other.x1 - other.x0) * (other.y1 - other.y0) * 0.5
+    }
 }
 
 #[cfg(test)]
@@ -259,7 +365,7 @@ mod tests {
         for (x, y) in [(40, 40), (40 + 18 * m, 40), (40, 40 + 18 * m)] {
             draw_finder(&mut dark, w, x, y, m);
         }
-        let finders = find_finders(&dark, w, h, 1, 7);
+        let finders = find_finders(&Bits { dark: &dark, width: w, height: h }, 1, 7);
         assert_eq!(finders.len(), 3, "{finders:?}");
         assert!(finders.iter().all(|f| (f.module - 4.0).abs() < 0.6 && !f.inverted));
         let found = regions(&finders, w, h, 4);
@@ -274,7 +380,7 @@ mod tests {
         let mut dark = vec![false; w * h];
         draw_finder(&mut dark, w, 30, 30, m);
         let flipped: Vec<bool> = dark.iter().map(|d| !d).collect();
-        let finders = find_finders(&flipped, w, h, 1, 7);
+        let finders = find_finders(&Bits { dark: &flipped, width: w, height: h }, 1, 7);
         assert!(finders.iter().any(|f| f.inverted && (f.x - 40.5).abs() < 2.0), "{finders:?}");
     }
 }

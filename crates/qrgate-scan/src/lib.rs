@@ -6,6 +6,7 @@ pub mod clock;
 pub mod decode;
 mod error;
 pub mod finder;
+pub mod grid;
 mod guard;
 pub mod pixels;
 pub mod preprocess;

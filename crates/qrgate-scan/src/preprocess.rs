@@ -31,6 +31,107 @@ pub fn downscale(img: &GrayImage, factor: u32) -> GrayImage {
     GrayImage::from_raw(w, h, out).expect("buffer sized from dimensions")
 }
 
+/// Halves both sides, averaging each 2×2 block: the common case of `downscale`, written so the
+/// compiler can vectorise it (it runs on every live frame).
+pub fn half(img: &GrayImage) -> GrayImage {
+    let (w, h) = (img.width() / 2, img.height() / 2);
+    let sw = img.width() as usize;
+    let src = img.as_raw();
+    let mut out = vec![0u8; (w * h) as usize];
+    for (oy, row) in out.chunks_exact_mut(w.max(1) as usize).enumerate() {
+        let top = &src[2 * oy * sw..2 * oy * sw + 2 * w as usize];
+        let bottom = &src[(2 * oy + 1) * sw..(2 * oy + 1) * sw + 2 * w as usize];
+        for ((o, a), b) in row.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2)) {
+            *o = ((a[0] as u16 + a[1] as u16 + b[0] as u16 + b[1] as u16 + 2) >> 2) as u8;
+        }
+    }
+    GrayImage::from_raw(w, h, out).expect("buffer sized from dimensions")
+}
+
+/// A local threshold kept per block of pixels instead of per pixel: the mean of the
+/// (2·radius+1)² blocks around each block, less an offset. One pass over the image builds it
+/// and a lookup applies it, so the finder scan can threshold a full 1280×720 frame for the
+/// price of reading it; rows are only binarised where they are scanned.
+#[derive(Debug, Clone)]
+pub struct ThresholdMap {
+    shift: u32,
+    cols: usize,
+    levels: Vec<u8>,
+}
+
+impl ThresholdMap {
+    /// Blocks are 2^`shift` pixels square; `offset` keeps flat areas (paper, walls) from
+    /// turning into noise.
+    pub fn new(img: &GrayImage, shift: u32, radius: usize, offset: u8) -> ThresholdMap {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let block = 1usize << shift;
+        let (cols, rows) = (w.div_ceil(block), h.div_ceil(block));
+        let mut sums = vec![0u32; cols * rows];
+        let mut counts = vec![0u32; cols * rows];
+        let raw = img.as_raw();
+        for y in 0..h {
+            let row = &raw[y * w..(y + 1) * w];
+            let out = &mut sums[(y >> shift) * cols..(y >> shift) * cols + cols];
+            for (s, chunk) in out.iter_mut().zip(row.chunks(block)) {
+                *s += chunk.iter().map(|&p| p as u32).sum::<u32>();
+            }
+            let counted = &mut counts[(y >> shift) * cols..(y >> shift) * cols + cols];
+            for (c, chunk) in counted.iter_mut().zip(row.chunks(block)) {
+                *c += chunk.len() as u32;
+            }
+        }
+        // Sums over the window of blocks through a summed-area table of block sums and counts.
+        let table = |values: &[u32]| {
+            let mut t = vec![0u64; (cols + 1) * (rows + 1)];
+            for by in 0..rows {
+                let mut acc = 0u64;
+                for bx in 0..cols {
+                    acc += values[by * cols + bx] as u64;
+                    t[(by + 1) * (cols + 1) + bx + 1] = t[by * (cols + 1) + bx + 1] + acc;
+                }
+            }
+            t
+        };
+        let (st, ct) = (table(&sums), table(&counts));
+        let window = |t: &[u64], x0: usize, y0: usize, x1: usize, y1: usize| {
+            let c = cols + 1;
+            t[y1 * c + x1] + t[y0 * c + x0] - t[y0 * c + x1] - t[y1 * c + x0]
+        };
+        let mut levels = Vec::with_capacity(cols * rows);
+        for by in 0..rows {
+            let (y0, y1) = (by.saturating_sub(radius), (by + radius + 1).min(rows));
+            for bx in 0..cols {
+                let (x0, x1) = (bx.saturating_sub(radius), (bx + radius + 1).min(cols));
+                let mean = window(&st, x0, y0, x1, y1) / window(&ct, x0, y0, x1, y1).max(1);
+                levels.push((mean as u8).saturating_sub(offset));
+            }
+        }
+        ThresholdMap { shift, cols, levels }
+    }
+
+    /// Pixels darker than this at (x, y) count as dark.
+    #[inline]
+    pub fn level(&self, x: usize, y: usize) -> u8 {
+        self.levels[(y >> self.shift) * self.cols + (x >> self.shift)]
+    }
+
+    /// The per-block levels of row `y`, one per 2^shift pixels.
+    fn row_levels(&self, y: usize) -> &[u8] {
+        let start = (y >> self.shift) * self.cols;
+        &self.levels[start..start + self.cols]
+    }
+
+    /// Binarises row `y` of `img` into `out` (`true` = dark).
+    pub fn binarise_row(&self, img: &GrayImage, y: usize, out: &mut Vec<bool>) {
+        let w = img.width() as usize;
+        let row = &img.as_raw()[y * w..(y + 1) * w];
+        out.clear();
+        for (chunk, &level) in row.chunks(1 << self.shift).zip(self.row_levels(y)) {
+            out.extend(chunk.iter().map(|&p| p < level));
+        }
+    }
+}
+
 /// The smallest integer factor that brings the longer side to at most `max_side`.
 pub fn factor_for(width: u32, height: u32, max_side: u32) -> u32 {
     let longest = width.max(height);
@@ -199,6 +300,30 @@ mod tests {
         assert!(dark[10 * 60 + 45]);
         assert!(!dark[10 * 60 + 2]);
         assert!(!dark[2 * 60 + 20]);
+    }
+
+    #[test]
+    fn half_matches_downscale_by_two() {
+        let img = GrayImage::from_fn(37, 21, |x, y| image::Luma([((x * 7 + y * 13) % 256) as u8]));
+        assert_eq!(half(&img), downscale(&img, 2));
+    }
+
+    #[test]
+    fn threshold_map_follows_local_brightness() {
+        // Dark squares on a bright left half and a dim right half: each is dark against its
+        // own surroundings, and the dim background itself is not.
+        let mut img = GrayImage::from_fn(128, 64, |x, _| image::Luma([if x < 64 { 200 } else { 70 }]));
+        for y in 24..40 {
+            for x in (24..40).chain(88..104) {
+                let v = if x < 64 { 100 } else { 20 };
+                img.put_pixel(x, y, image::Luma([v]));
+            }
+        }
+        let map = ThresholdMap::new(&img, 3, 2, 4);
+        let mut row = Vec::new();
+        map.binarise_row(&img, 30, &mut row);
+        assert!(row[30] && row[95], "squares are dark");
+        assert!(!row[5] && !row[120], "backgrounds are light");
     }
 
     #[test]

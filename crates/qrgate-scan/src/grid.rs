@@ -1,0 +1,478 @@
+//! Reading a code through its module grid: a perspective transform fitted to the three finder
+//! patterns and the alignment pattern, every module sampled from the frame's luma, and rqrr's
+//! format check and error correction on the sampled bits.
+//!
+//! rqrr's own detector needs each finder to be one clean connected blob in its binarised image;
+//! blur, noise, a shadow across the code and modules of two or three pixels break that long
+//! before the code itself is unreadable, and its search costs a pass over the whole image.
+//! Finders from the row scan and a transform checked against the code's own fixed patterns keep
+//! reading where the blob detector gives up, for a few thousand samples per code.
+
+use image::GrayImage;
+
+use crate::decode::{bytes_to_text, Code};
+use crate::finder::{Finder, Triple};
+use crate::guard::guarded;
+
+/// A projective map from module coordinates (u, v) to image coordinates (x, y).
+#[derive(Debug, Clone, Copy)]
+struct Perspective([f64; 9]);
+
+impl Perspective {
+    /// The unit square's corners (0,0), (1,0), (1,1), (0,1) onto `q` (Heckbert's closed form).
+    fn square_to_quad(q: [(f64, f64); 4]) -> Option<Perspective> {
+        let [(x0, y0), (x1, y1), (x2, y2), (x3, y3)] = q;
+        let (sx, sy) = (x0 - x1 + x2 - x3, y0 - y1 + y2 - y3);
+        let (dx1, dy1, dx2, dy2) = (x1 - x2, y1 - y2, x3 - x2, y3 - y2);
+        let den = dx1 * dy2 - dx2 * dy1;
+        if den.abs() < 1e-12 {
+            return None;
+        }
+        let g = (sx * dy2 - dx2 * sy) / den;
+        let h = (dx1 * sy - sx * dy1) / den;
+        Some(Perspective([x1 - x0 + g * x1, x3 - x0 + h * x3, x0, y1 - y0 + g * y1, y3 - y0 + h * y3, y0, g, h, 1.0]))
+    }
+
+    /// The inverse map, up to a scale factor that the projective division cancels.
+    fn adjugate(&self) -> Perspective {
+        let [a, b, c, d, e, f, g, h, i] = self.0;
+        Perspective([e * i - f * h, c * h - b * i, b * f - c * e, f * g - d * i, a * i - c * g, c * d - a * f, d * h - e * g, b * g - a * h, a * e - b * d])
+    }
+
+    /// `self` first, then `next`.
+    fn then(&self, next: &Perspective) -> Perspective {
+        let (a, b) = (next.0, self.0);
+        let mut m = [0.0; 9];
+        for r in 0..3 {
+            for c in 0..3 {
+                m[r * 3 + c] = (0..3).map(|k| a[r * 3 + k] * b[k * 3 + c]).sum();
+            }
+        }
+        Perspective(m)
+    }
+
+    /// The map taking the four points `from` onto the four points `to`.
+    fn quad_to_quad(from: [(f64, f64); 4], to: [(f64, f64); 4]) -> Option<Perspective> {
+        Some(Perspective::square_to_quad(from)?.adjugate().then(&Perspective::square_to_quad(to)?))
+    }
+
+    fn map(&self, u: f64, v: f64) -> (f64, f64) {
+        let m = &self.0;
+        let w = m[6] * u + m[7] * v + m[8];
+        ((m[0] * u + m[1] * v + m[2]) / w, (m[3] * u + m[4] * v + m[5]) / w)
+    }
+}
+
+/// Luma by bilinear interpolation, pixel centres at half-integers; `None` off the image.
+fn luma_at(img: &GrayImage, x: f64, y: f64) -> Option<f32> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let (fx, fy) = (x - 0.5, y - 0.5);
+    if !(fx >= 0.0 && fy >= 0.0) {
+        return None;
+    }
+    let (ix, iy) = (fx as usize, fy as usize);
+    if ix + 1 >= w || iy + 1 >= h {
+        return None;
+    }
+    let (tx, ty) = ((fx - ix as f64) as f32, (fy - iy as f64) as f32);
+    let raw = img.as_raw();
+    let p = |x: usize, y: usize| raw[y * w + x] as f32;
+    let top = p(ix, iy) * (1.0 - tx) + p(ix + 1, iy) * tx;
+    let bottom = p(ix, iy + 1) * (1.0 - tx) + p(ix + 1, iy + 1) * tx;
+    Some(top * (1.0 - ty) + bottom * ty)
+}
+
+/// The side of a version's symbol in modules.
+fn side_of(version: usize) -> usize {
+    17 + 4 * version
+}
+
+/// Where a finder's centre sits in module coordinates.
+fn finder_centres(side: usize) -> [(f64, f64); 3] {
+    let far = side as f64 - 3.5;
+    [(3.5, 3.5), (far, 3.5), (3.5, far)]
+}
+
+/// What one triple cost and gave.
+#[derive(Debug, Clone, Default)]
+pub struct GridOutcome {
+    pub code: Option<Code>,
+    /// rqrr decoder calls made.
+    pub decodes: u32,
+    pub panics: u32,
+    /// The finders frame something that shows a symbol's timing patterns: worth another try
+    /// by other means when the grid did not read.
+    pub credible: bool,
+}
+
+/// The module grid of one candidate symbol: its side and the map from modules to pixels.
+struct Fit {
+    side: usize,
+    map: Perspective,
+}
+
+/// Reads the code the triple frames in `img` (the image the triple's coordinates refer to).
+pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
+    let mut outcome = GridOutcome::default();
+    let dark_is_low = !triple.inverted();
+    // Sides whose timing patterns show, most convincing first; a triple of unrelated finders
+    // shows none and costs nothing more.
+    let mut fits: Vec<(f32, Fit)> = candidate_sides(triple)
+        .into_iter()
+        .filter_map(|side| fit_finders(triple, side))
+        .filter_map(|fit| Some((fixed_pattern_agreement(img, &fit, dark_is_low)?, fit)))
+        .filter(|(agreement, _)| *agreement >= MIN_AGREEMENT)
+        .collect();
+    fits.sort_by(|a, b| b.0.total_cmp(&a.0));
+    outcome.credible = !fits.is_empty();
+    for (_, fit) in fits {
+        let mut maps = Vec::with_capacity(2);
+        if fit.side > 21 {
+            if let Some(aligned) = fit_alignment(img, &fit, triple, dark_is_low) {
+                maps.push(aligned);
+            }
+        }
+        maps.push(fit);
+        for fit in &maps {
+            let Some(values) = sample(img, fit) else { continue };
+            for bits in binarisations(&values, fit.side, dark_is_low) {
+                if !plausible(&bits, fit.side) {
+                    continue;
+                }
+                outcome.decodes += 1;
+                match decode_bits(&bits, fit.side) {
+                    Some(Some(text)) => {
+                        let side = fit.side as f64;
+                        let corners = [(0.0, 0.0), (side, 0.0), (side, side), (0.0, side)].map(|(u, v)| {
+                            let (x, y) = fit.map.map(u, v);
+                            (x as f32, y as f32)
+                        });
+                        outcome.code = Some(Code { text, corners });
+                        return outcome;
+                    }
+                    Some(None) => {}
+                    None => outcome.panics += 1,
+                }
+            }
+        }
+    }
+    outcome
+}
+
+/// The share of timing and separator modules a fit must show right before the whole grid is
+/// sampled: a wrong side or unrelated finders score about a half.
+const MIN_AGREEMENT: f32 = 0.72;
+
+/// How many of the modules whose colour every symbol fixes (the two timing patterns and the
+/// light separators along the finders) the fit shows right, as a share; `None` off the image.
+fn fixed_pattern_agreement(img: &GrayImage, fit: &Fit, dark_is_low: bool) -> Option<f32> {
+    let n = fit.side;
+    let mut samples: Vec<(f32, bool)> = Vec::with_capacity(4 * n);
+    let mut at = |x: usize, y: usize, dark: bool| -> Option<()> {
+        let (px, py) = fit.map.map(x as f64 + 0.5, y as f64 + 0.5);
+        let l = luma_at(img, px, py)?;
+        samples.push((if dark_is_low { l } else { 255.0 - l }, dark));
+        Some(())
+    };
+    for i in 8..n - 8 {
+        at(i, 6, i % 2 == 0)?;
+        at(6, i, i % 2 == 0)?;
+    }
+    for i in 0..8 {
+        at(i, 7, false)?;
+        at(7, i, false)?;
+        at(n - 1 - i, 7, false)?;
+        at(n - 8, i, false)?;
+        at(i, n - 8, false)?;
+        at(7, n - 1 - i, false)?;
+    }
+    let (mut dark_sum, mut dark_n, mut light_sum, mut light_n) = (0.0, 0, 0.0, 0);
+    for &(l, dark) in &samples {
+        if dark {
+            dark_sum += l;
+            dark_n += 1;
+        } else {
+            light_sum += l;
+            light_n += 1;
+        }
+    }
+    let level = (dark_sum / dark_n.max(1) as f32 + light_sum / light_n.max(1) as f32) / 2.0;
+    let agree = samples.iter().filter(|&&(l, dark)| (l < level) == dark).count();
+    Some(agree as f32 / samples.len() as f32)
+}
+
+/// Symbol sides to try, nearest to the finders' spacing first. The module size measured along
+/// image rows and columns is too large by 1/cos of the code's rotation, so it is corrected by
+/// the direction of the top edge first.
+fn candidate_sides(t: &Triple) -> Vec<usize> {
+    let d = |a: &Finder, b: &Finder| ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
+    let angle = (t.top_right.y - t.top_left.y).atan2(t.top_right.x - t.top_left.x);
+    let quarter = std::f32::consts::FRAC_PI_2;
+    let folded = angle.rem_euclid(quarter);
+    let folded = folded.min(quarter - folded);
+    let module = |f: &Finder| f.module * folded.cos();
+    let across = d(&t.top_left, &t.top_right) / ((module(&t.top_left) + module(&t.top_right)) / 2.0);
+    let down = d(&t.top_left, &t.bottom_left) / ((module(&t.top_left) + module(&t.bottom_left)) / 2.0);
+    let estimate = (across + down) / 2.0 + 7.0;
+    let version = ((estimate - 17.0) / 4.0).round().clamp(1.0, 40.0) as usize;
+    let mut sides = vec![side_of(version)];
+    // The neighbour on the side the estimate leans to, then the other one.
+    let lean = (estimate - 17.0) / 4.0 - version as f32;
+    let order: [i64; 2] = if lean >= 0.0 { [1, -1] } else { [-1, 1] };
+    for step in order {
+        let v = version as i64 + step;
+        if (1..=40).contains(&v) {
+            sides.push(side_of(v as usize));
+        }
+    }
+    sides
+}
+
+/// The map that puts the three finder centres where the symbol has them, the fourth corner
+/// closing the parallelogram.
+fn fit_finders(t: &Triple, side: usize) -> Option<Fit> {
+    let [tl, tr, bl] = finder_centres(side);
+    let far = side as f64 - 3.5;
+    let p = |f: &Finder| (f.x as f64, f.y as f64);
+    let (a, b, c) = (p(&t.top_left), p(&t.top_right), p(&t.bottom_left));
+    let fourth = (b.0 + c.0 - a.0, b.1 + c.1 - a.1);
+    let map = Perspective::quad_to_quad([tl, tr, (far, far), bl], [a, b, fourth, c])?;
+    Some(Fit { side, map })
+}
+
+/// How strongly the 5×5 alignment pattern shows at module position (u, v) under `map`:
+/// its ring of light modules against its dark centre and outer ring.
+fn alignment_contrast(img: &GrayImage, map: &Perspective, u: f64, v: f64, dark_is_low: bool) -> Option<f32> {
+    let mut dark = 0.0;
+    let mut light = 0.0;
+    for (du, dv) in [(0.0, 0.0), (-2.0, -2.0), (0.0, -2.0), (2.0, -2.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0), (-2.0, 2.0), (-2.0, 0.0)] {
+        let (x, y) = map.map(u + du, v + dv);
+        dark += luma_at(img, x, y)?;
+    }
+    for (du, dv) in [(-1.0, -1.0), (0.0, -1.0), (1.0, -1.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (-1.0, 1.0), (-1.0, 0.0)] {
+        let (x, y) = map.map(u + du, v + dv);
+        light += luma_at(img, x, y)?;
+    }
+    let contrast = light / 8.0 - dark / 9.0;
+    Some(if dark_is_low { contrast } else { -contrast })
+}
+
+/// Finds the bottom-right alignment pattern near where the finders put it and refits the map
+/// to all four points, which takes out the perspective a parallelogram cannot follow.
+fn fit_alignment(img: &GrayImage, fit: &Fit, t: &Triple, dark_is_low: bool) -> Option<Fit> {
+    let side = fit.side as f64;
+    let expected = side - 6.5;
+    // Perspective moves the pattern by a module or two on a tilted badge; the search reaches
+    // further on larger symbols, where the same tilt moves it more.
+    let reach = (side / 12.0).clamp(2.5, 6.0);
+    let mut best: Option<(f32, f64, f64)> = None;
+    let mut step = 0.5;
+    let mut centre = (expected, expected);
+    let mut radius = reach;
+    for _ in 0..2 {
+        let n = (radius / step).round() as i32;
+        for j in -n..=n {
+            for i in -n..=n {
+                let (u, v) = (centre.0 + i as f64 * step, centre.1 + j as f64 * step);
+                if let Some(score) = alignment_contrast(img, &fit.map, u, v, dark_is_low) {
+                    if best.is_none_or(|b| score > b.0) {
+                        best = Some((score, u, v));
+                    }
+                }
+            }
+        }
+        let (_, u, v) = best?;
+        centre = (u, v);
+        radius = step;
+        step /= 2.0;
+    }
+    let (score, u, v) = best?;
+    if score < 8.0 {
+        return None;
+    }
+    let found = fit.map.map(u, v);
+    let [tl, tr, bl] = finder_centres(fit.side);
+    let p = |f: &Finder| (f.x as f64, f.y as f64);
+    let map = Perspective::quad_to_quad([tl, tr, (expected, expected), bl], [p(&t.top_left), p(&t.top_right), found, p(&t.bottom_left)])?;
+    Some(Fit { side: fit.side, map })
+}
+
+/// Each module's luma: the mean of five points around its centre, which averages sensor noise
+/// without reaching into the neighbours. `None` when the symbol runs off the image.
+fn sample(img: &GrayImage, fit: &Fit) -> Option<Vec<f32>> {
+    let n = fit.side;
+    let mut values = Vec::with_capacity(n * n);
+    let spots = [(0.5, 0.5), (0.3, 0.3), (0.7, 0.3), (0.3, 0.7), (0.7, 0.7)];
+    let mut missing = 0;
+    for y in 0..n {
+        for x in 0..n {
+            let mut sum = 0.0;
+            let mut count = 0;
+            for (du, dv) in spots {
+                let (px, py) = fit.map.map(x as f64 + du, y as f64 + dv);
+                if let Some(l) = luma_at(img, px, py) {
+                    sum += l;
+                    count += 1;
+                }
+            }
+            if count == 0 {
+                missing += 1;
+                values.push(f32::NAN);
+            } else {
+                values.push(sum / count as f32);
+            }
+        }
+    }
+    // A few modules off the edge are what error correction is for; more is not a symbol here.
+    if missing * 10 > n * n {
+        return None;
+    }
+    Some(values)
+}
+
+/// Bits (`true` = dark module) under a few thresholds: the module's neighbourhood mean (a
+/// shadow edge or glare across the code), then one level between the two clusters of the
+/// whole symbol (even light, where local means are pulled by runs of one colour).
+fn binarisations(values: &[f32], n: usize, dark_is_low: bool) -> Vec<Vec<bool>> {
+    let fill = {
+        let known: Vec<f32> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+        known.iter().sum::<f32>() / known.len().max(1) as f32
+    };
+    let values: Vec<f32> = values.iter().map(|&v| if v.is_nan() { fill } else { v }).collect();
+    let dark = |v: f32, level: f32| if dark_is_low { v < level } else { v > level };
+    let mut out = Vec::with_capacity(3);
+    // Summed-area table of the module values for neighbourhood means.
+    let mut table = vec![0f32; (n + 1) * (n + 1)];
+    for y in 0..n {
+        let mut acc = 0.0;
+        for x in 0..n {
+            acc += values[y * n + x];
+            table[(y + 1) * (n + 1) + x + 1] = table[y * (n + 1) + x + 1] + acc;
+        }
+    }
+    for radius in [3usize, 6] {
+        let bits = (0..n * n)
+            .map(|i| {
+                let (x, y) = (i % n, i / n);
+                let (x0, y0, x1, y1) = (x.saturating_sub(radius), y.saturating_sub(radius), (x + radius + 1).min(n), (y + radius + 1).min(n));
+                let sum = table[y1 * (n + 1) + x1] + table[y0 * (n + 1) + x0] - table[y0 * (n + 1) + x1] - table[y1 * (n + 1) + x0];
+                let mean = sum / ((x1 - x0) * (y1 - y0)) as f32;
+                dark(values[i], mean)
+            })
+            .collect();
+        out.push(bits);
+    }
+    let mut level = fill;
+    for _ in 0..8 {
+        let (mut lo, mut lo_n, mut hi, mut hi_n) = (0.0, 0, 0.0, 0);
+        for &v in &values {
+            if v < level {
+                lo += v;
+                lo_n += 1;
+            } else {
+                hi += v;
+                hi_n += 1;
+            }
+        }
+        if lo_n == 0 || hi_n == 0 {
+            break;
+        }
+        level = (lo / lo_n as f32 + hi / hi_n as f32) / 2.0;
+    }
+    out.push(values.iter().map(|&v| dark(v, level)).collect());
+    out
+}
+
+/// Whether the sampled bits show the fixed patterns of a symbol well enough to be worth
+/// rqrr's error correction, which costs far more than this check: the timing rows alternate
+/// and the finders' outer rings are dark.
+fn plausible(bits: &[bool], n: usize) -> bool {
+    let at = |x: usize, y: usize| bits[y * n + x];
+    let mut agree = 0;
+    let mut total = 0;
+    for i in 8..n - 8 {
+        total += 2;
+        agree += usize::from(at(i, 6) == (i % 2 == 0)) + usize::from(at(6, i) == (i % 2 == 0));
+    }
+    for (fx, fy) in [(0, 0), (n - 7, 0), (0, n - 7)] {
+        for i in 0..7 {
+            total += 4;
+            agree += usize::from(at(fx + i, fy)) + usize::from(at(fx + i, fy + 6)) + usize::from(at(fx, fy + i)) + usize::from(at(fx + 6, fy + i));
+        }
+    }
+    agree * 10 >= total * 7
+}
+
+/// rqrr's decoder on the bits: `Some(Some(text))` when it reads, `Some(None)` when it does not,
+/// `None` when it panicked.
+fn decode_bits(bits: &[bool], n: usize) -> Option<Option<String>> {
+    guarded(|| {
+        let grid = rqrr::Grid::new(rqrr::SimpleGrid::from_func(n, |x, y| bits[y * n + x]));
+        let mut bytes = Vec::new();
+        grid.decode_to(&mut bytes).ok().map(|_| bytes_to_text(&bytes))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finder::Region;
+
+    /// A symbol drawn with `px` pixels per module and a 4-module quiet zone, turned by `roll`.
+    fn drawn(text: &str, px: f32, roll: f32) -> (GrayImage, usize) {
+        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
+        let n = code.width();
+        let colors = code.to_colors();
+        let size = ((n as f32 + 8.0) * px * 1.5) as u32;
+        let c = size as f32 / 2.0;
+        let img = GrayImage::from_fn(size, size, |x, y| {
+            let (dx, dy) = (x as f32 + 0.5 - c, y as f32 + 0.5 - c);
+            let (u, v) = (dx * roll.cos() + dy * roll.sin(), -dx * roll.sin() + dy * roll.cos());
+            let (mu, mv) = (u / px + n as f32 / 2.0, v / px + n as f32 / 2.0);
+            let inside = mu >= 0.0 && mv >= 0.0 && (mu as usize) < n && (mv as usize) < n;
+            let is_dark = inside && colors[mv as usize * n + mu as usize] == qrcode::Color::Dark;
+            image::Luma([if is_dark { 30 } else { 220 }])
+        });
+        (img, n)
+    }
+
+    fn triple_for(n: usize, px: f32, roll: f32, size: u32) -> Triple {
+        let c = size as f32 / 2.0;
+        // Runs along image rows cross a turned finder on a longer chord.
+        let module = px / roll.cos();
+        let at = |u: f32, v: f32| {
+            let (dx, dy) = ((u - n as f32 / 2.0) * px, (v - n as f32 / 2.0) * px);
+            Finder { x: c + dx * roll.cos() - dy * roll.sin(), y: c + dx * roll.sin() + dy * roll.cos(), module, inverted: false, hits: 5 }
+        };
+        let far = n as f32 - 3.5;
+        let region = Region { x0: 0.0, y0: 0.0, x1: size as f32, y1: size as f32, module: px, inverted: false };
+        Triple { top_left: at(3.5, 3.5), top_right: at(far, 3.5), bottom_left: at(3.5, far), region, score: 1.0 }
+    }
+
+    #[test]
+    fn perspective_maps_quads_onto_quads() {
+        let from = [(3.5, 3.5), (41.5, 3.5), (38.5, 38.5), (3.5, 41.5)];
+        let to = [(100.0, 80.0), (260.0, 95.0), (240.0, 250.0), (90.0, 240.0)];
+        let map = Perspective::quad_to_quad(from, to).unwrap();
+        for (f, t) in from.iter().zip(to) {
+            let (x, y) = map.map(f.0, f.1);
+            assert!((x - t.0).abs() < 1e-6 && (y - t.1).abs() < 1e-6, "{f:?} -> ({x}, {y}), want {t:?}");
+        }
+    }
+
+    #[test]
+    fn a_turned_symbol_reads_from_its_finder_centres() {
+        let text = "QG1:NV00123 ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let (img, n) = drawn(text, 3.0, 0.5);
+        let triple = triple_for(n, 3.0, 0.5, img.width());
+        let outcome = read(&img, &triple);
+        assert_eq!(outcome.code.map(|c| c.text).as_deref(), Some(text));
+    }
+
+    #[test]
+    fn noise_shaped_like_a_symbol_is_not_sent_to_the_decoder() {
+        let n = 25;
+        let bits: Vec<bool> = (0..n * n).map(|i| (i * 7919) % 13 < 6).collect();
+        assert!(!plausible(&bits, n));
+    }
+}
