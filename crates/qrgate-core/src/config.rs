@@ -18,6 +18,9 @@ pub struct Config {
     pub time: TimeConfig,
     pub privacy: PrivacyConfig,
     pub attendance: AttendanceConfig,
+    pub visitors: VisitorsConfig,
+    pub screen: ScreenConfig,
+    pub sync: SyncConfig,
     #[serde(rename = "shift")]
     pub shifts: Vec<Shift>,
 }
@@ -47,6 +50,48 @@ pub struct TimeConfig {
 pub struct PrivacyConfig {
     /// Visitor details (CCCD number, name, address) are purged this many days after the visit.
     pub visitor_retention_days: u32,
+}
+
+/// What the guard asks a visitor at registration.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VisitorsConfig {
+    /// Questions answered yes or no on the registration form; none by default.
+    pub health_questions: Vec<String>,
+}
+
+/// The kiosk window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScreenConfig {
+    /// Full screen, and closing or leaving the kiosk needs the admin PIN.
+    pub kiosk_mode: bool,
+    /// The screen's language at start: "vi" or "en".
+    pub language: Language,
+    /// Below this much free space on the data directory's disk the guard sees an alert.
+    pub low_disk_mb: u64,
+}
+
+/// A language the screens speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    Vi,
+    En,
+}
+
+/// The province's server.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// Its address, e.g. "https://sync.kcn.example.vn"; empty: this kiosk does not sync.
+    pub server: String,
+}
+
+impl Default for ScreenConfig {
+    fn default() -> ScreenConfig {
+        ScreenConfig { kiosk_mode: true, language: Language::Vi, low_disk_mb: 500 }
+    }
 }
 
 /// How HR counts attendance from the events (see `crate::attendance`).
@@ -102,6 +147,9 @@ impl Default for Config {
             time: TimeConfig::default(),
             privacy: PrivacyConfig::default(),
             attendance: AttendanceConfig::default(),
+            visitors: VisitorsConfig::default(),
+            screen: ScreenConfig::default(),
+            sync: SyncConfig::default(),
             shifts: default_shifts(),
         }
     }

@@ -57,6 +57,13 @@ impl DataDir {
         self.root.join(DATABASE)
     }
 
+    /// Bytes free for this program on the data directory's disk: the guard is warned before a
+    /// full disk stops the kiosk recording.
+    pub fn free_bytes(&self) -> Result<u64> {
+        let st = rustix::fs::statvfs(&self.root).map_err(|e| Error::io(&self.root)(e.into()))?;
+        Ok(st.f_bavail.saturating_mul(st.f_frsize))
+    }
+
     pub fn config_path(&self) -> PathBuf {
         self.root.join(CONFIG)
     }

@@ -54,6 +54,15 @@ pub enum Error {
 
     #[error("rendering {what}: {why}")]
     Render { what: &'static str, why: String },
+
+    #[error("{0}")]
+    Pin(#[from] crate::pin::PinRefusal),
+
+    #[error("no admin PIN is set on this kiosk; set one with `qrgate pin set --role admin NAME`")]
+    NoAdminPin,
+
+    #[error("the HR pages are closed; open them with the admin PIN")]
+    PinRequired,
 }
 
 impl Error {
@@ -78,6 +87,10 @@ impl Error {
             Error::Store(_) => "storage",
             Error::Io { .. } => "io",
             Error::Render { .. } => "render",
+            Error::Pin(crate::pin::PinRefusal::Wrong { .. }) => "wrong_pin",
+            Error::Pin(crate::pin::PinRefusal::Locked { .. }) => "pin_locked",
+            Error::NoAdminPin => "no_admin_pin",
+            Error::PinRequired => "pin_required",
         }
     }
 

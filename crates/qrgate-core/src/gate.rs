@@ -104,6 +104,7 @@ pub struct VisitorDetails<'a> {
     pub host: Option<&'a str>,
     pub purpose: Option<&'a str>,
     pub phone: Option<&'a str>,
+    pub health: &'a [crate::model::HealthAnswer],
 }
 
 /// The person as the guard sees them.
@@ -114,6 +115,22 @@ pub struct PersonView {
     pub code: String,
     pub name: String,
     pub department: Option<String>,
+}
+
+/// A visitor's card as the registration form shows it: the ID number masked, never whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VisitorArrival {
+    pub name: String,
+    pub masked_number: String,
+    pub birth_date: chrono::NaiveDate,
+    pub sex: String,
+    pub address: String,
+    /// What the visitor told the guard on an earlier visit still on record, to fill the form again.
+    pub host: Option<String>,
+    pub purpose: Option<String>,
+    pub phone: Option<String>,
+    /// The enterprise's questions (kiosk.conf `[visitors]`), to be answered yes or no.
+    pub health_questions: Vec<String>,
 }
 
 /// The gate's answer.
@@ -218,20 +235,8 @@ impl Gate {
                 });
             }
         }
-        let last = store.last_event(&person, false, true)?;
-        // An entry older than the longest possible stay is a forgotten exit, not a stay: the
-        // person is outside again, so `auto` must not turn tomorrow's arrival into an exit.
-        let longest_stay = chrono::Duration::hours(i64::from(self.config.attendance.longest_stay_hours));
-        let last_direction = last
-            .as_ref()
-            .filter(|e| !(e.direction == Some(Direction::In) && now.signed_duration_since(e.at) > longest_stay))
-            .and_then(|e| e.direction);
-        let direction = match (scan.manual.as_ref().and_then(|m| m.direction), self.config.gate.mode) {
-            (Some(d), _) => d,
-            (None, GateMode::In) => Direction::In,
-            (None, GateMode::Out) => Direction::Out,
-            (None, GateMode::Auto) => last_direction.map_or(Direction::In, Direction::flip),
-        };
+        let (direction, last_direction) =
+            self.direction(store, &person, now, scan.manual.as_ref().and_then(|m| m.direction))?;
         let passback = last_direction == Some(direction);
         let policy = if scan.manual.is_some() {
             // A guard who enters someone by hand has looked at them: warn, never block.
@@ -278,6 +283,7 @@ impl Gate {
                     host: scan.visitor.host,
                     purpose: scan.visitor.purpose,
                     phone: scan.visitor.phone,
+                    health: scan.visitor.health,
                 };
                 store.append_visitor_event(&record, event)?
             }
@@ -292,6 +298,63 @@ impl Gate {
             time: stored.at,
             debounced: false,
         })
+    }
+
+    /// A CCCD card whose holder is arriving: what the kiosk's registration form shows before
+    /// anything is recorded. `None` for every other text (and for a visitor leaving, or one who
+    /// scanned moments ago), which goes through [`Gate::check`] as it is.
+    pub fn visitor_arrival(&self, store: &Store, text: &str, now: DateTime<Utc>) -> Result<Option<VisitorArrival>> {
+        let Ok(card) = cccd::parse(text) else { return Ok(None) };
+        let known = store.visitor_by_number_hash(&self.number_hash(&card))?;
+        let earlier = match &known {
+            Some(id) => store.visitor(id)?,
+            None => None,
+        };
+        if let Some(id) = known {
+            let person = PersonRef::Visitor(id);
+            if self.debounced(store, &person, now)?.is_some() || self.direction(store, &person, now, None)?.0 == Direction::Out {
+                return Ok(None);
+            }
+        } else if self.config.gate.mode == GateMode::Out {
+            return Ok(None);
+        }
+        Ok(Some(VisitorArrival {
+            name: card.full_name.clone(),
+            masked_number: card.number.masked(),
+            birth_date: card.birth_date,
+            sex: card.sex.clone(),
+            address: card.address.clone(),
+            host: earlier.as_ref().and_then(|v| v.host.clone()),
+            purpose: earlier.as_ref().and_then(|v| v.purpose.clone()),
+            phone: earlier.and_then(|v| v.phone),
+            health_questions: self.config.visitors.health_questions.clone(),
+        }))
+    }
+
+    /// Which way this person is going now, and which way their last accepted event went (for
+    /// anti-passback). `manual` is a guard's choice, which wins over the gate's mode.
+    fn direction(
+        &self,
+        store: &Store,
+        person: &PersonRef,
+        now: DateTime<Utc>,
+        manual: Option<Direction>,
+    ) -> Result<(Direction, Option<Direction>)> {
+        let last = store.last_event(person, false, true)?;
+        // An entry older than the longest possible stay is a forgotten exit, not a stay: the
+        // person is outside again, so `auto` must not turn tomorrow's arrival into an exit.
+        let longest_stay = chrono::Duration::hours(i64::from(self.config.attendance.longest_stay_hours));
+        let last_direction = last
+            .as_ref()
+            .filter(|e| !(e.direction == Some(Direction::In) && now.signed_duration_since(e.at) > longest_stay))
+            .and_then(|e| e.direction);
+        let direction = match (manual, self.config.gate.mode) {
+            (Some(d), _) => d,
+            (None, GateMode::In) => Direction::In,
+            (None, GateMode::Out) => Direction::Out,
+            (None, GateMode::Auto) => last_direction.map_or(Direction::In, Direction::flip),
+        };
+        Ok((direction, last_direction))
     }
 
     fn offset(&self, now: DateTime<Utc>) -> FixedOffset {

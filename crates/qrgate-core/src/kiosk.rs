@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::datadir::DataDir;
 use crate::demo::{self, SeedOptions};
 use crate::error::{Error, Result};
+use crate::pin::{Pins, Role};
 use crate::print::{self, BadgeCard, Selection};
 use crate::store::Store;
 
@@ -50,6 +51,11 @@ pub struct DemoScript {
     pub revoked: DemoPerson,
 }
 
+/// The demo's PINs, shown on its screen: a guard's for manual entries, an admin's for the HR
+/// pages and for leaving. A real kiosk's are set with `qrgate pin set`.
+pub const DEMO_GUARD: (&str, &str) = ("Bảo vệ Demo", "1234");
+pub const DEMO_ADMIN: (&str, &str) = ("Quản trị Demo", "9999");
+
 const FRAMES_DIR: &str = "demo-frames";
 const SCRIPT: &str = "script.json";
 const FPS: f64 = 10.0;
@@ -78,6 +84,10 @@ pub fn prepare_demo(
     }
     let options = demo::init_options();
     data.init(options, rng, now)?;
+    let mut pins = Pins::load(&data.root)?;
+    pins.set(DEMO_GUARD.0, Role::Guard, &DEMO_GUARD.1.parse()?, rng, now)?;
+    pins.set(DEMO_ADMIN.0, Role::Admin, &DEMO_ADMIN.1.parse()?, rng, now)?;
+    pins.save()?;
     let (mut store, config) = data.open()?;
     let today = now.with_timezone(&config.time.timezone).date_naive();
     let seed = SeedOptions { workers: size.workers, days: size.days, last_day: today - Duration::days(1), seed: 1 };

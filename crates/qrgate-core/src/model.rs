@@ -264,6 +264,13 @@ impl PersonRef {
     }
 }
 
+/// A visitor's answer to one of the enterprise's health questions (kiosk.conf `[visitors]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthAnswer {
+    pub question: String,
+    pub yes: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

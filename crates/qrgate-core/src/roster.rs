@@ -10,7 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::config::Config;
 use crate::error::{Error, Result, RowError};
 use crate::model::EmployeeCode;
-use crate::store::Store;
+use crate::store::{Store, Worker};
 
 /// One checked roster row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +59,36 @@ pub fn fold(text: &str) -> String {
         .flat_map(char::to_lowercase)
         .filter(|c| c.is_alphanumeric())
         .collect()
+}
+
+/// Workers whose code or name holds `query`, for a guard's manual entry: diacritics and case
+/// do not matter ("nguyen van" finds "Nguyễn Văn An"). An exact code comes first, then names
+/// that start with the query, then the rest, at most `limit`.
+pub fn search(store: &Store, query: &str, limit: usize) -> Result<Vec<Worker>> {
+    let q = fold(query);
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found: Vec<(u8, Worker)> = store
+        .workers(None, None)?
+        .into_iter()
+        .filter_map(|w| {
+            let code = fold(w.code.as_str());
+            let name = fold(&w.full_name);
+            let rank = if code == q {
+                0
+            } else if code.starts_with(&q) || name.starts_with(&q) {
+                1
+            } else if code.contains(&q) || name.contains(&q) {
+                2
+            } else {
+                return None;
+            };
+            Some((rank, w))
+        })
+        .collect();
+    found.sort_by(|(ra, a), (rb, b)| (ra, &a.full_name, &a.code).cmp(&(rb, &b.full_name, &b.code)));
+    Ok(found.into_iter().take(limit).map(|(_, w)| w).collect())
 }
 
 fn column_for(header: &str) -> Option<Column> {

@@ -191,6 +191,7 @@ pub struct Visitor {
     pub host: Option<String>,
     pub purpose: Option<String>,
     pub phone: Option<String>,
+    pub health: Vec<crate::model::HealthAnswer>,
 }
 
 /// A handle on one open kiosk database.
@@ -450,7 +451,7 @@ impl Store {
 
     pub fn visitor(&self, id: &str) -> Result<Option<Visitor>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, number, full_name, birth_date, address, host, purpose, phone FROM visitors WHERE id = ?1",
+            "SELECT id, number, full_name, birth_date, address, host, purpose, phone, health FROM visitors WHERE id = ?1",
         )?;
         Ok(stmt
             .query_row([id], |r| {
@@ -463,6 +464,10 @@ impl Store {
                     host: r.get(5)?,
                     purpose: r.get(6)?,
                     phone: r.get(7)?,
+                    health: r
+                        .get::<_, Option<String>>(8)?
+                        .and_then(|h| serde_json::from_str(&h).ok())
+                        .unwrap_or_default(),
                 })
             })
             .optional()?)
@@ -525,15 +530,18 @@ impl Store {
 
     /// Writes a visitor's details and their event in one transaction.
     pub fn append_visitor_event(&mut self, visitor: &VisitorRecord<'_>, event: NewEvent) -> Result<Event> {
+        let health = (!visitor.health.is_empty())
+            .then(|| serde_json::to_string(visitor.health).expect("plain data serialises"));
         let tx = self.conn.transaction()?;
         let at = event.at.timestamp_millis();
         tx.execute(
             "INSERT INTO visitors (id, number_hash, number, old_number, full_name, birth_date, sex, address, issued,
-                                   host, purpose, phone, first_seen_ms, last_seen_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+                                   host, purpose, phone, first_seen_ms, last_seen_ms, health)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)
              ON CONFLICT (id) DO UPDATE SET
                  host = COALESCE(excluded.host, host), purpose = COALESCE(excluded.purpose, purpose),
-                 phone = COALESCE(excluded.phone, phone), last_seen_ms = excluded.last_seen_ms",
+                 phone = COALESCE(excluded.phone, phone), health = COALESCE(excluded.health, health),
+                 last_seen_ms = excluded.last_seen_ms",
             params![
                 visitor.id,
                 visitor.number_hash,
@@ -547,7 +555,8 @@ impl Store {
                 visitor.host,
                 visitor.purpose,
                 visitor.phone,
-                at
+                at,
+                health
             ],
         )?;
         let stored = insert_own_event(&tx, &self.identity.kiosk_id, event)?;
@@ -601,6 +610,8 @@ pub struct VisitorRecord<'a> {
     pub host: Option<&'a str>,
     pub purpose: Option<&'a str>,
     pub phone: Option<&'a str>,
+    /// Empty when the enterprise asks no health questions (then nothing is stored).
+    pub health: &'a [crate::model::HealthAnswer],
 }
 
 const EVENT_COLUMNS: &str = "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, \

@@ -186,7 +186,7 @@ fn anti_passback_warns_or_blocks() {
 fn visitor_in_then_out_and_no_id_number_in_the_log() {
     let mut k = Kiosk::new(GateMode::Auto, |_| {});
     let scan = Scan {
-        visitor: VisitorDetails { host: Some("Phòng Nhân sự"), purpose: Some("Phỏng vấn"), phone: Some("0909000111") },
+        visitor: VisitorDetails { host: Some("Phòng Nhân sự"), purpose: Some("Phỏng vấn"), phone: Some("0909000111"), health: &[] },
         ..Scan::camera(CCCD)
     };
     let d = k.scan(&scan, "2026-11-25T09:00:00+07:00");

@@ -3,6 +3,7 @@
 mod support;
 
 mod attendance;
+mod desk;
 mod export;
 mod gate;
 mod roster;
