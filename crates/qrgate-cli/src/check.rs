@@ -87,6 +87,7 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
             host: args.host.as_deref(),
             purpose: args.purpose.as_deref(),
             phone: args.visitor_phone.as_deref(),
+            health: &[],
         },
     };
     let now = args.at.unwrap_or_else(Utc::now);

@@ -7,6 +7,7 @@ mod demo;
 mod export;
 mod init;
 mod messages;
+mod pin;
 mod roster;
 mod scan;
 mod sync;
@@ -57,6 +58,9 @@ enum Command {
         #[command(subcommand)]
         cmd: export::ExportCommand,
     },
+    /// Guards' and admins' PINs (manual entries, HR pages, leaving the kiosk).
+    #[command(subcommand)]
+    Pin(pin::PinCommand),
     /// Print this kiosk's id, enterprise and public key, for the province to register.
     Identity(sync::IdentityArgs),
     /// Send waiting events to the province and pull other gates' events and roster changes.
@@ -101,6 +105,7 @@ fn main() -> ExitCode {
         Command::Demo(cmd) => demo::run(cmd, &data),
         Command::Visitors(cmd) => check::run_visitors(cmd, &data),
         Command::Export { cmd } => export::run(cmd, &data).map(|()| Outcome::Done),
+        Command::Pin(cmd) => pin::run(cmd, &data),
         Command::Identity(args) => sync::run_identity(args, &data),
         Command::Sync(args) => sync::run_sync(args, &data),
     };

@@ -17,8 +17,8 @@ pub struct IdentityArgs {
 
 #[derive(clap::Args)]
 pub struct SyncArgs {
-    /// The province's server, e.g. https://sync.kcn.example.vn
-    #[arg(long, env = "QRGATE_SERVER", value_name = "URL", required_unless_present = "status")]
+    /// The province's server, e.g. https://sync.kcn.example.vn (default: kiosk.conf's [sync] server)
+    #[arg(long, env = "QRGATE_SERVER", value_name = "URL")]
     server: Option<String>,
     /// One round (push everything waiting, pull what is new), then exit.
     #[arg(long)]
@@ -84,7 +84,7 @@ fn print_status(status: &qrgate_sync::SyncStatus) {
 }
 
 pub fn run_sync(args: SyncArgs, data: &DataDir) -> Result<Outcome> {
-    let (mut store, _) = data.open()?;
+    let (mut store, config) = data.open()?;
     if args.status {
         let status = qrgate_sync::status(&store).or_else(|e| failed(e).map(|_| Default::default()))?;
         print_status(&status);
@@ -93,7 +93,16 @@ pub fn run_sync(args: SyncArgs, data: &DataDir) -> Result<Outcome> {
         }
         return Ok(Outcome::Done);
     }
-    let server = args.server.expect("clap requires --server without --status");
+    let server = match args.server.filter(|s| !s.trim().is_empty()) {
+        Some(s) => s,
+        None if !config.sync.server.trim().is_empty() => config.sync.server.clone(),
+        None => {
+            return Err(Error::Invalid {
+                what: "server",
+                why: "give --server URL, or set `server` in kiosk.conf's [sync] section".into(),
+            })
+        }
+    };
     let client = match qrgate_sync::client_for(data, &store, &server, Duration::from_secs(args.timeout.max(1))) {
         Ok(c) => c,
         Err(e) => return failed(e),
