@@ -215,7 +215,34 @@ pub fn find_finders(img: &impl Bilevel, row_step: usize, min_width: u32) -> Vec<
             }
         }
     }
-    found
+    merge_neighbours(found)
+}
+
+/// Drops what the triples would ignore anyway (one row of evidence for a finder large enough
+/// to cross several rows: sensor noise leaves thousands of those) and joins candidates of one
+/// polarity closer than a module and a half: the row scan starts a second candidate when a
+/// row's estimate strays, and a duplicate finder makes duplicate triples.
+fn merge_neighbours(mut found: Vec<Finder>) -> Vec<Finder> {
+    found.retain(|f| f.hits >= 2 || f.module < 2.0);
+    found.sort_by(|a, b| b.hits.cmp(&a.hits));
+    let mut out: Vec<Finder> = Vec::with_capacity(found.len());
+    for f in found {
+        let near = out.iter_mut().find(|o| {
+            let reach = o.module.max(f.module) * 1.5;
+            o.inverted == f.inverted && (o.x - f.x).abs() < reach && (o.y - f.y).abs() < reach
+        });
+        match near {
+            Some(o) => {
+                let (a, b) = (o.hits as f32, f.hits as f32);
+                o.x = (o.x * a + f.x * b) / (a + b);
+                o.y = (o.y * a + f.y * b) / (a + b);
+                o.module = (o.module * a + f.module * b) / (a + b);
+                o.hits += f.hits;
+            }
+            None => out.push(f),
+        }
+    }
+    out
 }
 
 /// Three finders that may be the corners of one code, in the code's own order.

@@ -116,43 +116,54 @@ pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
     let mut outcome = GridOutcome::default();
     let dark_is_low = !triple.inverted();
     // Sides whose timing patterns show, most convincing first; a triple of unrelated finders
-    // shows none and costs nothing more.
-    let mut fits: Vec<(f32, Fit)> = candidate_sides(triple)
+    // shows none and costs little more. A parallelogram through the finders drifts under
+    // strong perspective, so a side that nearly shows gets the alignment pattern's fit too.
+    let mut unaligned: Vec<(f32, Fit)> = candidate_sides(triple)
         .into_iter()
-        .filter_map(|side| fit_finders(triple, side))
-        .filter_map(|fit| Some((fixed_pattern_agreement(img, &fit, dark_is_low)?, fit)))
-        .filter(|(agreement, _)| *agreement >= MIN_AGREEMENT)
+        .filter_map(|side| {
+            [fit_finders(triple, side), fit_foreshortened(triple, side)]
+                .into_iter()
+                .flatten()
+                .filter_map(|fit| Some((fixed_pattern_agreement(img, &fit, dark_is_low)?, fit)))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+        })
+        .filter(|(agreement, _)| *agreement >= MIN_AGREEMENT_UNALIGNED)
         .collect();
-    fits.sort_by(|a, b| b.0.total_cmp(&a.0));
-    outcome.credible = !fits.is_empty();
-    for (_, fit) in fits {
-        let mut maps = Vec::with_capacity(2);
+    unaligned.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut fits: Vec<(f32, Fit)> = Vec::new();
+    for (agreement, fit) in unaligned.into_iter().take(ALIGNMENT_SEARCHES) {
         if fit.side > 21 {
             if let Some(aligned) = fit_alignment(img, &fit, triple, dark_is_low) {
-                maps.push(aligned);
+                if let Some(a) = fixed_pattern_agreement(img, &aligned, dark_is_low) {
+                    fits.push((a, aligned));
+                }
             }
         }
-        maps.push(fit);
-        for fit in &maps {
-            let Some(values) = sample(img, fit) else { continue };
-            for bits in binarisations(&values, fit.side, dark_is_low) {
-                if !plausible(&bits, fit.side) {
-                    continue;
+        fits.push((agreement, fit));
+    }
+    fits.retain(|(agreement, _)| *agreement >= MIN_AGREEMENT);
+    fits.sort_by(|a, b| b.0.total_cmp(&a.0));
+    fits.truncate(FITS_TRIED);
+    outcome.credible = !fits.is_empty();
+    for (_, fit) in &fits {
+        let Some(values) = sample(img, fit) else { continue };
+        for bits in binarisations(&values, fit.side, dark_is_low) {
+            if !plausible(&bits, fit.side) {
+                continue;
+            }
+            outcome.decodes += 1;
+            match decode_bits(&bits, fit.side) {
+                Some(Some(text)) => {
+                    let side = fit.side as f64;
+                    let corners = [(0.0, 0.0), (side, 0.0), (side, side), (0.0, side)].map(|(u, v)| {
+                        let (x, y) = fit.map.map(u, v);
+                        (x as f32, y as f32)
+                    });
+                    outcome.code = Some(Code { text, corners });
+                    return outcome;
                 }
-                outcome.decodes += 1;
-                match decode_bits(&bits, fit.side) {
-                    Some(Some(text)) => {
-                        let side = fit.side as f64;
-                        let corners = [(0.0, 0.0), (side, 0.0), (side, side), (0.0, side)].map(|(u, v)| {
-                            let (x, y) = fit.map.map(u, v);
-                            (x as f32, y as f32)
-                        });
-                        outcome.code = Some(Code { text, corners });
-                        return outcome;
-                    }
-                    Some(None) => {}
-                    None => outcome.panics += 1,
-                }
+                Some(None) => {}
+                None => outcome.panics += 1,
             }
         }
     }
@@ -163,95 +174,122 @@ pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
 /// sampled: a wrong side or unrelated finders score about a half.
 const MIN_AGREEMENT: f32 = 0.72;
 
-/// How many of the modules whose colour every symbol fixes (the two timing patterns and the
-/// light separators along the finders) the fit shows right, as a share; `None` off the image.
+/// A parallelogram fit scoring this much is worth an alignment search.
+const MIN_AGREEMENT_UNALIGNED: f32 = 0.6;
+
+/// How many of the modules whose colour every symbol fixes (the timing patterns and the light
+/// separators along the finders) the fit shows right, as a share; `None` off the image. Only
+/// the stretches next to each finder are looked at: a parallelogram fit drifts from the true
+/// perspective towards the middle of an edge, but not near the finders that anchor it, and a
+/// wrong side already puts the timing out of step a few modules from its finder.
 fn fixed_pattern_agreement(img: &GrayImage, fit: &Fit, dark_is_low: bool) -> Option<f32> {
     let n = fit.side;
-    let mut samples: Vec<(f32, bool)> = Vec::with_capacity(4 * n);
-    let mut at = |x: usize, y: usize, dark: bool| -> Option<()> {
-        let (px, py) = fit.map.map(x as f64 + 0.5, y as f64 + 0.5);
-        let l = luma_at(img, px, py)?;
-        samples.push((if dark_is_low { l } else { 255.0 - l }, dark));
-        Some(())
-    };
-    for i in 8..n - 8 {
-        at(i, 6, i % 2 == 0)?;
-        at(6, i, i % 2 == 0)?;
-    }
-    for i in 0..8 {
-        at(i, 7, false)?;
-        at(7, i, false)?;
-        at(n - 1 - i, 7, false)?;
-        at(n - 8, i, false)?;
-        at(i, n - 8, false)?;
-        at(7, n - 1 - i, false)?;
-    }
-    let (mut dark_sum, mut dark_n, mut light_sum, mut light_n) = (0.0, 0, 0.0, 0);
-    for &(l, dark) in &samples {
-        if dark {
-            dark_sum += l;
-            dark_n += 1;
-        } else {
-            light_sum += l;
-            light_n += 1;
+    let reach = (n - 16).min(TIMING_REACH);
+    let near_tl: Vec<(usize, usize, bool)> = (0..reach)
+        .flat_map(|k| [(8 + k, 6, k % 2 == 0), (6, 8 + k, k % 2 == 0)])
+        .chain((0..8).flat_map(|i| [(i, 7, false), (7, i, false)]))
+        .collect();
+    let near_tr: Vec<(usize, usize, bool)> = (0..reach)
+        .map(|k| (n - 9 - k, 6, k % 2 == 0))
+        .chain((0..8).flat_map(|i| [(n - 1 - i, 7, false), (n - 8, i, false)]))
+        .collect();
+    let near_bl: Vec<(usize, usize, bool)> = (0..reach)
+        .map(|k| (6, n - 9 - k, k % 2 == 0))
+        .chain((0..8).flat_map(|i| [(i, n - 8, false), (7, n - 1 - i, false)]))
+        .collect();
+    let (mut agree, mut total) = (0, 0);
+    for stretch in [near_tl, near_tr, near_bl] {
+        let mut samples = Vec::with_capacity(stretch.len());
+        for (x, y, dark) in stretch {
+            let (px, py) = fit.map.map(x as f64 + 0.5, y as f64 + 0.5);
+            let l = luma_at(img, px, py)?;
+            samples.push((if dark_is_low { l } else { 255.0 - l }, dark));
         }
+        // Each stretch gets its own level: a shadow edge may cross the code between them.
+        let mean = |want: bool| {
+            let (sum, count) = samples.iter().filter(|s| s.1 == want).fold((0.0, 0), |(s, c), v| (s + v.0, c + 1));
+            sum / count.max(1) as f32
+        };
+        let level = (mean(true) + mean(false)) / 2.0;
+        agree += samples.iter().filter(|&&(l, dark)| (l < level) == dark).count();
+        total += samples.len();
     }
-    let level = (dark_sum / dark_n.max(1) as f32 + light_sum / light_n.max(1) as f32) / 2.0;
-    let agree = samples.iter().filter(|&&(l, dark)| (l < level) == dark).count();
-    Some(agree as f32 / samples.len() as f32)
+    Some(agree as f32 / total as f32)
 }
 
-/// Symbol sides to try, nearest to the finders' spacing first. The module size measured along
-/// image rows and columns is too large by 1/cos of the code's rotation, so it is corrected by
-/// the direction of the top edge first.
+/// Sides per triple whose alignment pattern is searched for, best parallelogram first.
+const ALIGNMENT_SEARCHES: usize = 2;
+
+/// Fits sampled per triple, best agreement first.
+const FITS_TRIED: usize = 3;
+
+/// Timing modules looked at from each finder.
+const TIMING_REACH: usize = 10;
+
+/// Symbol sides worth a look, from the finders' spacing and module sizes. The module size
+/// measured along image rows and columns is too large by 1/cos of the code's rotation, so it is
+/// corrected by the direction of the top edge; what remains is noisy (blur, a few rows of
+/// evidence per finder), so every side within a generous band is a candidate and the fixed
+/// patterns decide.
 fn candidate_sides(t: &Triple) -> Vec<usize> {
     let d = |a: &Finder, b: &Finder| ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
     let angle = (t.top_right.y - t.top_left.y).atan2(t.top_right.x - t.top_left.x);
     let quarter = std::f32::consts::FRAC_PI_2;
     let folded = angle.rem_euclid(quarter);
     let folded = folded.min(quarter - folded);
-    let module = |f: &Finder| f.module * folded.cos();
-    let across = d(&t.top_left, &t.top_right) / ((module(&t.top_left) + module(&t.top_right)) / 2.0);
-    let down = d(&t.top_left, &t.bottom_left) / ((module(&t.top_left) + module(&t.bottom_left)) / 2.0);
-    let estimate = (across + down) / 2.0 + 7.0;
-    let version = ((estimate - 17.0) / 4.0).round().clamp(1.0, 40.0) as usize;
-    let mut sides = vec![side_of(version)];
-    // The neighbour on the side the estimate leans to, then the other one.
-    let lean = (estimate - 17.0) / 4.0 - version as f32;
-    let order: [i64; 2] = if lean >= 0.0 { [1, -1] } else { [-1, 1] };
-    for step in order {
-        let v = version as i64 + step;
-        if (1..=40).contains(&v) {
-            sides.push(side_of(v as usize));
-        }
-    }
+    let module = (t.top_left.module + t.top_right.module + t.bottom_left.module) / 3.0 * folded.cos();
+    let spacing = (d(&t.top_left, &t.top_right) + d(&t.top_left, &t.bottom_left)) / 2.0;
+    let estimate = spacing / module + 7.0;
+    let (lo, hi) = (estimate * 0.75 - 2.0, estimate * 1.35 + 2.0);
+    let mut sides: Vec<usize> = (1..=40).map(side_of).filter(|&s| (lo..=hi).contains(&(s as f32))).collect();
+    sides.sort_by(|a, b| (*a as f32 - estimate).abs().total_cmp(&(*b as f32 - estimate).abs()));
     sides
 }
 
 /// The map that puts the three finder centres where the symbol has them, the fourth corner
 /// closing the parallelogram.
 fn fit_finders(t: &Triple, side: usize) -> Option<Fit> {
+    fit_fourth(t, side, (1.0, 1.0))
+}
+
+/// The map through the three finder centres whose fourth corner sits at `(s, r)` in the
+/// frame spanned by top-left → top-right and top-left → bottom-left ((1, 1) closes the
+/// parallelogram).
+fn fit_fourth(t: &Triple, side: usize, (s, r): (f64, f64)) -> Option<Fit> {
     let [tl, tr, bl] = finder_centres(side);
     let far = side as f64 - 3.5;
     let p = |f: &Finder| (f.x as f64, f.y as f64);
     let (a, b, c) = (p(&t.top_left), p(&t.top_right), p(&t.bottom_left));
-    let fourth = (b.0 + c.0 - a.0, b.1 + c.1 - a.1);
+    let fourth = (a.0 + (b.0 - a.0) * s + (c.0 - a.0) * r, a.1 + (b.1 - a.1) * s + (c.1 - a.1) * r);
     let map = Perspective::quad_to_quad([tl, tr, (far, far), bl], [a, b, fourth, c])?;
     Some(Fit { side, map })
 }
 
-/// How strongly the 5×5 alignment pattern shows at module position (u, v) under `map`:
-/// its ring of light modules against its dark centre and outer ring.
-fn alignment_contrast(img: &GrayImage, map: &Perspective, u: f64, v: f64, dark_is_low: bool) -> Option<f32> {
+/// The map whose perspective makes modules shrink from one finder to the next as the finders'
+/// own module sizes do: a badge turned away from the camera is foreshortened along the whole
+/// code, and a parallelogram spaces the modules near the finders wrongly enough to miss the
+/// timing patterns. Module size scales with the square of the projective weight's ratio
+/// between two points, hence the square roots.
+fn fit_foreshortened(t: &Triple, side: usize) -> Option<Fit> {
+    let ratio = |other: &Finder| ((t.top_left.module / other.module) as f64).sqrt().clamp(0.7, 1.4);
+    let (g, h) = (ratio(&t.top_right), ratio(&t.bottom_left));
+    let w = g + h - 1.0;
+    if w <= 0.1 {
+        return None;
+    }
+    fit_fourth(t, side, (g / w, h / w))
+}
+
+/// Light minus dark of the 5×5 alignment pattern: its ring of light modules against its dark
+/// centre and outer ring, given luma at a module offset from the centre.
+fn alignment_contrast(at: impl Fn(f64, f64) -> Option<f32>, dark_is_low: bool) -> Option<f32> {
     let mut dark = 0.0;
     let mut light = 0.0;
     for (du, dv) in [(0.0, 0.0), (-2.0, -2.0), (0.0, -2.0), (2.0, -2.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0), (-2.0, 2.0), (-2.0, 0.0)] {
-        let (x, y) = map.map(u + du, v + dv);
-        dark += luma_at(img, x, y)?;
+        dark += at(du, dv)?;
     }
     for (du, dv) in [(-1.0, -1.0), (0.0, -1.0), (1.0, -1.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (-1.0, 1.0), (-1.0, 0.0)] {
-        let (x, y) = map.map(u + du, v + dv);
-        light += luma_at(img, x, y)?;
+        light += at(du, dv)?;
     }
     let contrast = light / 8.0 - dark / 9.0;
     Some(if dark_is_low { contrast } else { -contrast })
@@ -265,26 +303,51 @@ fn fit_alignment(img: &GrayImage, fit: &Fit, t: &Triple, dark_is_low: bool) -> O
     // Perspective moves the pattern by a module or two on a tilted badge; the search reaches
     // further on larger symbols, where the same tilt moves it more.
     let reach = (side / 12.0).clamp(2.5, 6.0);
+    // Coarse search on a lattice of half-module steps sampled once, so each candidate centre
+    // costs lookups rather than projections.
+    let half_steps = (reach * 2.0).round() as i64;
+    let span = half_steps + 4;
+    let width = (2 * span + 1) as usize;
+    let origin = expected - span as f64 * 0.5;
+    let mut lattice = vec![f32::NAN; width * width];
+    for j in 0..width {
+        for i in 0..width {
+            let (x, y) = fit.map.map(origin + i as f64 * 0.5, origin + j as f64 * 0.5);
+            if let Some(l) = luma_at(img, x, y) {
+                lattice[j * width + i] = l;
+            }
+        }
+    }
     let mut best: Option<(f32, f64, f64)> = None;
-    let mut step = 0.5;
-    let mut centre = (expected, expected);
-    let mut radius = reach;
-    for _ in 0..2 {
-        let n = (radius / step).round() as i32;
-        for j in -n..=n {
-            for i in -n..=n {
-                let (u, v) = (centre.0 + i as f64 * step, centre.1 + j as f64 * step);
-                if let Some(score) = alignment_contrast(img, &fit.map, u, v, dark_is_low) {
-                    if best.is_none_or(|b| score > b.0) {
-                        best = Some((score, u, v));
-                    }
+    for cj in -half_steps..=half_steps {
+        for ci in -half_steps..=half_steps {
+            let at = |du: f64, dv: f64| {
+                let (i, j) = ((span + ci + (du * 2.0) as i64) as usize, (span + cj + (dv * 2.0) as i64) as usize);
+                let l = lattice[j * width + i];
+                (!l.is_nan()).then_some(l)
+            };
+            if let Some(score) = alignment_contrast(at, dark_is_low) {
+                if best.is_none_or(|b| score > b.0) {
+                    best = Some((score, expected + ci as f64 * 0.5, expected + cj as f64 * 0.5));
                 }
             }
         }
-        let (_, u, v) = best?;
-        centre = (u, v);
-        radius = step;
-        step /= 2.0;
+    }
+    // Then quarter-module steps around the best coarse centre.
+    let (_, cu, cv) = best?;
+    for j in -2..=2 {
+        for i in -2..=2 {
+            let (u, v) = (cu + i as f64 * 0.25, cv + j as f64 * 0.25);
+            let at = |du: f64, dv: f64| {
+                let (x, y) = fit.map.map(u + du, v + dv);
+                luma_at(img, x, y)
+            };
+            if let Some(score) = alignment_contrast(at, dark_is_low) {
+                if best.is_none_or(|b| score > b.0) {
+                    best = Some((score, u, v));
+                }
+            }
+        }
     }
     let (score, u, v) = best?;
     if score < 8.0 {
