@@ -1,27 +1,28 @@
-// The guard screen: shows each decision the kiosk pushes (camera or USB scanner), the recent scans,
-// who is inside and the camera's state. It decides nothing; every word comes from i18n/.
-import vi from "./i18n/vi.js";
-import en from "./i18n/en.js";
-
-const { invoke } = window.__TAURI__.core;
-const { listen } = window.__TAURI__.event;
+// The guard screen: shows each decision the kiosk pushes (camera, USB scanner, manual entry,
+// visitor form), the recent scans, who is inside, the camera preview and the state of the camera,
+// the disk and the link to the province. It decides nothing; every word comes from i18n/.
+import { $, invoke, listen, lang, languages, fill, renderFixedWords } from "./common.js";
+import { wireDialogs, askPin, openManual, openVisitor, renderManualWords, renderHealth } from "./dialogs.js";
+import { wireHr, openHr, renderEvacuation } from "./hr.js";
 
 const RECENT = 12;
-const $ = (id) => document.getElementById(id);
+// The preview asks for a frame this often at most (15 per second).
+const PREVIEW_MS = 66;
 
 const screen = {
-  words: vi,
+  get words() {
+    return lang.words;
+  },
   last: null,
   recent: [],
   camera: { state: "starting" },
   // The gate's time zone once the kiosk says it; the machine's own until then.
   timezone: undefined,
   storageAlert: null,
+  status: null,
+  adminPin: true,
+  measure: false,
 };
-
-function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
-}
 
 // The decision's own clock time (the kiosk's offset), not the browser's time zone.
 function clockTime(rfc3339) {
@@ -112,20 +113,67 @@ function renderAlert() {
     alerts.push(`${w.camera_lost}${screen.camera.reason ? ` — ${screen.camera.reason}` : ""}`);
   }
   if (screen.storageAlert) alerts.push(`${w.alert_storage} (${screen.storageAlert.code})`);
+  if (screen.status?.low_disk) alerts.push(fill(w.disk_low, { mb: screen.status.disk_free_mb }));
+  if (!screen.adminPin) alerts.push(w.no_admin_pin_banner);
   const el = $("alert");
   el.hidden = alerts.length === 0;
   el.textContent = alerts.join(" · ");
 }
 
+// The disk and the link to the province, from the kiosk's status (polled every few seconds).
+function renderStatus() {
+  const w = screen.words;
+  const s = screen.status;
+  const disk = $("disk-state");
+  if (!s) {
+    disk.textContent = `${w.disk}: …`;
+    $("sync-state").textContent = `${w.sync}: …`;
+    return;
+  }
+  disk.dataset.state = s.low_disk ? "low" : "ok";
+  disk.textContent = `${w.disk}: ${s.disk_free_mb == null ? "?" : fill(w.disk_free, { mb: s.disk_free_mb })}`;
+  const el = $("sync-state");
+  const sync = s.sync;
+  let text;
+  if (!s.sync_configured) {
+    el.dataset.state = "off";
+    text = w.sync_off;
+  } else if (sync?.online) {
+    el.dataset.state = "online";
+    text = fill(w.sync_online, { time: sync.last_success ? clockTime(new Date(sync.last_success).toISOString()) : w.sync_never, waiting: sync.waiting });
+  } else {
+    el.dataset.state = "offline";
+    text = fill(w.sync_offline, { waiting: sync?.waiting ?? "?" });
+  }
+  if (sync?.rejected) text += ` · ${fill(w.sync_rejected, { count: sync.rejected })}`;
+  el.textContent = `${w.sync}: ${text}`;
+  el.title = sync?.last_error ? `${sync.last_error.code}: ${sync.last_error.message}` : "";
+}
+
+async function pollStatus() {
+  try {
+    screen.status = await invoke("status");
+  } catch {
+    screen.status = null;
+  }
+  renderStatus();
+  renderAlert();
+}
+
 function renderWords() {
   const w = screen.words;
   document.documentElement.lang = w.lang;
-  for (const el of document.querySelectorAll("[data-text]")) el.textContent = w[el.dataset.text];
+  renderFixedWords();
   $("lang-toggle").textContent = w.other_language;
   $("demo-tag").textContent = w.demo;
+  if (screen.demoPins) $("demo-pins").textContent = fill(w.demo_pins, screen.demoPins);
   renderDecision();
   renderRecent();
   renderCamera();
+  renderStatus();
+  renderManualWords();
+  renderHealth();
+  renderEvacuation();
 }
 
 function setInside(inside) {
@@ -133,23 +181,13 @@ function setInside(inside) {
   $("inside-visitors").textContent = inside.visitors;
 }
 
-// Short tones made on the spot: a rising one for in, a falling one for out, a low buzz for refused.
-let audio = null;
+// A distinct sound for in, out and refused (assets/sounds, served by the kiosk).
+const sounds = {};
 function beep(kind) {
   try {
-    audio ??= new AudioContext();
-    const tones = { in: [880, 1320], out: [1320, 880], refused: [220, 220] }[kind];
-    const osc = audio.createOscillator();
-    const gain = audio.createGain();
-    osc.type = kind === "refused" ? "square" : "sine";
-    const t = audio.currentTime;
-    osc.frequency.setValueAtTime(tones[0], t);
-    osc.frequency.setValueAtTime(tones[1], t + 0.12);
-    gain.gain.setValueAtTime(0.3, t);
-    gain.gain.linearRampToValueAtTime(0, t + (kind === "refused" ? 0.5 : 0.25));
-    osc.connect(gain).connect(audio.destination);
-    osc.start(t);
-    osc.stop(t + 0.5);
+    sounds[kind] ??= new Audio(`kiosk://localhost/sound/${kind}.wav`);
+    sounds[kind].currentTime = 0;
+    sounds[kind].play().catch(() => {});
   } catch {
     // No audio device: the screen still shows everything.
   }
@@ -172,16 +210,48 @@ function show(shown) {
   const box = $("last-decision");
   box.dataset.eventId = d.event_id;
   requestAnimationFrame(() => {
-    box.dataset.shownMs = String(Date.now());
+    const shownMs = Date.now();
+    box.dataset.shownMs = String(shownMs);
     box.dataset.frameMs = shown.frame_ms == null ? "" : String(shown.frame_ms);
     box.dataset.stamped = d.event_id;
+    if (screen.measure && shown.frame_ms != null) invoke("shown", { frameMs: shown.frame_ms, shownMs });
   });
 }
 
+// The USB scanner's keystrokes go to the hidden field unless a person is typing in a dialog or
+// on the HR pages.
 function keepWedgeFocus() {
   const wedge = $("wedge");
   const active = document.activeElement;
-  if (!active || active === document.body) wedge.focus();
+  const busy = document.querySelector("dialog[open]") || !$("hr-page").hidden;
+  if (!busy && (!active || active === document.body || active.tagName === "BUTTON")) wedge.focus();
+}
+
+// The camera preview: the next frame is asked for once the last one is drawn, at most 15 a second,
+// and not at all while the HR pages cover the screen.
+function runPreview() {
+  const img = $("preview");
+  let n = 0;
+  const next = () => setTimeout(() => {
+    if (!$("hr-page").hidden) return next();
+    img.src = `kiosk://localhost/preview.bmp?n=${++n}`;
+  }, PREVIEW_MS);
+  img.addEventListener("load", () => {
+    img.dataset.frames = String(n);
+    next();
+  });
+  img.addEventListener("error", next);
+  next();
+}
+
+function wireActions() {
+  $("manual-open").addEventListener("click", openManual);
+  $("hr-open").addEventListener("click", () =>
+    askPin(screen.words.pin_hr, async (pin) => openHr(await invoke("hr_open", { pin }))),
+  );
+  const leave = () => askPin(screen.words.pin_leave, (pin) => invoke("leave", { pin }));
+  $("leave-open").addEventListener("click", leave);
+  return leave;
 }
 
 function wireWedge() {
@@ -207,10 +277,13 @@ function tick() {
 
 async function start() {
   $("lang-toggle").addEventListener("click", () => {
-    screen.words = screen.words === vi ? en : vi;
+    lang.words = lang.words === languages.vi ? languages.en : languages.vi;
     renderWords();
     tick();
   });
+  wireDialogs();
+  wireHr();
+  const leave = wireActions();
   renderWords();
   tick();
   setInterval(tick, 1000);
@@ -227,14 +300,30 @@ async function start() {
     screen.storageAlert = e.payload;
     renderAlert();
   });
+  await listen("visitor_form", (e) => openVisitor(e.payload));
+  await listen("leave_requested", leave);
+  await listen("sync", (e) => {
+    if (screen.status) screen.status.sync = e.payload;
+    renderStatus();
+  });
   // Only now that the listeners are in place may the kiosk start sending decisions.
   const ready = await invoke("screen_ready");
+  lang.words = languages[ready.heading.language] ?? languages.vi;
+  screen.demoPins = ready.heading.demo_pins;
+  screen.adminPin = ready.admin_pin;
+  screen.measure = ready.heading.measure;
+  $("demo-pins").hidden = !screen.demoPins;
+  $("leave-open").hidden = !ready.heading.kiosk_mode;
+  renderWords();
   $("enterprise").textContent = ready.heading.enterprise;
   $("gate-name").textContent = ready.heading.gate;
   screen.timezone = ready.heading.timezone;
   tick();
   $("demo-tag").hidden = !ready.heading.demo;
   setInside(ready.inside);
+  runPreview();
+  pollStatus();
+  setInterval(pollStatus, 3000);
   document.body.dataset.ready = "true";
 }
 

@@ -16,12 +16,17 @@ pub struct Launch {
     pub fps: Option<Fps>,
     /// A window instead of full screen: for a developer's desk, not a gate.
     pub windowed: bool,
+    /// The province's server, instead of kiosk.conf's.
+    pub server: Option<String>,
+    /// Run this long, print the kiosk's figures and exit.
+    pub measure: Option<std::time::Duration>,
 }
 
 pub const USAGE: &str = "\
 qrgate-kiosk: the QR Gate guard screen
 
   qrgate-kiosk [--data DIR] [--source camera:N|dir:PATH] [--fps N] [--windowed]
+               [--server URL] [--measure SECONDS]
   qrgate-kiosk --demo [--data DIR] ...
 
   --data DIR     the kiosk's data directory (default: $QRGATE_DATA, else ~/.local/share/qrgate)
@@ -29,7 +34,10 @@ qrgate-kiosk: the QR Gate guard screen
                  unless --data names one)
   --source SPEC  camera:0 for the first camera, dir:PATH to replay a folder of images
   --fps N        frames per second to take from the source (default 15; the demo's own rate)
-  --windowed     a window instead of full screen";
+  --windowed     a window that closes freely instead of the locked full screen
+  --server URL   the province's server (default: kiosk.conf's [sync] server)
+  --measure S    run S seconds once the screen is up, print window-ready time, frame-to-screen
+                 latency and CPU, and exit";
 
 /// Reads the arguments after the program name; `env_data` is `$QRGATE_DATA`.
 pub fn parse(args: impl IntoIterator<Item = String>, env_data: Option<String>) -> Result<Launch, String> {
@@ -39,6 +47,8 @@ pub fn parse(args: impl IntoIterator<Item = String>, env_data: Option<String>) -
         source: None,
         fps: None,
         windowed: false,
+        server: None,
+        measure: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -48,6 +58,14 @@ pub fn parse(args: impl IntoIterator<Item = String>, env_data: Option<String>) -
             "--windowed" => launch.windowed = true,
             "--data" => launch.data = Some(PathBuf::from(value("--data")?)),
             "--source" => launch.source = Some(value("--source")?.parse().map_err(|e| format!("--source: {e}"))?),
+            "--server" => launch.server = Some(value("--server")?),
+            "--measure" => {
+                let s: f64 = value("--measure")?.parse().map_err(|_| "--measure: a number of seconds".to_string())?;
+                if !(s > 0.0 && s <= 3600.0) {
+                    return Err("--measure: between 0 and 3600 seconds".into());
+                }
+                launch.measure = Some(std::time::Duration::from_secs_f64(s));
+            }
             "--fps" => launch.fps = Some(value("--fps")?.parse().map_err(|e| format!("--fps: {e}"))?),
             other => return Err(format!("unknown argument {other:?}")),
         }

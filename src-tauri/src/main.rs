@@ -1,37 +1,42 @@
-//! The kiosk window: a thin Tauri shell that feeds frames and typed scans to the gate engine and
-//! pushes each decision to the guard screen in ui/. It decides nothing itself.
+//! The kiosk window: a thin Tauri shell that feeds frames and typed scans to the kiosk's desk
+//! (qrgate-core) and pushes what it decides to the guard screen in ui/. It decides nothing itself.
 
+mod commands;
 mod launch;
+mod measure;
 mod pipeline;
+mod preview;
+mod sync;
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use qrgate_core::datadir::DataDir;
-use qrgate_core::gate::{Decision, Gate, Scan};
-use qrgate_core::kiosk::{self, DemoSize, InsideCounts};
+use qrgate_core::desk::{Desk, Scanned};
+use qrgate_core::kiosk::{self, DemoSize};
 use qrgate_core::model::Method;
-use qrgate_core::store::Store;
 use qrgate_scan::{Fps, SourceSpec};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, State};
-
-/// The engine's state, shared by the frame loop and the window's commands.
-pub struct Kiosk {
-    store: Store,
-    gate: Gate,
-}
+use tauri::{AppHandle, Emitter, Manager, WindowEvent};
 
 /// What the window's commands share.
-struct Shell {
-    kiosk: Arc<Mutex<Kiosk>>,
+pub struct Shell {
+    desk: Arc<Mutex<Desk>>,
     /// The frame loop waits for the screen: a decision made before the window listens is lost.
     pending: Mutex<Option<(SourceSpec, Fps)>>,
     heading: Heading,
+    preview: Arc<preview::Preview>,
+    sync: sync::Link,
+    /// Set once the admin PIN let someone leave: the window may close.
+    leaving: AtomicBool,
+    /// Where HR's exports and badge sheets are written.
+    exports: PathBuf,
+    measure: Option<Arc<measure::Measure>>,
     /// Kept alive so a demo's temporary directory lasts as long as the kiosk.
     _temp: Option<tempfile::TempDir>,
-    /// When the process started, for the window-ready time printed once the screen is up.
+    /// When the process started, for the window-ready time.
     started: std::time::Instant,
 }
 
@@ -42,75 +47,77 @@ struct Heading {
     kiosk_id: String,
     /// The kiosk's time zone (IANA name): the screen's clock shows the gate's time, like its events.
     timezone: String,
+    language: qrgate_core::config::Language,
+    kiosk_mode: bool,
     demo: bool,
+    /// The demo's PINs, shown on its screen; never a real kiosk's.
+    demo_pins: Option<DemoPins>,
+    /// The screen reports when it showed each decision (`--measure`).
+    measure: bool,
+}
+
+#[derive(Clone, Serialize)]
+struct DemoPins {
+    guard: &'static str,
+    admin: &'static str,
 }
 
 /// A decision as the screen gets it.
 #[derive(Serialize, Clone)]
 struct Shown {
-    decision: Decision,
+    decision: qrgate_core::gate::Decision,
     /// Milliseconds since the epoch when the frame entered the pipeline (camera scans only).
     frame_ms: Option<i64>,
-    inside: InsideCounts,
+    inside: kiosk::InsideCounts,
 }
 
-/// An error the screen can switch on (`code`) and show (`message`).
-#[derive(Serialize, Clone)]
-struct Failure {
+/// An error the screen can switch on (`code`), show (`message`) and, for some, explain (`detail`:
+/// a roster file's bad rows, the tries left after a wrong PIN).
+#[derive(Serialize, Clone, Debug)]
+pub struct Failure {
     code: String,
     message: String,
+    detail: serde_json::Value,
 }
 
 impl From<qrgate_core::Error> for Failure {
     fn from(e: qrgate_core::Error) -> Failure {
-        Failure { code: e.code().to_string(), message: e.to_string() }
+        use qrgate_core::Error;
+        let detail = match &e {
+            Error::RosterRows(rows) => {
+                serde_json::json!({ "rows": rows.iter().map(|r| serde_json::json!({"row": r.row, "why": r.why})).collect::<Vec<_>>() })
+            }
+            Error::Pin(refusal) => serde_json::to_value(refusal).unwrap_or_default(),
+            _ => serde_json::Value::Null,
+        };
+        Failure { code: e.code().to_string(), message: e.to_string(), detail }
     }
 }
 
-/// One scan through the gate and onto the screen; a storage failure is an alert, never silence.
-pub fn decide(kiosk: &Mutex<Kiosk>, app: &AppHandle, text: &str, method: Method, entered: Option<DateTime<Utc>>) {
+impl Failure {
+    fn other(code: &str, message: impl ToString) -> Failure {
+        Failure { code: code.into(), message: message.to_string(), detail: serde_json::Value::Null }
+    }
+}
+
+/// One scan (camera or USB scanner) through the desk and onto the screen: a decision, or a
+/// visitor's registration form. A storage failure is an alert, never silence.
+pub fn scanned(desk: &Mutex<Desk>, app: &AppHandle, text: &str, method: Method, entered: Option<DateTime<Utc>>) {
     let outcome = {
-        let mut k = kiosk.lock().expect("kiosk lock");
-        let Kiosk { store, gate } = &mut *k;
-        let scan = Scan { method, ..Scan::camera(text) };
-        gate.check(store, &scan, Utc::now(), uuid::Uuid::now_v7())
-            .and_then(|decision| Ok(Shown { decision, frame_ms: entered.map(|t| t.timestamp_millis()), inside: kiosk::inside_counts(store)? }))
+        let mut desk = desk.lock().expect("desk lock");
+        desk.scan(text, method, Utc::now(), uuid::Uuid::now_v7()).and_then(|s| Ok((s, desk.inside_counts()?)))
     };
     match outcome {
-        Ok(shown) => {
-            let _ = app.emit("decision", shown);
+        Ok((Scanned::Decided { decision }, inside)) => {
+            let _ = app.emit("decision", Shown { decision, frame_ms: entered.map(|t| t.timestamp_millis()), inside });
+        }
+        Ok((form @ Scanned::VisitorForm { .. }, _)) => {
+            let _ = app.emit("visitor_form", form);
         }
         Err(e) => {
             let _ = app.emit("alert", Failure::from(e));
         }
     }
-}
-
-#[derive(Serialize)]
-struct Screen {
-    heading: Heading,
-    inside: InsideCounts,
-}
-
-/// The screen is up: start the frame loop (once) and say what to show.
-#[tauri::command]
-fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Result<Screen, Failure> {
-    if let Some((spec, fps)) = shell.pending.lock().expect("pending lock").take() {
-        eprintln!("qrgate-kiosk: measure: screen ready {} ms after start", shell.started.elapsed().as_millis());
-        let kiosk = shell.kiosk.clone();
-        std::thread::Builder::new()
-            .name("frames".into())
-            .spawn(move || pipeline::run(spec, fps, kiosk, app))
-            .map_err(|e| Failure { code: "thread".into(), message: e.to_string() })?;
-    }
-    let inside = kiosk::inside_counts(&shell.kiosk.lock().expect("kiosk lock").store)?;
-    Ok(Screen { heading: shell.heading.clone(), inside })
-}
-
-/// A USB scanner typed a QR text and Enter.
-#[tauri::command]
-fn scan_typed(text: String, shell: State<'_, Shell>, app: AppHandle) {
-    decide(&shell.kiosk, &app, text.trim(), Method::Badge, None);
 }
 
 fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, String> {
@@ -131,25 +138,36 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
     } else {
         None
     };
-    let (store, config) = data.open().map_err(|e| e.to_string())?;
+    let desk = Desk::open(data.clone()).map_err(|e| e.to_string())?;
+    let config = desk.gate.config.clone();
+    let identity = desk.store.identity().clone();
     let heading = Heading {
-        enterprise: store.identity().enterprise_name.clone(),
+        enterprise: identity.enterprise_name.clone(),
         gate: config.gate.name.clone(),
-        kiosk_id: store.identity().kiosk_id.to_string(),
+        kiosk_id: identity.kiosk_id.to_string(),
         timezone: config.time.timezone.to_string(),
+        language: config.screen.language,
+        kiosk_mode: config.screen.kiosk_mode && !launch.windowed,
         demo: launch.demo,
+        demo_pins: launch.demo.then_some(DemoPins { guard: kiosk::DEMO_GUARD.1, admin: kiosk::DEMO_ADMIN.1 }),
+        measure: launch.measure.is_some(),
     };
-    let gate = Gate::new(&store, config).map_err(|e| e.to_string())?;
     let default_fps = Fps::new(15.0).expect("15 fps is a valid rate");
     let (spec, fps) = match (launch.source.clone(), demo_frames) {
         (Some(spec), _) => (spec, launch.fps.unwrap_or(default_fps)),
         (None, Some((spec, demo_fps))) => (spec, launch.fps.unwrap_or(demo_fps)),
         (None, None) => (SourceSpec::Camera { index: 0 }, launch.fps.unwrap_or(default_fps)),
     };
+    let server = launch.server.clone().unwrap_or_else(|| config.sync.server.clone());
     Ok(Shell {
-        kiosk: Arc::new(Mutex::new(Kiosk { store, gate })),
+        desk: Arc::new(Mutex::new(desk)),
         pending: Mutex::new(Some((spec, fps))),
         heading,
+        preview: Arc::new(preview::Preview::default()),
+        sync: sync::Link::new(data.clone(), server, config.screen.low_disk_mb),
+        leaving: AtomicBool::new(false),
+        exports: data.root.join("exports"),
+        measure: launch.measure.map(|d| Arc::new(measure::Measure::new(d))),
         _temp: temp,
         started,
     })
@@ -171,15 +189,46 @@ fn main() {
             std::process::exit(3);
         }
     };
-    let windowed = launch.windowed;
+    let kiosk_mode = shell.heading.kiosk_mode;
     tauri::Builder::default()
         .manage(shell)
-        .invoke_handler(tauri::generate_handler![screen_ready, scan_typed])
+        .register_uri_scheme_protocol("kiosk", |ctx, request| preview::serve(&ctx.app_handle().state::<Shell>().preview, request.uri().path()))
+        .invoke_handler(tauri::generate_handler![
+            commands::screen_ready,
+            commands::scan_typed,
+            commands::status,
+            commands::visitor_confirm,
+            commands::visitor_cancel,
+            commands::roster_search,
+            commands::manual_entry,
+            commands::leave,
+            commands::shown,
+            commands::hr_open,
+            commands::hr_close,
+            commands::hr_import_roster,
+            commands::hr_issue_badges,
+            commands::hr_revoke,
+            commands::hr_evacuation,
+            commands::hr_evacuation_pdf,
+            commands::hr_export_attendance,
+            commands::hr_export_visitors,
+        ])
         .setup(move |app| {
             if let Some(window) = app.get_webview_window("main") {
-                window.set_fullscreen(!windowed)?;
+                window.set_fullscreen(kiosk_mode)?;
             }
             Ok(())
+        })
+        .on_window_event(move |window, event| {
+            // In kiosk mode the window closes only after the admin PIN (the `leave` command);
+            // any other close (Alt+F4, the window manager) asks the screen for the PIN instead.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let shell = window.state::<Shell>();
+                if kiosk_mode && !shell.leaving.load(std::sync::atomic::Ordering::SeqCst) {
+                    api.prevent_close();
+                    let _ = window.emit("leave_requested", ());
+                }
+            }
         })
         .run(tauri::generate_context!())
         .expect("the kiosk window failed to start");

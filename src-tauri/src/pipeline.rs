@@ -1,4 +1,5 @@
-//! The frame loop on its own thread: frames → decode → sighting tracker → gate → the window.
+//! The frame loop on its own thread: frames → decode → sighting tracker → desk → the window,
+//! each frame then left for the camera preview.
 //!
 //! A code held in view for many frames is one sighting, so the gate sees it once; the gate's own
 //! debounce covers a badge shown twice in a row.
@@ -10,14 +11,17 @@ use chrono::Utc;
 use qrgate_scan::{decode_frame, open_source, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState};
 use tauri::{AppHandle, Emitter};
 
-use crate::{decide, Kiosk};
+use qrgate_core::desk::Desk;
+
+use crate::preview::Preview;
+use crate::scanned;
 
 /// A code out of view this long counts as gone: a hand lowering a badge, not a dropped frame.
 const FORGET_AFTER: Duration = Duration::from_millis(1000);
 /// The longest the loop sleeps, so a camera's changes of state reach the screen promptly.
 const LONGEST_WAIT: Duration = Duration::from_millis(100);
 
-pub fn run(spec: SourceSpec, fps: Fps, kiosk: Arc<Mutex<Kiosk>>, app: AppHandle) {
+pub fn run(spec: SourceSpec, fps: Fps, desk: Arc<Mutex<Desk>>, preview: Arc<Preview>, app: AppHandle) {
     let mut source = match open_source(&spec, fps) {
         Ok(s) => s,
         Err(e) => {
@@ -43,8 +47,10 @@ pub fn run(spec: SourceSpec, fps: Fps, kiosk: Arc<Mutex<Kiosk>>, app: AppHandle)
                 let entered = Utc::now();
                 let found = decode_frame(&frame.luma, &options, &clock);
                 for text in tracker.observe(frame.at, &found.texts()) {
-                    decide(&kiosk, &app, &text, qrgate_core::model::Method::Badge, Some(entered));
+                    scanned(&desk, &app, &text, qrgate_core::model::Method::Badge, Some(entered));
                 }
+                // After the decision, so showing the frame never delays it.
+                preview.offer(frame.luma);
             }
             Ok(None) => {
                 let wait = source.next_due().saturating_sub(started.elapsed());

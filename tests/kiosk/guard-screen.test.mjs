@@ -3,8 +3,9 @@
 // Run by run.sh, which builds the binary and provides Xvfb; needs KIOSK_BIN and ARTIFACTS.
 import { describe, before, after, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync, existsSync, chmodSync } from "node:fs";
+import { deflateSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebDriver, until } from "./webdriver.mjs";
@@ -38,7 +39,8 @@ const READ_FIT = `
   const inside = (el) => { const r = el.getBoundingClientRect(); return r.right <= innerWidth + 1 && r.bottom <= innerHeight + 1; };
   return {
     width: innerWidth, height: innerHeight,
-    fits: ["last-decision", "decision-word", "decision-name", "decision-time", "inside-workers", "recent", "lang-toggle"]
+    fits: ["last-decision", "decision-word", "decision-name", "decision-time", "inside-workers", "recent", "lang-toggle",
+           "preview", "camera-state", "disk-state", "sync-state", "manual-open", "hr-open", "leave-open"]
       .every((id) => inside(document.getElementById(id))),
     scrolls: document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight,
     // Each recent row's time, word and name side by side, never drawn over one another: the
@@ -52,7 +54,14 @@ const READ_FIT = `
 
 let driverProcess;
 
+// Files the kiosk opened for HR: $QRGATE_OPEN names a script that writes their paths here.
+const OPENED = join(mkdtempSync(join(tmpdir(), "qrgate-opened-")), "opened.log");
+
 before(async () => {
+  const opener = join(OPENED, "..", "open.sh");
+  writeFileSync(opener, `#!/bin/sh\necho "$1" >> "${OPENED}"\n`);
+  chmodSync(opener, 0o755);
+  process.env.QRGATE_OPEN = opener;
   assert.ok(BIN && ARTIFACTS, "run through tests/kiosk/run.sh (KIOSK_BIN, ARTIFACTS)");
   mkdirSync(ARTIFACTS, { recursive: true });
   driverProcess = spawn("tauri-driver", ["--port", String(PORT), "--native-port", String(NATIVE_PORT)], {
@@ -209,5 +218,216 @@ describe("a gate whose camera is missing", () => {
     });
     assert.ok(seen.text.startsWith(vi.camera_lost), seen.text);
     writeFileSync(join(ARTIFACTS, "guard-screen-camera-lost.png"), await driver.screenshot());
+  });
+});
+
+// ---- the guard's desk: manual entry, visitors, HR pages, leaving ---------------------------
+
+// A grey PNG with nothing a decoder could read: a camera looking at an empty gate.
+function emptyFramePng(width = 64, height = 48) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
+  const raw = Buffer.alloc((width + 1) * height, 150);
+  for (let y = 0; y < height; y++) raw[y * (width + 1)] = 0; // filter byte of each row
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+function sql(db, query) {
+  return execFileSync("sqlite3", ["-readonly", db, query], { encoding: "utf8" }).trim();
+}
+
+const READ_DIALOGS = `
+  const open = (id) => document.getElementById(id).open;
+  const text = (id) => document.getElementById(id).textContent;
+  return {
+    pin: open("pin-dialog"), manual: open("manual-dialog"), visitor: open("visitor-dialog"),
+    hr: !document.getElementById("hr-page").hidden,
+    pinError: text("pin-error"), manualError: text("manual-error"), visitorError: text("visitor-error"),
+    results: [...document.querySelectorAll("#manual-results button")].map((b) => b.dataset.code),
+    visitorName: text("visitor-name"), visitorNumber: text("visitor-number"),
+    visitors: Number(text("inside-visitors")), workers: Number(text("inside-workers")),
+  };`;
+
+// A valid CCCD QR text: a man born in Hà Nội (province 001) in 1990.
+const CCCD_NUMBER = "001090123456";
+const CCCD = `${CCCD_NUMBER}||Nguyễn Văn Khách|15031990|Nam|12 Lê Lợi, Hoàn Kiếm, Hà Nội|01012022`;
+
+describe("the guard's desk: manual entry, a visitor, the HR pages and leaving", () => {
+  let driver;
+  let data;
+  let script;
+
+  before(async () => {
+    data = freshDataDir();
+    const frames = join(data, "..", "empty-gate");
+    mkdirSync(frames, { recursive: true });
+    writeFileSync(join(frames, "frame.png"), emptyFramePng());
+    // The demo enterprise in kiosk mode, its camera on an empty gate: only what the test does happens.
+    ({ wd: driver } = await startKiosk(["--demo", "--data", data, "--source", `dir:${frames}`]));
+    script = JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
+  });
+
+  after(() => driver?.stop());
+
+  const dialogs = (probe) => async () => {
+    const d = await driver.run(READ_DIALOGS);
+    return { ...d, ok: probe(d) };
+  };
+
+  test("a manual entry names the worker, asks the guard's PIN and writes an event with the operator", async () => {
+    const before = await driver.run(READ_DECISION);
+    await driver.click(await driver.element("#manual-open"));
+    await until("the manual entry form", 5_000, dialogs((d) => d.manual));
+    await driver.type(await driver.element("#manual-search"), script.welcome.code.toLowerCase());
+    await until("the worker in the results", 5_000, dialogs((d) => d.results[0] === script.welcome.code));
+    await driver.click(await driver.element(`#manual-results button[data-code="${script.welcome.code}"]`));
+    await driver.type(await driver.element("#manual-pin"), "0000");
+    await driver.click(await driver.element("#manual-confirm"));
+    const wrong = await until("the wrong PIN to be refused", 5_000, dialogs((d) => d.manualError !== ""));
+    assert.ok(wrong.manual, "the form stays open after a wrong PIN");
+    assert.ok(wrong.manualError.startsWith(vi.wrong_pin.split("(")[0].trim()), wrong.manualError);
+
+    await driver.type(await driver.element("#manual-pin"), "1234");
+    await driver.click(await driver.element("#manual-confirm"));
+    const seen = await until(`${script.welcome.name} let in by hand`, 5_000, async () => {
+      const d = await driver.run(READ_DECISION);
+      return { ...d, ok: d.name === script.welcome.name && d.eventId !== before.eventId && d.stamped === d.eventId };
+    });
+    assert.equal(seen.verdict, "accepted");
+    assert.equal(seen.direction, "in");
+    const row = sql(join(data, "qrgate.db"), `SELECT method, operator, note, person_ref FROM events WHERE id = '${seen.eventId}'`);
+    assert.equal(row, `manual|Bảo vệ Demo|${vi.reason_presets[0]}|${script.welcome.code}`);
+    writeFileSync(join(ARTIFACTS, "guard-screen-manual-entry.png"), await driver.screenshot());
+  });
+
+  test("a CCCD card opens the visitor form; confirming it counts one visitor inside", async () => {
+    const before = await driver.run(READ_DIALOGS);
+    await driver.type(await driver.element("#wedge"), `${CCCD}\uE007`);
+    const form = await until("the visitor form", 5_000, dialogs((d) => d.visitor));
+    assert.equal(form.visitorName, "Nguyễn Văn Khách");
+    assert.ok(!form.visitorNumber.includes(CCCD_NUMBER.slice(3, 10)), `the guard sees the number masked: ${form.visitorNumber}`);
+    assert.equal(form.visitors, before.visitors, "nobody counted while the form is open");
+    writeFileSync(join(ARTIFACTS, "guard-screen-visitor-form.png"), await driver.screenshot());
+
+    await driver.click(await driver.element("#visitor-confirm"));
+    const refused = await until("host and purpose asked for", 5_000, dialogs((d) => d.visitorError !== ""));
+    assert.equal(refused.visitorError, vi.need_host_purpose);
+    await driver.type(await driver.element("#visitor-host"), "Phòng Nhân sự");
+    await driver.type(await driver.element("#visitor-purpose"), "Phỏng vấn");
+    await driver.click(await driver.element("#visitor-confirm"));
+    const inside = await until("one visitor inside", 5_000, dialogs((d) => !d.visitor && d.visitors === before.visitors + 1));
+    assert.equal(inside.visitors, before.visitors + 1);
+    const shown = await driver.run(READ_DECISION);
+    assert.equal(shown.name, "Nguyễn Văn Khách");
+    assert.equal(shown.direction, "in");
+    // The whole number is kept for HR (until the retention purge), never on the screen.
+    const db = join(data, "qrgate.db");
+    assert.equal(sql(db, `SELECT host || '|' || purpose FROM visitors WHERE number = '${CCCD_NUMBER}'`), "Phòng Nhân sự|Phỏng vấn");
+    assert.equal(sql(db, `SELECT COUNT(*) FROM events WHERE note LIKE '%${CCCD_NUMBER}%' OR person_ref LIKE '%${CCCD_NUMBER}%'`), "0");
+    writeFileSync(join(ARTIFACTS, "guard-screen-visitor-in.png"), await driver.screenshot());
+  });
+
+  test("the HR pages open with the admin PIN: evacuation list, badge sheet, revocation, attendance", async () => {
+    await driver.click(await driver.element("#hr-open"));
+    await until("the PIN pad", 5_000, dialogs((d) => d.pin));
+    await driver.type(await driver.element("#pin-input"), "1234");
+    await driver.click(await driver.element("#pin-ok"));
+    const guardPin = await until("a guard's PIN refused for HR", 5_000, dialogs((d) => d.pinError !== ""));
+    assert.ok(!guardPin.hr, "a guard's PIN does not open the HR pages");
+    await driver.type(await driver.element("#pin-input"), "9999");
+    await driver.click(await driver.element("#pin-ok"));
+    await until("the HR pages", 5_000, dialogs((d) => d.hr && !d.pin));
+
+    await driver.click(await driver.element('#hr-tabs button[data-tab="evacuation"]'));
+    const evac = await until("the evacuation list", 5_000, async () => {
+      const text = await driver.run(`return document.getElementById("evac-list").textContent;`);
+      return { text, ok: text.includes(script.welcome.name) };
+    });
+    assert.ok(evac.text.includes("Nguyễn Văn Khách"), "the visitor is on the evacuation list");
+    assert.ok(!evac.text.includes(CCCD_NUMBER), "with the number masked");
+    writeFileSync(join(ARTIFACTS, "hr-evacuation.png"), await driver.screenshot());
+
+    await driver.click(await driver.element('#hr-tabs button[data-tab="badges"]'));
+    await driver.click(await driver.element('input[name="badges-by"][value="employee"]'));
+    await driver.type(await driver.element("#badges-value"), script.welcome.code);
+    await driver.click(await driver.element("#badges-issue"));
+    const sheet = await until("the badge sheet", 15_000, async () => {
+      const text = await driver.run(`return document.getElementById("badges-result").textContent;`);
+      return { text, ok: text.includes(".pdf") };
+    });
+    const pdf = sheet.text.match(/(\/\S+\.pdf)/)[1];
+    assert.ok(readFileSync(pdf).subarray(0, 4).toString() === "%PDF", pdf);
+    await until("the PDF to be opened", 5_000, async () => ({ ok: existsSync(OPENED) && readFileSync(OPENED, "utf8").includes(pdf) }));
+
+    await driver.type(await driver.element("#revoke-code"), script.revoked.code);
+    await driver.click(await driver.element("#revoke-confirm"));
+    const revoked = await until("the revocation", 5_000, async () => {
+      const text = await driver.run(`return document.getElementById("revoke-result").textContent;`);
+      return { text, ok: text.includes(script.revoked.code) };
+    });
+    const serial = Number(revoked.text.match(/(\d+)\)?\s*$/)[1]);
+    assert.equal(Number(sql(join(data, "qrgate.db"), `SELECT badge_serial FROM workers WHERE code = '${script.revoked.code}'`)), serial);
+
+    await driver.click(await driver.element('#hr-tabs button[data-tab="exports"]'));
+    await driver.click(await driver.element("#export-attendance-xlsx"));
+    const exported = await until("the attendance file", 30_000, async () => {
+      const text = await driver.run(`return document.getElementById("export-result").textContent;`);
+      return { text, ok: text.includes(".xlsx") };
+    });
+    const xlsx = exported.text.match(/(\/\S+\.xlsx)/)[1];
+    assert.equal(readFileSync(xlsx).subarray(0, 2).toString(), "PK");
+    writeFileSync(join(ARTIFACTS, "hr-exports.png"), await driver.screenshot());
+    await driver.click(await driver.element("#hr-close"));
+    await until("the guard screen again", 5_000, dialogs((d) => !d.hr));
+  });
+
+  test("leaving the kiosk needs the admin PIN", async () => {
+    const running = () => execFileSync("pgrep", ["-f", data], { encoding: "utf8" }).trim() !== "";
+    await driver.click(await driver.element("#leave-open"));
+    await until("the PIN pad", 5_000, dialogs((d) => d.pin));
+    await driver.type(await driver.element("#pin-input"), "1234");
+    await driver.click(await driver.element("#pin-ok"));
+    const refused = await until("a wrong PIN refused", 5_000, dialogs((d) => d.pinError !== ""));
+    assert.ok(refused.pin, "the PIN pad stays");
+    assert.ok(running(), "the kiosk is still running");
+    writeFileSync(join(ARTIFACTS, "guard-screen-leave-pin.png"), await driver.screenshot());
+
+    await driver.type(await driver.element("#pin-input"), "9999");
+    await driver.click(await driver.element("#pin-ok")).catch(() => {});
+    await until("the kiosk to end", 10_000, async () => {
+      let alive;
+      try {
+        alive = running();
+      } catch {
+        alive = false; // pgrep exits 1 when nothing matches
+      }
+      return { ok: !alive };
+    });
+    driver.session = null;
   });
 });

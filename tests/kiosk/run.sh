@@ -14,8 +14,9 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 
 # Building needs WebKitGTK's headers and libclang (the camera's V4L2 bindings); running needs
-# Xvfb and WebKitGTK's WebDriver; the test script needs Node 18 or newer.
-packages=(build-essential pkg-config libwebkit2gtk-4.1-dev libclang-dev xvfb xauth webkit2gtk-driver)
+# Xvfb and WebKitGTK's WebDriver; the test script needs Node 18 or newer, and sqlite3 to read
+# back what the kiosk wrote.
+packages=(build-essential pkg-config libwebkit2gtk-4.1-dev libclang-dev xvfb xauth webkit2gtk-driver sqlite3)
 command -v node >/dev/null || packages+=(nodejs)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,87 @@
+//! `qrgate-kiosk --measure SECONDS`: runs the kiosk as usual for that long once the screen is
+//! up, then prints what a gate lives with and exits: window ready time, frame-to-screen latency
+//! of each decision (p50, p95), and the CPU the kiosk took (its own process and WebKit's, which
+//! draws the preview), as a share of one core.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tauri::AppHandle;
+
+pub struct Measure {
+    length: Duration,
+    latencies: Mutex<Vec<i64>>,
+}
+
+impl Measure {
+    pub fn new(length: Duration) -> Measure {
+        Measure { length, latencies: Mutex::new(Vec::new()) }
+    }
+
+    /// The screen painted a decision `ms` after its frame entered the pipeline.
+    pub fn shown(&self, ms: i64) {
+        self.latencies.lock().expect("measure lock").push(ms);
+    }
+
+    /// Called once the screen is ready: measures for the set length, prints, and ends the kiosk.
+    pub fn start(self: &std::sync::Arc<Self>, ready_ms: u64, app: AppHandle) {
+        let me = self.clone();
+        let _ = std::thread::Builder::new().name("measure".into()).spawn(move || {
+            // The first second is the window settling and the camera opening, not the steady state.
+            std::thread::sleep(Duration::from_secs(1));
+            let (t0, cpu0) = (Instant::now(), cpu_ticks());
+            std::thread::sleep(me.length);
+            let (elapsed, cpu1) = (t0.elapsed(), cpu_ticks());
+            let ticks_per_s = ticks_per_second();
+            let cpu = (cpu1.saturating_sub(cpu0)) as f64 / ticks_per_s / elapsed.as_secs_f64() * 100.0;
+            let mut lat = me.latencies.lock().expect("measure lock").clone();
+            lat.sort_unstable();
+            let pct = |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied();
+            let show = |v: Option<i64>| v.map_or("-".to_string(), |v| format!("{v} ms"));
+            println!("window ready        {ready_ms} ms after start");
+            println!("decisions shown     {}", lat.len());
+            println!("frame → screen      p50 {}  p95 {}  max {}", show(pct(0.50)), show(pct(0.95)), show(lat.last().copied()));
+            println!("CPU                 {cpu:.1}% of one core over {:.1} s (kiosk and its WebKit processes)", elapsed.as_secs_f64());
+            app.exit(0);
+        });
+    }
+}
+
+fn ticks_per_second() -> f64 {
+    // SAFETY: sysconf reads a constant of the running system and has no preconditions.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 {
+        t as f64
+    } else {
+        100.0
+    }
+}
+
+/// User and system CPU ticks of this process and every process it started (WebKit's web and
+/// network processes run as its descendants).
+fn cpu_ticks() -> u64 {
+    let me = std::process::id();
+    let procs: Vec<(u32, u32, u64)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // The command name may hold spaces and brackets: fields start after its last ')'.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ppid = f.get(1)?.parse().ok()?;
+            let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+            Some((pid, ppid, ticks))
+        })
+        .collect();
+    let mut family = vec![me];
+    let mut i = 0;
+    while i < family.len() {
+        let parent = family[i];
+        family.extend(procs.iter().filter(|p| p.1 == parent).map(|p| p.0));
+        i += 1;
+    }
+    procs.iter().filter(|p| family.contains(&p.0)).map(|p| p.2).sum()
+}

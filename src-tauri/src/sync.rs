@@ -1,0 +1,80 @@
+//! The kiosk's link to the province and its disk, as the guard screen shows them: the sync loop
+//! (qrgate-sync) on its own thread and database connection, and the free space left for events.
+
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Mutex};
+
+use qrgate_core::datadir::DataDir;
+use qrgate_core::store::Store;
+use qrgate_sync::SyncStatus;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter};
+
+/// What the screen's status bar polls.
+#[derive(Serialize, Clone)]
+pub struct Status {
+    pub disk_free_mb: Option<u64>,
+    /// Below kiosk.conf's `low_disk_mb`: an alert.
+    pub low_disk: bool,
+    /// False when no server is set: the screen says so instead of "offline".
+    pub sync_configured: bool,
+    pub sync: Option<SyncStatus>,
+}
+
+pub struct Link {
+    data: DataDir,
+    server: String,
+    low_disk_mb: u64,
+    latest: Arc<Mutex<Option<SyncStatus>>>,
+    /// Held for the kiosk's life: the loop stops when its sender is dropped.
+    keep: Mutex<Option<Sender<qrgate_sync::Signal>>>,
+}
+
+impl Link {
+    pub fn new(data: DataDir, server: String, low_disk_mb: u64) -> Link {
+        Link { data, server: server.trim().to_string(), low_disk_mb, latest: Arc::default(), keep: Mutex::new(None) }
+    }
+
+    /// Starts the sync loop when a server is configured. Its own connection to the database:
+    /// a slow province never holds up the gate.
+    pub fn start(&self, app: AppHandle) {
+        if self.server.is_empty() {
+            return;
+        }
+        let (tx, signals) = channel();
+        *self.keep.lock().expect("sync lock") = Some(tx);
+        let (data, server, latest) = (self.data.clone(), self.server.clone(), self.latest.clone());
+        let spawned = std::thread::Builder::new().name("sync".into()).spawn(move || {
+            let mut report = |status: &SyncStatus| {
+                *latest.lock().expect("sync lock") = Some(status.clone());
+                let _ = app.emit("sync", status);
+            };
+            let result = Store::open(&data.database()).map_err(qrgate_sync::Error::Core).and_then(|mut store| {
+                let client = qrgate_sync::client_for(&data, &store, &server, std::time::Duration::from_secs(30))?;
+                let settings = qrgate_sync::Settings::default();
+                let mut rng = rand::rngs::OsRng;
+                qrgate_sync::run_loop(&mut store, &client, &qrgate_core::SystemClock, &mut rng, &settings, &signals, &mut report)
+            });
+            if let Err(e) = result {
+                eprintln!("qrgate-kiosk: sync stopped: {e}");
+                report(&SyncStatus {
+                    last_error: Some(qrgate_sync::LastError { code: e.detail_code().into(), message: e.to_string(), at: chrono::Utc::now() }),
+                    ..SyncStatus::default()
+                });
+            }
+        });
+        if let Err(e) = spawned {
+            eprintln!("qrgate-kiosk: sync thread: {e}");
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        let free = self.data.free_bytes().ok().map(|b| b / 1_000_000);
+        Status {
+            disk_free_mb: free,
+            low_disk: free.is_some_and(|mb| mb < self.low_disk_mb),
+            sync_configured: !self.server.is_empty(),
+            sync: self.latest.lock().expect("sync lock").clone(),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+// HR's pages, opened with the admin PIN: roster import (bad rows listed by spreadsheet row),
+// badge sheets and revocation, the evacuation list, and the daily exports. The kiosk writes the
+// files and opens them; this page says where they are.
+import { $, invoke, lang, fill, failureText } from "./common.js";
+
+let lastEvacuation = null;
+
+export function openHr(operator) {
+  $("hr-operator").textContent = operator.name;
+  $("hr-page").hidden = false;
+  showTab("roster");
+  const today = new Date();
+  const local = new Date(today.getTime() - today.getTimezoneOffset() * 60000);
+  $("export-day").value ||= local.toISOString().slice(0, 10);
+}
+
+function closeHr() {
+  $("hr-page").hidden = true;
+  for (const id of ["roster-result", "badges-result", "revoke-result", "evac-result", "export-result"]) $(id).replaceChildren();
+  invoke("hr_close");
+}
+
+function showTab(name) {
+  for (const b of document.querySelectorAll("#hr-tabs button")) b.classList.toggle("current", b.dataset.tab === name);
+  for (const p of document.querySelectorAll("#hr-page [data-panel]")) p.hidden = p.dataset.panel !== name;
+  if (name === "evacuation") refreshEvacuation();
+}
+
+// Shows a result line (or lines) in `box`; `ok` false paints it as an error.
+function say(box, lines, ok = true) {
+  const el = $(box);
+  el.dataset.ok = String(ok);
+  el.replaceChildren(
+    ...[lines].flat().map((text) => {
+      const p = document.createElement("p");
+      p.textContent = text;
+      return p;
+    }),
+  );
+}
+
+function failed(box, failure) {
+  // The HR pages close themselves after a while; the PIN opens them again.
+  if (failure?.code === "pin_required") $("hr-page").hidden = true;
+  const w = lang.words;
+  if (failure?.code === "roster_bad_rows") {
+    const rows = failure.detail?.rows ?? [];
+    say(box, [fill(w.roster_rows, { count: rows.length }), ...rows.map((r) => fill(w.row, r))], false);
+  } else {
+    say(box, failureText(failure), false);
+  }
+}
+
+function writtenText(template, written) {
+  return `${fill(template, written)} ${written.opened ? lang.words.opened : ""}`.trim();
+}
+
+async function importRoster() {
+  const file = $("roster-file").files[0];
+  if (!file) return say("roster-result", lang.words.choose_file, false);
+  try {
+    const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
+    const summary = await invoke("hr_import_roster", { name: file.name, bytes, deactivateMissing: $("roster-deactivate").checked });
+    say("roster-result", fill(lang.words.roster_done, summary));
+  } catch (failure) {
+    failed("roster-result", failure);
+  }
+}
+
+async function issueBadges() {
+  const by = document.querySelector('input[name="badges-by"]:checked').value;
+  const value = $("badges-value").value.trim();
+  const which = by === "all" ? { by } : { by, value };
+  try {
+    say("badges-result", writtenText(lang.words.written_badges, await invoke("hr_issue_badges", { which })));
+  } catch (failure) {
+    failed("badges-result", failure);
+  }
+}
+
+async function revoke() {
+  const code = $("revoke-code").value.trim();
+  if (!code) return;
+  try {
+    const serial = await invoke("hr_revoke", { code });
+    say("revoke-result", fill(lang.words.revoked_done, { code: code.toUpperCase(), serial }));
+    $("revoke-code").value = "";
+  } catch (failure) {
+    failed("revoke-result", failure);
+  }
+}
+
+async function refreshEvacuation() {
+  try {
+    lastEvacuation = { rows: await invoke("hr_evacuation"), at: new Date() };
+    renderEvacuation();
+  } catch (failure) {
+    failed("evac-result", failure);
+  }
+}
+
+// Grouped by department (visitors by their host), each group a table that prints on paper.
+export function renderEvacuation() {
+  const list = $("evac-list");
+  if (!lastEvacuation) return list.replaceChildren();
+  const w = lang.words;
+  const { rows, at } = lastEvacuation;
+  const title = document.createElement("h2");
+  title.textContent = fill(w.evac_title, { count: rows.length, time: at.toLocaleTimeString("vi-VN", { hour12: false }) });
+  if (rows.length === 0) {
+    const p = document.createElement("p");
+    p.textContent = w.evac_empty;
+    return list.replaceChildren(title, p);
+  }
+  const groups = new Map();
+  for (const r of rows) {
+    const key = `${r.kind === "Khách" ? w.visitors : ""}${r.kind === "Khách" && r.unit ? " · " : ""}${r.unit}` || "—";
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(r);
+  }
+  const tables = [...groups].map(([unit, people]) => {
+    const section = document.createElement("section");
+    section.className = "evac-group";
+    const h = document.createElement("h3");
+    h.textContent = `${unit} (${people.length})`;
+    const table = document.createElement("table");
+    for (const p of people) {
+      const tr = table.insertRow();
+      for (const text of [p.code, p.name, `${w.since} ${p.since.slice(11, 16)}`, p.gate]) tr.insertCell().textContent = text;
+    }
+    section.append(h, table);
+    return section;
+  });
+  list.replaceChildren(title, ...tables);
+}
+
+async function saveEvacuationPdf() {
+  try {
+    say("evac-result", writtenText(lang.words.written, await invoke("hr_evacuation_pdf")));
+  } catch (failure) {
+    failed("evac-result", failure);
+  }
+}
+
+async function exportDay(command, args) {
+  const day = $("export-day").value;
+  if (!day) return;
+  try {
+    say("export-result", writtenText(lang.words.written, await invoke(command, { day, ...args })));
+  } catch (failure) {
+    failed("export-result", failure);
+  }
+}
+
+export function wireHr() {
+  $("hr-close").addEventListener("click", closeHr);
+  for (const b of document.querySelectorAll("#hr-tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
+  $("roster-import").addEventListener("click", importRoster);
+  $("badges-issue").addEventListener("click", issueBadges);
+  $("revoke-confirm").addEventListener("click", revoke);
+  $("evac-refresh").addEventListener("click", refreshEvacuation);
+  $("evac-print").addEventListener("click", () => window.print());
+  $("evac-pdf").addEventListener("click", saveEvacuationPdf);
+  $("export-attendance-xlsx").addEventListener("click", () => exportDay("hr_export_attendance", { format: "xlsx" }));
+  $("export-attendance-csv").addEventListener("click", () => exportDay("hr_export_attendance", { format: "csv" }));
+  $("export-visitors").addEventListener("click", () => exportDay("hr_export_visitors", {}));
+}
