@@ -5,7 +5,8 @@
 use qrgate_protocol::{
     CheckedEvent, EventRejection, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, WireEvent, WireWorker,
 };
-use sqlx::PgPool;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -278,10 +279,60 @@ fn parse_cursor(text: &str) -> Result<(String, i64)> {
     Ok((tx.into(), seq.parse().map_err(|_| bad())?))
 }
 
+/// A table pull hands out in commit order: `tx` is the inserting transaction, `seq` orders
+/// rows within one, and `(enterprise, tx, seq)` is indexed.
+struct PullOrder {
+    table: &'static str,
+    seq: &'static str,
+    columns: &'static str,
+}
+
+const EVENTS: PullOrder = PullOrder {
+    table: "events",
+    seq: "server_seq",
+    columns: "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, verdict, reason,
+              badge_serial, operator, note",
+};
+
+const ROSTER: PullOrder = PullOrder {
+    table: "workers",
+    seq: "change_seq",
+    columns: "code, full_name, department, shift, active, badge_serial",
+};
+
+/// Up to `limit` rows after the cursor `after`, the cursor at the last of them, and whether a
+/// full page came back (so more may follow).
+async fn page<T>(pool: &PgPool, order: &PullOrder, enterprise: &str, after: &str, limit: i64) -> Result<(Vec<T>, String, bool)>
+where
+    T: for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+{
+    let (tx, seq) = parse_cursor(after)?;
+    let PullOrder { table, seq: seq_column, columns } = order;
+    // The transaction goes out as text under its own name: ordering by a column named `tx` that
+    // is text would sort "100" before "99", a full sort of the table on every page, and a cursor
+    // that skips rows when the transaction numbers gain a digit.
+    let rows: Vec<(String, i64, T)> = sqlx::query(&format!(
+        "SELECT tx::text AS cursor_tx, {seq_column} AS cursor_seq, {columns}
+         FROM {table}
+         WHERE enterprise = $1 AND (tx, {seq_column}) > ($2::text::xid8, $3)
+           AND tx < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY tx, {seq_column}
+         LIMIT $4"
+    ))
+    .bind(enterprise)
+    .bind(&tx)
+    .bind(seq)
+    .bind(limit)
+    .try_map(|row: PgRow| Ok((row.try_get("cursor_tx")?, row.try_get("cursor_seq")?, T::from_row(&row)?)))
+    .fetch_all(pool)
+    .await?;
+    let full = rows.len() as i64 == limit;
+    let cursor = rows.last().map_or_else(|| after.to_string(), |(tx, seq, _)| format!("{tx}:{seq}"));
+    Ok((rows.into_iter().map(|(_, _, row)| row).collect(), cursor, full))
+}
+
 #[derive(sqlx::FromRow)]
 struct EventRow {
-    tx: String,
-    server_seq: i64,
     id: Uuid,
     kiosk_id: String,
     seq: i64,
@@ -299,34 +350,9 @@ struct EventRow {
     note: Option<String>,
 }
 
-/// The enterprise's events from its other gates and its roster changes, after the cursors.
-pub async fn pull(pool: &PgPool, kiosk: &Kiosk, request: PullRequest) -> Result<PullResponse> {
-    same_enterprise(kiosk, &request.enterprise)?;
-    let limit = request.limit.clamp(1, qrgate_protocol::MAX_BATCH_EVENTS as u32) as i64;
-    let (tx, seq) = parse_cursor(&request.events_after)?;
-    // The kiosk's own events come back from the scan too and are dropped here, so the cursor
-    // moves past them instead of scanning them again on every pull.
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "SELECT tx::text AS tx, server_seq, id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s,
-                method, verdict, reason, badge_serial, operator, note
-         FROM events
-         WHERE enterprise = $1 AND (tx, server_seq) > ($2::text::xid8, $3)
-           AND tx < pg_snapshot_xmin(pg_current_snapshot())
-         ORDER BY tx, server_seq
-         LIMIT $4",
-    )
-    .bind(&kiosk.enterprise)
-    .bind(&tx)
-    .bind(seq)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    let more_events = rows.len() as i64 == limit;
-    let events_cursor = rows.last().map_or(request.events_after.clone(), |r| format!("{}:{}", r.tx, r.server_seq));
-    let events: Vec<WireEvent> = rows
-        .into_iter()
-        .filter(|r| r.kiosk_id != kiosk.kiosk_id)
-        .map(|r| WireEvent {
+impl From<EventRow> for WireEvent {
+    fn from(r: EventRow) -> WireEvent {
+        WireEvent {
             id: r.id,
             kiosk_id: r.kiosk_id,
             seq: r.seq,
@@ -342,39 +368,52 @@ pub async fn pull(pool: &PgPool, kiosk: &Kiosk, request: PullRequest) -> Result<
             badge_serial: r.badge_serial.and_then(|s| u32::try_from(s).ok()),
             operator: r.operator,
             note: r.note,
-        })
-        .collect();
+        }
+    }
+}
 
-    let (tx, seq) = parse_cursor(&request.roster_after)?;
-    let rows: Vec<(String, i64, String, String, String, String, bool, i64)> = sqlx::query_as(
-        "SELECT tx::text, change_seq, code, full_name, department, shift, active, badge_serial
-         FROM workers
-         WHERE enterprise = $1 AND (tx, change_seq) > ($2::text::xid8, $3)
-           AND tx < pg_snapshot_xmin(pg_current_snapshot())
-         ORDER BY tx, change_seq
-         LIMIT $4",
-    )
-    .bind(&kiosk.enterprise)
-    .bind(&tx)
-    .bind(seq)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    let more_roster = rows.len() as i64 == limit;
-    let roster_cursor = rows.last().map_or(request.roster_after.clone(), |r| format!("{}:{}", r.0, r.1));
-    let workers = rows
-        .into_iter()
-        .map(|r| WireWorker {
-            code: r.2,
-            full_name: r.3,
-            department: r.4,
-            shift: r.5,
-            active: r.6,
-            badge_serial: u32::try_from(r.7).unwrap_or(u32::MAX),
-        })
-        .collect();
+#[derive(sqlx::FromRow)]
+struct WorkerRow {
+    code: String,
+    full_name: String,
+    department: String,
+    shift: String,
+    active: bool,
+    badge_serial: i64,
+}
+
+impl From<WorkerRow> for WireWorker {
+    fn from(r: WorkerRow) -> WireWorker {
+        WireWorker {
+            code: r.code,
+            full_name: r.full_name,
+            department: r.department,
+            shift: r.shift,
+            active: r.active,
+            badge_serial: u32::try_from(r.badge_serial).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// The enterprise's events from its other gates and its roster changes, after the cursors.
+pub async fn pull(pool: &PgPool, kiosk: &Kiosk, request: PullRequest) -> Result<PullResponse> {
+    same_enterprise(kiosk, &request.enterprise)?;
+    let limit = request.limit.clamp(1, qrgate_protocol::MAX_BATCH_EVENTS as u32) as i64;
+    // The kiosk's own events come back from the scan too and are dropped here, so the cursor
+    // moves past them instead of scanning them again on every pull.
+    let (events, events_cursor, more_events) =
+        page::<EventRow>(pool, &EVENTS, &kiosk.enterprise, &request.events_after, limit).await?;
+    let events: Vec<WireEvent> = events.into_iter().filter(|r| r.kiosk_id != kiosk.kiosk_id).map(WireEvent::from).collect();
+    let (workers, roster_cursor, more_roster) =
+        page::<WorkerRow>(pool, &ROSTER, &kiosk.enterprise, &request.roster_after, limit).await?;
     crate::metrics::pulled(events.len() as u64);
-    Ok(PullResponse { events, workers, events_cursor, roster_cursor, more: more_events || more_roster })
+    Ok(PullResponse {
+        events,
+        workers: workers.into_iter().map(WireWorker::from).collect(),
+        events_cursor,
+        roster_cursor,
+        more: more_events || more_roster,
+    })
 }
 
 #[cfg(test)]

@@ -326,6 +326,33 @@ fn a_bad_event_is_rejected_for_good_and_the_rest_go_through() {
     assert_eq!(pg.count("SELECT count(*) FROM events"), 10);
 }
 
+#[test]
+fn pull_follows_transaction_numbers_across_a_power_of_ten() {
+    let pg = Postgres::start(false);
+    let server = Server::start(&pg.url, 0);
+    let gate = Kiosk::init(A, "a-gate-1", 1);
+    gate.register(&pg.url, A);
+    // Rows committed long ago by transactions 99 (10 of each) and 100 (1,200 of each): more than
+    // one page, and a page that ends among transaction 100's rows must not pass over 99's.
+    pg.query(&format!(
+        "INSERT INTO events (id, tx, enterprise, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s,
+                             method, verdict)
+         SELECT gen_random_uuid(), (CASE WHEN i <= 10 THEN 99 ELSE 100 END)::text::xid8, '{A}', 'a-gate-2', i, 'Cổng B',
+                'worker', 'NV' || i, 'in', {} + i * 1000, 25200, 'badge', 'accepted'
+         FROM generate_series(1, 1210) i;
+         INSERT INTO workers (enterprise, code, full_name, department, shift, active, badge_serial, updated_by, tx)
+         SELECT '{A}', 'NV' || i, 'Công nhân ' || i, 'May', 'A', true, 1, 'a-gate-2',
+                (CASE WHEN i <= 10 THEN 99 ELSE 100 END)::text::xid8
+         FROM generate_series(1, 1210) i",
+        start().timestamp_millis()
+    ));
+    let round = gate.sync(&server.url, T).unwrap();
+    assert_eq!((round.pulled_events, round.pulled_workers), (1210, 1210));
+    let store = gate.store();
+    assert_eq!(store.event_count().unwrap(), 1210);
+    assert!(store.worker(&"NV1".parse().unwrap()).unwrap().is_some(), "transaction 99's workers arrive too");
+}
+
 /// A signed push built by hand, so a test can change any part of it.
 fn raw_push(kiosk: &Kiosk, enterprise: &str, events: Vec<WireEvent>, now_ms: i64, nonce: [u8; 16]) -> (Vec<u8>, RequestAuth) {
     let body = qrgate_protocol::gzip(&serde_json::to_vec(&PushRequest { enterprise: enterprise.into(), events, workers: vec![] }).unwrap());
