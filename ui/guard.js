@@ -234,13 +234,20 @@ function runPreview() {
   let n = 0;
   const next = () => setTimeout(() => {
     if (!$("hr-page").hidden) return next();
-    img.src = `kiosk://localhost/preview.bmp?n=${++n}`;
+    // Only as many pixels as the box shows: the kiosk shrinks the frame before sending it.
+    const width = Math.round(img.parentElement.clientWidth * (window.devicePixelRatio || 1));
+    img.src = `kiosk://localhost/preview.bmp?w=${width}&n=${++n}`;
   }, PREVIEW_MS);
   img.addEventListener("load", () => {
     img.dataset.frames = String(n);
+    img.classList.remove("empty");
     next();
   });
-  img.addEventListener("error", next);
+  // No frame yet (the camera opening): an empty box, never a broken-image sign.
+  img.addEventListener("error", () => {
+    img.classList.add("empty");
+    next();
+  });
   next();
 }
 

@@ -35,17 +35,17 @@ pub struct Screen {
 /// The screen is up: start the frame loop and the sync link (once), and say what to show.
 #[tauri::command]
 pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
-    if let Some((spec, fps)) = shell.pending.lock().expect("pending lock").take() {
+    if let Some(frames) = shell.pending.lock().expect("pending lock").take() {
         let ready_ms = shell.started.elapsed().as_millis();
         eprintln!("qrgate-kiosk: measure: screen ready {ready_ms} ms after start");
         if let Some(m) = &shell.measure {
-            m.start(ready_ms as u64, app.clone());
+            m.start(ready_ms as u64, shell.preview.clone(), app.clone());
         }
         let (desk, preview) = (shell.desk.clone(), shell.preview.clone());
         let frames_app = app.clone();
         std::thread::Builder::new()
             .name("frames".into())
-            .spawn(move || pipeline::run(spec, fps, desk, preview, frames_app))
+            .spawn(move || pipeline::run(frames.spec, frames.fps, frames.decode_every, desk, preview, frames_app))
             .map_err(|e| Failure::other("thread", e))?;
         shell.sync.start(app);
     }

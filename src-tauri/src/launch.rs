@@ -10,9 +10,9 @@ pub struct Launch {
     /// None with `demo`: a fresh temporary directory, gone when the kiosk stops.
     pub data: Option<PathBuf>,
     pub demo: bool,
-    /// None: the demo's badge frames in demo mode, the first camera otherwise.
+    /// None: the demo's badge frames in demo mode, kiosk.conf's [camera] source otherwise.
     pub source: Option<SourceSpec>,
-    /// None: the demo script's own rate in demo mode, 15 otherwise.
+    /// None: the demo script's own rate in demo mode, kiosk.conf's [camera] fps otherwise.
     pub fps: Option<Fps>,
     /// A window instead of full screen: for a developer's desk, not a gate.
     pub windowed: bool,
@@ -33,7 +33,9 @@ qrgate-kiosk: the QR Gate guard screen
   --demo         a seeded demo enterprise with replayed badge frames (a temporary directory
                  unless --data names one)
   --source SPEC  camera:0 for the first camera, dir:PATH to replay a folder of images
-  --fps N        frames per second to take from the source (default 15; the demo's own rate)
+                 (default: kiosk.conf's [camera] source; the demo's badge frames)
+  --fps N        frames per second to take from the source (default: kiosk.conf's [camera]
+                 fps; the demo's own rate)
   --windowed     a window that closes freely instead of the locked full screen
   --server URL   the province's server (default: kiosk.conf's [sync] server)
   --measure S    run S seconds once the screen is up, print window-ready time, frame-to-screen

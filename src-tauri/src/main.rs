@@ -25,7 +25,7 @@ use tauri::{AppHandle, Emitter, Manager, WindowEvent};
 pub struct Shell {
     desk: Arc<Mutex<Desk>>,
     /// The frame loop waits for the screen: a decision made before the window listens is lost.
-    pending: Mutex<Option<(SourceSpec, Fps)>>,
+    pending: Mutex<Option<Frames>>,
     heading: Heading,
     preview: Arc<preview::Preview>,
     sync: sync::Link,
@@ -60,6 +60,13 @@ struct Heading {
 struct DemoPins {
     guard: &'static str,
     admin: &'static str,
+}
+
+/// Where frames come from, how many a second, and how far apart the decoder reads them.
+pub struct Frames {
+    spec: SourceSpec,
+    fps: Fps,
+    decode_every: std::time::Duration,
 }
 
 /// A decision as the screen gets it.
@@ -152,16 +159,24 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         demo_pins: launch.demo.then_some(DemoPins { guard: kiosk::DEMO_GUARD.1, admin: kiosk::DEMO_ADMIN.1 }),
         measure: launch.measure.is_some(),
     };
-    let default_fps = Fps::new(15.0).expect("15 fps is a valid rate");
-    let (spec, fps) = match (launch.source.clone(), demo_frames) {
-        (Some(spec), _) => (spec, launch.fps.unwrap_or(default_fps)),
-        (None, Some((spec, demo_fps))) => (spec, launch.fps.unwrap_or(demo_fps)),
-        (None, None) => (SourceSpec::Camera { index: 0 }, launch.fps.unwrap_or(default_fps)),
+    let camera = &config.camera;
+    let configured = || -> Result<(SourceSpec, Fps), String> {
+        let spec = camera.source.parse().map_err(|e| format!("kiosk.conf [camera] source: {e}"))?;
+        Ok((spec, Fps::new(camera.fps).map_err(|e| format!("kiosk.conf [camera] fps: {e}"))?))
     };
+    let (spec, fps) = match (launch.source.clone(), demo_frames) {
+        (Some(spec), _) => (spec, launch.fps.map_or_else(|| configured().map(|c| c.1), Ok)?),
+        (None, Some((spec, demo_fps))) => (spec, launch.fps.unwrap_or(demo_fps)),
+        (None, None) => {
+            let (spec, fps) = configured()?;
+            (spec, launch.fps.unwrap_or(fps))
+        }
+    };
+    let decode_every = std::time::Duration::from_secs_f64(1.0 / camera.decode_fps);
     let server = launch.server.clone().unwrap_or_else(|| config.sync.server.clone());
     Ok(Shell {
         desk: Arc::new(Mutex::new(desk)),
-        pending: Mutex::new(Some((spec, fps))),
+        pending: Mutex::new(Some(Frames { spec, fps, decode_every })),
         heading,
         preview: Arc::new(preview::Preview::default()),
         sync: sync::Link::new(data.clone(), server, config.screen.low_disk_mb),
@@ -175,6 +190,12 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
 
 fn main() {
     let started = std::time::Instant::now();
+    // The guard screen is a flat page: WebKit's GL compositing buys it nothing, and on a kiosk PC
+    // without a GPU driver (software GL) it costs a third of a core for the preview alone.
+    // Set before any thread starts; an explicit setting in the environment wins.
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let launch = match launch::parse(std::env::args().skip(1), std::env::var("QRGATE_DATA").ok()) {
         Ok(l) => l,
         Err(e) => {
@@ -192,7 +213,7 @@ fn main() {
     let kiosk_mode = shell.heading.kiosk_mode;
     tauri::Builder::default()
         .manage(shell)
-        .register_uri_scheme_protocol("kiosk", |ctx, request| preview::serve(&ctx.app_handle().state::<Shell>().preview, request.uri().path()))
+        .register_uri_scheme_protocol("kiosk", |ctx, request| preview::serve(&ctx.app_handle().state::<Shell>().preview, request.uri().path(), request.uri().query()))
         .invoke_handler(tauri::generate_handler![
             commands::screen_ready,
             commands::scan_typed,

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use tauri::AppHandle;
 
+use crate::preview::Preview;
+
 pub struct Measure {
     length: Duration,
     latencies: Mutex<Vec<i64>>,
@@ -24,16 +26,22 @@ impl Measure {
     }
 
     /// Called once the screen is ready: measures for the set length, prints, and ends the kiosk.
-    pub fn start(self: &std::sync::Arc<Self>, ready_ms: u64, app: AppHandle) {
+    pub fn start(self: &std::sync::Arc<Self>, ready_ms: u64, preview: std::sync::Arc<Preview>, app: AppHandle) {
         let me = self.clone();
         let _ = std::thread::Builder::new().name("measure".into()).spawn(move || {
-            // The first second is the window settling and the camera opening, not the steady state.
+            // From the first frame (a replay folder loads its images first), and after a second of
+            // settling: the steady state, not the start.
+            let waiting = Instant::now();
+            while !preview.has_frame() && waiting.elapsed() < Duration::from_secs(120) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
             std::thread::sleep(Duration::from_secs(1));
+            me.latencies.lock().expect("measure lock").clear();
             let (t0, cpu0) = (Instant::now(), cpu_ticks());
             std::thread::sleep(me.length);
             let (elapsed, cpu1) = (t0.elapsed(), cpu_ticks());
-            let ticks_per_s = ticks_per_second();
-            let cpu = (cpu1.saturating_sub(cpu0)) as f64 / ticks_per_s / elapsed.as_secs_f64() * 100.0;
+            let share = |a: u64, b: u64| b.saturating_sub(a) as f64 / ticks_per_second() / elapsed.as_secs_f64() * 100.0;
+            let (own, web) = (share(cpu0.0, cpu1.0), share(cpu0.1, cpu1.1));
             let mut lat = me.latencies.lock().expect("measure lock").clone();
             lat.sort_unstable();
             let pct = |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied();
@@ -41,7 +49,11 @@ impl Measure {
             println!("window ready        {ready_ms} ms after start");
             println!("decisions shown     {}", lat.len());
             println!("frame → screen      p50 {}  p95 {}  max {}", show(pct(0.50)), show(pct(0.95)), show(lat.last().copied()));
-            println!("CPU                 {cpu:.1}% of one core over {:.1} s (kiosk and its WebKit processes)", elapsed.as_secs_f64());
+            println!(
+                "CPU                 {:.1}% of one core over {:.1} s: kiosk {own:.1}%, its WebKit processes {web:.1}%",
+                own + web,
+                elapsed.as_secs_f64()
+            );
             app.exit(0);
         });
     }
@@ -57,9 +69,9 @@ fn ticks_per_second() -> f64 {
     }
 }
 
-/// User and system CPU ticks of this process and every process it started (WebKit's web and
+/// User and system CPU ticks of this process, and of every process it started (WebKit's web and
 /// network processes run as its descendants).
-fn cpu_ticks() -> u64 {
+fn cpu_ticks() -> (u64, u64) {
     let me = std::process::id();
     let procs: Vec<(u32, u32, u64)> = std::fs::read_dir("/proc")
         .into_iter()
@@ -83,5 +95,7 @@ fn cpu_ticks() -> u64 {
         family.extend(procs.iter().filter(|p| p.1 == parent).map(|p| p.0));
         i += 1;
     }
-    procs.iter().filter(|p| family.contains(&p.0)).map(|p| p.2).sum()
+    let own = procs.iter().find(|p| p.0 == me).map_or(0, |p| p.2);
+    let all: u64 = procs.iter().filter(|p| family.contains(&p.0)).map(|p| p.2).sum();
+    (own, all - own)
 }

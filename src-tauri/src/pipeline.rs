@@ -20,8 +20,11 @@ use crate::scanned;
 const FORGET_AFTER: Duration = Duration::from_millis(1000);
 /// The longest the loop sleeps, so a camera's changes of state reach the screen promptly.
 const LONGEST_WAIT: Duration = Duration::from_millis(100);
+const SLACK: Duration = Duration::from_millis(5);
 
-pub fn run(spec: SourceSpec, fps: Fps, desk: Arc<Mutex<Desk>>, preview: Arc<Preview>, app: AppHandle) {
+/// `fps` frames a second from the source, of which at most `decode_every` apart are decoded;
+/// every frame goes to the preview.
+pub fn run(spec: SourceSpec, fps: Fps, decode_every: Duration, desk: Arc<Mutex<Desk>>, preview: Arc<Preview>, app: AppHandle) {
     let mut source = match open_source(&spec, fps) {
         Ok(s) => s,
         Err(e) => {
@@ -34,6 +37,7 @@ pub fn run(spec: SourceSpec, fps: Fps, desk: Arc<Mutex<Desk>>, preview: Arc<Prev
     let options = DecodeOptions::default();
     let mut tracker = SightingTracker::new(FORGET_AFTER);
     let mut shown_state: Option<SourceState> = None;
+    let mut last_decode: Option<Duration> = None;
     loop {
         let state = source.state();
         if shown_state.as_ref() != Some(&state) {
@@ -42,6 +46,12 @@ pub fn run(spec: SourceSpec, fps: Fps, desk: Arc<Mutex<Desk>>, preview: Arc<Prev
         }
         match source.poll(started.elapsed()) {
             Ok(Some(frame)) => {
+                // A few milliseconds' slack: frames due exactly `decode_every` apart are not skipped.
+                if last_decode.is_some_and(|t| frame.at.saturating_sub(t) + SLACK < decode_every) {
+                    preview.offer(frame.luma);
+                    continue;
+                }
+                last_decode = Some(frame.at);
                 // Wall-clock time the frame entered the pipeline: the screen stamps when it showed
                 // the decision, and the difference is the latency the guard lives with.
                 let entered = Utc::now();

@@ -1,6 +1,6 @@
-//! The `kiosk://` scheme the screen loads from: the camera preview (the latest frame, halved and
-//! sent as an uncompressed 8-bit BMP that WebKit draws without a decoder worth the name) and the
-//! guard screen's sounds from assets/.
+//! The `kiosk://` scheme the screen loads from: the camera preview (the latest frame, shrunk to
+//! the preview box and sent as an uncompressed 8-bit BMP, which WebKit draws without real
+//! decoding work) and the guard screen's sounds from assets/.
 //!
 //! The frame loop only hands its frame over; the work of scaling and encoding happens here, on
 //! the screen's request, and only as often as the screen asks (15 times a second).
@@ -17,7 +17,7 @@ pub struct Preview {
     latest: Mutex<Option<GrayImage>>,
 }
 
-/// Widest preview sent to the screen: enough for a guard to see a badge is held up.
+/// Widest preview sent when the screen does not say how wide its box is.
 const WIDEST: u32 = 640;
 
 impl Preview {
@@ -25,34 +25,43 @@ impl Preview {
         *self.latest.lock().expect("preview lock") = Some(frame);
     }
 
-    /// The newest frame as a BMP no wider than [`WIDEST`], or None before the first frame.
-    pub fn bmp(&self) -> Option<Vec<u8>> {
+    pub fn has_frame(&self) -> bool {
+        self.latest.lock().expect("preview lock").is_some()
+    }
+
+    /// The newest frame as a BMP no wider than `widest` (shrunk by a whole factor, so at
+    /// least half that wide), or None before the first frame.
+    pub fn bmp(&self, widest: u32) -> Option<Vec<u8>> {
         let frame = self.latest.lock().expect("preview lock").take()?;
-        let small = halve_until(frame, WIDEST);
-        let bmp = bmp_gray(&small);
+        let small = shrink(&frame, widest.clamp(64, 1920));
         // Kept for the next request when no newer frame has come in by then.
-        self.latest.lock().expect("preview lock").get_or_insert(small);
-        Some(bmp)
+        self.latest.lock().expect("preview lock").get_or_insert(frame);
+        Some(bmp_gray(&small))
     }
 }
 
-/// Halves (2×2 mean) until the image is at most `widest` wide.
-fn halve_until(mut img: GrayImage, widest: u32) -> GrayImage {
-    while img.width() > widest && img.height() >= 2 {
-        let (w, h) = (img.width() / 2, img.height() / 2);
-        let src = img.as_raw();
-        let stride = img.width() as usize;
-        let mut out = Vec::with_capacity((w * h) as usize);
-        for y in 0..h as usize {
-            let (a, b) = (&src[2 * y * stride..], &src[(2 * y + 1) * stride..]);
-            for x in 0..w as usize {
-                let sum = a[2 * x] as u16 + a[2 * x + 1] as u16 + b[2 * x] as u16 + b[2 * x + 1] as u16;
-                out.push((sum / 4) as u8);
+/// Shrinks by the smallest whole factor that makes the image at most `widest` wide, each pixel
+/// the mean of the block it covers.
+fn shrink(img: &GrayImage, widest: u32) -> GrayImage {
+    let k = img.width().div_ceil(widest).max(1);
+    if k == 1 {
+        return img.clone();
+    }
+    let (w, h) = (img.width() / k, img.height() / k);
+    let (src, stride, k) = (img.as_raw(), img.width() as usize, k as usize);
+    let mut sums = vec![0u32; w as usize];
+    let mut out = Vec::with_capacity((w * h) as usize);
+    for by in 0..h as usize {
+        sums.iter_mut().for_each(|s| *s = 0);
+        for row in src[by * k * stride..(by * k + k) * stride].chunks_exact(stride) {
+            for (sum, block) in sums.iter_mut().zip(row.chunks_exact(k)) {
+                *sum += block.iter().map(|&p| u32::from(p)).sum::<u32>();
             }
         }
-        img = GrayImage::from_raw(w, h, out).expect("sizes agree");
+        let area = (k * k) as u32;
+        out.extend(sums.iter().map(|s| (s / area) as u8));
     }
-    img
+    GrayImage::from_raw(w, h, out).expect("sizes agree")
 }
 
 /// An 8-bit paletted BMP (grey ramp), rows bottom-up and padded to four bytes, as the format asks.
@@ -92,10 +101,14 @@ const SOUND_IN: &[u8] = include_bytes!("../../assets/sounds/in.wav");
 const SOUND_OUT: &[u8] = include_bytes!("../../assets/sounds/out.wav");
 const SOUND_REFUSED: &[u8] = include_bytes!("../../assets/sounds/refused.wav");
 
-/// Answers a `kiosk://localhost/<path>` request.
-pub fn serve(preview: &Preview, path: &str) -> Response<Cow<'static, [u8]>> {
+/// Answers a `kiosk://localhost/<path>[?w=WIDTH]` request.
+pub fn serve(preview: &Preview, path: &str, query: Option<&str>) -> Response<Cow<'static, [u8]>> {
+    let widest = query
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("w=")))
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(WIDEST);
     let (status, kind, body): (u16, &str, Cow<'static, [u8]>) = match path {
-        "/preview.bmp" => match preview.bmp() {
+        "/preview.bmp" => match preview.bmp(widest) {
             Some(bmp) => (200, "image/bmp", Cow::Owned(bmp)),
             None => (204, "image/bmp", Cow::Borrowed(&[])),
         },
@@ -121,9 +134,9 @@ mod tests {
     fn a_720p_frame_becomes_a_640_wide_bmp_that_reads_back() {
         let frame = GrayImage::from_fn(1280, 720, |_, y| image::Luma([((y / 2) % 256) as u8]));
         let preview = Preview::default();
-        assert!(preview.bmp().is_none());
+        assert!(preview.bmp(640).is_none());
         preview.offer(frame);
-        let bmp = preview.bmp().unwrap();
+        let bmp = preview.bmp(640).unwrap();
         assert_eq!(&bmp[..2], b"BM");
         assert_eq!(u32::from_le_bytes(bmp[18..22].try_into().unwrap()), 640);
         assert_eq!(u32::from_le_bytes(bmp[22..26].try_into().unwrap()), 360);
@@ -132,7 +145,11 @@ mod tests {
         let offset = 1078;
         assert_eq!(bmp[offset], (359 % 256) as u8);
         // The frame stays for the next request until a newer one replaces it.
-        assert_eq!(preview.bmp().unwrap(), bmp);
+        assert_eq!(preview.bmp(640).unwrap(), bmp);
+        // A box 400 pixels wide gets a quarter: 320×180.
+        let small = preview.bmp(400).unwrap();
+        assert_eq!(u32::from_le_bytes(small[18..22].try_into().unwrap()), 320);
+        assert_eq!(small[offset], ((179 * 4 + 1) / 2 % 256) as u8);
     }
 
     #[test]
@@ -146,9 +163,9 @@ mod tests {
     #[test]
     fn sounds_and_unknown_paths() {
         let p = Preview::default();
-        assert_eq!(serve(&p, "/sound/in.wav").status(), 200);
-        assert_eq!(&serve(&p, "/sound/refused.wav").body()[..4], b"RIFF");
-        assert_eq!(serve(&p, "/preview.bmp").status(), 204);
-        assert_eq!(serve(&p, "/../etc/passwd").status(), 404);
+        assert_eq!(serve(&p, "/sound/in.wav", None).status(), 200);
+        assert_eq!(&serve(&p, "/sound/refused.wav", None).body()[..4], b"RIFF");
+        assert_eq!(serve(&p, "/preview.bmp", Some("w=400&n=3")).status(), 204);
+        assert_eq!(serve(&p, "/../etc/passwd", None).status(), 404);
     }
 }

@@ -20,6 +20,7 @@ pub struct Config {
     pub attendance: AttendanceConfig,
     pub visitors: VisitorsConfig,
     pub screen: ScreenConfig,
+    pub camera: CameraConfig,
     pub sync: SyncConfig,
     #[serde(rename = "shift")]
     pub shifts: Vec<Shift>,
@@ -70,6 +71,25 @@ pub struct ScreenConfig {
     pub language: Language,
     /// Below this much free space on the data directory's disk the guard sees an alert.
     pub low_disk_mb: u64,
+}
+
+/// The gate's camera.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CameraConfig {
+    /// "camera:N" for the Nth camera (V4L2), or "dir:PATH" to replay a folder of images.
+    pub source: String,
+    /// Frames per second taken from the camera, for the preview.
+    pub fps: f64,
+    /// Frames per second the decoder looks at, at most: a badge is held up for half a second or
+    /// more, and decoding fewer frames leaves the CPU for the rest of the kiosk.
+    pub decode_fps: f64,
+}
+
+impl Default for CameraConfig {
+    fn default() -> CameraConfig {
+        CameraConfig { source: "camera:0".into(), fps: 30.0, decode_fps: 15.0 }
+    }
 }
 
 /// A language the screens speak.
@@ -149,6 +169,7 @@ impl Default for Config {
             attendance: AttendanceConfig::default(),
             visitors: VisitorsConfig::default(),
             screen: ScreenConfig::default(),
+            camera: CameraConfig::default(),
             sync: SyncConfig::default(),
             shifts: default_shifts(),
         }
@@ -248,6 +269,14 @@ impl Config {
         }
         if self.gate.debounce_seconds > 3600 {
             return Err("gate.debounce_seconds over an hour would hide real passages".into());
+        }
+        for (name, fps) in [("camera.fps", self.camera.fps), ("camera.decode_fps", self.camera.decode_fps)] {
+            if !(fps > 0.0 && fps <= 120.0) {
+                return Err(format!("{name} must be above 0 and at most 120"));
+            }
+        }
+        if let Some(q) = self.visitors.health_questions.iter().find(|q| q.trim().is_empty()) {
+            return Err(format!("visitors.health_questions holds an empty question ({q:?})"));
         }
         Ok(())
     }
