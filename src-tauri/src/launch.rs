@@ -100,5 +100,10 @@ mod tests {
         assert!(parse(args("--fps 0"), None).unwrap_err().contains("--fps"));
         assert!(parse(args("--data"), None).unwrap_err().contains("needs a value"));
         assert!(parse(args("--fullscreen"), None).unwrap_err().contains("unknown argument"));
+        assert!(parse(args("--measure 0"), None).unwrap_err().contains("--measure"));
+        assert!(parse(args("--measure soon"), None).unwrap_err().contains("--measure"));
+        let l = parse(args("--measure 2.5 --server https://sync.example.vn"), None).unwrap();
+        assert_eq!(l.measure, Some(std::time::Duration::from_millis(2500)));
+        assert_eq!(l.server.as_deref(), Some("https://sync.example.vn"));
     }
 }

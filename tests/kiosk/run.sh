@@ -32,6 +32,8 @@ command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 
 # Not --locked: qrgate-core and qrgate-scan gain dependencies, and src-tauri/Cargo.lock follows them.
 cargo build --manifest-path "$root/src-tauri/Cargo.toml"
+# The shell's own unit tests (command line, preview encoding); src-tauri is outside the workspace.
+cargo test --manifest-path "$root/src-tauri/Cargo.toml"
 export KIOSK_BIN=$CARGO_TARGET_DIR/debug/qrgate-kiosk
 export ARTIFACTS=$artifacts
 
