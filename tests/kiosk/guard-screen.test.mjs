@@ -9,6 +9,8 @@ import { deflateSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebDriver, until } from "./webdriver.mjs";
+
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
 import vi from "../../ui/i18n/vi.js";
 import en from "../../ui/i18n/en.js";
 
@@ -362,6 +364,30 @@ describe("the guard's desk: manual entry, a visitor, the HR pages and leaving", 
     await driver.type(await driver.element("#pin-input"), "9999");
     await driver.click(await driver.element("#pin-ok"));
     await until("the HR pages", 5_000, dialogs((d) => d.hr && !d.pin));
+
+    // A roster file with a bad row imports nothing and names the row; the corrected file imports.
+    const csv = (rows) => ["Mã NV;Họ và tên;Bộ phận;Ca", ...rows].join("\n") + "\n";
+    const bad = join(data, "..", "roster-bad.csv");
+    writeFileSync(bad, csv(["NV90001;Hồ Văn Mới;Kho;CA1", "NV 90002;Ngô Thị Sai;Kho;CA1"]));
+    await driver.type(await driver.element("#roster-file"), bad);
+    await driver.click(await driver.element("#roster-import"));
+    const rows = await until("the bad row named", 10_000, async () => {
+      const r = await driver.run(`const el = document.getElementById("roster-result"); return { text: el.textContent, ok: el.dataset.ok };`);
+      return { ...r, ok: r.ok === "false" && r.text.includes(fill(vi.row, { row: 3, why: "" }).trim()) };
+    });
+    assert.ok(rows.text.startsWith(fill(vi.roster_rows, { count: 1 }).split(":")[0]), rows.text);
+    const db = join(data, "qrgate.db");
+    assert.equal(sql(db, "SELECT COUNT(*) FROM workers WHERE code = 'NV90001'"), "0", "nothing imported from a file with a bad row");
+    const good = join(data, "..", "roster-good.csv");
+    writeFileSync(good, csv(["NV90001;Hồ Văn Mới;Kho;CA1"]));
+    await driver.type(await driver.element("#roster-file"), good);
+    await driver.click(await driver.element("#roster-import"));
+    await until("the import", 10_000, async () => {
+      const text = await driver.run(`return document.getElementById("roster-result").textContent;`);
+      return { text, ok: text === fill(vi.roster_done, { added: 1, updated: 0, unchanged: 0, deactivated: 0 }) };
+    });
+    assert.equal(sql(db, "SELECT full_name FROM workers WHERE code = 'NV90001'"), "Hồ Văn Mới");
+    writeFileSync(join(ARTIFACTS, "hr-roster.png"), await driver.screenshot());
 
     await driver.click(await driver.element('#hr-tabs button[data-tab="evacuation"]'));
     const evac = await until("the evacuation list", 5_000, async () => {
