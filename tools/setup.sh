@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # Installs what building and testing QR Gate needs on Debian 12, skipping what is already there.
 # Safe to run again. Needs root (or sudo) only when something is missing.
+#
+#   tools/setup.sh           # the workspace's crates and their tests
+#   tools/setup.sh --kiosk   # also the kiosk window: WebKitGTK, and Xvfb + WebDriver for its tests
 set -euo pipefail
 
 # Build: C toolchain, pkg-config, libclang (V4L bindings of the camera crate).
 # Tests: PostgreSQL server binaries (the sync tests start their own server in a temp directory).
 # Tools for looking at what the kiosk makes: poppler-utils (PDF → PNG).
 packages=(build-essential pkg-config libclang-dev postgresql poppler-utils)
+kiosk=false
+if [ "${1:-}" = "--kiosk" ]; then
+  kiosk=true
+  # The window: WebKitGTK. Its tests: Xvfb, xauth, WebKitGTK's WebDriver, sqlite3 to read back
+  # what the kiosk wrote, Node 18 or newer for the test script.
+  packages+=(libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver sqlite3 fonts-dejavu-core)
+  command -v node >/dev/null || packages+=(nodejs)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -17,10 +28,17 @@ if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The window's packages come with their recommends (fonts, GStreamer for its sounds).
+  recommends=--no-install-recommends
+  $kiosk && recommends=
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $recommends "${missing[@]}" >/dev/null
 fi
 
 if ! command -v cargo >/dev/null; then
   echo "setup: cargo not found; install Rust with rustup (https://rustup.rs) and run this again" >&2
   exit 1
+fi
+if $kiosk; then
+  export PATH=$HOME/.cargo/bin:$PATH
+  command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 fi
