@@ -51,7 +51,7 @@ pub struct DecodeOptions {
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        DecodeOptions { budget: Duration::from_millis(40), exhaustive: false }
+        DecodeOptions { budget: Duration::from_millis(30), exhaustive: false }
     }
 }
 
@@ -93,6 +93,8 @@ pub struct AttemptOutcome {
     /// Grids rqrr located but could not decode.
     pub failed_grids: u32,
     pub panics: u32,
+    /// Views were left untried for lack of time.
+    pub cut_short: bool,
 }
 
 /// Decodes with the default options and the real clock.
@@ -110,8 +112,10 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
         return result;
     }
     let base_factor = preprocess::factor_for(frame.width(), frame.height(), MAX_WORKING_SIDE);
-    let working = if base_factor > 1 { preprocess::downscale(frame, base_factor) } else { frame.clone() };
-    let spent = || clock.now().saturating_sub(start) > options.budget;
+    let shrunk = (base_factor > 1).then(|| preprocess::downscale(frame, base_factor));
+    let working = shrunk.as_ref().unwrap_or(frame);
+    let remaining = || options.budget.saturating_sub(clock.now().saturating_sub(start));
+    let spent = || remaining().is_zero();
     let longest = working.width().max(working.height());
     let mut levels: Vec<(Level, GrayImage)> = Vec::new();
 
@@ -127,11 +131,19 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
             result.over_budget = true;
             break;
         }
-        let image = level_image(&mut levels, &working, Level::Down(factor));
-        let map = preprocess::ThresholdMap::new(image, 3, 2, SCAN_OFFSET);
+        let image = level_image(&mut levels, working, Level::Down(factor));
+        // At full resolution the window is three blocks (24 pixels) wide: small codes and the
+        // thin dark ring of a blooming dark-mode finder need a threshold that local; large
+        // codes are the half-resolution scan's, whose window is 80 frame pixels wide.
+        let radius = if factor == 1 { 1 } else { 2 };
+        let offset = if factor == 1 { FULL_SCAN_OFFSET } else { SCAN_OFFSET };
+        let map = preprocess::ThresholdMap::new(image, 3, radius, offset);
         let view = finder::Thresholded { luma: image, map: &map };
         let step = if factor == 1 && longest >= 600 { 2 } else { 1 };
-        let finders = finder::find_finders(&view, step, 7);
+        // Sensor noise at full resolution makes finder-shaped runs of one or two pixels by
+        // the thousand; no readable code has finders that narrow.
+        let min_width = if factor == 1 { 10 } else { 7 };
+        let finders = finder::find_finders(&view, step, min_width);
         let (w, h) = (image.width() as usize, image.height() as usize);
         for triple in finder::triples(&finders, w, h, MAX_TRIPLES) {
             let triple = triple.scaled(factor as f32);
@@ -142,7 +154,7 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
                 result.over_budget = true;
                 break;
             }
-            let outcome = grid::read(&working, &triple);
+            let outcome = grid::read(working, &triple);
             result.attempts += outcome.decodes;
             result.panics += outcome.panics;
             match outcome.code {
@@ -172,7 +184,8 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
             result.over_budget = true;
             break;
         }
-        let outcome = decode_region(&working, &region, &mut result.attempts, &spent);
+        let outcome = decode_region(working, &region, &mut result.attempts, &remaining);
+        result.over_budget |= outcome.cut_short;
         result.panics += outcome.panics;
         merge(&mut result, outcome.codes, base_factor as f32, (0.0, 0.0));
     }
@@ -186,15 +199,14 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
             result.over_budget = true;
             break;
         }
-        let (lw, lh) = level_size(&working, attempt.level);
-        let remaining = options.budget.saturating_sub(clock.now().saturating_sub(start));
-        if attempt_cost(lw, lh) > remaining {
+        let (lw, lh) = level_size(working, attempt.level);
+        if attempt_cost(lw, lh) > remaining() {
             // A whole-frame pass that would overrun the frame's budget is not started: the next
             // frame is coming, and a cheaper pass later in the plan may still fit.
             result.over_budget = true;
             continue;
         }
-        let image = level_image(&mut levels, &working, attempt.level);
+        let image = level_image(&mut levels, working, attempt.level);
         let outcome = run_attempt(image, attempt.view);
         result.attempts += 1;
         result.panics += outcome.panics;
@@ -210,10 +222,12 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
 
 /// How much darker than its surroundings a pixel must be to count as dark in the finder scan:
 /// enough that flat paper and walls do not break into noise, little enough for a dim gate.
+/// Full resolution keeps more of the sensor's noise, so it needs more.
 const SCAN_OFFSET: u8 = 4;
+const FULL_SCAN_OFFSET: u8 = 8;
 
 /// Finder triples read per scan; a scene full of finder-like texture gets no more than this.
-const MAX_TRIPLES: usize = 24;
+const MAX_TRIPLES: usize = 16;
 
 /// Regions tried with rqrr per frame.
 const MAX_REGIONS: usize = 6;
@@ -256,14 +270,27 @@ impl finder::Region {
 
 /// Decodes the crop around one finder triple, scaled so modules are a few pixels wide, under a
 /// few views; codes come back in working-image coordinates.
-fn decode_region(working: &GrayImage, region: &finder::Region, attempts: &mut u32, spent: &impl Fn() -> bool) -> AttemptOutcome {
+fn decode_region(working: &GrayImage, region: &finder::Region, attempts: &mut u32, remaining: &impl Fn() -> Duration) -> AttemptOutcome {
     let (x0, y0) = (region.x0.floor() as u32, region.y0.floor() as u32);
     let (x1, y1) = ((region.x1.ceil() as u32).min(working.width()), (region.y1.ceil() as u32).min(working.height()));
     let mut total = AttemptOutcome::default();
     if x1 <= x0 + 21 || y1 <= y0 + 21 {
         return total;
     }
-    let crop = image::imageops::crop_imm(working, x0, y0, x1 - x0, y1 - y0).to_image();
+    // Nothing is cut out or resized unless at least the first view fits the time left.
+    let (cw, ch) = (x1 - x0, y1 - y0);
+    let (vw, vh) = if region.module < 3.0 {
+        (cw * 2, ch * 2)
+    } else if region.module > 9.0 {
+        (cw / (region.module / 4.5) as u32, ch / (region.module / 4.5) as u32)
+    } else {
+        (cw, ch)
+    };
+    if attempt_cost(vw, vh) > remaining() {
+        total.cut_short = true;
+        return total;
+    }
+    let crop = image::imageops::crop_imm(working, x0, y0, cw, ch).to_image();
     let (crop, scale) = if region.module < 3.0 {
         let up = image::imageops::resize(&crop, crop.width() * 2, crop.height() * 2, image::imageops::FilterType::Triangle);
         (up, 0.5)
@@ -283,7 +310,8 @@ fn decode_region(working: &GrayImage, region: &finder::Region, attempts: &mut u3
         View::BlurMean { div: 6, offset: 6 },
     ];
     for view in views {
-        if spent() {
+        if attempt_cost(crop.width(), crop.height()) > remaining() {
+            total.cut_short = true;
             break;
         }
         let outcome = run_attempt(&crop, view);
@@ -301,11 +329,11 @@ fn decode_region(working: &GrayImage, region: &finder::Region, attempts: &mut u3
     total
 }
 
-/// A lower bound on what one whole-image rqrr pass with its thresholding costs per pixel:
-/// about half of the 25–32 ns measured (thread CPU time) for full-resolution passes on the
-/// gate frames, so only passes that would certainly overrun the budget are skipped, and every
-/// planned pass still fits the default budget when the clock is stopped (reproducible counts).
-const NANOS_PER_PIXEL: u64 = 14;
+/// What one rqrr pass with its thresholding may cost per pixel: 11–20 ns on average over the
+/// gate frames (thread CPU time), up to 45–65 ns on a frame full of finder-like clutter. A pass
+/// starts only when this much still fits the frame's budget, so a frame ends close to its
+/// budget rather than a whole pass past it.
+const NANOS_PER_PIXEL: u64 = 40;
 
 fn attempt_cost(width: u32, height: u32) -> Duration {
     Duration::from_nanos(width as u64 * height as u64 * NANOS_PER_PIXEL)

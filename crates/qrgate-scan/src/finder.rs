@@ -20,6 +20,9 @@ pub struct Finder {
     pub inverted: bool,
     /// Rows that confirmed this candidate.
     pub hits: u32,
+    /// How much lighter the pattern's light ring is than its dark parts, in luma levels: sensor
+    /// noise makes finder-shaped blobs too, but faint ones. Zero when only bits were scanned.
+    pub contrast: f32,
 }
 
 /// A rectangle in the scanned image that probably holds one code.
@@ -55,8 +58,12 @@ pub trait Bilevel {
     fn height(&self) -> usize;
     /// Whether (x, y) is dark; both are in range.
     fn dark(&self, x: usize, y: usize) -> bool;
-    /// Row `y` into `out`, `true` = dark.
-    fn row(&self, y: usize, out: &mut Vec<bool>);
+    /// Row `y` into `out`, 1 = dark, 0 = light.
+    fn row(&self, y: usize, out: &mut Vec<u8>);
+    /// The luma behind the bits, when there is one.
+    fn luma(&self) -> Option<&GrayImage> {
+        None
+    }
 }
 
 /// An image already binarised (`true` = dark), row-major.
@@ -76,9 +83,9 @@ impl Bilevel for Bits<'_> {
     fn dark(&self, x: usize, y: usize) -> bool {
         self.dark[y * self.width + x]
     }
-    fn row(&self, y: usize, out: &mut Vec<bool>) {
+    fn row(&self, y: usize, out: &mut Vec<u8>) {
         out.clear();
-        out.extend_from_slice(&self.dark[y * self.width..(y + 1) * self.width]);
+        out.extend(self.dark[y * self.width..(y + 1) * self.width].iter().map(|&d| u8::from(d)));
     }
 }
 
@@ -98,8 +105,11 @@ impl Bilevel for Thresholded<'_> {
     fn dark(&self, x: usize, y: usize) -> bool {
         self.luma.as_raw()[y * self.luma.width() as usize + x] < self.map.level(x, y)
     }
-    fn row(&self, y: usize, out: &mut Vec<bool>) {
+    fn row(&self, y: usize, out: &mut Vec<u8>) {
         self.map.binarise_row(self.luma, y, out);
+    }
+    fn luma(&self) -> Option<&GrayImage> {
+        Some(self.luma)
     }
 }
 
@@ -158,20 +168,8 @@ pub fn find_finders(img: &impl Bilevel, row_step: usize, min_width: u32) -> Vec<
     let mut runs: Vec<(bool, u32)> = Vec::with_capacity(w / 2);
     let mut row = Vec::with_capacity(w);
     for y in (0..h).step_by(row_step.max(1)) {
-        runs.clear();
         img.row(y, &mut row);
-        let mut colour = row[0];
-        let mut len = 0u32;
-        for &p in &row {
-            if p == colour {
-                len += 1;
-            } else {
-                runs.push((colour, len));
-                colour = p;
-                len = 1;
-            }
-        }
-        runs.push((colour, len));
+        row_runs(&row, &mut runs);
         let mut start = 0usize;
         for i in 0..runs.len().saturating_sub(4) {
             let window = [runs[i].1, runs[i + 1].1, runs[i + 2].1, runs[i + 3].1, runs[i + 4].1];
@@ -210,12 +208,83 @@ pub fn find_finders(img: &impl Bilevel, row_step: usize, min_width: u32) -> Vec<
                 }
                 None => {
                     cells[celly * cols + cellx].push(found.len());
-                    found.push(Finder { x: cx, y: cy, module, inverted, hits: 1 });
+                    found.push(Finder { x: cx, y: cy, module, inverted, hits: 1, contrast: 0.0 });
                 }
             }
         }
     }
-    merge_neighbours(found)
+    let mut found = merge_neighbours(found);
+    if let Some(luma) = img.luma() {
+        for f in &mut found {
+            f.contrast = contrast(luma, f);
+        }
+    }
+    found
+}
+
+/// Light ring minus dark core and outer ring, sampled along the row and the column through the
+/// centre at the measured module pitch (which is the chord's pitch, so it holds for a turned
+/// finder too); negative for a pattern of the other polarity or none.
+fn contrast(luma: &GrayImage, f: &Finder) -> f32 {
+    let (w, h) = (luma.width() as f32, luma.height() as f32);
+    let raw = luma.as_raw();
+    let at = |dx: f32, dy: f32| {
+        let (x, y) = (f.x + dx * f.module, f.y + dy * f.module);
+        (x >= 0.0 && y >= 0.0 && x < w && y < h).then(|| raw[y as usize * w as usize + x as usize] as f32)
+    };
+    let (mut dark, mut dark_n, mut light, mut light_n) = (0.0, 0, 0.0, 0);
+    for k in [0.0f32, 1.0, 2.0, 3.0] {
+        for (dx, dy) in [(k, 0.0), (-k, 0.0), (0.0, k), (0.0, -k)] {
+            if let Some(l) = at(dx, dy) {
+                if k == 2.0 {
+                    light += l;
+                    light_n += 1;
+                } else {
+                    dark += l;
+                    dark_n += 1;
+                }
+            }
+            if k == 0.0 {
+                break;
+            }
+        }
+    }
+    if light_n == 0 || dark_n == 0 {
+        return 0.0;
+    }
+    let c = light / light_n as f32 - dark / dark_n as f32;
+    if f.inverted { -c } else { c }
+}
+
+/// Run lengths of one binarised row (1 = dark), as (dark, length). Runs are mostly several
+/// pixels long, so the search for the next change looks at eight pixels at a time.
+fn row_runs(row: &[u8], runs: &mut Vec<(bool, u32)>) {
+    runs.clear();
+    let w = row.len();
+    if w == 0 {
+        return;
+    }
+    let mut start = 0usize;
+    let mut i = 1usize;
+    while i < w {
+        if i + 8 <= w {
+            let here = u64::from_le_bytes(row[i..i + 8].try_into().expect("eight bytes"));
+            let before = u64::from_le_bytes(row[i - 1..i + 7].try_into().expect("eight bytes"));
+            let changed = here ^ before;
+            if changed == 0 {
+                i += 8;
+                continue;
+            }
+            i += (changed.trailing_zeros() / 8) as usize;
+        } else if row[i] == row[i - 1] {
+            i += 1;
+            continue;
+        }
+        runs.push((row[start] != 0, (i - start) as u32));
+        start = i;
+        i += 1;
+    }
+    runs.push((row[start] != 0, (w - start) as u32));
 }
 
 /// Drops what the triples would ignore anyway (one row of evidence for a finder large enough
@@ -225,9 +294,12 @@ pub fn find_finders(img: &impl Bilevel, row_step: usize, min_width: u32) -> Vec<
 fn merge_neighbours(mut found: Vec<Finder>) -> Vec<Finder> {
     found.retain(|f| f.hits >= 2 || f.module < 2.0);
     found.sort_by(|a, b| b.hits.cmp(&a.hits));
+    // Kept candidates sorted by x, so a merge looks only at those within reach.
+    let widest = found.iter().map(|f| f.module).fold(0.0, f32::max) * 1.5;
     let mut out: Vec<Finder> = Vec::with_capacity(found.len());
     for f in found {
-        let near = out.iter_mut().find(|o| {
+        let from = out.partition_point(|o| o.x < f.x - widest);
+        let near = out[from..].iter_mut().take_while(|o| o.x <= f.x + widest).find(|o| {
             let reach = o.module.max(f.module) * 1.5;
             o.inverted == f.inverted && (o.x - f.x).abs() < reach && (o.y - f.y).abs() < reach
         });
@@ -239,7 +311,10 @@ fn merge_neighbours(mut found: Vec<Finder>) -> Vec<Finder> {
                 o.module = (o.module * a + f.module * b) / (a + b);
                 o.hits += f.hits;
             }
-            None => out.push(f),
+            None => {
+                let at = out.partition_point(|o| o.x < f.x);
+                out.insert(at, f);
+            }
         }
     }
     out
@@ -278,7 +353,9 @@ impl Triple {
 /// Every plausible triple of finders, best first, at most `limit` of them.
 pub fn triples(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Triple> {
     let mut strong: Vec<Finder> = finders.iter().copied().filter(|f| f.hits >= 2 || f.module < 2.0).collect();
-    strong.sort_by(|a, b| b.hits.cmp(&a.hits));
+    // The clearest candidates first: in a noisy frame, blobs of noise confirmed by a row or
+    // two outnumber the real finders, but they are faint.
+    strong.sort_by(|a, b| (b.contrast * (b.hits.min(6) as f32).sqrt()).total_cmp(&(a.contrast * (a.hits.min(6) as f32).sqrt())).then(b.hits.cmp(&a.hits)));
     strong.truncate(24);
     let mut scored: Vec<Triple> = Vec::new();
     let n = strong.len();
@@ -399,6 +476,21 @@ mod tests {
         assert_eq!(found.len(), 1);
         let r = found[0];
         assert!(r.x0 <= 40.0 && r.y0 <= 40.0 && r.x1 >= 40.0 + 25.0 * 4.0 && r.y1 >= 40.0 + 25.0 * 4.0, "{r:?}");
+    }
+
+    #[test]
+    fn row_runs_match_a_plain_count() {
+        let row: Vec<u8> = (0..203).map(|i: u32| u8::from((i * i / 7 + i / 13) % 3 == 0)).collect();
+        let mut runs = Vec::new();
+        row_runs(&row, &mut runs);
+        let mut plain: Vec<(bool, u32)> = Vec::new();
+        for &p in &row {
+            match plain.last_mut() {
+                Some((dark, len)) if *dark == (p != 0) => *len += 1,
+                _ => plain.push((p != 0, 1)),
+            }
+        }
+        assert_eq!(runs, plain);
     }
 
     #[test]

@@ -100,8 +100,8 @@ pub struct GridOutcome {
     /// rqrr decoder calls made.
     pub decodes: u32,
     pub panics: u32,
-    /// The finders frame something that shows a symbol's timing patterns: worth another try
-    /// by other means when the grid did not read.
+    /// The finders frame something that shows a symbol's timing patterns along their whole
+    /// length: worth another try by other means when the grid did not read.
     pub credible: bool,
 }
 
@@ -124,7 +124,7 @@ pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
             [fit_finders(triple, side), fit_foreshortened(triple, side)]
                 .into_iter()
                 .flatten()
-                .filter_map(|fit| Some((fixed_pattern_agreement(img, &fit, dark_is_low)?, fit)))
+                .filter_map(|fit| Some((fixed_pattern_agreement(img, &fit, dark_is_low, TIMING_REACH)?, fit)))
                 .max_by(|a, b| a.0.total_cmp(&b.0))
         })
         .filter(|(agreement, _)| *agreement >= MIN_AGREEMENT_UNALIGNED)
@@ -134,7 +134,7 @@ pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
     for (agreement, fit) in unaligned.into_iter().take(ALIGNMENT_SEARCHES) {
         if fit.side > 21 {
             if let Some(aligned) = fit_alignment(img, &fit, triple, dark_is_low) {
-                if let Some(a) = fixed_pattern_agreement(img, &aligned, dark_is_low) {
+                if let Some(a) = fixed_pattern_agreement(img, &aligned, dark_is_low, TIMING_REACH) {
                     fits.push((a, aligned));
                 }
             }
@@ -142,6 +142,13 @@ pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
         fits.push((agreement, fit));
     }
     fits.retain(|(agreement, _)| *agreement >= MIN_AGREEMENT);
+    // The whole length of the timing patterns, before the whole grid is sampled: a fit that
+    // only holds near the finders, or unrelated finders that matched there by chance, stop here.
+    let mut fits: Vec<(f32, Fit)> = fits
+        .into_iter()
+        .filter_map(|(_, fit)| Some((fixed_pattern_agreement(img, &fit, dark_is_low, fit.side.div_ceil(2))?, fit)))
+        .filter(|(agreement, _)| *agreement >= MIN_AGREEMENT)
+        .collect();
     fits.sort_by(|a, b| b.0.total_cmp(&a.0));
     fits.truncate(FITS_TRIED);
     outcome.credible = !fits.is_empty();
@@ -150,6 +157,9 @@ pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
         for bits in binarisations(&values, fit.side, dark_is_low) {
             if !plausible(&bits, fit.side) {
                 continue;
+            }
+            if outcome.decodes == MAX_DECODES {
+                return outcome;
             }
             outcome.decodes += 1;
             match decode_bits(&bits, fit.side) {
@@ -182,9 +192,9 @@ const MIN_AGREEMENT_UNALIGNED: f32 = 0.6;
 /// the stretches next to each finder are looked at: a parallelogram fit drifts from the true
 /// perspective towards the middle of an edge, but not near the finders that anchor it, and a
 /// wrong side already puts the timing out of step a few modules from its finder.
-fn fixed_pattern_agreement(img: &GrayImage, fit: &Fit, dark_is_low: bool) -> Option<f32> {
+fn fixed_pattern_agreement(img: &GrayImage, fit: &Fit, dark_is_low: bool, reach: usize) -> Option<f32> {
     let n = fit.side;
-    let reach = (n - 16).min(TIMING_REACH);
+    let reach = (n - 16).min(reach);
     let near_tl: Vec<(usize, usize, bool)> = (0..reach)
         .flat_map(|k| [(8 + k, 6, k % 2 == 0), (6, 8 + k, k % 2 == 0)])
         .chain((0..8).flat_map(|i| [(i, 7, false), (7, i, false)]))
@@ -216,6 +226,10 @@ fn fixed_pattern_agreement(img: &GrayImage, fit: &Fit, dark_is_low: bool) -> Opt
     }
     Some(agree as f32 / total as f32)
 }
+
+/// rqrr error corrections per triple: each costs about as much as sampling a dozen grids, and
+/// a grid that fails three binarisations of its best fits is not going to read.
+const MAX_DECODES: u32 = 4;
 
 /// Sides per triple whose alignment pattern is searched for, best parallelogram first.
 const ALIGNMENT_SEARCHES: usize = 2;
@@ -360,30 +374,20 @@ fn fit_alignment(img: &GrayImage, fit: &Fit, t: &Triple, dark_is_low: bool) -> O
     Some(Fit { side: fit.side, map })
 }
 
-/// Each module's luma: the mean of five points around its centre, which averages sensor noise
-/// without reaching into the neighbours. `None` when the symbol runs off the image.
+/// Each module's luma at its centre (bilinear, so a centre between pixels still sees the
+/// module rather than one neighbour); `None` when the symbol runs off the image.
 fn sample(img: &GrayImage, fit: &Fit) -> Option<Vec<f32>> {
     let n = fit.side;
     let mut values = Vec::with_capacity(n * n);
-    let spots = [(0.5, 0.5), (0.3, 0.3), (0.7, 0.3), (0.3, 0.7), (0.7, 0.7)];
     let mut missing = 0;
     for y in 0..n {
         for x in 0..n {
-            let mut sum = 0.0;
-            let mut count = 0;
-            for (du, dv) in spots {
-                let (px, py) = fit.map.map(x as f64 + du, y as f64 + dv);
-                if let Some(l) = luma_at(img, px, py) {
-                    sum += l;
-                    count += 1;
-                }
-            }
-            if count == 0 {
+            let (px, py) = fit.map.map(x as f64 + 0.5, y as f64 + 0.5);
+            let value = luma_at(img, px, py).unwrap_or_else(|| {
                 missing += 1;
-                values.push(f32::NAN);
-            } else {
-                values.push(sum / count as f32);
-            }
+                f32::NAN
+            });
+            values.push(value);
         }
     }
     // A few modules off the edge are what error correction is for; more is not a symbol here.
@@ -505,7 +509,7 @@ mod tests {
         let module = px / roll.cos();
         let at = |u: f32, v: f32| {
             let (dx, dy) = ((u - n as f32 / 2.0) * px, (v - n as f32 / 2.0) * px);
-            Finder { x: c + dx * roll.cos() - dy * roll.sin(), y: c + dx * roll.sin() + dy * roll.cos(), module, inverted: false, hits: 5 }
+            Finder { x: c + dx * roll.cos() - dy * roll.sin(), y: c + dx * roll.sin() + dy * roll.cos(), module, inverted: false, hits: 5, contrast: 100.0 }
         };
         let far = n as f32 - 3.5;
         let region = Region { x0: 0.0, y0: 0.0, x1: size as f32, y1: size as f32, module: px, inverted: false };

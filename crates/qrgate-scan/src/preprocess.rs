@@ -63,47 +63,45 @@ impl ThresholdMap {
     /// Blocks are 2^`shift` pixels square; `offset` keeps flat areas (paper, walls) from
     /// turning into noise.
     pub fn new(img: &GrayImage, shift: u32, radius: usize, offset: u8) -> ThresholdMap {
+        debug_assert!(shift <= 8, "a block's column sums must fit 16 bits");
         let (w, h) = (img.width() as usize, img.height() as usize);
         let block = 1usize << shift;
         let (cols, rows) = (w.div_ceil(block), h.div_ceil(block));
-        let mut sums = vec![0u32; cols * rows];
-        let mut counts = vec![0u32; cols * rows];
         let raw = img.as_raw();
-        for y in 0..h {
-            let row = &raw[y * w..(y + 1) * w];
-            let out = &mut sums[(y >> shift) * cols..(y >> shift) * cols + cols];
-            for (s, chunk) in out.iter_mut().zip(row.chunks(block)) {
-                *s += chunk.iter().map(|&p| p as u32).sum::<u32>();
-            }
-            let counted = &mut counts[(y >> shift) * cols..(y >> shift) * cols + cols];
-            for (c, chunk) in counted.iter_mut().zip(row.chunks(block)) {
-                *c += chunk.len() as u32;
-            }
-        }
-        // Sums over the window of blocks through a summed-area table of block sums and counts.
-        let table = |values: &[u32]| {
-            let mut t = vec![0u64; (cols + 1) * (rows + 1)];
-            for by in 0..rows {
-                let mut acc = 0u64;
-                for bx in 0..cols {
-                    acc += values[by * cols + bx] as u64;
-                    t[(by + 1) * (cols + 1) + bx + 1] = t[by * (cols + 1) + bx + 1] + acc;
+        // Column sums over a block's rows first (one add per pixel, vectorised), then across.
+        let mut column = vec![0u16; w];
+        let mut sums = vec![0u32; cols * rows];
+        for by in 0..rows {
+            column.fill(0);
+            for y in by * block..((by + 1) * block).min(h) {
+                for (c, &p) in column.iter_mut().zip(&raw[y * w..(y + 1) * w]) {
+                    *c += p as u16;
                 }
             }
-            t
-        };
-        let (st, ct) = (table(&sums), table(&counts));
-        let window = |t: &[u64], x0: usize, y0: usize, x1: usize, y1: usize| {
-            let c = cols + 1;
-            t[y1 * c + x1] + t[y0 * c + x0] - t[y0 * c + x1] - t[y1 * c + x0]
-        };
+            for (s, chunk) in sums[by * cols..(by + 1) * cols].iter_mut().zip(column.chunks(block)) {
+                *s = chunk.iter().map(|&c| c as u32).sum();
+            }
+        }
+        // Window sums through a summed-area table of block sums; pixel counts follow from the
+        // window's extent (only the last row and column of blocks can be partial).
+        let stride = cols + 1;
+        let mut table = vec![0u64; stride * (rows + 1)];
+        for by in 0..rows {
+            let mut acc = 0u64;
+            for bx in 0..cols {
+                acc += sums[by * cols + bx] as u64;
+                table[(by + 1) * stride + bx + 1] = table[by * stride + bx + 1] + acc;
+            }
+        }
         let mut levels = Vec::with_capacity(cols * rows);
         for by in 0..rows {
             let (y0, y1) = (by.saturating_sub(radius), (by + radius + 1).min(rows));
+            let tall = ((y1 * block).min(h) - y0 * block) as u64;
             for bx in 0..cols {
                 let (x0, x1) = (bx.saturating_sub(radius), (bx + radius + 1).min(cols));
-                let mean = window(&st, x0, y0, x1, y1) / window(&ct, x0, y0, x1, y1).max(1);
-                levels.push((mean as u8).saturating_sub(offset));
+                let wide = ((x1 * block).min(w) - x0 * block) as u64;
+                let sum = table[y1 * stride + x1] + table[y0 * stride + x0] - table[y0 * stride + x1] - table[y1 * stride + x0];
+                levels.push(((sum / (wide * tall)) as u8).saturating_sub(offset));
             }
         }
         ThresholdMap { shift, cols, levels }
@@ -121,13 +119,19 @@ impl ThresholdMap {
         &self.levels[start..start + self.cols]
     }
 
-    /// Binarises row `y` of `img` into `out` (`true` = dark).
-    pub fn binarise_row(&self, img: &GrayImage, y: usize, out: &mut Vec<bool>) {
+    /// Binarises row `y` of `img` into `out`: 1 = dark, 0 = light. Levels are spread to one
+    /// per pixel first so both passes are plain vectorisable loops.
+    pub fn binarise_row(&self, img: &GrayImage, y: usize, out: &mut Vec<u8>) {
         let w = img.width() as usize;
         let row = &img.as_raw()[y * w..(y + 1) * w];
+        let block = 1 << self.shift;
         out.clear();
-        for (chunk, &level) in row.chunks(1 << self.shift).zip(self.row_levels(y)) {
-            out.extend(chunk.iter().map(|&p| p < level));
+        out.resize(w, 0);
+        for (chunk, &level) in out.chunks_mut(block).zip(self.row_levels(y)) {
+            chunk.fill(level);
+        }
+        for (o, &p) in out.iter_mut().zip(row) {
+            *o = u8::from(p < *o);
         }
     }
 }
@@ -322,8 +326,8 @@ mod tests {
         let map = ThresholdMap::new(&img, 3, 2, 4);
         let mut row = Vec::new();
         map.binarise_row(&img, 30, &mut row);
-        assert!(row[30] && row[95], "squares are dark");
-        assert!(!row[5] && !row[120], "backgrounds are light");
+        assert!(row[30] == 1 && row[95] == 1, "squares are dark");
+        assert!(row[5] == 0 && row[120] == 0, "backgrounds are light");
     }
 
     #[test]
