@@ -160,6 +160,12 @@ function wireManual() {
 const visitor = { form: null, card: null };
 
 export function openVisitor({ form, card }) {
+  const dialog = $("visitor-dialog");
+  // The same card seen again while its form is open (held up twice): keep what the guard typed.
+  if (dialog.open && visitor.card && visitor.card.masked_number === card.masked_number && visitor.card.name === card.name) {
+    visitor.form = form;
+    return;
+  }
   visitor.form = form;
   visitor.card = card;
   $("visitor-name").textContent = card.name;
@@ -171,7 +177,6 @@ export function openVisitor({ form, card }) {
   $("visitor-phone").value = card.phone ?? "";
   $("visitor-error").textContent = "";
   renderHealth();
-  const dialog = $("visitor-dialog");
   if (!dialog.open) dialog.showModal();
   $("visitor-host").focus();
 }
