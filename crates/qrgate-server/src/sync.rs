@@ -285,6 +285,8 @@ struct PullOrder {
     table: &'static str,
     seq: &'static str,
     columns: &'static str,
+    /// The column naming the kiosk a row came from, when the kiosk never needs its own rows back.
+    sender: Option<&'static str>,
 }
 
 const EVENTS: PullOrder = PullOrder {
@@ -292,43 +294,74 @@ const EVENTS: PullOrder = PullOrder {
     seq: "server_seq",
     columns: "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, verdict, reason,
               badge_serial, operator, note",
+    sender: Some("kiosk_id"),
 };
 
+// A roster row changed by this kiosk still goes back to it: the server may have kept a higher
+// badge serial than the one the kiosk sent.
 const ROSTER: PullOrder = PullOrder {
     table: "workers",
     seq: "change_seq",
     columns: "code, full_name, department, shift, active, badge_serial",
+    sender: None,
 };
 
-/// Up to `limit` rows after the cursor `after`, the cursor at the last of them, and whether a
-/// full page came back (so more may follow).
-async fn page<T>(pool: &PgPool, order: &PullOrder, enterprise: &str, after: &str, limit: i64) -> Result<(Vec<T>, String, bool)>
+/// Up to `limit` rows after the cursor `after`, the cursor to send back, and whether a full page
+/// came back (so more may follow). Runs inside the pull's one snapshot.
+async fn page<T>(
+    db: &mut sqlx::PgConnection,
+    order: &PullOrder,
+    kiosk: &Kiosk,
+    after: &str,
+    limit: i64,
+) -> Result<(Vec<T>, String, bool)>
 where
-    T: for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+    T: for<'r> sqlx::FromRow<'r, PgRow>,
 {
     let (tx, seq) = parse_cursor(after)?;
-    let PullOrder { table, seq: seq_column, columns } = order;
-    // The transaction goes out as text under its own name: ordering by a column named `tx` that
-    // is text would sort "100" before "99", a full sort of the table on every page, and a cursor
-    // that skips rows when the transaction numbers gain a digit.
-    let rows: Vec<(String, i64, T)> = sqlx::query(&format!(
+    let PullOrder { table, seq: seq_column, columns, sender } = order;
+    let others = sender.map_or(String::new(), |column| format!("AND {column} <> $5"));
+    // The transaction number goes out as text under another name: ordering by a text column
+    // called `tx` would sort "100" before "99", sorting all that follows the cursor on every
+    // page and skipping rows for good when transaction numbers gain a digit.
+    let sql = format!(
         "SELECT tx::text AS cursor_tx, {seq_column} AS cursor_seq, {columns}
          FROM {table}
          WHERE enterprise = $1 AND (tx, {seq_column}) > ($2::text::xid8, $3)
-           AND tx < pg_snapshot_xmin(pg_current_snapshot())
+           AND tx < pg_snapshot_xmin(pg_current_snapshot()) {others}
          ORDER BY tx, {seq_column}
          LIMIT $4"
-    ))
-    .bind(enterprise)
-    .bind(&tx)
-    .bind(seq)
-    .bind(limit)
-    .try_map(|row: PgRow| Ok((row.try_get("cursor_tx")?, row.try_get("cursor_seq")?, T::from_row(&row)?)))
-    .fetch_all(pool)
-    .await?;
+    );
+    let mut query = sqlx::query(&sql).bind(&kiosk.enterprise).bind(&tx).bind(seq).bind(limit);
+    if sender.is_some() {
+        query = query.bind(&kiosk.kiosk_id);
+    }
+    let rows: Vec<PgRow> = query.fetch_all(&mut *db).await?;
     let full = rows.len() as i64 == limit;
-    let cursor = rows.last().map_or_else(|| after.to_string(), |(tx, seq, _)| format!("{tx}:{seq}"));
-    Ok((rows.into_iter().map(|(_, _, row)| row).collect(), cursor, full))
+    let mut cursor = match rows.last() {
+        Some(row) => Some(format!("{}:{}", row.try_get::<String, _>("cursor_tx")?, row.try_get::<i64, _>("cursor_seq")?)),
+        None => None,
+    };
+    if !full && sender.is_some() {
+        // Everything after the cursor was read: move it past the kiosk's own rows too, so they
+        // are not read again on the next pull. Below the snapshot's oldest running transaction
+        // nothing can still appear, and the same snapshot answered the page.
+        let end: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT tx::text || ':' || {seq_column} FROM {table}
+             WHERE enterprise = $1 AND (tx, {seq_column}) > ($2::text::xid8, $3)
+               AND tx < pg_snapshot_xmin(pg_current_snapshot())
+             ORDER BY tx DESC, {seq_column} DESC
+             LIMIT 1"
+        ))
+        .bind(&kiosk.enterprise)
+        .bind(&tx)
+        .bind(seq)
+        .fetch_optional(&mut *db)
+        .await?;
+        cursor = end.or(cursor);
+    }
+    let rows = rows.iter().map(T::from_row).collect::<sqlx::Result<Vec<T>>>()?;
+    Ok((rows, cursor.unwrap_or_else(|| after.to_string()), full))
 }
 
 #[derive(sqlx::FromRow)]
@@ -399,16 +432,18 @@ impl From<WorkerRow> for WireWorker {
 pub async fn pull(pool: &PgPool, kiosk: &Kiosk, request: PullRequest) -> Result<PullResponse> {
     same_enterprise(kiosk, &request.enterprise)?;
     let limit = request.limit.clamp(1, qrgate_protocol::MAX_BATCH_EVENTS as u32) as i64;
-    // The kiosk's own events come back from the scan too and are dropped here, so the cursor
-    // moves past them instead of scanning them again on every pull.
-    let (events, events_cursor, more_events) =
-        page::<EventRow>(pool, &EVENTS, &kiosk.enterprise, &request.events_after, limit).await?;
-    let events: Vec<WireEvent> = events.into_iter().filter(|r| r.kiosk_id != kiosk.kiosk_id).map(WireEvent::from).collect();
-    let (workers, roster_cursor, more_roster) =
-        page::<WorkerRow>(pool, &ROSTER, &kiosk.enterprise, &request.roster_after, limit).await?;
+    // One snapshot for every statement, so a cursor moved to the end of what was read never
+    // passes a row committed in between.
+    let mut db = pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
+    // Rows pushed since the last ANALYZE lie beyond the statistics: the planner would believe a
+    // handful follow the cursor and sort them all instead of reading the index in order.
+    sqlx::query("SET LOCAL enable_sort = off").execute(&mut *db).await?;
+    let (events, events_cursor, more_events) = page::<EventRow>(&mut db, &EVENTS, kiosk, &request.events_after, limit).await?;
+    let (workers, roster_cursor, more_roster) = page::<WorkerRow>(&mut db, &ROSTER, kiosk, &request.roster_after, limit).await?;
+    db.commit().await?;
     crate::metrics::pulled(events.len() as u64);
     Ok(PullResponse {
-        events,
+        events: events.into_iter().map(WireEvent::from).collect(),
         workers: workers.into_iter().map(WireWorker::from).collect(),
         events_cursor,
         roster_cursor,

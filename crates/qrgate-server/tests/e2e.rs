@@ -327,7 +327,7 @@ fn a_bad_event_is_rejected_for_good_and_the_rest_go_through() {
 }
 
 #[test]
-fn pull_follows_transaction_numbers_across_a_power_of_ten() {
+fn pull_pages_follow_transaction_numbers_and_pass_over_own_events() {
     let pg = Postgres::start(false);
     let server = Server::start(&pg.url, 0);
     let gate = Kiosk::init(A, "a-gate-1", 1);
@@ -351,6 +351,26 @@ fn pull_follows_transaction_numbers_across_a_power_of_ten() {
     let store = gate.store();
     assert_eq!(store.event_count().unwrap(), 1210);
     assert!(store.worker(&"NV1".parse().unwrap()).unwrap().is_some(), "transaction 99's workers arrive too");
+
+    // The kiosk's own events never come back: one pull reads past 3,000 of them to the 3 after.
+    pg.query(&format!(
+        "INSERT INTO events (id, tx, enterprise, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s,
+                             method, verdict)
+         SELECT gen_random_uuid(), '101'::xid8, '{A}', CASE WHEN i <= 3000 THEN 'a-gate-1' ELSE 'a-gate-2' END, 2000 + i,
+                'Cổng', 'worker', 'NV' || i, 'out', {} + i * 1000, 25200, 'badge', 'accepted'
+         FROM generate_series(1, 3003) i",
+        start().timestamp_millis()
+    ));
+    let pulls = || {
+        let metrics = reqwest::blocking::get(format!("{}/metrics", server.url)).unwrap().text().unwrap();
+        let line = metrics.lines().find_map(|l| l.strip_prefix("qrgate_pull_requests_total ")).unwrap().to_string();
+        line.parse::<u64>().unwrap()
+    };
+    let before = pulls();
+    let round = gate.sync(&server.url, T).unwrap();
+    assert_eq!(round.pulled_events, 3);
+    assert_eq!(pulls() - before, 1);
+    assert_eq!(gate.sync(&server.url, T).unwrap().pulled_events, 0);
 }
 
 /// A signed push built by hand, so a test can change any part of it.
