@@ -216,11 +216,12 @@ fn errors_slow_answers_and_lost_answers_then_exactly_once() {
     assert_eq!(err.code(), "timeout", "{err}");
     assert_eq!(gate.status().waiting, 2500);
 
-    // The server stores the first batch but its answer is lost: the kiosk sends it again.
+    // The server stores the two batches on their way but their answers are lost: the kiosk
+    // sends them again.
     proxy.set(Mode::LoseAnswer);
     let err = gate.sync(&proxy.url, T).unwrap_err();
     assert_eq!(err.code(), "offline", "{err}");
-    assert_eq!(pg.count("SELECT count(*) FROM events"), 1000, "the lost answer's batch was stored");
+    assert_eq!(pg.count("SELECT count(*) FROM events"), 2000, "the lost answers' batches were stored");
     assert_eq!(gate.status().waiting, 2500, "the kiosk did not hear so it still waits");
 
     proxy.set(Mode::Forward);

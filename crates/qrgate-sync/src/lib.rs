@@ -9,6 +9,7 @@ pub mod client;
 pub mod error;
 pub mod outbox;
 
+use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
@@ -126,6 +127,10 @@ fn push_roster(
     Ok(())
 }
 
+/// How many pushes may be on their way at once: the next batch is read, encoded and sent while
+/// the server stores the one before. Answers are recorded in the order the batches were sent.
+const IN_FLIGHT: usize = 2;
+
 fn push_events(
     store: &mut Store,
     client: &Client,
@@ -136,39 +141,59 @@ fn push_events(
 ) -> Result<()> {
     let enterprise = store.identity().enterprise.to_string();
     let full = settings.batch_events.clamp(1, MAX_BATCH_EVENTS);
+    let max_bytes = settings.batch_bytes.min(MAX_BATCH_BYTES);
     let mut limit = full;
-    loop {
-        let batch = outbox::next_batch(store, limit, settings.batch_bytes.min(MAX_BATCH_BYTES))?;
-        if batch.events.is_empty() {
-            return Ok(());
-        }
-        let request = PushRequest { enterprise: enterprise.clone(), events: batch.events.clone(), workers: vec![] };
-        match client.push(&request, clock.now().timestamp_millis(), nonce(rng)) {
-            Ok(answer) => {
-                let mentioned = batch.events.iter().filter(|e| {
-                    answer.stored.contains(&e.id) || answer.rejected.iter().any(|r| r.id == e.id)
-                });
-                if mentioned.count() == 0 {
-                    return Err(Error::BadAnswer("the server answered without any event of the batch".into()));
-                }
-                outbox::record(store, &batch, &answer, clock.now())?;
-                round.pushed += answer.stored.len();
-                round.rejected += answer.rejected.len();
-                limit = (limit * 2).min(full);
+    std::thread::scope(|scope| {
+        let mut in_flight = VecDeque::new();
+        // The last row already on its way; 0 starts again from the mark.
+        let mut after = 0;
+        loop {
+            while in_flight.len() < IN_FLIGHT {
+                let batch = outbox::next_batch(store, after, limit, max_bytes)?;
+                let Some(&last) = batch.rowids.last() else { break };
+                after = last;
+                let request = PushRequest { enterprise: enterprise.clone(), events: batch.events.clone(), workers: vec![] };
+                let (now, nonce) = (clock.now().timestamp_millis(), nonce(rng));
+                in_flight.push_back((batch, scope.spawn(move || client.push(&request, now, nonce))));
             }
-            // The server refused the batch as a whole: halve it until the one event at fault is
-            // alone, then record that event as refused for good and go on with the rest.
-            Err(e) if e.blames_batch() => match batch.events.as_slice() {
-                [one] => {
-                    outbox::reject(store, one.id, e.detail_code(), &e.to_string(), clock.now())?;
-                    round.rejected += 1;
-                    limit = full;
+            let Some((batch, sending)) = in_flight.pop_front() else { return Ok(()) };
+            let answer = sending.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let settled = match answer {
+                Ok(answer) => {
+                    let settled = outbox::record(store, &batch, &answer, clock.now())?;
+                    if settled == 0 {
+                        return Err(Error::BadAnswer("the server answered without any event of the batch".into()));
+                    }
+                    round.pushed += answer.stored.len();
+                    round.rejected += answer.rejected.len();
+                    limit = (limit * 2).min(full);
+                    settled
                 }
-                events => limit = events.len() / 2,
-            },
-            Err(e) => return Err(e),
+                // The server refused the batch as a whole: halve it until the one event at fault
+                // is alone, then record that event as refused for good and go on with the rest.
+                Err(e) if e.blames_batch() => {
+                    match batch.events.as_slice() {
+                        [one] => {
+                            outbox::reject(store, one.id, e.detail_code(), &e.to_string(), clock.now())?;
+                            round.rejected += 1;
+                            limit = full;
+                        }
+                        events => limit = events.len() / 2,
+                    }
+                    0
+                }
+                Err(e) => return Err(e),
+            };
+            // What was sent after a batch that did not go through whole starts again from the
+            // mark; the server answers "stored" for whatever of it arrived.
+            if settled < batch.events.len() {
+                for (_, sending) in in_flight.drain(..) {
+                    let _ = sending.join();
+                }
+                after = 0;
+            }
         }
-    }
+    })
 }
 
 fn pull(

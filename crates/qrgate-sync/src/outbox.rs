@@ -86,8 +86,9 @@ pub struct Batch {
     pub rowids: Vec<i64>,
 }
 
-/// At most `max_events` waiting events whose JSON together stays within `max_bytes`.
-pub fn next_batch(store: &Store, max_events: usize, max_bytes: usize) -> Result<Batch> {
+/// At most `max_events` waiting events whose JSON together stays within `max_bytes`, from the
+/// first one after rowid `after` (0: the oldest waiting).
+pub fn next_batch(store: &Store, after: i64, max_events: usize, max_bytes: usize) -> Result<Batch> {
     let conn = store.connection();
     let kiosk = store.identity().kiosk_id.as_str();
     let mut stmt = conn.prepare_cached(&format!(
@@ -95,7 +96,7 @@ pub fn next_batch(store: &Store, max_events: usize, max_bytes: usize) -> Result<
                 e.offset_s, e.method, e.verdict, e.reason, e.badge_serial, e.operator, e.note
          {WAITING} ORDER BY e.rowid_ LIMIT ?3"
     ))?;
-    let mut rows = stmt.query(params![mark(conn)?, kiosk, max_events as i64])?;
+    let mut rows = stmt.query(params![mark(conn)?.max(after), kiosk, max_events as i64])?;
     let mut batch = Batch::default();
     let mut bytes = 0;
     while let Some(r) = rows.next()? {
@@ -130,18 +131,20 @@ pub fn next_batch(store: &Store, max_events: usize, max_bytes: usize) -> Result<
 }
 
 /// Records the server's answer: stored events become synced, refused ones rejected, both in one
-/// transaction with the high-water mark, so a crash leaves either all of it or none.
-pub fn record(store: &mut Store, batch: &Batch, answer: &PushResponse, now: DateTime<Utc>) -> Result<()> {
+/// transaction with the high-water mark, so a crash leaves either all of it or none. Returns how
+/// many events of the batch the answer settled; when all, the mark stands at its last row.
+pub fn record(store: &mut Store, batch: &Batch, answer: &PushResponse, now: DateTime<Utc>) -> Result<usize> {
     let stored: std::collections::HashSet<Uuid> = answer.stored.iter().copied().collect();
     let refused: std::collections::HashMap<Uuid, &EventRejection> = answer.rejected.iter().map(|r| (r.id, r)).collect();
     let at = now.timestamp_millis();
-    store.transaction(|tx| {
+    Ok(store.transaction(|tx| {
         let mut synced = tx.prepare_cached("INSERT OR IGNORE INTO synced (event_id, synced_at_ms) VALUES (?1, ?2)")?;
         let mut rejected = tx.prepare_cached(
             "INSERT OR IGNORE INTO sync_rejected (event_id, code, message, at_ms) VALUES (?1, ?2, ?3, ?4)",
         )?;
         let mut mark_to = None;
         let mut contiguous = true;
+        let mut settled = 0;
         for (event, rowid) in batch.events.iter().zip(&batch.rowids) {
             let done = if stored.contains(&event.id) {
                 synced.execute(params![event.id.to_string(), at])?;
@@ -152,6 +155,7 @@ pub fn record(store: &mut Store, batch: &Batch, answer: &PushResponse, now: Date
             } else {
                 false
             };
+            settled += usize::from(done);
             contiguous &= done;
             if contiguous {
                 mark_to = Some(*rowid);
@@ -163,9 +167,8 @@ pub fn record(store: &mut Store, batch: &Batch, answer: &PushResponse, now: Date
                 params![MARK, m.to_string()],
             )?;
         }
-        Ok(())
-    })?;
-    Ok(())
+        Ok(settled)
+    })?)
 }
 
 /// Records one event as refused for good without the server having named it: the batch it was
