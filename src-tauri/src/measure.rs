@@ -37,9 +37,10 @@ impl Measure {
             }
             std::thread::sleep(Duration::from_secs(1));
             me.latencies.lock().expect("measure lock").clear();
-            let (t0, cpu0) = (Instant::now(), cpu_ticks());
+            let sent = || preview.sent.load(std::sync::atomic::Ordering::Relaxed);
+            let (t0, cpu0, sent0) = (Instant::now(), cpu_ticks(), sent());
             std::thread::sleep(me.length);
-            let (elapsed, cpu1) = (t0.elapsed(), cpu_ticks());
+            let (elapsed, cpu1, sent1) = (t0.elapsed(), cpu_ticks(), sent());
             let share = |a: u64, b: u64| b.saturating_sub(a) as f64 / ticks_per_second() / elapsed.as_secs_f64() * 100.0;
             let (own, web) = (share(cpu0.0, cpu1.0), share(cpu0.1, cpu1.1));
             let mut lat = me.latencies.lock().expect("measure lock").clone();
@@ -47,6 +48,7 @@ impl Measure {
             let pct = |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied();
             let show = |v: Option<i64>| v.map_or("-".to_string(), |v| format!("{v} ms"));
             println!("window ready        {ready_ms} ms after start");
+            println!("preview             {:.1} frames/s on screen", (sent1 - sent0) as f64 / elapsed.as_secs_f64());
             println!("decisions shown     {}", lat.len());
             println!("frame → screen      p50 {}  p95 {}  max {}", show(pct(0.50)), show(pct(0.95)), show(lat.last().copied()));
             println!(

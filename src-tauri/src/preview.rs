@@ -15,6 +15,8 @@ use tauri::http::Response;
 #[derive(Default)]
 pub struct Preview {
     latest: Mutex<Option<GrayImage>>,
+    /// Frames sent to the screen so far (`--measure` reports the rate).
+    pub sent: std::sync::atomic::AtomicU64,
 }
 
 /// Widest preview sent when the screen does not say how wide its box is.
@@ -36,6 +38,7 @@ impl Preview {
         let small = shrink(&frame, widest.clamp(64, 1920));
         // Kept for the next request when no newer frame has come in by then.
         self.latest.lock().expect("preview lock").get_or_insert(frame);
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Some(bmp_gray(&small))
     }
 }
