@@ -40,5 +40,11 @@ if [ -z "${KIOSK_BIN:-}" ]; then
   cargo build -q --release --features tauri/custom-protocol --manifest-path "$root/src-tauri/Cargo.toml"
   KIOSK_BIN=$CARGO_TARGET_DIR/release/qrgate-kiosk
 fi
-xvfb-run -a -s "-screen 0 1366x768x24" "$KIOSK_BIN" --demo --data "$work/kiosk" --source "dir:$work/scene" --fps 30 \
-  --measure "$seconds" 2> >(grep -v -e WARNING -e '^$' >&2)
+run() {
+  xvfb-run -a -s "-screen 0 1366x768x24" "$KIOSK_BIN" --demo --data "$work/kiosk" --source "dir:$work/scene" --fps 30 \
+    --measure "$1" 2> >(grep -v -e WARNING -e '^$' >&2)
+}
+# A first start seeds the demo enterprise; the measured one starts as a gate does every morning,
+# on a data directory already set up.
+run 1 >/dev/null
+run "$seconds"

@@ -6,8 +6,9 @@ import { wireDialogs, askPin, openManual, openVisitor, renderManualWords, render
 import { wireHr, openHr, renderEvacuation } from "./hr.js";
 
 const RECENT = 12;
-// The preview asks for a frame this often (16 a second; the camera gives 30).
-const PREVIEW_MS = 60;
+// The preview asks for a frame this often (20 a second, so a busy machine still shows 15; the
+// camera gives 30).
+const PREVIEW_MS = 50;
 
 const screen = {
   get words() {
