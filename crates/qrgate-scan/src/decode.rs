@@ -506,6 +506,59 @@ mod tests {
         assert_eq!(bytes_to_text(&[0x63, 0x61, 0x66, 0xe9, 0x20, 0xff]), "café ÿ");
     }
 
+    /// `text` drawn axis-aligned at (x, y) with `px` pixels per module into `frame`.
+    fn draw(frame: &mut GrayImage, text: &str, x: u32, y: u32, px: u32) {
+        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
+        let n = code.width() as u32;
+        let colors = code.to_colors();
+        for v in 0..(n + 8) * px {
+            for u in 0..(n + 8) * px {
+                let (mu, mv) = ((u / px) as i64 - 4, (v / px) as i64 - 4);
+                let inside = (0..n as i64).contains(&mu) && (0..n as i64).contains(&mv);
+                let dark = inside && colors[(mv * n as i64 + mu) as usize] == qrcode::Color::Dark;
+                frame.put_pixel(x + u, y + v, image::Luma([if dark { 25 } else { 215 }]));
+            }
+        }
+    }
+
+    /// A clock that moves on by `step` every time it is read: a machine so slow that the
+    /// budget is gone at the first look.
+    struct Racing {
+        step: Duration,
+        reads: std::cell::Cell<u32>,
+    }
+
+    impl Clock for Racing {
+        fn now(&self) -> Duration {
+            self.reads.set(self.reads.get() + 1);
+            self.step * self.reads.get()
+        }
+    }
+
+    #[test]
+    fn a_badge_close_up_and_another_far_away_both_read_in_one_frame() {
+        let mut frame = GrayImage::from_pixel(1280, 720, image::Luma([120]));
+        let (near, far) = ("QG1:NEAR 0123456789ABCDEFGHIJ", "QG1:FAR 0123456789ABCDEFGHIJ");
+        draw(&mut frame, near, 40, 40, 18);
+        draw(&mut frame, far, 1000, 500, 3);
+        let decoded = decode_frame(&frame, &DecodeOptions::default(), &crate::StoppedClock);
+        let mut texts = decoded.texts();
+        texts.sort();
+        assert_eq!(texts, vec![far.to_string(), near.to_string()]);
+        assert_eq!(decoded.panics, 0);
+    }
+
+    #[test]
+    fn nothing_starts_once_the_budget_is_spent() {
+        let mut frame = GrayImage::from_pixel(640, 480, image::Luma([120]));
+        draw(&mut frame, "QG1:NV00123", 100, 100, 5);
+        let clock = Racing { step: Duration::from_millis(50), reads: std::cell::Cell::new(0) };
+        let decoded = decode_frame(&frame, &DecodeOptions::default(), &clock);
+        assert!(decoded.over_budget);
+        assert_eq!(decoded.attempts, 0);
+        assert!(decoded.codes.is_empty());
+    }
+
     #[test]
     fn tiny_or_empty_frames_decode_to_nothing() {
         let tiny = GrayImage::new(10, 10);

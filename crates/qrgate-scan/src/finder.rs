@@ -479,6 +479,19 @@ mod tests {
     }
 
     #[test]
+    fn a_triple_names_its_corners_in_reading_order_however_the_code_is_turned() {
+        let f = |x: f32, y: f32| Finder { x, y, module: 4.0, inverted: false, hits: 6, contrast: 90.0 };
+        // A code turned a quarter clockwise: its top-left finder is at the image's top right.
+        let finders = [f(300.0, 100.0), f(300.0, 250.0), f(150.0, 100.0)];
+        let found = triples(&finders, 400, 400, 4);
+        assert_eq!(found.len(), 1);
+        let t = found[0];
+        assert_eq!((t.top_left.x, t.top_left.y), (300.0, 100.0));
+        assert_eq!((t.top_right.x, t.top_right.y), (300.0, 250.0));
+        assert_eq!((t.bottom_left.x, t.bottom_left.y), (150.0, 100.0));
+    }
+
+    #[test]
     fn row_runs_match_a_plain_count() {
         let row: Vec<u8> = (0..203).map(|i: u32| u8::from((i * i / 7 + i / 13) % 3 == 0)).collect();
         let mut runs = Vec::new();

@@ -485,35 +485,42 @@ mod tests {
     use super::*;
     use crate::finder::Region;
 
-    /// A symbol drawn with `px` pixels per module and a 4-module quiet zone, turned by `roll`.
-    fn drawn(text: &str, px: f32, roll: f32) -> (GrayImage, usize) {
+    const BADGE: &str = "QG1:NV00123 ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+    /// `text` as a symbol whose corners land on `quad` (top-left, top-right, bottom-right,
+    /// bottom-left) in a `size`-square image, with the given module colours on a light ground
+    /// (dark ground for light-on-dark), and the triple a finder scan would report for it.
+    fn projected(text: &str, quad: [(f64, f64); 4], size: u32, dark: u8, light: u8) -> (GrayImage, Triple) {
         let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
         let n = code.width();
         let colors = code.to_colors();
-        let size = ((n as f32 + 8.0) * px * 1.5) as u32;
-        let c = size as f32 / 2.0;
+        let side = n as f64;
+        let map = Perspective::quad_to_quad([(0.0, 0.0), (side, 0.0), (side, side), (0.0, side)], quad).unwrap();
+        let back = map.adjugate();
         let img = GrayImage::from_fn(size, size, |x, y| {
-            let (dx, dy) = (x as f32 + 0.5 - c, y as f32 + 0.5 - c);
-            let (u, v) = (dx * roll.cos() + dy * roll.sin(), -dx * roll.sin() + dy * roll.cos());
-            let (mu, mv) = (u / px + n as f32 / 2.0, v / px + n as f32 / 2.0);
-            let inside = mu >= 0.0 && mv >= 0.0 && (mu as usize) < n && (mv as usize) < n;
-            let is_dark = inside && colors[mv as usize * n + mu as usize] == qrcode::Color::Dark;
-            image::Luma([if is_dark { 30 } else { 220 }])
+            let (u, v) = back.map(x as f64 + 0.5, y as f64 + 0.5);
+            let inside = u >= 0.0 && v >= 0.0 && u < side && v < side;
+            let is_dark = inside && colors[v as usize * n + u as usize] == qrcode::Color::Dark;
+            image::Luma([if is_dark { dark } else { light }])
         });
-        (img, n)
+        let inverted = dark > light;
+        let centre = |u: f64, v: f64| {
+            let (x, y) = map.map(u, v);
+            let (x1, _) = map.map(u + 1.0, v);
+            let module = (x1 - x).abs().max(1.0) as f32;
+            Finder { x: x as f32, y: y as f32, module, inverted, hits: 5, contrast: 100.0 }
+        };
+        let far = side - 3.5;
+        let region = Region { x0: 0.0, y0: 0.0, x1: size as f32, y1: size as f32, module: 3.0, inverted };
+        let triple = Triple { top_left: centre(3.5, 3.5), top_right: centre(far, 3.5), bottom_left: centre(3.5, far), region, score: 1.0 };
+        (img, triple)
     }
 
-    fn triple_for(n: usize, px: f32, roll: f32, size: u32) -> Triple {
-        let c = size as f32 / 2.0;
-        // Runs along image rows cross a turned finder on a longer chord.
-        let module = px / roll.cos();
-        let at = |u: f32, v: f32| {
-            let (dx, dy) = ((u - n as f32 / 2.0) * px, (v - n as f32 / 2.0) * px);
-            Finder { x: c + dx * roll.cos() - dy * roll.sin(), y: c + dx * roll.sin() + dy * roll.cos(), module, inverted: false, hits: 5, contrast: 100.0 }
-        };
-        let far = n as f32 - 3.5;
-        let region = Region { x0: 0.0, y0: 0.0, x1: size as f32, y1: size as f32, module: px, inverted: false };
-        Triple { top_left: at(3.5, 3.5), top_right: at(far, 3.5), bottom_left: at(3.5, far), region, score: 1.0 }
+    /// The corners of a square `width` pixels wide, turned by `roll` about the image centre.
+    fn turned(width: f64, roll: f64, size: u32) -> [(f64, f64); 4] {
+        let c = size as f64 / 2.0;
+        let half = width / 2.0;
+        [(-half, -half), (half, -half), (half, half), (-half, half)].map(|(x, y)| (c + x * roll.cos() - y * roll.sin(), c + x * roll.sin() + y * roll.cos()))
     }
 
     #[test]
@@ -529,11 +536,39 @@ mod tests {
 
     #[test]
     fn a_turned_symbol_reads_from_its_finder_centres() {
-        let text = "QG1:NV00123 ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-        let (img, n) = drawn(text, 3.0, 0.5);
-        let triple = triple_for(n, 3.0, 0.5, img.width());
+        let (img, triple) = projected(BADGE, turned(110.0, 0.5, 240), 240, 30, 220);
         let outcome = read(&img, &triple);
-        assert_eq!(outcome.code.map(|c| c.text).as_deref(), Some(text));
+        assert_eq!(outcome.code.map(|c| c.text).as_deref(), Some(BADGE));
+    }
+
+    #[test]
+    fn a_badge_turned_away_from_the_camera_reads_through_its_perspective() {
+        // One edge a third shorter than the other: a parallelogram through the finders puts
+        // the far modules more than a module off.
+        let quad = [(60.0, 40.0), (250.0, 80.0), (240.0, 210.0), (50.0, 260.0)];
+        let (img, triple) = projected(BADGE, quad, 300, 40, 210);
+        let outcome = read(&img, &triple);
+        assert!(outcome.credible);
+        assert_eq!(outcome.code.map(|c| c.text).as_deref(), Some(BADGE));
+    }
+
+    #[test]
+    fn a_dark_mode_phone_reads_light_on_dark() {
+        let (img, triple) = projected(BADGE, turned(125.0, -0.3, 260), 260, 235, 15);
+        assert!(triple.inverted());
+        let outcome = read(&img, &triple);
+        assert_eq!(outcome.code.map(|c| c.text).as_deref(), Some(BADGE));
+    }
+
+    #[test]
+    fn finders_of_unrelated_things_cost_no_error_correction() {
+        let (img, mut triple) = projected(BADGE, turned(110.0, 0.2, 240), 240, 30, 220);
+        // The bottom-left finder moved off the code: no side shows the timing patterns.
+        triple.bottom_left.x += 25.0;
+        triple.bottom_left.y -= 30.0;
+        let outcome = read(&img, &triple);
+        assert!(outcome.code.is_none() && !outcome.credible);
+        assert_eq!(outcome.decodes, 0);
     }
 
     #[test]
