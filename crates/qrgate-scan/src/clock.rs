@@ -53,8 +53,9 @@ impl Clock for ThreadCpuClock {
     }
 }
 
-/// A clock that never moves: decoding with it ignores the time budget (every planned attempt
-/// runs), which is what a reproducible count needs.
+/// A clock that never moves: decoding with it never spends its time budget (every planned
+/// attempt whose estimated cost fits the whole budget runs), which is what a reproducible
+/// count needs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoppedClock;
 

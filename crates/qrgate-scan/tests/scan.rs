@@ -25,8 +25,8 @@ fn pngs(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Every planned attempt runs (the stopped clock never exhausts the budget), so the count does
-/// not depend on how busy the machine is.
+/// Every planned attempt that fits the budget runs (the stopped clock never spends it), so the
+/// count does not depend on how busy the machine is.
 fn decode_all(luma: &GrayImage) -> FrameDecode {
     decode_frame(luma, &DecodeOptions::default(), &StoppedClock)
 }
