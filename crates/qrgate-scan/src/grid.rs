@@ -188,10 +188,11 @@ const MIN_AGREEMENT: f32 = 0.72;
 const MIN_AGREEMENT_UNALIGNED: f32 = 0.6;
 
 /// How many of the modules whose colour every symbol fixes (the timing patterns and the light
-/// separators along the finders) the fit shows right, as a share; `None` off the image. Only
-/// the stretches next to each finder are looked at: a parallelogram fit drifts from the true
-/// perspective towards the middle of an edge, but not near the finders that anchor it, and a
-/// wrong side already puts the timing out of step a few modules from its finder.
+/// separators along the finders) the fit shows right, as a share; `None` off the image. Timing
+/// modules are looked at up to `reach` from each finder. A short reach is the first test: a
+/// parallelogram fit drifts from the true perspective towards the middle of an edge but not
+/// near the finders that anchor it, and a wrong side already puts the timing out of step a few
+/// modules from its finder. Half the side covers each timing pattern end to end.
 fn fixed_pattern_agreement(img: &GrayImage, fit: &Fit, dark_is_low: bool, reach: usize) -> Option<f32> {
     let n = fit.side;
     let reach = (n - 16).min(reach);
@@ -228,7 +229,7 @@ fn fixed_pattern_agreement(img: &GrayImage, fit: &Fit, dark_is_low: bool, reach:
 }
 
 /// rqrr error corrections per triple: each costs about as much as sampling a dozen grids, and
-/// a grid that fails three binarisations of its best fits is not going to read.
+/// a triple whose best fits and binarisations failed four times is not going to read.
 const MAX_DECODES: u32 = 4;
 
 /// Sides per triple whose alignment pattern is searched for, best parallelogram first.
