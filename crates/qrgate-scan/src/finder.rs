@@ -293,7 +293,7 @@ fn row_runs(row: &[u8], runs: &mut Vec<(bool, u32)>) {
 /// row's estimate strays, and a duplicate finder makes duplicate triples.
 fn merge_neighbours(mut found: Vec<Finder>) -> Vec<Finder> {
     found.retain(|f| f.hits >= 2 || f.module < 2.0);
-    found.sort_by(|a, b| b.hits.cmp(&a.hits));
+    found.sort_by_key(|f| std::cmp::Reverse(f.hits));
     // Kept candidates sorted by x, so a merge looks only at those within reach.
     let widest = found.iter().map(|f| f.module).fold(0.0, f32::max) * 1.5;
     let mut out: Vec<Finder> = Vec::with_capacity(found.len());
