@@ -6,7 +6,7 @@
 //! [`HR_OPEN_FOR`] after the admin PIN.
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -279,7 +279,6 @@ impl Desk {
     }
 }
 
-fn create_dir(dir: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    Ok(dir.to_path_buf())
+fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))
 }

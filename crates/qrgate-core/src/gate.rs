@@ -305,19 +305,18 @@ impl Gate {
     /// scanned moments ago), which goes through [`Gate::check`] as it is.
     pub fn visitor_arrival(&self, store: &Store, text: &str, now: DateTime<Utc>) -> Result<Option<VisitorArrival>> {
         let Ok(card) = cccd::parse(text) else { return Ok(None) };
-        let known = store.visitor_by_number_hash(&self.number_hash(&card))?;
-        let earlier = match &known {
-            Some(id) => store.visitor(id)?,
+        let earlier = match store.visitor_by_number_hash(&self.number_hash(&card))? {
+            Some(id) => {
+                let person = PersonRef::Visitor(id);
+                if self.debounced(store, &person, now)?.is_some() || self.direction(store, &person, now, None)?.0 == Direction::Out {
+                    return Ok(None);
+                }
+                store.visitor(person.key())?
+            }
+            // Nobody on record: the gate's mode alone says which way they go.
+            None if self.config.gate.mode == GateMode::Out => return Ok(None),
             None => None,
         };
-        if let Some(id) = known {
-            let person = PersonRef::Visitor(id);
-            if self.debounced(store, &person, now)?.is_some() || self.direction(store, &person, now, None)?.0 == Direction::Out {
-                return Ok(None);
-            }
-        } else if self.config.gate.mode == GateMode::Out {
-            return Ok(None);
-        }
         Ok(Some(VisitorArrival {
             name: card.full_name.clone(),
             masked_number: card.number.masked(),
