@@ -139,8 +139,13 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
     };
     let data = DataDir::new(root);
     let demo_frames = if launch.demo {
-        let script = kiosk::prepare_demo(&data, DemoSize::default(), &mut rand::rngs::OsRng, Utc::now()).map_err(|e| e.to_string())?;
-        eprintln!("qrgate-kiosk: demo enterprise in {} (ready {} ms after start)", data.root.display(), started.elapsed().as_millis());
+        let script = kiosk::prepare_demo(&data, DemoSize::default(), &mut rand::rngs::OsRng, Utc::now())
+            .map_err(|e| e.to_string())?;
+        eprintln!(
+            "qrgate-kiosk: demo enterprise in {} (ready {} ms after start)",
+            data.root.display(),
+            started.elapsed().as_millis()
+        );
         Some((SourceSpec::Replay { path: script.frames }, Fps::new(script.fps).map_err(|e| e.to_string())?))
     } else {
         None
@@ -213,7 +218,9 @@ fn main() {
     let kiosk_mode = shell.heading.kiosk_mode;
     tauri::Builder::default()
         .manage(shell)
-        .register_uri_scheme_protocol("kiosk", |ctx, request| preview::serve(&ctx.app_handle().state::<Shell>().preview, request.uri().path(), request.uri().query()))
+        .register_uri_scheme_protocol("kiosk", |ctx, request| {
+            preview::serve(&ctx.app_handle().state::<Shell>().preview, request.uri().path(), request.uri().query())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::screen_ready,
             commands::scan_typed,

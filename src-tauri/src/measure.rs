@@ -41,7 +41,8 @@ impl Measure {
             let (t0, cpu0, sent0) = (Instant::now(), cpu_ticks(), sent());
             std::thread::sleep(me.length);
             let (elapsed, cpu1, sent1) = (t0.elapsed(), cpu_ticks(), sent());
-            let share = |a: u64, b: u64| b.saturating_sub(a) as f64 / ticks_per_second() / elapsed.as_secs_f64() * 100.0;
+            let share =
+                |a: u64, b: u64| b.saturating_sub(a) as f64 / ticks_per_second() / elapsed.as_secs_f64() * 100.0;
             let (own, web) = (share(cpu0.0, cpu1.0), share(cpu0.1, cpu1.1));
             let mut lat = me.latencies.lock().expect("measure lock").clone();
             lat.sort_unstable();
@@ -50,7 +51,12 @@ impl Measure {
             println!("window ready        {ready_ms} ms after start");
             println!("preview             {:.1} frames/s on screen", (sent1 - sent0) as f64 / elapsed.as_secs_f64());
             println!("decisions shown     {}", lat.len());
-            println!("frame → screen      p50 {}  p95 {}  max {}", show(pct(0.50)), show(pct(0.95)), show(lat.last().copied()));
+            println!(
+                "frame → screen      p50 {}  p95 {}  max {}",
+                show(pct(0.50)),
+                show(pct(0.95)),
+                show(lat.last().copied())
+            );
             println!(
                 "CPU                 {:.1}% of one core over {:.1} s: kiosk {own:.1}%, its WebKit processes {web:.1}%",
                 own + web,

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use qrgate_scan::{decode_frame, open_source, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState};
+use qrgate_scan::{
+    decode_frame, open_source, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState,
+};
 use tauri::{AppHandle, Emitter};
 
 use qrgate_core::desk::Desk;
@@ -24,7 +26,14 @@ const SLACK: Duration = Duration::from_millis(5);
 
 /// `fps` frames a second from the source, of which at most `decode_every` apart are decoded;
 /// every frame goes to the preview.
-pub fn run(spec: SourceSpec, fps: Fps, decode_every: Duration, desk: Arc<Mutex<Desk>>, preview: Arc<Preview>, app: AppHandle) {
+pub fn run(
+    spec: SourceSpec,
+    fps: Fps,
+    decode_every: Duration,
+    desk: Arc<Mutex<Desk>>,
+    preview: Arc<Preview>,
+    app: AppHandle,
+) {
     let mut source = match open_source(&spec, fps) {
         Ok(s) => s,
         Err(e) => {

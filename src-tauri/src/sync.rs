@@ -53,12 +53,24 @@ impl Link {
                 let client = qrgate_sync::client_for(&data, &store, &server, std::time::Duration::from_secs(30))?;
                 let settings = qrgate_sync::Settings::default();
                 let mut rng = rand::rngs::OsRng;
-                qrgate_sync::run_loop(&mut store, &client, &qrgate_core::SystemClock, &mut rng, &settings, &signals, &mut report)
+                qrgate_sync::run_loop(
+                    &mut store,
+                    &client,
+                    &qrgate_core::SystemClock,
+                    &mut rng,
+                    &settings,
+                    &signals,
+                    &mut report,
+                )
             });
             if let Err(e) = result {
                 eprintln!("qrgate-kiosk: sync stopped: {e}");
                 report(&SyncStatus {
-                    last_error: Some(qrgate_sync::LastError { code: e.detail_code().into(), message: e.to_string(), at: chrono::Utc::now() }),
+                    last_error: Some(qrgate_sync::LastError {
+                        code: e.detail_code().into(),
+                        message: e.to_string(),
+                        at: chrono::Utc::now(),
+                    }),
                     ..SyncStatus::default()
                 });
             }

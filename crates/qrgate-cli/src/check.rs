@@ -52,16 +52,17 @@ fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, String> {
 fn scan_text(raw: String) -> Result<String> {
     let text = if raw == "-" {
         let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| Error::Io { path: "<stdin>".into(), source: e })?;
+        std::io::stdin().read_line(&mut line).map_err(|e| Error::Io { path: "<stdin>".into(), source: e })?;
         line
     } else {
         raw
     };
     let text = text.trim_end_matches(['\r', '\n']).to_string();
     if text.len() > 7_089 {
-        return Err(Error::Invalid { what: "QR text", why: format!("{} bytes is more than any QR code holds", text.len()) });
+        return Err(Error::Invalid {
+            what: "QR text",
+            why: format!("{} bytes is more than any QR code holds", text.len()),
+        });
     }
     Ok(text)
 }
@@ -73,7 +74,10 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
     let manual = match (&args.operator, &args.reason) {
         (Some(operator), Some(reason)) => {
             if operator.trim().is_empty() || reason.trim().is_empty() {
-                return Err(Error::Invalid { what: "manual entry", why: "operator and reason must not be empty".into() });
+                return Err(Error::Invalid {
+                    what: "manual entry",
+                    why: "operator and reason must not be empty".into(),
+                });
             }
             Some(ManualEntry { operator: operator.trim(), reason: reason.trim(), direction: args.direction })
         }

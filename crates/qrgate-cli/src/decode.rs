@@ -54,7 +54,11 @@ pub fn run(args: Args) -> Result<Outcome> {
         writeln!(out, "{text}").map_err(|e| Error::Io { path: "<stdout>".into(), source: e })?;
     }
     if loaded == 0 {
-        let why = if paths.is_empty() { "no image path given".to_string() } else { format!("none of the {} file(s) could be read", paths.len()) };
+        let why = if paths.is_empty() {
+            "no image path given".to_string()
+        } else {
+            format!("none of the {} file(s) could be read", paths.len())
+        };
         return Err(Error::Invalid { what: "images", why });
     }
     Ok(Outcome::Done)

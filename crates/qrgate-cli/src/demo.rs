@@ -119,7 +119,11 @@ fn run_demo(data: &DataDir, workers: usize) -> Result<()> {
         ("another enterprise's badge", Scan::camera(&stranger), at(20)),
         ("a visitor's CCCD card", Scan::camera(&visitor), at(30)),
         ("a QR code from a poster", Scan::camera("https://example.com/khuyen-mai"), at(40)),
-        ("a guard enters a worker who forgot his badge", Scan { manual: Some(manual), ..Scan::camera(&cards[2].code) }, at(50)),
+        (
+            "a guard enters a worker who forgot his badge",
+            Scan { manual: Some(manual), ..Scan::camera(&cards[2].code) },
+            at(50),
+        ),
         ("the visitor leaves", Scan::camera(&visitor), at(3600)),
         ("the first worker leaves at the end of her shift", Scan::camera(&cards[0].text), at(8 * 3600)),
     ];

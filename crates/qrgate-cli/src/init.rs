@@ -43,8 +43,7 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
     }
     let badge_public_key = match &args.badge_pubkey {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Error::Io { path: path.clone(), source: e })?;
+            let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
             Some(BadgePublicKey::from_file_text(&text)?)
         }
         None => None,

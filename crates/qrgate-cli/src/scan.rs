@@ -7,7 +7,9 @@ use chrono::Utc;
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Gate, Scan};
 use qrgate_core::{Error, Result};
-use qrgate_scan::{decode_frame, open_source, Clock, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState};
+use qrgate_scan::{
+    decode_frame, open_source, Clock, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState,
+};
 use serde_json::json;
 
 use crate::check::decision_json;

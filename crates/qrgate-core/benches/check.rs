@@ -29,17 +29,13 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = DataDir::new(dir.path().join("data"));
     let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
-    data.init(
-        demo::init_options(),
-        &mut rand::rngs::OsRng,
-        start,
-    )
-    .expect("init");
+    data.init(demo::init_options(), &mut rand::rngs::OsRng, start).expect("init");
     let (mut store, config) = data.open().expect("open");
     let t = Instant::now();
     let last_day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-    let summary = demo::seed(&mut store, &config, &SeedOptions { workers, days, last_day, seed: 1 }, start, &mut |_, _| {})
-        .expect("seed");
+    let summary =
+        demo::seed(&mut store, &config, &SeedOptions { workers, days, last_day, seed: 1 }, start, &mut |_, _| {})
+            .expect("seed");
     println!(
         "seeded {} workers, {} events, {} visitors in {:.1} s",
         summary.workers,

@@ -90,7 +90,10 @@ impl Badge {
     /// The QR text of this badge, signed with the enterprise key.
     pub fn sign(&self, key: &BadgeSigningKey) -> Result<String> {
         if key.key_id != self.key_id {
-            return Err(Error::invalid("badge key", format!("badge names key {} but key {} signs", self.key_id, key.key_id)));
+            return Err(Error::invalid(
+                "badge key",
+                format!("badge names key {} but key {} signs", self.key_id, key.key_id),
+            ));
         }
         let mut bytes = self.payload()?;
         let signature = key.key.sign(&signed_message(&bytes));
@@ -202,7 +205,11 @@ const SECRET_HEADER: &str = "qrgate badge signing key v1";
 const PUBLIC_HEADER: &str = "qrgate badge public key v1";
 
 impl BadgeSigningKey {
-    pub fn generate(key_id: u8, enterprise: TaxCode, rng: &mut (impl rand::RngCore + rand::CryptoRng)) -> BadgeSigningKey {
+    pub fn generate(
+        key_id: u8,
+        enterprise: TaxCode,
+        rng: &mut (impl rand::RngCore + rand::CryptoRng),
+    ) -> BadgeSigningKey {
         let mut seed = [0u8; 32];
         rng.fill_bytes(&mut seed);
         BadgeSigningKey { key_id, enterprise, key: SigningKey::from_bytes(&seed) }
@@ -261,10 +268,8 @@ fn key_fields(text: &str, header: &str) -> Result<KeyFields> {
     if lines.next().map(str::trim) != Some(header) {
         return Err(Error::invalid("key file", format!("does not start with {header:?}")));
     }
-    let lines: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
+    let lines: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     let get = |k: &str| {
         lines
             .iter()

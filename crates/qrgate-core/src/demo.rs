@@ -15,26 +15,53 @@ use crate::model::{Direction, EmployeeCode, Method, PersonRef, Verdict};
 use crate::store::{Event, Store};
 
 const SURNAMES: &[(&str, u32)] = &[
-    ("Nguyễn", 38), ("Trần", 11), ("Lê", 9), ("Phạm", 7), ("Hoàng", 5), ("Huỳnh", 4), ("Phan", 4),
-    ("Vũ", 4), ("Võ", 4), ("Đặng", 2), ("Bùi", 2), ("Đỗ", 2), ("Hồ", 2), ("Ngô", 2), ("Dương", 1), ("Lý", 1),
+    ("Nguyễn", 38),
+    ("Trần", 11),
+    ("Lê", 9),
+    ("Phạm", 7),
+    ("Hoàng", 5),
+    ("Huỳnh", 4),
+    ("Phan", 4),
+    ("Vũ", 4),
+    ("Võ", 4),
+    ("Đặng", 2),
+    ("Bùi", 2),
+    ("Đỗ", 2),
+    ("Hồ", 2),
+    ("Ngô", 2),
+    ("Dương", 1),
+    ("Lý", 1),
 ];
 const MIDDLE_MALE: &[&str] = &["Văn", "Hữu", "Đức", "Minh", "Quang", "Thành", "Công", "Xuân", "Đình"];
 const MIDDLE_FEMALE: &[&str] = &["Thị", "Ngọc", "Thu", "Thanh", "Kim", "Mỹ", "Thùy", "Bích", "Hồng"];
 const GIVEN_MALE: &[&str] = &[
-    "An", "Bình", "Cường", "Dũng", "Duy", "Hải", "Hùng", "Huy", "Khánh", "Khoa", "Long", "Lộc", "Nam", "Phúc",
-    "Quân", "Sơn", "Tài", "Thắng", "Trung", "Tuấn", "Việt", "Vinh",
+    "An", "Bình", "Cường", "Dũng", "Duy", "Hải", "Hùng", "Huy", "Khánh", "Khoa", "Long", "Lộc", "Nam", "Phúc", "Quân",
+    "Sơn", "Tài", "Thắng", "Trung", "Tuấn", "Việt", "Vinh",
 ];
 const GIVEN_FEMALE: &[&str] = &[
-    "Anh", "Châu", "Diệp", "Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Loan", "Mai", "Nga", "Ngân",
-    "Nhung", "Oanh", "Phương", "Quyên", "Thảo", "Trang", "Tuyết", "Vân", "Vy", "Yến",
+    "Anh", "Châu", "Diệp", "Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Loan", "Mai", "Nga", "Ngân", "Nhung",
+    "Oanh", "Phương", "Quyên", "Thảo", "Trang", "Tuyết", "Vân", "Vy", "Yến",
 ];
 const DEPARTMENTS: &[(&str, u32)] = &[
-    ("May 1", 24), ("May 2", 24), ("Cắt", 12), ("Hoàn thiện", 14), ("Kho", 8), ("QC", 7), ("Bảo trì", 4), ("Văn phòng", 7),
+    ("May 1", 24),
+    ("May 2", 24),
+    ("Cắt", 12),
+    ("Hoàn thiện", 14),
+    ("Kho", 8),
+    ("QC", 7),
+    ("Bảo trì", 4),
+    ("Văn phòng", 7),
 ];
 const STREETS: &[&str] = &["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hai Bà Trưng", "Lý Thường Kiệt", "Quang Trung"];
 const PROVINCES: &[(&str, &str)] = &[
-    ("079", "TP. Hồ Chí Minh"), ("074", "Bình Dương"), ("075", "Đồng Nai"), ("080", "Long An"), ("040", "Nghệ An"),
-    ("038", "Thanh Hóa"), ("052", "Bình Định"), ("001", "Hà Nội"),
+    ("079", "TP. Hồ Chí Minh"),
+    ("074", "Bình Dương"),
+    ("075", "Đồng Nai"),
+    ("080", "Long An"),
+    ("040", "Nghệ An"),
+    ("038", "Thanh Hóa"),
+    ("052", "Bình Định"),
+    ("001", "Hà Nội"),
 ];
 const HOSTS: &[&str] = &["Phòng Nhân sự", "Phòng Kế toán", "Kho", "Ban Giám đốc", "Bảo trì"];
 const PURPOSES: &[&str] = &["Giao hàng", "Phỏng vấn", "Sửa chữa máy", "Họp", "Kiểm tra an toàn"];
@@ -163,7 +190,13 @@ pub fn seed(
                 office.clone()
             } else {
                 let roll = rng.gen_range(0..100);
-                let name = if roll < 45 { "CA1" } else if roll < 80 { "CA2" } else { "CA3" };
+                let name = if roll < 45 {
+                    "CA1"
+                } else if roll < 80 {
+                    "CA2"
+                } else {
+                    "CA3"
+                };
                 config.shift(name).cloned().or_else(|| office.clone())
             };
             let active = rng.gen_bool(0.98);
@@ -187,9 +220,10 @@ pub fn seed(
     let tz = config.time.timezone;
     let mut seqs: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     for k in [kiosk.as_str(), OTHER_KIOSK] {
-        let max: i64 = store
-            .connection()
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events WHERE kiosk_id = ?1", [k], |r| r.get(0))?;
+        let max: i64 =
+            store
+                .connection()
+                .query_row("SELECT COALESCE(MAX(seq), 0) FROM events WHERE kiosk_id = ?1", [k], |r| r.get(0))?;
         seqs.insert(k.to_string(), max);
     }
     let mut summary = SeedSummary { workers: workers.len(), ..SeedSummary::default() };
@@ -226,13 +260,29 @@ pub fn seed(
             let missing_in = rng.gen_bool(0.01);
             let missing_out = !missing_in && rng.gen_bool(0.02);
             if rng.gen_bool(0.005) {
-                day_events.push(seed_event(&mut rng, &kiosk, None, None, inn - Duration::seconds(20), method, Some("not_a_badge")));
+                day_events.push(seed_event(
+                    &mut rng,
+                    &kiosk,
+                    None,
+                    None,
+                    inn - Duration::seconds(20),
+                    method,
+                    Some("not_a_badge"),
+                ));
             }
             if !missing_in {
                 day_events.push(seed_event(&mut rng, &kiosk, Some(&person), Some(Direction::In), inn, method, None));
                 if rng.gen_bool(0.03) {
                     let again = inn + Duration::seconds(rng.gen_range(15..90));
-                    day_events.push(seed_event(&mut rng, &kiosk, Some(&person), Some(Direction::In), again, method, Some("anti_passback")));
+                    day_events.push(seed_event(
+                        &mut rng,
+                        &kiosk,
+                        Some(&person),
+                        Some(Direction::In),
+                        again,
+                        method,
+                        Some("anti_passback"),
+                    ));
                 }
             }
             if !missing_out {
@@ -250,8 +300,24 @@ pub fn seed(
             let leave = arrive + Duration::minutes(rng.gen_range(20..180));
             let id = format!("v-{}", Uuid::from_u128(rng.gen()).simple());
             let person = PersonRef::Visitor(id.clone());
-            day_events.push(seed_event(&mut rng, &kiosk, Some(&person), Some(Direction::In), arrive, Method::Cccd, None));
-            day_events.push(seed_event(&mut rng, &kiosk, Some(&person), Some(Direction::Out), leave, Method::Cccd, None));
+            day_events.push(seed_event(
+                &mut rng,
+                &kiosk,
+                Some(&person),
+                Some(Direction::In),
+                arrive,
+                Method::Cccd,
+                None,
+            ));
+            day_events.push(seed_event(
+                &mut rng,
+                &kiosk,
+                Some(&person),
+                Some(Direction::Out),
+                leave,
+                Method::Cccd,
+                None,
+            ));
             visitor_rows.push((id, card, arrive, leave));
         }
         day_events.sort_by_key(|e| e.at);

@@ -44,9 +44,14 @@ pub struct Desk {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Scanned {
-    Decided { decision: Decision },
+    Decided {
+        decision: Decision,
+    },
     /// A visitor arriving: the guard fills the form and confirms (or cancels) with `form`.
-    VisitorForm { form: Uuid, card: VisitorArrival },
+    VisitorForm {
+        form: Uuid,
+        card: VisitorArrival,
+    },
 }
 
 /// What the guard adds to a visitor's card.
@@ -109,15 +114,29 @@ impl Desk {
     }
 
     /// The guard confirmed a visitor's form: the visitor goes in.
-    pub fn confirm_visitor(&mut self, form: Uuid, filled: &VisitorForm, now: DateTime<Utc>, id: Uuid) -> Result<Decision> {
-        let at = self.forms.iter().position(|(f, _)| *f == form).ok_or_else(|| Error::invalid("visitor form", "it was closed; scan the card again"))?;
+    pub fn confirm_visitor(
+        &mut self,
+        form: Uuid,
+        filled: &VisitorForm,
+        now: DateTime<Utc>,
+        id: Uuid,
+    ) -> Result<Decision> {
+        let at = self
+            .forms
+            .iter()
+            .position(|(f, _)| *f == form)
+            .ok_or_else(|| Error::invalid("visitor form", "it was closed; scan the card again"))?;
         let host = filled.host.trim();
         let purpose = filled.purpose.trim();
         let phone = filled.phone.trim();
         if host.is_empty() || purpose.is_empty() {
             return Err(Error::invalid("visitor form", "host and purpose are needed"));
         }
-        if !phone.is_empty() && !(phone.len() >= 9 && phone.len() <= 12 && phone.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit())) {
+        if !phone.is_empty()
+            && !(phone.len() >= 9
+                && phone.len() <= 12
+                && phone.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(Error::invalid("phone", "9 to 12 digits, e.g. 0912345678"));
         }
         let questions = &self.gate.config.visitors.health_questions;
@@ -214,7 +233,12 @@ impl Desk {
     // ---- HR pages ---------------------------------------------------------------------------
 
     /// A roster file HR picked: all or nothing, bad rows named by spreadsheet row.
-    pub fn import_roster(&mut self, file: &Path, deactivate_missing: bool, now: DateTime<Utc>) -> Result<ImportSummary> {
+    pub fn import_roster(
+        &mut self,
+        file: &Path,
+        deactivate_missing: bool,
+        now: DateTime<Utc>,
+    ) -> Result<ImportSummary> {
         self.hr(now)?;
         let rows = roster::read_file(file, &self.gate.config)?;
         roster::import(&mut self.store, &rows, deactivate_missing, now, &mut |_, _| {})
@@ -254,7 +278,13 @@ impl Desk {
     }
 
     /// One day's attendance (XLSX or CSV) into `out_dir`.
-    pub fn export_attendance(&mut self, day: NaiveDate, format: Format, out_dir: &Path, now: DateTime<Utc>) -> Result<ExportSummary> {
+    pub fn export_attendance(
+        &mut self,
+        day: NaiveDate,
+        format: Format,
+        out_dir: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<ExportSummary> {
         self.hr(now)?;
         create_dir(out_dir)?;
         let path = out_dir.join(format!("cham-cong-{}.{}", day.format("%Y-%m-%d"), format.as_str()));

@@ -225,8 +225,16 @@ impl Gate {
             if let Some(earlier) = self.debounced(store, &person, now)? {
                 return Ok(Decision {
                     verdict: earlier.verdict,
-                    reason: earlier.reason.as_deref().and_then(Reason::from_code).filter(|_| earlier.verdict == Verdict::Refused),
-                    warning: earlier.reason.as_deref().and_then(Reason::from_code).filter(|_| earlier.verdict == Verdict::Accepted),
+                    reason: earlier
+                        .reason
+                        .as_deref()
+                        .and_then(Reason::from_code)
+                        .filter(|_| earlier.verdict == Verdict::Refused),
+                    warning: earlier
+                        .reason
+                        .as_deref()
+                        .and_then(Reason::from_code)
+                        .filter(|_| earlier.verdict == Verdict::Accepted),
                     direction: earlier.direction,
                     person: Some(view),
                     event_id: earlier.id,
@@ -308,7 +316,9 @@ impl Gate {
         let earlier = match store.visitor_by_number_hash(&self.number_hash(&card))? {
             Some(id) => {
                 let person = PersonRef::Visitor(id);
-                if self.debounced(store, &person, now)?.is_some() || self.direction(store, &person, now, None)?.0 == Direction::Out {
+                if self.debounced(store, &person, now)?.is_some()
+                    || self.direction(store, &person, now, None)?.0 == Direction::Out
+                {
                     return Ok(None);
                 }
                 store.visitor(person.key())?

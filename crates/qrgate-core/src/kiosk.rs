@@ -127,7 +127,9 @@ fn write_frames(dir: &Path, cards: &[&BadgeCard]) -> Result<()> {
         .iter()
         .map(|c| {
             let png = print::badge_png(c)?;
-            image::load_from_memory(&png).map(|i| i.to_luma8()).map_err(|e| Error::invalid("badge image", e.to_string()))
+            image::load_from_memory(&png)
+                .map(|i| i.to_luma8())
+                .map_err(|e| Error::invalid("badge image", e.to_string()))
         })
         .collect::<Result<Vec<GrayImage>>>()?;
     let (w, h) = badges.iter().fold((0, 0), |(w, h), b| (w.max(b.width()), h.max(b.height())));
@@ -172,7 +174,9 @@ mod tests {
     fn qr_text_of(store: &mut Store, data: &DataDir, code: &str, now: DateTime<Utc>) -> String {
         let key = data.badge_signing_key(None).unwrap();
         let today = now.date_naive();
-        print::issue(store, &key, &Selection::Employee(code.parse().unwrap()), today, None, now).unwrap()[0].text.clone()
+        print::issue(store, &key, &Selection::Employee(code.parse().unwrap()), today, None, now).unwrap()[0]
+            .text
+            .clone()
     }
 
     #[test]
@@ -183,7 +187,10 @@ mod tests {
         let size = DemoSize { workers: 30, days: 2 };
         let script = prepare_demo(&data, size, &mut rand::rngs::OsRng, now).unwrap();
         assert_ne!(script.welcome.code, script.revoked.code);
-        let frames = std::fs::read_dir(&script.frames).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png")).count();
+        let frames = std::fs::read_dir(&script.frames)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png"))
+            .count();
         assert_eq!(frames, LEAD_IN + 2 * (HOLD + GAP));
 
         let (mut store, config) = data.open().unwrap();

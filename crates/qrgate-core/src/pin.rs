@@ -109,13 +109,23 @@ impl Pins {
 
     /// Sets (or replaces) `name`'s PIN. Two operators cannot share a PIN: it would no longer
     /// say who made a manual entry.
-    pub fn set(&mut self, name: &str, role: Role, pin: &Pin, rng: &mut (impl rand::RngCore + rand::CryptoRng), now: DateTime<Utc>) -> Result<()> {
+    pub fn set(
+        &mut self,
+        name: &str,
+        role: Role,
+        pin: &Pin,
+        rng: &mut (impl rand::RngCore + rand::CryptoRng),
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
             return Err(Error::invalid("operator name", "give the person's name, 1 to 64 characters"));
         }
         if let Some(other) = self.file.operators.iter().find(|o| o.name != name && matches(&o.hash, pin)) {
-            return Err(Error::invalid("PIN", format!("already used by another operator ({}); choose another", other.role_word())));
+            return Err(Error::invalid(
+                "PIN",
+                format!("already used by another operator ({}); choose another", other.role_word()),
+            ));
         }
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
@@ -187,7 +197,13 @@ pub const LOCKED_FOR: Duration = Duration::seconds(60);
 
 impl PinLock {
     /// Tries `pin` unless the pad is locked; counts the failures.
-    pub fn attempt(&mut self, pins: &Pins, pin: &str, needed: Role, now: DateTime<Utc>) -> Result<Operator, PinRefusal> {
+    pub fn attempt(
+        &mut self,
+        pins: &Pins,
+        pin: &str,
+        needed: Role,
+        now: DateTime<Utc>,
+    ) -> Result<Operator, PinRefusal> {
         if let Some(until) = self.locked_until.filter(|u| *u > now) {
             return Err(PinRefusal::Locked { seconds: (until - now).num_seconds().max(1) });
         }

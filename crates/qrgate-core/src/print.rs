@@ -176,7 +176,13 @@ fn draw_card(layer: &PdfLayerReference, fonts: &Fonts, card: &BadgeCard, x: f32,
                 }
                 let top = qy + (width - row) as f32 * module;
                 // A hair of overlap so no white seams show between runs when printed.
-                rect(layer, qx + start as f32 * module, top - module - 0.01, (col - start) as f32 * module + 0.01, module + 0.02);
+                rect(
+                    layer,
+                    qx + start as f32 * module,
+                    top - module - 0.01,
+                    (col - start) as f32 * module + 0.01,
+                    module + 0.02,
+                );
             } else {
                 col += 1;
             }

@@ -153,11 +153,8 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table> {
     })?;
     let header = text.lines().next().unwrap_or("");
     let delimiter = if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| Error::RosterFile(format!("the CSV is malformed: {e}")))?;
@@ -169,12 +166,10 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table> {
 fn read_sheet(path: &Path) -> Result<Table> {
     use calamine::{open_workbook_auto, Data, Reader};
     let mut book = open_workbook_auto(path).map_err(|e| Error::RosterFile(format!("cannot open the workbook: {e}")))?;
-    let sheet = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| Error::RosterFile("the workbook has no sheet".into()))?;
-    let range = book.worksheet_range(&sheet).map_err(|e| Error::RosterFile(format!("cannot read sheet {sheet:?}: {e}")))?;
+    let sheet =
+        book.sheet_names().first().cloned().ok_or_else(|| Error::RosterFile("the workbook has no sheet".into()))?;
+    let range =
+        book.worksheet_range(&sheet).map_err(|e| Error::RosterFile(format!("cannot read sheet {sheet:?}: {e}")))?;
     let rows = range
         .rows()
         .map(|row| {
@@ -202,12 +197,7 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
     for (i, h) in header.iter().enumerate() {
         if let Some(c) = column_for(h) {
             if let Some(first) = columns.insert(c, i) {
-                return Err(Error::RosterFile(format!(
-                    "columns {} and {} are both {}",
-                    first + 1,
-                    i + 1,
-                    c.label()
-                )));
+                return Err(Error::RosterFile(format!("columns {} and {} are both {}", first + 1, i + 1, c.label())));
             }
         }
     }
@@ -259,7 +249,10 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
             String::new()
         });
         let active = parse_active(cell(Column::Active)).unwrap_or_else(|| {
-            why.push(format!("status {:?} is neither active nor inactive (use 1/0, Đang làm/Nghỉ việc)", cell(Column::Active)));
+            why.push(format!(
+                "status {:?} is neither active nor inactive (use 1/0, Đang làm/Nghỉ việc)",
+                cell(Column::Active)
+            ));
             true
         });
         match code {
@@ -305,9 +298,8 @@ pub fn import(
     let now_ms = now.timestamp_millis();
     store.transaction(|tx| {
         let mut summary = ImportSummary::default();
-        let mut find = tx.prepare_cached(
-            "SELECT full_name, department, shift, phone, active FROM workers WHERE code = ?1",
-        )?;
+        let mut find =
+            tx.prepare_cached("SELECT full_name, department, shift, phone, active FROM workers WHERE code = ?1")?;
         let mut upsert = tx.prepare_cached(
             "INSERT INTO workers (code, full_name, department, shift, phone, active, updated_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -336,7 +328,9 @@ pub fn import(
         }
         progress(rows.len(), rows.len());
         if deactivate_missing {
-            tx.execute_batch("CREATE TEMP TABLE IF NOT EXISTS import_codes (code TEXT PRIMARY KEY); DELETE FROM import_codes;")?;
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS import_codes (code TEXT PRIMARY KEY); DELETE FROM import_codes;",
+            )?;
             let mut keep = tx.prepare_cached("INSERT OR IGNORE INTO import_codes (code) VALUES (?1)")?;
             for r in rows {
                 keep.execute([r.code.as_str()])?;

@@ -17,7 +17,8 @@ use crate::model::{Direction, EmployeeCode, KioskId, Method, PersonRef, TaxCode,
 const APPLICATION_ID: i32 = 0x5152_4754;
 
 /// Each entry moves the schema one version forward; `PRAGMA user_version` counts them.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE identity (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     enterprise TEXT NOT NULL,
@@ -86,7 +87,8 @@ CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-"#, r#"
+"#,
+    r#"
 -- Sync with the province (qrgate-sync): events stay append-only; what was sent lives beside them.
 CREATE TABLE synced (event_id TEXT PRIMARY KEY, synced_at_ms INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE sync_rejected (
@@ -96,10 +98,12 @@ CREATE TABLE sync_rejected (
     at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-"#, r#"
+"#,
+    r#"
 -- A visitor's answers to the enterprise's health questions (JSON), purged with their other details.
 ALTER TABLE visitors ADD COLUMN health TEXT;
-"#];
+"#,
+];
 
 /// Who this kiosk is. Written once by `init`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,9 +226,8 @@ fn classify_open_error(path: &Path, e: rusqlite::Error) -> Error {
 
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-        .map_err(|e| classify_open_error(path, e))?;
+    let mode: String =
+        conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(|e| classify_open_error(path, e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::ReadOnly { path: path.to_path_buf(), why: format!("cannot use WAL (journal mode {mode})") });
     }
@@ -308,9 +311,8 @@ impl Store {
             return Err(Error::NotInitialised(path.parent().unwrap_or(path).to_path_buf()));
         }
         let mut conn = Connection::open_with_flags(path, open_flags()).map_err(|e| classify_open_error(path, e))?;
-        let app: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(|e| classify_open_error(path, e))?;
+        let app: i32 =
+            conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(|e| classify_open_error(path, e))?;
         if app != APPLICATION_ID {
             return Err(foreign(path, "it is an SQLite database of some other program"));
         }
@@ -497,9 +499,7 @@ impl Store {
              ORDER BY at_ms DESC, rowid_ DESC LIMIT 1"
         ))?;
         let kiosk = this_kiosk_only.then(|| self.identity.kiosk_id.as_str());
-        Ok(stmt
-            .query_row(params![person.kind(), person.key(), kiosk, accepted_only], event_from_row)
-            .optional()?)
+        Ok(stmt.query_row(params![person.kind(), person.key(), kiosk, accepted_only], event_from_row).optional()?)
     }
 
     pub fn event(&self, id: &Uuid) -> Result<Option<Event>> {
@@ -530,8 +530,8 @@ impl Store {
 
     /// Writes a visitor's details and their event in one transaction.
     pub fn append_visitor_event(&mut self, visitor: &VisitorRecord<'_>, event: NewEvent) -> Result<Event> {
-        let health = (!visitor.health.is_empty())
-            .then(|| serde_json::to_string(visitor.health).expect("plain data serialises"));
+        let health =
+            (!visitor.health.is_empty()).then(|| serde_json::to_string(visitor.health).expect("plain data serialises"));
         let tx = self.conn.transaction()?;
         let at = event.at.timestamp_millis();
         tx.execute(
@@ -617,7 +617,8 @@ pub struct VisitorRecord<'a> {
 const EVENT_COLUMNS: &str = "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, \
                              verdict, reason, badge_serial, operator, note";
 
-const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events (id, kiosk_id, seq, gate, person_kind, person_ref, direction, \
+const INSERT_EVENT: &str =
+    "INSERT OR IGNORE INTO events (id, kiosk_id, seq, gate, person_kind, person_ref, direction, \
      at_ms, offset_s, method, verdict, reason, badge_serial, operator, note) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 

@@ -34,7 +34,14 @@ pub struct RequestAuth {
 
 /// What is signed. Each part on its own line, the body as its SHA-256; a domain tag first so the
 /// kiosk key's signatures cannot be lifted into any other context.
-pub fn signing_message(kiosk_id: &str, method: &str, path: &str, timestamp_ms: i64, nonce: &Nonce, body: &[u8]) -> Vec<u8> {
+pub fn signing_message(
+    kiosk_id: &str,
+    method: &str,
+    path: &str,
+    timestamp_ms: i64,
+    nonce: &Nonce,
+    body: &[u8],
+) -> Vec<u8> {
     format!(
         "QRGATE-REQUEST-V1\n{kiosk_id}\n{}\n{path}\n{timestamp_ms}\n{}\n{}",
         method.to_ascii_uppercase(),
@@ -124,7 +131,8 @@ mod tests {
     fn signed_request_verifies_through_its_headers() {
         let auth = signed();
         let headers = auth.headers();
-        let back = RequestAuth::from_headers(|n| headers.iter().find(|(k, _)| *k == n).map(|(_, v)| v.as_str())).unwrap();
+        let back =
+            RequestAuth::from_headers(|n| headers.iter().find(|(k, _)| *k == n).map(|(_, v)| v.as_str())).unwrap();
         assert_eq!(back, auth);
         back.verify(&key(1).verifying_key(), "POST", "/api/v1/push", b"body", 1_700_000_000_000 + 1000).unwrap();
     }
@@ -137,7 +145,10 @@ mod tests {
         assert!(matches!(auth.verify(&vk, "POST", "/api/v1/push", b"bodY", now), Err(Error::BadSignature)));
         assert!(matches!(auth.verify(&vk, "POST", "/api/v1/pull", b"body", now), Err(Error::BadSignature)));
         assert!(matches!(auth.verify(&vk, "GET", "/api/v1/push", b"body", now), Err(Error::BadSignature)));
-        assert!(matches!(auth.verify(&key(2).verifying_key(), "POST", "/api/v1/push", b"body", now), Err(Error::BadSignature)));
+        assert!(matches!(
+            auth.verify(&key(2).verifying_key(), "POST", "/api/v1/push", b"body", now),
+            Err(Error::BadSignature)
+        ));
         let mut other = auth.clone();
         other.timestamp_ms += 1;
         assert!(matches!(other.verify(&vk, "POST", "/api/v1/push", b"body", now), Err(Error::BadSignature)));

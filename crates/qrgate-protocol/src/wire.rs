@@ -130,7 +130,11 @@ impl WireEvent {
     pub fn check(self, sender: &str) -> std::result::Result<CheckedEvent, EventRejection> {
         let id = self.id;
         if self.kiosk_id != sender {
-            return Err(reject(id, "wrong_kiosk", format!("event of kiosk {:?} sent by kiosk {sender:?}", self.kiosk_id)));
+            return Err(reject(
+                id,
+                "wrong_kiosk",
+                format!("event of kiosk {:?} sent by kiosk {sender:?}", self.kiosk_id),
+            ));
         }
         match (&self.person_kind, &self.person_ref) {
             (Some(k), Some(r)) if !r.is_empty() && r.len() <= 128 => one_of(id, "person", k, PERSON_KINDS)?,
@@ -144,11 +148,19 @@ impl WireEvent {
         one_of(id, "verdict", &self.verdict, VERDICTS)?;
         // 2000-01-01 to 2200-01-01: anything outside is a broken clock, not an event.
         if !(946_684_800_000..7_258_118_400_000).contains(&self.at_ms) || self.offset_s.abs() > 18 * 3600 {
-            return Err(reject(id, "bad_time", format!("time {} ms / offset {} s is out of range", self.at_ms, self.offset_s)));
+            return Err(reject(
+                id,
+                "bad_time",
+                format!("time {} ms / offset {} s is out of range", self.at_ms, self.offset_s),
+            ));
         }
         let texts = [Some(&self.gate), self.reason.as_ref(), self.operator.as_ref(), self.note.as_ref()];
         if texts.iter().flatten().any(|t| t.len() > MAX_TEXT) || self.seq < 0 {
-            return Err(reject(id, "too_long", format!("a text field is longer than {MAX_TEXT} bytes or seq is negative")));
+            return Err(reject(
+                id,
+                "too_long",
+                format!("a text field is longer than {MAX_TEXT} bytes or seq is negative"),
+            ));
         }
         Ok(CheckedEvent(self))
     }

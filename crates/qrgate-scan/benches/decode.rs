@@ -102,12 +102,30 @@ fn ours(items: &[Item], set: &'static str, options: DecodeOptions, label: &str) 
     }
     let (median, max) = stats(ms);
     let read = ok.iter().filter(|&&o| o).count();
-    (Row { decoder: label.to_string(), set, read, total: items.len(), median, max, note: format!("{panics} rqrr panics caught") }, ok)
+    (
+        Row {
+            decoder: label.to_string(),
+            set,
+            read,
+            total: items.len(),
+            median,
+            max,
+            note: format!("{panics} rqrr panics caught"),
+        },
+        ok,
+    )
 }
 
 fn peer(name: &str, items: &[Item], set: &'static str) -> Option<(Row, Vec<bool>)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers.py");
-    let mut child = Command::new("python3").arg(&script).arg(name).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().ok()?;
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .arg(name)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
     let paths: String = items.iter().map(|i| format!("{}\n", i.path.display())).collect();
     child.stdin.take().expect("piped").write_all(paths.as_bytes()).ok()?;
     let out = child.wait_with_output().ok()?;
@@ -115,29 +133,43 @@ fn peer(name: &str, items: &[Item], set: &'static str) -> Option<(Row, Vec<bool>
         eprintln!("skipping {name}: {}", String::from_utf8_lossy(&out.stderr).trim());
         return None;
     }
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("peer JSON line")).collect();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("peer JSON line"))
+        .collect();
     let mut ms = Vec::new();
     let mut ok = Vec::new();
     for (item, line) in items.iter().zip(&lines) {
-        let texts: Vec<String> = line["texts"].as_array().map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect()).unwrap_or_default();
+        let texts: Vec<String> = line["texts"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect())
+            .unwrap_or_default();
         ms.push(line["ms"].as_f64().unwrap_or(0.0));
         ok.push(read_ok(item, &texts));
     }
     let (median, max) = stats(ms);
     let read = ok.iter().filter(|&&o| o).count();
-    Some((Row { decoder: name.to_string(), set, read, total: items.len(), median, max, note: "default options".into() }, ok))
+    Some((
+        Row { decoder: name.to_string(), set, read, total: items.len(), median, max, note: "default options".into() },
+        ok,
+    ))
 }
 
 fn main() {
     // cargo passes --bench; a filter argument is not meaningful here.
-    let out_dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target")).join("gate-frames");
+    let out_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .join("gate-frames");
     let (corpus, falsepositives) = load_corpus();
     let gate = gate_set(&out_dir);
     let live = DecodeOptions::default();
     let mut rows = Vec::new();
     let mut subset_counts = Vec::new();
     let live_label = format!("qrgate-scan live ({} ms budget)", live.budget.as_millis());
-    for (set, items) in [("zxing qrcode-1..6", &corpus), ("zxing falsepositives", &falsepositives), ("gate frames 1280x720", &gate)] {
+    for (set, items) in
+        [("zxing qrcode-1..6", &corpus), ("zxing falsepositives", &falsepositives), ("gate frames 1280x720", &gate)]
+    {
         rows.push(ours(items, set, live, &live_label).0);
         if set != "gate frames 1280x720" {
             rows.push(ours(items, set, still_options(), "qrgate-scan still (1.5 s budget)").0);
@@ -155,7 +187,11 @@ fn main() {
     println!("times: CPU ms of the decoding thread per image");
     println!("{:<34} {:<22} {:>10} {:>10} {:>10}  note", "decoder", "set", "read", "median ms", "max ms");
     for r in &rows {
-        let read = if r.set == "zxing falsepositives" { format!("{} rep.", r.read_reported()) } else { format!("{}/{}", r.read, r.total) };
+        let read = if r.set == "zxing falsepositives" {
+            format!("{} rep.", r.read_reported())
+        } else {
+            format!("{}/{}", r.read, r.total)
+        };
         println!("{:<34} {:<22} {:>10} {:>10.1} {:>10.1}  {}", r.decoder, r.set, read, r.median, r.max, r.note);
     }
     for (name, n) in subset_counts {

@@ -53,7 +53,16 @@ pub struct CameraSource<D: CameraDevice> {
 impl<D: CameraDevice> CameraSource<D> {
     /// `interval` is how often to grab when live (the camera's frame period).
     pub fn new(device: D, backoff: Backoff, interval: Duration) -> CameraSource<D> {
-        CameraSource { device, backoff, state: SourceState::Starting, failures: 0, retry_at: Duration::ZERO, seq: 0, interval, due: Duration::ZERO }
+        CameraSource {
+            device,
+            backoff,
+            state: SourceState::Starting,
+            failures: 0,
+            retry_at: Duration::ZERO,
+            seq: 0,
+            interval,
+            due: Duration::ZERO,
+        }
     }
 
     /// Consecutive failed opens since the camera was last live.
@@ -108,7 +117,11 @@ impl<D: CameraDevice> FrameSource for CameraSource<D> {
     }
 
     fn next_due(&self) -> Duration {
-        if matches!(self.state, SourceState::Live) { self.due } else { self.retry_at }
+        if matches!(self.state, SourceState::Live) {
+            self.due
+        } else {
+            self.retry_at
+        }
     }
 
     fn state(&self) -> SourceState {
@@ -141,7 +154,8 @@ pub mod v4l {
 
     impl CameraDevice for V4lCamera {
         fn open(&mut self) -> Result<(), Error> {
-            let unavailable = |e: nokhwa::NokhwaError| Error::CameraUnavailable { index: self.index, reason: e.to_string() };
+            let unavailable =
+                |e: nokhwa::NokhwaError| Error::CameraUnavailable { index: self.index, reason: e.to_string() };
             let wanted = CameraFormat::new(Resolution::new(1280, 720), FrameFormat::YUYV, 30);
             let request = RequestedFormat::with_formats(RequestedFormatType::Closest(wanted), &FORMATS);
             let mut camera = nokhwa::Camera::new(CameraIndex::Index(self.index), request).map_err(unavailable)?;
@@ -158,8 +172,14 @@ pub mod v4l {
             match buffer.source_frame_format() {
                 FrameFormat::YUYV => crate::pixels::yuyv_luma(res.width(), res.height(), buffer.buffer()),
                 FrameFormat::MJPEG => crate::pixels::mjpeg_luma(buffer.buffer()),
-                FrameFormat::GRAY => GrayImage::from_raw(res.width(), res.height(), buffer.buffer().to_vec())
-                    .ok_or(Error::FrameBuffer { width: res.width(), height: res.height(), format: "GRAY", got: buffer.buffer().len() }),
+                FrameFormat::GRAY => {
+                    GrayImage::from_raw(res.width(), res.height(), buffer.buffer().to_vec()).ok_or(Error::FrameBuffer {
+                        width: res.width(),
+                        height: res.height(),
+                        format: "GRAY",
+                        got: buffer.buffer().len(),
+                    })
+                }
                 other => Err(Error::CameraLost { index, reason: format!("unsupported frame format {other}") }),
             }
         }

@@ -270,7 +270,12 @@ impl finder::Region {
 
 /// Decodes the crop around one finder triple, scaled so modules are a few pixels wide, under a
 /// few views; codes come back in working-image coordinates.
-fn decode_region(working: &GrayImage, region: &finder::Region, attempts: &mut u32, remaining: &impl Fn() -> Duration) -> AttemptOutcome {
+fn decode_region(
+    working: &GrayImage,
+    region: &finder::Region,
+    attempts: &mut u32,
+    remaining: &impl Fn() -> Duration,
+) -> AttemptOutcome {
     let (x0, y0) = (region.x0.floor() as u32, region.y0.floor() as u32);
     let (x1, y1) = ((region.x1.ceil() as u32).min(working.width()), (region.y1.ceil() as u32).min(working.height()));
     let mut total = AttemptOutcome::default();
@@ -292,7 +297,8 @@ fn decode_region(working: &GrayImage, region: &finder::Region, attempts: &mut u3
     }
     let crop = image::imageops::crop_imm(working, x0, y0, cw, ch).to_image();
     let (crop, scale) = if region.module < 3.0 {
-        let up = image::imageops::resize(&crop, crop.width() * 2, crop.height() * 2, image::imageops::FilterType::Triangle);
+        let up =
+            image::imageops::resize(&crop, crop.width() * 2, crop.height() * 2, image::imageops::FilterType::Triangle);
         (up, 0.5)
     } else if region.module > 9.0 {
         let f = (region.module / 4.5) as u32;
@@ -321,7 +327,10 @@ fn decode_region(working: &GrayImage, region: &finder::Region, attempts: &mut u3
             total.codes = outcome
                 .codes
                 .into_iter()
-                .map(|c| Code { corners: c.corners.map(|(x, y)| (x * scale + x0 as f32, y * scale + y0 as f32)), text: c.text })
+                .map(|c| Code {
+                    corners: c.corners.map(|(x, y)| (x * scale + x0 as f32, y * scale + y0 as f32)),
+                    text: c.text,
+                })
                 .collect();
             break;
         }
@@ -363,7 +372,12 @@ fn level_image<'a>(levels: &'a mut Vec<(Level, GrayImage)>, working: &'a GrayIma
     let image = match level {
         Level::Down(2) => preprocess::half(working),
         Level::Down(f) => preprocess::downscale(working, f),
-        Level::Up2 => image::imageops::resize(working, working.width() * 2, working.height() * 2, image::imageops::FilterType::Triangle),
+        Level::Up2 => image::imageops::resize(
+            working,
+            working.width() * 2,
+            working.height() * 2,
+            image::imageops::FilterType::Triangle,
+        ),
     };
     levels.push((level, image));
     &levels.last().expect("just pushed").1

@@ -191,7 +191,8 @@ pub fn find_finders(img: &impl Bilevel, row_step: usize, min_width: u32) -> Vec<
                 for xx in cellx.saturating_sub(reach)..=(cellx + reach).min(cols - 1) {
                     for &i in &cells[yy * cols + xx] {
                         let f = &found[i];
-                        if f.inverted == inverted && (f.x - cx).abs() < module * 2.0 && (f.y - cy).abs() < module * 2.0 {
+                        if f.inverted == inverted && (f.x - cx).abs() < module * 2.0 && (f.y - cy).abs() < module * 2.0
+                        {
                             hit = Some(i);
                             break 'search;
                         }
@@ -253,7 +254,11 @@ fn contrast(luma: &GrayImage, f: &Finder) -> f32 {
         return 0.0;
     }
     let c = light / light_n as f32 - dark / dark_n as f32;
-    if f.inverted { -c } else { c }
+    if f.inverted {
+        -c
+    } else {
+        c
+    }
 }
 
 /// Run lengths of one binarised row (1 = dark), as (dark, length). Runs are mostly several
@@ -355,7 +360,11 @@ pub fn triples(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Trip
     let mut strong: Vec<Finder> = finders.iter().copied().filter(|f| f.hits >= 2 || f.module < 2.0).collect();
     // The clearest candidates first: in a noisy frame, blobs of noise confirmed by a row or
     // two outnumber the real finders, but they are faint.
-    strong.sort_by(|a, b| (b.contrast * (b.hits.min(6) as f32).sqrt()).total_cmp(&(a.contrast * (a.hits.min(6) as f32).sqrt())).then(b.hits.cmp(&a.hits)));
+    strong.sort_by(|a, b| {
+        (b.contrast * (b.hits.min(6) as f32).sqrt())
+            .total_cmp(&(a.contrast * (a.hits.min(6) as f32).sqrt()))
+            .then(b.hits.cmp(&a.hits))
+    });
     strong.truncate(24);
     let mut scored: Vec<Triple> = Vec::new();
     let n = strong.len();
@@ -387,14 +396,21 @@ pub fn triples(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Trip
                 }
                 // The corner finder is the one opposite the longest side; the fourth corner of
                 // the code is where the parallelogram closes.
-                let corner = if sides[2] == c { 1 } else if sides[0] == c { 2 } else { 0 };
+                let corner = if sides[2] == c {
+                    1
+                } else if sides[0] == c {
+                    2
+                } else {
+                    0
+                };
                 let (p, q) = match corner {
                     0 => (1, 2),
                     1 => (0, 2),
                     _ => (0, 1),
                 };
                 // With y pointing down, top-right × bottom-left (from the corner) is positive.
-                let cross = (t[p].x - t[corner].x) * (t[q].y - t[corner].y) - (t[p].y - t[corner].y) * (t[q].x - t[corner].x);
+                let cross =
+                    (t[p].x - t[corner].x) * (t[q].y - t[corner].y) - (t[p].y - t[corner].y) * (t[q].x - t[corner].x);
                 let (p, q) = if cross > 0.0 { (p, q) } else { (q, p) };
                 let fourth = (t[p].x + t[q].x - t[corner].x, t[p].y + t[q].y - t[corner].y);
                 let xs = [t[0].x, t[1].x, t[2].x, fourth.0];
@@ -410,7 +426,13 @@ pub fn triples(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Trip
                 };
                 let hits: u32 = t.iter().map(|f| f.hits.min(12)).sum();
                 let squareness = a / b;
-                scored.push(Triple { top_left: t[corner], top_right: t[p], bottom_left: t[q], region, score: hits as f32 * squareness });
+                scored.push(Triple {
+                    top_left: t[corner],
+                    top_right: t[p],
+                    bottom_left: t[q],
+                    region,
+                    score: hits as f32 * squareness,
+                });
             }
         }
     }

@@ -36,7 +36,17 @@ impl Perspective {
     /// The inverse map, up to a scale factor that the projective division cancels.
     fn adjugate(&self) -> Perspective {
         let [a, b, c, d, e, f, g, h, i] = self.0;
-        Perspective([e * i - f * h, c * h - b * i, b * f - c * e, f * g - d * i, a * i - c * g, c * d - a * f, d * h - e * g, b * g - a * h, a * e - b * d])
+        Perspective([
+            e * i - f * h,
+            c * h - b * i,
+            b * f - c * e,
+            f * g - d * i,
+            a * i - c * g,
+            c * d - a * f,
+            d * h - e * g,
+            b * g - a * h,
+            a * e - b * d,
+        ])
     }
 
     /// `self` first, then `next`.
@@ -300,10 +310,22 @@ fn fit_foreshortened(t: &Triple, side: usize) -> Option<Fit> {
 fn alignment_contrast(at: impl Fn(f64, f64) -> Option<f32>, dark_is_low: bool) -> Option<f32> {
     let mut dark = 0.0;
     let mut light = 0.0;
-    for (du, dv) in [(0.0, 0.0), (-2.0, -2.0), (0.0, -2.0), (2.0, -2.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0), (-2.0, 2.0), (-2.0, 0.0)] {
+    for (du, dv) in [
+        (0.0, 0.0),
+        (-2.0, -2.0),
+        (0.0, -2.0),
+        (2.0, -2.0),
+        (2.0, 0.0),
+        (2.0, 2.0),
+        (0.0, 2.0),
+        (-2.0, 2.0),
+        (-2.0, 0.0),
+    ] {
         dark += at(du, dv)?;
     }
-    for (du, dv) in [(-1.0, -1.0), (0.0, -1.0), (1.0, -1.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (-1.0, 1.0), (-1.0, 0.0)] {
+    for (du, dv) in
+        [(-1.0, -1.0), (0.0, -1.0), (1.0, -1.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (-1.0, 1.0), (-1.0, 0.0)]
+    {
         light += at(du, dv)?;
     }
     let contrast = light / 8.0 - dark / 9.0;
@@ -371,7 +393,10 @@ fn fit_alignment(img: &GrayImage, fit: &Fit, t: &Triple, dark_is_low: bool) -> O
     let found = fit.map.map(u, v);
     let [tl, tr, bl] = finder_centres(fit.side);
     let p = |f: &Finder| (f.x as f64, f.y as f64);
-    let map = Perspective::quad_to_quad([tl, tr, (expected, expected), bl], [p(&t.top_left), p(&t.top_right), found, p(&t.bottom_left)])?;
+    let map = Perspective::quad_to_quad(
+        [tl, tr, (expected, expected), bl],
+        [p(&t.top_left), p(&t.top_right), found, p(&t.bottom_left)],
+    )?;
     Some(Fit { side: fit.side, map })
 }
 
@@ -422,8 +447,15 @@ fn binarisations(values: &[f32], n: usize, dark_is_low: bool) -> Vec<Vec<bool>> 
         let bits = (0..n * n)
             .map(|i| {
                 let (x, y) = (i % n, i / n);
-                let (x0, y0, x1, y1) = (x.saturating_sub(radius), y.saturating_sub(radius), (x + radius + 1).min(n), (y + radius + 1).min(n));
-                let sum = table[y1 * (n + 1) + x1] + table[y0 * (n + 1) + x0] - table[y0 * (n + 1) + x1] - table[y1 * (n + 1) + x0];
+                let (x0, y0, x1, y1) = (
+                    x.saturating_sub(radius),
+                    y.saturating_sub(radius),
+                    (x + radius + 1).min(n),
+                    (y + radius + 1).min(n),
+                );
+                let sum = table[y1 * (n + 1) + x1] + table[y0 * (n + 1) + x0]
+                    - table[y0 * (n + 1) + x1]
+                    - table[y1 * (n + 1) + x0];
                 let mean = sum / ((x1 - x0) * (y1 - y0)) as f32;
                 dark(values[i], mean)
             })
@@ -465,7 +497,10 @@ fn plausible(bits: &[bool], n: usize) -> bool {
     for (fx, fy) in [(0, 0), (n - 7, 0), (0, n - 7)] {
         for i in 0..7 {
             total += 4;
-            agree += usize::from(at(fx + i, fy)) + usize::from(at(fx + i, fy + 6)) + usize::from(at(fx, fy + i)) + usize::from(at(fx + 6, fy + i));
+            agree += usize::from(at(fx + i, fy))
+                + usize::from(at(fx + i, fy + 6))
+                + usize::from(at(fx, fy + i))
+                + usize::from(at(fx + 6, fy + i));
         }
     }
     agree * 10 >= total * 7
@@ -513,7 +548,13 @@ mod tests {
         };
         let far = side - 3.5;
         let region = Region { x0: 0.0, y0: 0.0, x1: size as f32, y1: size as f32, module: 3.0, inverted };
-        let triple = Triple { top_left: centre(3.5, 3.5), top_right: centre(far, 3.5), bottom_left: centre(3.5, far), region, score: 1.0 };
+        let triple = Triple {
+            top_left: centre(3.5, 3.5),
+            top_right: centre(far, 3.5),
+            bottom_left: centre(3.5, far),
+            region,
+            score: 1.0,
+        };
         (img, triple)
     }
 
@@ -521,7 +562,8 @@ mod tests {
     fn turned(width: f64, roll: f64, size: u32) -> [(f64, f64); 4] {
         let c = size as f64 / 2.0;
         let half = width / 2.0;
-        [(-half, -half), (half, -half), (half, half), (-half, half)].map(|(x, y)| (c + x * roll.cos() - y * roll.sin(), c + x * roll.sin() + y * roll.cos()))
+        [(-half, -half), (half, -half), (half, half), (-half, half)]
+            .map(|(x, y)| (c + x * roll.cos() - y * roll.sin(), c + x * roll.sin() + y * roll.cos()))
     }
 
     #[test]

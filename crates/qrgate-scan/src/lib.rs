@@ -16,9 +16,9 @@ pub mod synth;
 pub mod tracker;
 
 pub use camera::{Backoff, CameraDevice, CameraSource};
-pub use clock::{Clock, MonotonicClock, StoppedClock};
 #[cfg(unix)]
 pub use clock::ThreadCpuClock;
+pub use clock::{Clock, MonotonicClock, StoppedClock};
 pub use decode::{decode, decode_frame, Code, DecodeOptions, FrameDecode};
 pub use error::Error;
 pub use report::{decode_file, decode_path, load_luma, open_source, DecodeReport};

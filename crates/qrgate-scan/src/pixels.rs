@@ -18,7 +18,8 @@ pub fn yuyv_luma(width: u32, height: u32, buf: &[u8]) -> Result<GrayImage, Error
 /// colour transform entirely.
 pub fn mjpeg_luma(buf: &[u8]) -> Result<GrayImage, Error> {
     let bad = || Error::FrameBuffer { width: 0, height: 0, format: "MJPEG", got: buf.len() };
-    let options = zune_core::options::DecoderOptions::default().jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::Luma);
+    let options =
+        zune_core::options::DecoderOptions::default().jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::Luma);
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(std::io::Cursor::new(buf), options);
     let pixels = decoder.decode().map_err(|_| bad())?;
     let info = decoder.info().ok_or_else(|| bad())?;
@@ -39,7 +40,12 @@ mod tests {
 
     #[test]
     fn mjpeg_decodes_straight_to_luma() {
-        let rgb = image::RgbImage::from_fn(16, 8, |x, _| if x < 8 { image::Rgb([0, 0, 0]) } else { image::Rgb([255, 255, 255]) });
+        let rgb =
+            image::RgbImage::from_fn(
+                16,
+                8,
+                |x, _| if x < 8 { image::Rgb([0, 0, 0]) } else { image::Rgb([255, 255, 255]) },
+            );
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95).encode_image(&rgb).unwrap();
         let luma = mjpeg_luma(&jpeg).unwrap();

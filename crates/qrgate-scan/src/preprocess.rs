@@ -100,7 +100,9 @@ impl ThresholdMap {
             for bx in 0..cols {
                 let (x0, x1) = (bx.saturating_sub(radius), (bx + radius + 1).min(cols));
                 let wide = ((x1 * block).min(w) - x0 * block) as u64;
-                let sum = table[y1 * stride + x1] + table[y0 * stride + x0] - table[y0 * stride + x1] - table[y1 * stride + x0];
+                let sum = table[y1 * stride + x1] + table[y0 * stride + x0]
+                    - table[y0 * stride + x1]
+                    - table[y1 * stride + x0];
                 levels.push(((sum / (wide * tall)) as u8).saturating_sub(offset));
             }
         }

@@ -34,9 +34,13 @@ pub enum DecodeLine {
 
 /// Loads any supported image file as 8-bit luma.
 pub fn load_luma(path: &Path) -> Result<GrayImage, Error> {
-    let reader = image::ImageReader::open(path).map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?;
-    let reader = reader.with_guessed_format().map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?;
-    let (width, height) = reader.into_dimensions().map_err(|e| Error::ImageFormat { path: path.to_path_buf(), reason: e.to_string() })?;
+    let reader = image::ImageReader::open(path)
+        .map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?;
+    let reader = reader
+        .with_guessed_format()
+        .map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?;
+    let (width, height) =
+        reader.into_dimensions().map_err(|e| Error::ImageFormat { path: path.to_path_buf(), reason: e.to_string() })?;
     if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
         return Err(Error::ImageSize { width, height });
     }

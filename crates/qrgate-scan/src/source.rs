@@ -96,10 +96,15 @@ const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "bmp", "pgm"];
 impl ReplaySource {
     pub fn open(path: &Path, fps: Fps) -> Result<ReplaySource, Error> {
         let files = if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?;
+            let entries = std::fs::read_dir(path)
+                .map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?;
             let mut files: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())))
+                .filter(|p| {
+                    p.extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                })
                 .collect();
             files.sort();
             files

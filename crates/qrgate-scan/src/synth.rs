@@ -166,7 +166,17 @@ impl Homography {
 
     fn inverse(&self) -> Homography {
         let [a, b, c, d, e, f, g, h, i] = self.0;
-        Homography([e * i - f * h, c * h - b * i, b * f - c * e, f * g - d * i, a * i - c * g, c * d - a * f, d * h - e * g, b * g - a * h, a * e - b * d])
+        Homography([
+            e * i - f * h,
+            c * h - b * i,
+            b * f - c * e,
+            f * g - d * i,
+            a * i - c * g,
+            c * d - a * f,
+            d * h - e * g,
+            b * g - a * h,
+            a * e - b * d,
+        ])
     }
 
     fn map(&self, x: f32, y: f32) -> (f32, f32) {
@@ -187,10 +197,23 @@ struct Held<'a> {
 
 /// Projects a width×height rectangle (modules) held at `center` so the QR code area spans
 /// about `code_px` pixels, turned by roll/yaw/pitch (radians), with a pinhole camera.
-fn project(width: f32, height: f32, center: (f32, f32), px_per_module: f32, roll: f32, yaw: f32, pitch: f32) -> [(f32, f32); 4] {
+fn project(
+    width: f32,
+    height: f32,
+    center: (f32, f32),
+    px_per_module: f32,
+    roll: f32,
+    yaw: f32,
+    pitch: f32,
+) -> [(f32, f32); 4] {
     let focal = 1100.0;
     let distance = focal / px_per_module;
-    let corners = [(-width / 2.0, -height / 2.0), (width / 2.0, -height / 2.0), (width / 2.0, height / 2.0), (-width / 2.0, height / 2.0)];
+    let corners = [
+        (-width / 2.0, -height / 2.0),
+        (width / 2.0, -height / 2.0),
+        (width / 2.0, height / 2.0),
+        (-width / 2.0, height / 2.0),
+    ];
     corners.map(|(x, y)| {
         let (x, y) = (x * roll.cos() - y * roll.sin(), x * roll.sin() + y * roll.cos());
         let (x, z) = (x * yaw.cos(), x * yaw.sin());
@@ -293,7 +316,8 @@ fn printed_badge(frame: &mut [f32], rng: &mut Rng, text: &str, center_x: f32) {
     let ink = rng.range(0.04, 0.18);
     // Light falls across the card unevenly; a thumb or a lanyard shadow crosses part of it.
     let (lx, ly) = (rng.range(-0.3, 0.3), rng.range(-0.3, 0.3));
-    let shadow = if rng.chance(0.3) { Some((rng.range(0.2, 0.8), rng.range(0.35, 0.65), rng.range(-1.0, 1.0))) } else { None };
+    let shadow =
+        if rng.chance(0.3) { Some((rng.range(0.2, 0.8), rng.range(0.35, 0.65), rng.range(-1.0, 1.0))) } else { None };
     let shade = |u: f32, v: f32| {
         let (x, y) = (u / width - 0.5, v / height - 0.5);
         let mut light = 1.0 + lx * x + ly * y;
@@ -304,7 +328,11 @@ fn printed_badge(frame: &mut [f32], rng: &mut Rng, text: &str, center_x: f32) {
         }
         let qv = v - header - quiet;
         let value = if qv >= 0.0 {
-            if sym.dark_at(u - quiet, qv) { ink } else { paper }
+            if sym.dark_at(u - quiet, qv) {
+                ink
+            } else {
+                paper
+            }
         } else if (2.0..header - 2.0).contains(&v) && ((v as i32) % 5 < 3) && (3.0..width - 3.0).contains(&u) {
             // Name and department lines printed above the code.
             (paper + ink) / 2.0
@@ -326,13 +354,26 @@ fn phone_screen(frame: &mut [f32], rng: &mut Rng, text: &str, dark_mode: bool) {
     let screen_h = screen_w * 2.0;
     let (width, height) = (screen_w + 2.0 * bezel, screen_h + 2.0 * bezel);
     let top = (screen_h - n) / 2.0 + rng.range(-n * 0.3, n * 0.3);
-    let (light, dark) = if dark_mode { (rng.range(0.75, 1.0), rng.range(0.0, 0.08)) } else { (rng.range(0.85, 1.2), rng.range(0.02, 0.12)) };
+    let (light, dark) = if dark_mode {
+        (rng.range(0.75, 1.0), rng.range(0.0, 0.08))
+    } else {
+        (rng.range(0.85, 1.2), rng.range(0.02, 0.12))
+    };
     // The camera resolves the screen's sub-pixel grid as moiré; the pitch is a fraction of a
     // module, so it aliases differently at every distance and angle.
     let pitch = rng.range(0.2, 0.45);
     let moire = rng.range(0.05, 0.3);
     // A window or a ceiling lamp reflected on the glass.
-    let glare = if rng.chance(0.6) { Some((rng.range(0.2, 0.8) * screen_w, rng.range(0.2, 0.8) * screen_h, rng.range(4.0, 14.0), rng.range(0.2, 0.8))) } else { None };
+    let glare = if rng.chance(0.6) {
+        Some((
+            rng.range(0.2, 0.8) * screen_w,
+            rng.range(0.2, 0.8) * screen_h,
+            rng.range(4.0, 14.0),
+            rng.range(0.2, 0.8),
+        ))
+    } else {
+        None
+    };
     let shade = |u: f32, v: f32| {
         let (su, sv) = (u - bezel, v - bezel);
         if su < 0.0 || sv < 0.0 || su > screen_w || sv > screen_h {
@@ -372,7 +413,11 @@ fn cccd_card(frame: &mut [f32], rng: &mut Rng, text: &str) {
         // Guilloché security print: faint wavy lines.
         let wave = (u * f1 + 3.0 * (v * 0.2).sin()).sin() * (v * f2).cos();
         let photo = u < width * 0.3 && v > height * 0.3 && v < height * 0.9;
-        if photo { 0.35 } else { base - 0.06 * wave }
+        if photo {
+            0.35
+        } else {
+            base - 0.06 * wave
+        }
     };
     let x = rng.range(420.0, 860.0);
     let p = pose(rng, (2.2, 4.5), x);
@@ -505,7 +550,10 @@ pub fn empty_gate_frame(seed: u64) -> GrayImage {
 /// A well-exposed camera: slight defocus, gamma and mild sensor noise, no compression.
 fn expose(mut frame: Vec<f32>, rng: &mut Rng) -> GrayImage {
     blur(&mut frame, 0.6);
-    let raw = frame.iter().map(|&v| (v.max(0.0).powf(1.0 / 1.6) * 255.0 + 2.0 * rng.normal()).round().clamp(0.0, 255.0) as u8).collect();
+    let raw = frame
+        .iter()
+        .map(|&v| (v.max(0.0).powf(1.0 / 1.6) * 255.0 + 2.0 * rng.normal()).round().clamp(0.0, 255.0) as u8)
+        .collect();
     GrayImage::from_raw(FRAME_WIDTH, FRAME_HEIGHT, raw).expect("sized from constants")
 }
 
@@ -517,7 +565,8 @@ pub fn gate_frames(seed: u64, count: usize) -> impl Iterator<Item = GateFrame> {
 /// Writes frames as `<name>.png` with the expected texts in `<name>.txt` (one a line), the same
 /// layout as the ZXing corpus, so the benchmark, peers and replay demos read them alike.
 pub fn write_gate_frames(dir: &Path, seed: u64, count: usize) -> Result<usize, Error> {
-    let write_err = |path: &Path, e: &dyn std::fmt::Display| Error::Write { path: path.to_path_buf(), reason: e.to_string() };
+    let write_err =
+        |path: &Path, e: &dyn std::fmt::Display| Error::Write { path: path.to_path_buf(), reason: e.to_string() };
     std::fs::create_dir_all(dir).map_err(|e| write_err(dir, &e))?;
     let mut written = 0;
     for frame in gate_frames(seed, count) {

@@ -103,7 +103,15 @@ fn ingest(kiosks: usize, batches: usize) {
                 for body in bodies {
                     let mut nonce = [0u8; 16];
                     rand::rngs::OsRng.fill_bytes(&mut nonce);
-                    let auth = RequestAuth::sign(&key, &kiosk, "POST", PUSH_PATH, Utc::now().timestamp_millis(), Nonce(nonce), &body);
+                    let auth = RequestAuth::sign(
+                        &key,
+                        &kiosk,
+                        "POST",
+                        PUSH_PATH,
+                        Utc::now().timestamp_millis(),
+                        Nonce(nonce),
+                        &body,
+                    );
                     let mut req = http.post(&url).header("content-encoding", "gzip").body(body);
                     for (k, v) in auth.headers() {
                         req = req.header(k, v);
@@ -132,7 +140,9 @@ fn trace() {
     let t = Instant::now();
     // 100 enterprises × 1,000 workers × 50 days × (in, out) = 10,000,000 events in three
     // shifts; secondary indexes dropped during the load and rebuilt after, as a bulk load would.
-    let indexes = pg.query("SELECT string_agg(indexdef, ';') FROM pg_indexes WHERE tablename = 'events' AND indexname <> 'events_pkey'");
+    let indexes = pg.query(
+        "SELECT string_agg(indexdef, ';') FROM pg_indexes WHERE tablename = 'events' AND indexname <> 'events_pkey'",
+    );
     pg.query("DROP INDEX events_for_pull; DROP INDEX events_by_time");
     pg.query(
         "INSERT INTO enterprises (tax_code, name) SELECT lpad(e::text, 10, '0'), 'Doanh nghiệp ' || e FROM generate_series(1, 100) e;
@@ -150,13 +160,20 @@ fn trace() {
     let n = pg.count("SELECT count(*) FROM events");
     println!("trace: {n} events loaded and indexed in {:.0} s", t.elapsed().as_secs_f64());
     let http = reqwest::blocking::Client::new();
-    for (label, from, to) in [("1 day", "2024-01-20", "2024-01-20"), ("7 days", "2024-01-14", "2024-01-20"), ("30 days", "2024-01-01", "2024-01-30")] {
+    for (label, from, to) in [
+        ("1 day", "2024-01-20", "2024-01-20"),
+        ("7 days", "2024-01-14", "2024-01-20"),
+        ("30 days", "2024-01-01", "2024-01-30"),
+    ] {
         let mut times = Vec::new();
         let mut contacts = 0;
         for _ in 0..5 {
             let t = Instant::now();
             let resp = http
-                .get(format!("{}/api/v1/province/contacts?enterprise=0000000042&person=NV0007&from={from}&to={to}", server.url))
+                .get(format!(
+                    "{}/api/v1/province/contacts?enterprise=0000000042&person=NV0007&from={from}&to={to}",
+                    server.url
+                ))
                 .bearer_auth(QUERY_TOKEN)
                 .send()
                 .unwrap();

@@ -90,7 +90,11 @@ impl IntoResponse for Error {
         }
         crate::metrics::refused(self.code());
         // Database details stay in the server log; the kiosk only needs to know to retry.
-        let message = if status.is_server_error() { "the server cannot answer now; retry later".into() } else { self.to_string() };
+        let message = if status.is_server_error() {
+            "the server cannot answer now; retry later".into()
+        } else {
+            self.to_string()
+        };
         (status, axum::Json(ErrorBody { code: self.code().into(), message })).into_response()
     }
 }

@@ -64,17 +64,23 @@ async fn authenticated<T: for<'a> Deserialize<'a>>(
 }
 
 async fn push(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let (kiosk, request): (Kiosk, PushRequest) = authenticated(&state, &headers, PUSH_PATH, &body, "push batch").await?;
+    let (kiosk, request): (Kiosk, PushRequest) =
+        authenticated(&state, &headers, PUSH_PATH, &body, "push batch").await?;
     Ok(Json(sync::push(&state.pool, &kiosk, request).await?).into_response())
 }
 
 async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let (kiosk, request): (Kiosk, PullRequest) = authenticated(&state, &headers, PULL_PATH, &body, "pull request").await?;
+    let (kiosk, request): (Kiosk, PullRequest) =
+        authenticated(&state, &headers, PULL_PATH, &body, "pull request").await?;
     let answer = serde_json::to_vec(&sync::pull(&state.pool, &kiosk, request).await?).expect("plain data serialises");
-    let wants_gzip = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
+    let wants_gzip =
+        headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
     let json = HeaderValue::from_static("application/json");
     Ok(if wants_gzip {
-        ([(header::CONTENT_TYPE, json), (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))], qrgate_protocol::gzip(&answer))
+        (
+            [(header::CONTENT_TYPE, json), (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))],
+            qrgate_protocol::gzip(&answer),
+        )
             .into_response()
     } else {
         ([(header::CONTENT_TYPE, json)], answer).into_response()
@@ -82,7 +88,8 @@ async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
 }
 
 fn check_query_token(state: &AppState, headers: &HeaderMap) -> Result<()> {
-    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let given =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     match (&state.query_token, given) {
         (Some(want), Some(given)) if constant_time_eq(want.as_bytes(), given.trim().as_bytes()) => Ok(()),
         _ => Err(Error::QueryUnauthorized),
@@ -104,13 +111,17 @@ enum Format {
 fn answer<T: Serialize>(rows: Vec<T>, format: Format, header: &[&str]) -> Result<Response> {
     Ok(match format {
         Format::Json => Json(rows).into_response(),
-        Format::Csv => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], province::to_csv(&rows, header)?).into_response(),
+        Format::Csv => {
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], province::to_csv(&rows, header)?).into_response()
+        }
     })
 }
 
 fn enterprise_param(text: Option<&str>) -> Result<Option<String>> {
-    text.map(|t| qrgate_protocol::tax_code(t).ok_or_else(|| Error::invalid("enterprise", format!("{t:?} is not a tax code"))))
-        .transpose()
+    text.map(|t| {
+        qrgate_protocol::tax_code(t).ok_or_else(|| Error::invalid("enterprise", format!("{t:?} is not a tax code")))
+    })
+    .transpose()
 }
 
 #[derive(Deserialize)]
@@ -126,7 +137,8 @@ async fn inside(State(state): State<AppState>, headers: HeaderMap, Query(q): Que
     let enterprise = enterprise_param(q.enterprise.as_deref())?;
     let window_ms = i64::from(q.within_hours.unwrap_or(24).clamp(1, 24 * 31)) * 3_600_000;
     let rows = province::inside(&state.pool, enterprise.as_deref(), now_ms(), window_ms).await?;
-    let header = ["enterprise", "enterprise_name", "person_kind", "person_ref", "full_name", "since", "gate", "kiosk_id"];
+    let header =
+        ["enterprise", "enterprise_name", "person_kind", "person_ref", "full_name", "since", "gate", "kiosk_id"];
     answer(rows, q.format, &header)
 }
 
@@ -147,7 +159,11 @@ fn worker() -> String {
     "worker".into()
 }
 
-async fn contacts(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<ContactsQuery>) -> Result<Response> {
+async fn contacts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ContactsQuery>,
+) -> Result<Response> {
     check_query_token(&state, &headers)?;
     let trace = Trace {
         enterprise: enterprise_param(Some(&q.enterprise))?.expect("given"),
@@ -182,7 +198,8 @@ async fn daily(State(state): State<AppState>, headers: HeaderMap, Query(q): Quer
     if q.to < q.from {
         return Err(Error::invalid("date range", "`to` is before `from`"));
     }
-    let rows = province::daily(&state.pool, enterprise_param(q.enterprise.as_deref())?.as_deref(), q.from, q.to).await?;
+    let rows =
+        province::daily(&state.pool, enterprise_param(q.enterprise.as_deref())?.as_deref(), q.from, q.to).await?;
     answer(rows, q.format, &["enterprise", "day", "entries", "exits", "refused", "total"])
 }
 

@@ -98,7 +98,8 @@ async fn run(command: Command) -> Result<()> {
     match command {
         Command::Serve { db, listen, tls_cert, tls_key, query_token, max_connections } => {
             let pool = connect(&db.db, max_connections).await?;
-            let state = AppState { pool: pool.clone(), query_token: query_token.filter(|t| !t.is_empty()).map(Arc::from) };
+            let state =
+                AppState { pool: pool.clone(), query_token: query_token.filter(|t| !t.is_empty()).map(Arc::from) };
             tokio::spawn(forget_old_nonces(pool));
             serve(state, listen, tls_cert.zip(tls_key)).await
         }

@@ -244,7 +244,14 @@ mod tests {
 
     #[test]
     fn csv_escapes_formulas() {
-        let rows = vec![Daily { enterprise: "=HYPERLINK(1)".into(), day: "2025-03-01".into(), entries: 1, exits: 2, refused: 0, total: 3 }];
+        let rows = vec![Daily {
+            enterprise: "=HYPERLINK(1)".into(),
+            day: "2025-03-01".into(),
+            entries: 1,
+            exits: 2,
+            refused: 0,
+            total: 3,
+        }];
         let text = to_csv(&rows, &["enterprise", "day", "total"]).unwrap();
         assert_eq!(text, "enterprise,day,total\n'=HYPERLINK(1),2025-03-01,3\n");
     }

@@ -3,7 +3,8 @@
 //! Every function takes the time as an argument; the HTTP edge reads the clock once per request.
 
 use qrgate_protocol::{
-    CheckedEvent, EventRejection, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, WireEvent, WireWorker,
+    CheckedEvent, EventRejection, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, WireEvent,
+    WireWorker,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
@@ -28,8 +29,9 @@ pub struct Registration {
 
 impl Registration {
     pub fn parse(enterprise: &str, enterprise_name: &str, kiosk_id: &str, public_key: &str) -> Result<Registration> {
-        let enterprise = qrgate_protocol::tax_code(enterprise)
-            .ok_or_else(|| Error::invalid("tax code", format!("{enterprise:?} is not 10 digits, 13 digits or 10-3 digits")))?;
+        let enterprise = qrgate_protocol::tax_code(enterprise).ok_or_else(|| {
+            Error::invalid("tax code", format!("{enterprise:?} is not 10 digits, 13 digits or 10-3 digits"))
+        })?;
         let name = enterprise_name.trim();
         if name.is_empty() {
             return Err(Error::invalid("enterprise name", "empty"));
@@ -80,7 +82,14 @@ pub async fn revoke_kiosk(pool: &PgPool, kiosk_id: &str) -> Result<()> {
 
 /// Checks who sent a request: a registered, unrevoked kiosk, its signature over this very
 /// method, path and body, a fresh timestamp, and a nonce no instance has seen.
-pub async fn authenticate(pool: &PgPool, auth: &RequestAuth, method: &str, path: &str, body: &[u8], now_ms: i64) -> Result<Kiosk> {
+pub async fn authenticate(
+    pool: &PgPool,
+    auth: &RequestAuth,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    now_ms: i64,
+) -> Result<Kiosk> {
     let row: Option<(String, Vec<u8>, bool)> =
         sqlx::query_as("SELECT enterprise, public_key, revoked_at IS NOT NULL FROM kiosks WHERE kiosk_id = $1")
             .bind(&auth.kiosk_id)
@@ -92,12 +101,13 @@ pub async fn authenticate(pool: &PgPool, auth: &RequestAuth, method: &str, path:
     }
     let key = qrgate_protocol::signing::parse_public_key(&hex::encode(key))?;
     auth.verify(&key, method, path, body, now_ms)?;
-    let fresh = sqlx::query("INSERT INTO nonces (kiosk_id, nonce, expires_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(&auth.kiosk_id)
-        .bind(&auth.nonce.0[..])
-        .bind(now_ms + qrgate_protocol::NONCE_TTL_MS)
-        .execute(pool)
-        .await?;
+    let fresh =
+        sqlx::query("INSERT INTO nonces (kiosk_id, nonce, expires_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(&auth.kiosk_id)
+            .bind(&auth.nonce.0[..])
+            .bind(now_ms + qrgate_protocol::NONCE_TTL_MS)
+            .execute(pool)
+            .await?;
     if fresh.rows_affected() == 0 {
         return Err(Error::NonceReused);
     }
@@ -167,8 +177,14 @@ async fn insert_events(tx: &mut sqlx::PgConnection, kiosk: &Kiosk, events: &[Che
         return Ok(Vec::new());
     }
     let n = events.len();
-    let (mut ids, mut seqs, mut gates, mut kinds, mut refs, mut dirs) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut ids, mut seqs, mut gates, mut kinds, mut refs, mut dirs) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     let (mut ats, mut offsets, mut methods, mut verdicts, mut reasons, mut serials, mut operators, mut notes) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
@@ -339,7 +355,9 @@ where
     let rows: Vec<PgRow> = query.fetch_all(&mut *db).await?;
     let full = rows.len() as i64 == limit;
     let mut cursor = match rows.last() {
-        Some(row) => Some(format!("{}:{}", row.try_get::<String, _>("cursor_tx")?, row.try_get::<i64, _>("cursor_seq")?)),
+        Some(row) => {
+            Some(format!("{}:{}", row.try_get::<String, _>("cursor_tx")?, row.try_get::<i64, _>("cursor_seq")?))
+        }
         None => None,
     };
     if !full && sender.is_some() {
@@ -438,8 +456,10 @@ pub async fn pull(pool: &PgPool, kiosk: &Kiosk, request: PullRequest) -> Result<
     // Rows pushed since the last ANALYZE lie beyond the statistics: the planner would believe a
     // handful follow the cursor and sort them all instead of reading the index in order.
     sqlx::query("SET LOCAL enable_sort = off").execute(&mut *db).await?;
-    let (events, events_cursor, more_events) = page::<EventRow>(&mut db, &EVENTS, kiosk, &request.events_after, limit).await?;
-    let (workers, roster_cursor, more_roster) = page::<WorkerRow>(&mut db, &ROSTER, kiosk, &request.roster_after, limit).await?;
+    let (events, events_cursor, more_events) =
+        page::<EventRow>(&mut db, &EVENTS, kiosk, &request.events_after, limit).await?;
+    let (workers, roster_cursor, more_roster) =
+        page::<WorkerRow>(&mut db, &ROSTER, kiosk, &request.roster_after, limit).await?;
     db.commit().await?;
     crate::metrics::pulled(events.len() as u64);
     Ok(PullResponse {

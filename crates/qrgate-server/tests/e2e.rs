@@ -99,7 +99,8 @@ fn push_pull_roster_and_province_queries() {
     // Inside, 24 h window ending now: nobody (the events are in 2025-03); 31 days back would
     // still not reach; so ask with a window large enough by placing "now" via the data instead:
     // gate-2's NV0000 entered and never left, so the per-day count shows it, and contacts do.
-    let daily: serde_json::Value = get(&format!("/api/v1/province/daily?from=2025-03-03&to=2025-03-03&enterprise={A}")).json().unwrap();
+    let daily: serde_json::Value =
+        get(&format!("/api/v1/province/daily?from=2025-03-03&to=2025-03-03&enterprise={A}")).json().unwrap();
     assert_eq!(daily[0]["day"], "2025-03-03");
     assert_eq!(daily[0]["entries"], 3);
     assert_eq!(daily[0]["exits"], 2);
@@ -107,9 +108,11 @@ fn push_pull_roster_and_province_queries() {
 
     // NV0000 was inside 07:30–07:32 at gate-1 and again from 07:30 via gate-2's entry of "NV0000"...
     // gate-2's person is NV0000 too (i % 1 == 0): its stay closes at gate-1's out at 07:32.
-    let csv = get(&format!("/api/v1/province/contacts?enterprise={A}&person=nv0001&from=2025-03-03&to=2025-03-03&format=csv"))
-        .text()
-        .unwrap();
+    let csv = get(&format!(
+        "/api/v1/province/contacts?enterprise={A}&person=nv0001&from=2025-03-03&to=2025-03-03&format=csv"
+    ))
+    .text()
+    .unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "person_kind,person_ref,full_name,overlap_minutes,first_overlap");
     assert_eq!(lines.len(), 2, "{csv}");
@@ -239,7 +242,8 @@ fn kiosk_process_killed_during_sync() {
         let mut store = qrgate_core::store::Store::open(&data.database()).unwrap();
         let client = qrgate_sync::client_for(&data, &store, &std::env::var("QRGATE_TEST_SERVER").unwrap(), T).unwrap();
         let settings = qrgate_sync::Settings { batch_events: 5, ..Default::default() };
-        let _ = qrgate_sync::sync_once(&mut store, &client, &qrgate_core::SystemClock, &mut rand::rngs::OsRng, &settings);
+        let _ =
+            qrgate_sync::sync_once(&mut store, &client, &qrgate_core::SystemClock, &mut rand::rngs::OsRng, &settings);
         return;
     }
     let pg = Postgres::start(false);
@@ -254,7 +258,9 @@ fn kiosk_process_killed_during_sync() {
         .env("QRGATE_TEST_SERVER", &server.url)
         .spawn()
         .unwrap();
-    wait_for("the kiosk process to send some batches", T, || (pg.count("SELECT count(*) FROM events") >= 100).then_some(()));
+    wait_for("the kiosk process to send some batches", T, || {
+        (pg.count("SELECT count(*) FROM events") >= 100).then_some(())
+    });
     child.kill().unwrap();
     child.wait().unwrap();
     let stored = pg.count("SELECT count(*) FROM events");
@@ -279,9 +285,17 @@ fn the_background_loop_reports_and_recovers() {
         let mut store = qrgate_core::store::Store::open(&data.database()).unwrap();
         let client = qrgate_sync::client_for(&data, &store, &url, T).unwrap();
         let settings = qrgate_sync::Settings { idle: Duration::from_secs(3600), ..Default::default() };
-        qrgate_sync::run_loop(&mut store, &client, &qrgate_core::SystemClock, &mut rand::rngs::OsRng, &settings, &rx, &mut |s| {
-            let _ = seen_tx.send(s.clone());
-        })
+        qrgate_sync::run_loop(
+            &mut store,
+            &client,
+            &qrgate_core::SystemClock,
+            &mut rand::rngs::OsRng,
+            &settings,
+            &rx,
+            &mut |s| {
+                let _ = seen_tx.send(s.clone());
+            },
+        )
     });
     let first = seen.recv_timeout(T).unwrap();
     assert!(!first.online);
@@ -375,9 +389,25 @@ fn pull_pages_follow_transaction_numbers_and_pass_over_own_events() {
 }
 
 /// A signed push built by hand, so a test can change any part of it.
-fn raw_push(kiosk: &Kiosk, enterprise: &str, events: Vec<WireEvent>, now_ms: i64, nonce: [u8; 16]) -> (Vec<u8>, RequestAuth) {
-    let body = qrgate_protocol::gzip(&serde_json::to_vec(&PushRequest { enterprise: enterprise.into(), events, workers: vec![] }).unwrap());
-    let auth = RequestAuth::sign(&kiosk.data.kiosk_key().unwrap(), &kiosk.kiosk_id, "POST", PUSH_PATH, now_ms, Nonce(nonce), &body);
+fn raw_push(
+    kiosk: &Kiosk,
+    enterprise: &str,
+    events: Vec<WireEvent>,
+    now_ms: i64,
+    nonce: [u8; 16],
+) -> (Vec<u8>, RequestAuth) {
+    let body = qrgate_protocol::gzip(
+        &serde_json::to_vec(&PushRequest { enterprise: enterprise.into(), events, workers: vec![] }).unwrap(),
+    );
+    let auth = RequestAuth::sign(
+        &kiosk.data.kiosk_key().unwrap(),
+        &kiosk.kiosk_id,
+        "POST",
+        PUSH_PATH,
+        now_ms,
+        Nonce(nonce),
+        &body,
+    );
     (body, auth)
 }
 
@@ -428,7 +458,10 @@ fn refuses_other_enterprise_tampering_replay_staleness_and_revoked_kiosks() {
     impostor.register(&pg.url, A);
     impostor.add_events(3, 1, start());
     let err = impostor.sync(&server.url, T).unwrap_err();
-    assert!(matches!(&err, qrgate_sync::Error::Refused { status: 403, code, .. } if code == "wrong_enterprise"), "{err}");
+    assert!(
+        matches!(&err, qrgate_sync::Error::Refused { status: 403, code, .. } if code == "wrong_enterprise"),
+        "{err}"
+    );
     assert_eq!(impostor.status().waiting, 3, "refused for who sent it, not for the events: kept");
 
     // A signs a batch claiming B's enterprise, or carrying B's kiosk's events.
@@ -474,7 +507,18 @@ fn refuses_other_enterprise_tampering_replay_staleness_and_revoked_kiosks() {
     // Registering the same kiosk id again is refused: a revoked kiosk stays revoked.
     let (ok, out) = server_cli(
         &pg.url,
-        &["kiosk", "add", "--enterprise", A, "--enterprise-name", "X", "--kiosk-id", "a-gate-1", "--pubkey", &b.public_key()],
+        &[
+            "kiosk",
+            "add",
+            "--enterprise",
+            A,
+            "--enterprise-name",
+            "X",
+            "--kiosk-id",
+            "a-gate-1",
+            "--pubkey",
+            &b.public_key(),
+        ],
     );
     assert!(!ok && out.contains("kiosk_exists"), "{out}");
 }

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
-use qrgate_protocol::{ErrorBody, Nonce, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, PULL_PATH, PUSH_PATH};
+use qrgate_protocol::{
+    ErrorBody, Nonce, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, PULL_PATH, PUSH_PATH,
+};
 
 use crate::error::{Error, Result};
 
@@ -43,7 +45,13 @@ impl Client {
         self.post(PULL_PATH, request, now_ms, nonce)
     }
 
-    fn post<T: serde::Serialize, A: serde::de::DeserializeOwned>(&self, path: &str, body: &T, now_ms: i64, nonce: Nonce) -> Result<A> {
+    fn post<T: serde::Serialize, A: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &T,
+        now_ms: i64,
+        nonce: Nonce,
+    ) -> Result<A> {
         let json = serde_json::to_vec(body).expect("plain data serialises");
         let wire = qrgate_protocol::gzip(&json);
         let auth = RequestAuth::sign(&self.key, &self.kiosk_id, "POST", path, now_ms, nonce, &wire);
@@ -58,10 +66,12 @@ impl Client {
         }
         let response = request.body(wire).send().map_err(|e| self.transport(e))?;
         let status = response.status();
-        let gzipped = response.headers().get("content-encoding").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+        let gzipped =
+            response.headers().get("content-encoding").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
         let bytes = response.bytes().map_err(|e| self.transport(e))?;
         let bytes = if gzipped {
-            qrgate_protocol::gunzip(&bytes, qrgate_protocol::MAX_INFLATED_BYTES).map_err(|e| Error::BadAnswer(e.to_string()))?
+            qrgate_protocol::gunzip(&bytes, qrgate_protocol::MAX_INFLATED_BYTES)
+                .map_err(|e| Error::BadAnswer(e.to_string()))?
         } else {
             bytes.to_vec()
         };
@@ -70,7 +80,9 @@ impl Client {
             let (code, message) = match body {
                 Some(b) => (b.code, b.message),
                 // A proxy's own error page: keep the status, say where it came from.
-                None => (format!("http_{}", status.as_u16()), String::from_utf8_lossy(&bytes).chars().take(200).collect()),
+                None => {
+                    (format!("http_{}", status.as_u16()), String::from_utf8_lossy(&bytes).chars().take(200).collect())
+                }
             };
             return Err(Error::Refused { status: status.as_u16(), code, message });
         }

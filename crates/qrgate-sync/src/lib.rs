@@ -70,7 +70,11 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
 }
 
 fn save_status(store: &Store, status: &SyncStatus) -> Result<()> {
-    outbox::set_state(store.connection(), outbox::STATUS, &serde_json::to_string(status).expect("plain data serialises"))
+    outbox::set_state(
+        store.connection(),
+        outbox::STATUS,
+        &serde_json::to_string(status).expect("plain data serialises"),
+    )
 }
 
 /// A client for this data directory's kiosk: its id and signing key.
@@ -121,7 +125,11 @@ fn push_roster(
     let Some(mark) = mark else { return Ok(()) };
     let enterprise = store.identity().enterprise.to_string();
     // Roster changes go alone, so a refused roster never holds events back.
-    let answer = client.push(&PushRequest { enterprise, events: vec![], workers }, clock.now().timestamp_millis(), nonce(rng))?;
+    let answer = client.push(
+        &PushRequest { enterprise, events: vec![], workers },
+        clock.now().timestamp_millis(),
+        nonce(rng),
+    )?;
     outbox::roster_pushed(store, mark)?;
     round.workers_pushed += answer.workers_stored;
     Ok(())
@@ -152,7 +160,8 @@ fn push_events(
                 let batch = outbox::next_batch(store, after, limit, max_bytes)?;
                 let Some(&last) = batch.rowids.last() else { break };
                 after = last;
-                let request = PushRequest { enterprise: enterprise.clone(), events: batch.events.clone(), workers: vec![] };
+                let request =
+                    PushRequest { enterprise: enterprise.clone(), events: batch.events.clone(), workers: vec![] };
                 let (now, nonce) = (clock.now().timestamp_millis(), nonce(rng));
                 in_flight.push_back((batch, scope.spawn(move || client.push(&request, now, nonce))));
             }

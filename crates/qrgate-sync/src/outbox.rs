@@ -65,9 +65,9 @@ pub struct Rejected {
 }
 
 pub fn rejected(store: &Store, limit: u32) -> Result<Vec<Rejected>> {
-    let mut stmt = store
-        .connection()
-        .prepare_cached("SELECT event_id, code, message, at_ms FROM sync_rejected ORDER BY at_ms DESC, event_id LIMIT ?1")?;
+    let mut stmt = store.connection().prepare_cached(
+        "SELECT event_id, code, message, at_ms FROM sync_rejected ORDER BY at_ms DESC, event_id LIMIT ?1",
+    )?;
     let rows = stmt.query_map([limit], |r| {
         Ok(Rejected {
             event_id: r.get(0)?,

@@ -90,7 +90,8 @@ fn bad_roster_files_change_nothing() {
     site.ok(&["roster", "import", &site.write("roster.csv", ROSTER.as_bytes())]);
     let before = site.ok(&["roster", "list"]).stdout;
 
-    let bad = site.write("bad.csv", "employee_code,full_name,shift\nNV001,Tên Khác,CA1\nNV009,,CA1\nNV 10,A,CA7\n".as_bytes());
+    let bad = site
+        .write("bad.csv", "employee_code,full_name,shift\nNV001,Tên Khác,CA1\nNV009,,CA1\nNV 10,A,CA7\n".as_bytes());
     let r = site.qrgate(&["roster", "import", &bad]);
     assert_eq!(r.code, 3);
     assert!(r.stderr.contains("2 bad row(s)"), "{}", r.stderr);
@@ -122,7 +123,8 @@ fn xlsx_roster() {
     let path = site.path("roster.xlsx");
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    for (c, h) in ["Mã NV", "Họ và tên", "Bộ phận", "Ca", "Số điện thoại", "Trạng thái"].iter().enumerate() {
+    for (c, h) in ["Mã NV", "Họ và tên", "Bộ phận", "Ca", "Số điện thoại", "Trạng thái"].iter().enumerate()
+    {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
     sheet.write_number(1, 0, 1001.0).unwrap();
@@ -177,13 +179,31 @@ fn manual_entry_and_visitor_through_the_command() {
     site.init();
     site.ok(&["roster", "import", &site.write("roster.csv", ROSTER.as_bytes())]);
     let r = site.ok(&[
-        "check", "--json", "--at", "2026-11-25T06:40:00+07:00", "--operator", "bao-ve-1", "--reason", "Quên thẻ", "NV002",
+        "check",
+        "--json",
+        "--at",
+        "2026-11-25T06:40:00+07:00",
+        "--operator",
+        "bao-ve-1",
+        "--reason",
+        "Quên thẻ",
+        "NV002",
     ]);
     assert_eq!(r.json()["verdict"], "accepted");
     assert_eq!(r.json()["direction"], "in");
 
     let cccd = "079090001234|025123456|Nguyễn Văn An|15031990|Nam|12 Lê Lợi, Quận 1|15082021";
-    let r = site.ok(&["check", "--json", "--at", "2026-11-25T09:00:00+07:00", "--host", "Phòng Nhân sự", "--purpose", "Họp", cccd]);
+    let r = site.ok(&[
+        "check",
+        "--json",
+        "--at",
+        "2026-11-25T09:00:00+07:00",
+        "--host",
+        "Phòng Nhân sự",
+        "--purpose",
+        "Họp",
+        cccd,
+    ]);
     let d = r.json();
     assert_eq!((d["person"]["kind"].as_str(), d["direction"].as_str()), (Some("visitor"), Some("in")));
     assert_eq!(d["person"]["code"], "079*******34");

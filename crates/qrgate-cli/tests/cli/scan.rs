@@ -29,7 +29,16 @@ fn decode_reports_each_file_and_goes_on_past_bad_ones() {
     let site = site_with_roster();
     let pngs = site.path("pngs");
     let pdf = site.path("badge.pdf");
-    site.ok(&["badge", "issue", "--employee", "NV001", "--pdf", pdf.to_str().unwrap(), "--png-dir", pngs.to_str().unwrap()]);
+    site.ok(&[
+        "badge",
+        "issue",
+        "--employee",
+        "NV001",
+        "--pdf",
+        pdf.to_str().unwrap(),
+        "--png-dir",
+        pngs.to_str().unwrap(),
+    ]);
     let text = site.ok(&["badge", "text", "NV001"]).stdout.trim().to_string();
     let badge = pngs.join("NV001.png");
     let not_image = site.write("notes.png", b"this is not a PNG");
@@ -122,7 +131,14 @@ fn scan_over_a_replay_folder_decides_once_per_badge_and_commits_the_events() {
     let decisions = json_lines(&r.stdout);
     let summary: Vec<(&str, &str, &str, bool)> = decisions
         .iter()
-        .map(|d| (d["person"]["code"].as_str().unwrap(), d["verdict"].as_str().unwrap(), d["direction"].as_str().unwrap(), d["debounced"].as_bool().unwrap()))
+        .map(|d| {
+            (
+                d["person"]["code"].as_str().unwrap(),
+                d["verdict"].as_str().unwrap(),
+                d["direction"].as_str().unwrap(),
+                d["debounced"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(summary, vec![("NV001", "accepted", "in", false), ("NV002", "accepted", "in", false)], "{}", r.stdout);
     // Each badge is decided on a frame where it is in view: A in frames 0-2, B in frames 4-6.
@@ -130,15 +146,24 @@ fn scan_over_a_replay_folder_decides_once_per_badge_and_commits_the_events() {
     assert!(seqs[0] <= 2 && (4..=6).contains(&seqs[1]), "{seqs:?}");
     assert!(decisions.iter().all(|d| d["latency_ms"].as_f64().is_some_and(|ms| ms > 0.0)));
     assert!(r.stderr.lines().any(|l| l.contains(r#""state":"live""#)), "{}", r.stderr);
-    let stats: Value = r.stderr.lines().find_map(|l| serde_json::from_str::<Value>(l).ok().filter(|v| v.get("stats").is_some())).expect("stats line");
+    let stats: Value = r
+        .stderr
+        .lines()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok().filter(|v| v.get("stats").is_some()))
+        .expect("stats line");
     assert_eq!(stats["stats"]["frames"], 8);
     assert_eq!(stats["stats"]["events"], 2);
 
     let events = events_in_db(&site);
     let ids: Vec<&str> = decisions.iter().map(|d| d["event_id"].as_str().unwrap()).collect();
     assert_eq!(events.len(), 2, "{events:?}");
-    for ((id, person, direction, verdict), (want_id, want_person)) in events.iter().zip([(ids[0], "NV001"), (ids[1], "NV002")]) {
-        assert_eq!((id.as_str(), person.as_str(), direction.as_deref(), verdict.as_str()), (want_id, want_person, Some("in"), "accepted"));
+    for ((id, person, direction, verdict), (want_id, want_person)) in
+        events.iter().zip([(ids[0], "NV001"), (ids[1], "NV002")])
+    {
+        assert_eq!(
+            (id.as_str(), person.as_str(), direction.as_deref(), verdict.as_str()),
+            (want_id, want_person, Some("in"), "accepted")
+        );
     }
 
     // The same people again moments later: the gate shows the earlier events, records nothing.

@@ -17,7 +17,8 @@ fn desk() -> (Kiosk, Desk) {
     let conf = kiosk.data.config_path();
     let text = std::fs::read_to_string(&conf).unwrap();
     assert!(text.contains("health_questions = []"), "{text}");
-    std::fs::write(&conf, text.replace("health_questions = []", &format!("health_questions = [{QUESTION:?}]"))).unwrap();
+    std::fs::write(&conf, text.replace("health_questions = []", &format!("health_questions = [{QUESTION:?}]")))
+        .unwrap();
     let mut pins = Pins::load(&kiosk.data.root).unwrap();
     let rng = &mut rand::rngs::OsRng;
     pins.set("Trần Văn Bảo", Role::Guard, &"2468".parse().unwrap(), rng, at("2026-11-02T07:00:00+07:00")).unwrap();
@@ -74,7 +75,9 @@ fn a_visitor_card_opens_a_form_the_guard_completes_and_the_next_scan_lets_them_o
     assert_eq!(desk.inside_counts().unwrap().visitors, 0);
 
     // Coming back the next day, the form is filled with what they said last time.
-    let Scanned::VisitorForm { card: again, .. } = desk.scan(&card, Method::Badge, at("2026-11-03T09:00:00+07:00"), id()).unwrap() else {
+    let Scanned::VisitorForm { card: again, .. } =
+        desk.scan(&card, Method::Badge, at("2026-11-03T09:00:00+07:00"), id()).unwrap()
+    else {
         panic!("a returning visitor gets the form again")
     };
     assert_eq!((again.host.as_deref(), again.purpose.as_deref()), (Some("Kho"), Some("Giao hàng")));

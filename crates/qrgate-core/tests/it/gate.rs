@@ -186,7 +186,12 @@ fn anti_passback_warns_or_blocks() {
 fn visitor_in_then_out_and_no_id_number_in_the_log() {
     let mut k = Kiosk::new(GateMode::Auto, |_| {});
     let scan = Scan {
-        visitor: VisitorDetails { host: Some("Phòng Nhân sự"), purpose: Some("Phỏng vấn"), phone: Some("0909000111"), health: &[] },
+        visitor: VisitorDetails {
+            host: Some("Phòng Nhân sự"),
+            purpose: Some("Phỏng vấn"),
+            phone: Some("0909000111"),
+            health: &[],
+        },
         ..Scan::camera(CCCD)
     };
     let d = k.scan(&scan, "2026-11-25T09:00:00+07:00");
@@ -202,7 +207,11 @@ fn visitor_in_then_out_and_no_id_number_in_the_log() {
     let leaks: i64 = k
         .store
         .connection()
-        .query_row("SELECT COUNT(*) FROM events WHERE person_ref LIKE '%079090001234%' OR note LIKE '%079090001234%'", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE person_ref LIKE '%079090001234%' OR note LIKE '%079090001234%'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(leaks, 0);
     assert_eq!(k.store.inside_now().unwrap().len(), 1);
@@ -234,7 +243,10 @@ fn manual_entry_carries_operator_and_reason() {
     // A second manual "in" is the guard's call: a warning, not a block, and never debounced.
     let d = k.scan(&scan, "2026-11-25T06:01:05+07:00");
     assert_eq!((d.verdict, d.warning, d.debounced), (Verdict::Accepted, Some(Reason::AntiPassback), false));
-    let unknown = Scan { manual: Some(ManualEntry { operator: "bao-ve-2", reason: "x", direction: None }), ..Scan::camera("NV777") };
+    let unknown = Scan {
+        manual: Some(ManualEntry { operator: "bao-ve-2", reason: "x", direction: None }),
+        ..Scan::camera("NV777")
+    };
     assert_eq!(k.scan(&unknown, "2026-11-25T06:02:00+07:00").reason, Some(Reason::UnknownPerson));
 }
 

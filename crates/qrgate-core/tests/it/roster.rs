@@ -16,7 +16,8 @@ fn import(k: &mut Kiosk, csv: &str, deactivate: bool) -> Result<ImportSummary, E
 fn a_bad_file_changes_nothing() {
     let mut k = Kiosk::new(GateMode::Auto, |_| {});
     let before = k.store.workers(None, None).unwrap();
-    let err = import(&mut k, "employee_code,full_name,shift\nNV001,Tên Mới,CA1\nNV006,,CA1\nNV 7,X,CA1\n", false).unwrap_err();
+    let err = import(&mut k, "employee_code,full_name,shift\nNV001,Tên Mới,CA1\nNV006,,CA1\nNV 7,X,CA1\n", false)
+        .unwrap_err();
     let Error::RosterRows(rows) = &err else { panic!("{err}") };
     assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), vec![3, 4]);
     assert!(err.to_string().contains("row 3"), "{err}");
@@ -26,11 +27,17 @@ fn a_bad_file_changes_nothing() {
 #[test]
 fn reimport_updates_and_keeps_or_deactivates_the_missing() {
     let mut k = Kiosk::new(GateMode::Auto, |_| {});
-    let s = import(&mut k, "employee_code,full_name,department,shift\nNV001,Nguyễn Thị Hương,May 2,CA1\nNV006,Võ Minh Tâm,Kho,CA2\n", false).unwrap();
+    let s = import(
+        &mut k,
+        "employee_code,full_name,department,shift\nNV001,Nguyễn Thị Hương,May 2,CA1\nNV006,Võ Minh Tâm,Kho,CA2\n",
+        false,
+    )
+    .unwrap();
     assert_eq!((s.added, s.updated, s.deactivated), (1, 1, 0));
     assert_eq!(k.store.worker(&"NV001".parse().unwrap()).unwrap().unwrap().department, "May 2");
     assert!(k.store.worker(&"NV002".parse().unwrap()).unwrap().unwrap().active, "kept");
-    let s = import(&mut k, "employee_code,full_name,department,shift\nNV001,Nguyễn Thị Hương,May 2,CA1\n", true).unwrap();
+    let s =
+        import(&mut k, "employee_code,full_name,department,shift\nNV001,Nguyễn Thị Hương,May 2,CA1\n", true).unwrap();
     assert_eq!((s.added, s.unchanged), (0, 1));
     assert_eq!(s.deactivated, 4, "NV002, NV003, NV005, NV006 (NV004 was already inactive)");
     assert!(!k.store.worker(&"NV002".parse().unwrap()).unwrap().unwrap().active);
@@ -45,7 +52,8 @@ fn twenty_thousand_rows_in_one_go() {
     }
     let mut calls = 0;
     let rows = roster::rows_from_table(roster::read_csv(csv.as_bytes()).unwrap(), &Config::default()).unwrap();
-    let s = roster::import(&mut k.store, &rows, false, at("2026-11-25T12:00:00+07:00"), &mut |_, _| calls += 1).unwrap();
+    let s =
+        roster::import(&mut k.store, &rows, false, at("2026-11-25T12:00:00+07:00"), &mut |_, _| calls += 1).unwrap();
     assert_eq!(s.added, 20_000);
     assert!(calls > 10, "progress is reported along the way");
     assert_eq!(k.store.worker_count().unwrap(), 20_005);

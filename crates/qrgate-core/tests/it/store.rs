@@ -105,12 +105,13 @@ fn read_only_disk_gives_a_clear_error_and_loses_nothing() {
     drop(store);
     let ro = dir.path().join("ro");
     std::fs::create_dir(&ro).unwrap();
-    let mounted = std::process::Command::new("mount").arg("--bind").arg(&root).arg(&ro).status().is_ok_and(|s| s.success())
-        && std::process::Command::new("mount")
-            .args(["-o", "remount,ro,bind"])
-            .arg(&ro)
-            .status()
-            .is_ok_and(|s| s.success());
+    let mounted =
+        std::process::Command::new("mount").arg("--bind").arg(&root).arg(&ro).status().is_ok_and(|s| s.success())
+            && std::process::Command::new("mount")
+                .args(["-o", "remount,ro,bind"])
+                .arg(&ro)
+                .status()
+                .is_ok_and(|s| s.success());
     let target = if mounted {
         ro.clone()
     } else {

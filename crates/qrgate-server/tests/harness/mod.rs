@@ -84,9 +84,13 @@ impl Postgres {
         }
         let data = dir.path().join("data");
         let sock = dir.path().join("sock");
-        let out = as_pg_user(Command::new(bin.join("initdb")).args(["-U", "qrgate", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "-D"]).arg(&data))
-            .output()
-            .unwrap();
+        let out = as_pg_user(
+            Command::new(bin.join("initdb"))
+                .args(["-U", "qrgate", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "-D"])
+                .arg(&data),
+        )
+        .output()
+        .unwrap();
         assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
         std::fs::create_dir(&sock).unwrap();
         if let Some((uid, gid)) = pg_user() {
@@ -94,7 +98,14 @@ impl Postgres {
         }
         let port = free_port();
         let mut cmd = Command::new(bin.join("postgres"));
-        cmd.arg("-D").arg(&data).args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"]);
+        cmd.arg("-D").arg(&data).args([
+            "-p",
+            &port.to_string(),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "max_connections=200",
+        ]);
         cmd.arg("-k").arg(&sock);
         if !durable {
             cmd.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
@@ -103,7 +114,10 @@ impl Postgres {
         let url = format!("postgres://qrgate@127.0.0.1:{port}/postgres");
         let pg = Postgres { _dir: dir, child, port, url };
         wait_for("PostgreSQL to accept connections", Duration::from_secs(60), || {
-            let ok = Command::new(bin.join("pg_isready")).args(["-h", "127.0.0.1", "-p", &port.to_string()]).output().ok()?;
+            let ok = Command::new(bin.join("pg_isready"))
+                .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+                .output()
+                .ok()?;
             ok.status.success().then_some(())
         });
         pg
@@ -231,7 +245,18 @@ impl Kiosk {
     pub fn register(&self, db: &str, enterprise: &str) {
         let (ok, out) = server_cli(
             db,
-            &["kiosk", "add", "--enterprise", enterprise, "--enterprise-name", "Công ty", "--kiosk-id", &self.kiosk_id, "--pubkey", &self.public_key()],
+            &[
+                "kiosk",
+                "add",
+                "--enterprise",
+                enterprise,
+                "--enterprise-name",
+                "Công ty",
+                "--kiosk-id",
+                &self.kiosk_id,
+                "--pubkey",
+                &self.public_key(),
+            ],
         );
         assert!(ok, "kiosk add: {out}");
     }
@@ -242,7 +267,9 @@ impl Kiosk {
         let mut store = self.store();
         let first_seq: i64 = store
             .connection()
-            .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE kiosk_id = ?1", [&self.kiosk_id], |r| r.get(0))
+            .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE kiosk_id = ?1", [&self.kiosk_id], |r| {
+                r.get(0)
+            })
             .unwrap();
         let tz = FixedOffset::east_opt(7 * 3600).unwrap();
         let events: Vec<Event> = (0..n)
@@ -261,7 +288,8 @@ impl Kiosk {
     pub fn own_event_ids(&self) -> Vec<String> {
         let store = self.store();
         let mut stmt = store.connection().prepare("SELECT id FROM events WHERE kiosk_id = ?1").unwrap();
-        let mut ids: Vec<String> = stmt.query_map([&self.kiosk_id], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        let mut ids: Vec<String> =
+            stmt.query_map([&self.kiosk_id], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
         ids.sort();
         ids
     }
@@ -274,8 +302,14 @@ impl Kiosk {
     pub fn sync(&self, server: &str, timeout: Duration) -> qrgate_sync::Result<qrgate_sync::Round> {
         let mut store = self.store();
         let client = self.client(server, timeout);
-        qrgate_sync::sync_once(&mut store, &client, &qrgate_core::SystemClock, &mut rand::rngs::OsRng, &Default::default())
-            .map(|(round, _)| round)
+        qrgate_sync::sync_once(
+            &mut store,
+            &client,
+            &qrgate_core::SystemClock,
+            &mut rand::rngs::OsRng,
+            &Default::default(),
+        )
+        .map(|(round, _)| round)
     }
 
     pub fn status(&self) -> qrgate_sync::SyncStatus {
@@ -366,7 +400,12 @@ fn read_message(stream: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
     Ok(Some(buf))
 }
 
-fn serve_connection(mut client: TcpStream, upstream: SocketAddr, mode: &Mutex<Mode>, seen: &Mutex<Vec<Mode>>) -> std::io::Result<()> {
+fn serve_connection(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    mode: &Mutex<Mode>,
+    seen: &Mutex<Vec<Mode>>,
+) -> std::io::Result<()> {
     let mut server: Option<TcpStream> = None;
     while let Some(request) = read_message(&mut client)? {
         let now = *mode.lock().unwrap();
