@@ -1,4 +1,4 @@
-//! The window's commands: each one a call into the desk (qrgate-core), its answer or its error
+//! The window's commands: each one a call into the desk (qrgate-desk), its answer or its error
 //! handed back as JSON. Time and ids are made here, at the edge.
 
 use std::path::{Path, PathBuf};
@@ -6,12 +6,12 @@ use std::sync::atomic::Ordering;
 use std::sync::MutexGuard;
 
 use chrono::{NaiveDate, Utc};
-use qrgate_core::desk::{Desk, Found, ManualRequest, VisitorForm};
-use qrgate_core::export::{ExportSummary, Format, InsideRow};
-use qrgate_core::kiosk::InsideCounts;
 use qrgate_core::model::Method;
-use qrgate_core::pin::Operator;
-use qrgate_core::print::Selection;
+use qrgate_core::store::InsideCounts;
+use qrgate_desk::desk::{Desk, Found, ManualRequest, VisitorForm};
+use qrgate_desk::pin::Operator;
+use qrgate_hr::export::{ExportSummary, Format, InsideRow};
+use qrgate_hr::print::Selection;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, State};
 use uuid::Uuid;
@@ -134,7 +134,7 @@ pub fn hr_import_roster(
     bytes: Vec<u8>,
     deactivate_missing: bool,
     shell: State<'_, Shell>,
-) -> Answer<qrgate_core::roster::ImportSummary> {
+) -> Answer<qrgate_hr::roster::ImportSummary> {
     let ext = Path::new(&name).extension().and_then(|e| e.to_str()).unwrap_or("csv").to_ascii_lowercase();
     let file = tempfile::Builder::new().suffix(&format!(".{ext}")).tempfile().map_err(|e| Failure::other("io", e))?;
     std::fs::write(file.path(), &bytes).map_err(|e| Failure::other("io", e))?;

@@ -1,5 +1,5 @@
 //! The kiosk window: a thin Tauri shell that feeds frames and typed scans to the kiosk's desk
-//! (qrgate-core) and pushes what it decides to the guard screen in ui/. It decides nothing itself.
+//! (qrgate-desk) and pushes what it decides to the guard screen in ui/. It decides nothing itself.
 
 mod commands;
 mod launch;
@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use qrgate_core::datadir::DataDir;
-use qrgate_core::desk::{Desk, Scanned};
-use qrgate_core::kiosk::{self, DemoSize};
 use qrgate_core::model::Method;
+use qrgate_desk::demo_script::{self, DemoSize};
+use qrgate_desk::desk::{Desk, Scanned};
 use qrgate_scan::{Fps, SourceSpec};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, WindowEvent};
@@ -75,7 +75,7 @@ struct Shown {
     decision: qrgate_core::gate::Decision,
     /// Milliseconds since the epoch when the frame entered the pipeline (camera scans only).
     frame_ms: Option<i64>,
-    inside: kiosk::InsideCounts,
+    inside: qrgate_core::store::InsideCounts,
 }
 
 /// An error the screen can switch on (`code`), show (`message`) and, for some, explain (`detail`:
@@ -87,17 +87,23 @@ pub struct Failure {
     detail: serde_json::Value,
 }
 
-impl From<qrgate_core::Error> for Failure {
-    fn from(e: qrgate_core::Error) -> Failure {
-        use qrgate_core::Error;
+impl From<qrgate_desk::Error> for Failure {
+    fn from(e: qrgate_desk::Error) -> Failure {
+        use qrgate_desk::Error;
         let detail = match &e {
-            Error::RosterRows(rows) => {
+            Error::Hr(qrgate_hr::Error::RosterRows(rows)) => {
                 serde_json::json!({ "rows": rows.iter().map(|r| serde_json::json!({"row": r.row, "why": r.why})).collect::<Vec<_>>() })
             }
             Error::Pin(refusal) => serde_json::to_value(refusal).unwrap_or_default(),
             _ => serde_json::Value::Null,
         };
-        Failure { code: e.code().to_string(), message: e.to_string(), detail }
+        Failure { code: e.code().as_str().to_string(), message: e.to_string(), detail }
+    }
+}
+
+impl From<qrgate_core::Error> for Failure {
+    fn from(e: qrgate_core::Error) -> Failure {
+        qrgate_desk::Error::from(e).into()
     }
 }
 
@@ -139,7 +145,7 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
     };
     let data = DataDir::new(root);
     let demo_frames = if launch.demo {
-        let script = kiosk::prepare_demo(&data, DemoSize::default(), &mut rand::rngs::OsRng, Utc::now())
+        let script = demo_script::prepare_demo(&data, DemoSize::default(), &mut rand::rngs::OsRng, Utc::now())
             .map_err(|e| e.to_string())?;
         eprintln!(
             "qrgate-kiosk: demo enterprise in {} (ready {} ms after start)",
@@ -161,7 +167,7 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         language: config.screen.language,
         kiosk_mode: config.screen.kiosk_mode && !launch.windowed,
         demo: launch.demo,
-        demo_pins: launch.demo.then_some(DemoPins { guard: kiosk::DEMO_GUARD.1, admin: kiosk::DEMO_ADMIN.1 }),
+        demo_pins: launch.demo.then_some(DemoPins { guard: demo_script::DEMO_GUARD.1, admin: demo_script::DEMO_ADMIN.1 }),
         measure: launch.measure.is_some(),
     };
     let camera = &config.camera;

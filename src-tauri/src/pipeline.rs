@@ -13,7 +13,7 @@ use qrgate_scan::{
 };
 use tauri::{AppHandle, Emitter};
 
-use qrgate_core::desk::Desk;
+use qrgate_desk::desk::Desk;
 
 use crate::preview::Preview;
 use crate::scanned;

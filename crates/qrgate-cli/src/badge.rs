@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, Utc};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::model::EmployeeCode;
-use qrgate_core::print::{self, Selection};
-use qrgate_core::{Error, Result};
+use qrgate_hr::print::{self, Selection};
+use qrgate_desk::{Error, Result};
 
 use crate::Outcome;
 
@@ -75,7 +75,7 @@ pub fn run(cmd: BadgeCommand, data: &DataDir) -> Result<Outcome> {
         BadgeCommand::Issue { which, pdf, png_dir, keys, expires } => {
             let today = today(data)?;
             if expires.is_some_and(|e| e <= today) {
-                return Err(Error::Invalid { what: "--expires", why: "must be after today".into() });
+                return Err(Error::invalid("--expires", "must be after today"));
             }
             let key = data.badge_signing_key(keys.as_deref())?;
             let (mut store, _) = data.open()?;
@@ -84,11 +84,11 @@ pub fn run(cmd: BadgeCommand, data: &DataDir) -> Result<Outcome> {
             print::badge_sheet_pdf(&cards, &title, &pdf)?;
             println!("Wrote {} badge(s) to {}", cards.len(), pdf.display());
             if let Some(dir) = png_dir {
-                std::fs::create_dir_all(&dir).map_err(|e| Error::Io { path: dir.clone(), source: e })?;
+                std::fs::create_dir_all(&dir).map_err(|e| Error::io(dir.clone())(e))?;
                 for card in &cards {
                     let path = dir.join(format!("{}.png", card.code.replace('/', "_")));
                     let png = print::badge_png(card)?;
-                    std::fs::write(&path, png).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+                    std::fs::write(&path, png).map_err(|e| Error::io(path.clone())(e))?;
                 }
                 println!("Wrote {} PNG(s) to {}", cards.len(), dir.display());
             }

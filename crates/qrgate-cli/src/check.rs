@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Decision, Gate, ManualEntry, Scan, VisitorDetails};
 use qrgate_core::model::{Direction, Method, Verdict};
-use qrgate_core::{Error, Result};
+use qrgate_desk::{Error, Result};
 use serde_json::json;
 
 use crate::{messages, Outcome};
@@ -52,17 +52,14 @@ fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, String> {
 fn scan_text(raw: String) -> Result<String> {
     let text = if raw == "-" {
         let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map_err(|e| Error::Io { path: "<stdin>".into(), source: e })?;
+        std::io::stdin().read_line(&mut line).map_err(|e| Error::io("<stdin>")(e))?;
         line
     } else {
         raw
     };
     let text = text.trim_end_matches(['\r', '\n']).to_string();
     if text.len() > 7_089 {
-        return Err(Error::Invalid {
-            what: "QR text",
-            why: format!("{} bytes is more than any QR code holds", text.len()),
-        });
+        return Err(Error::invalid("QR text", format!("{} bytes is more than any QR code holds", text.len())));
     }
     Ok(text)
 }
@@ -74,10 +71,7 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
     let manual = match (&args.operator, &args.reason) {
         (Some(operator), Some(reason)) => {
             if operator.trim().is_empty() || reason.trim().is_empty() {
-                return Err(Error::Invalid {
-                    what: "manual entry",
-                    why: "operator and reason must not be empty".into(),
-                });
+                return Err(Error::invalid("manual entry", "operator and reason must not be empty"));
             }
             Some(ManualEntry { operator: operator.trim(), reason: reason.trim(), direction: args.direction })
         }

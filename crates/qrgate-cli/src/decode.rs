@@ -3,7 +3,7 @@
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
-use qrgate_core::{Error, Result};
+use qrgate_desk::{Error, Result};
 use qrgate_scan::report::{decode_path, DecodeLine};
 
 use crate::Outcome;
@@ -29,7 +29,7 @@ fn image_paths(given: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
     }
     let mut paths = Vec::new();
     for line in std::io::stdin().lock().lines() {
-        let line = line.map_err(|e| Error::Io { path: "<stdin>".into(), source: e })?;
+        let line = line.map_err(|e| Error::io("<stdin>")(e))?;
         let line = line.trim_end_matches('\r');
         if !line.trim().is_empty() {
             paths.push(PathBuf::from(line));
@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             readable(&line)
         };
         // Printed as each image finishes, so a long list shows progress and a pipe sees it at once.
-        writeln!(out, "{text}").map_err(|e| Error::Io { path: "<stdout>".into(), source: e })?;
+        writeln!(out, "{text}").map_err(|e| Error::io("<stdout>")(e))?;
     }
     if loaded == 0 {
         let why = if paths.is_empty() {
@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         } else {
             format!("none of the {} file(s) could be read", paths.len())
         };
-        return Err(Error::Invalid { what: "images", why });
+        return Err(Error::invalid("images", why));
     }
     Ok(Outcome::Done)
 }

@@ -2,10 +2,10 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use qrgate_core::datadir::DataDir;
-use qrgate_core::demo::{self, SeedOptions};
+use qrgate_desk::demo::{self, SeedOptions};
 use qrgate_core::gate::{Gate, ManualEntry, Scan};
-use qrgate_core::print::{self, Selection};
-use qrgate_core::{Error, Result};
+use qrgate_hr::print::{self, Selection};
+use qrgate_desk::{Error, Result};
 use rand::SeedableRng;
 
 use crate::check::decision_json;
@@ -48,10 +48,7 @@ fn seed(data: &DataDir, workers: usize, days: u32, seed: u64) -> Result<()> {
     ensure_initialised(data)?;
     let (mut store, config) = data.open()?;
     if store.worker_count()? > 0 {
-        return Err(Error::Invalid {
-            what: "demo seed",
-            why: format!("{} already has a roster; seed an empty data directory", data.root.display()),
-        });
+        return Err(Error::invalid("demo seed", format!("{} already has a roster; seed an empty data directory", data.root.display())));
     }
     let yesterday = (Utc::now().with_timezone(&config.time.timezone) - Duration::days(1)).date_naive();
     let options = SeedOptions { workers, days, last_day: yesterday, seed };

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use chrono::{NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
-use qrgate_core::attendance::DayRange;
+use qrgate_hr::attendance::DayRange;
 use qrgate_core::datadir::DataDir;
-use qrgate_core::export::{self, ExportSummary, Format};
-use qrgate_core::Error;
+use qrgate_hr::export::{self, ExportSummary, Format};
+use qrgate_desk::Error;
 
 #[derive(clap::Subcommand)]
 pub enum ExportCommand {
@@ -114,9 +114,9 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
 fn range(first: NaiveDate, last: Option<NaiveDate>, first_flag: &str) -> Result<DayRange, Error> {
     let last = last.unwrap_or(first);
     if last < first {
-        return Err(Error::Invalid { what: "--to", why: format!("{last} is before {first_flag} {first}") });
+        return Err(Error::invalid("--to", format!("{last} is before {first_flag} {first}")));
     }
-    DayRange::new(first, last)
+    Ok(DayRange::new(first, last)?)
 }
 
 /// A bar on stderr while the export runs; indicatif draws nothing when stderr is not a terminal.

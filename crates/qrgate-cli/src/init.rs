@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use qrgate_core::badge::BadgePublicKey;
 use qrgate_core::datadir::{DataDir, InitOptions};
 use qrgate_core::model::{GateMode, KioskId, TaxCode};
-use qrgate_core::{Error, Result};
+use qrgate_desk::{Error, Result};
 
 use crate::Outcome;
 
@@ -39,11 +39,11 @@ pub struct Args {
 pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
     let name = args.name.trim().to_string();
     if name.is_empty() {
-        return Err(Error::Invalid { what: "enterprise name", why: "empty".into() });
+        return Err(Error::invalid("enterprise name", "empty"));
     }
     let badge_public_key = match &args.badge_pubkey {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.clone())(e))?;
             Some(BadgePublicKey::from_file_text(&text)?)
         }
         None => None,

@@ -80,10 +80,11 @@ fn data_dir(flag: Option<PathBuf>) -> DataDir {
 /// Exit codes: 0 done or accepted, 1 refused at the gate (or, for sync, the server unreachable
 /// or refusing), 2 bad arguments (clap),
 /// 3 bad input or state (files, data directory, settings), 4 storage or system failure.
-fn exit_code(code: &str) -> u8 {
-    match code {
-        "storage" | "io" | "read_only" | "disk_full" | "render" => 4,
-        _ => 3,
+fn exit_code(code: qrgate_core::Code) -> u8 {
+    if code.is_system() {
+        4
+    } else {
+        3
     }
 }
 

@@ -4,8 +4,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use qrgate_core::datadir::DataDir;
-use qrgate_core::pin::{Pin, Pins, Role};
-use qrgate_core::{Error, Result};
+use qrgate_desk::pin::{Pin, Pins, Role};
+use qrgate_desk::{Error, Result};
 
 use crate::Outcome;
 
@@ -44,7 +44,7 @@ pub fn run(cmd: PinCommand, data: &DataDir) -> Result<Outcome> {
         }
         PinCommand::Remove { name } => {
             if !pins.remove(&name) {
-                return Err(Error::Invalid { what: "operator", why: format!("{name:?} has no PIN") });
+                return Err(Error::invalid("operator", format!("{name:?} has no PIN")));
             }
             pins.save()?;
             println!("PIN removed for {name}");
@@ -70,12 +70,12 @@ fn read_pin() -> Result<Pin> {
             let _ = std::io::stderr().flush();
         }
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).map_err(|e| Error::Invalid { what: "PIN", why: e.to_string() })?;
+        stdin.lock().read_line(&mut line).map_err(|e| Error::invalid("PIN", e.to_string()))?;
         Ok(line.trim().to_string())
     };
     let pin = ask("PIN (4-12 digits): ")?;
     if interactive && ask("Again: ")? != pin {
-        return Err(Error::Invalid { what: "PIN", why: "the two PINs differ".into() });
+        return Err(Error::invalid("PIN", "the two PINs differ"));
     }
     pin.parse()
 }

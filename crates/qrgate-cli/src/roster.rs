@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use qrgate_core::datadir::DataDir;
-use qrgate_core::{roster, Result};
+use qrgate_desk::Result;
+use qrgate_hr::roster;
 
 use crate::Outcome;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Gate, Scan};
-use qrgate_core::{Error, Result};
+use qrgate_desk::{Error, Result};
 use qrgate_scan::{
     decode_frame, open_source, Clock, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState,
 };
@@ -62,7 +62,7 @@ fn source_name(spec: &SourceSpec) -> String {
 }
 
 fn scan_error(e: qrgate_scan::Error) -> Error {
-    Error::Invalid { what: "frame source", why: format!("{e} [{}]", e.code()) }
+    Error::invalid("frame source", format!("{e} [{}]", e.code()))
 }
 
 pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {

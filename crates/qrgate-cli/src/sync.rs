@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use qrgate_core::datadir::DataDir;
-use qrgate_core::{Error, Result, SystemClock};
+use qrgate_core::SystemClock;
+use qrgate_desk::{Error, Result};
 
 use crate::Outcome;
 
@@ -60,8 +61,8 @@ pub fn run_identity(args: IdentityArgs, data: &DataDir) -> Result<Outcome> {
 /// be reached or refuses is printed here and exits 1.
 fn failed(e: qrgate_sync::Error) -> Result<Outcome> {
     match e {
-        qrgate_sync::Error::Core(e) => Err(e),
-        qrgate_sync::Error::Storage(e) => Err(Error::Store(e)),
+        qrgate_sync::Error::Core(e) => Err(e.into()),
+        qrgate_sync::Error::Storage(e) => Err(e.into()),
         other => {
             eprintln!("qrgate: error[{}]: {other}", other.detail_code());
             Ok(Outcome::Refused)
@@ -97,10 +98,7 @@ pub fn run_sync(args: SyncArgs, data: &DataDir) -> Result<Outcome> {
         Some(s) => s,
         None if !config.sync.server.trim().is_empty() => config.sync.server.clone(),
         None => {
-            return Err(Error::Invalid {
-                what: "server",
-                why: "give --server URL, or set `server` in kiosk.conf's [sync] section".into(),
-            })
+            return Err(Error::invalid("server", "give --server URL, or set `server` in kiosk.conf's [sync] section"))
         }
     };
     let client = match qrgate_sync::client_for(data, &store, &server, Duration::from_secs(args.timeout.max(1))) {

@@ -1,20 +1,80 @@
-//! The one error type of the core, each variant with a stable machine code the UI and CLI switch on.
+//! The core's one error type, and the closed list of machine codes the kiosk side reports.
 
 use std::path::PathBuf;
 
-/// Everything the core can fail with. A refused scan is not an error: it is a
-/// [`crate::gate::Decision`] with a reason. Errors are for input that cannot be taken
-/// and for storage that cannot be trusted.
+/// Every machine code the kiosk's engine, HR, desk and sync crates report: the one closed list that the
+/// window, the `qrgate` command and scripts switch on. A code is never reworded nor reused; the
+/// words a person reads for each live in `ui/i18n/` and in the CLI's messages.
+macro_rules! codes {
+    ($($variant:ident => $text:literal,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            /// Every code, in the order declared.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    InvalidInput => "invalid_input",
+    RosterBadRows => "roster_bad_rows",
+    RosterUnreadable => "roster_unreadable",
+    NotInitialised => "not_initialised",
+    AlreadyInitialised => "already_initialised",
+    ForeignDatabase => "foreign_database",
+    SchemaTooNew => "schema_too_new",
+    ReadOnly => "read_only",
+    DiskFull => "disk_full",
+    NoSigningKey => "no_signing_key",
+    UnknownEmployee => "unknown_employee",
+    EmptySelection => "empty_selection",
+    BadgeTooLarge => "badge_too_large",
+    ConfigInvalid => "config_invalid",
+    Storage => "storage",
+    Io => "io",
+    Render => "render",
+    WrongPin => "wrong_pin",
+    PinLocked => "pin_locked",
+    NoAdminPin => "no_admin_pin",
+    PinRequired => "pin_required",
+    Offline => "offline",
+    Timeout => "timeout",
+    ServerRefused => "server_refused",
+    BadAnswer => "bad_answer",
+    BadServerUrl => "bad_server_url",
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Code {
+    /// Whether the fault is the machine's (disk, permissions, I/O) rather than the input's.
+    pub fn is_system(self) -> bool {
+        matches!(self, Code::Storage | Code::Io | Code::ReadOnly | Code::DiskFull | Code::Render)
+    }
+}
+
+/// Everything the gate engine and its store can fail with. A refused scan is not an error: it is
+/// a [`crate::gate::Decision`] with a reason. Errors are for input that cannot be taken and for
+/// storage that cannot be trusted.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("invalid {what}: {why}")]
     Invalid { what: &'static str, why: String },
-
-    #[error("the roster file has {} bad row(s):\n{}", .0.len(), RowErrors(.0))]
-    RosterRows(Vec<RowError>),
-
-    #[error("cannot read the roster file: {0}")]
-    RosterFile(String),
 
     #[error("the data directory {} is not initialised; run `qrgate init` first", .0.display())]
     NotInitialised(PathBuf),
@@ -37,9 +97,6 @@ pub enum Error {
     #[error("unknown employee code {0}")]
     UnknownEmployee(String),
 
-    #[error("no worker matches the selection")]
-    EmptySelection,
-
     #[error("the badge for {code} does not fit a QR version 7 at level M ({chars} characters)")]
     BadgeTooLarge { code: String, chars: usize },
 
@@ -51,54 +108,35 @@ pub enum Error {
 
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: std::io::Error },
-
-    #[error("rendering {what}: {why}")]
-    Render { what: &'static str, why: String },
-
-    #[error("{0}")]
-    Pin(#[from] crate::pin::PinRefusal),
-
-    #[error("no admin PIN is set on this kiosk; set one with `qrgate pin set --role admin NAME`")]
-    NoAdminPin,
-
-    #[error("the HR pages are closed; open them with the admin PIN")]
-    PinRequired,
 }
 
 impl Error {
     /// A stable code for machines: never reworded, never reused for something else.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Error::Invalid { .. } => "invalid_input",
-            Error::RosterRows(_) => "roster_bad_rows",
-            Error::RosterFile(_) => "roster_unreadable",
-            Error::NotInitialised(_) => "not_initialised",
-            Error::AlreadyInitialised(_) => "already_initialised",
-            Error::ForeignDatabase { .. } => "foreign_database",
-            Error::SchemaTooNew { .. } => "schema_too_new",
-            Error::ReadOnly { .. } => "read_only",
-            Error::NoSigningKey(_) => "no_signing_key",
-            Error::UnknownEmployee(_) => "unknown_employee",
-            Error::EmptySelection => "empty_selection",
-            Error::BadgeTooLarge { .. } => "badge_too_large",
-            Error::Config { .. } => "config_invalid",
-            Error::Store(e) if is_read_only(e) => "read_only",
-            Error::Store(e) if is_disk_full(e) => "disk_full",
-            Error::Store(_) => "storage",
-            Error::Io { .. } => "io",
-            Error::Render { .. } => "render",
-            Error::Pin(crate::pin::PinRefusal::Wrong { .. }) => "wrong_pin",
-            Error::Pin(crate::pin::PinRefusal::Locked { .. }) => "pin_locked",
-            Error::NoAdminPin => "no_admin_pin",
-            Error::PinRequired => "pin_required",
+            Error::Invalid { .. } => Code::InvalidInput,
+            Error::NotInitialised(_) => Code::NotInitialised,
+            Error::AlreadyInitialised(_) => Code::AlreadyInitialised,
+            Error::ForeignDatabase { .. } => Code::ForeignDatabase,
+            Error::SchemaTooNew { .. } => Code::SchemaTooNew,
+            Error::ReadOnly { .. } => Code::ReadOnly,
+            Error::NoSigningKey(_) => Code::NoSigningKey,
+            Error::UnknownEmployee(_) => Code::UnknownEmployee,
+            Error::BadgeTooLarge { .. } => Code::BadgeTooLarge,
+            Error::Config { .. } => Code::ConfigInvalid,
+            Error::Store(e) if is_read_only(e) => Code::ReadOnly,
+            Error::Store(e) if is_disk_full(e) => Code::DiskFull,
+            Error::Store(_) => Code::Storage,
+            Error::Io { .. } => Code::Io,
         }
     }
 
-    pub(crate) fn invalid(what: &'static str, why: impl Into<String>) -> Error {
+    pub fn invalid(what: &'static str, why: impl Into<String>) -> Error {
         Error::Invalid { what, why: why.into() }
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    /// Maps an I/O failure on `path`; a read-only file system or a refused permission is its own code.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| {
             if source.kind() == std::io::ErrorKind::ReadOnlyFilesystem
@@ -118,28 +156,6 @@ fn is_read_only(e: &rusqlite::Error) -> bool {
 
 fn is_disk_full(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DiskFull))
-}
-
-/// One bad row of a roster file, numbered as the person sees it in a spreadsheet
-/// (the header is row 1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowError {
-    pub row: usize,
-    pub why: String,
-}
-
-struct RowErrors<'a>(&'a [RowError]);
-
-impl std::fmt::Display for RowErrors<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "  row {}: {}", e.row, e.why)?;
-        }
-        Ok(())
-    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -278,6 +278,13 @@ pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
     file.write_all(contents).and_then(|()| file.sync_all()).map_err(Error::io(path))
 }
 
+/// How many people are inside now, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct InsideCounts {
+    pub workers: usize,
+    pub visitors: usize,
+}
+
 impl Store {
     /// Creates a new database at `path`; it must not exist yet.
     pub fn create(path: &Path, identity: &Identity, visitor_salt: &[u8; 32], now: DateTime<Utc>) -> Result<Store> {
@@ -398,7 +405,10 @@ impl Store {
     }
 
     /// Runs `f` inside one transaction: everything or nothing.
-    pub fn transaction<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub fn transaction<T, E: From<rusqlite::Error>>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         let tx = self.conn.transaction()?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -580,6 +590,18 @@ impl Store {
     }
 
     /// Who is inside now: people whose last accepted event is an entry.
+    /// How many people are inside now, by kind, for the guard screen's counters.
+    pub fn inside_counts(&self) -> Result<InsideCounts> {
+        let mut counts = InsideCounts::default();
+        for (person, _) in self.inside_now()? {
+            match person {
+                PersonRef::Worker(_) => counts.workers += 1,
+                PersonRef::Visitor(_) => counts.visitors += 1,
+            }
+        }
+        Ok(counts)
+    }
+
     pub fn inside_now(&self) -> Result<Vec<(PersonRef, Event)>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {EVENT_COLUMNS} FROM events e

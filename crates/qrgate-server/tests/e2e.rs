@@ -46,7 +46,7 @@ fn push_pull_roster_and_province_queries() {
                     "INSERT INTO workers (code, full_name, department, shift, active, badge_serial, updated_at_ms) VALUES
                      ('NV0000', 'Nguyễn Văn An', 'May', 'A', 1, 1, 1), ('NV0001', 'Trần Thị Bình', 'May', 'A', 1, 1, 1)",
                 )?;
-                Ok(())
+                Ok::<_, qrgate_core::Error>(())
             })
             .unwrap();
     }
@@ -167,7 +167,7 @@ fn server_down_at_start_then_killed_mid_sync() {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let err = gate.sync(&url, T).unwrap_err();
-    assert_eq!(err.code(), "offline", "{err}");
+    assert_eq!(err.code().as_str(), "offline", "{err}");
     let status = gate.status();
     assert!(!status.online);
     assert_eq!(status.waiting, 6000);
@@ -216,14 +216,14 @@ fn errors_slow_answers_and_lost_answers_then_exactly_once() {
 
     proxy.set(Mode::Stall);
     let err = gate.sync(&proxy.url, Duration::from_secs(1)).unwrap_err();
-    assert_eq!(err.code(), "timeout", "{err}");
+    assert_eq!(err.code().as_str(), "timeout", "{err}");
     assert_eq!(gate.status().waiting, 2500);
 
     // The server stores the two batches on their way but their answers are lost: the kiosk
     // sends them again.
     proxy.set(Mode::LoseAnswer);
     let err = gate.sync(&proxy.url, T).unwrap_err();
-    assert_eq!(err.code(), "offline", "{err}");
+    assert_eq!(err.code().as_str(), "offline", "{err}");
     assert_eq!(pg.count("SELECT count(*) FROM events"), 2000, "the lost answers' batches were stored");
     assert_eq!(gate.status().waiting, 2500, "the kiosk did not hear so it still waits");
 

@@ -1,5 +1,7 @@
 //! The sync client's one error type, and which failures are worth retrying.
 
+use qrgate_core::Code;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
@@ -26,15 +28,15 @@ pub enum Error {
 
 impl Error {
     /// A stable code for machines: never reworded, never reused for something else.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
             Error::Core(e) => e.code(),
-            Error::Storage(_) => "storage",
-            Error::Offline(_) => "offline",
-            Error::Timeout(_) => "timeout",
-            Error::Refused { .. } => "server_refused",
-            Error::BadAnswer(_) => "bad_answer",
-            Error::BadServerUrl(_) => "bad_server_url",
+            Error::Storage(_) => Code::Storage,
+            Error::Offline(_) => Code::Offline,
+            Error::Timeout(_) => Code::Timeout,
+            Error::Refused { .. } => Code::ServerRefused,
+            Error::BadAnswer(_) => Code::BadAnswer,
+            Error::BadServerUrl(_) => Code::BadServerUrl,
         }
     }
 
@@ -42,7 +44,7 @@ impl Error {
     pub fn detail_code(&self) -> &str {
         match self {
             Error::Refused { code, .. } => code,
-            other => other.code(),
+            other => other.code().as_str(),
         }
     }
 

@@ -167,7 +167,7 @@ pub fn record(store: &mut Store, batch: &Batch, answer: &PushResponse, now: Date
                 params![MARK, m.to_string()],
             )?;
         }
-        Ok(settled)
+        Ok::<_, qrgate_core::Error>(settled)
     })?)
 }
 
@@ -287,7 +287,7 @@ pub fn apply_pull(
                 now.timestamp_millis()
             ])?;
         }
-        Ok(changed)
+        Ok::<_, qrgate_core::Error>(changed)
     })?;
     Ok((inserted, skipped, changed))
 }

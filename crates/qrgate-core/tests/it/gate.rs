@@ -8,7 +8,7 @@ use qrgate_core::model::{Direction, GateMode, Method, PassbackPolicy, PersonRef,
 use qrgate_core::store::Store;
 use rand::{Rng, SeedableRng};
 
-use crate::support::{at, Kiosk, ENTERPRISE};
+use qrgate_testkit::{at, Kiosk, ENTERPRISE};
 
 const CCCD: &str = "079090001234|025123456|Nguyễn Văn An|15031990|Nam|12 Lê Lợi, Quận 1, TP. Hồ Chí Minh|15082021";
 

@@ -5,7 +5,7 @@ use qrgate_core::model::GateMode;
 use qrgate_core::store::Store;
 use qrgate_core::Error;
 
-use crate::support::{at, Kiosk};
+use qrgate_testkit::{at, Kiosk};
 
 #[test]
 fn files_are_for_the_owner_only() {
@@ -46,7 +46,7 @@ fn foreign_and_corrupted_databases_are_named_not_touched() {
     let text = b"this is not a database at all, just some text in a file".repeat(100);
     std::fs::write(&garbage, &text).unwrap();
     let err = Store::open(&garbage).err().unwrap();
-    assert_eq!(err.code(), "foreign_database", "{err}");
+    assert_eq!(err.code().as_str(), "foreign_database", "{err}");
     assert_eq!(std::fs::read(&garbage).unwrap(), text);
 
     let other = dir.path().join("other.db");
@@ -54,7 +54,7 @@ fn foreign_and_corrupted_databases_are_named_not_touched() {
     c.execute_batch("CREATE TABLE invoices (id INTEGER); INSERT INTO invoices VALUES (1);").unwrap();
     drop(c);
     let err = Store::open(&other).err().unwrap();
-    assert_eq!(err.code(), "foreign_database", "{err}");
+    assert_eq!(err.code().as_str(), "foreign_database", "{err}");
     let c = rusqlite::Connection::open(&other).unwrap();
     let n: i64 = c.query_row("SELECT COUNT(*) FROM invoices", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 1);
@@ -88,7 +88,7 @@ fn a_damaged_page_is_reported_when_read() {
     std::fs::write(&path, &bytes).unwrap();
     let result = Store::open(&path).and_then(|s| s.worker_count());
     let err = result.err().expect("corruption must not pass silently");
-    assert!(matches!(err.code(), "foreign_database" | "storage"), "{}: {err}", err.code());
+    assert!(matches!(err.code().as_str(), "foreign_database" | "storage"), "{}: {err}", err.code());
     drop(dir);
 }
 
@@ -135,7 +135,7 @@ fn read_only_disk_gives_a_clear_error_and_loses_nothing() {
         let _ = std::process::Command::new("umount").arg(&ro).status();
     }
     let err = outcome.err().expect("a read-only disk cannot take an event");
-    assert_eq!(err.code(), "read_only", "{err}");
+    assert_eq!(err.code().as_str(), "read_only", "{err}");
     // The event written before is still there.
     let store = Store::open(&root.join("qrgate.db")).unwrap();
     assert_eq!(store.event_count().unwrap(), 1);

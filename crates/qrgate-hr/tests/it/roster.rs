@@ -2,10 +2,10 @@
 
 use qrgate_core::config::Config;
 use qrgate_core::model::GateMode;
-use qrgate_core::roster::{self, ImportSummary};
-use qrgate_core::Error;
+use qrgate_hr::roster::{self, ImportSummary};
+use qrgate_hr::Error;
 
-use crate::support::{at, Kiosk};
+use qrgate_testkit::{at, Kiosk};
 
 fn import(k: &mut Kiosk, csv: &str, deactivate: bool) -> Result<ImportSummary, Error> {
     let rows = roster::rows_from_table(roster::read_csv(csv.as_bytes())?, &Config::default())?;

@@ -24,10 +24,10 @@ use rusqlite::params;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::config::{Config, Shift, WorkedTime};
+use qrgate_core::config::{Config, Shift, WorkedTime};
 use crate::error::{Error, Result};
-use crate::model::{Direction, PersonRef, Verdict};
-use crate::store::{Event, Store, Worker};
+use qrgate_core::model::{Direction, PersonRef, Verdict};
+use qrgate_core::store::{Event, Store, Worker};
 
 const MINUTES_PER_DAY: i64 = 24 * 60;
 /// Longer ranges are a mistake at the prompt, not a report anyone reads.
@@ -529,7 +529,7 @@ pub fn for_each_day(
 
 fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
     row.get_ref(i)?.as_str().map_err(|e| {
-        Error::Store(rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+        Error::from(rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
     })
 }
 

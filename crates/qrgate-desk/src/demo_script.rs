@@ -1,5 +1,4 @@
-//! What the kiosk window needs from the engine besides the gate check: a demo enterprise with
-//! replayable badge frames, and how many people are inside now.
+//! The demo enterprise the kiosk window opens on: its data, its PINs and replayable badge frames.
 //!
 //! The demo is a script a newcomer can watch without a camera: some empty frames, a worker's badge
 //! held up, empty frames, a revoked badge, empty frames, in a loop. `script.json` beside the frames
@@ -12,12 +11,12 @@ use chrono::{DateTime, Duration, Utc};
 use image::{GrayImage, Luma};
 use serde::{Deserialize, Serialize};
 
-use crate::datadir::DataDir;
+use qrgate_core::datadir::DataDir;
 use crate::demo::{self, SeedOptions};
 use crate::error::{Error, Result};
 use crate::pin::{Pins, Role};
-use crate::print::{self, BadgeCard, Selection};
-use crate::store::Store;
+use qrgate_hr::print::{self, BadgeCard, Selection};
+use qrgate_core::store::Store;
 
 /// How big a demo enterprise to make.
 #[derive(Debug, Clone, Copy)]
@@ -76,9 +75,11 @@ pub fn prepare_demo(
 ) -> Result<DemoScript> {
     let script_path = data.root.join(FRAMES_DIR).join(SCRIPT);
     if data.database().exists() {
-        let text = std::fs::read_to_string(&script_path).map_err(|_| Error::Invalid {
-            what: "demo data directory",
-            why: format!("{} holds a kiosk that is not a demo; start without --demo", data.root.display()),
+        let text = std::fs::read_to_string(&script_path).map_err(|_| {
+            Error::invalid(
+                "demo data directory",
+                format!("{} holds a kiosk that is not a demo; start without --demo", data.root.display()),
+            )
         })?;
         return serde_json::from_str(&text).map_err(|e| Error::invalid("demo script", e.to_string()));
     }
@@ -147,29 +148,11 @@ fn write_frames(dir: &Path, cards: &[&BadgeCard]) -> Result<()> {
     Ok(())
 }
 
-/// How many people are inside now, by kind, for the guard screen's counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct InsideCounts {
-    pub workers: usize,
-    pub visitors: usize,
-}
-
-pub fn inside_counts(store: &Store) -> Result<InsideCounts> {
-    let mut counts = InsideCounts::default();
-    for (person, _) in store.inside_now()? {
-        match person {
-            crate::model::PersonRef::Worker(_) => counts.workers += 1,
-            crate::model::PersonRef::Visitor(_) => counts.visitors += 1,
-        }
-    }
-    Ok(counts)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::{Gate, Reason, Scan};
-    use crate::model::{Direction, Verdict};
+    use qrgate_core::gate::{Gate, Reason, Scan};
+    use qrgate_core::model::{Direction, Verdict};
 
     fn qr_text_of(store: &mut Store, data: &DataDir, code: &str, now: DateTime<Utc>) -> String {
         let key = data.badge_signing_key(None).unwrap();
@@ -194,18 +177,18 @@ mod tests {
         assert_eq!(frames, LEAD_IN + 2 * (HOLD + GAP));
 
         let (mut store, config) = data.open().unwrap();
-        let before = inside_counts(&store).unwrap();
+        let before = store.inside_counts().unwrap();
         let gate = Gate::new(&store, config).unwrap();
         let later = now + Duration::minutes(1);
         let welcome = qr_text_of(&mut store, &data, &script.welcome.code, later);
         let d = gate.check(&mut store, &Scan::camera(&welcome), later, uuid::Uuid::now_v7()).unwrap();
         assert_eq!((d.verdict, d.direction), (Verdict::Accepted, Some(Direction::In)));
         assert_eq!(d.person.unwrap().name, script.welcome.name);
-        assert_eq!(inside_counts(&store).unwrap(), InsideCounts { workers: before.workers + 1, ..before });
+        assert_eq!(store.inside_counts().unwrap(), qrgate_core::store::InsideCounts { workers: before.workers + 1, ..before });
 
         // A badge signed with the serial before the revocation, as printed on the demo frame.
         let key = data.badge_signing_key(None).unwrap();
-        let old = crate::badge::Badge {
+        let old = qrgate_core::badge::Badge {
             key_id: key.key_id,
             enterprise: key.enterprise.clone(),
             employee: script.revoked.code.parse().unwrap(),
@@ -229,7 +212,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = DataDir::new(dir.path().join("kiosk"));
         let now = "2026-11-25T00:30:00Z".parse::<DateTime<Utc>>().unwrap();
-        let options = crate::datadir::InitOptions {
+        let options = qrgate_core::datadir::InitOptions {
             enterprise: "0109999999".parse().unwrap(),
             enterprise_name: "Real".into(),
             kiosk_id: "gate-9".parse().unwrap(),

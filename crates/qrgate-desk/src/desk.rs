@@ -12,17 +12,16 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::attendance::DayRange;
-use crate::datadir::DataDir;
+use qrgate_hr::attendance::DayRange;
+use qrgate_core::datadir::DataDir;
 use crate::error::{Error, Result};
-use crate::export::{self, ExportSummary, Format, InsideRow};
-use crate::gate::{Decision, Gate, ManualEntry, Scan, VisitorArrival, VisitorDetails};
-use crate::kiosk::{self, InsideCounts};
-use crate::model::{Direction, EmployeeCode, HealthAnswer, Method};
+use qrgate_hr::export::{self, ExportSummary, Format, InsideRow};
+use qrgate_core::gate::{Decision, Gate, ManualEntry, Scan, VisitorArrival, VisitorDetails};
+use qrgate_core::model::{Direction, EmployeeCode, HealthAnswer, Method};
 use crate::pin::{Operator, PinLock, Pins, Role};
-use crate::print::{self, Selection};
-use crate::roster::{self, ImportSummary};
-use crate::store::{Store, Worker};
+use qrgate_hr::print::{self, Selection};
+use qrgate_hr::roster::{self, ImportSummary};
+use qrgate_core::store::{InsideCounts, Store, Worker};
 
 /// How long the HR pages stay open after the admin PIN without being closed.
 pub const HR_OPEN_FOR: Duration = Duration::minutes(10);
@@ -182,7 +181,7 @@ impl Desk {
             manual: Some(ManualEntry { operator: &operator.name, reason, direction: Some(request.direction) }),
             ..Scan::camera(code.as_str())
         };
-        self.gate.check(&mut self.store, &scan, now, id)
+        Ok(self.gate.check(&mut self.store, &scan, now, id)?)
     }
 
     /// The admin PIN, asked before the kiosk closes. With no admin PIN set yet the kiosk can be
@@ -227,7 +226,7 @@ impl Desk {
     }
 
     pub fn inside_counts(&self) -> Result<InsideCounts> {
-        kiosk::inside_counts(&self.store)
+        Ok(self.store.inside_counts()?)
     }
 
     // ---- HR pages ---------------------------------------------------------------------------
@@ -241,7 +240,7 @@ impl Desk {
     ) -> Result<ImportSummary> {
         self.hr(now)?;
         let rows = roster::read_file(file, &self.gate.config)?;
-        roster::import(&mut self.store, &rows, deactivate_missing, now, &mut |_, _| {})
+        Ok(roster::import(&mut self.store, &rows, deactivate_missing, now, &mut |_, _| {})?)
     }
 
     /// Signs badges for `selection` and writes the printable sheet into `out_dir`.
@@ -260,13 +259,13 @@ impl Desk {
     /// Revokes `code`'s badge: its printed badges stop working at every gate. Returns the new serial.
     pub fn revoke_badge(&mut self, code: &str, now: DateTime<Utc>) -> Result<u32> {
         self.hr(now)?;
-        self.store.revoke_badge(&code.parse()?, now)
+        Ok(self.store.revoke_badge(&code.parse()?, now)?)
     }
 
     /// Who is inside now: workers by department, then visitors (numbers masked).
     pub fn evacuation_list(&mut self, now: DateTime<Utc>) -> Result<Vec<InsideRow>> {
         self.hr(now)?;
-        export::inside_rows(&self.store, &self.gate.config)
+        Ok(export::inside_rows(&self.store, &self.gate.config)?)
     }
 
     /// The evacuation list as a PDF to print.
@@ -274,7 +273,7 @@ impl Desk {
         self.hr(now)?;
         create_dir(out_dir)?;
         let path = out_dir.join(format!("so-tan-{}.pdf", self.local(now).format("%Y%m%d-%H%M%S")));
-        export::inside(&self.store, &self.gate.config, now, Format::Pdf, &path, &mut |_, _| {})
+        Ok(export::inside(&self.store, &self.gate.config, now, Format::Pdf, &path, &mut |_, _| {})?)
     }
 
     /// One day's attendance (XLSX or CSV) into `out_dir`.
@@ -288,7 +287,7 @@ impl Desk {
         self.hr(now)?;
         create_dir(out_dir)?;
         let path = out_dir.join(format!("cham-cong-{}.{}", day.format("%Y-%m-%d"), format.as_str()));
-        export::attendance(&self.store, &self.gate.config, DayRange::one(day), None, format, &path, &mut |_, _| {})
+        Ok(export::attendance(&self.store, &self.gate.config, DayRange::one(day), None, format, &path, &mut |_, _| {})?)
     }
 
     /// One day's visitors with their whole ID numbers: HR's list, never the guard's.
@@ -296,7 +295,7 @@ impl Desk {
         self.hr(now)?;
         create_dir(out_dir)?;
         let path = out_dir.join(format!("khach-{}.xlsx", day.format("%Y-%m-%d")));
-        export::visitors(&self.store, &self.gate.config, DayRange::one(day), true, Format::Xlsx, &path, &mut |_, _| {})
+        Ok(export::visitors(&self.store, &self.gate.config, DayRange::one(day), true, Format::Xlsx, &path, &mut |_, _| {})?)
     }
 
     /// The gate's calendar day at `now`.

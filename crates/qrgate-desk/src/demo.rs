@@ -9,10 +9,10 @@ use rand_chacha::ChaCha8Rng;
 use rusqlite::params;
 use uuid::Uuid;
 
-use crate::config::{Config, Shift};
+use qrgate_core::config::{Config, Shift};
 use crate::error::{Error, Result};
-use crate::model::{Direction, EmployeeCode, Method, PersonRef, Verdict};
-use crate::store::{Event, Store};
+use qrgate_core::model::{Direction, EmployeeCode, Method, PersonRef, Verdict};
+use qrgate_core::store::{Event, Store};
 
 const SURNAMES: &[(&str, u32)] = &[
     ("Nguyễn", 38),
@@ -73,8 +73,8 @@ pub const ENTERPRISE_NAME: &str = "Công ty TNHH May mặc Sao Mai";
 pub const OTHER_KIOSK: &str = "gate-2";
 
 /// How `init` makes the demo enterprise's kiosk: gate-1, the example's settings, its own keys.
-pub fn init_options() -> crate::datadir::InitOptions {
-    crate::datadir::InitOptions {
+pub fn init_options() -> qrgate_core::datadir::InitOptions {
+    qrgate_core::datadir::InitOptions {
         enterprise: ENTERPRISE.parse().expect("valid demo tax code"),
         enterprise_name: ENTERPRISE_NAME.into(),
         kiosk_id: "gate-1".parse().expect("valid demo kiosk id"),
@@ -127,7 +127,7 @@ pub fn full_name(rng: &mut impl Rng) -> (String, bool) {
     (name, female)
 }
 
-/// A CCCD QR text that passes [`crate::cccd::parse`], for a visitor born in a plausible year.
+/// A CCCD QR text that passes [`qrgate_core::cccd::parse`], for a visitor born in a plausible year.
 pub fn cccd_text(rng: &mut impl Rng) -> String {
     let (name, female) = full_name(rng);
     let (province, place) = PROVINCES.choose(rng).expect("non-empty");
@@ -214,7 +214,7 @@ pub fn seed(
             ])?;
             out.push(SeedWorker { code, shift, active });
         }
-        Ok(out)
+        Ok::<_, Error>(out)
     })?;
 
     let tz = config.time.timezone;
@@ -294,7 +294,7 @@ pub fn seed(
         let mut visitor_rows = Vec::with_capacity(visitors);
         for _ in 0..visitors {
             let text = cccd_text(&mut rng);
-            let card = crate::cccd::parse(&text).expect("demo CCCD parses");
+            let card = qrgate_core::cccd::parse(&text).expect("demo CCCD parses");
             let minutes = rng.gen_range(0..480);
             let arrive = local(&mut rng, day, chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("valid"), minutes);
             let leave = arrive + Duration::minutes(rng.gen_range(20..180));
@@ -349,7 +349,7 @@ pub fn seed(
                     leave.timestamp_millis()
                 ])?;
             }
-            Ok(())
+            Ok::<_, Error>(())
         })?;
         progress(n + 1, options.days as usize);
     }

@@ -1,13 +1,13 @@
 //! The kiosk desk: visitor forms, manual entries and leaving behind PINs, the HR pages.
 
-use qrgate_core::desk::{Desk, ManualRequest, Scanned, VisitorForm, HR_OPEN_FOR};
+use qrgate_desk::desk::{Desk, ManualRequest, Scanned, VisitorForm, HR_OPEN_FOR};
 use qrgate_core::model::{Direction, HealthAnswer, Method, PersonRef, Verdict};
-use qrgate_core::pin::{Pins, Role};
-use qrgate_core::print::Selection;
-use qrgate_core::Error;
+use qrgate_desk::pin::{Pins, Role};
+use qrgate_hr::print::Selection;
+use qrgate_desk::Error;
 use uuid::Uuid;
 
-use crate::support::{at, Kiosk};
+use qrgate_testkit::{at, Kiosk};
 
 const QUESTION: &str = "Sốt hoặc ho trong 14 ngày qua?";
 
@@ -35,7 +35,7 @@ fn id() -> Uuid {
 #[test]
 fn a_visitor_card_opens_a_form_the_guard_completes_and_the_next_scan_lets_them_out() {
     let (_k, mut desk) = desk();
-    let card = qrgate_core::demo::cccd_text(&mut rand::thread_rng());
+    let card = qrgate_desk::demo::cccd_text(&mut rand::thread_rng());
     let number = card.split('|').next().unwrap().to_string();
     let t0 = at("2026-11-02T09:00:00+07:00");
 
@@ -95,7 +95,7 @@ fn filled() -> VisitorForm {
 #[test]
 fn a_cancelled_form_records_nothing() {
     let (_k, mut desk) = desk();
-    let card = qrgate_core::demo::cccd_text(&mut rand::thread_rng());
+    let card = qrgate_desk::demo::cccd_text(&mut rand::thread_rng());
     let t0 = at("2026-11-02T09:00:00+07:00");
     let Scanned::VisitorForm { form, .. } = desk.scan(&card, Method::Badge, t0, id()).unwrap() else { panic!() };
     desk.cancel_visitor(form);
@@ -113,9 +113,9 @@ fn a_manual_entry_needs_a_reason_and_a_guards_pin_and_records_who_made_it() {
         reason: reason.into(),
         pin: pin.into(),
     };
-    assert!(matches!(desk.manual_entry(&request("2468", "  "), t0, id()), Err(Error::Invalid { .. })));
+    assert!(matches!(desk.manual_entry(&request("2468", "  "), t0, id()), Err(Error::Core(qrgate_core::Error::Invalid { .. }))));
     let wrong = desk.manual_entry(&request("0000", "Quên thẻ"), t0, id()).unwrap_err();
-    assert_eq!(wrong.code(), "wrong_pin");
+    assert_eq!(wrong.code().as_str(), "wrong_pin");
     assert_eq!(desk.store.event_count().unwrap(), 0);
 
     let d = desk.manual_entry(&request("2468", "Quên thẻ"), t0, id()).unwrap();
@@ -136,8 +136,8 @@ fn a_manual_entry_needs_a_reason_and_a_guards_pin_and_records_who_made_it() {
 fn the_hr_pages_open_with_the_admin_pin_only_and_close_after_a_while() {
     let (k, mut desk) = desk();
     let t0 = at("2026-11-02T10:00:00+07:00");
-    assert_eq!(desk.revoke_badge("NV001", t0).unwrap_err().code(), "pin_required");
-    assert_eq!(desk.open_hr("2468", t0).unwrap_err().code(), "wrong_pin", "a guard's PIN does not open HR");
+    assert_eq!(desk.revoke_badge("NV001", t0).unwrap_err().code().as_str(), "pin_required");
+    assert_eq!(desk.open_hr("2468", t0).unwrap_err().code().as_str(), "wrong_pin", "a guard's PIN does not open HR");
     let hr = desk.open_hr("13579", t0).unwrap();
     assert_eq!(hr.name, "Lê Thị HR");
 
@@ -155,13 +155,13 @@ fn the_hr_pages_open_with_the_admin_pin_only_and_close_after_a_while() {
     assert_eq!(sheet.rows, 4, "four active workers");
     assert!(std::fs::read(&sheet.path).unwrap().starts_with(b"%PDF"));
     let day = desk.today(t0);
-    let xlsx = desk.export_attendance(day, qrgate_core::export::Format::Xlsx, &out, t0).unwrap();
+    let xlsx = desk.export_attendance(day, qrgate_hr::export::Format::Xlsx, &out, t0).unwrap();
     assert!(std::fs::read(&xlsx.path).unwrap().starts_with(b"PK"));
     assert!(desk.evacuation_list(t0).unwrap().is_empty());
 
     // Each action keeps the pages open; idle past the limit, they close.
     let idle = t0 + HR_OPEN_FOR + chrono::Duration::seconds(1);
-    assert_eq!(desk.evacuation_list(idle).unwrap_err().code(), "pin_required");
+    assert_eq!(desk.evacuation_list(idle).unwrap_err().code().as_str(), "pin_required");
 }
 
 #[test]
@@ -170,9 +170,9 @@ fn leaving_needs_the_admin_pin_once_one_is_set() {
     let mut desk = Desk::open(kiosk.data.clone()).unwrap();
     let t0 = at("2026-11-02T10:00:00+07:00");
     assert_eq!(desk.may_leave("", t0).unwrap(), None, "no admin PIN yet: the kiosk can be left");
-    assert_eq!(desk.open_hr("1234", t0).unwrap_err().code(), "no_admin_pin");
+    assert_eq!(desk.open_hr("1234", t0).unwrap_err().code().as_str(), "no_admin_pin");
 
     let (_k, mut desk) = self::desk();
-    assert_eq!(desk.may_leave("2468", t0).unwrap_err().code(), "wrong_pin", "a guard cannot leave");
+    assert_eq!(desk.may_leave("2468", t0).unwrap_err().code().as_str(), "wrong_pin", "a guard cannot leave");
     assert_eq!(desk.may_leave("13579", t0).unwrap().unwrap().role, Role::Admin);
 }

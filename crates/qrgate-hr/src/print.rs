@@ -278,14 +278,14 @@ fn draw_text_centered(img: &mut GrayImage, font: &FontRef<'_>, text: &str, px: f
 pub enum Selection {
     All,
     Department(String),
-    Employee(crate::model::EmployeeCode),
+    Employee(qrgate_core::model::EmployeeCode),
 }
 
 /// Signs a badge for each selected active worker (serial 1 for those who never had one, the
 /// current serial for the rest) and returns what to print. Inactive workers get none.
 pub fn issue(
-    store: &mut crate::store::Store,
-    key: &crate::badge::BadgeSigningKey,
+    store: &mut qrgate_core::store::Store,
+    key: &qrgate_core::badge::BadgeSigningKey,
     selection: &Selection,
     today: chrono::NaiveDate,
     expires: Option<chrono::NaiveDate>,
@@ -303,7 +303,7 @@ pub fn issue(
         Selection::Employee(code) => {
             let found = store.workers(None, Some(code))?;
             if found.is_empty() {
-                return Err(Error::UnknownEmployee(code.to_string()));
+                return Err(qrgate_core::Error::UnknownEmployee(code.to_string()).into());
             }
             found
         }
@@ -317,7 +317,7 @@ pub fn issue(
     workers
         .into_iter()
         .map(|w| {
-            let badge = crate::badge::Badge {
+            let badge = qrgate_core::badge::Badge {
                 key_id: key.key_id,
                 enterprise: key.enterprise.clone(),
                 employee: w.code.clone(),

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use chrono::Utc;
-use qrgate_core::attendance::{self, DayRange};
+use qrgate_hr::attendance::{self, DayRange};
 use qrgate_core::config::Config;
-use qrgate_core::export::{self, Format, SUMMARY_SHEET};
+use qrgate_hr::export::{self, Format, SUMMARY_SHEET};
 use qrgate_core::model::{Direction, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store, Worker};
 
@@ -226,15 +226,15 @@ fn bad_requests_write_nothing() {
 
     let err =
         export::attendance(&store, &config, two_days(), Some("Sơn"), Format::Xlsx, &out, &mut |_, _| {}).unwrap_err();
-    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(err.code().as_str(), "invalid_input");
     assert!(err.to_string().contains("May 1"), "lists the departments: {err}");
     let err = export::attendance(&store, &config, two_days(), None, Format::Pdf, &out, &mut |_, _| {}).unwrap_err();
-    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(err.code().as_str(), "invalid_input");
     assert_eq!(std::fs::read(&out).unwrap(), b"the previous export");
 
     let missing = dir.path().join("no-such-dir").join("x.csv");
     let err = export::attendance(&store, &config, two_days(), None, Format::Csv, &missing, &mut |_, _| {}).unwrap_err();
-    assert_eq!(err.code(), "io");
+    assert_eq!(err.code().as_str(), "io");
     assert!(err.to_string().contains("no-such-dir"), "{err}");
 
     let err = export::events(&store, &config, two_days(), Format::Csv, dir.path(), &mut |_, _| {}).unwrap_err();

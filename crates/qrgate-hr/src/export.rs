@@ -16,10 +16,10 @@ use chrono_tz::Tz;
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
 
 use crate::attendance::{self, AttendanceDay, DayRange, Status, Totals};
-use crate::config::Config;
+use qrgate_core::config::Config;
 use crate::error::{Error, Result};
-use crate::model::{Direction, Method, PersonRef, Verdict};
-use crate::store::{Event, Store, Worker};
+use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
+use qrgate_core::store::{Event, Store, Worker};
 
 /// The font with Vietnamese glyphs the PDF evacuation list is set in.
 const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");

@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::config::Config;
+use qrgate_core::config::Config;
 use crate::error::{Error, Result, RowError};
-use crate::model::EmployeeCode;
-use crate::store::{Store, Worker};
+use qrgate_core::model::EmployeeCode;
+use qrgate_core::store::{Store, Worker};
 
 /// One checked roster row.
 #[derive(Debug, Clone, PartialEq, Eq)]

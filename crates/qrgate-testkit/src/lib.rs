@@ -1,4 +1,4 @@
-//! Fixtures for the core's integration tests: a real kiosk data directory with a small roster and its keys.
+//! Fixtures shared by the integration tests of the kiosk crates: a real data directory with a small roster and its keys.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use qrgate_core::badge::{Badge, BadgeSigningKey};
@@ -6,7 +6,7 @@ use qrgate_core::config::Config;
 use qrgate_core::datadir::{DataDir, InitOptions};
 use qrgate_core::gate::{Decision, Gate, Scan};
 use qrgate_core::model::GateMode;
-use qrgate_core::roster;
+use qrgate_hr::roster;
 use qrgate_core::store::Store;
 use rand::SeedableRng;
 

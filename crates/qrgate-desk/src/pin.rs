@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::store::write_private_file;
+use qrgate_core::store::write_private_file;
 
 pub const PINS: &str = "pins.toml";
 
@@ -94,7 +94,7 @@ impl Pins {
     pub fn load(dir: &Path) -> Result<Pins> {
         let path = dir.join(PINS);
         let file = match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| Error::Config { path: path.clone(), why: e.to_string() })?,
+            Ok(text) => toml::from_str(&text).map_err(|e| qrgate_core::Error::Config { path: path.clone(), why: e.to_string() })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => PinFile::default(),
             Err(e) => return Err(Error::io(&path)(e)),
         };
@@ -104,7 +104,7 @@ impl Pins {
     pub fn save(&self) -> Result<()> {
         let text = toml::to_string(&self.file).map_err(|e| Error::invalid("PIN file", e.to_string()))?;
         let header = "# QR Gate PINs, hashed with argon2id. Change them with `qrgate pin set`, never by hand.\n\n";
-        write_private_file(&self.path, format!("{header}{text}").as_bytes())
+        Ok(write_private_file(&self.path, format!("{header}{text}").as_bytes())?)
     }
 
     /// Sets (or replaces) `name`'s PIN. Two operators cannot share a PIN: it would no longer

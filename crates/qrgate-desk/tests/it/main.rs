@@ -1,0 +1,3 @@
+//! The desk's one integration-test binary: a kiosk session on a real data directory.
+
+mod desk;

@@ -1,0 +1,12 @@
+//! HR's work on the kiosk's store: roster files and their import, attendance, exports, badge printing.
+//!
+//! Everything here reads the store the gate engine writes and never decides at the gate; it
+//! formats, counts and prints. Time comes in from the caller.
+
+pub mod attendance;
+pub mod error;
+pub mod export;
+pub mod print;
+pub mod roster;
+
+pub use error::{Error, Result, RowError};
