@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, Utc};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::model::EmployeeCode;
-use qrgate_hr::print::{self, Selection};
 use qrgate_desk::{Error, Result};
+use qrgate_hr::print::{self, Selection};
 
 use crate::Outcome;
 

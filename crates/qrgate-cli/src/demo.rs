@@ -2,10 +2,10 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use qrgate_core::datadir::DataDir;
-use qrgate_desk::demo::{self, SeedOptions};
 use qrgate_core::gate::{Gate, ManualEntry, Scan};
-use qrgate_hr::print::{self, Selection};
+use qrgate_desk::demo::{self, SeedOptions};
 use qrgate_desk::{Error, Result};
+use qrgate_hr::print::{self, Selection};
 use rand::SeedableRng;
 
 use crate::check::decision_json;
@@ -48,7 +48,10 @@ fn seed(data: &DataDir, workers: usize, days: u32, seed: u64) -> Result<()> {
     ensure_initialised(data)?;
     let (mut store, config) = data.open()?;
     if store.worker_count()? > 0 {
-        return Err(Error::invalid("demo seed", format!("{} already has a roster; seed an empty data directory", data.root.display())));
+        return Err(Error::invalid(
+            "demo seed",
+            format!("{} already has a roster; seed an empty data directory", data.root.display()),
+        ));
     }
     let yesterday = (Utc::now().with_timezone(&config.time.timezone) - Duration::days(1)).date_naive();
     let options = SeedOptions { workers, days, last_day: yesterday, seed };

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use chrono::{NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
-use qrgate_hr::attendance::DayRange;
 use qrgate_core::datadir::DataDir;
-use qrgate_hr::export::{self, ExportSummary, Format};
 use qrgate_desk::Error;
+use qrgate_hr::attendance::DayRange;
+use qrgate_hr::export::{self, ExportSummary, Format};
 
 #[derive(clap::Subcommand)]
 pub enum ExportCommand {

@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use qrgate_core::datadir::DataDir;
-use qrgate_desk::demo::{self, SeedOptions};
 use qrgate_core::gate::{Gate, Scan};
 use qrgate_core::model::Verdict;
+use qrgate_desk::demo::{self, SeedOptions};
 use qrgate_hr::print::{self, Selection};
 use rand::{Rng, SeedableRng};
 

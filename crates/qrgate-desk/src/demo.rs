@@ -9,8 +9,8 @@ use rand_chacha::ChaCha8Rng;
 use rusqlite::params;
 use uuid::Uuid;
 
-use qrgate_core::config::{Config, Shift};
 use crate::error::{Error, Result};
+use qrgate_core::config::{Config, Shift};
 use qrgate_core::model::{Direction, EmployeeCode, Method, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store};
 

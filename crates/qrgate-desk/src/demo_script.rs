@@ -11,12 +11,12 @@ use chrono::{DateTime, Duration, Utc};
 use image::{GrayImage, Luma};
 use serde::{Deserialize, Serialize};
 
-use qrgate_core::datadir::DataDir;
 use crate::demo::{self, SeedOptions};
 use crate::error::{Error, Result};
 use crate::pin::{Pins, Role};
-use qrgate_hr::print::{self, BadgeCard, Selection};
+use qrgate_core::datadir::DataDir;
 use qrgate_core::store::Store;
+use qrgate_hr::print::{self, BadgeCard, Selection};
 
 /// How big a demo enterprise to make.
 #[derive(Debug, Clone, Copy)]
@@ -184,7 +184,10 @@ mod tests {
         let d = gate.check(&mut store, &Scan::camera(&welcome), later, uuid::Uuid::now_v7()).unwrap();
         assert_eq!((d.verdict, d.direction), (Verdict::Accepted, Some(Direction::In)));
         assert_eq!(d.person.unwrap().name, script.welcome.name);
-        assert_eq!(store.inside_counts().unwrap(), qrgate_core::store::InsideCounts { workers: before.workers + 1, ..before });
+        assert_eq!(
+            store.inside_counts().unwrap(),
+            qrgate_core::store::InsideCounts { workers: before.workers + 1, ..before }
+        );
 
         // A badge signed with the serial before the revocation, as printed on the demo frame.
         let key = data.badge_signing_key(None).unwrap();

@@ -12,16 +12,16 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use qrgate_hr::attendance::DayRange;
-use qrgate_core::datadir::DataDir;
 use crate::error::{Error, Result};
-use qrgate_hr::export::{self, ExportSummary, Format, InsideRow};
+use crate::pin::{Operator, PinLock, Pins, Role};
+use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Decision, Gate, ManualEntry, Scan, VisitorArrival, VisitorDetails};
 use qrgate_core::model::{Direction, EmployeeCode, HealthAnswer, Method};
-use crate::pin::{Operator, PinLock, Pins, Role};
+use qrgate_core::store::{InsideCounts, Store, Worker};
+use qrgate_hr::attendance::DayRange;
+use qrgate_hr::export::{self, ExportSummary, Format, InsideRow};
 use qrgate_hr::print::{self, Selection};
 use qrgate_hr::roster::{self, ImportSummary};
-use qrgate_core::store::{InsideCounts, Store, Worker};
 
 /// How long the HR pages stay open after the admin PIN without being closed.
 pub const HR_OPEN_FOR: Duration = Duration::minutes(10);
@@ -295,7 +295,15 @@ impl Desk {
         self.hr(now)?;
         create_dir(out_dir)?;
         let path = out_dir.join(format!("khach-{}.xlsx", day.format("%Y-%m-%d")));
-        Ok(export::visitors(&self.store, &self.gate.config, DayRange::one(day), true, Format::Xlsx, &path, &mut |_, _| {})?)
+        Ok(export::visitors(
+            &self.store,
+            &self.gate.config,
+            DayRange::one(day),
+            true,
+            Format::Xlsx,
+            &path,
+            &mut |_, _| {},
+        )?)
     }
 
     /// The gate's calendar day at `now`.

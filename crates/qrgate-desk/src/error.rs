@@ -2,7 +2,7 @@
 
 use qrgate_core::Code;
 
-use crate::pin::PinRefusal;
+use serde::Serialize;
 
 /// What an action at the kiosk can fail with. Codes come from the one closed list, [`qrgate_core::Code`].
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,16 @@ impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         Error::Core(e.into())
     }
+}
+
+/// Why a PIN did not open anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum PinRefusal {
+    #[error("wrong PIN ({tries_left} tries left)")]
+    Wrong { tries_left: u32 },
+    #[error("too many wrong PINs; try again in {seconds} s")]
+    Locked { seconds: i64 },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

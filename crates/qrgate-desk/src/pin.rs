@@ -12,6 +12,7 @@ use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::error::PinRefusal;
 use crate::error::{Error, Result};
 use qrgate_core::store::write_private_file;
 
@@ -94,7 +95,8 @@ impl Pins {
     pub fn load(dir: &Path) -> Result<Pins> {
         let path = dir.join(PINS);
         let file = match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| qrgate_core::Error::Config { path: path.clone(), why: e.to_string() })?,
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| qrgate_core::Error::Config { path: path.clone(), why: e.to_string() })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => PinFile::default(),
             Err(e) => return Err(Error::io(&path)(e)),
         };
@@ -224,16 +226,6 @@ impl PinLock {
             }
         }
     }
-}
-
-/// Why a PIN did not open anything.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(tag = "code", rename_all = "snake_case")]
-pub enum PinRefusal {
-    #[error("wrong PIN ({tries_left} tries left)")]
-    Wrong { tries_left: u32 },
-    #[error("too many wrong PINs; try again in {seconds} s")]
-    Locked { seconds: i64 },
 }
 
 #[cfg(test)]

@@ -7,12 +7,12 @@
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
-use qrgate_hr::attendance::{self, DayRange};
 use qrgate_core::config::Config;
-use qrgate_hr::export::{self, Format};
 use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
-use qrgate_hr::roster::{self, RosterRow};
 use qrgate_core::store::{Event, Identity, Store};
+use qrgate_hr::attendance::{self, DayRange};
+use qrgate_hr::export::{self, Format};
+use qrgate_hr::roster::{self, RosterRow};
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 

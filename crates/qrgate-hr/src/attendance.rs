@@ -24,8 +24,8 @@ use rusqlite::params;
 use serde::Serialize;
 use uuid::Uuid;
 
-use qrgate_core::config::{Config, Shift, WorkedTime};
 use crate::error::{Error, Result};
+use qrgate_core::config::{Config, Shift, WorkedTime};
 use qrgate_core::model::{Direction, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store, Worker};
 

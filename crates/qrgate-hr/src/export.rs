@@ -16,8 +16,8 @@ use chrono_tz::Tz;
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
 
 use crate::attendance::{self, AttendanceDay, DayRange, Status, Totals};
-use qrgate_core::config::Config;
 use crate::error::{Error, Result};
+use qrgate_core::config::Config;
 use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store, Worker};
 

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use unicode_normalization::UnicodeNormalization;
 
-use qrgate_core::config::Config;
 use crate::error::{Error, Result, RowError};
+use qrgate_core::config::Config;
 use qrgate_core::model::EmployeeCode;
 use qrgate_core::store::{Store, Worker};
 

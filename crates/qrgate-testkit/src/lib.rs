@@ -6,8 +6,8 @@ use qrgate_core::config::Config;
 use qrgate_core::datadir::{DataDir, InitOptions};
 use qrgate_core::gate::{Decision, Gate, Scan};
 use qrgate_core::model::GateMode;
-use qrgate_hr::roster;
 use qrgate_core::store::Store;
+use qrgate_hr::roster;
 use rand::SeedableRng;
 
 pub const ENTERPRISE: &str = "0101234567";

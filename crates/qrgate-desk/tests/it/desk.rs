@@ -1,10 +1,10 @@
 //! The kiosk desk: visitor forms, manual entries and leaving behind PINs, the HR pages.
 
-use qrgate_desk::desk::{Desk, ManualRequest, Scanned, VisitorForm, HR_OPEN_FOR};
 use qrgate_core::model::{Direction, HealthAnswer, Method, PersonRef, Verdict};
+use qrgate_desk::desk::{Desk, ManualRequest, Scanned, VisitorForm, HR_OPEN_FOR};
 use qrgate_desk::pin::{Pins, Role};
-use qrgate_hr::print::Selection;
 use qrgate_desk::Error;
+use qrgate_hr::print::Selection;
 use uuid::Uuid;
 
 use qrgate_testkit::{at, Kiosk};
@@ -113,7 +113,10 @@ fn a_manual_entry_needs_a_reason_and_a_guards_pin_and_records_who_made_it() {
         reason: reason.into(),
         pin: pin.into(),
     };
-    assert!(matches!(desk.manual_entry(&request("2468", "  "), t0, id()), Err(Error::Core(qrgate_core::Error::Invalid { .. }))));
+    assert!(matches!(
+        desk.manual_entry(&request("2468", "  "), t0, id()),
+        Err(Error::Core(qrgate_core::Error::Invalid { .. }))
+    ));
     let wrong = desk.manual_entry(&request("0000", "Quên thẻ"), t0, id()).unwrap_err();
     assert_eq!(wrong.code().as_str(), "wrong_pin");
     assert_eq!(desk.store.event_count().unwrap(), 0);

@@ -3,11 +3,11 @@
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use qrgate_hr::attendance::{self, AttendanceDay, DayRange, Status};
 use qrgate_core::config::{Config, WorkedTime};
 use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
-use qrgate_hr::roster::{self, RosterRow};
 use qrgate_core::store::{Event, Identity, Store, Worker};
+use qrgate_hr::attendance::{self, AttendanceDay, DayRange, Status};
+use qrgate_hr::roster::{self, RosterRow};
 use uuid::Uuid;
 
 const HANOI: i32 = 7 * 3600;

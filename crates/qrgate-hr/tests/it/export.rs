@@ -5,11 +5,11 @@ use std::path::Path;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use chrono::Utc;
-use qrgate_hr::attendance::{self, DayRange};
 use qrgate_core::config::Config;
-use qrgate_hr::export::{self, Format, SUMMARY_SHEET};
 use qrgate_core::model::{Direction, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store, Worker};
+use qrgate_hr::attendance::{self, DayRange};
+use qrgate_hr::export::{self, Format, SUMMARY_SHEET};
 
 use super::attendance::{day, event, local, store_with, worker};
 
