@@ -189,7 +189,7 @@ fn replay_folder_and_decode_reports_work_on_written_gate_frames() {
     assert_eq!(line["texts"], serde_json::json!(first.texts));
 
     let missing = decode_path(&dir.join("nope.png"));
-    assert!(matches!(missing, DecodeLine::Failed { code: "scan.image_read", .. }), "{missing:?}");
+    assert!(matches!(missing, DecodeLine::Failed { code: "image_read", .. }), "{missing:?}");
     let garbage = dir.join("garbage.png");
     std::fs::write(&garbage, b"not an image").unwrap();
     let line = serde_json::to_value(decode_path(&garbage)).unwrap();
@@ -203,6 +203,6 @@ fn source_specs_open_replays_and_refuse_empty_folders() {
     std::fs::create_dir_all(&empty).unwrap();
     let spec: SourceSpec = format!("dir:{}", empty.display()).parse().unwrap();
     let err = open_source(&spec, "5".parse().unwrap()).err().unwrap();
-    assert_eq!(err.code(), "scan.replay_empty");
+    assert_eq!(err.code(), "replay_empty");
     std::fs::remove_dir_all(&empty).unwrap();
 }
