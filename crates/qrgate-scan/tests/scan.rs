@@ -12,7 +12,7 @@ use qrgate_scan::synth::{gate_frames, GATE_SET_SEED};
 use qrgate_scan::*;
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/zxing")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/zxing")
 }
 
 fn pngs(dir: &Path) -> Vec<PathBuf> {
@@ -49,11 +49,14 @@ fn zxing_corpus_reads_at_least_what_zxing_cpp_reads_and_nothing_on_falsepositive
         }
     }
     assert_eq!(total, 179);
-    // 165 is zxing-cpp 3.1's count with default options (shared/corpus/README.md).
+    // 165 is zxing-cpp 3.1's count with default options (tests/corpus/README.md).
     assert!(read >= 165, "read {read} of 179; missed {missed:?}");
 
     let mut reported = Vec::new();
-    for png in pngs(&corpus().join("falsepositives")) {
+    let falsepositives = pngs(&corpus().join("falsepositives"));
+    // An empty or missing folder must not pass for a clean run.
+    assert_eq!(falsepositives.len(), 22);
+    for png in falsepositives {
         let decoded = decode_all(&load_luma(&png).unwrap());
         if !decoded.codes.is_empty() {
             reported.push((png.display().to_string(), decoded.texts()));
