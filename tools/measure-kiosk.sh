@@ -13,7 +13,7 @@ seconds=${1:-30}
 work=$(mktemp -d -t qrgate-measure-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-cargo run -q --manifest-path "$root/Cargo.toml" -p qrgate-scan --release --bin gen-gate-frames -- "$work/gate" --count 10 >/dev/null
+cargo run -q --manifest-path "$root/Cargo.toml" -p qrgate-scan --features synth --release --bin gen-gate-frames -- "$work/gate" --count 10 >/dev/null
 # An empty gate: a smooth grey scene with sensor noise, nothing a decoder could read.
 python3 - "$work/empty.png" <<'PY'
 import random, struct, sys, zlib

@@ -39,7 +39,7 @@ struct Row {
 }
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/zxing")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/zxing")
 }
 
 fn load_corpus() -> (Vec<Item>, Vec<Item>) {

@@ -33,17 +33,17 @@ impl Error {
     /// A stable code for logs, JSON output and the UI; never changes once published.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::ImageRead { .. } => "scan.image_read",
-            Error::ImageFormat { .. } => "scan.image_format",
-            Error::ImageSize { .. } => "scan.image_size",
-            Error::FrameBuffer { .. } => "scan.frame_buffer",
-            Error::ReplayEmpty { .. } => "scan.replay_empty",
-            Error::ReplayRate { .. } => "scan.replay_rate",
-            Error::SourceSpec { .. } => "scan.source_spec",
-            Error::CameraUnavailable { .. } => "scan.camera_unavailable",
-            Error::CameraLost { .. } => "scan.camera_lost",
-            Error::CameraNotBuilt => "scan.camera_not_built",
-            Error::Write { .. } => "scan.write",
+            Error::ImageRead { .. } => "image_read",
+            Error::ImageFormat { .. } => "image_format",
+            Error::ImageSize { .. } => "image_size",
+            Error::FrameBuffer { .. } => "frame_buffer",
+            Error::ReplayEmpty { .. } => "replay_empty",
+            Error::ReplayRate { .. } => "replay_rate",
+            Error::SourceSpec { .. } => "source_spec",
+            Error::CameraUnavailable { .. } => "camera_unavailable",
+            Error::CameraLost { .. } => "camera_lost",
+            Error::CameraNotBuilt => "camera_not_built",
+            Error::Write { .. } => "write",
         }
     }
 }

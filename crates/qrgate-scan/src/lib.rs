@@ -12,6 +12,7 @@ pub mod pixels;
 pub mod preprocess;
 pub mod report;
 pub mod source;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod tracker;
 

@@ -35,7 +35,7 @@ mod tests {
         let buf = [10, 128, 20, 128, 30, 90, 40, 90];
         let luma = yuyv_luma(4, 1, &buf).unwrap();
         assert_eq!(luma.as_raw(), &vec![10, 20, 30, 40]);
-        assert_eq!(yuyv_luma(4, 2, &buf).unwrap_err().code(), "scan.frame_buffer");
+        assert_eq!(yuyv_luma(4, 2, &buf).unwrap_err().code(), "frame_buffer");
     }
 
     #[test]
@@ -51,6 +51,6 @@ mod tests {
         let luma = mjpeg_luma(&jpeg).unwrap();
         assert_eq!(luma.dimensions(), (16, 8));
         assert!(luma.get_pixel(2, 4)[0] < 30 && luma.get_pixel(13, 4)[0] > 225);
-        assert_eq!(mjpeg_luma(b"not a jpeg").unwrap_err().code(), "scan.frame_buffer");
+        assert_eq!(mjpeg_luma(b"not a jpeg").unwrap_err().code(), "frame_buffer");
     }
 }

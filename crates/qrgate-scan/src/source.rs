@@ -164,7 +164,7 @@ mod tests {
         assert_eq!("camera:0".parse::<SourceSpec>().unwrap(), SourceSpec::Camera { index: 0 });
         assert_eq!("dir:/tmp/x".parse::<SourceSpec>().unwrap(), SourceSpec::Replay { path: "/tmp/x".into() });
         for bad in ["camera:", "camera:-1", "dir:", "/tmp/x", "usb:0"] {
-            assert_eq!(bad.parse::<SourceSpec>().unwrap_err().code(), "scan.source_spec", "{bad}");
+            assert_eq!(bad.parse::<SourceSpec>().unwrap_err().code(), "source_spec", "{bad}");
         }
     }
 
@@ -172,7 +172,7 @@ mod tests {
     fn frame_rates_outside_reason_are_refused() {
         assert!("30".parse::<Fps>().is_ok());
         for bad in ["0", "-5", "nan", "1000", "fast"] {
-            assert_eq!(bad.parse::<Fps>().unwrap_err().code(), "scan.replay_rate", "{bad}");
+            assert_eq!(bad.parse::<Fps>().unwrap_err().code(), "replay_rate", "{bad}");
         }
     }
 }

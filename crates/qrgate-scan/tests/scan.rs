@@ -12,7 +12,7 @@ use qrgate_scan::synth::{gate_frames, GATE_SET_SEED};
 use qrgate_scan::*;
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/zxing")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/zxing")
 }
 
 fn pngs(dir: &Path) -> Vec<PathBuf> {
@@ -49,11 +49,14 @@ fn zxing_corpus_reads_at_least_what_zxing_cpp_reads_and_nothing_on_falsepositive
         }
     }
     assert_eq!(total, 179);
-    // 165 is zxing-cpp 3.1's count with default options (shared/corpus/README.md).
+    // 165 is zxing-cpp 3.1's count with default options (tests/corpus/README.md).
     assert!(read >= 165, "read {read} of 179; missed {missed:?}");
 
     let mut reported = Vec::new();
-    for png in pngs(&corpus().join("falsepositives")) {
+    let falsepositives = pngs(&corpus().join("falsepositives"));
+    // An empty or missing folder must not pass for a clean run.
+    assert_eq!(falsepositives.len(), 22);
+    for png in falsepositives {
         let decoded = decode_all(&load_luma(&png).unwrap());
         if !decoded.codes.is_empty() {
             reported.push((png.display().to_string(), decoded.texts()));
@@ -189,7 +192,7 @@ fn replay_folder_and_decode_reports_work_on_written_gate_frames() {
     assert_eq!(line["texts"], serde_json::json!(first.texts));
 
     let missing = decode_path(&dir.join("nope.png"));
-    assert!(matches!(missing, DecodeLine::Failed { code: "scan.image_read", .. }), "{missing:?}");
+    assert!(matches!(missing, DecodeLine::Failed { code: "image_read", .. }), "{missing:?}");
     let garbage = dir.join("garbage.png");
     std::fs::write(&garbage, b"not an image").unwrap();
     let line = serde_json::to_value(decode_path(&garbage)).unwrap();
@@ -203,6 +206,6 @@ fn source_specs_open_replays_and_refuse_empty_folders() {
     std::fs::create_dir_all(&empty).unwrap();
     let spec: SourceSpec = format!("dir:{}", empty.display()).parse().unwrap();
     let err = open_source(&spec, "5".parse().unwrap()).err().unwrap();
-    assert_eq!(err.code(), "scan.replay_empty");
+    assert_eq!(err.code(), "replay_empty");
     std::fs::remove_dir_all(&empty).unwrap();
 }

@@ -51,9 +51,9 @@ fn decode_reports_each_file_and_goes_on_past_bad_ones() {
     assert_eq!(lines[0]["texts"], serde_json::json!([text]));
     assert!(lines[0]["ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{}", lines[0]);
     assert_eq!(lines[1]["path"], not_image.as_str());
-    assert_eq!(lines[1]["code"], "scan.image_format", "{}", lines[1]);
+    assert_eq!(lines[1]["code"], "image_format", "{}", lines[1]);
     assert!(lines[1].get("texts").is_none());
-    assert_eq!(lines[2]["code"], "scan.image_read", "{}", lines[2]);
+    assert_eq!(lines[2]["code"], "image_read", "{}", lines[2]);
     assert!(lines[2]["error"].as_str().unwrap().contains("missing.png"));
 
     // The readable form: one line per image, the badge text on the first.
@@ -61,7 +61,7 @@ fn decode_reports_each_file_and_goes_on_past_bad_ones() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", r.stdout);
     assert!(lines[0].ends_with(&text), "{}", lines[0]);
-    assert!(lines[1].contains("error[scan.image_format]"), "{}", lines[1]);
+    assert!(lines[1].contains("error[image_format]"), "{}", lines[1]);
 
     // Nothing readable at all is a failure, and says so.
     let r = site.qrgate(&["decode", &not_image, missing.to_str().unwrap()]);
@@ -90,7 +90,7 @@ fn decode_reads_paths_from_standard_input() {
     let lines = json_lines(&String::from_utf8(out.stdout).unwrap());
     assert_eq!(lines.len(), 2, "the blank line is no path: {lines:?}");
     assert_eq!(lines[0]["texts"], serde_json::json!(["QG1:NOT-SIGNED-BUT-A-QR-CODE"]));
-    assert_eq!(lines[1]["code"], "scan.image_read");
+    assert_eq!(lines[1]["code"], "image_read");
 }
 
 /// Writes the replay folder: each badge held up for three frames (each a slightly different
@@ -184,7 +184,7 @@ fn scan_refuses_bad_sources_clearly() {
     std::fs::create_dir_all(&empty).unwrap();
     let r = site.qrgate(&["scan", "--source", &format!("dir:{}", empty.display()), "--frames", "1"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(r.stderr.contains("scan.replay_empty"), "{}", r.stderr);
+    assert!(r.stderr.contains("[replay_empty]"), "{}", r.stderr);
     let r = site.qrgate(&["scan", "--source", "dir:/tmp", "--fps", "0"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
@@ -195,4 +195,55 @@ fn help_explains_exit_status_and_output() {
     assert!(site.ok(&["decode", "--help"]).stdout.contains("Exit status: 0 when at least one image"));
     let help = site.ok(&["scan", "--help"]).stdout;
     assert!(help.contains("camera:N") && help.contains("latency_ms"), "{help}");
+}
+
+/// One of every scan error, its code read from the error itself. The match has no wildcard, so
+/// a new kind of scan error does not compile here until it is listed.
+fn every_scan_error_code() -> Vec<&'static str> {
+    use qrgate_scan::Error;
+    let at = std::path::PathBuf::from("frame.png");
+    let all = [
+        Error::ImageRead { path: at.clone(), reason: String::new() },
+        Error::ImageFormat { path: at.clone(), reason: String::new() },
+        Error::ImageSize { width: 0, height: 0 },
+        Error::FrameBuffer { width: 0, height: 0, format: "YUYV", got: 0 },
+        Error::ReplayEmpty { path: at.clone() },
+        Error::ReplayRate { fps: String::new() },
+        Error::SourceSpec { given: String::new() },
+        Error::CameraUnavailable { index: 0, reason: String::new() },
+        Error::CameraLost { index: 0, reason: String::new() },
+        Error::CameraNotBuilt,
+        Error::Write { path: at, reason: String::new() },
+    ];
+    for e in &all {
+        match e {
+            Error::ImageRead { .. }
+            | Error::ImageFormat { .. }
+            | Error::ImageSize { .. }
+            | Error::FrameBuffer { .. }
+            | Error::ReplayEmpty { .. }
+            | Error::ReplayRate { .. }
+            | Error::SourceSpec { .. }
+            | Error::CameraUnavailable { .. }
+            | Error::CameraLost { .. }
+            | Error::CameraNotBuilt
+            | Error::Write { .. } => {}
+        }
+    }
+    all.iter().map(|e| e.code()).collect()
+}
+
+/// `qrgate` prints the scanner's codes (`decode --jsonl`, `scan`'s messages) beside the core's,
+/// and scripts switch on the bare word: no word may mean two things.
+#[test]
+fn scan_codes_are_bare_words_distinct_from_each_other_and_from_the_cores() {
+    let scan = every_scan_error_code();
+    for code in &scan {
+        assert!(!code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code:?}");
+        assert!(!qrgate_core::Code::ALL.iter().any(|c| c.as_str() == *code), "{code} is also a core code");
+    }
+    let mut distinct = scan.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), scan.len(), "{scan:?}");
 }
