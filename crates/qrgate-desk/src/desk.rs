@@ -131,11 +131,9 @@ impl Desk {
         if host.is_empty() || purpose.is_empty() {
             return Err(Error::invalid("visitor form", "host and purpose are needed"));
         }
-        if !phone.is_empty()
-            && !(phone.len() >= 9
-                && phone.len() <= 12
-                && phone.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit()))
-        {
+        let phone_ok =
+            (9..=12).contains(&phone.len()) && phone.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit());
+        if !phone.is_empty() && !phone_ok {
             return Err(Error::invalid("phone", "9 to 12 digits, e.g. 0912345678"));
         }
         let questions = &self.gate.config.visitors.health_questions;

@@ -22,8 +22,8 @@ pub fn mjpeg_luma(buf: &[u8]) -> Result<GrayImage, Error> {
         zune_core::options::DecoderOptions::default().jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::Luma);
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(std::io::Cursor::new(buf), options);
     let pixels = decoder.decode().map_err(|_| bad())?;
-    let info = decoder.info().ok_or_else(|| bad())?;
-    GrayImage::from_raw(info.width as u32, info.height as u32, pixels).ok_or_else(|| bad())
+    let info = decoder.info().ok_or_else(bad)?;
+    GrayImage::from_raw(info.width as u32, info.height as u32, pixels).ok_or_else(bad)
 }
 
 #[cfg(test)]

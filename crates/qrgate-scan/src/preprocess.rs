@@ -236,8 +236,8 @@ pub fn otsu_threshold(img: &GrayImage) -> Vec<bool> {
     let total: u64 = hist.iter().sum();
     let sum_all: u64 = hist.iter().enumerate().map(|(i, &c)| i as u64 * c).sum();
     let (mut w_b, mut sum_b, mut best, mut best_t) = (0u64, 0u64, 0f64, 0u8);
-    for t in 0..256 {
-        w_b += hist[t];
+    for (t, &count) in hist.iter().enumerate() {
+        w_b += count;
         if w_b == 0 {
             continue;
         }
@@ -245,7 +245,7 @@ pub fn otsu_threshold(img: &GrayImage) -> Vec<bool> {
         if w_f == 0 {
             break;
         }
-        sum_b += t as u64 * hist[t];
+        sum_b += t as u64 * count;
         let m_b = sum_b as f64 / w_b as f64;
         let m_f = (sum_all - sum_b) as f64 / w_f as f64;
         let between = w_b as f64 * w_f as f64 * (m_b - m_f) * (m_b - m_f);
