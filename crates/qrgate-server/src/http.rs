@@ -119,7 +119,8 @@ fn answer<T: Serialize>(rows: Vec<T>, format: Format, header: &[&str]) -> Result
 
 fn enterprise_param(text: Option<&str>) -> Result<Option<String>> {
     text.map(|t| {
-        qrgate_protocol::tax_code(t).ok_or_else(|| Error::invalid("enterprise", format!("{t:?} is not a tax code")))
+        qrgate_protocol::field::tax_code(t)
+            .ok_or_else(|| Error::invalid("enterprise", format!("{t:?} is not a tax code")))
     })
     .transpose()
 }

@@ -29,7 +29,7 @@ pub struct Registration {
 
 impl Registration {
     pub fn parse(enterprise: &str, enterprise_name: &str, kiosk_id: &str, public_key: &str) -> Result<Registration> {
-        let enterprise = qrgate_protocol::tax_code(enterprise).ok_or_else(|| {
+        let enterprise = qrgate_protocol::field::tax_code(enterprise).ok_or_else(|| {
             Error::invalid("tax code", format!("{enterprise:?} is not 10 digits, 13 digits or 10-3 digits"))
         })?;
         let name = enterprise_name.trim();
@@ -120,7 +120,7 @@ pub async fn expire_nonces(pool: &PgPool, now_ms: i64) -> Result<u64> {
 }
 
 fn same_enterprise(kiosk: &Kiosk, claimed: &str) -> Result<()> {
-    if qrgate_protocol::tax_code(claimed).as_deref() != Some(kiosk.enterprise.as_str()) {
+    if qrgate_protocol::field::tax_code(claimed).as_deref() != Some(kiosk.enterprise.as_str()) {
         return Err(Error::WrongEnterprise { claimed: claimed.into(), registered: kiosk.enterprise.clone() });
     }
     Ok(())
