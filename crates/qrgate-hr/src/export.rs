@@ -83,15 +83,8 @@ impl std::fmt::Display for Format {
 /// Called as an export goes: (done, total) in units the export chooses (days, rows).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
-/// Makes text safe for a spreadsheet cell: a leading `=`, `+`, `-`, `@` (and tab or carriage
-/// return, which some spreadsheets skip before one) would turn it into a formula, so it gets a
-/// single quote in front. The one escape both CSV and XLSX use.
-pub fn escape_cell(text: &str) -> Cow<'_, str> {
-    match text.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{text}")),
-        _ => Cow::Borrowed(text),
-    }
-}
+/// The one escape both CSV and XLSX use, shared with the server's CSV answers.
+pub use qrgate_protocol::field::escape_cell;
 
 // ---- the output file ------------------------------------------------------------------------
 
@@ -977,16 +970,6 @@ pub fn visitors(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formula_starts_are_escaped_and_nothing_else() {
-        for bad in ["=1+1", "+84 912", "-5", "@SUM(A1)", "\t=x", "\r=x"] {
-            assert_eq!(escape_cell(bad), format!("'{bad}"));
-        }
-        for fine in ["Nguyễn Văn An", "", "1=1", "a-b", "'quoted"] {
-            assert_eq!(escape_cell(fine), fine);
-        }
-    }
 
     #[test]
     fn ids_are_masked() {

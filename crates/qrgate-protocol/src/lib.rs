@@ -4,6 +4,7 @@
 //! the same protocol version always agree on what a request means and how it is signed.
 
 pub mod error;
+pub mod field;
 pub mod signing;
 pub mod wire;
 

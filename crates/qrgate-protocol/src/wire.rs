@@ -181,19 +181,6 @@ impl WireWorker {
     }
 }
 
-/// An enterprise tax code in the one form both sides store: 10 digits, or 10 digits `-` 3
-/// digits for a branch (13 bare digits are rewritten to that form).
-pub fn tax_code(text: &str) -> Option<String> {
-    let t = text.trim();
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    match t.len() {
-        10 if digits(t) => Some(t.to_string()),
-        13 if digits(t) => Some(format!("{}-{}", &t[..10], &t[10..])),
-        14 if digits(&t[..10]) && &t[10..11] == "-" && digits(&t[11..]) => Some(t.to_string()),
-        _ => None,
-    }
-}
-
 /// Parses a JSON body into `T`, naming what it should have been.
 pub fn from_json<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &'static str) -> Result<T> {
     serde_json::from_slice(bytes).map_err(|e| Error::BadJson { what, why: e.to_string() })
@@ -255,15 +242,6 @@ mod tests {
         let bare: PushRequest = from_json(br#"{"enterprise":"0101234567","events":[]}"#, "push").unwrap();
         assert!(bare.workers.is_empty());
         assert!(matches!(from_json::<PushRequest>(b"{", "push"), Err(Error::BadJson { what: "push", .. })));
-    }
-
-    #[test]
-    fn tax_codes_take_one_form() {
-        assert_eq!(tax_code("0101234567").as_deref(), Some("0101234567"));
-        assert_eq!(tax_code("0101234567001").as_deref(), Some("0101234567-001"));
-        assert_eq!(tax_code("0101234567-001").as_deref(), Some("0101234567-001"));
-        assert_eq!(tax_code("01012345"), None);
-        assert_eq!(tax_code("010123456x"), None);
     }
 
     #[test]

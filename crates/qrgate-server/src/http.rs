@@ -119,7 +119,8 @@ fn answer<T: Serialize>(rows: Vec<T>, format: Format, header: &[&str]) -> Result
 
 fn enterprise_param(text: Option<&str>) -> Result<Option<String>> {
     text.map(|t| {
-        qrgate_protocol::tax_code(t).ok_or_else(|| Error::invalid("enterprise", format!("{t:?} is not a tax code")))
+        qrgate_protocol::field::tax_code(t)
+            .ok_or_else(|| Error::invalid("enterprise", format!("{t:?} is not a tax code")))
     })
     .transpose()
 }
@@ -210,4 +211,206 @@ async fn healthz(State(state): State<AppState>) -> Result<&'static str> {
 
 async fn metrics() -> impl IntoResponse {
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The router in process, on a pool whose database cannot be reached: every answer here is one
+    //! the server gives before it touches PostgreSQL, so these run with no database at all.
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use qrgate_protocol::signing::{HEADER_KIOSK, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+    use qrgate_protocol::ErrorBody;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    const TOKEN: &str = "province-secret";
+
+    /// The router over a socket directory that does not exist: a request that reaches the database
+    /// fails at once with the code `database`, so any other code was given before it.
+    fn app(query_token: Option<&str>) -> Router {
+        let pool = crate::pool("postgres://qrgate@localhost/qrgate?host=/nonexistent/qrgate-router-test", 1)
+            .expect("a lazy pool opens nothing");
+        router(AppState { pool, query_token: query_token.map(Arc::from) })
+    }
+
+    async fn send(app: Router, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
+        let response = app.oneshot(request).await.expect("the router never fails");
+        let (parts, body) = response.into_parts();
+        (parts.status, parts.headers, axum::body::to_bytes(body, usize::MAX).await.expect("a whole body"))
+    }
+
+    /// Sends and reads the error answer every refusal of this server has.
+    async fn refusal(app: Router, request: Request<Body>) -> (StatusCode, ErrorBody) {
+        let (status, _, body) = send(app, request).await;
+        let error = serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("{status}: {:?} is not an error body: {e}", String::from_utf8_lossy(&body)));
+        (status, error)
+    }
+
+    fn get(uri: &str, token: Option<&str>) -> Request<Body> {
+        let mut request = Request::get(uri);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        request.body(Body::empty()).unwrap()
+    }
+
+    /// A sync request carrying the four signing headers, each replaceable; `None` leaves one out.
+    fn signed(path: &str, change: impl FnOnce(&mut Vec<(&'static str, Option<String>)>)) -> Request<Body> {
+        let mut headers = vec![
+            (HEADER_KIOSK, Some("gate-1".to_string())),
+            (HEADER_TIMESTAMP, Some(now_ms().to_string())),
+            (HEADER_NONCE, Some("00".repeat(16))),
+            (HEADER_SIGNATURE, Some("00".repeat(64))),
+        ];
+        change(&mut headers);
+        let mut request = Request::post(path);
+        for (name, value) in headers {
+            if let Some(value) = value {
+                request = request.header(name, value);
+            }
+        }
+        request.body(Body::from(r#"{"enterprise":"0101234567","events":[]}"#)).unwrap()
+    }
+
+    fn set(headers: &mut [(&'static str, Option<String>)], name: &str, value: Option<&str>) {
+        headers.iter_mut().find(|(n, _)| *n == name).expect("a signing header").1 = value.map(String::from);
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_and_methods_are_refused() {
+        let (status, _, _) = send(app(None), get("/api/v1/nothing", None)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _, _) = send(app(None), get("/api/v2/push", None)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _, _) = send(app(None), get(PUSH_PATH, None)).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[tokio::test]
+    async fn unsigned_sync_requests_are_refused_naming_the_missing_header() {
+        for path in [PUSH_PATH, PULL_PATH] {
+            for missing in [HEADER_KIOSK, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE] {
+                let request = signed(path, |h| set(h, missing, None));
+                let (status, error) = refusal(app(None), request).await;
+                assert_eq!((status, error.code.as_str()), (StatusCode::UNAUTHORIZED, "missing_header"), "{path}");
+                assert!(error.message.contains(missing), "{missing}: {}", error.message);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn malformed_signing_headers_are_refused_before_the_database() {
+        let cases: [(&str, &str); 6] = [
+            (HEADER_KIOSK, ""),
+            (HEADER_KIOSK, &"k".repeat(65)),
+            (HEADER_TIMESTAMP, "yesterday"),
+            (HEADER_NONCE, "00"),
+            (HEADER_NONCE, &"zz".repeat(16)),
+            (HEADER_SIGNATURE, &"00".repeat(63)),
+        ];
+        for (name, value) in cases {
+            for path in [PUSH_PATH, PULL_PATH] {
+                let (status, error) = refusal(app(None), signed(path, |h| set(h, name, Some(value)))).await;
+                assert_eq!(
+                    (status, error.code.as_str()),
+                    (StatusCode::UNAUTHORIZED, "bad_header"),
+                    "{name}: {value:?}"
+                );
+                assert!(error.message.contains(name), "{}", error.message);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn well_formed_requests_do_reach_the_database() {
+        // The other tests' refusals mean something only if a request that passes them is answered
+        // by the database: here, down, so 503 with the details kept in the server log.
+        let (status, error) = refusal(app(None), signed(PUSH_PATH, |_| {})).await;
+        assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"));
+        assert_eq!(error.message, "the server cannot answer now; retry later");
+        let daily = "/api/v1/province/daily?from=2025-03-01&to=2025-03-02";
+        let (status, error) = refusal(app(Some(TOKEN)), get(daily, Some(TOKEN))).await;
+        assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"));
+    }
+
+    #[tokio::test]
+    async fn healthz_fails_while_the_database_is_down() {
+        // A load balancer takes this instance out of rotation on this answer.
+        let (status, error) = refusal(app(None), get("/healthz", None)).await;
+        assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"));
+        assert!(!error.message.contains("nonexistent"), "database details stay in the log: {}", error.message);
+    }
+
+    #[tokio::test]
+    async fn oversized_bodies_are_refused_unread() {
+        let request = Request::post(PUSH_PATH)
+            .header(header::CONTENT_LENGTH, qrgate_protocol::MAX_WIRE_BYTES + 1)
+            .body(Body::from(vec![b' '; qrgate_protocol::MAX_WIRE_BYTES + 1]))
+            .unwrap();
+        let (status, _, _) = send(app(None), request).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[tokio::test]
+    async fn province_queries_need_the_token() {
+        let inside = "/api/v1/province/inside";
+        for (configured, given) in
+            [(None, None), (None, Some(TOKEN)), (Some(TOKEN), None), (Some(TOKEN), Some("guess"))]
+        {
+            let (status, error) = refusal(app(configured), get(inside, given)).await;
+            assert_eq!(
+                (status, error.code.as_str()),
+                (StatusCode::UNAUTHORIZED, "query_unauthorized"),
+                "{configured:?} {given:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_province_parameters_are_refused_with_invalid_input() {
+        let cases = [
+            "/api/v1/province/inside?enterprise=123",
+            "/api/v1/province/daily?enterprise=010123456x&from=2025-03-01&to=2025-03-02",
+            "/api/v1/province/daily?from=2025-03-02&to=2025-03-01",
+            "/api/v1/province/contacts?enterprise=0101234567&kind=robot&person=NV1&from=2025-03-01&to=2025-03-02",
+            "/api/v1/province/contacts?enterprise=123&person=NV1&from=2025-03-01&to=2025-03-02",
+            "/api/v1/province/contacts?enterprise=0101234567&person=NV1&from=yesterday&to=2025-03-02",
+            "/api/v1/province/contacts?enterprise=0101234567&person=NV1&from=2025-03-02&to=2025-03-01T00:00:00%2B07:00",
+            "/api/v1/province/contacts?enterprise=0101234567&person=NV1&from=2024-01-01&to=2025-03-02",
+        ];
+        for uri in cases {
+            let (status, error) = refusal(app(Some(TOKEN)), get(uri, Some(TOKEN))).await;
+            assert_eq!((status, error.code.as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{uri}");
+        }
+    }
+
+    #[tokio::test]
+    async fn unreadable_query_strings_are_refused() {
+        // axum refuses these before the handler runs, with its own plain-text answer.
+        for uri in [
+            "/api/v1/province/daily?from=someday&to=2025-03-02",
+            "/api/v1/province/daily?to=2025-03-02",
+            "/api/v1/province/inside?format=pdf",
+            "/api/v1/province/inside?within_hours=-1",
+            "/api/v1/province/contacts?enterprise=0101234567&from=2025-03-01&to=2025-03-02",
+        ] {
+            let (status, _, _) = send(app(Some(TOKEN)), get(uri, Some(TOKEN))).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        }
+    }
+
+    #[tokio::test]
+    async fn metrics_count_refusals_by_code() {
+        refusal(app(None), signed(PULL_PATH, |h| set(h, HEADER_NONCE, Some("00")))).await;
+        let (status, headers, body) = send(app(None), get("/metrics", None)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_TYPE], "text/plain; version=0.0.4");
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("# TYPE qrgate_push_requests_total counter"), "{text}");
+        assert!(text.contains("qrgate_requests_refused_total{code=\"bad_header\"} "), "{text}");
+    }
 }

@@ -5,6 +5,7 @@
 //! person's next event closes it; a stay with no later event ends after `max_presence`.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use qrgate_protocol::field::escape_cell;
 use serde::Serialize;
 use sqlx::PgPool;
 
@@ -201,8 +202,8 @@ pub fn parse_bound(text: &str, what: &'static str, end_of_day: bool) -> Result<i
     Ok(day_start_ms(day) + if end_of_day { DAY_MS } else { 0 })
 }
 
-/// Rows as CSV with a header. A cell that Excel would read as a formula is quoted with a
-/// leading apostrophe.
+/// Rows as CSV with a header. Text cells go through the kiosk exports' own [`escape_cell`], so
+/// a cell Excel would read as a formula gets a leading apostrophe.
 pub fn to_csv<T: Serialize>(rows: &[T], header: &[&str]) -> Result<String> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| Error::Io { what: "writing CSV".into(), source: std::io::Error::other(e.to_string()) };
@@ -211,21 +212,13 @@ pub fn to_csv<T: Serialize>(rows: &[T], header: &[&str]) -> Result<String> {
         let value = serde_json::to_value(row).map_err(|e| Error::invalid("row", e.to_string()))?;
         let cells = header.iter().map(|h| match &value[*h] {
             serde_json::Value::Null => String::new(),
-            serde_json::Value::String(s) => excel_safe(s),
+            serde_json::Value::String(s) => escape_cell(s).into_owned(),
             other => other.to_string(),
         });
         out.write_record(cells).map_err(io)?;
     }
     let bytes = out.into_inner().map_err(|e| Error::Io { what: "writing CSV".into(), source: e.into_error() })?;
     Ok(String::from_utf8(bytes).expect("CSV of strings is UTF-8"))
-}
-
-fn excel_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
 }
 
 #[cfg(test)]

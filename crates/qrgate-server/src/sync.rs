@@ -2,15 +2,15 @@
 //!
 //! Every function takes the time as an argument; the HTTP edge reads the clock once per request.
 
-use qrgate_protocol::{
-    CheckedEvent, EventRejection, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, WireEvent,
-    WireWorker,
-};
+use std::sync::LazyLock;
+
+use qrgate_protocol::{EventRejection, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, WireWorker};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::event::{self, StoredEvent};
 
 /// A kiosk whose request has been authenticated: these are the facts the rest may trust.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ pub struct Registration {
 
 impl Registration {
     pub fn parse(enterprise: &str, enterprise_name: &str, kiosk_id: &str, public_key: &str) -> Result<Registration> {
-        let enterprise = qrgate_protocol::tax_code(enterprise).ok_or_else(|| {
+        let enterprise = qrgate_protocol::field::tax_code(enterprise).ok_or_else(|| {
             Error::invalid("tax code", format!("{enterprise:?} is not 10 digits, 13 digits or 10-3 digits"))
         })?;
         let name = enterprise_name.trim();
@@ -120,7 +120,7 @@ pub async fn expire_nonces(pool: &PgPool, now_ms: i64) -> Result<u64> {
 }
 
 fn same_enterprise(kiosk: &Kiosk, claimed: &str) -> Result<()> {
-    if qrgate_protocol::tax_code(claimed).as_deref() != Some(kiosk.enterprise.as_str()) {
+    if qrgate_protocol::field::tax_code(claimed).as_deref() != Some(kiosk.enterprise.as_str()) {
         return Err(Error::WrongEnterprise { claimed: claimed.into(), registered: kiosk.enterprise.clone() });
     }
     Ok(())
@@ -144,7 +144,7 @@ pub async fn push(pool: &PgPool, kiosk: &Kiosk, request: PushRequest) -> Result<
         }
     }
     let mut tx = pool.begin().await?;
-    let new = insert_events(&mut tx, kiosk, &checked).await?;
+    let new = event::insert(&mut tx, &kiosk.enterprise, &checked).await?;
     let mut stored = new.clone();
     if new.len() < checked.len() {
         // Already stored before, or someone else's id: only the kiosk's own count as stored.
@@ -170,77 +170,6 @@ pub async fn push(pool: &PgPool, kiosk: &Kiosk, request: PushRequest) -> Result<
     tx.commit().await?;
     crate::metrics::pushed(new.len() as u64, (stored.len() - new.len()) as u64, rejected.len() as u64);
     Ok(PushResponse { stored, rejected, workers_stored })
-}
-
-async fn insert_events(tx: &mut sqlx::PgConnection, kiosk: &Kiosk, events: &[CheckedEvent]) -> Result<Vec<Uuid>> {
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    let n = events.len();
-    let (mut ids, mut seqs, mut gates, mut kinds, mut refs, mut dirs) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut ats, mut offsets, mut methods, mut verdicts, mut reasons, mut serials, mut operators, mut notes) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    for c in events {
-        let e = c.get();
-        ids.push(e.id);
-        seqs.push(e.seq);
-        gates.push(e.gate.as_str());
-        kinds.push(e.person_kind.as_deref());
-        refs.push(e.person_ref.as_deref());
-        dirs.push(e.direction.as_deref());
-        ats.push(e.at_ms);
-        offsets.push(e.offset_s);
-        methods.push(e.method.as_str());
-        verdicts.push(e.verdict.as_str());
-        reasons.push(e.reason.as_deref());
-        serials.push(e.badge_serial.map(i64::from));
-        operators.push(e.operator.as_deref());
-        notes.push(e.note.as_deref());
-    }
-    let new: Vec<Uuid> = sqlx::query_scalar(
-        "INSERT INTO events (id, enterprise, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s,
-                             method, verdict, reason, badge_serial, operator, note)
-         SELECT u.id, $1, $2, u.seq, u.gate, u.kind, u.ref, u.dir, u.at, u.off, u.method, u.verdict, u.reason, u.serial, u.op, u.note
-         FROM UNNEST($3::uuid[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int8[], $10::int4[],
-                     $11::text[], $12::text[], $13::text[], $14::int8[], $15::text[], $16::text[])
-              AS u(id, seq, gate, kind, ref, dir, at, off, method, verdict, reason, serial, op, note)
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id",
-    )
-    .bind(&kiosk.enterprise)
-    .bind(&kiosk.kiosk_id)
-    .bind(&ids)
-    .bind(&seqs)
-    .bind(&gates)
-    .bind(&kinds)
-    .bind(&refs)
-    .bind(&dirs)
-    .bind(&ats)
-    .bind(&offsets)
-    .bind(&methods)
-    .bind(&verdicts)
-    .bind(&reasons)
-    .bind(&serials)
-    .bind(&operators)
-    .bind(&notes)
-    .fetch_all(&mut *tx)
-    .await?;
-    Ok(new)
 }
 
 async fn upsert_workers(tx: &mut sqlx::PgConnection, kiosk: &Kiosk, workers: &[WireWorker]) -> Result<usize> {
@@ -305,13 +234,12 @@ struct PullOrder {
     sender: Option<&'static str>,
 }
 
-const EVENTS: PullOrder = PullOrder {
+static EVENTS: LazyLock<PullOrder> = LazyLock::new(|| PullOrder {
     table: "events",
     seq: "server_seq",
-    columns: "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, verdict, reason,
-              badge_serial, operator, note",
+    columns: event::COLUMN_LIST.as_str(),
     sender: Some("kiosk_id"),
-};
+});
 
 // A roster row changed by this kiosk still goes back to it: the server may have kept a higher
 // badge serial than the one the kiosk sent.
@@ -383,47 +311,6 @@ where
 }
 
 #[derive(sqlx::FromRow)]
-struct EventRow {
-    id: Uuid,
-    kiosk_id: String,
-    seq: i64,
-    gate: String,
-    person_kind: Option<String>,
-    person_ref: Option<String>,
-    direction: Option<String>,
-    at_ms: i64,
-    offset_s: i32,
-    method: String,
-    verdict: String,
-    reason: Option<String>,
-    badge_serial: Option<i64>,
-    operator: Option<String>,
-    note: Option<String>,
-}
-
-impl From<EventRow> for WireEvent {
-    fn from(r: EventRow) -> WireEvent {
-        WireEvent {
-            id: r.id,
-            kiosk_id: r.kiosk_id,
-            seq: r.seq,
-            gate: r.gate,
-            person_kind: r.person_kind,
-            person_ref: r.person_ref,
-            direction: r.direction,
-            at_ms: r.at_ms,
-            offset_s: r.offset_s,
-            method: r.method,
-            verdict: r.verdict,
-            reason: r.reason,
-            badge_serial: r.badge_serial.and_then(|s| u32::try_from(s).ok()),
-            operator: r.operator,
-            note: r.note,
-        }
-    }
-}
-
-#[derive(sqlx::FromRow)]
 struct WorkerRow {
     code: String,
     full_name: String,
@@ -457,13 +344,13 @@ pub async fn pull(pool: &PgPool, kiosk: &Kiosk, request: PullRequest) -> Result<
     // handful follow the cursor and sort them all instead of reading the index in order.
     sqlx::query("SET LOCAL enable_sort = off").execute(&mut *db).await?;
     let (events, events_cursor, more_events) =
-        page::<EventRow>(&mut db, &EVENTS, kiosk, &request.events_after, limit).await?;
+        page::<StoredEvent>(&mut db, &EVENTS, kiosk, &request.events_after, limit).await?;
     let (workers, roster_cursor, more_roster) =
         page::<WorkerRow>(&mut db, &ROSTER, kiosk, &request.roster_after, limit).await?;
     db.commit().await?;
     crate::metrics::pulled(events.len() as u64);
     Ok(PullResponse {
-        events: events.into_iter().map(WireEvent::from).collect(),
+        events: events.into_iter().map(|e| e.0).collect(),
         workers: workers.into_iter().map(WireWorker::from).collect(),
         events_cursor,
         roster_cursor,

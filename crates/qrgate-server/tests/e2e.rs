@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use harness::*;
 use qrgate_core::model::{Direction, EmployeeCode, PersonRef};
-use qrgate_protocol::{Nonce, PushRequest, RequestAuth, WireEvent, PUSH_PATH};
+use qrgate_protocol::{Nonce, PullRequest, PullResponse, PushRequest, RequestAuth, WireEvent, PULL_PATH, PUSH_PATH};
 
 const A: &str = "0101234567";
 const B: &str = "0309876543";
@@ -521,4 +521,49 @@ fn refuses_other_enterprise_tampering_replay_staleness_and_revoked_kiosks() {
         ],
     );
     assert!(!ok && out.contains("kiosk_exists"), "{out}");
+}
+
+#[test]
+fn an_event_comes_back_from_pull_as_it_was_pushed() {
+    let pg = Postgres::start(false);
+    let server = Server::start(&pg.url, 0);
+    let (sender, reader) = (Kiosk::init(A, "a-gate-1", 1), Kiosk::init(A, "a-gate-2", 2));
+    sender.register(&pg.url, A);
+    reader.register(&pg.url, A);
+    let full = WireEvent {
+        direction: Some("out".into()),
+        offset_s: -3 * 3600,
+        method: "manual".into(),
+        verdict: "refused".into(),
+        reason: Some("expired".into()),
+        // The top of a u32: the column must be wide enough to give it back unchanged.
+        badge_serial: Some(u32::MAX),
+        operator: Some("bảo vệ 2".into()),
+        note: Some("Ghi chú; =1+1".into()),
+        ..wire("a-gate-1", 1)
+    };
+    let bare =
+        WireEvent { person_kind: None, person_ref: None, direction: None, badge_serial: None, ..wire("a-gate-1", 2) };
+    let pushed = vec![full, bare];
+    let (body, auth) = raw_push(&sender, A, pushed.clone(), Utc::now().timestamp_millis(), [1; 16]);
+    let (status, answer) = send(&server, body, &auth);
+    assert_eq!((status, answer["stored"].as_array().map(Vec::len)), (200, Some(2)), "{answer}");
+
+    let request = serde_json::to_vec(&PullRequest { enterprise: A.into(), limit: 100, ..Default::default() }).unwrap();
+    let auth = RequestAuth::sign(
+        &reader.data.kiosk_key().unwrap(),
+        &reader.kiosk_id,
+        "POST",
+        PULL_PATH,
+        Utc::now().timestamp_millis(),
+        Nonce([2; 16]),
+        &request,
+    );
+    let mut pull = reqwest::blocking::Client::new().post(format!("{}{PULL_PATH}", server.url)).body(request);
+    for (k, v) in auth.headers() {
+        pull = pull.header(k, v);
+    }
+    let mut pulled: PullResponse = pull.send().unwrap().json().unwrap();
+    pulled.events.sort_by_key(|e| e.seq);
+    assert_eq!(pulled.events, pushed);
 }
