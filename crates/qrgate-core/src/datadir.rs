@@ -209,3 +209,19 @@ mod tests {
         assert_eq!(Config::parse(&config_text(&c)).unwrap(), c);
     }
 }
+
+/// Replaces a file readable by its owner only, whole or not at all: the new contents go to a
+/// temporary sibling (owner-only from its creation), reach the disk, and are renamed over the
+/// old file, so a crash or a full disk leaves the old file or the new one, never half of one.
+pub fn replace_private_file(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new().prefix(".").suffix(".partial").tempfile_in(dir).map_err(Error::io(dir))?;
+    temp.write_all(contents).and_then(|()| temp.as_file().sync_all()).map_err(Error::io(path))?;
+    temp.persist(path).map_err(|e| Error::io(path)(e.error))?;
+    // The rename is durable only once the directory's entry is.
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(dir))
+}

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::error::PinRefusal;
 use crate::error::{Error, Result};
-use qrgate_core::store::write_private_file;
+use qrgate_core::datadir::replace_private_file;
 
 pub const PINS: &str = "pins.toml";
 
@@ -103,10 +103,11 @@ impl Pins {
         Ok(Pins { path, file })
     }
 
+    /// Writes the whole list, replacing the file atomically.
     pub fn save(&self) -> Result<()> {
         let text = toml::to_string(&self.file).map_err(|e| Error::invalid("PIN file", e.to_string()))?;
         let header = "# QR Gate PINs, hashed with argon2id. Change them with `qrgate pin set`, never by hand.\n\n";
-        Ok(write_private_file(&self.path, format!("{header}{text}").as_bytes())?)
+        Ok(replace_private_file(&self.path, format!("{header}{text}").as_bytes())?)
     }
 
     /// Sets (or replaces) `name`'s PIN. Two operators cannot share a PIN: it would no longer

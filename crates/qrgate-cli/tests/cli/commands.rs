@@ -238,3 +238,33 @@ fn demo_seed_and_run() {
     assert_eq!(decisions[7]["direction"], "out");
     assert_eq!(decisions[8]["direction"], "out");
 }
+
+#[test]
+fn pins_are_set_changed_and_removed_any_number_of_times() {
+    let site = Site::new();
+    site.init();
+    let data = site.data();
+    let pin = |args: &[&str], input: &str| crate::support::run_with_input(&data, args, input);
+    assert_eq!(pin(&["pin", "set", "--role", "admin", "Lê Thị Hoa"], "4321\n").code, 0);
+    let second = pin(&["pin", "set", "Trần Văn Bảo"], "5678\n");
+    assert_eq!(second.code, 0, "a guard after the admin: {}", second.stderr);
+    assert_eq!(pin(&["pin", "set", "Trần Văn Bảo"], "8765\n").code, 0, "a PIN changed");
+    let shared = pin(&["pin", "set", "Nguyễn Văn Cường"], "4321\n");
+    assert_eq!(shared.code, 3, "two operators never share a PIN: {}", shared.stderr);
+
+    let list = site.ok(&["pin", "list"]).stdout;
+    assert_eq!(list.lines().collect::<Vec<_>>(), ["Lê Thị Hoa\tadmin", "Trần Văn Bảo\tguard"]);
+    let file = std::fs::read_to_string(data.join("pins.toml")).unwrap();
+    assert!(file.contains("$argon2id$") && !file.contains("8765") && !file.contains("5678"), "{file}");
+
+    site.ok(&["pin", "remove", "Trần Văn Bảo"]);
+    assert_eq!(site.qrgate(&["pin", "remove", "Trần Văn Bảo"]).code, 3, "removing twice names the problem");
+    assert_eq!(site.ok(&["pin", "list"]).stdout.lines().count(), 1);
+    assert_eq!(pin(&["pin", "set", "Trần Văn Bảo"], "5678\n").code, 0, "set again after removal");
+    let leftovers: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left behind: {leftovers:?}");
+}

@@ -63,6 +63,24 @@ impl Site {
     }
 }
 
+/// Runs with `input` on standard input, as a pipe.
+pub fn run_with_input(data: &Path, args: &[&str], input: &str) -> Run {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qrgate"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("QRGATE_DATA")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run qrgate");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    Run::from(child.wait_with_output().expect("wait for qrgate"))
+}
+
 pub fn run_in(data: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_qrgate"))
         .arg("--data")
