@@ -102,8 +102,11 @@ impl DataDir {
         Ok(SigningKey::from_bytes(&seed))
     }
 
-    /// Creates everything a kiosk needs. Refuses an initialised directory; on failure part-way,
-    /// what was made is left for the person to inspect, and nothing that existed is touched.
+    /// Creates everything a kiosk needs. Refuses an initialised directory (one with a database:
+    /// the database is made last). A run that stopped part-way (a full disk, a power cut) left
+    /// only files of the data directory that nothing uses yet, so running `init` again replaces
+    /// them; each is written whole or not at all. A badge signing key kept outside the data
+    /// directory (`--keys`) is never replaced: it may already sign another gate's badges.
     pub fn init(
         &self,
         options: InitOptions,
@@ -128,7 +131,7 @@ impl DataDir {
         rng.fill_bytes(&mut seed);
         let kiosk_key = SigningKey::from_bytes(&seed);
         let kiosk_public_key = hex::encode(kiosk_key.verifying_key().to_bytes());
-        write_private_file(&self.keys().join(KIOSK_KEY), format!("{}\n", hex::encode(seed)).as_bytes())?;
+        replace_private_file(&self.keys().join(KIOSK_KEY), format!("{}\n", hex::encode(seed)).as_bytes())?;
 
         let (public, signing_path) = match options.badge_public_key {
             Some(public) => (public, None),
@@ -137,15 +140,27 @@ impl DataDir {
                 let dir = options.keys_dir.clone().unwrap_or_else(|| self.keys());
                 create_private_dir(&dir)?;
                 let path = dir.join(BADGE_SIGNING_KEY);
-                write_private_file(&path, key.to_file_text().as_bytes())?;
-                if dir != self.keys() {
-                    write_private_file(&dir.join(BADGE_PUBLIC_KEY), key.public().to_file_text().as_bytes())?;
+                if dir == self.keys() {
+                    replace_private_file(&path, key.to_file_text().as_bytes())?;
+                } else {
+                    if path.exists() {
+                        return Err(Error::invalid(
+                            "--keys",
+                            format!(
+                                "{} already holds a badge signing key; give its public key with --badge-pubkey, \
+                                 or choose an empty directory",
+                                dir.display()
+                            ),
+                        ));
+                    }
+                    write_private_file(&path, key.to_file_text().as_bytes())?;
+                    replace_private_file(&dir.join(BADGE_PUBLIC_KEY), key.public().to_file_text().as_bytes())?;
                 }
                 (key.public(), Some(path))
             }
         };
         let public_path = self.keys().join(BADGE_PUBLIC_KEY);
-        write_private_file(&public_path, public.to_file_text().as_bytes())?;
+        replace_private_file(&public_path, public.to_file_text().as_bytes())?;
 
         let mut config = Config::default();
         if let Some(gate) = options.gate {
@@ -155,7 +170,7 @@ impl DataDir {
             config.gate.mode = mode;
         }
         let config_path = self.config_path();
-        write_private_file(&config_path, config_text(&config).as_bytes())?;
+        replace_private_file(&config_path, config_text(&config).as_bytes())?;
 
         let mut salt = [0u8; 32];
         rng.fill_bytes(&mut salt);
@@ -197,19 +212,6 @@ pub fn config_text(config: &Config) -> String {
         + "\n"
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn written_config_reads_back() {
-        let mut c = Config::default();
-        c.gate.name = "Cổng \"B\"".into();
-        c.gate.mode = GateMode::Out;
-        assert_eq!(Config::parse(&config_text(&c)).unwrap(), c);
-    }
-}
-
 /// Replaces a file readable by its owner only, whole or not at all: the new contents go to a
 /// temporary sibling (owner-only from its creation), reach the disk, and are renamed over the
 /// old file, so a crash or a full disk leaves the old file or the new one, never half of one.
@@ -224,4 +226,17 @@ pub fn replace_private_file(path: &Path, contents: &[u8]) -> Result<()> {
     temp.persist(path).map_err(|e| Error::io(path)(e.error))?;
     // The rename is durable only once the directory's entry is.
     std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_config_reads_back() {
+        let mut c = Config::default();
+        c.gate.name = "Cổng \"B\"".into();
+        c.gate.mode = GateMode::Out;
+        assert_eq!(Config::parse(&config_text(&c)).unwrap(), c);
+    }
 }

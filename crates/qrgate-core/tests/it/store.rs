@@ -19,6 +19,32 @@ fn files_are_for_the_owner_only() {
 }
 
 #[test]
+fn an_init_that_stopped_part_way_can_be_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = qrgate_core::datadir::DataDir::new(dir.path().join("data"));
+    // What a full disk left behind: the keys directory and an empty kiosk key, no database.
+    std::fs::create_dir_all(data.keys()).unwrap();
+    std::fs::write(data.keys().join("kiosk.key"), b"").unwrap();
+    std::fs::write(data.config_path(), b"[gate]\nname = \"half").unwrap();
+    let options = || qrgate_core::datadir::InitOptions {
+        enterprise: "0101234567".parse().unwrap(),
+        enterprise_name: "Công ty TNHH Thử Nghiệm".into(),
+        kiosk_id: "gate-1".parse().unwrap(),
+        gate: Some("Cổng A".into()),
+        mode: None,
+        keys_dir: None,
+        badge_public_key: None,
+    };
+    data.init(options(), &mut rand::rngs::OsRng, at("2026-11-25T06:00:00+07:00")).expect("init again");
+    let (store, config) = data.open().expect("a whole kiosk");
+    assert_eq!(config.gate.name, "Cổng A");
+    assert_eq!(store.identity().kiosk_id.to_string(), "gate-1");
+    assert_eq!(std::fs::read_to_string(data.keys().join("kiosk.key")).unwrap().trim().len(), 64);
+    data.kiosk_key().expect("the kiosk key reads back");
+    data.badge_signing_key(None).expect("the badge key reads back");
+}
+
+#[test]
 fn init_twice_is_refused_and_changes_nothing() {
     let k = Kiosk::new(GateMode::Auto, |_| {});
     let key_before = std::fs::read(k.data.keys().join("badge-signing.key")).unwrap();
