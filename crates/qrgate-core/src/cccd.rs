@@ -42,8 +42,21 @@ impl CccdNumber {
     }
 
     pub fn masked(&self) -> String {
-        format!("{}*******{}", &self.0[..3], &self.0[10..])
+        mask_number(&self.0)
     }
+}
+
+/// Masks an ID number as the guard screen shows it: the province code and the last two digits,
+/// a star for every digit between. A stored number is text that no parser checked again, so any
+/// length is masked, and one too short to keep digits of is all stars.
+pub fn mask_number(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    if chars.len() <= 5 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 5))
 }
 
 impl fmt::Debug for CccdNumber {
@@ -139,6 +152,15 @@ mod tests {
         assert_eq!(c.birth_date, NaiveDate::from_ymd_opt(1990, 3, 15).unwrap());
         assert_eq!(c.issued, NaiveDate::from_ymd_opt(2021, 8, 15));
         assert!(!format!("{c:?}").contains("079090001234"));
+    }
+
+    #[test]
+    fn numbers_of_any_length_are_masked() {
+        assert_eq!(mask_number("079123456789"), "079*******89");
+        assert_eq!(mask_number("025123456"), "025****56");
+        assert_eq!(mask_number("123456"), "123*56");
+        assert_eq!(mask_number("12345"), "*****");
+        assert_eq!(mask_number(""), "");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::cccd::{self, CccdCard, CccdError};
 use crate::config::Config;
 use crate::error::Result;
 use crate::model::{Direction, EmployeeCode, GateMode, Method, PassbackPolicy, PersonRef, Verdict};
-use crate::store::{Event, NewEvent, Store, VisitorRecord, Worker};
+use crate::store::{Event, Store, VisitorRecord, Worker};
 
 /// Why the gate refused someone, or warned the guard. The code is stable: the UI, the exports
 /// and the province switch on it.
@@ -260,18 +260,12 @@ impl Gate {
             (true, PassbackPolicy::Warn) => Some(Reason::AntiPassback),
             _ => None,
         };
-        let event = NewEvent {
-            id,
-            gate: self.config.gate.name.clone(),
+        let event = Event {
             person: Some(person.clone()),
             direction: Some(direction),
-            at,
-            method: self.method(scan, &who),
-            verdict: Verdict::Accepted,
             reason: warning.map(|w| w.code().to_string()),
             badge_serial: serial,
-            operator: scan.manual.as_ref().map(|m| m.operator.to_string()),
-            note: scan.manual.as_ref().map(|m| m.reason.to_string()),
+            ..self.draft(scan, id, at, self.method(scan, &who), Verdict::Accepted)
         };
         let stored = match &who {
             Who::Worker(w, Some(serial)) => {
@@ -364,6 +358,15 @@ impl Gate {
             (None, GateMode::Auto) => last_direction.map_or(Direction::In, Direction::flip),
         };
         Ok((direction, last_direction))
+    }
+
+    /// This gate's new event `id` at `at`, signed by the guard when they entered it by hand.
+    fn draft(&self, scan: &Scan<'_>, id: Uuid, at: DateTime<FixedOffset>, method: Method, verdict: Verdict) -> Event {
+        Event {
+            operator: scan.manual.as_ref().map(|m| m.operator.to_string()),
+            note: scan.manual.as_ref().map(|m| m.reason.to_string()),
+            ..Event::draft(id, self.config.gate.name.clone(), at, method, verdict)
+        }
     }
 
     fn offset(&self, now: DateTime<Utc>) -> FixedOffset {
@@ -479,18 +482,12 @@ impl Gate {
         id: Uuid,
     ) -> Result<Decision> {
         let method = if scan.manual.is_some() { Method::Manual } else { scan.method };
-        let stored = store.append_event(NewEvent {
-            id,
-            gate: self.config.gate.name.clone(),
+        let stored = store.append_event(Event {
             person: refusal.person,
             direction,
-            at,
-            method,
-            verdict: Verdict::Refused,
             reason: Some(refusal.reason.code().to_string()),
             badge_serial: refusal.serial,
-            operator: scan.manual.as_ref().map(|m| m.operator.to_string()),
-            note: scan.manual.as_ref().map(|m| m.reason.to_string()),
+            ..self.draft(scan, id, at, method, Verdict::Refused)
         })?;
         Ok(Decision {
             verdict: Verdict::Refused,

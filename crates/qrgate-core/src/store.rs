@@ -128,11 +128,21 @@ pub struct Worker {
     pub badge_serial: u32,
 }
 
-/// An event as stored: never changed after it is written.
+/// One gate event: what happened, where, to whom and what the gate answered. Never changed once
+/// stored.
+///
+/// The gate and the store share this one type. The gate makes a draft ([`Event::draft`]) with
+/// every fact it knows; [`Store::append_event`] completes it with the two it cannot know — this
+/// kiosk's id and the next sequence number, which only the writing transaction can take without
+/// a gap or a twin — and returns it as stored. Events that come complete (other gates' pulled
+/// events, demo data) go in as they are through [`Store::insert_events`]. A second "new event"
+/// type would declare the same eleven facts again for the sake of two numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub id: Uuid,
+    /// Empty on a draft.
     pub kiosk_id: String,
+    /// 0 on a draft; from 1 up per kiosk once stored.
     pub seq: i64,
     pub gate: String,
     pub person: Option<PersonRef>,
@@ -147,40 +157,88 @@ pub struct Event {
     pub note: Option<String>,
 }
 
-/// What the gate asks the store to write; the kiosk id and sequence number are the store's to add.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub id: Uuid,
-    pub gate: String,
-    pub person: Option<PersonRef>,
-    pub direction: Option<Direction>,
-    pub at: DateTime<FixedOffset>,
-    pub method: Method,
-    pub verdict: Verdict,
-    pub reason: Option<String>,
-    pub badge_serial: Option<u32>,
-    pub operator: Option<String>,
-    pub note: Option<String>,
-}
-
-impl NewEvent {
-    /// The event as stored by `kiosk` under its sequence number `seq`.
-    pub fn at_kiosk(self, kiosk_id: String, seq: i64) -> Event {
+impl Event {
+    /// A new event at `gate` about nobody in particular yet, for [`Store::append_event`] to
+    /// complete; the caller sets what else it knows (person, direction, reason...).
+    pub fn draft(
+        id: Uuid,
+        gate: impl Into<String>,
+        at: DateTime<FixedOffset>,
+        method: Method,
+        verdict: Verdict,
+    ) -> Event {
         Event {
-            id: self.id,
-            kiosk_id,
-            seq,
-            gate: self.gate,
-            person: self.person,
-            direction: self.direction,
-            at: self.at,
-            method: self.method,
-            verdict: self.verdict,
-            reason: self.reason,
-            badge_serial: self.badge_serial,
-            operator: self.operator,
-            note: self.note,
+            id,
+            kiosk_id: String::new(),
+            seq: 0,
+            gate: gate.into(),
+            person: None,
+            direction: None,
+            at,
+            method,
+            verdict,
+            reason: None,
+            badge_serial: None,
+            operator: None,
+            note: None,
         }
+    }
+
+    /// Reads the columns of [`EVENT_COLUMNS`], in that order, from the first column of `r`; a
+    /// query may select more columns after them.
+    pub fn from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+        let id: String = r.get(0)?;
+        let kind: Option<String> = r.get(4)?;
+        let key: Option<String> = r.get(5)?;
+        let person = match (kind, key) {
+            (Some(k), Some(v)) => Some(
+                PersonRef::from_parts(&k, &v)
+                    .map_err(|_| rusqlite::Error::InvalidColumnType(5, v, rusqlite::types::Type::Text))?,
+            ),
+            _ => None,
+        };
+        let direction: Option<String> = r.get(6)?;
+        let at_ms: i64 = r.get(7)?;
+        let offset_s: i32 = r.get(8)?;
+        let offset = FixedOffset::east_opt(offset_s).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero"));
+        let at =
+            offset.timestamp_millis_opt(at_ms).single().ok_or(rusqlite::Error::IntegralValueOutOfRange(7, at_ms))?;
+        Ok(Event {
+            id: id.parse().map_err(|_| rusqlite::Error::InvalidColumnType(0, id, rusqlite::types::Type::Text))?,
+            kiosk_id: r.get(1)?,
+            seq: r.get(2)?,
+            gate: r.get(3)?,
+            person,
+            direction: direction.and_then(|d| d.parse().ok()),
+            at,
+            method: text_column(r, 9)?,
+            verdict: text_column(r, 10)?,
+            reason: r.get(11)?,
+            badge_serial: r.get(12)?,
+            operator: r.get(13)?,
+            note: r.get(14)?,
+        })
+    }
+
+    /// The values of [`EVENT_COLUMNS`], in that order, as [`INSERT_EVENT`] binds them.
+    fn params(&self) -> impl rusqlite::Params + '_ {
+        (
+            self.id.to_string(),
+            self.kiosk_id.as_str(),
+            self.seq,
+            self.gate.as_str(),
+            self.person.as_ref().map(PersonRef::kind),
+            self.person.as_ref().map(PersonRef::key),
+            self.direction.map(Direction::as_str),
+            self.at.timestamp_millis(),
+            self.at.offset().local_minus_utc(),
+            self.method.as_str(),
+            self.verdict.as_str(),
+            self.reason.as_deref(),
+            self.badge_serial,
+            self.operator.as_deref(),
+            self.note.as_deref(),
+        )
     }
 }
 
@@ -509,12 +567,12 @@ impl Store {
              ORDER BY at_ms DESC, rowid_ DESC LIMIT 1"
         ))?;
         let kiosk = this_kiosk_only.then(|| self.identity.kiosk_id.as_str());
-        Ok(stmt.query_row(params![person.kind(), person.key(), kiosk, accepted_only], event_from_row).optional()?)
+        Ok(stmt.query_row(params![person.kind(), person.key(), kiosk, accepted_only], Event::from_row).optional()?)
     }
 
     pub fn event(&self, id: &Uuid) -> Result<Option<Event>> {
         let mut stmt = self.conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
-        Ok(stmt.query_row([id.to_string()], event_from_row).optional()?)
+        Ok(stmt.query_row([id.to_string()], Event::from_row).optional()?)
     }
 
     /// Events in time order, from (inclusive) to (exclusive).
@@ -522,7 +580,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, rowid_"
         ))?;
-        let rows = stmt.query_map(params![from.timestamp_millis(), to.timestamp_millis()], event_from_row)?;
+        let rows = stmt.query_map(params![from.timestamp_millis(), to.timestamp_millis()], Event::from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -530,20 +588,21 @@ impl Store {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?)
     }
 
-    /// Writes one event of this kiosk, durably, and returns it as stored.
-    pub fn append_event(&mut self, event: NewEvent) -> Result<Event> {
+    /// Writes one event of this kiosk, durably, and returns it as stored: the draft completed
+    /// with this kiosk's id and its next sequence number.
+    pub fn append_event(&mut self, draft: Event) -> Result<Event> {
         let tx = self.conn.transaction()?;
-        let stored = insert_own_event(&tx, &self.identity.kiosk_id, event)?;
+        let stored = insert_own_event(&tx, &self.identity.kiosk_id, draft)?;
         tx.commit()?;
         Ok(stored)
     }
 
     /// Writes a visitor's details and their event in one transaction.
-    pub fn append_visitor_event(&mut self, visitor: &VisitorRecord<'_>, event: NewEvent) -> Result<Event> {
+    pub fn append_visitor_event(&mut self, visitor: &VisitorRecord<'_>, draft: Event) -> Result<Event> {
         let health =
             (!visitor.health.is_empty()).then(|| serde_json::to_string(visitor.health).expect("plain data serialises"));
         let tx = self.conn.transaction()?;
-        let at = event.at.timestamp_millis();
+        let at = draft.at.timestamp_millis();
         tx.execute(
             "INSERT INTO visitors (id, number_hash, number, old_number, full_name, birth_date, sex, address, issued,
                                    host, purpose, phone, first_seen_ms, last_seen_ms, health)
@@ -569,7 +628,7 @@ impl Store {
                 health
             ],
         )?;
-        let stored = insert_own_event(&tx, &self.identity.kiosk_id, event)?;
+        let stored = insert_own_event(&tx, &self.identity.kiosk_id, draft)?;
         tx.commit()?;
         Ok(stored)
     }
@@ -582,7 +641,7 @@ impl Store {
         {
             let mut stmt = tx.prepare_cached(INSERT_EVENT)?;
             for e in events {
-                inserted += stmt.execute(event_params(e))?;
+                inserted += stmt.execute(e.params())?;
             }
         }
         tx.commit()?;
@@ -612,7 +671,7 @@ impl Store {
                AND e.direction = 'in'
              ORDER BY e.person_kind, e.person_ref"
         ))?;
-        let rows = stmt.query_map([], event_from_row)?;
+        let rows = stmt.query_map([], Event::from_row)?;
         let mut out = Vec::new();
         for e in rows {
             let e = e?;
@@ -636,82 +695,40 @@ pub struct VisitorRecord<'a> {
     pub health: &'a [crate::model::HealthAnswer],
 }
 
-const EVENT_COLUMNS: &str = "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, \
-                             verdict, reason, badge_serial, operator, note";
+// A macro, not a `const`, so that the insert below is spelled from the same list at compile time.
+macro_rules! event_columns {
+    () => {
+        "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, verdict, reason, \
+         badge_serial, operator, note"
+    };
+}
 
-const INSERT_EVENT: &str =
-    "INSERT OR IGNORE INTO events (id, kiosk_id, seq, gate, person_kind, person_ref, direction, \
-     at_ms, offset_s, method, verdict, reason, badge_serial, operator, note) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+/// The `events` columns an [`Event`] is made of, in the order [`Event::from_row`] reads them:
+/// `SELECT {EVENT_COLUMNS} FROM events ...`.
+pub const EVENT_COLUMNS: &str = event_columns!();
 
-fn insert_own_event(tx: &Transaction<'_>, kiosk: &KioskId, e: NewEvent) -> Result<Event> {
+const INSERT_EVENT: &str = concat!(
+    "INSERT OR IGNORE INTO events (",
+    event_columns!(),
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+);
+
+/// Completes a draft with this kiosk's id and next sequence number, whatever the draft carried.
+fn insert_own_event(tx: &Transaction<'_>, kiosk: &KioskId, draft: Event) -> Result<Event> {
     let seq: i64 = tx
         .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE kiosk_id = ?1")?
         .query_row([kiosk.as_str()], |r| r.get(0))?;
-    let event = e.at_kiosk(kiosk.to_string(), seq);
-    let n = tx.prepare_cached(INSERT_EVENT)?.execute(event_params(&event))?;
+    let event = Event { kiosk_id: kiosk.to_string(), seq, ..draft };
+    let n = tx.prepare_cached(INSERT_EVENT)?.execute(event.params())?;
     if n == 0 {
         return Err(Error::invalid("event id", format!("{} is already stored", event.id)));
     }
     Ok(event)
 }
 
-fn event_params(e: &Event) -> impl rusqlite::Params + '_ {
-    (
-        e.id.to_string(),
-        e.kiosk_id.as_str(),
-        e.seq,
-        e.gate.as_str(),
-        e.person.as_ref().map(PersonRef::kind),
-        e.person.as_ref().map(PersonRef::key),
-        e.direction.map(Direction::as_str),
-        e.at.timestamp_millis(),
-        e.at.offset().local_minus_utc(),
-        e.method.as_str(),
-        e.verdict.as_str(),
-        e.reason.as_deref(),
-        e.badge_serial,
-        e.operator.as_deref(),
-        e.note.as_deref(),
-    )
-}
-
 fn text_column<T: std::str::FromStr>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
     let s: String = r.get(i)?;
     s.parse().map_err(|_| rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text))
-}
-
-fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
-    let id: String = r.get(0)?;
-    let kind: Option<String> = r.get(4)?;
-    let key: Option<String> = r.get(5)?;
-    let person = match (kind, key) {
-        (Some(k), Some(v)) => Some(
-            PersonRef::from_parts(&k, &v)
-                .map_err(|_| rusqlite::Error::InvalidColumnType(5, v, rusqlite::types::Type::Text))?,
-        ),
-        _ => None,
-    };
-    let direction: Option<String> = r.get(6)?;
-    let at_ms: i64 = r.get(7)?;
-    let offset_s: i32 = r.get(8)?;
-    let offset = FixedOffset::east_opt(offset_s).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero"));
-    let at = offset.timestamp_millis_opt(at_ms).single().ok_or(rusqlite::Error::IntegralValueOutOfRange(7, at_ms))?;
-    Ok(Event {
-        id: id.parse().map_err(|_| rusqlite::Error::InvalidColumnType(0, id, rusqlite::types::Type::Text))?,
-        kiosk_id: r.get(1)?,
-        seq: r.get(2)?,
-        gate: r.get(3)?,
-        person,
-        direction: direction.and_then(|d| d.parse().ok()),
-        at,
-        method: text_column(r, 9)?,
-        verdict: text_column(r, 10)?,
-        reason: r.get(11)?,
-        badge_serial: r.get(12)?,
-        operator: r.get(13)?,
-        note: r.get(14)?,
-    })
 }
 
 fn worker_from_row(r: &Row<'_>) -> rusqlite::Result<Worker> {

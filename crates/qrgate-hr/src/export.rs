@@ -17,6 +17,7 @@ use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
 
 use crate::attendance::{self, AttendanceDay, DayRange, Status, Totals};
 use crate::error::{Error, Result};
+use qrgate_core::cccd::mask_number;
 use qrgate_core::config::Config;
 use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store, Worker};
@@ -716,17 +717,6 @@ pub struct InsideRow {
 const INSIDE_HEADERS: [&str; 7] =
     ["STT", "Đối tượng", "Mã / CCCD", "Họ và tên", "Bộ phận / Người tiếp", "Vào lúc", "Cổng"];
 
-/// Masks an ID number as the guard screen does: the province code and the last two digits.
-pub fn mask_id_number(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() <= 5 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 5))
-}
-
 /// Everyone whose last accepted event is an entry, workers by department then name, visitors last.
 pub fn inside_rows(store: &Store, config: &Config) -> Result<Vec<InsideRow>> {
     let tz = config.time.timezone;
@@ -749,7 +739,7 @@ pub fn inside_rows(store: &Store, config: &Config) -> Result<Vec<InsideRow>> {
                 let v = store.visitor(id)?;
                 InsideRow {
                     kind: "Khách",
-                    code: v.as_ref().and_then(|v| v.number.as_deref()).map(mask_id_number).unwrap_or_default(),
+                    code: v.as_ref().and_then(|v| v.number.as_deref()).map(mask_number).unwrap_or_default(),
                     name: v.as_ref().and_then(|v| v.full_name.clone()).unwrap_or_else(|| "(khách)".into()),
                     unit: v.and_then(|v| v.host).unwrap_or_default(),
                     since,
@@ -939,7 +929,7 @@ pub fn visitors(
                 let name = d.and_then(|d| d.full_name.clone()).unwrap_or_else(|| "(đã xoá theo hạn lưu)".into());
                 let number = d
                     .and_then(|d| d.number.as_deref())
-                    .map(|n| if full { n.to_string() } else { mask_id_number(n) })
+                    .map(|n| if full { n.to_string() } else { mask_number(n) })
                     .unwrap_or_default();
                 let private = |s: Option<&String>| if full { s.cloned().unwrap_or_default() } else { String::new() };
                 let birth = private(d.and_then(|d| d.birth_date.as_ref()));
@@ -970,12 +960,6 @@ pub fn visitors(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_are_masked() {
-        assert_eq!(mask_id_number("079123456789"), "079*******89");
-        assert_eq!(mask_id_number("123"), "***");
-    }
 
     #[test]
     fn excel_days() {

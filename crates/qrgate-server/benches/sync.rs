@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use harness::*;
+use qrgate_core::model::Direction;
 use qrgate_protocol::{Nonce, PushRequest, RequestAuth, WireEvent, PUSH_PATH};
 use rand::RngCore;
 
@@ -61,28 +62,18 @@ fn ingest(kiosks: usize, batches: usize) {
     }
     // Bodies made ahead, so the figure is the server's: verify, inflate, parse, insert.
     let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap().timestamp_millis();
+    let tz = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
     let work: Vec<(String, ed25519_dalek::SigningKey, Vec<Vec<u8>>)> = gates
         .iter()
         .map(|g| {
             let bodies = (0..batches)
                 .map(|b| {
                     let events: Vec<WireEvent> = (0..1000)
-                        .map(|i| WireEvent {
-                            id: uuid::Uuid::now_v7(),
-                            kiosk_id: g.kiosk_id.clone(),
-                            seq: (b * 1000 + i) as i64,
-                            gate: "Cổng chính".into(),
-                            person_kind: Some("worker".into()),
-                            person_ref: Some(format!("NV{:05}", i)),
-                            direction: Some(if b % 2 == 0 { "in" } else { "out" }.into()),
-                            at_ms: at + (b * 1000 + i) as i64 * 1000,
-                            offset_s: 25200,
-                            method: "badge".into(),
-                            verdict: "accepted".into(),
-                            reason: None,
-                            badge_serial: Some(1),
-                            operator: None,
-                            note: None,
+                        .map(|i| {
+                            let at = tz.timestamp_millis_opt(at + (b * 1000 + i) as i64 * 1000).unwrap();
+                            let direction = if b % 2 == 0 { Direction::In } else { Direction::Out };
+                            let draft = event(uuid::Uuid::now_v7(), &format!("NV{:05}", i), direction, at);
+                            on_the_wire(draft, &g.kiosk_id, (b * 1000 + i) as i64)
                         })
                         .collect();
                     let request = PushRequest { enterprise: A.into(), events, workers: vec![] };

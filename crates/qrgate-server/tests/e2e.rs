@@ -424,23 +424,8 @@ fn send(server: &Server, body: Vec<u8>, auth: &RequestAuth) -> (u16, serde_json:
 }
 
 fn wire(kiosk_id: &str, seq: i64) -> WireEvent {
-    WireEvent {
-        id: uuid::Uuid::now_v7(),
-        kiosk_id: kiosk_id.into(),
-        seq,
-        gate: "Cổng A".into(),
-        person_kind: Some("worker".into()),
-        person_ref: Some("NV0001".into()),
-        direction: Some("in".into()),
-        at_ms: start().timestamp_millis(),
-        offset_s: 7 * 3600,
-        method: "badge".into(),
-        verdict: "accepted".into(),
-        reason: None,
-        badge_serial: Some(1),
-        operator: None,
-        note: None,
-    }
+    let at = start().with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap());
+    on_the_wire(event(uuid::Uuid::now_v7(), "NV0001", Direction::In, at), kiosk_id, seq)
 }
 
 #[test]

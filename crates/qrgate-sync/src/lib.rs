@@ -260,25 +260,17 @@ pub fn run_loop(
     let mut failures = 0u32;
     loop {
         let result = sync_round(store, client, clock, rng, settings);
-        let now = clock.now();
-        let mut current = status(store)?;
-        let wait = match result {
+        let wait = match &result {
             Ok(_) => {
                 failures = 0;
-                current.online = true;
-                current.last_success = Some(now);
-                current.last_error = None;
                 settings.idle
             }
-            Err(e) => {
+            Err(_) => {
                 failures = failures.saturating_add(1);
-                current.online = matches!(e, Error::Refused { .. });
-                current.last_error = Some(LastError { code: e.detail_code().into(), message: e.to_string(), at: now });
                 backoff::delay(failures, rng)
             }
         };
-        current.next_attempt = chrono::Duration::from_std(wait).ok().map(|w| now + w);
-        save_status(store, &current)?;
+        let current = record_round(store, &result, clock.now(), Some(wait))?;
         on_status(&current);
         match signals.recv_timeout(wait) {
             Ok(Signal::Now) | Err(RecvTimeoutError::Timeout) => {}
@@ -296,20 +288,84 @@ pub fn sync_once(
     settings: &Settings,
 ) -> Result<(Round, SyncStatus)> {
     let result = sync_round(store, client, clock, rng, settings);
-    let now = clock.now();
+    // Nobody tries again on their own after a one-shot round: no next attempt to show.
+    let current = record_round(store, &result, clock.now(), None)?;
+    result.map(|round| (round, current))
+}
+
+/// Saves what a round that ended at `now` means for the guard screen, with the pause before the
+/// next attempt, and returns the status saved. The loop and the one-shot both come here, so the
+/// window and the CLI never disagree on what "online" means.
+fn record_round(
+    store: &Store,
+    result: &Result<Round>,
+    now: DateTime<Utc>,
+    next_attempt: Option<Duration>,
+) -> Result<SyncStatus> {
     let mut current = status(store)?;
-    current.next_attempt = None;
-    match &result {
+    match result {
         Ok(_) => {
             current.online = true;
             current.last_success = Some(now);
             current.last_error = None;
         }
+        // A refusal is an answer: the server is there, it only said no.
         Err(e) => {
             current.online = matches!(e, Error::Refused { .. });
             current.last_error = Some(LastError { code: e.detail_code().into(), message: e.to_string(), at: now });
         }
     }
+    current.next_attempt = next_attempt.and_then(|w| chrono::Duration::from_std(w).ok()).map(|w| now + w);
     save_status(store, &current)?;
-    result.map(|round| (round, current))
+    Ok(current)
+}
+
+/// A fresh kiosk database in `dir`, for the tests of this crate's modules.
+#[cfg(test)]
+pub(crate) fn test_store(dir: &std::path::Path) -> Store {
+    let identity = qrgate_core::store::Identity {
+        enterprise: "0101234567".parse().unwrap(),
+        enterprise_name: "Công ty".into(),
+        kiosk_id: "gate-1".parse().unwrap(),
+        kiosk_public_key: String::new(),
+    };
+    Store::create(&dir.join("kiosk.db"), &identity, &[7; 32], chrono::DateTime::UNIX_EPOCH).unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(rfc3339: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(rfc3339).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_round_is_recorded_the_same_for_the_loop_and_the_one_shot() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = test_store(dir.path());
+        let t0 = at("2026-11-25T08:00:00Z");
+        let ok = record_round(&store, &Ok(Round::default()), t0, Some(Duration::from_secs(15))).unwrap();
+        assert!(ok.online);
+        assert_eq!(ok.last_success, Some(t0));
+        assert_eq!(ok.next_attempt, Some(t0 + chrono::Duration::seconds(15)));
+        assert_eq!(status(&store).unwrap(), ok, "saved as returned");
+
+        let t1 = at("2026-11-25T08:01:00Z");
+        let offline = record_round(&store, &Err(Error::Offline("no route".into())), t1, None).unwrap();
+        assert!(!offline.online);
+        assert_eq!(offline.last_success, Some(t0), "the last success stays");
+        assert_eq!(offline.next_attempt, None);
+        let error = offline.last_error.as_ref().unwrap();
+        assert_eq!((error.code.as_str(), error.at), ("offline", t1));
+
+        let refused = Error::Refused { status: 403, code: "unknown_kiosk".into(), message: "who?".into() };
+        let refused = record_round(&store, &Err(refused), t1, Some(Duration::from_secs(60))).unwrap();
+        assert!(refused.online, "a server that refuses is there");
+        assert_eq!(refused.last_error.unwrap().code, "unknown_kiosk");
+
+        let back = record_round(&store, &Ok(Round::default()), t1, None).unwrap();
+        assert_eq!(back.last_error, None);
+        assert_eq!(status(&store).unwrap(), back);
+    }
 }

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
-use qrgate_core::store::{Event, Store};
+use qrgate_core::store::{Event, Store, EVENT_COLUMNS};
 use qrgate_protocol::{EventRejection, PushResponse, WireEvent, WireWorker};
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
@@ -91,40 +91,20 @@ pub struct Batch {
 pub fn next_batch(store: &Store, after: i64, max_events: usize, max_bytes: usize) -> Result<Batch> {
     let conn = store.connection();
     let kiosk = store.identity().kiosk_id.as_str();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT e.rowid_, e.id, e.kiosk_id, e.seq, e.gate, e.person_kind, e.person_ref, e.direction, e.at_ms,
-                e.offset_s, e.method, e.verdict, e.reason, e.badge_serial, e.operator, e.note
-         {WAITING} ORDER BY e.rowid_ LIMIT ?3"
-    ))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS}, e.rowid_ {WAITING} ORDER BY e.rowid_ LIMIT ?3"))?;
     let mut rows = stmt.query(params![mark(conn)?.max(after), kiosk, max_events as i64])?;
     let mut batch = Batch::default();
     let mut bytes = 0;
     while let Some(r) = rows.next()? {
-        let id: String = r.get(1)?;
-        let event = WireEvent {
-            id: id.parse().map_err(|_| rusqlite::Error::InvalidColumnType(1, id, rusqlite::types::Type::Text))?,
-            kiosk_id: r.get(2)?,
-            seq: r.get(3)?,
-            gate: r.get(4)?,
-            person_kind: r.get(5)?,
-            person_ref: r.get(6)?,
-            direction: r.get(7)?,
-            at_ms: r.get(8)?,
-            offset_s: r.get(9)?,
-            method: r.get(10)?,
-            verdict: r.get(11)?,
-            reason: r.get(12)?,
-            badge_serial: r.get(13)?,
-            operator: r.get(14)?,
-            note: r.get(15)?,
-        };
+        let event = event_to_wire(Event::from_row(r)?);
         // The JSON text plus its separating comma.
         let size = serde_json::to_vec(&event).map(|v| v.len() + 1).unwrap_or(usize::MAX);
         if !batch.events.is_empty() && bytes + size > max_bytes {
             break;
         }
         bytes += size;
-        batch.rowids.push(r.get(0)?);
+        batch.rowids.push(r.get("rowid_")?);
         batch.events.push(event);
     }
     Ok(batch)
@@ -216,6 +196,27 @@ pub fn roster_pushed(store: &Store, mark: i64) -> Result<()> {
     set_state(store.connection(), ROSTER_MARK, &mark.to_string())
 }
 
+/// An event as it travels; [`event_from_wire`] is the way back.
+pub fn event_to_wire(e: Event) -> WireEvent {
+    WireEvent {
+        id: e.id,
+        kiosk_id: e.kiosk_id,
+        seq: e.seq,
+        gate: e.gate,
+        person_kind: e.person.as_ref().map(|p| p.kind().to_string()),
+        person_ref: e.person.as_ref().map(|p| p.key().to_string()),
+        direction: e.direction.map(|d| d.as_str().to_string()),
+        at_ms: e.at.timestamp_millis(),
+        offset_s: e.at.offset().local_minus_utc(),
+        method: e.method.as_str().to_string(),
+        verdict: e.verdict.as_str().to_string(),
+        reason: e.reason,
+        badge_serial: e.badge_serial,
+        operator: e.operator,
+        note: e.note,
+    }
+}
+
 /// An event from another gate, checked the way the core checks its own: one that does not
 /// parse is skipped, never stored half-understood.
 pub fn event_from_wire(w: WireEvent) -> Option<Event> {
@@ -290,4 +291,64 @@ pub fn apply_pull(
         Ok::<_, qrgate_core::Error>(changed)
     })?;
     Ok((inserted, skipped, changed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qrgate_core::model::EmployeeCode;
+
+    fn draft(n: u128, person: Option<PersonRef>) -> Event {
+        let at = DateTime::parse_from_rfc3339("2026-11-25T06:58:12.345+07:00").unwrap();
+        Event {
+            person,
+            direction: Some(Direction::In),
+            reason: Some("anti_passback".into()),
+            badge_serial: Some(2),
+            operator: Some("Bảo vệ Hùng".into()),
+            note: Some("quên thẻ".into()),
+            ..Event::draft(Uuid::from_u128(n), "Cổng A", at, Method::Manual, Verdict::Accepted)
+        }
+    }
+
+    #[test]
+    fn an_event_goes_to_the_wire_and_back_unchanged() {
+        let worker = PersonRef::Worker("NV001".parse::<EmployeeCode>().unwrap());
+        for event in [draft(1, Some(worker)), draft(2, Some(PersonRef::Visitor("v-1".into()))), draft(3, None)] {
+            let event = Event { kiosk_id: "gate-2".into(), seq: 41, ..event };
+            let wire = event_to_wire(event.clone());
+            assert_eq!((wire.at_ms, wire.offset_s), (event.at.timestamp_millis(), 7 * 3600));
+            assert_eq!(wire.clone().check("gate-2").map(|c| c.get().clone()), Ok(wire.clone()), "the server takes it");
+            assert_eq!(event_from_wire(wire), Some(event));
+        }
+    }
+
+    #[test]
+    fn a_wire_event_that_does_not_parse_is_not_taken() {
+        let good = event_to_wire(draft(1, None));
+        let bad: [fn(&mut WireEvent); 4] = [
+            |w| w.person_kind = Some("worker".into()),
+            |w| w.direction = Some("up".into()),
+            |w| w.method = "telepathy".into(),
+            |w| w.offset_s = 90_000,
+        ];
+        for spoil in bad {
+            let mut w = good.clone();
+            spoil(&mut w);
+            assert_eq!(event_from_wire(w), None);
+        }
+    }
+
+    #[test]
+    fn the_next_batch_is_the_stored_events_in_their_wire_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::test_store(dir.path());
+        let first = store.append_event(draft(1, Some(PersonRef::Visitor("v-1".into())))).unwrap();
+        let second = store.append_event(draft(2, None)).unwrap();
+        assert_eq!((first.kiosk_id.as_str(), first.seq, second.seq), ("gate-1", 1, 2));
+        let batch = next_batch(&store, 0, 10, usize::MAX).unwrap();
+        assert_eq!(batch.events, vec![event_to_wire(first), event_to_wire(second)]);
+        assert_eq!(batch.rowids, vec![1, 2]);
+        assert_eq!(next_batch(&store, 1, 10, usize::MAX).unwrap().rowids, vec![2], "after a row already sent");
+    }
 }

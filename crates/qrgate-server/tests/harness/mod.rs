@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use qrgate_core::datadir::{DataDir, InitOptions};
 use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
-use qrgate_core::store::{Event, NewEvent, Store};
+use qrgate_core::store::{Event, Store};
 use rand::SeedableRng;
 use uuid::Uuid;
 
@@ -276,8 +276,8 @@ impl Kiosk {
             .map(|i| {
                 let at = tz.from_utc_datetime(&(start + chrono::Duration::minutes(i as i64)).naive_utc());
                 let direction = if (i / people) % 2 == 0 { Direction::In } else { Direction::Out };
-                event(Uuid::now_v7(), &format!("NV{:04}", i % people), direction, at)
-                    .at_kiosk(self.kiosk_id.clone(), first_seq + i as i64)
+                let draft = event(Uuid::now_v7(), &format!("NV{:04}", i % people), direction, at);
+                Event { kiosk_id: self.kiosk_id.clone(), seq: first_seq + i as i64, ..draft }
             })
             .collect();
         assert_eq!(store.insert_events(&events).unwrap(), n);
@@ -317,20 +317,19 @@ impl Kiosk {
     }
 }
 
-pub fn event(id: Uuid, code: &str, direction: Direction, at: DateTime<FixedOffset>) -> NewEvent {
-    NewEvent {
-        id,
-        gate: "Cổng A".into(),
+/// A draft of an accepted badge entry or exit of `code` at gate "Cổng A".
+pub fn event(id: Uuid, code: &str, direction: Direction, at: DateTime<FixedOffset>) -> Event {
+    Event {
         person: Some(PersonRef::Worker(code.parse().unwrap())),
         direction: Some(direction),
-        at,
-        method: Method::Badge,
-        verdict: Verdict::Accepted,
-        reason: None,
         badge_serial: Some(1),
-        operator: None,
-        note: None,
+        ..Event::draft(id, "Cổng A", at, Method::Badge, Verdict::Accepted)
     }
+}
+
+/// The event of kiosk `kiosk_id` numbered `seq` made from `draft`, as the kiosk sends it.
+pub fn on_the_wire(draft: Event, kiosk_id: &str, seq: i64) -> qrgate_protocol::WireEvent {
+    qrgate_sync::outbox::event_to_wire(Event { kiosk_id: kiosk_id.into(), seq, ..draft })
 }
 
 /// What the proxy does with the next requests.
