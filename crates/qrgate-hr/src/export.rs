@@ -374,14 +374,14 @@ impl Sheets for XlsxSheets {
 
 /// The sheets of one export, on their way into the output file.
 enum Book<'f> {
-    Csv(CsvSheets<'f>),
+    Csv(Box<CsvSheets<'f>>),
     Xlsx(Box<XlsxSheets>, &'f mut File),
 }
 
 impl<'f> Book<'f> {
     fn new(format: Format, file: &'f mut File, path: &Path) -> Result<Book<'f>> {
         match format {
-            Format::Csv => Ok(Book::Csv(CsvSheets::new(file, path)?)),
+            Format::Csv => Ok(Book::Csv(Box::new(CsvSheets::new(file, path)?))),
             Format::Xlsx => Ok(Book::Xlsx(Box::new(XlsxSheets::new()), file)),
             Format::Pdf => Err(Error::invalid("format", "a table is written as xlsx or csv")),
         }

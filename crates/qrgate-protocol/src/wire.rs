@@ -217,7 +217,8 @@ mod tests {
 
     #[test]
     fn each_bad_field_has_its_code() {
-        let cases: Vec<(fn(&mut WireEvent), &str)> = vec![
+        type Case = (fn(&mut WireEvent), &'static str);
+        let cases: Vec<Case> = vec![
             (|e| e.kiosk_id = "gate-2".into(), "wrong_kiosk"),
             (|e| e.person_ref = None, "bad_person"),
             (|e| e.person_kind = Some("robot".into()), "bad_person"),

@@ -29,7 +29,9 @@ pub struct Inside {
 
 /// People whose last accepted event within `window_ms` before `now_ms` is an entry.
 pub async fn inside(pool: &PgPool, enterprise: Option<&str>, now_ms: i64, window_ms: i64) -> Result<Vec<Inside>> {
-    let rows: Vec<(String, String, String, String, Option<String>, i64, String, String)> = sqlx::query_as(
+    // enterprise, its name, person kind and reference, worker's name, since, gate, kiosk
+    type Row = (String, String, String, String, Option<String>, i64, String, String);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT l.enterprise, COALESCE(n.name, ''), l.person_kind, l.person_ref, w.full_name, l.at_ms, l.gate, l.kiosk_id
          FROM (SELECT DISTINCT ON (enterprise, person_kind, person_ref)
                       enterprise, person_kind, person_ref, direction, at_ms, gate, kiosk_id

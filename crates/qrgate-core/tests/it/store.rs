@@ -113,7 +113,7 @@ fn a_damaged_page_is_reported_when_read() {
     }
     std::fs::write(&path, &bytes).unwrap();
     let result = Store::open(&path).and_then(|s| s.worker_count());
-    let err = result.err().expect("corruption must not pass silently");
+    let err = result.expect_err("corruption must not pass silently");
     assert!(matches!(err.code().as_str(), "foreign_database" | "storage"), "{}: {err}", err.code());
     drop(dir);
 }
@@ -160,7 +160,7 @@ fn read_only_disk_gives_a_clear_error_and_loses_nothing() {
     if mounted {
         let _ = std::process::Command::new("umount").arg(&ro).status();
     }
-    let err = outcome.err().expect("a read-only disk cannot take an event");
+    let err = outcome.expect_err("a read-only disk cannot take an event");
     assert_eq!(err.code().as_str(), "read_only", "{err}");
     // The event written before is still there.
     let store = Store::open(&root.join("qrgate.db")).unwrap();

@@ -505,7 +505,9 @@ fn reference_worked(
             }
             start - (1440 - length) / 2
         });
-        let mut per_day: std::collections::BTreeMap<NaiveDate, Vec<(Option<i64>, Option<i64>)>> = Default::default();
+        // Each stay as (entry, exit) minutes, either side possibly missing.
+        type Stays = Vec<(Option<i64>, Option<i64>)>;
+        let mut per_day: std::collections::BTreeMap<NaiveDate, Stays> = Default::default();
         for s in stays {
             let t = s.0.or(s.1).unwrap();
             let local = Utc.timestamp_millis_opt(t).unwrap().with_timezone(&config.time.timezone).naive_local();
