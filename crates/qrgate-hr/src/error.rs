@@ -49,11 +49,83 @@ impl From<rusqlite::Error> for Error {
 }
 
 /// One bad row of a roster file, numbered as the person sees it in a spreadsheet
-/// (the header is row 1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// (the header is row 1), with everything wrong in it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RowError {
     pub row: usize,
-    pub why: String,
+    pub problems: Vec<RowProblem>,
+}
+
+/// What can be wrong with one roster row: a closed list, so the window says it in the clerk's
+/// language (`ui/i18n`, `roster_problems.<code>`) and the `qrgate` command in English.
+/// Serialised as `{"code": "unknown_shift", "shift": "CA9", ...}`: the code and its values.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum RowProblem {
+    CodeEmpty,
+    CodeTooLong { max: usize },
+    CodeBadCharacter { value: String, character: char },
+    DuplicateCode { employee_code: String, first_row: usize },
+    NameEmpty,
+    NameTooLong { max: usize },
+    UnknownShift { shift: String, known: Vec<String> },
+    BadPhone { value: String },
+    BadStatus { value: String },
+}
+
+impl RowProblem {
+    /// Every problem's code, for checking that each has words in every language.
+    pub const CODES: &'static [&'static str] = &[
+        "code_empty",
+        "code_too_long",
+        "code_bad_character",
+        "duplicate_code",
+        "name_empty",
+        "name_too_long",
+        "unknown_shift",
+        "bad_phone",
+        "bad_status",
+    ];
+
+    /// The machine code, as serialised.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RowProblem::CodeEmpty => "code_empty",
+            RowProblem::CodeTooLong { .. } => "code_too_long",
+            RowProblem::CodeBadCharacter { .. } => "code_bad_character",
+            RowProblem::DuplicateCode { .. } => "duplicate_code",
+            RowProblem::NameEmpty => "name_empty",
+            RowProblem::NameTooLong { .. } => "name_too_long",
+            RowProblem::UnknownShift { .. } => "unknown_shift",
+            RowProblem::BadPhone { .. } => "bad_phone",
+            RowProblem::BadStatus { .. } => "bad_status",
+        }
+    }
+}
+
+/// In English, for the `qrgate` command and logs; the window has its own words for each code.
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowProblem::CodeEmpty => write!(f, "invalid employee code: empty"),
+            RowProblem::CodeTooLong { max } => write!(f, "invalid employee code: longer than {max} characters"),
+            RowProblem::CodeBadCharacter { value, character } => {
+                write!(f, "invalid employee code: {value:?} contains {character:?}; use letters, digits, - _ . /")
+            }
+            RowProblem::DuplicateCode { employee_code, first_row } => {
+                write!(f, "employee code {employee_code} already on row {first_row}")
+            }
+            RowProblem::NameEmpty => write!(f, "the full name is empty"),
+            RowProblem::NameTooLong { max } => write!(f, "the full name is longer than {max} characters"),
+            RowProblem::UnknownShift { shift, known } => {
+                write!(f, "shift {shift:?} is not defined in kiosk.conf (defined: {})", known.join(", "))
+            }
+            RowProblem::BadPhone { value } => write!(f, "phone {value:?} is not a phone number"),
+            RowProblem::BadStatus { value } => {
+                write!(f, "status {value:?} is neither active nor inactive (use 1/0, Đang làm/Nghỉ việc)")
+            }
+        }
+    }
 }
 
 struct RowErrors<'a>(&'a [RowError]);
@@ -64,7 +136,13 @@ impl std::fmt::Display for RowErrors<'_> {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "  row {}: {}", e.row, e.why)?;
+            write!(f, "  row {}: ", e.row)?;
+            for (j, p) in e.problems.iter().enumerate() {
+                if j > 0 {
+                    write!(f, "; ")?;
+                }
+                write!(f, "{p}")?;
+            }
         }
         Ok(())
     }

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::error::{Error, Result, RowError, RowProblem};
 use qrgate_core::config::Config;
-use crate::error::{Error, Result, RowError};
-use qrgate_core::model::EmployeeCode;
+use qrgate_core::model::{EmployeeCode, EMPLOYEE_CODE_MAX};
 use qrgate_core::store::{Store, Worker};
 
 /// One checked roster row.
@@ -112,7 +112,10 @@ fn parse_active(text: &str) -> Option<bool> {
     }
 }
 
-fn parse_phone(text: &str) -> std::result::Result<String, String> {
+/// The longest full name a badge and the exports take.
+const NAME_MAX: usize = 100;
+
+fn parse_phone(text: &str) -> std::result::Result<String, RowProblem> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(String::new());
@@ -120,7 +123,7 @@ fn parse_phone(text: &str) -> std::result::Result<String, String> {
     let digits: String = t.chars().filter(char::is_ascii_digit).collect();
     let ok_chars = t.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '+' | '(' | ')'));
     if !ok_chars || !(9..=12).contains(&digits.len()) {
-        return Err(format!("phone {t:?} is not a phone number"));
+        return Err(RowProblem::BadPhone { value: t.to_string() });
     }
     Ok(t.to_string())
 }
@@ -223,36 +226,33 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
         let code = match cell(Column::Code).parse::<EmployeeCode>() {
             Ok(code) => {
                 if let Some(first) = seen.insert(code.clone(), row) {
-                    why.push(format!("employee code {code} already on row {first}"));
+                    why.push(RowProblem::DuplicateCode { employee_code: code.to_string(), first_row: first });
                 }
                 Some(code)
             }
-            Err(e) => {
-                why.push(e.to_string());
+            Err(_) => {
+                why.push(code_problem(cell(Column::Code)));
                 None
             }
         };
         let full_name: String = cell(Column::Name).nfc().collect();
         if full_name.is_empty() {
-            why.push("the full name is empty".into());
-        } else if full_name.chars().count() > 100 {
-            why.push("the full name is longer than 100 characters".into());
+            why.push(RowProblem::NameEmpty);
+        } else if full_name.chars().count() > NAME_MAX {
+            why.push(RowProblem::NameTooLong { max: NAME_MAX });
         }
         let shift = cell(Column::Shift).to_string();
         if !shift.is_empty() && !shifts.contains(shift.as_str()) {
-            let mut known: Vec<&str> = shifts.iter().copied().collect();
+            let mut known: Vec<String> = shifts.iter().map(|s| s.to_string()).collect();
             known.sort_unstable();
-            why.push(format!("shift {shift:?} is not defined in kiosk.conf (defined: {})", known.join(", ")));
+            why.push(RowProblem::UnknownShift { shift: shift.clone(), known });
         }
         let phone = parse_phone(cell(Column::Phone)).unwrap_or_else(|e| {
             why.push(e);
             String::new()
         });
         let active = parse_active(cell(Column::Active)).unwrap_or_else(|| {
-            why.push(format!(
-                "status {:?} is neither active nor inactive (use 1/0, Đang làm/Nghỉ việc)",
-                cell(Column::Active)
-            ));
+            why.push(RowProblem::BadStatus { value: cell(Column::Active).to_string() });
             true
         });
         match code {
@@ -265,7 +265,7 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
                 phone,
                 active,
             }),
-            _ => errors.push(RowError { row, why: why.join("; ") }),
+            _ => errors.push(RowError { row, problems: why }),
         }
     }
     if !errors.is_empty() {
@@ -275,6 +275,19 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
         return Err(Error::RosterFile("the file has a header but no data rows; nothing was changed".into()));
     }
     Ok(out)
+}
+
+/// Why a cell is not an employee code, by the same rules as [`EmployeeCode`]'s parser.
+fn code_problem(text: &str) -> RowProblem {
+    let t = text.trim();
+    if t.is_empty() {
+        RowProblem::CodeEmpty
+    } else if t.len() > EMPLOYEE_CODE_MAX {
+        RowProblem::CodeTooLong { max: EMPLOYEE_CODE_MAX }
+    } else {
+        let character = t.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')));
+        RowProblem::CodeBadCharacter { value: t.to_string(), character: character.unwrap_or('?') }
+    }
 }
 
 /// What an import changed.
@@ -373,10 +386,43 @@ mod tests {
         let Err(Error::RosterRows(errors)) = table(csv) else { panic!("expected row errors") };
         let rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
         assert_eq!(rows, vec![3, 4, 5]);
-        assert!(errors[1].why.contains("already on row 2"));
-        assert!(errors[2].why.contains("full name is empty"));
-        assert!(errors[2].why.contains("CA9"));
-        assert!(errors[2].why.contains("maybe"));
+        assert_eq!(errors[0].problems, vec![RowProblem::CodeEmpty]);
+        assert_eq!(errors[1].problems, vec![RowProblem::DuplicateCode { employee_code: "A1".into(), first_row: 2 }]);
+        assert_eq!(
+            errors[2].problems,
+            vec![
+                RowProblem::NameEmpty,
+                RowProblem::UnknownShift {
+                    shift: "CA9".into(),
+                    known: ["CA1", "CA2", "CA3", "HC"].map(String::from).to_vec()
+                },
+                RowProblem::BadStatus { value: "maybe".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn every_problem_has_its_code_and_english_words() {
+        let long = "X".repeat(EMPLOYEE_CODE_MAX + 1);
+        let csv =
+            format!("employee_code,full_name,phone\n{long},An,\nNV 1,{},\nNV2,Bình,12ab\n", "N".repeat(NAME_MAX + 1));
+        let Err(Error::RosterRows(errors)) = table(&csv) else { panic!("expected row errors") };
+        let problems: Vec<&RowProblem> = errors.iter().flat_map(|e| &e.problems).collect();
+        assert_eq!(
+            problems,
+            vec![
+                &RowProblem::CodeTooLong { max: EMPLOYEE_CODE_MAX },
+                &RowProblem::CodeBadCharacter { value: "NV 1".into(), character: ' ' },
+                &RowProblem::NameTooLong { max: NAME_MAX },
+                &RowProblem::BadPhone { value: "12ab".into() },
+            ]
+        );
+        for p in problems {
+            assert!(RowProblem::CODES.contains(&p.code()), "{}", p.code());
+        }
+        let text = Error::RosterRows(errors).to_string();
+        assert!(text.contains("row 3: invalid employee code: \"NV 1\" contains ' '"), "{text}");
+        assert!(text.contains("row 4: phone \"12ab\" is not a phone number"), "{text}");
     }
 
     #[test]
