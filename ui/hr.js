@@ -1,7 +1,7 @@
 // HR's pages, opened with the admin PIN: roster import (bad rows listed by spreadsheet row),
 // badge sheets and revocation, the evacuation list, and the daily exports. The kiosk writes the
 // files and opens them; this page says where they are.
-import { $, invoke, lang, fill, failureText } from "./common.js";
+import { $, invoke, lang, fill, failureText, rowProblemText, clockTime, gateDay, plainDate } from "./common.js";
 
 let lastEvacuation = null;
 
@@ -9,9 +9,8 @@ export function openHr(operator) {
   $("hr-operator").textContent = operator.name;
   $("hr-page").hidden = false;
   showTab("roster");
-  const today = new Date();
-  const local = new Date(today.getTime() - today.getTimezoneOffset() * 60000);
-  $("export-day").value ||= local.toISOString().slice(0, 10);
+  // Today on the gate's clock, not the browser's.
+  $("export-day").value ||= gateDay();
 }
 
 function closeHr() {
@@ -45,7 +44,8 @@ function failed(box, failure) {
   const w = lang.words;
   if (failure?.code === "roster_bad_rows") {
     const rows = failure.detail?.rows ?? [];
-    say(box, [fill(w.roster_rows, { count: rows.length }), ...rows.map((r) => fill(w.row, r))], false);
+    const lines = rows.map((r) => fill(w.row, { row: r.row, why: r.problems.map(rowProblemText).join(w.row_problems_sep) }));
+    say(box, [fill(w.roster_rows, { count: rows.length }), ...lines], false);
   } else {
     say(box, failureText(failure), false);
   }
@@ -106,7 +106,7 @@ export function renderEvacuation() {
   const w = lang.words;
   const { rows, at } = lastEvacuation;
   const title = document.createElement("h2");
-  title.textContent = fill(w.evac_title, { count: rows.length, time: at.toLocaleTimeString("vi-VN", { hour12: false }) });
+  title.textContent = fill(w.evac_title, { count: rows.length, time: clockTime(at) });
   if (rows.length === 0) {
     const p = document.createElement("p");
     p.textContent = w.evac_empty;
@@ -114,7 +114,8 @@ export function renderEvacuation() {
   }
   const groups = new Map();
   for (const r of rows) {
-    const key = `${r.kind === "Khách" ? w.visitors : ""}${r.kind === "Khách" && r.unit ? " · " : ""}${r.unit}` || "—";
+    const visitor = r.kind === "visitor";
+    const key = `${visitor ? w.visitors : ""}${visitor && r.unit ? " · " : ""}${r.unit}` || "—";
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(r);
   }
@@ -126,7 +127,11 @@ export function renderEvacuation() {
     const table = document.createElement("table");
     for (const p of people) {
       const tr = table.insertRow();
-      for (const text of [p.code, p.name, `${w.since} ${p.since.slice(11, 16)}`, p.gate]) tr.insertCell().textContent = text;
+      // `since` is already on the gate's clock (a local date and time with no zone); the day is
+      // shown only for someone inside since an earlier day (a night shift).
+      const day = p.since.slice(0, 10);
+      const since = `${day === gateDay(at) ? "" : `${plainDate(day)} `}${p.since.slice(11, 16)}`;
+      for (const text of [p.code, p.name, `${w.since} ${since}`, p.gate]) tr.insertCell().textContent = text;
     }
     section.append(h, table);
     return section;

@@ -1,6 +1,8 @@
 // Every word the guard screen shows, in English (one tap away from Vietnamese).
 export default {
   lang: "en",
+  // How dates and times are written in this language (Intl locale).
+  locale: "en-GB",
   other_language: "Tiếng Việt",
   waiting: "Please scan your badge",
   waiting_hint: "Hold the QR code on your badge or phone up to the camera",
@@ -42,7 +44,6 @@ export default {
   reason_other: "Other reason…",
   reason_presets: ["Forgot the badge", "Badge damaged", "Phone battery flat", "Camera cannot read the badge"],
   guard_pin: "Guard's PIN",
-  need_reason: "Give a reason",
   need_pin: "Enter the PIN",
   visitor_form: "Visitor registration",
   full_name: "Full name",
@@ -148,6 +149,18 @@ export default {
     unknown_shift: "shift “{shift}” is not defined in kiosk.conf (defined: {known})",
     bad_phone: "“{value}” is not a phone number",
     bad_status: "status “{value}” is neither active nor inactive (use 1/0, Đang làm/Nghỉ việc)",
+  },
+  // Why a roster file as a whole was refused.
+  roster_file_problems: {
+    not_utf8: "the file is not UTF-8 text (line {line}); in Excel choose “Save as: CSV UTF-8”, or import the .xlsx itself",
+    malformed_csv: "the CSV is malformed",
+    cannot_open_workbook: "cannot open the workbook",
+    no_sheet: "the workbook has no sheet",
+    cannot_read_sheet: "cannot read sheet “{sheet}”",
+    empty: "the file is empty",
+    duplicate_column: "columns {first} and {second} are both {column}",
+    missing_columns: "the header row has no column {columns}; the first row must name the columns (found: {found})",
+    no_data_rows: "the file has a header but no data rows",
   },
   reasons: {
     not_a_badge: "Not a QR Gate badge",

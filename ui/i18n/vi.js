@@ -1,6 +1,8 @@
 // Every word the guard screen shows, in Vietnamese (the default language).
 export default {
   lang: "vi",
+  // How dates and times are written in this language (Intl locale).
+  locale: "vi-VN",
   other_language: "English",
   waiting: "Mời quét thẻ",
   waiting_hint: "Đưa mã QR trên thẻ hoặc điện thoại vào trước camera",
@@ -42,7 +44,6 @@ export default {
   reason_other: "Lý do khác…",
   reason_presets: ["Quên thẻ", "Thẻ bị hỏng", "Điện thoại hết pin", "Camera không đọc được thẻ"],
   guard_pin: "Mã PIN của bảo vệ",
-  need_reason: "Hãy ghi lý do",
   need_pin: "Hãy nhập mã PIN",
   visitor_form: "Đăng ký khách",
   full_name: "Họ và tên",
@@ -148,6 +149,18 @@ export default {
     unknown_shift: "ca “{shift}” chưa khai báo trong kiosk.conf (các ca đã có: {known})",
     bad_phone: "“{value}” không phải số điện thoại",
     bad_status: "trạng thái “{value}” không rõ (dùng 1/0, Đang làm/Nghỉ việc)",
+  },
+  // Why a roster file as a whole was refused.
+  roster_file_problems: {
+    not_utf8: "tệp không phải văn bản UTF-8 (dòng {line}); trong Excel chọn “Lưu dưới dạng: CSV UTF-8”, hoặc nhập thẳng tệp .xlsx",
+    malformed_csv: "tệp CSV sai định dạng",
+    cannot_open_workbook: "không mở được tệp Excel",
+    no_sheet: "tệp Excel không có trang tính nào",
+    cannot_read_sheet: "không đọc được trang tính “{sheet}”",
+    empty: "tệp trống",
+    duplicate_column: "cột {first} và cột {second} đều là cột {column}",
+    missing_columns: "dòng đầu thiếu cột {columns}; dòng đầu phải ghi tên các cột (đang có: {found})",
+    no_data_rows: "tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào",
   },
   reasons: {
     not_a_badge: "Không phải thẻ QR Gate",

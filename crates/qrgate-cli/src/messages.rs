@@ -32,7 +32,7 @@ mod tests {
     use super::*;
 
     use qrgate_core::Code;
-    use qrgate_hr::RowProblem;
+    use qrgate_hr::{FileProblem, RowProblem};
 
     const FILES: [(&str, &str); 2] = [("vi.js", VI), ("en.js", EN)];
 
@@ -74,6 +74,10 @@ mod tests {
             for code in RowProblem::CODES {
                 let words = entry(file, "roster_problems", code);
                 assert!(words.is_some_and(|w| !w.is_empty()), "{name} has no roster_problems.{code}");
+            }
+            for code in FileProblem::CODES {
+                let words = entry(file, "roster_file_problems", code);
+                assert!(words.is_some_and(|w| !w.is_empty()), "{name} has no roster_file_problems.{code}");
             }
         }
         // The window fills each text from the problem's own fields: they must be the ones serialised.

@@ -9,4 +9,4 @@ pub mod export;
 pub mod print;
 pub mod roster;
 
-pub use error::{Error, Result, RowError, RowProblem};
+pub use error::{Error, FileProblem, Result, RowError, RowProblem};

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::{Error, Result, RowError, RowProblem};
+use crate::error::{Error, FileProblem, Result, RowError, RowProblem};
 use qrgate_core::config::Config;
 use qrgate_core::model::{EmployeeCode, EMPLOYEE_CODE_MAX};
 use qrgate_core::store::{Store, Worker};
@@ -150,9 +150,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-        Error::RosterFile(format!(
-            "the file is not UTF-8 text (line {line}); in Excel choose \"Save as: CSV UTF-8\", or import the .xlsx itself"
-        ))
+        Error::RosterFile(FileProblem::NotUtf8 { line })
     })?;
     let header = text.lines().next().unwrap_or("");
     let delimiter = if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' };
@@ -160,7 +158,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table> {
         csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| Error::RosterFile(format!("the CSV is malformed: {e}")))?;
+        let record = record.map_err(|e| Error::RosterFile(FileProblem::MalformedCsv { detail: e.to_string() }))?;
         rows.push(record.iter().map(str::to_string).collect());
     }
     Ok(Table { rows })
@@ -168,11 +166,12 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table> {
 
 fn read_sheet(path: &Path) -> Result<Table> {
     use calamine::{open_workbook_auto, Data, Reader};
-    let mut book = open_workbook_auto(path).map_err(|e| Error::RosterFile(format!("cannot open the workbook: {e}")))?;
-    let sheet =
-        book.sheet_names().first().cloned().ok_or_else(|| Error::RosterFile("the workbook has no sheet".into()))?;
-    let range =
-        book.worksheet_range(&sheet).map_err(|e| Error::RosterFile(format!("cannot read sheet {sheet:?}: {e}")))?;
+    let mut book = open_workbook_auto(path)
+        .map_err(|e| Error::RosterFile(FileProblem::CannotOpenWorkbook { detail: e.to_string() }))?;
+    let sheet = book.sheet_names().first().cloned().ok_or_else(|| Error::RosterFile(FileProblem::NoSheet))?;
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| Error::RosterFile(FileProblem::CannotReadSheet { sheet: sheet.clone(), detail: e.to_string() }))?;
     let rows = range
         .rows()
         .map(|row| {
@@ -195,23 +194,27 @@ fn read_sheet(path: &Path) -> Result<Table> {
 /// Checks every row; the error lists every bad row, so HR fixes the file in one pass.
 pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> {
     let mut rows = table.rows.into_iter().enumerate().map(|(i, r)| (i + 1, r));
-    let (_, header) = rows.next().ok_or_else(|| Error::RosterFile("the file is empty".into()))?;
+    let (_, header) = rows.next().ok_or_else(|| Error::RosterFile(FileProblem::Empty))?;
     let mut columns: HashMap<Column, usize> = HashMap::new();
     for (i, h) in header.iter().enumerate() {
         if let Some(c) = column_for(h) {
             if let Some(first) = columns.insert(c, i) {
-                return Err(Error::RosterFile(format!("columns {} and {} are both {}", first + 1, i + 1, c.label())));
+                return Err(Error::RosterFile(FileProblem::DuplicateColumn {
+                    first: first + 1,
+                    second: i + 1,
+                    column: c.label().to_string(),
+                }));
             }
         }
     }
-    let missing: Vec<&str> =
-        [Column::Code, Column::Name].into_iter().filter(|c| !columns.contains_key(c)).map(Column::label).collect();
+    let missing: Vec<String> = [Column::Code, Column::Name]
+        .into_iter()
+        .filter(|c| !columns.contains_key(c))
+        .map(|c| c.label().to_string())
+        .collect();
     if !missing.is_empty() {
-        return Err(Error::RosterFile(format!(
-            "the header row has no column {}; the first row must name the columns (found: {})",
-            missing.join(" and no column "),
-            header.iter().take(8).map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ")
-        )));
+        let found = header.iter().take(8).cloned().collect();
+        return Err(Error::RosterFile(FileProblem::MissingColumns { columns: missing, found }));
     }
     let shifts: HashSet<&str> = config.shifts.iter().map(|s| s.name.as_str()).collect();
     let mut out = Vec::new();
@@ -272,7 +275,7 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
         return Err(Error::RosterRows(errors));
     }
     if out.is_empty() {
-        return Err(Error::RosterFile("the file has a header but no data rows; nothing was changed".into()));
+        return Err(Error::RosterFile(FileProblem::NoDataRows));
     }
     Ok(out)
 }
@@ -427,9 +430,16 @@ mod tests {
 
     #[test]
     fn unusable_files() {
-        assert!(matches!(table(""), Err(Error::RosterFile(m)) if m.contains("empty")));
-        assert!(matches!(table("employee_code,full_name\n"), Err(Error::RosterFile(m)) if m.contains("no data rows")));
-        assert!(matches!(table("a,b,c\n1,2,3\n"), Err(Error::RosterFile(m)) if m.contains("no column employee_code")));
+        assert!(matches!(table(""), Err(Error::RosterFile(FileProblem::Empty))));
+        assert!(matches!(table("employee_code,full_name\n"), Err(Error::RosterFile(FileProblem::NoDataRows))));
+        let Err(missing) = table("a,b,c\n1,2,3\n") else { panic!("a file without the columns") };
+        assert!(missing.to_string().contains("no column employee_code"), "{missing}");
+        let Error::RosterFile(FileProblem::MissingColumns { columns, found }) = missing else { panic!("{missing}") };
+        assert_eq!((columns.len(), found), (2, vec!["a".to_string(), "b".into(), "c".into()]));
+        assert!(matches!(
+            table("Mã NV,code,full_name\nA,B,C\n"),
+            Err(Error::RosterFile(FileProblem::DuplicateColumn { first: 1, second: 2, .. }))
+        ));
         let latin1 = b"employee_code,full_name\nA1,Nguy\xean\n";
         let err = read_csv(latin1).err().unwrap();
         assert!(err.to_string().contains("not UTF-8"), "{err}");
