@@ -55,6 +55,19 @@ function writtenText(template, written) {
   return `${fill(template, written)} ${written.opened ? lang.words.opened : ""}`.trim();
 }
 
+// The chosen file's own name, or the words for none (the browser's input shows nothing itself).
+function renderChosenFile() {
+  const file = $("roster-file").files[0];
+  const name = $("roster-file-name");
+  if (file) {
+    delete name.dataset.text;
+    name.textContent = file.name;
+  } else {
+    name.dataset.text = "no_file_chosen";
+    name.textContent = lang.words.no_file_chosen;
+  }
+}
+
 async function importRoster() {
   const file = $("roster-file").files[0];
   if (!file) return say("roster-result", lang.words.choose_file, false);
@@ -159,6 +172,7 @@ async function exportDay(command, args) {
 
 export function wireHr() {
   $("hr-close").addEventListener("click", closeHr);
+  $("roster-file").addEventListener("change", renderChosenFile);
   for (const b of document.querySelectorAll("#hr-tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("roster-import").addEventListener("click", importRoster);
   $("badges-issue").addEventListener("click", issueBadges);

@@ -104,7 +104,9 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         language: config.screen.language,
         kiosk_mode: config.screen.kiosk_mode && !launch.windowed,
         demo: launch.demo,
-        demo_pins: launch.demo.then_some(DemoPins { guard: demo_script::DEMO_GUARD.1, admin: demo_script::DEMO_ADMIN.1 }),
+        demo_pins: launch
+            .demo
+            .then_some(DemoPins { guard: demo_script::DEMO_GUARD.1, admin: demo_script::DEMO_ADMIN.1 }),
         measure: launch.measure.is_some(),
     };
     let camera = &config.camera;

@@ -384,13 +384,22 @@ mod tests {
             row: 3,
             problems: vec![qrgate_hr::RowProblem::BadPhone { value: "12ab".into() }],
         }];
-        let json = serde_json::to_value(Failure::from(qrgate_desk::Error::Hr(qrgate_hr::Error::RosterRows(rows))))
-            .unwrap();
+        let json =
+            serde_json::to_value(Failure::from(qrgate_desk::Error::Hr(qrgate_hr::Error::RosterRows(rows)))).unwrap();
         assert_eq!(json["code"], "roster_bad_rows");
         assert_eq!(
             json["detail"],
             serde_json::json!({"rows": [{"row": 3, "problems": [{"code": "bad_phone", "value": "12ab"}]}]})
         );
+    }
+
+    #[test]
+    fn a_file_refused_as_a_whole_says_why_by_code() {
+        let problem = qrgate_hr::FileProblem::NotUtf8 { line: 4 };
+        let e = qrgate_desk::Error::Hr(qrgate_hr::Error::RosterFile(problem));
+        let json = serde_json::to_value(Failure::from(e)).unwrap();
+        assert_eq!(json["code"], "roster_unreadable");
+        assert_eq!(json["detail"], serde_json::json!({"problem": {"code": "not_utf8", "line": 4}}));
     }
 
     #[test]

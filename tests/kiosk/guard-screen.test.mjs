@@ -372,6 +372,19 @@ describe("the guard's desk: manual entry, a visitor, the HR pages and leaving", 
     await driver.click(await driver.element("#pin-ok"));
     await until("the HR pages", 5_000, dialogs((d) => d.hr && !d.pin));
 
+    // A file without the columns is refused as a whole, in Vietnamese words.
+    const headless = join(data, "..", "roster-headless.csv");
+    writeFileSync(headless, "Tên;Tuổi\nAn;30\n");
+    await driver.type(await driver.element("#roster-file"), headless);
+    assert.equal(await driver.run(`return document.getElementById("roster-file-name").textContent;`), "roster-headless.csv");
+    await driver.click(await driver.element("#roster-import"));
+    const unreadable = await until("the file refused", 10_000, async () => {
+      const text = await driver.run(`return document.getElementById("roster-result").textContent;`);
+      return { text, ok: text.startsWith(vi.errors.roster_unreadable) };
+    });
+    const missing = vi.roster_file_problems.missing_columns.split("{columns}")[0];
+    assert.ok(unreadable.text.includes(missing) && unreadable.text.includes("Mã NV"), unreadable.text);
+
     // A roster file with a bad row imports nothing and names the row; the corrected file imports.
     const csv = (rows) => ["Mã NV;Họ và tên;Bộ phận;Ca", ...rows].join("\n") + "\n";
     const bad = join(data, "..", "roster-bad.csv");

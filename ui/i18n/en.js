@@ -75,6 +75,8 @@ export default {
   roster_done: "Imported: {added} added, {updated} updated, {unchanged} unchanged, {deactivated} deactivated",
   roster_rows: "The file has {count} bad row(s); nothing was imported:",
   row: "Row {row}: {why}",
+  choose_file_button: "Choose a file…",
+  no_file_chosen: "No file chosen",
   choose_file: "Choose a file",
   badges_issue: "Print badges",
   badges_all: "Everyone",

@@ -75,6 +75,8 @@ export default {
   roster_done: "Đã nhập: thêm {added}, cập nhật {updated}, không đổi {unchanged}, nghỉ việc {deactivated}",
   roster_rows: "Tệp có {count} dòng lỗi, chưa nhập gì:",
   row: "Dòng {row}: {why}",
+  choose_file_button: "Chọn tệp…",
+  no_file_chosen: "Chưa chọn tệp nào",
   choose_file: "Hãy chọn một tệp",
   badges_issue: "In thẻ",
   badges_all: "Tất cả",
