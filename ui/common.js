@@ -39,7 +39,8 @@ export function failureText(failure) {
 // One bad roster row's problem ({code, ...its values}) in the screen's language.
 export function rowProblemText(problem) {
   const words = lang.words.roster_problems[problem.code] ?? problem.code;
-  return fill(words, { ...problem, known: (problem.known ?? []).join(", ") });
+  const character = problem.character === " " ? lang.words.space_character : `“${problem.character}”`;
+  return fill(words, { ...problem, character, known: (problem.known ?? []).join(", ") });
 }
 
 const formats = new Map();

@@ -10,7 +10,7 @@ export function openHr(operator) {
   $("hr-page").hidden = false;
   showTab("roster");
   // Today on the gate's clock, not the browser's.
-  $("export-day").value ||= gateDay();
+  if (!readDay($("export-day").value)) $("export-day").value = plainDate(gateDay());
 }
 
 function closeHr() {
@@ -160,9 +160,26 @@ async function saveEvacuationPdf() {
   }
 }
 
+// The export day as the person typed it (dd/mm/yyyy, as both languages write it) to
+// "YYYY-MM-DD"; null when it is not a day of the calendar.
+function readDay(text) {
+  const m = text.trim().match(/^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/);
+  if (!m) return null;
+  const [d, month, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, month - 1, d));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== d) return null;
+  return date.toISOString().slice(0, 10);
+}
+
+function stepDay(days) {
+  const day = readDay($("export-day").value) ?? gateDay();
+  const [y, m, d] = day.split("-").map(Number);
+  $("export-day").value = plainDate(new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10));
+}
+
 async function exportDay(command, args) {
-  const day = $("export-day").value;
-  if (!day) return;
+  const day = readDay($("export-day").value);
+  if (!day) return say("export-result", lang.words.bad_day, false);
   try {
     say("export-result", writtenText(lang.words.written, await invoke(command, { day, ...args })));
   } catch (failure) {
@@ -183,4 +200,6 @@ export function wireHr() {
   $("export-attendance-xlsx").addEventListener("click", () => exportDay("hr_export_attendance", { format: "xlsx" }));
   $("export-attendance-csv").addEventListener("click", () => exportDay("hr_export_attendance", { format: "csv" }));
   $("export-visitors").addEventListener("click", () => exportDay("hr_export_visitors", {}));
+  $("export-day-before").addEventListener("click", () => stepDay(-1));
+  $("export-day-after").addEventListener("click", () => stepDay(1));
 }

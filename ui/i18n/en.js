@@ -97,6 +97,7 @@ export default {
   evac_empty: "Nobody is inside",
   since: "Since",
   export_day: "Day",
+  bad_day: "Write the day as day/month/year, e.g. 01/12/2026",
   export_attendance_xlsx: "Attendance (XLSX)",
   export_attendance_csv: "Attendance (CSV)",
   export_visitors: "Visitors (XLSX, full ID numbers)",
@@ -141,10 +142,12 @@ export default {
     department: "Give the department's name",
   },
   // Why a roster row was refused, filled from the problem's own fields.
+  // A character that cannot be seen between quotes.
+  space_character: "a space",
   roster_problems: {
     code_empty: "the employee code is empty",
     code_too_long: "the employee code is longer than {max} characters",
-    code_bad_character: "employee code “{value}” contains “{character}”; use letters, digits, - _ . /",
+    code_bad_character: "employee code “{value}” contains {character}; use letters, digits, - _ . /",
     duplicate_code: "employee code {employee_code} already on row {first_row}",
     name_empty: "the full name is empty",
     name_too_long: "the full name is longer than {max} characters",

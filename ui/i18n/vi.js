@@ -97,6 +97,7 @@ export default {
   evac_empty: "Không còn ai ở trong",
   since: "Vào lúc",
   export_day: "Ngày",
+  bad_day: "Hãy ghi ngày theo dạng ngày/tháng/năm, ví dụ 01/12/2026",
   export_attendance_xlsx: "Chấm công (XLSX)",
   export_attendance_csv: "Chấm công (CSV)",
   export_visitors: "Danh sách khách (XLSX, số CCCD đầy đủ)",
@@ -141,10 +142,12 @@ export default {
     department: "Hãy ghi tên bộ phận",
   },
   // Why a roster row was refused, filled from the problem's own fields.
+  // A character that cannot be seen between quotes.
+  space_character: "dấu cách",
   roster_problems: {
     code_empty: "thiếu mã nhân viên",
     code_too_long: "mã nhân viên dài quá {max} ký tự",
-    code_bad_character: "mã nhân viên “{value}” có ký tự “{character}”; chỉ dùng chữ, số và - _ . /",
+    code_bad_character: "mã nhân viên “{value}” có ký tự {character}; chỉ dùng chữ, số và - _ . /",
     duplicate_code: "mã nhân viên {employee_code} đã có ở dòng {first_row}",
     name_empty: "thiếu họ và tên",
     name_too_long: "họ và tên dài quá {max} ký tự",
