@@ -101,7 +101,7 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         gate: config.gate.name.clone(),
         kiosk_id: identity.kiosk_id.to_string(),
         timezone: config.time.timezone.to_string(),
-        language: config.screen.language,
+        language: view::language(config.screen.language),
         kiosk_mode: config.screen.kiosk_mode && !launch.windowed,
         demo: launch.demo,
         demo_pins: launch

@@ -21,7 +21,7 @@ pub struct Heading {
     /// The kiosk's time zone (IANA name): every time on the screen is the gate's time, like its events.
     pub timezone: String,
     /// "vi" or "en".
-    pub language: qrgate_core::config::Language,
+    pub language: &'static str,
     pub kiosk_mode: bool,
     pub demo: bool,
     /// The demo's PINs, shown on its screen; never a real kiosk's.
@@ -70,10 +70,10 @@ pub struct Shown {
 /// (the screen's `reasons` words), `direction` "in" or "out".
 #[derive(Serialize, Clone)]
 pub struct Decided {
-    pub verdict: qrgate_core::model::Verdict,
+    pub verdict: &'static str,
     pub reason: Option<&'static str>,
     pub warning: Option<&'static str>,
-    pub direction: Option<qrgate_core::model::Direction>,
+    pub direction: Option<&'static str>,
     pub person: Option<Person>,
     pub event_id: Uuid,
     /// The instant with the kiosk's offset when it was recorded.
@@ -84,10 +84,10 @@ pub struct Decided {
 impl From<qrgate_core::gate::Decision> for Decided {
     fn from(d: qrgate_core::gate::Decision) -> Decided {
         Decided {
-            verdict: d.verdict,
+            verdict: d.verdict.as_str(),
             reason: d.reason.map(|r| r.code()),
             warning: d.warning.map(|r| r.code()),
-            direction: d.direction,
+            direction: d.direction.map(|x| x.as_str()),
             person: d.person.map(Person::from),
             event_id: d.event_id,
             time: d.time,
@@ -175,12 +175,27 @@ impl From<qrgate_desk::desk::Found> for FoundWorker {
 #[derive(Serialize)]
 pub struct Operator {
     pub name: String,
-    pub role: qrgate_desk::pin::Role,
+    /// "guard" or "admin".
+    pub role: &'static str,
 }
 
 impl From<qrgate_desk::pin::Operator> for Operator {
     fn from(o: qrgate_desk::pin::Operator) -> Operator {
-        Operator { name: o.name, role: o.role }
+        use qrgate_desk::pin::Role;
+        let role = match o.role {
+            Role::Guard => "guard",
+            Role::Admin => "admin",
+        };
+        Operator { name: o.name, role }
+    }
+}
+
+/// The screen's language code for kiosk.conf's `[screen] language`.
+pub fn language(l: qrgate_core::config::Language) -> &'static str {
+    use qrgate_core::config::Language;
+    match l {
+        Language::Vi => "vi",
+        Language::En => "en",
     }
 }
 
@@ -369,6 +384,27 @@ impl Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decision_crosses_as_codes() {
+        let d = qrgate_core::gate::Decision {
+            verdict: qrgate_core::model::Verdict::Refused,
+            reason: Some(qrgate_core::gate::Reason::Revoked),
+            warning: None,
+            direction: Some(qrgate_core::model::Direction::Out),
+            person: None,
+            event_id: Uuid::nil(),
+            time: chrono::DateTime::parse_from_rfc3339("2026-12-01T07:59:30+07:00").unwrap(),
+            debounced: false,
+        };
+        let json = serde_json::to_value(Decided::from(d)).unwrap();
+        assert_eq!(
+            (&json["verdict"], &json["reason"], &json["direction"]),
+            (&"refused".into(), &"revoked".into(), &"out".into())
+        );
+        assert_eq!(json["time"], "2026-12-01T07:59:30+07:00");
+        assert_eq!(language(qrgate_core::config::Language::En), "en");
+    }
 
     #[test]
     fn a_bad_field_is_named_by_machine_name() {
