@@ -1,7 +1,7 @@
 // The guard screen's dialogs: the PIN pad (leaving the kiosk, opening the HR pages), the manual
 // entry and the visitor registration form. Each sends what the person typed to the kiosk and
 // shows its answer; none decides anything.
-import { $, invoke, lang, fill, failureText } from "./common.js";
+import { $, invoke, lang, fill, failureText, plainDate } from "./common.js";
 
 // ---- the PIN pad ----------------------------------------------------------------------------
 
@@ -134,7 +134,7 @@ async function confirmManual(e) {
   const w = lang.words;
   const reason = $("manual-reason").value.trim() || $("manual-reason-preset").value;
   const pin = $("manual-pin").value;
-  const problem = !manual.chosen ? w.choose_worker : !reason ? w.need_reason : !pin ? w.need_pin : null;
+  const problem = !manual.chosen ? w.choose_worker : !reason ? w.invalid_fields.reason : !pin ? w.need_pin : null;
   if (problem) {
     $("manual-error").textContent = problem;
     return;
@@ -170,7 +170,7 @@ export function openVisitor({ form, card }) {
   visitor.card = card;
   $("visitor-name").textContent = card.name;
   $("visitor-number").textContent = card.masked_number;
-  $("visitor-birth").textContent = card.birth_date.split("-").reverse().join("/");
+  $("visitor-birth").textContent = plainDate(card.birth_date);
   $("visitor-address").textContent = card.address;
   $("visitor-host").value = card.host ?? "";
   $("visitor-purpose").value = card.purpose ?? "";
@@ -217,7 +217,9 @@ async function confirmVisitor(e) {
     const picked = document.querySelector(`input[name="health-${i}"]:checked`);
     return picked ? { question, yes: picked.value === "yes" } : null;
   });
-  const problem = !host || !purpose ? w.need_host_purpose : health.includes(null) ? w.answer_health : null;
+  const problem = !host || !purpose
+    ? w.invalid_fields.host_and_purpose
+    : health.includes(null) ? w.invalid_fields.health_answers : null;
   if (problem) {
     $("visitor-error").textContent = problem;
     return;
@@ -227,8 +229,8 @@ async function confirmVisitor(e) {
     visitor.form = null;
     $("visitor-dialog").close();
   } catch (failure) {
-    const text = failure?.code === "invalid_input" && /phone/.test(failure.message) ? w.bad_phone : failureText(failure);
-    $("visitor-error").textContent = failure?.code === "invalid_input" && /closed/.test(failure.message) ? w.form_closed : text;
+    // A bad phone is named by its field (`detail.field`), a closed form by its code (`form_closed`).
+    $("visitor-error").textContent = failureText(failure);
   }
 }
 

@@ -1,7 +1,7 @@
 // The guard screen: shows each decision the kiosk pushes (camera, USB scanner, manual entry,
 // visitor form), the recent scans, who is inside, the camera preview and the state of the camera,
 // the disk and the link to the province. It decides nothing; every word comes from i18n/.
-import { $, invoke, listen, lang, languages, fill, renderFixedWords } from "./common.js";
+import { $, invoke, listen, lang, languages, gate, fill, renderFixedWords, clockTime, gateDate, gateDay, failureText } from "./common.js";
 import { wireDialogs, askPin, openManual, openVisitor, renderManualWords, renderHealth } from "./dialogs.js";
 import { wireHr, openHr, renderEvacuation } from "./hr.js";
 
@@ -17,18 +17,11 @@ const screen = {
   last: null,
   recent: [],
   camera: { state: "starting" },
-  // The gate's time zone once the kiosk says it; the machine's own until then.
-  timezone: undefined,
   storageAlert: null,
   status: null,
   adminPin: true,
   measure: false,
 };
-
-// The decision's own clock time (the kiosk's offset), not the browser's time zone.
-function clockTime(rfc3339) {
-  return rfc3339.slice(11, 19);
-}
 
 function kindOf(d) {
   if (d.verdict === "refused") return "refused";
@@ -103,6 +96,8 @@ function renderCamera() {
     reopening: fill(w.camera_reopening, c),
   }[c.state] ?? c.state;
   el.textContent = `${w.camera}: ${label}`;
+  // The system's own description, for whoever repairs the camera; the guard reads the words above.
+  el.title = c.detail ?? "";
   renderAlert();
 }
 
@@ -110,10 +105,8 @@ function renderCamera() {
 function renderAlert() {
   const w = screen.words;
   const alerts = [];
-  if (screen.camera.state === "lost" || screen.camera.state === "reopening") {
-    alerts.push(`${w.camera_lost}${screen.camera.reason ? ` — ${screen.camera.reason}` : ""}`);
-  }
-  if (screen.storageAlert) alerts.push(`${w.alert_storage} (${screen.storageAlert.code})`);
+  if (screen.camera.state === "lost" || screen.camera.state === "reopening") alerts.push(w.camera_lost);
+  if (screen.storageAlert) alerts.push(`${w.alert_storage}: ${failureText(screen.storageAlert)}`);
   if (screen.status?.low_disk) alerts.push(fill(w.disk_low, { mb: screen.status.disk_free_mb }));
   if (!screen.adminPin) alerts.push(w.no_admin_pin_banner);
   const el = $("alert");
@@ -141,14 +134,20 @@ function renderStatus() {
     text = w.sync_off;
   } else if (sync?.online) {
     el.dataset.state = "online";
-    text = fill(w.sync_online, { time: sync.last_success ? clockTime(new Date(sync.last_success).toISOString()) : w.sync_never, waiting: sync.waiting });
+    text = fill(w.sync_online, { time: sync.last_success ? syncTime(sync.last_success) : w.sync_never, waiting: sync.waiting });
   } else {
     el.dataset.state = "offline";
     text = fill(w.sync_offline, { waiting: sync?.waiting ?? "?" });
   }
   if (sync?.rejected) text += ` · ${fill(w.sync_rejected, { count: sync.rejected })}`;
   el.textContent = `${w.sync}: ${text}`;
-  el.title = sync?.last_error ? `${sync.last_error.code}: ${sync.last_error.message}` : "";
+  const error = sync?.last_error;
+  el.title = error ? `${failureText(error)} (${syncTime(error.at)}) — ${error.detail}` : "";
+}
+
+// When the link last worked, on the gate's clock; the day too when it was not today.
+function syncTime(instant) {
+  return gateDay(instant) === gateDay() ? clockTime(instant) : `${gateDate(instant)} ${clockTime(instant)}`;
 }
 
 async function pollStatus() {
@@ -278,11 +277,7 @@ function wireWedge() {
 }
 
 function tick() {
-  const now = new Date();
-  $("clock").textContent = now.toLocaleTimeString(screen.words.lang === "vi" ? "vi-VN" : "en-GB", {
-    hour12: false,
-    timeZone: screen.timezone,
-  });
+  $("clock").textContent = clockTime(new Date());
 }
 
 async function start() {
@@ -319,6 +314,7 @@ async function start() {
   // Only now that the listeners are in place may the kiosk start sending decisions.
   const ready = await invoke("screen_ready");
   lang.words = languages[ready.heading.language] ?? languages.vi;
+  gate.timezone = ready.heading.timezone;
   screen.demoPins = ready.heading.demo_pins;
   screen.adminPin = ready.admin_pin;
   screen.measure = ready.heading.measure;
@@ -327,7 +323,6 @@ async function start() {
   renderWords();
   $("enterprise").textContent = ready.heading.enterprise;
   $("gate-name").textContent = ready.heading.gate;
-  screen.timezone = ready.heading.timezone;
   tick();
   $("demo-tag").hidden = !ready.heading.demo;
   setInside(ready.inside);
@@ -338,6 +333,6 @@ async function start() {
 }
 
 start().catch((e) => {
-  screen.storageAlert = { code: String(e?.code ?? e) };
+  screen.storageAlert = e?.code ? e : { code: String(e) };
   renderAlert();
 });

@@ -1,7 +1,7 @@
 // HR's pages, opened with the admin PIN: roster import (bad rows listed by spreadsheet row),
 // badge sheets and revocation, the evacuation list, and the daily exports. The kiosk writes the
 // files and opens them; this page says where they are.
-import { $, invoke, lang, fill, failureText } from "./common.js";
+import { $, invoke, lang, fill, failureText, rowProblemText, clockTime, gateDay, plainDate } from "./common.js";
 
 let lastEvacuation = null;
 
@@ -9,9 +9,8 @@ export function openHr(operator) {
   $("hr-operator").textContent = operator.name;
   $("hr-page").hidden = false;
   showTab("roster");
-  const today = new Date();
-  const local = new Date(today.getTime() - today.getTimezoneOffset() * 60000);
-  $("export-day").value ||= local.toISOString().slice(0, 10);
+  // Today on the gate's clock, not the browser's.
+  if (!readDay($("export-day").value)) $("export-day").value = plainDate(gateDay());
 }
 
 function closeHr() {
@@ -45,7 +44,8 @@ function failed(box, failure) {
   const w = lang.words;
   if (failure?.code === "roster_bad_rows") {
     const rows = failure.detail?.rows ?? [];
-    say(box, [fill(w.roster_rows, { count: rows.length }), ...rows.map((r) => fill(w.row, r))], false);
+    const lines = rows.map((r) => fill(w.row, { row: r.row, why: r.problems.map(rowProblemText).join(w.row_problems_sep) }));
+    say(box, [fill(w.roster_rows, { count: rows.length }), ...lines], false);
   } else {
     say(box, failureText(failure), false);
   }
@@ -53,6 +53,19 @@ function failed(box, failure) {
 
 function writtenText(template, written) {
   return `${fill(template, written)} ${written.opened ? lang.words.opened : ""}`.trim();
+}
+
+// The chosen file's own name, or the words for none (the browser's input shows nothing itself).
+function renderChosenFile() {
+  const file = $("roster-file").files[0];
+  const name = $("roster-file-name");
+  if (file) {
+    delete name.dataset.text;
+    name.textContent = file.name;
+  } else {
+    name.dataset.text = "no_file_chosen";
+    name.textContent = lang.words.no_file_chosen;
+  }
 }
 
 async function importRoster() {
@@ -106,7 +119,7 @@ export function renderEvacuation() {
   const w = lang.words;
   const { rows, at } = lastEvacuation;
   const title = document.createElement("h2");
-  title.textContent = fill(w.evac_title, { count: rows.length, time: at.toLocaleTimeString("vi-VN", { hour12: false }) });
+  title.textContent = fill(w.evac_title, { count: rows.length, time: clockTime(at) });
   if (rows.length === 0) {
     const p = document.createElement("p");
     p.textContent = w.evac_empty;
@@ -114,7 +127,8 @@ export function renderEvacuation() {
   }
   const groups = new Map();
   for (const r of rows) {
-    const key = `${r.kind === "Khách" ? w.visitors : ""}${r.kind === "Khách" && r.unit ? " · " : ""}${r.unit}` || "—";
+    const visitor = r.kind === "visitor";
+    const key = `${visitor ? w.visitors : ""}${visitor && r.unit ? " · " : ""}${r.unit}` || "—";
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(r);
   }
@@ -126,7 +140,11 @@ export function renderEvacuation() {
     const table = document.createElement("table");
     for (const p of people) {
       const tr = table.insertRow();
-      for (const text of [p.code, p.name, `${w.since} ${p.since.slice(11, 16)}`, p.gate]) tr.insertCell().textContent = text;
+      // `since` is already on the gate's clock (a local date and time with no zone); the day is
+      // shown only for someone inside since an earlier day (a night shift).
+      const day = p.since.slice(0, 10);
+      const since = `${day === gateDay(at) ? "" : `${plainDate(day)} `}${p.since.slice(11, 16)}`;
+      for (const text of [p.code, p.name, `${w.since} ${since}`, p.gate]) tr.insertCell().textContent = text;
     }
     section.append(h, table);
     return section;
@@ -142,9 +160,26 @@ async function saveEvacuationPdf() {
   }
 }
 
+// The export day as the person typed it (dd/mm/yyyy, as both languages write it) to
+// "YYYY-MM-DD"; null when it is not a day of the calendar.
+function readDay(text) {
+  const m = text.trim().match(/^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/);
+  if (!m) return null;
+  const [d, month, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, month - 1, d));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== d) return null;
+  return date.toISOString().slice(0, 10);
+}
+
+function stepDay(days) {
+  const day = readDay($("export-day").value) ?? gateDay();
+  const [y, m, d] = day.split("-").map(Number);
+  $("export-day").value = plainDate(new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10));
+}
+
 async function exportDay(command, args) {
-  const day = $("export-day").value;
-  if (!day) return;
+  const day = readDay($("export-day").value);
+  if (!day) return say("export-result", lang.words.bad_day, false);
   try {
     say("export-result", writtenText(lang.words.written, await invoke(command, { day, ...args })));
   } catch (failure) {
@@ -154,6 +189,7 @@ async function exportDay(command, args) {
 
 export function wireHr() {
   $("hr-close").addEventListener("click", closeHr);
+  $("roster-file").addEventListener("change", renderChosenFile);
   for (const b of document.querySelectorAll("#hr-tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("roster-import").addEventListener("click", importRoster);
   $("badges-issue").addEventListener("click", issueBadges);
@@ -164,4 +200,6 @@ export function wireHr() {
   $("export-attendance-xlsx").addEventListener("click", () => exportDay("hr_export_attendance", { format: "xlsx" }));
   $("export-attendance-csv").addEventListener("click", () => exportDay("hr_export_attendance", { format: "csv" }));
   $("export-visitors").addEventListener("click", () => exportDay("hr_export_visitors", {}));
+  $("export-day-before").addEventListener("click", () => stepDay(-1));
+  $("export-day-after").addEventListener("click", () => stepDay(1));
 }

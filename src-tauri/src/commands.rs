@@ -1,35 +1,26 @@
 //! The window's commands: each one a call into the desk (qrgate-desk), its answer or its error
-//! handed back as JSON. Time and ids are made here, at the edge.
+//! handed back through the boundary's types (`view`). Time and ids are made here, at the edge.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::MutexGuard;
 
 use chrono::{NaiveDate, Utc};
 use qrgate_core::model::Method;
-use qrgate_core::store::InsideCounts;
-use qrgate_desk::desk::{Desk, Found, ManualRequest, VisitorForm};
-use qrgate_desk::pin::Operator;
-use qrgate_hr::export::{ExportSummary, Format, InsideRow};
+use qrgate_desk::desk::{Desk, ManualRequest, VisitorForm};
+use qrgate_hr::export::{ExportSummary, Format};
 use qrgate_hr::print::Selection;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tauri::{AppHandle, Emitter, State};
 use uuid::Uuid;
 
-use crate::{pipeline, scanned, sync, Failure, Heading, Shell, Shown};
+use crate::view::{Evacuee, Failure, FoundWorker, Imported, Operator, Screen, Shown, Status, Written};
+use crate::{pipeline, scanned, Shell};
 
 type Answer<T> = Result<T, Failure>;
 
 fn desk<'a>(shell: &'a State<'_, Shell>) -> MutexGuard<'a, Desk> {
     shell.desk.lock().expect("desk lock")
-}
-
-#[derive(Serialize)]
-pub struct Screen {
-    heading: Heading,
-    inside: InsideCounts,
-    /// False until someone runs `qrgate pin set --role admin`: the screen says the kiosk is unprotected.
-    admin_pin: bool,
 }
 
 /// The screen is up: start the frame loop and the sync link (once), and say what to show.
@@ -46,11 +37,11 @@ pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
         std::thread::Builder::new()
             .name("frames".into())
             .spawn(move || pipeline::run(frames.spec, frames.fps, frames.decode_every, desk, preview, frames_app))
-            .map_err(|e| Failure::other("thread", e))?;
+            .map_err(Failure::system)?;
         shell.sync.start(app);
     }
     let desk = desk(&shell);
-    Ok(Screen { heading: shell.heading.clone(), inside: desk.inside_counts()?, admin_pin: desk.has_admin_pin() })
+    Ok(Screen { heading: shell.heading.clone(), inside: desk.inside_counts()?.into(), admin_pin: desk.has_admin_pin() })
 }
 
 /// A USB scanner typed a QR text and Enter.
@@ -61,7 +52,7 @@ pub fn scan_typed(text: String, shell: State<'_, Shell>, app: AppHandle) {
 
 /// The disk and the link to the province, polled by the screen.
 #[tauri::command]
-pub fn status(shell: State<'_, Shell>) -> sync::Status {
+pub fn status(shell: State<'_, Shell>) -> Status {
     shell.sync.status()
 }
 
@@ -70,7 +61,7 @@ pub fn visitor_confirm(form: Uuid, filled: VisitorForm, shell: State<'_, Shell>,
     let shown = {
         let mut desk = desk(&shell);
         let decision = desk.confirm_visitor(form, &filled, Utc::now(), Uuid::now_v7())?;
-        Shown { decision, frame_ms: None, inside: desk.inside_counts()? }
+        Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts()?.into() }
     };
     let _ = app.emit("decision", shown);
     Ok(())
@@ -82,8 +73,8 @@ pub fn visitor_cancel(form: Uuid, shell: State<'_, Shell>) {
 }
 
 #[tauri::command]
-pub fn roster_search(query: String, shell: State<'_, Shell>) -> Answer<Vec<Found>> {
-    Ok(desk(&shell).search(&query)?)
+pub fn roster_search(query: String, shell: State<'_, Shell>) -> Answer<Vec<FoundWorker>> {
+    Ok(desk(&shell).search(&query)?.into_iter().map(FoundWorker::from).collect())
 }
 
 #[tauri::command]
@@ -91,7 +82,7 @@ pub fn manual_entry(request: ManualRequest, shell: State<'_, Shell>, app: AppHan
     let shown = {
         let mut desk = desk(&shell);
         let decision = desk.manual_entry(&request, Utc::now(), Uuid::now_v7())?;
-        Shown { decision, frame_ms: None, inside: desk.inside_counts()? }
+        Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts()?.into() }
     };
     let _ = app.emit("decision", shown);
     Ok(())
@@ -119,7 +110,7 @@ pub fn shown(frame_ms: i64, shown_ms: i64, shell: State<'_, Shell>) {
 
 #[tauri::command]
 pub fn hr_open(pin: String, shell: State<'_, Shell>) -> Answer<Operator> {
-    Ok(desk(&shell).open_hr(&pin, Utc::now())?)
+    Ok(desk(&shell).open_hr(&pin, Utc::now())?.into())
 }
 
 #[tauri::command]
@@ -134,11 +125,11 @@ pub fn hr_import_roster(
     bytes: Vec<u8>,
     deactivate_missing: bool,
     shell: State<'_, Shell>,
-) -> Answer<qrgate_hr::roster::ImportSummary> {
+) -> Answer<Imported> {
     let ext = Path::new(&name).extension().and_then(|e| e.to_str()).unwrap_or("csv").to_ascii_lowercase();
-    let file = tempfile::Builder::new().suffix(&format!(".{ext}")).tempfile().map_err(|e| Failure::other("io", e))?;
-    std::fs::write(file.path(), &bytes).map_err(|e| Failure::other("io", e))?;
-    Ok(desk(&shell).import_roster(file.path(), deactivate_missing, Utc::now())?)
+    let file = tempfile::Builder::new().suffix(&format!(".{ext}")).tempfile().map_err(Failure::system)?;
+    std::fs::write(file.path(), &bytes).map_err(Failure::system)?;
+    Ok(desk(&shell).import_roster(file.path(), deactivate_missing, Utc::now())?.into())
 }
 
 /// Which badges HR asked for.
@@ -148,14 +139,6 @@ pub enum Which {
     All,
     Department(String),
     Employee(String),
-}
-
-/// A file the kiosk wrote for HR, and whether it was opened for them.
-#[derive(Serialize)]
-pub struct Written {
-    path: PathBuf,
-    rows: u64,
-    opened: bool,
 }
 
 fn written(summary: ExportSummary) -> Written {
@@ -185,8 +168,8 @@ pub fn hr_revoke(code: String, shell: State<'_, Shell>) -> Answer<u32> {
 }
 
 #[tauri::command]
-pub fn hr_evacuation(shell: State<'_, Shell>) -> Answer<Vec<InsideRow>> {
-    Ok(desk(&shell).evacuation_list(Utc::now())?)
+pub fn hr_evacuation(shell: State<'_, Shell>) -> Answer<Vec<Evacuee>> {
+    Ok(desk(&shell).evacuation_list(Utc::now())?.into_iter().map(Evacuee::from).collect())
 }
 
 #[tauri::command]

@@ -7,6 +7,7 @@ mod measure;
 mod pipeline;
 mod preview;
 mod sync;
+mod view;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -18,8 +19,9 @@ use qrgate_core::model::Method;
 use qrgate_desk::demo_script::{self, DemoSize};
 use qrgate_desk::desk::{Desk, Scanned};
 use qrgate_scan::{Fps, SourceSpec};
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, WindowEvent};
+
+use view::{DemoPins, Failure, Heading, Shown, VisitorArriving};
 
 /// What the window's commands share.
 pub struct Shell {
@@ -40,77 +42,11 @@ pub struct Shell {
     started: std::time::Instant,
 }
 
-#[derive(Clone, Serialize)]
-struct Heading {
-    enterprise: String,
-    gate: String,
-    kiosk_id: String,
-    /// The kiosk's time zone (IANA name): the screen's clock shows the gate's time, like its events.
-    timezone: String,
-    language: qrgate_core::config::Language,
-    kiosk_mode: bool,
-    demo: bool,
-    /// The demo's PINs, shown on its screen; never a real kiosk's.
-    demo_pins: Option<DemoPins>,
-    /// The screen reports when it showed each decision (`--measure`).
-    measure: bool,
-}
-
-#[derive(Clone, Serialize)]
-struct DemoPins {
-    guard: &'static str,
-    admin: &'static str,
-}
-
 /// Where frames come from, how many a second, and how far apart the decoder reads them.
 pub struct Frames {
     spec: SourceSpec,
     fps: Fps,
     decode_every: std::time::Duration,
-}
-
-/// A decision as the screen gets it.
-#[derive(Serialize, Clone)]
-struct Shown {
-    decision: qrgate_core::gate::Decision,
-    /// Milliseconds since the epoch when the frame entered the pipeline (camera scans only).
-    frame_ms: Option<i64>,
-    inside: qrgate_core::store::InsideCounts,
-}
-
-/// An error the screen can switch on (`code`), show (`message`) and, for some, explain (`detail`:
-/// a roster file's bad rows, the tries left after a wrong PIN).
-#[derive(Serialize, Clone, Debug)]
-pub struct Failure {
-    code: String,
-    message: String,
-    detail: serde_json::Value,
-}
-
-impl From<qrgate_desk::Error> for Failure {
-    fn from(e: qrgate_desk::Error) -> Failure {
-        use qrgate_desk::Error;
-        let detail = match &e {
-            Error::Hr(qrgate_hr::Error::RosterRows(rows)) => {
-                serde_json::json!({ "rows": rows.iter().map(|r| serde_json::json!({"row": r.row, "why": r.why})).collect::<Vec<_>>() })
-            }
-            Error::Pin(refusal) => serde_json::to_value(refusal).unwrap_or_default(),
-            _ => serde_json::Value::Null,
-        };
-        Failure { code: e.code().as_str().to_string(), message: e.to_string(), detail }
-    }
-}
-
-impl From<qrgate_core::Error> for Failure {
-    fn from(e: qrgate_core::Error) -> Failure {
-        qrgate_desk::Error::from(e).into()
-    }
-}
-
-impl Failure {
-    fn other(code: &str, message: impl ToString) -> Failure {
-        Failure { code: code.into(), message: message.to_string(), detail: serde_json::Value::Null }
-    }
 }
 
 /// One scan (camera or USB scanner) through the desk and onto the screen: a decision, or a
@@ -122,10 +58,11 @@ pub fn scanned(desk: &Mutex<Desk>, app: &AppHandle, text: &str, method: Method, 
     };
     match outcome {
         Ok((Scanned::Decided { decision }, inside)) => {
-            let _ = app.emit("decision", Shown { decision, frame_ms: entered.map(|t| t.timestamp_millis()), inside });
+            let frame_ms = entered.map(|t| t.timestamp_millis());
+            let _ = app.emit("decision", Shown { decision: decision.into(), frame_ms, inside: inside.into() });
         }
-        Ok((form @ Scanned::VisitorForm { .. }, _)) => {
-            let _ = app.emit("visitor_form", form);
+        Ok((Scanned::VisitorForm { form, card }, _)) => {
+            let _ = app.emit("visitor_form", VisitorArriving { form, card: card.into() });
         }
         Err(e) => {
             let _ = app.emit("alert", Failure::from(e));
@@ -164,10 +101,12 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         gate: config.gate.name.clone(),
         kiosk_id: identity.kiosk_id.to_string(),
         timezone: config.time.timezone.to_string(),
-        language: config.screen.language,
+        language: view::language(config.screen.language),
         kiosk_mode: config.screen.kiosk_mode && !launch.windowed,
         demo: launch.demo,
-        demo_pins: launch.demo.then_some(DemoPins { guard: demo_script::DEMO_GUARD.1, admin: demo_script::DEMO_ADMIN.1 }),
+        demo_pins: launch
+            .demo
+            .then_some(DemoPins { guard: demo_script::DEMO_GUARD.1, admin: demo_script::DEMO_ADMIN.1 }),
         measure: launch.measure.is_some(),
     };
     let camera = &config.camera;

@@ -17,6 +17,7 @@ use qrgate_desk::desk::Desk;
 
 use crate::preview::Preview;
 use crate::scanned;
+use crate::view::Camera;
 
 /// A code out of view this long counts as gone: a hand lowering a badge, not a dropped frame.
 const FORGET_AFTER: Duration = Duration::from_millis(1000);
@@ -37,7 +38,7 @@ pub fn run(
     let mut source = match open_source(&spec, fps) {
         Ok(s) => s,
         Err(e) => {
-            let _ = app.emit("camera", SourceState::Lost { reason: e.to_string() });
+            let _ = app.emit("camera", Camera::from(&SourceState::Lost { reason: e.to_string() }));
             return;
         }
     };
@@ -50,7 +51,7 @@ pub fn run(
     loop {
         let state = source.state();
         if shown_state.as_ref() != Some(&state) {
-            let _ = app.emit("camera", &state);
+            let _ = app.emit("camera", Camera::from(&state));
             shown_state = Some(state);
         }
         match source.poll(started.elapsed()) {
@@ -76,7 +77,7 @@ pub fn run(
                 std::thread::sleep(wait.min(LONGEST_WAIT));
             }
             Err(e) => {
-                let _ = app.emit("camera", SourceState::Lost { reason: e.to_string() });
+                let _ = app.emit("camera", Camera::from(&SourceState::Lost { reason: e.to_string() }));
                 shown_state = None;
                 std::thread::sleep(LONGEST_WAIT);
             }

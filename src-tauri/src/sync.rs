@@ -7,19 +7,9 @@ use std::sync::{Arc, Mutex};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::store::Store;
 use qrgate_sync::SyncStatus;
-use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 
-/// What the screen's status bar polls.
-#[derive(Serialize, Clone)]
-pub struct Status {
-    pub disk_free_mb: Option<u64>,
-    /// Below kiosk.conf's `low_disk_mb`: an alert.
-    pub low_disk: bool,
-    /// False when no server is set: the screen says so instead of "offline".
-    pub sync_configured: bool,
-    pub sync: Option<SyncStatus>,
-}
+use crate::view::{self, Status};
 
 pub struct Link {
     data: DataDir,
@@ -47,7 +37,7 @@ impl Link {
         let spawned = std::thread::Builder::new().name("sync".into()).spawn(move || {
             let mut report = |status: &SyncStatus| {
                 *latest.lock().expect("sync lock") = Some(status.clone());
-                let _ = app.emit("sync", status);
+                let _ = app.emit("sync", view::Sync::from(status.clone()));
             };
             let result = Store::open(&data.database()).map_err(qrgate_sync::Error::Core).and_then(|mut store| {
                 let client = qrgate_sync::client_for(&data, &store, &server, std::time::Duration::from_secs(30))?;
@@ -86,7 +76,7 @@ impl Link {
             disk_free_mb: free,
             low_disk: free.is_some_and(|mb| mb < self.low_disk_mb),
             sync_configured: !self.server.is_empty(),
-            sync: self.latest.lock().expect("sync lock").clone(),
+            sync: self.latest.lock().expect("sync lock").clone().map(view::Sync::from),
         }
     }
 }

@@ -48,6 +48,7 @@ codes! {
     PinLocked => "pin_locked",
     NoAdminPin => "no_admin_pin",
     PinRequired => "pin_required",
+    FormClosed => "form_closed",
     Offline => "offline",
     Timeout => "timeout",
     ServerRefused => "server_refused",

@@ -120,16 +120,12 @@ impl Desk {
         now: DateTime<Utc>,
         id: Uuid,
     ) -> Result<Decision> {
-        let at = self
-            .forms
-            .iter()
-            .position(|(f, _)| *f == form)
-            .ok_or_else(|| Error::invalid("visitor form", "it was closed; scan the card again"))?;
+        let at = self.forms.iter().position(|(f, _)| *f == form).ok_or(Error::FormClosed)?;
         let host = filled.host.trim();
         let purpose = filled.purpose.trim();
         let phone = filled.phone.trim();
         if host.is_empty() || purpose.is_empty() {
-            return Err(Error::invalid("visitor form", "host and purpose are needed"));
+            return Err(Error::invalid("host and purpose", "both are needed"));
         }
         let phone_ok =
             (9..=12).contains(&phone.len()) && phone.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit());
@@ -139,7 +135,7 @@ impl Desk {
         let questions = &self.gate.config.visitors.health_questions;
         let answered = questions.iter().all(|q| filled.health.iter().any(|a| &a.question == q));
         if !answered || filled.health.len() != questions.len() {
-            return Err(Error::invalid("visitor form", "answer every health question"));
+            return Err(Error::invalid("health answers", "answer every health question"));
         }
         let text = self.forms[at].1.clone();
         let scan = Scan {

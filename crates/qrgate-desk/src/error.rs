@@ -21,6 +21,9 @@ pub enum Error {
 
     #[error("the HR pages are closed; open them with the admin PIN")]
     PinRequired,
+
+    #[error("the visitor form was closed; scan the card again")]
+    FormClosed,
 }
 
 impl Error {
@@ -32,6 +35,7 @@ impl Error {
             Error::Pin(PinRefusal::Locked { .. }) => Code::PinLocked,
             Error::NoAdminPin => Code::NoAdminPin,
             Error::PinRequired => Code::PinRequired,
+            Error::FormClosed => Code::FormClosed,
         }
     }
 

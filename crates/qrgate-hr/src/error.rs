@@ -12,7 +12,7 @@ pub enum Error {
     RosterRows(Vec<RowError>),
 
     #[error("cannot read the roster file: {0}")]
-    RosterFile(String),
+    RosterFile(FileProblem),
 
     #[error("no worker matches the selection")]
     EmptySelection,
@@ -49,11 +49,157 @@ impl From<rusqlite::Error> for Error {
 }
 
 /// One bad row of a roster file, numbered as the person sees it in a spreadsheet
-/// (the header is row 1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// (the header is row 1), with everything wrong in it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RowError {
     pub row: usize,
-    pub why: String,
+    pub problems: Vec<RowProblem>,
+}
+
+/// What can be wrong with one roster row: a closed list, so the window says it in the clerk's
+/// language (`ui/i18n`, `roster_problems.<code>`) and the `qrgate` command in English.
+/// Serialised as `{"code": "unknown_shift", "shift": "CA9", ...}`: the code and its values.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum RowProblem {
+    CodeEmpty,
+    CodeTooLong { max: usize },
+    CodeBadCharacter { value: String, character: char },
+    DuplicateCode { employee_code: String, first_row: usize },
+    NameEmpty,
+    NameTooLong { max: usize },
+    UnknownShift { shift: String, known: Vec<String> },
+    BadPhone { value: String },
+    BadStatus { value: String },
+}
+
+impl RowProblem {
+    /// Every problem's code, for checking that each has words in every language.
+    pub const CODES: &'static [&'static str] = &[
+        "code_empty",
+        "code_too_long",
+        "code_bad_character",
+        "duplicate_code",
+        "name_empty",
+        "name_too_long",
+        "unknown_shift",
+        "bad_phone",
+        "bad_status",
+    ];
+
+    /// The machine code, as serialised.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RowProblem::CodeEmpty => "code_empty",
+            RowProblem::CodeTooLong { .. } => "code_too_long",
+            RowProblem::CodeBadCharacter { .. } => "code_bad_character",
+            RowProblem::DuplicateCode { .. } => "duplicate_code",
+            RowProblem::NameEmpty => "name_empty",
+            RowProblem::NameTooLong { .. } => "name_too_long",
+            RowProblem::UnknownShift { .. } => "unknown_shift",
+            RowProblem::BadPhone { .. } => "bad_phone",
+            RowProblem::BadStatus { .. } => "bad_status",
+        }
+    }
+}
+
+/// In English, for the `qrgate` command and logs; the window has its own words for each code.
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowProblem::CodeEmpty => write!(f, "invalid employee code: empty"),
+            RowProblem::CodeTooLong { max } => write!(f, "invalid employee code: longer than {max} characters"),
+            RowProblem::CodeBadCharacter { value, character } => {
+                write!(f, "invalid employee code: {value:?} contains {character:?}; use letters, digits, - _ . /")
+            }
+            RowProblem::DuplicateCode { employee_code, first_row } => {
+                write!(f, "employee code {employee_code} already on row {first_row}")
+            }
+            RowProblem::NameEmpty => write!(f, "the full name is empty"),
+            RowProblem::NameTooLong { max } => write!(f, "the full name is longer than {max} characters"),
+            RowProblem::UnknownShift { shift, known } => {
+                write!(f, "shift {shift:?} is not defined in kiosk.conf (defined: {})", known.join(", "))
+            }
+            RowProblem::BadPhone { value } => write!(f, "phone {value:?} is not a phone number"),
+            RowProblem::BadStatus { value } => {
+                write!(f, "status {value:?} is neither active nor inactive (use 1/0, Đang làm/Nghỉ việc)")
+            }
+        }
+    }
+}
+
+/// Why a roster file as a whole cannot be taken: a closed list like [`RowProblem`], words in
+/// `ui/i18n` (`roster_file_problems.<code>`) and, for the `qrgate` command, in English below.
+/// `detail` fields carry the reading library's own description, for whoever repairs the file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum FileProblem {
+    NotUtf8 { line: usize },
+    MalformedCsv { detail: String },
+    CannotOpenWorkbook { detail: String },
+    NoSheet,
+    CannotReadSheet { sheet: String, detail: String },
+    Empty,
+    DuplicateColumn { first: usize, second: usize, column: String },
+    MissingColumns { columns: Vec<String>, found: Vec<String> },
+    NoDataRows,
+}
+
+impl FileProblem {
+    /// Every problem's code, for checking that each has words in every language.
+    pub const CODES: &'static [&'static str] = &[
+        "not_utf8",
+        "malformed_csv",
+        "cannot_open_workbook",
+        "no_sheet",
+        "cannot_read_sheet",
+        "empty",
+        "duplicate_column",
+        "missing_columns",
+        "no_data_rows",
+    ];
+
+    /// The machine code, as serialised.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FileProblem::NotUtf8 { .. } => "not_utf8",
+            FileProblem::MalformedCsv { .. } => "malformed_csv",
+            FileProblem::CannotOpenWorkbook { .. } => "cannot_open_workbook",
+            FileProblem::NoSheet => "no_sheet",
+            FileProblem::CannotReadSheet { .. } => "cannot_read_sheet",
+            FileProblem::Empty => "empty",
+            FileProblem::DuplicateColumn { .. } => "duplicate_column",
+            FileProblem::MissingColumns { .. } => "missing_columns",
+            FileProblem::NoDataRows => "no_data_rows",
+        }
+    }
+}
+
+/// In English, for the `qrgate` command and logs; the window has its own words for each code.
+impl std::fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileProblem::NotUtf8 { line } => write!(
+                f,
+                "the file is not UTF-8 text (line {line}); in Excel choose \"Save as: CSV UTF-8\", or import the .xlsx itself"
+            ),
+            FileProblem::MalformedCsv { detail } => write!(f, "the CSV is malformed: {detail}"),
+            FileProblem::CannotOpenWorkbook { detail } => write!(f, "cannot open the workbook: {detail}"),
+            FileProblem::NoSheet => write!(f, "the workbook has no sheet"),
+            FileProblem::CannotReadSheet { sheet, detail } => write!(f, "cannot read sheet {sheet:?}: {detail}"),
+            FileProblem::Empty => write!(f, "the file is empty"),
+            FileProblem::DuplicateColumn { first, second, column } => {
+                write!(f, "columns {first} and {second} are both {column}")
+            }
+            FileProblem::MissingColumns { columns, found } => write!(
+                f,
+                "the header row has no column {}; the first row must name the columns (found: {})",
+                columns.join(" and no column "),
+                found.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ")
+            ),
+            FileProblem::NoDataRows => write!(f, "the file has a header but no data rows; nothing was changed"),
+        }
+    }
 }
 
 struct RowErrors<'a>(&'a [RowError]);
@@ -64,7 +210,13 @@ impl std::fmt::Display for RowErrors<'_> {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "  row {}: {}", e.row, e.why)?;
+            write!(f, "  row {}: ", e.row)?;
+            for (j, p) in e.problems.iter().enumerate() {
+                if j > 0 {
+                    write!(f, "; ")?;
+                }
+                write!(f, "{p}")?;
+            }
         }
         Ok(())
     }

@@ -9,4 +9,4 @@ pub mod export;
 pub mod print;
 pub mod roster;
 
-pub use error::{Error, Result, RowError};
+pub use error::{Error, FileProblem, Result, RowError, RowProblem};

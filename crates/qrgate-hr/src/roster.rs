@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::error::{Error, Result, RowError};
+use crate::error::{Error, FileProblem, Result, RowError, RowProblem};
 use qrgate_core::config::Config;
-use qrgate_core::model::EmployeeCode;
+use qrgate_core::model::{EmployeeCode, EMPLOYEE_CODE_MAX};
 use qrgate_core::store::{Store, Worker};
 
 /// One checked roster row.
@@ -112,7 +112,10 @@ fn parse_active(text: &str) -> Option<bool> {
     }
 }
 
-fn parse_phone(text: &str) -> std::result::Result<String, String> {
+/// The longest full name a badge and the exports take.
+const NAME_MAX: usize = 100;
+
+fn parse_phone(text: &str) -> std::result::Result<String, RowProblem> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(String::new());
@@ -120,7 +123,7 @@ fn parse_phone(text: &str) -> std::result::Result<String, String> {
     let digits: String = t.chars().filter(char::is_ascii_digit).collect();
     let ok_chars = t.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '+' | '(' | ')'));
     if !ok_chars || !(9..=12).contains(&digits.len()) {
-        return Err(format!("phone {t:?} is not a phone number"));
+        return Err(RowProblem::BadPhone { value: t.to_string() });
     }
     Ok(t.to_string())
 }
@@ -147,9 +150,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-        Error::RosterFile(format!(
-            "the file is not UTF-8 text (line {line}); in Excel choose \"Save as: CSV UTF-8\", or import the .xlsx itself"
-        ))
+        Error::RosterFile(FileProblem::NotUtf8 { line })
     })?;
     let header = text.lines().next().unwrap_or("");
     let delimiter = if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' };
@@ -157,7 +158,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table> {
         csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| Error::RosterFile(format!("the CSV is malformed: {e}")))?;
+        let record = record.map_err(|e| Error::RosterFile(FileProblem::MalformedCsv { detail: e.to_string() }))?;
         rows.push(record.iter().map(str::to_string).collect());
     }
     Ok(Table { rows })
@@ -165,11 +166,12 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table> {
 
 fn read_sheet(path: &Path) -> Result<Table> {
     use calamine::{open_workbook_auto, Data, Reader};
-    let mut book = open_workbook_auto(path).map_err(|e| Error::RosterFile(format!("cannot open the workbook: {e}")))?;
-    let sheet =
-        book.sheet_names().first().cloned().ok_or_else(|| Error::RosterFile("the workbook has no sheet".into()))?;
-    let range =
-        book.worksheet_range(&sheet).map_err(|e| Error::RosterFile(format!("cannot read sheet {sheet:?}: {e}")))?;
+    let mut book = open_workbook_auto(path)
+        .map_err(|e| Error::RosterFile(FileProblem::CannotOpenWorkbook { detail: e.to_string() }))?;
+    let sheet = book.sheet_names().first().cloned().ok_or_else(|| Error::RosterFile(FileProblem::NoSheet))?;
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| Error::RosterFile(FileProblem::CannotReadSheet { sheet: sheet.clone(), detail: e.to_string() }))?;
     let rows = range
         .rows()
         .map(|row| {
@@ -192,23 +194,27 @@ fn read_sheet(path: &Path) -> Result<Table> {
 /// Checks every row; the error lists every bad row, so HR fixes the file in one pass.
 pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> {
     let mut rows = table.rows.into_iter().enumerate().map(|(i, r)| (i + 1, r));
-    let (_, header) = rows.next().ok_or_else(|| Error::RosterFile("the file is empty".into()))?;
+    let (_, header) = rows.next().ok_or_else(|| Error::RosterFile(FileProblem::Empty))?;
     let mut columns: HashMap<Column, usize> = HashMap::new();
     for (i, h) in header.iter().enumerate() {
         if let Some(c) = column_for(h) {
             if let Some(first) = columns.insert(c, i) {
-                return Err(Error::RosterFile(format!("columns {} and {} are both {}", first + 1, i + 1, c.label())));
+                return Err(Error::RosterFile(FileProblem::DuplicateColumn {
+                    first: first + 1,
+                    second: i + 1,
+                    column: c.label().to_string(),
+                }));
             }
         }
     }
-    let missing: Vec<&str> =
-        [Column::Code, Column::Name].into_iter().filter(|c| !columns.contains_key(c)).map(Column::label).collect();
+    let missing: Vec<String> = [Column::Code, Column::Name]
+        .into_iter()
+        .filter(|c| !columns.contains_key(c))
+        .map(|c| c.label().to_string())
+        .collect();
     if !missing.is_empty() {
-        return Err(Error::RosterFile(format!(
-            "the header row has no column {}; the first row must name the columns (found: {})",
-            missing.join(" and no column "),
-            header.iter().take(8).map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ")
-        )));
+        let found = header.iter().take(8).cloned().collect();
+        return Err(Error::RosterFile(FileProblem::MissingColumns { columns: missing, found }));
     }
     let shifts: HashSet<&str> = config.shifts.iter().map(|s| s.name.as_str()).collect();
     let mut out = Vec::new();
@@ -223,36 +229,33 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
         let code = match cell(Column::Code).parse::<EmployeeCode>() {
             Ok(code) => {
                 if let Some(first) = seen.insert(code.clone(), row) {
-                    why.push(format!("employee code {code} already on row {first}"));
+                    why.push(RowProblem::DuplicateCode { employee_code: code.to_string(), first_row: first });
                 }
                 Some(code)
             }
-            Err(e) => {
-                why.push(e.to_string());
+            Err(_) => {
+                why.push(code_problem(cell(Column::Code)));
                 None
             }
         };
         let full_name: String = cell(Column::Name).nfc().collect();
         if full_name.is_empty() {
-            why.push("the full name is empty".into());
-        } else if full_name.chars().count() > 100 {
-            why.push("the full name is longer than 100 characters".into());
+            why.push(RowProblem::NameEmpty);
+        } else if full_name.chars().count() > NAME_MAX {
+            why.push(RowProblem::NameTooLong { max: NAME_MAX });
         }
         let shift = cell(Column::Shift).to_string();
         if !shift.is_empty() && !shifts.contains(shift.as_str()) {
-            let mut known: Vec<&str> = shifts.iter().copied().collect();
+            let mut known: Vec<String> = shifts.iter().map(|s| s.to_string()).collect();
             known.sort_unstable();
-            why.push(format!("shift {shift:?} is not defined in kiosk.conf (defined: {})", known.join(", ")));
+            why.push(RowProblem::UnknownShift { shift: shift.clone(), known });
         }
         let phone = parse_phone(cell(Column::Phone)).unwrap_or_else(|e| {
             why.push(e);
             String::new()
         });
         let active = parse_active(cell(Column::Active)).unwrap_or_else(|| {
-            why.push(format!(
-                "status {:?} is neither active nor inactive (use 1/0, Đang làm/Nghỉ việc)",
-                cell(Column::Active)
-            ));
+            why.push(RowProblem::BadStatus { value: cell(Column::Active).to_string() });
             true
         });
         match code {
@@ -265,16 +268,29 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
                 phone,
                 active,
             }),
-            _ => errors.push(RowError { row, why: why.join("; ") }),
+            _ => errors.push(RowError { row, problems: why }),
         }
     }
     if !errors.is_empty() {
         return Err(Error::RosterRows(errors));
     }
     if out.is_empty() {
-        return Err(Error::RosterFile("the file has a header but no data rows; nothing was changed".into()));
+        return Err(Error::RosterFile(FileProblem::NoDataRows));
     }
     Ok(out)
+}
+
+/// Why a cell is not an employee code, by the same rules as [`EmployeeCode`]'s parser.
+fn code_problem(text: &str) -> RowProblem {
+    let t = text.trim();
+    if t.is_empty() {
+        RowProblem::CodeEmpty
+    } else if t.len() > EMPLOYEE_CODE_MAX {
+        RowProblem::CodeTooLong { max: EMPLOYEE_CODE_MAX }
+    } else {
+        let character = t.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')));
+        RowProblem::CodeBadCharacter { value: t.to_string(), character: character.unwrap_or('?') }
+    }
 }
 
 /// What an import changed.
@@ -373,17 +389,57 @@ mod tests {
         let Err(Error::RosterRows(errors)) = table(csv) else { panic!("expected row errors") };
         let rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
         assert_eq!(rows, vec![3, 4, 5]);
-        assert!(errors[1].why.contains("already on row 2"));
-        assert!(errors[2].why.contains("full name is empty"));
-        assert!(errors[2].why.contains("CA9"));
-        assert!(errors[2].why.contains("maybe"));
+        assert_eq!(errors[0].problems, vec![RowProblem::CodeEmpty]);
+        assert_eq!(errors[1].problems, vec![RowProblem::DuplicateCode { employee_code: "A1".into(), first_row: 2 }]);
+        assert_eq!(
+            errors[2].problems,
+            vec![
+                RowProblem::NameEmpty,
+                RowProblem::UnknownShift {
+                    shift: "CA9".into(),
+                    known: ["CA1", "CA2", "CA3", "HC"].map(String::from).to_vec()
+                },
+                RowProblem::BadStatus { value: "maybe".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn every_problem_has_its_code_and_english_words() {
+        let long = "X".repeat(EMPLOYEE_CODE_MAX + 1);
+        let csv =
+            format!("employee_code,full_name,phone\n{long},An,\nNV 1,{},\nNV2,Bình,12ab\n", "N".repeat(NAME_MAX + 1));
+        let Err(Error::RosterRows(errors)) = table(&csv) else { panic!("expected row errors") };
+        let problems: Vec<&RowProblem> = errors.iter().flat_map(|e| &e.problems).collect();
+        assert_eq!(
+            problems,
+            vec![
+                &RowProblem::CodeTooLong { max: EMPLOYEE_CODE_MAX },
+                &RowProblem::CodeBadCharacter { value: "NV 1".into(), character: ' ' },
+                &RowProblem::NameTooLong { max: NAME_MAX },
+                &RowProblem::BadPhone { value: "12ab".into() },
+            ]
+        );
+        for p in problems {
+            assert!(RowProblem::CODES.contains(&p.code()), "{}", p.code());
+        }
+        let text = Error::RosterRows(errors).to_string();
+        assert!(text.contains("row 3: invalid employee code: \"NV 1\" contains ' '"), "{text}");
+        assert!(text.contains("row 4: phone \"12ab\" is not a phone number"), "{text}");
     }
 
     #[test]
     fn unusable_files() {
-        assert!(matches!(table(""), Err(Error::RosterFile(m)) if m.contains("empty")));
-        assert!(matches!(table("employee_code,full_name\n"), Err(Error::RosterFile(m)) if m.contains("no data rows")));
-        assert!(matches!(table("a,b,c\n1,2,3\n"), Err(Error::RosterFile(m)) if m.contains("no column employee_code")));
+        assert!(matches!(table(""), Err(Error::RosterFile(FileProblem::Empty))));
+        assert!(matches!(table("employee_code,full_name\n"), Err(Error::RosterFile(FileProblem::NoDataRows))));
+        let Err(missing) = table("a,b,c\n1,2,3\n") else { panic!("a file without the columns") };
+        assert!(missing.to_string().contains("no column employee_code"), "{missing}");
+        let Error::RosterFile(FileProblem::MissingColumns { columns, found }) = missing else { panic!("{missing}") };
+        assert_eq!((columns.len(), found), (2, vec!["a".to_string(), "b".into(), "c".into()]));
+        assert!(matches!(
+            table("Mã NV,code,full_name\nA,B,C\n"),
+            Err(Error::RosterFile(FileProblem::DuplicateColumn { first: 1, second: 2, .. }))
+        ));
         let latin1 = b"employee_code,full_name\nA1,Nguy\xean\n";
         let err = read_csv(latin1).err().unwrap();
         assert!(err.to_string().contains("not UTF-8"), "{err}");

@@ -3,7 +3,7 @@
 use qrgate_core::config::Config;
 use qrgate_core::model::GateMode;
 use qrgate_hr::roster::{self, ImportSummary};
-use qrgate_hr::Error;
+use qrgate_hr::{Error, RowProblem};
 
 use qrgate_testkit::{at, Kiosk};
 
@@ -20,6 +20,8 @@ fn a_bad_file_changes_nothing() {
         .unwrap_err();
     let Error::RosterRows(rows) = &err else { panic!("{err}") };
     assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), vec![3, 4]);
+    assert_eq!(rows[0].problems, vec![RowProblem::NameEmpty]);
+    assert_eq!(rows[1].problems, vec![RowProblem::CodeBadCharacter { value: "NV 7".into(), character: ' ' }]);
     assert!(err.to_string().contains("row 3"), "{err}");
     assert_eq!(k.store.workers(None, None).unwrap(), before);
 }
