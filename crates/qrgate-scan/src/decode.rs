@@ -7,20 +7,13 @@ use image::GrayImage;
 use serde::Serialize;
 
 use crate::clock::{Clock, MonotonicClock};
+use crate::code::{bytes_to_text, Code};
 use crate::guard::guarded;
 use crate::{finder, grid, preprocess};
 
 /// Frames larger than this on their longer side are shrunk first: rqrr's cost grows with the
 /// pixel count and the number of finder-like blobs, and no gate code needs more resolution.
 const MAX_WORKING_SIDE: u32 = 1600;
-
-/// One QR code found in a frame.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Code {
-    pub text: String,
-    /// Corners in frame pixels: top-left, top-right, bottom-right, bottom-left of the code.
-    pub corners: [(f32, f32); 4],
-}
 
 /// What decoding one frame produced, with the counters a gate shows on its health line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -495,30 +488,9 @@ fn maybe_invert(mut bits: Vec<bool>, inverted: bool) -> Vec<bool> {
     bits
 }
 
-/// QR byte segments carry no reliable charset: UTF-8 when valid, Shift_JIS when kanji or
-/// Japanese bytes decode cleanly, ISO-8859-1 (the QR default) otherwise.
-pub fn bytes_to_text(bytes: &[u8]) -> String {
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return text.to_string();
-    }
-    let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
-    if !had_errors {
-        return text.into_owned();
-    }
-    bytes.iter().map(|&b| b as char).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_from_bytes_prefers_utf8_then_shift_jis_then_latin1() {
-        assert_eq!(bytes_to_text("Nguyễn".as_bytes()), "Nguyễn");
-        // "モバイル" in Shift_JIS.
-        assert_eq!(bytes_to_text(&[0x83, 0x82, 0x83, 0x6f, 0x83, 0x43, 0x83, 0x8b]), "モバイル");
-        assert_eq!(bytes_to_text(&[0x63, 0x61, 0x66, 0xe9, 0x20, 0xff]), "café ÿ");
-    }
 
     /// `text` drawn axis-aligned at (x, y) with `px` pixels per module into `frame`.
     fn draw(frame: &mut GrayImage, text: &str, x: u32, y: u32, px: u32) {

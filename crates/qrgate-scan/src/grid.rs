@@ -10,7 +10,7 @@
 
 use image::GrayImage;
 
-use crate::decode::{bytes_to_text, Code};
+use crate::code::{bytes_to_text, Code};
 use crate::finder::{Finder, Triple};
 use crate::guard::guarded;
 

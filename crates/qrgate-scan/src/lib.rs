@@ -3,6 +3,7 @@
 
 pub mod camera;
 pub mod clock;
+pub mod code;
 pub mod decode;
 mod error;
 pub mod finder;
@@ -20,8 +21,10 @@ pub use camera::{Backoff, CameraDevice, CameraSource};
 #[cfg(unix)]
 pub use clock::ThreadCpuClock;
 pub use clock::{Clock, MonotonicClock, StoppedClock};
-pub use decode::{decode, decode_frame, Code, DecodeOptions, FrameDecode};
+pub use code::Code;
+pub use decode::{decode, decode_frame, DecodeOptions, FrameDecode};
 pub use error::Error;
-pub use report::{decode_file, decode_path, load_luma, open_source, DecodeReport};
+pub use pixels::load_luma;
+pub use report::{decode_file, decode_path, open_source, DecodeReport};
 pub use source::{Fps, Frame, FrameSource, ReplaySource, SourceSpec, SourceState};
 pub use tracker::SightingTracker;

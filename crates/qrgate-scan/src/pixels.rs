@@ -1,4 +1,6 @@
-//! Camera buffers to 8-bit luma without colour work: QR codes need brightness only.
+//! Camera buffers and image files to 8-bit luma without colour work: QR codes need brightness only.
+
+use std::path::Path;
 
 use image::GrayImage;
 
@@ -24,6 +26,30 @@ pub fn mjpeg_luma(buf: &[u8]) -> Result<GrayImage, Error> {
     let pixels = decoder.decode().map_err(|_| bad())?;
     let info = decoder.info().ok_or_else(bad)?;
     GrayImage::from_raw(info.width as u32, info.height as u32, pixels).ok_or_else(bad)
+}
+
+/// Larger sides than this are refused before decoding: no camera at a gate makes them, and
+/// the pixel buffer alone would be hundreds of megabytes.
+const MAX_SIDE: u32 = 16_384;
+
+/// Loads any supported image file as 8-bit luma.
+pub fn load_luma(path: &Path) -> Result<GrayImage, Error> {
+    let reader = image::ImageReader::open(path)
+        .map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?;
+    let reader = reader
+        .with_guessed_format()
+        .map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?;
+    let (width, height) =
+        reader.into_dimensions().map_err(|e| Error::ImageFormat { path: path.to_path_buf(), reason: e.to_string() })?;
+    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+        return Err(Error::ImageSize { width, height });
+    }
+    let img = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?
+        .decode()
+        .map_err(|e| Error::ImageFormat { path: path.to_path_buf(), reason: e.to_string() })?;
+    Ok(img.to_luma8())
 }
 
 #[cfg(test)]

@@ -4,17 +4,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use image::GrayImage;
+use crate::pixels::load_luma;
 use serde::Serialize;
 
 use crate::clock::{Clock, MonotonicClock};
 use crate::decode::{decode_frame, DecodeOptions};
 use crate::source::{Fps, FrameSource, ReplaySource, SourceSpec};
 use crate::Error;
-
-/// Larger sides than this are refused before decoding: no camera at a gate makes them, and
-/// the pixel buffer alone would be hundreds of megabytes.
-const MAX_SIDE: u32 = 16_384;
 
 /// The decoded texts of one image file and the decode time (image already loaded).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,26 +26,6 @@ pub struct DecodeReport {
 pub enum DecodeLine {
     Decoded(DecodeReport),
     Failed { path: String, error: String, code: &'static str },
-}
-
-/// Loads any supported image file as 8-bit luma.
-pub fn load_luma(path: &Path) -> Result<GrayImage, Error> {
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?;
-    let reader = reader
-        .with_guessed_format()
-        .map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?;
-    let (width, height) =
-        reader.into_dimensions().map_err(|e| Error::ImageFormat { path: path.to_path_buf(), reason: e.to_string() })?;
-    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
-        return Err(Error::ImageSize { width, height });
-    }
-    let img = image::ImageReader::open(path)
-        .and_then(|r| r.with_guessed_format())
-        .map_err(|e| Error::ImageRead { path: path.to_path_buf(), reason: e.to_string() })?
-        .decode()
-        .map_err(|e| Error::ImageFormat { path: path.to_path_buf(), reason: e.to_string() })?;
-    Ok(img.to_luma8())
 }
 
 /// Options for a still image: unlike a live frame, there is no next frame coming, so it gets a

@@ -111,7 +111,7 @@ impl ReplaySource {
         } else {
             vec![path.to_path_buf()]
         };
-        let frames = files.iter().map(|f| crate::report::load_luma(f)).collect::<Result<Vec<_>, _>>()?;
+        let frames = files.iter().map(|f| crate::pixels::load_luma(f)).collect::<Result<Vec<_>, _>>()?;
         ReplaySource::from_frames(frames, fps).map_err(|_| Error::ReplayEmpty { path: path.to_path_buf() })
     }
 
