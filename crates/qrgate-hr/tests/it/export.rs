@@ -205,7 +205,7 @@ fn night_shift_out_shows_its_date_in_csv() {
     export::attendance(
         &store,
         &config,
-        DayRange::one(day("2026-11-23")),
+        DayRange::one(day("2026-11-23")).unwrap(),
         Some("May 1"),
         Format::Csv,
         &out,
