@@ -78,7 +78,7 @@ impl DataDir {
             return Err(Error::NotInitialised(self.root.clone()));
         }
         let config = Config::load(&self.config_path())?;
-        let store = Store::open(&self.database())?;
+        let store = Store::open(&self.database()).map_err(|e| e.on_disk(&self.root))?;
         Ok((store, config))
     }
 
@@ -180,8 +180,8 @@ impl DataDir {
             kiosk_id: options.kiosk_id,
             kiosk_public_key: kiosk_public_key.clone(),
         };
-        let store = Store::create(&self.database(), &identity, &salt, now)?;
-        store.add_badge_key(&public)?;
+        let store = Store::create(&self.database(), &identity, &salt, now).map_err(|e| e.on_disk(&self.root))?;
+        store.add_badge_key(&public).map_err(|e| e.on_disk(&self.root))?;
         Ok(InitReport {
             database: self.database(),
             config: config_path,
