@@ -110,8 +110,15 @@ fn bad_roster_files_change_nothing() {
     let r = site.qrgate(&["roster", "import", &wide]);
     assert_eq!(r.code, 3);
     assert!(r.stderr.contains("no column employee_code"), "{}", r.stderr);
-    let missing = site.qrgate(&["roster", "import", &site.path("nope.csv").to_string_lossy()]);
-    assert_eq!(missing.code, 4, "{}", missing.stderr);
+    // A file that is not there is the person's mistake (3), not the machine's (4), whatever its kind.
+    for name in ["nope.csv", "nope.xlsx"] {
+        let missing = site.qrgate(&["roster", "import", &site.path(name).to_string_lossy()]);
+        assert_eq!(missing.code, 3, "{}", missing.stderr);
+        assert!(missing.stderr.contains(name) && missing.stderr.contains("no such file"), "{}", missing.stderr);
+    }
+    let r = site.qrgate(&["roster", "import", &site.dir.path().to_string_lossy()]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("is a directory"), "{}", r.stderr);
 
     assert_eq!(site.ok(&["roster", "list"]).stdout, before);
 }
@@ -164,6 +171,19 @@ fn bad_input_never_panics_and_names_the_problem() {
     let r = site.qrgate(&["init", "--enterprise", "12345", "--name", "X", "--kiosk-id", "g"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("tax code"), "{}", r.stderr);
+
+    // Bytes that are not UTF-8, from a scanner on stdin or in kiosk.conf, are bad input (3).
+    let r = crate::support::run_with_input_bytes(&site.data(), &["check", "-"], b"QG1:\xff\xfe\n");
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("standard input is not UTF-8"), "{}", r.stderr);
+    let conf = site.data().join("kiosk.conf");
+    let good = std::fs::read(&conf).unwrap();
+    std::fs::write(&conf, [&good[..], b"\n# Nguy\xean\n"].concat()).unwrap();
+    let r = site.qrgate(&["check", "x"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("error[config_invalid]") && r.stderr.contains("kiosk.conf"), "{}", r.stderr);
+    assert!(r.stderr.contains("is not UTF-8"), "{}", r.stderr);
+    std::fs::write(&conf, good).unwrap();
 
     // A database file that is not ours is named, not overwritten.
     std::fs::write(site.data().join("qrgate.db"), b"garbage garbage garbage").unwrap();
