@@ -294,7 +294,7 @@ pub fn seed(
         let mut visitor_rows = Vec::with_capacity(visitors);
         for _ in 0..visitors {
             let text = cccd_text(&mut rng);
-            let card = qrgate_core::cccd::parse(&text).expect("demo CCCD parses");
+            let card = qrgate_core::cccd::parse(&text, day).expect("demo CCCD parses");
             let minutes = rng.gen_range(0..480);
             let arrive = local(&mut rng, day, chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("valid"), minutes);
             let leave = arrive + Duration::minutes(rng.gen_range(20..180));

@@ -233,6 +233,42 @@ fn manual_entry_and_visitor_through_the_command() {
 }
 
 #[test]
+fn a_cccd_out_of_this_world_is_refused_as_invalid() {
+    let site = Site::new();
+    site.init();
+    let card = |name: &str, birth: &str, number: &str, address: &str| {
+        format!("{number}|025123456|{name}|{birth}|Nam|{address}|15082021")
+    };
+    // Scanned at 07:30 on 25 November in Vietnam, which is still 24 November in UTC: the
+    // scan's day is the gate's.
+    let at = "2026-11-25T07:30:00+07:00";
+    let born_today = card("Nguyễn Văn An", "25112026", "079226001234", "Hà Nội");
+    let refused = [
+        card("Nguyễn Văn An", "26112026", "079226001234", "Hà Nội"),
+        card(&"A".repeat(5_000), "15031990", "079090001234", "Hà Nội"),
+        card("Nguyễn Văn An", "15031990", "079090001234", &"Đường ".repeat(500)),
+        card("Nguyễn Văn An", "01011900", "079000001234", "Hà Nội"),
+    ];
+    for text in &refused {
+        let r = site.qrgate(&["check", "--json", "--at", at, text]);
+        assert_eq!(r.code, 1, "{text:.40}: {}", r.stderr);
+        assert_eq!(
+            (r.json()["verdict"].as_str(), r.json()["reason"].as_str()),
+            (Some("refused"), Some("invalid_cccd"))
+        );
+    }
+    let r = site.ok(&["check", "--json", "--at", at, &born_today]);
+    assert_eq!(r.json()["verdict"], "accepted");
+    let visitors = rusqlite::Connection::open(site.data().join("qrgate.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*), MAX(length(full_name)) FROM visitors", [], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })
+        .unwrap();
+    assert_eq!(visitors, (1, "Nguyễn Văn An".chars().count() as i64), "no refused card was recorded as a visitor");
+}
+
+#[test]
 fn demo_seed_and_run() {
     let site = Site::new();
     let r = site.ok(&["demo", "seed", "--workers", "50", "--days", "3"]);
