@@ -1,6 +1,6 @@
 //! `qrgate demo`: seed a realistic enterprise, or run the engine on one end to end, headless.
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, Utc};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Gate, ManualEntry, Scan};
 use qrgate_desk::demo::{self, SeedOptions};
@@ -105,11 +105,7 @@ fn run_demo(data: &DataDir, workers: usize) -> Result<()> {
     };
     let gate = Gate::new(&store, config)?;
     // A morning shift change today, after the seeded days.
-    let start = tz
-        .from_local_datetime(&today.and_hms_opt(6, 50, 0).expect("valid"))
-        .earliest()
-        .expect("no gap at 06:50")
-        .with_timezone(&Utc);
+    let start = demo::wall_clock(&tz, today.and_hms_opt(6, 50, 0).expect("valid")).with_timezone(&Utc);
     let at = |s: i64| start + Duration::seconds(s);
     let manual = ManualEntry { operator: "bao-ve-1", reason: "quên thẻ", direction: None };
     let script: Vec<(&str, Scan<'_>, chrono::DateTime<Utc>)> = vec![

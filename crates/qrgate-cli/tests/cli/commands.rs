@@ -269,6 +269,26 @@ fn a_cccd_out_of_this_world_is_refused_as_invalid() {
 }
 
 #[test]
+fn demo_seed_in_a_zone_whose_clocks_jump_over_a_shift_start() {
+    let site = Site::new();
+    site.ok(&["init", "--enterprise", "0312345678", "--name", "Công ty Demo", "--kiosk-id", "gate-1"]);
+    // CA1 starts at 02:30, an hour New York skips once a year; 400 days ending yesterday hold
+    // one such night whatever the day the test runs.
+    let conf = site.data().join("kiosk.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let text = text.replace("timezone = \"Asia/Ho_Chi_Minh\"", "timezone = \"America/New_York\"").replacen(
+        "start = \"06:00\"",
+        "start = \"02:30\"",
+        1,
+    );
+    assert!(text.contains("America/New_York") && text.contains("\"02:30\""));
+    std::fs::write(&conf, text).unwrap();
+    let r = site.qrgate(&["demo", "seed", "--workers", "20", "--days", "400"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Seeded 20 workers") && r.stdout.contains("over 400 day(s)"), "{}", r.stdout);
+}
+
+#[test]
 fn demo_seed_and_run() {
     let site = Site::new();
     let r = site.ok(&["demo", "seed", "--workers", "50", "--days", "3"]);
