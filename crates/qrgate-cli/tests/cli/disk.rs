@@ -104,4 +104,15 @@ fn a_full_disk_is_called_full_and_leaves_no_half_file() {
     assert!(r.stderr.contains("error[disk_full]"), "{}", r.stderr);
 
     assert_eq!(disk.names(), ["data", "fill"], "a failed write left a file behind");
+
+    let fresh = disk.path("fresh");
+    let init = ["init", "--enterprise", "0101234567", "--name", "Công ty", "--kiosk-id", "gate-2"];
+    let r = run_in(&fresh, &init);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stderr.contains("error[disk_full]") && r.stderr.contains("the disk is full"), "{}", r.stderr);
+    assert!(!r.stderr.contains(".partial"), "the temporary file means nothing to the person: {}", r.stderr);
+    // Room again: the same command finishes what it began.
+    std::fs::remove_file(disk.path("fill")).unwrap();
+    let r = run_in(&fresh, &init);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
