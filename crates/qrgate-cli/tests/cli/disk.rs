@@ -98,6 +98,23 @@ fn a_full_disk_is_called_full_and_leaves_no_half_file() {
     assert!(r.stderr.contains("error[disk_full]") && r.stderr.contains("the disk is full"), "{}", r.stderr);
     assert!(r.stderr.contains("b.pdf") && !r.stderr.contains(".part"), "{}", r.stderr);
 
+    // The sheet fits elsewhere; the phone PNGs go to the full disk and none is left cut off.
+    let sheet = site.path("b.pdf");
+    let pngs = disk.path("png");
+    let r = site.qrgate(&[
+        "badge",
+        "issue",
+        "--all",
+        "--pdf",
+        sheet.to_str().unwrap(),
+        "--png-dir",
+        pngs.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stderr.contains("error[disk_full]"), "{}", r.stderr);
+    assert_eq!(std::fs::read_dir(&pngs).unwrap().count(), 0, "a cut-off PNG was left");
+    std::fs::remove_dir(&pngs).unwrap();
+
     let csv = disk.path("inside.csv");
     let r = site.qrgate(&["export", "inside", "--format", "csv", "--out", csv.to_str().unwrap()]);
     assert_eq!(r.code, 4, "{}", r.stderr);
