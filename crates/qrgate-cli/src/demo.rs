@@ -44,7 +44,19 @@ fn ensure_initialised(data: &DataDir) -> Result<()> {
     Ok(())
 }
 
+/// Seeds, and when the data directory did not exist before, takes it away again if the seed
+/// fails: everything that could be checked was checked before the first write, but the disk can
+/// still fill part-way, and a half-seeded directory would refuse the next `demo seed`.
 fn seed(data: &DataDir, workers: usize, days: u32, seed: u64) -> Result<()> {
+    let made_here = !data.root.exists();
+    let result = seed_into(data, workers, days, seed);
+    if result.is_err() && made_here {
+        let _ = std::fs::remove_dir_all(&data.root);
+    }
+    result
+}
+
+fn seed_into(data: &DataDir, workers: usize, days: u32, seed: u64) -> Result<()> {
     ensure_initialised(data)?;
     let (mut store, config) = data.open()?;
     if store.worker_count()? > 0 {

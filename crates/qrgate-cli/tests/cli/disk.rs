@@ -40,6 +40,13 @@ impl Tmpfs {
         }
     }
 
+    /// Frees `bytes` of the filling, whole pages.
+    fn make_room(&self, bytes: u64) {
+        let file = std::fs::OpenOptions::new().write(true).open(self.path("fill")).unwrap();
+        let len = file.metadata().unwrap().len();
+        file.set_len(len.saturating_sub(bytes)).unwrap();
+    }
+
     fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(&self.0)
             .expect("read the tmpfs")
@@ -128,6 +135,17 @@ fn a_full_disk_is_called_full_and_leaves_no_half_file() {
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert!(r.stderr.contains("error[disk_full]") && r.stderr.contains("the disk is full"), "{}", r.stderr);
     assert!(!r.stderr.contains(".partial"), "the temporary file means nothing to the person: {}", r.stderr);
+
+    // Room for a kiosk but not for a month of 2,000 workers: a demo seeded into a new directory
+    // fills the disk part-way, and leaves no directory that would refuse the next seed.
+    disk.make_room(512 * 1024);
+    let demo = disk.path("demo");
+    let r = run_in(&demo, &["demo", "seed", "--workers", "2000", "--days", "30"]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stdout.contains("Initialised a demo kiosk"), "the seed began: {}", r.stdout);
+    assert!(r.stderr.contains("error[disk_full]"), "{}", r.stderr);
+    assert!(!demo.exists(), "a failed seed left {}", demo.display());
+
     // Room again: the same command finishes what it began.
     std::fs::remove_file(disk.path("fill")).unwrap();
     let r = run_in(&fresh, &init);
