@@ -88,7 +88,11 @@ pub fn run(cmd: BadgeCommand, data: &DataDir) -> Result<Outcome> {
                 for card in &cards {
                     let path = dir.join(format!("{}.png", card.code.replace('/', "_")));
                     let png = print::badge_png(card)?;
-                    std::fs::write(&path, png).map_err(|e| Error::io(path.clone())(e))?;
+                    if let Err(e) = std::fs::write(&path, png) {
+                        // A cut-off PNG would be sent to a phone as if it were a badge.
+                        let _ = std::fs::remove_file(&path);
+                        return Err(Error::io(path)(e));
+                    }
                 }
                 println!("Wrote {} PNG(s) to {}", cards.len(), dir.display());
             }

@@ -51,9 +51,18 @@ fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, String> {
 /// The text as a person or scanner gave it. Longer than any QR can hold is not a scan.
 fn scan_text(raw: String) -> Result<String> {
     let text = if raw == "-" {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map_err(|e| Error::io("<stdin>")(e))?;
-        line
+        use std::io::BufRead;
+        let mut line = Vec::new();
+        std::io::stdin().lock().read_until(b'\n', &mut line).map_err(|e| Error::io("<stdin>")(e))?;
+        String::from_utf8(line).map_err(|e| {
+            Error::invalid(
+                "QR text",
+                format!(
+                    "standard input is not UTF-8 text (byte {} is not); a scanner must type UTF-8",
+                    e.utf8_error().valid_up_to() + 1
+                ),
+            )
+        })?
     } else {
         raw
     };

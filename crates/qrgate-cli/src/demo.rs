@@ -1,6 +1,6 @@
 //! `qrgate demo`: seed a realistic enterprise, or run the engine on one end to end, headless.
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, Utc};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Gate, ManualEntry, Scan};
 use qrgate_desk::demo::{self, SeedOptions};
@@ -44,7 +44,19 @@ fn ensure_initialised(data: &DataDir) -> Result<()> {
     Ok(())
 }
 
+/// Seeds, and when the data directory did not exist before, takes it away again if the seed
+/// fails: everything that could be checked was checked before the first write, but the disk can
+/// still fill part-way, and a half-seeded directory would refuse the next `demo seed`.
 fn seed(data: &DataDir, workers: usize, days: u32, seed: u64) -> Result<()> {
+    let made_here = !data.root.exists();
+    let result = seed_into(data, workers, days, seed);
+    if result.is_err() && made_here {
+        let _ = std::fs::remove_dir_all(&data.root);
+    }
+    result
+}
+
+fn seed_into(data: &DataDir, workers: usize, days: u32, seed: u64) -> Result<()> {
     ensure_initialised(data)?;
     let (mut store, config) = data.open()?;
     if store.worker_count()? > 0 {
@@ -105,11 +117,7 @@ fn run_demo(data: &DataDir, workers: usize) -> Result<()> {
     };
     let gate = Gate::new(&store, config)?;
     // A morning shift change today, after the seeded days.
-    let start = tz
-        .from_local_datetime(&today.and_hms_opt(6, 50, 0).expect("valid"))
-        .earliest()
-        .expect("no gap at 06:50")
-        .with_timezone(&Utc);
+    let start = demo::wall_clock(&tz, today.and_hms_opt(6, 50, 0).expect("valid")).with_timezone(&Utc);
     let at = |s: i64| start + Duration::seconds(s);
     let manual = ManualEntry { operator: "bao-ve-1", reason: "quên thẻ", direction: None };
     let script: Vec<(&str, Scan<'_>, chrono::DateTime<Utc>)> = vec![

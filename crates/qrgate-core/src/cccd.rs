@@ -4,10 +4,15 @@
 //! number). Dates are DDMMYYYY. The 12-digit number encodes the province of birth registration,
 //! the century and sex, and the last two digits of the birth year, which we check against the
 //! birth date so a misread or made-up number is caught at the gate.
+//!
+//! The free-text fields are bounded so a forged QR cannot fill the visitor log or the guard's
+//! screen: the longest names and addresses on real cards are well inside the limits below. The
+//! birth date must fall in a person's lifetime as of the scan's day, which the caller passes in
+//! (the gate's local day of the scan), never the clock.
 
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 /// A visitor's identity as read from their card. `Debug` masks the number: it must never reach a log.
@@ -81,6 +86,25 @@ pub enum CccdError {
     Invalid(String),
 }
 
+/// Characters, not bytes: Vietnamese letters take two or three bytes each. The longest full
+/// names run to about 50 characters; 100 leaves room for every real one.
+pub const MAX_NAME_CHARS: usize = 100;
+/// A card's permanent address (number, street, ward, district, province) stays under 150.
+pub const MAX_ADDRESS_CHARS: usize = 200;
+/// "Nam" or "Nữ" on a card; a little room for a reader's spelling.
+pub const MAX_SEX_CHARS: usize = 10;
+/// Nobody at a factory gate is older; the oldest people ever recorded were not much older.
+pub const MAX_AGE_YEARS: i32 = 120;
+
+fn bounded<'a>(field: &'a str, what: &str, max: usize) -> Result<&'a str, CccdError> {
+    let f = field.trim();
+    let n = f.chars().count();
+    if n > max {
+        return Err(CccdError::Invalid(format!("{what} is {n} characters long; a card holds at most {max}")));
+    }
+    Ok(f)
+}
+
 fn date(field: &str, what: &str) -> Result<NaiveDate, CccdError> {
     let f = field.trim();
     if f.len() != 8 || !f.bytes().all(|b| b.is_ascii_digit()) {
@@ -89,7 +113,8 @@ fn date(field: &str, what: &str) -> Result<NaiveDate, CccdError> {
     NaiveDate::parse_from_str(f, "%d%m%Y").map_err(|_| CccdError::Invalid(format!("{what} is not a real date")))
 }
 
-pub fn parse(text: &str) -> Result<CccdCard, CccdError> {
+/// Reads a card scanned on `today` (the gate's local day of the scan).
+pub fn parse(text: &str, today: NaiveDate) -> Result<CccdCard, CccdError> {
     let fields: Vec<&str> = text.trim_end_matches(['\r', '\n']).split('|').collect();
     let (number, old, rest) = match fields.len() {
         7 => (fields[0], Some(fields[1]), &fields[2..]),
@@ -104,15 +129,28 @@ pub fn parse(text: &str) -> Result<CccdCard, CccdError> {
     if !PROVINCES.contains(&province) {
         return Err(CccdError::Invalid(format!("{:03} is not a province code", province)));
     }
-    let full_name = rest[0].trim();
+    let full_name = bounded(rest[0], "the name", MAX_NAME_CHARS)?;
     if full_name.is_empty() {
         return Err(CccdError::Invalid("the name is empty".into()));
     }
+    let sex = bounded(rest[2], "the sex", MAX_SEX_CHARS)?;
+    let address = bounded(rest[3], "the address", MAX_ADDRESS_CHARS)?;
     let birth_date = date(rest[1], "the birth date")?;
+    if birth_date > today {
+        return Err(CccdError::Invalid(format!("the birth date {birth_date} is after the day of the scan, {today}")));
+    }
+    // Where `today` minus the years does not exist (29 February), the day before it does.
+    let oldest = today
+        .with_year(today.year() - MAX_AGE_YEARS)
+        .or_else(|| today.pred_opt().and_then(|d| d.with_year(d.year() - MAX_AGE_YEARS)));
+    if oldest.is_some_and(|oldest| birth_date < oldest) {
+        return Err(CccdError::Invalid(format!(
+            "the birth date {birth_date} is more than {MAX_AGE_YEARS} years before the day of the scan"
+        )));
+    }
     let century_code = i32::from(number.as_bytes()[3] - b'0');
     let year_digits: i32 = number[4..6].parse().expect("digits");
     let year = 1900 + 100 * (century_code / 2) + year_digits;
-    use chrono::Datelike;
     if year != birth_date.year() {
         return Err(CccdError::Invalid("the ID number does not match the birth year".into()));
     }
@@ -130,8 +168,8 @@ pub fn parse(text: &str) -> Result<CccdCard, CccdError> {
         old_number,
         full_name: full_name.to_string(),
         birth_date,
-        sex: rest[2].trim().to_string(),
-        address: rest[3].trim().to_string(),
+        sex: sex.to_string(),
+        address: address.to_string(),
         issued,
     })
 }
@@ -141,6 +179,15 @@ mod tests {
     use super::*;
 
     pub const SAMPLE: &str = "079090001234|025123456|Nguyễn Văn An|15031990|Nam|12 Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh|15082021";
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// The scan's day in these tests: fixed, so no test depends on the day it runs.
+    fn parse(text: &str) -> Result<CccdCard, CccdError> {
+        super::parse(text, day("2026-11-25"))
+    }
 
     #[test]
     fn seven_fields() {
@@ -187,6 +234,45 @@ mod tests {
         ];
         for b in bad {
             assert!(matches!(parse(b), Err(CccdError::Invalid(_))), "{b}");
+        }
+    }
+
+    #[test]
+    fn a_birth_date_outside_a_lifetime_is_refused() {
+        let card = |birth: &str, number: &str| format!("{number}|025123456|Nguyễn Văn An|{birth}|Nam|Hà Nội|15082021");
+        // Born the day after the scan (century code 2: born in the 2000s).
+        let e = super::parse(&card("26112026", "079226001234"), day("2026-11-25")).unwrap_err();
+        assert!(matches!(&e, CccdError::Invalid(why) if why.contains("after the day of the scan")), "{e:?}");
+        // Born on the scan's day itself is a lifetime of one day.
+        assert!(super::parse(&card("25112026", "079226001234"), day("2026-11-25")).is_ok());
+        // 120 years to the day is the oldest; a day more is not a person at a gate.
+        assert!(super::parse(&card("25111906", "079006001234"), day("2026-11-25")).is_ok());
+        let e = super::parse(&card("24111906", "079006001234"), day("2026-11-25")).unwrap_err();
+        assert!(matches!(&e, CccdError::Invalid(why) if why.contains("more than 120 years")), "{e:?}");
+        // The bound moves with the scan's day, not the clock's.
+        assert!(super::parse(SAMPLE, day("1990-03-14")).is_err());
+        assert!(super::parse(SAMPLE, day("1990-03-15")).is_ok());
+        // A scan on 29 February 2020: 1900 had no 29 February, so the oldest is 28 February 1900.
+        assert!(super::parse(&card("28021900", "079000001234"), day("2020-02-29")).is_ok());
+        assert!(super::parse(&card("27021900", "079000001234"), day("2020-02-29")).is_err());
+    }
+
+    #[test]
+    fn overlong_fields_are_refused() {
+        let with = |name: &str, sex: &str, address: &str| {
+            parse(&format!("079090001234|025123456|{name}|15031990|{sex}|{address}|15082021"))
+        };
+        let longest_name = "Ữ".repeat(MAX_NAME_CHARS);
+        let longest_address = "Đ".repeat(MAX_ADDRESS_CHARS);
+        assert!(with(&longest_name, "Nữ", &longest_address).is_ok(), "limits count characters, not bytes");
+        for (name, sex, address, what) in [
+            ("A".repeat(5_000), "Nam".to_string(), "Hà Nội".to_string(), "the name is 5000 characters"),
+            ("Ữ".repeat(MAX_NAME_CHARS + 1), "Nam".into(), "Hà Nội".into(), "the name is 101 characters"),
+            ("An".into(), "Nam".into(), "x".repeat(5_000), "the address is 5000 characters"),
+            ("An".into(), "N".repeat(11), "Hà Nội".into(), "the sex is 11 characters"),
+        ] {
+            let e = with(&name, &sex, &address).unwrap_err();
+            assert!(matches!(&e, CccdError::Invalid(why) if why.contains(what)), "{what}: {e:?}");
         }
     }
 

@@ -238,11 +238,21 @@ impl Shift {
 impl Config {
     /// Reads kiosk.conf; a missing file gives the defaults.
     pub fn load(path: &Path) -> Result<Config> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Config::parse(&text).map_err(|why| Error::Config { path: path.into(), why }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(Error::io(path)(e)),
-        }
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(Error::io(path)(e)),
+        };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let bytes = e.as_bytes();
+            let good = e.utf8_error().valid_up_to();
+            let line = bytes[..good].iter().filter(|&&b| b == b'\n').count() + 1;
+            Error::Config {
+                path: path.into(),
+                why: format!("line {line} is not UTF-8 text; save the file as UTF-8 (an editor's \"UTF-8\" encoding)"),
+            }
+        })?;
+        Config::parse(&text).map_err(|why| Error::Config { path: path.into(), why })
     }
 
     pub fn parse(text: &str) -> std::result::Result<Config, String> {
@@ -355,6 +365,18 @@ mod hhmm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_a_config_error_naming_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.conf");
+        std::fs::write(&path, b"[gate]\nname = \"C\xf4ng\"\n").unwrap();
+        let e = Config::load(&path).unwrap_err();
+        assert_eq!(e.code(), crate::Code::ConfigInvalid);
+        assert!(!e.code().is_system());
+        let text = e.to_string();
+        assert!(text.contains("kiosk.conf") && text.contains("line 2 is not UTF-8"), "{text}");
+    }
 
     #[test]
     fn defaults_when_empty() {

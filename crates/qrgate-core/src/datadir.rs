@@ -78,7 +78,7 @@ impl DataDir {
             return Err(Error::NotInitialised(self.root.clone()));
         }
         let config = Config::load(&self.config_path())?;
-        let store = Store::open(&self.database())?;
+        let store = Store::open(&self.database()).map_err(|e| e.on_disk(&self.root))?;
         Ok((store, config))
     }
 
@@ -180,8 +180,8 @@ impl DataDir {
             kiosk_id: options.kiosk_id,
             kiosk_public_key: kiosk_public_key.clone(),
         };
-        let store = Store::create(&self.database(), &identity, &salt, now)?;
-        store.add_badge_key(&public)?;
+        let store = Store::create(&self.database(), &identity, &salt, now).map_err(|e| e.on_disk(&self.root))?;
+        store.add_badge_key(&public).map_err(|e| e.on_disk(&self.root))?;
         Ok(InitReport {
             database: self.database(),
             config: config_path,
@@ -222,7 +222,10 @@ pub fn replace_private_file(path: &Path, contents: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     let mut temp = tempfile::Builder::new().prefix(".").suffix(".partial").tempfile_in(dir).map_err(Error::io(dir))?;
-    temp.write_all(contents).and_then(|()| temp.as_file().sync_all()).map_err(Error::io(path))?;
+    // Through the plain file: tempfile's own writer names its temporary file in errors, and the
+    // person knows only `path`.
+    let file = temp.as_file_mut();
+    file.write_all(contents).and_then(|()| file.sync_all()).map_err(Error::io(path))?;
     temp.persist(path).map_err(|e| Error::io(path)(e.error))?;
     // The rename is durable only once the directory's entry is.
     std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(dir))

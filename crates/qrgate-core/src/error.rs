@@ -1,6 +1,6 @@
 //! The core's one error type, and the closed list of machine codes the kiosk side reports.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Every machine code the kiosk's engine, HR, desk and sync crates report: the one closed list that the
 /// window, the `qrgate` command and scripts switch on. A code is never reworded nor reused; the
@@ -92,6 +92,14 @@ pub enum Error {
     #[error("cannot write to {}: {why}", .path.display())]
     ReadOnly { path: PathBuf, why: String },
 
+    #[error("the disk is full: cannot write {} ({why}); free some space on it and try again", .path.display())]
+    DiskFull { path: PathBuf, why: String },
+
+    /// A file named by the person (or expected in the data directory) that is missing, is a
+    /// directory, or holds something other than text: the input's fault, not the machine's.
+    #[error("{}: {why}", .path.display())]
+    BadFile { path: PathBuf, why: String },
+
     #[error("no badge signing key at {}; badges are signed where the enterprise key is kept (see --keys)", .0.display())]
     NoSigningKey(PathBuf),
 
@@ -104,7 +112,7 @@ pub enum Error {
     #[error("configuration {}: {why}", .path.display())]
     Config { path: PathBuf, why: String },
 
-    #[error("storage: {0}")]
+    #[error("{}", store_message(.0))]
     Store(#[from] rusqlite::Error),
 
     #[error("{}: {source}", .path.display())]
@@ -121,6 +129,8 @@ impl Error {
             Error::ForeignDatabase { .. } => Code::ForeignDatabase,
             Error::SchemaTooNew { .. } => Code::SchemaTooNew,
             Error::ReadOnly { .. } => Code::ReadOnly,
+            Error::DiskFull { .. } => Code::DiskFull,
+            Error::BadFile { .. } => Code::InvalidInput,
             Error::NoSigningKey(_) => Code::NoSigningKey,
             Error::UnknownEmployee(_) => Code::UnknownEmployee,
             Error::BadgeTooLarge { .. } => Code::BadgeTooLarge,
@@ -136,18 +146,56 @@ impl Error {
         Error::Invalid { what, why: why.into() }
     }
 
-    /// Maps an I/O failure on `path`; a read-only file system or a refused permission is its own code.
+    /// Maps an I/O failure on `path`. A read-only file system or a refused permission, and a
+    /// full disk (ENOSPC, EDQUOT), are the machine's own codes; a missing file, a directory where
+    /// a file was meant and bytes that are not UTF-8 text are the input's (exit 3, not 4).
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        use std::io::ErrorKind;
         let path = path.into();
         move |source| {
-            if source.kind() == std::io::ErrorKind::ReadOnlyFilesystem
-                || source.kind() == std::io::ErrorKind::PermissionDenied
-            {
-                Error::ReadOnly { why: source.to_string(), path }
-            } else {
-                Error::Io { path, source }
+            let bad_file = |why: &str| Error::BadFile { path: path.clone(), why: why.to_string() };
+            match source.kind() {
+                ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
+                    Error::ReadOnly { why: source.to_string(), path }
+                }
+                ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Error::DiskFull { why: source.to_string(), path },
+                ErrorKind::NotFound => bad_file("no such file or directory"),
+                ErrorKind::IsADirectory => bad_file("this is a directory, not a file"),
+                ErrorKind::NotADirectory => bad_file("a part of this path is a file, not a directory"),
+                ErrorKind::InvalidData => bad_file("the contents are not UTF-8 text"),
+                _ => Error::Io { path, source },
             }
         }
+    }
+
+    /// Names a full disk under `dir` for what it is. SQLite reports a file it could not grow as
+    /// a plain I/O error (SQLITE_IOERR_SHMSIZE when the WAL index cannot grow, for one) rather
+    /// than SQLITE_FULL, and rusqlite does not pass on the errno (ENOSPC); an I/O error on a disk
+    /// with no room left is the full disk it surely is.
+    pub fn on_disk(self, dir: &Path) -> Error {
+        match &self {
+            Error::Store(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) && has_no_room(dir) =>
+            {
+                Error::DiskFull { path: dir.to_path_buf(), why: e.to_string() }
+            }
+            _ => self,
+        }
+    }
+}
+
+/// Less than SQLite's next growth of the WAL index (32 KiB) or a few pages of the WAL itself.
+const NO_ROOM: u64 = 64 * 1024;
+
+fn has_no_room(dir: &Path) -> bool {
+    rustix::fs::statvfs(dir).is_ok_and(|st| st.f_bavail.saturating_mul(st.f_frsize) < NO_ROOM)
+}
+
+fn store_message(e: &rusqlite::Error) -> String {
+    if is_disk_full(e) {
+        format!("the disk is full ({e}); free some space on it and try again")
+    } else {
+        format!("storage: {e}")
     }
 }
 
@@ -160,3 +208,47 @@ fn is_disk_full(e: &rusqlite::Error) -> bool {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::ErrorKind;
+
+    fn io(kind: ErrorKind) -> Error {
+        Error::io("/data/x.csv")(std::io::Error::from(kind))
+    }
+
+    #[test]
+    fn a_full_disk_is_called_full_and_is_the_machines_fault() {
+        for e in [io(ErrorKind::StorageFull), io(ErrorKind::QuotaExceeded), Error::Store(sqlite(13))] {
+            assert_eq!(e.code(), Code::DiskFull, "{e}");
+            assert!(e.code().is_system());
+            assert!(e.to_string().contains("the disk is full"), "{e}");
+        }
+        // SQLITE_IOERR_SHMSIZE is taken for a full disk only where the disk has no room.
+        let roomy = tempfile::tempdir().unwrap();
+        let e = Error::Store(sqlite(4874)).on_disk(roomy.path());
+        assert_eq!(e.code(), Code::Storage, "{e}");
+    }
+
+    #[test]
+    fn a_missing_or_unreadable_input_file_is_bad_input() {
+        for (kind, words) in [
+            (ErrorKind::NotFound, "no such file"),
+            (ErrorKind::IsADirectory, "is a directory"),
+            (ErrorKind::InvalidData, "not UTF-8"),
+        ] {
+            let e = io(kind);
+            assert_eq!(e.code(), Code::InvalidInput, "{e}");
+            assert!(!e.code().is_system());
+            assert!(e.to_string().starts_with("/data/x.csv: ") && e.to_string().contains(words), "{e}");
+        }
+        assert_eq!(io(ErrorKind::Other).code(), Code::Io);
+        assert_eq!(io(ErrorKind::PermissionDenied).code(), Code::ReadOnly);
+    }
+
+    /// An SQLite failure by its extended result code (13 SQLITE_FULL, 4874 SQLITE_IOERR_SHMSIZE).
+    fn sqlite(extended: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(extended), None)
+    }
+}

@@ -5,7 +5,7 @@
 //! key because a kiosk holds no other enterprise's keys: "another enterprise's badge" tells the
 //! guard more than "unknown key".
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -306,7 +306,8 @@ impl Gate {
     /// anything is recorded. `None` for every other text (and for a visitor leaving, or one who
     /// scanned moments ago), which goes through [`Gate::check`] as it is.
     pub fn visitor_arrival(&self, store: &Store, text: &str, now: DateTime<Utc>) -> Result<Option<VisitorArrival>> {
-        let Ok(card) = cccd::parse(text) else { return Ok(None) };
+        let today = now.with_timezone(&self.offset(now)).date_naive();
+        let Ok(card) = cccd::parse(text, today) else { return Ok(None) };
         let earlier = match store.visitor_by_number_hash(&self.number_hash(&card))? {
             Some(id) => {
                 let person = PersonRef::Visitor(id);
@@ -392,7 +393,7 @@ impl Gate {
         }
         let signed = match badge::parse(text) {
             Ok(signed) => signed,
-            Err(BadgeError::NotABadge) => return self.not_a_badge(store, text),
+            Err(BadgeError::NotABadge) => return self.not_a_badge(store, text, at.date_naive()),
             Err(BadgeError::Damaged(_)) => return Ok(Err(Refusal::anonymous(Reason::BadgeDamaged))),
             Err(BadgeError::UnknownVersion(_)) => return Ok(Err(Refusal::anonymous(Reason::UnknownBadgeVersion))),
         };
@@ -424,8 +425,8 @@ impl Gate {
         Ok(Ok(Who::Worker(worker, Some(b.serial))))
     }
 
-    fn not_a_badge(&self, store: &Store, text: &str) -> Result<Identified> {
-        match cccd::parse(text) {
+    fn not_a_badge(&self, store: &Store, text: &str, today: NaiveDate) -> Result<Identified> {
+        match cccd::parse(text, today) {
             Ok(card) => return Ok(Ok(Who::Visitor(Box::new(card)))),
             Err(CccdError::Invalid(_)) => return Ok(Err(Refusal::anonymous(Reason::InvalidCccd))),
             Err(CccdError::NotACard) => {}

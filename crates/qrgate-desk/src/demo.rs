@@ -2,7 +2,9 @@
 //! gate events with the untidy parts real logs have: lateness, early leaves, missing punches, double
 //! scans, refusals, visitors. Deterministic from a seed, for demos, tests and benchmarks.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc, Weekday,
+};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -127,12 +129,19 @@ pub fn full_name(rng: &mut impl Rng) -> (String, bool) {
     (name, female)
 }
 
-/// A CCCD QR text that passes [`qrgate_core::cccd::parse`], for a visitor born in a plausible year.
+/// A CCCD QR text that passes [`qrgate_core::cccd::parse`] on any day from 2026 to 2080, for
+/// a visitor born in a plausible year.
 pub fn cccd_text(rng: &mut impl Rng) -> String {
+    card_text(rng, 2026)
+}
+
+/// A visitor's card as read in `year`: they were born 20 to 66 years before it. The number
+/// encodes the birth year's century (0 and 1 for the 1900s, 2 and 3 for the 2000s, ...).
+fn card_text(rng: &mut impl Rng, year: i32) -> String {
     let (name, female) = full_name(rng);
     let (province, place) = PROVINCES.choose(rng).expect("non-empty");
-    let year = rng.gen_range(1960..2006);
-    let century = if year >= 2000 { 2 } else { 0 } + u32::from(female);
+    let year = rng.gen_range(year - 66..year - 20);
+    let century = 2 * ((year - 1900) / 100) as u32 + u32::from(female);
     let birth = NaiveDate::from_ymd_opt(year, rng.gen_range(1..=12), rng.gen_range(1..=28)).expect("valid");
     let issued = NaiveDate::from_ymd_opt(rng.gen_range(2021..2025), rng.gen_range(1..=12), rng.gen_range(1..=28))
         .expect("valid");
@@ -147,6 +156,25 @@ pub fn cccd_text(rng: &mut impl Rng) -> String {
         STREETS.choose(rng).expect("non-empty"),
         issued.format("%d%m%Y")
     )
+}
+
+/// The years whose days the demo can seed: visitors' birth years must fit a CCCD number
+/// (1900 to 2399) and the day after the last must exist. Checked before anything is written.
+const SEED_YEARS: std::ops::RangeInclusive<i32> = 1970..=2199;
+
+/// The instant a wall clock in `tz` shows `naive`. Nothing shows a time in the hour skipped when
+/// clocks go forward: someone due then arrives as the clock jumps, so the time moves forward by
+/// the gap (02:30 on that night reads 03:30). In the hour shown twice when clocks go back, the
+/// first reading is taken.
+pub fn wall_clock<Z: TimeZone>(tz: &Z, naive: NaiveDateTime) -> DateTime<Z> {
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t,
+        LocalResult::None => {
+            // The offset in force before the gap; no zone moves its clocks twice in a day.
+            let before = tz.offset_from_utc_datetime(&(naive - Duration::days(1))).fix();
+            tz.from_utc_datetime(&(naive - Duration::seconds(i64::from(before.local_minus_utc()))))
+        }
+    }
 }
 
 struct SeedWorker {
@@ -167,9 +195,27 @@ pub fn seed(
     if options.workers == 0 || options.workers > 1_000_000 {
         return Err(Error::invalid("demo workers", "must be 1 to 1,000,000"));
     }
-    if options.days > 3_660 {
-        return Err(Error::invalid("demo days", "must be at most 3,660"));
+    if options.days == 0 || options.days > 3_660 {
+        return Err(Error::invalid("demo days", "must be 1 to 3,660"));
     }
+    // Everything that could fail is checked here, before the first write: past this point only
+    // the storage can fail, so a seed that is refused leaves the store as it was.
+    let first_day = options
+        .last_day
+        .checked_sub_signed(Duration::days(i64::from(options.days) - 1))
+        .filter(|first| SEED_YEARS.contains(&first.year()) && SEED_YEARS.contains(&options.last_day.year()))
+        .ok_or_else(|| {
+            Error::invalid(
+                "demo days",
+                format!(
+                    "{} days ending {} reach outside the years {} to {} the demo can seed",
+                    options.days,
+                    options.last_day,
+                    SEED_YEARS.start(),
+                    SEED_YEARS.end()
+                ),
+            )
+        })?;
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let kiosk = store.identity().kiosk_id.to_string();
     let now_ms = now.timestamp_millis();
@@ -227,12 +273,11 @@ pub fn seed(
         seqs.insert(k.to_string(), max);
     }
     let mut summary = SeedSummary { workers: workers.len(), ..SeedSummary::default() };
-    let first_day = options.last_day - Duration::days(i64::from(options.days) - 1);
     for (n, day) in first_day.iter_days().take(options.days as usize).enumerate() {
         let mut day_events: Vec<Event> = Vec::with_capacity(workers.len() * 2 + 16);
         let local = |rng: &mut ChaCha8Rng, date: NaiveDate, t: chrono::NaiveTime, minutes: i64| {
             let naive = date.and_time(t) + Duration::minutes(minutes) + Duration::seconds(rng.gen_range(0..60));
-            let at = tz.from_local_datetime(&naive).earliest().expect("no gaps in this zone");
+            let at = wall_clock(&tz, naive);
             let offset: FixedOffset = at.offset().fix();
             at.with_timezone(&offset)
         };
@@ -247,7 +292,7 @@ pub fn seed(
             let person = PersonRef::Worker(w.code.clone());
             let late = rng.gen_bool(0.08);
             let start_offset = if late { rng.gen_range(6..45) } else { -rng.gen_range(0..25) };
-            let end_date = if shift.crosses_midnight() { day.succ_opt().expect("date range") } else { day };
+            let end_date = if shift.crosses_midnight() { day + Duration::days(1) } else { day };
             let roll = rng.gen_range(0..100);
             let end_offset = match roll {
                 0..=4 => -rng.gen_range(10..90),
@@ -293,8 +338,9 @@ pub fn seed(
         let visitors = (workers.len() / 200).max(1);
         let mut visitor_rows = Vec::with_capacity(visitors);
         for _ in 0..visitors {
-            let text = cccd_text(&mut rng);
-            let card = qrgate_core::cccd::parse(&text).expect("demo CCCD parses");
+            let text = card_text(&mut rng, day.year());
+            let card = qrgate_core::cccd::parse(&text, day)
+                .map_err(|e| Error::invalid("demo visitor card", format!("{e:?} (a bug in the demo)")))?;
             let minutes = rng.gen_range(0..480);
             let arrive = local(&mut rng, day, chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("valid"), minutes);
             let leave = arrive + Duration::minutes(rng.gen_range(20..180));
@@ -381,5 +427,29 @@ fn seed_event(
         badge_serial: person.is_some().then_some(1),
         operator: None,
         note: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The UTC instant a wall clock in `zone` shows at `local`.
+    fn utc(zone: &str, local: &str) -> String {
+        let tz = Config::parse(&format!("[time]\ntimezone = {zone:?}\n")).expect("a known zone").time.timezone;
+        wall_clock(&tz, local.parse().unwrap()).with_timezone(&Utc).to_rfc3339()
+    }
+
+    #[test]
+    fn a_time_in_the_skipped_hour_moves_forward_by_the_gap() {
+        let new_york = "America/New_York";
+        // 02:30 does not exist on 8 March 2026 there: the clock read 03:30 EDT, 07:30 UTC.
+        assert_eq!(utc(new_york, "2026-03-08T02:30:00"), "2026-03-08T07:30:00+00:00");
+        assert_eq!(utc(new_york, "2026-03-08T01:59:00"), "2026-03-08T06:59:00+00:00");
+        // 01:30 on 1 November happens twice: the first, still EDT.
+        assert_eq!(utc(new_york, "2026-11-01T01:30:00"), "2026-11-01T05:30:00+00:00");
+        assert_eq!(utc("Europe/Berlin", "2026-03-29T02:15:00"), "2026-03-29T01:15:00+00:00");
+        // Lord Howe Island moves its clocks by half an hour.
+        assert_eq!(utc("Australia/Lord_Howe", "2026-10-04T02:10:00"), "2026-10-03T15:40:00+00:00");
     }
 }

@@ -281,7 +281,15 @@ impl Desk {
         self.hr(now)?;
         create_dir(out_dir)?;
         let path = out_dir.join(format!("cham-cong-{}.{}", day.format("%Y-%m-%d"), format.as_str()));
-        Ok(export::attendance(&self.store, &self.gate.config, DayRange::one(day), None, format, &path, &mut |_, _| {})?)
+        Ok(export::attendance(
+            &self.store,
+            &self.gate.config,
+            DayRange::one(day)?,
+            None,
+            format,
+            &path,
+            &mut |_, _| {},
+        )?)
     }
 
     /// One day's visitors with their whole ID numbers: HR's list, never the guard's.
@@ -292,7 +300,7 @@ impl Desk {
         Ok(export::visitors(
             &self.store,
             &self.gate.config,
-            DayRange::one(day),
+            DayRange::one(day)?,
             true,
             Format::Xlsx,
             &path,

@@ -141,7 +141,7 @@ fn main() {
     reset_peak();
     let t = Instant::now();
     let mut rows = 0;
-    attendance::for_each_day(&store, &config, &roster, DayRange::one(day), &mut |_, d| {
+    attendance::for_each_day(&store, &config, &roster, DayRange::one(day).unwrap(), &mut |_, d| {
         rows += d.len();
         Ok(())
     })
@@ -149,8 +149,8 @@ fn main() {
     println!("attendance only, 1 day: {rows} rows in {:.2} s, peak {:.0} MB", t.elapsed().as_secs_f64(), peak_mb());
 
     for (what, days, format, name) in [
-        ("1 day  ", DayRange::one(day), Format::Xlsx, "day.xlsx"),
-        ("1 day  ", DayRange::one(day), Format::Csv, "day.csv"),
+        ("1 day  ", DayRange::one(day).unwrap(), Format::Xlsx, "day.xlsx"),
+        ("1 day  ", DayRange::one(day).unwrap(), Format::Csv, "day.csv"),
         ("31 days", month, Format::Xlsx, "month.xlsx"),
     ] {
         let out = dir.path().join(name);

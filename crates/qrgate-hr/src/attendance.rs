@@ -32,6 +32,11 @@ use qrgate_core::store::{Event, Store, Worker};
 const MINUTES_PER_DAY: i64 = 24 * 60;
 /// Longer ranges are a mistake at the prompt, not a report anyone reads.
 pub const MAX_DAYS: i64 = 366;
+/// The years a spreadsheet can show as dates (Excel's own range). Days beyond chrono's calendar
+/// would overflow when a day's window is widened by a longest stay; these bounds keep every such
+/// sum far from it, and no gate ever wrote an event outside them.
+const FIRST_YEAR: i32 = 1900;
+const LAST_YEAR: i32 = 9999;
 
 /// A checked, inclusive range of attendance days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +47,14 @@ pub struct DayRange {
 
 impl DayRange {
     pub fn new(first: NaiveDate, last: NaiveDate) -> Result<DayRange> {
+        for day in [first, last] {
+            if !(FIRST_YEAR..=LAST_YEAR).contains(&day.year()) {
+                return Err(Error::invalid(
+                    "date",
+                    format!("{day} is outside the years {FIRST_YEAR} to {LAST_YEAR} that attendance and exports cover"),
+                ));
+            }
+        }
         if last < first {
             return Err(Error::invalid("date range", format!("the end {last} is before the start {first}")));
         }
@@ -52,7 +65,12 @@ impl DayRange {
         Ok(DayRange { first, last })
     }
 
-    pub fn one(day: NaiveDate) -> DayRange {
+    pub fn one(day: NaiveDate) -> Result<DayRange> {
+        DayRange::new(day, day)
+    }
+
+    /// One day of a range already checked.
+    fn within(day: NaiveDate) -> DayRange {
         DayRange { first: day, last: day }
     }
 
@@ -502,7 +520,7 @@ pub fn for_each_day(
     let mut buffer: Vec<Scan> = Vec::new();
     let mut loaded_to: Option<i64> = None;
     for day in days.days() {
-        let (lo, hi) = rules.reach(DayRange::one(day));
+        let (lo, hi) = rules.reach(DayRange::within(day));
         let from = loaded_to.map_or(lo, |t| t.max(lo));
         buffer.retain(|s| s.at_ms >= lo);
         if hi > from {
@@ -522,7 +540,7 @@ pub fn for_each_day(
             }
             loaded_to = Some(hi);
         }
-        each(day, rules.days(&buffer, DayRange::one(day)))?;
+        each(day, rules.days(&buffer, DayRange::within(day)))?;
     }
     Ok(())
 }
@@ -604,5 +622,20 @@ mod tests {
         assert_eq!(r.days().last(), Some(d("2026-03-02")));
         assert!(DayRange::new(d("2026-03-02"), d("2026-03-01")).unwrap_err().to_string().contains("before"));
         assert!(DayRange::new(d("2025-01-01"), d("2026-03-01")).is_err());
+    }
+
+    #[test]
+    fn days_outside_the_calendar_are_refused_not_overflowed() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        for (first, last) in
+            [("+262142-12-31", "+262142-12-31"), ("2026-01-01", "+10000-01-01"), ("1899-12-31", "1900-01-01")]
+        {
+            let e = DayRange::new(d(first), d(last)).unwrap_err();
+            assert_eq!(e.code(), qrgate_core::Code::InvalidInput, "{first}..{last}");
+            assert!(e.to_string().contains("outside the years 1900 to 9999"), "{e}");
+        }
+        assert!(DayRange::one(NaiveDate::MAX).is_err());
+        assert_eq!(DayRange::new(d("9999-12-31"), d("9999-12-31")).unwrap().len(), 1);
+        assert_eq!(DayRange::one(d("1900-01-01")).unwrap().len(), 1);
     }
 }

@@ -214,7 +214,7 @@ impl<'f> CsvSheets<'f> {
 
     fn finish(self) -> Result<()> {
         let path = self.path.clone();
-        let mut out = self.writer.into_inner().map_err(|e| Error::io(&path)(std::io::Error::other(e.to_string())))?;
+        let mut out = self.writer.into_inner().map_err(|e| Error::io(&path)(e.into_error()))?;
         out.flush().map_err(Error::io(&path))
     }
 }

@@ -3,7 +3,6 @@
 //! Text uses the DejaVu Sans shipped in assets/fonts, which has every Vietnamese letter
 //! precomposed; names are NFC-normalised on import so each letter is one glyph.
 
-use std::io::BufWriter;
 use std::path::Path;
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
@@ -92,10 +91,33 @@ pub fn badge_sheet_pdf(cards: &[BadgeCard], title: &str, path: &Path) -> Result<
         let y = top - (slot / COLS + 1) as f32 * CARD_H - (slot / COLS) as f32 * GAP;
         draw_card(&layer, &fonts, card, x, y)?;
     }
-    let tmp = path.with_extension("pdf.partial");
-    let file = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
-    doc.save(&mut BufWriter::new(file)).map_err(render)?;
-    std::fs::rename(&tmp, path).map_err(Error::io(path))
+    // Rendered whole in memory first, so every write error is an I/O error on the file (a
+    // BufWriter drops the error of its last flush), and written to a temporary sibling that is
+    // deleted on any failure: a full disk leaves no half sheet behind.
+    let bytes = doc.save_to_bytes().map_err(render)?;
+    write_whole(path, &bytes)
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file in the same directory, synced,
+/// then renamed over `path`; on failure the temporary file is removed (tempfile's drop).
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".qrgate-badges-").suffix(".part").tempfile_in(dir).map_err(|e| {
+        // The temporary name means nothing to the person; say which directory refused.
+        let why =
+            e.raw_os_error().map_or_else(|| e.kind().to_string(), |c| std::io::Error::from_raw_os_error(c).to_string());
+        Error::io(path)(std::io::Error::new(e.kind(), format!("cannot create a file in {}: {why}", dir.display())))
+    })?;
+    // Through the plain file: tempfile's own writer names its temporary file in errors, and the
+    // person knows only `path`.
+    let file = tmp.as_file_mut();
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(Error::io(path))?;
+    tmp.persist(path).map_err(|e| Error::io(path)(e.error))?;
+    Ok(())
 }
 
 fn rect(layer: &PdfLayerReference, x: f32, y: f32, w: f32, h: f32) {

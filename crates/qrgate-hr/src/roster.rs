@@ -130,6 +130,8 @@ fn parse_phone(text: &str) -> std::result::Result<String, RowProblem> {
 
 /// Reads a roster file: `.xlsx`/`.xlsm`/`.xls` through calamine, anything else as CSV.
 pub fn read_file(path: &Path, config: &Config) -> Result<Vec<RosterRow>> {
+    // A missing file is named as such whatever its kind; calamine's own words would not name it.
+    std::fs::metadata(path).map_err(Error::io(path))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let table = match ext.as_str() {
         "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_sheet(path)?,

@@ -110,8 +110,15 @@ fn bad_roster_files_change_nothing() {
     let r = site.qrgate(&["roster", "import", &wide]);
     assert_eq!(r.code, 3);
     assert!(r.stderr.contains("no column employee_code"), "{}", r.stderr);
-    let missing = site.qrgate(&["roster", "import", &site.path("nope.csv").to_string_lossy()]);
-    assert_eq!(missing.code, 4, "{}", missing.stderr);
+    // A file that is not there is the person's mistake (3), not the machine's (4), whatever its kind.
+    for name in ["nope.csv", "nope.xlsx"] {
+        let missing = site.qrgate(&["roster", "import", &site.path(name).to_string_lossy()]);
+        assert_eq!(missing.code, 3, "{}", missing.stderr);
+        assert!(missing.stderr.contains(name) && missing.stderr.contains("no such file"), "{}", missing.stderr);
+    }
+    let r = site.qrgate(&["roster", "import", &site.dir.path().to_string_lossy()]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("is a directory"), "{}", r.stderr);
 
     assert_eq!(site.ok(&["roster", "list"]).stdout, before);
 }
@@ -165,6 +172,19 @@ fn bad_input_never_panics_and_names_the_problem() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("tax code"), "{}", r.stderr);
 
+    // Bytes that are not UTF-8, from a scanner on stdin or in kiosk.conf, are bad input (3).
+    let r = crate::support::run_with_input_bytes(&site.data(), &["check", "-"], b"QG1:\xff\xfe\n");
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("standard input is not UTF-8"), "{}", r.stderr);
+    let conf = site.data().join("kiosk.conf");
+    let good = std::fs::read(&conf).unwrap();
+    std::fs::write(&conf, [&good[..], b"\n# Nguy\xean\n"].concat()).unwrap();
+    let r = site.qrgate(&["check", "x"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("error[config_invalid]") && r.stderr.contains("kiosk.conf"), "{}", r.stderr);
+    assert!(r.stderr.contains("is not UTF-8"), "{}", r.stderr);
+    std::fs::write(&conf, good).unwrap();
+
     // A database file that is not ours is named, not overwritten.
     std::fs::write(site.data().join("qrgate.db"), b"garbage garbage garbage").unwrap();
     let r = site.qrgate(&["check", "x"]);
@@ -210,6 +230,62 @@ fn manual_entry_and_visitor_through_the_command() {
     assert!(!r.stdout.contains("079090001234"), "the ID number is masked");
     let out = site.ok(&["check", "--json", "--at", "2026-11-25T10:00:00+07:00", cccd]).json();
     assert_eq!(out["direction"], "out");
+}
+
+#[test]
+fn a_cccd_out_of_this_world_is_refused_as_invalid() {
+    let site = Site::new();
+    site.init();
+    let card = |name: &str, birth: &str, number: &str, address: &str| {
+        format!("{number}|025123456|{name}|{birth}|Nam|{address}|15082021")
+    };
+    // Scanned at 07:30 on 25 November in Vietnam, which is still 24 November in UTC: the
+    // scan's day is the gate's.
+    let at = "2026-11-25T07:30:00+07:00";
+    let born_today = card("Nguyễn Văn An", "25112026", "079226001234", "Hà Nội");
+    let refused = [
+        card("Nguyễn Văn An", "26112026", "079226001234", "Hà Nội"),
+        card(&"A".repeat(5_000), "15031990", "079090001234", "Hà Nội"),
+        card("Nguyễn Văn An", "15031990", "079090001234", &"Đường ".repeat(500)),
+        card("Nguyễn Văn An", "01011900", "079000001234", "Hà Nội"),
+    ];
+    for text in &refused {
+        let r = site.qrgate(&["check", "--json", "--at", at, text]);
+        assert_eq!(r.code, 1, "{text:.40}: {}", r.stderr);
+        assert_eq!(
+            (r.json()["verdict"].as_str(), r.json()["reason"].as_str()),
+            (Some("refused"), Some("invalid_cccd"))
+        );
+    }
+    let r = site.ok(&["check", "--json", "--at", at, &born_today]);
+    assert_eq!(r.json()["verdict"], "accepted");
+    let visitors = rusqlite::Connection::open(site.data().join("qrgate.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*), MAX(length(full_name)) FROM visitors", [], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })
+        .unwrap();
+    assert_eq!(visitors, (1, "Nguyễn Văn An".chars().count() as i64), "no refused card was recorded as a visitor");
+}
+
+#[test]
+fn demo_seed_in_a_zone_whose_clocks_jump_over_a_shift_start() {
+    let site = Site::new();
+    site.ok(&["init", "--enterprise", "0312345678", "--name", "Công ty Demo", "--kiosk-id", "gate-1"]);
+    // CA1 starts at 02:30, an hour New York skips once a year; 400 days ending yesterday hold
+    // one such night whatever the day the test runs.
+    let conf = site.data().join("kiosk.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let text = text.replace("timezone = \"Asia/Ho_Chi_Minh\"", "timezone = \"America/New_York\"").replacen(
+        "start = \"06:00\"",
+        "start = \"02:30\"",
+        1,
+    );
+    assert!(text.contains("America/New_York") && text.contains("\"02:30\""));
+    std::fs::write(&conf, text).unwrap();
+    let r = site.qrgate(&["demo", "seed", "--workers", "20", "--days", "400"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Seeded 20 workers") && r.stdout.contains("over 400 day(s)"), "{}", r.stdout);
 }
 
 #[test]

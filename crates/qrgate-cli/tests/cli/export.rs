@@ -142,5 +142,21 @@ fn bad_requests_say_why_and_write_nothing() {
         site.qrgate(&["export", "events", "--from", "2026-11-01", "--to", "2026-11-02", "--format", "pdf", "--out", o]);
     assert_eq!(r.code, 2, "events are not a PDF: {}", r.stderr);
 
+    // Days past the calendar's end used to overflow chrono and panic (exit 101).
+    for args in [
+        &["attendance", "--date", "+262142-12-31"][..],
+        &["attendance", "--date", "2026-11-20", "--to", "+262142-12-31"],
+        &["events", "--from", "+262142-12-31", "--to", "+262142-12-31"],
+        &["events", "--from", "2026-11-20", "--to", "+262142-12-31"],
+        &["visitors", "--date", "+262142-12-31"],
+        &["visitors", "--date", "+262142-12-30", "--to", "+262142-12-31"],
+        &["attendance", "--date=-262143-01-01"],
+    ] {
+        let r = site.qrgate(&[&["export"], args, &["--format", "csv", "--out", o]].concat());
+        assert_eq!(r.code, 3, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("error[invalid_input]"), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("outside the years 1900 to 9999"), "{args:?}: {}", r.stderr);
+    }
+
     assert!(!out.exists());
 }

@@ -3,5 +3,6 @@
 mod support;
 
 mod commands;
+mod disk;
 mod export;
 mod scan;

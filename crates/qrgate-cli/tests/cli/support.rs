@@ -65,6 +65,11 @@ impl Site {
 
 /// Runs with `input` on standard input, as a pipe.
 pub fn run_with_input(data: &Path, args: &[&str], input: &str) -> Run {
+    run_with_input_bytes(data, args, input.as_bytes())
+}
+
+/// Runs with raw bytes on standard input, which need not be text.
+pub fn run_with_input_bytes(data: &Path, args: &[&str], input: &[u8]) -> Run {
     use std::io::Write;
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_qrgate"))
@@ -77,7 +82,7 @@ pub fn run_with_input(data: &Path, args: &[&str], input: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run qrgate");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
     Run::from(child.wait_with_output().expect("wait for qrgate"))
 }
 

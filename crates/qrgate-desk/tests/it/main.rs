@@ -1,3 +1,4 @@
 //! The desk's one integration-test binary: a kiosk session on a real data directory.
 
+mod demo;
 mod desk;

@@ -205,7 +205,7 @@ fn night_shift_out_shows_its_date_in_csv() {
     export::attendance(
         &store,
         &config,
-        DayRange::one(day("2026-11-23")),
+        DayRange::one(day("2026-11-23")).unwrap(),
         Some("May 1"),
         Format::Csv,
         &out,
@@ -234,8 +234,9 @@ fn bad_requests_write_nothing() {
 
     let missing = dir.path().join("no-such-dir").join("x.csv");
     let err = export::attendance(&store, &config, two_days(), None, Format::Csv, &missing, &mut |_, _| {}).unwrap_err();
-    assert_eq!(err.code().as_str(), "io");
-    assert!(err.to_string().contains("no-such-dir"), "{err}");
+    // A folder that is not there is the person's mistake (exit 3), not the machine's.
+    assert_eq!(err.code().as_str(), "invalid_input");
+    assert!(err.to_string().contains("no-such-dir") && err.to_string().contains("no such file"), "{err}");
 
     let err = export::events(&store, &config, two_days(), Format::Csv, dir.path(), &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("directory"), "{err}");
