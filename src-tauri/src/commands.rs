@@ -50,7 +50,11 @@ pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
         shell.sync.start(app);
     }
     let desk = desk(&shell);
-    Ok(Screen { heading: shell.heading.clone(), inside: desk.inside_counts()?, admin_pin: desk.has_admin_pin() })
+    Ok(Screen {
+        heading: shell.heading.clone(),
+        inside: desk.inside_counts(Utc::now())?,
+        admin_pin: desk.has_admin_pin(),
+    })
 }
 
 /// A USB scanner typed a QR text and Enter.
@@ -70,7 +74,7 @@ pub fn visitor_confirm(form: Uuid, filled: VisitorForm, shell: State<'_, Shell>,
     let shown = {
         let mut desk = desk(&shell);
         let decision = desk.confirm_visitor(form, &filled, Utc::now(), Uuid::now_v7())?;
-        Shown { decision, frame_ms: None, inside: desk.inside_counts()? }
+        Shown { decision, frame_ms: None, inside: desk.inside_counts(Utc::now())? }
     };
     let _ = app.emit("decision", shown);
     Ok(())
@@ -91,7 +95,7 @@ pub fn manual_entry(request: ManualRequest, shell: State<'_, Shell>, app: AppHan
     let shown = {
         let mut desk = desk(&shell);
         let decision = desk.manual_entry(&request, Utc::now(), Uuid::now_v7())?;
-        Shown { decision, frame_ms: None, inside: desk.inside_counts()? }
+        Shown { decision, frame_ms: None, inside: desk.inside_counts(Utc::now())? }
     };
     let _ = app.emit("decision", shown);
     Ok(())

@@ -118,7 +118,8 @@ impl Failure {
 pub fn scanned(desk: &Mutex<Desk>, app: &AppHandle, text: &str, method: Method, entered: Option<DateTime<Utc>>) {
     let outcome = {
         let mut desk = desk.lock().expect("desk lock");
-        desk.scan(text, method, Utc::now(), uuid::Uuid::now_v7()).and_then(|s| Ok((s, desk.inside_counts()?)))
+        let now = Utc::now();
+        desk.scan(text, method, now, uuid::Uuid::now_v7()).and_then(|s| Ok((s, desk.inside_counts(now)?)))
     };
     match outcome {
         Ok((Scanned::Decided { decision }, inside)) => {
@@ -167,7 +168,9 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         language: config.screen.language,
         kiosk_mode: config.screen.kiosk_mode && !launch.windowed,
         demo: launch.demo,
-        demo_pins: launch.demo.then_some(DemoPins { guard: demo_script::DEMO_GUARD.1, admin: demo_script::DEMO_ADMIN.1 }),
+        demo_pins: launch
+            .demo
+            .then_some(DemoPins { guard: demo_script::DEMO_GUARD.1, admin: demo_script::DEMO_ADMIN.1 }),
         measure: launch.measure.is_some(),
     };
     let camera = &config.camera;
