@@ -41,7 +41,11 @@ pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
         shell.sync.start(app);
     }
     let desk = desk(&shell);
-    Ok(Screen { heading: shell.heading.clone(), inside: desk.inside_counts()?.into(), admin_pin: desk.has_admin_pin() })
+    Ok(Screen {
+        heading: shell.heading.clone(),
+        inside: desk.inside_counts(Utc::now())?.into(),
+        admin_pin: desk.has_admin_pin(),
+    })
 }
 
 /// A USB scanner typed a QR text and Enter.
@@ -61,7 +65,7 @@ pub fn visitor_confirm(form: Uuid, filled: VisitorForm, shell: State<'_, Shell>,
     let shown = {
         let mut desk = desk(&shell);
         let decision = desk.confirm_visitor(form, &filled, Utc::now(), Uuid::now_v7())?;
-        Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts()?.into() }
+        Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts(Utc::now())?.into() }
     };
     let _ = app.emit("decision", shown);
     Ok(())
@@ -82,7 +86,7 @@ pub fn manual_entry(request: ManualRequest, shell: State<'_, Shell>, app: AppHan
     let shown = {
         let mut desk = desk(&shell);
         let decision = desk.manual_entry(&request, Utc::now(), Uuid::now_v7())?;
-        Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts()?.into() }
+        Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts(Utc::now())?.into() }
     };
     let _ = app.emit("decision", shown);
     Ok(())

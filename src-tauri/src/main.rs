@@ -54,7 +54,8 @@ pub struct Frames {
 pub fn scanned(desk: &Mutex<Desk>, app: &AppHandle, text: &str, method: Method, entered: Option<DateTime<Utc>>) {
     let outcome = {
         let mut desk = desk.lock().expect("desk lock");
-        desk.scan(text, method, Utc::now(), uuid::Uuid::now_v7()).and_then(|s| Ok((s, desk.inside_counts()?)))
+        let now = Utc::now();
+        desk.scan(text, method, now, uuid::Uuid::now_v7()).and_then(|s| Ok((s, desk.inside_counts(now)?)))
     };
     match outcome {
         Ok((Scanned::Decided { decision }, inside)) => {

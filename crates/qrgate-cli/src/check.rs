@@ -42,7 +42,7 @@ pub struct Args {
     text: String,
 }
 
-fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, String> {
+pub(crate) fn parse_time(s: &str) -> std::result::Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("{s:?} is not an RFC 3339 time like 2026-11-25T07:58:00+07:00 ({e})"))

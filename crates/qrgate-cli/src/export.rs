@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use qrgate_core::datadir::DataDir;
 use qrgate_desk::Error;
@@ -45,13 +45,19 @@ pub enum ExportCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// The evacuation list: everyone whose last scan is an entry, workers and visitors.
+    /// The evacuation list: everyone inside, workers and visitors, with the day and time each came
+    /// in (gate time). An entry older than [attendance] longest_stay_hours is a forgotten exit and
+    /// not listed; workers whose shift ended more than 4 hours ago are listed apart, as "probably
+    /// left without scanning out".
     #[command(after_help = "Example: qrgate export inside --format pdf --out so-tan.pdf")]
     Inside {
         #[arg(long, value_enum)]
         format: ListFormat,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Who was inside at this moment (RFC 3339, e.g. 2026-11-25T01:30:00+07:00). Default: now.
+        #[arg(long, value_name = "RFC3339", value_parser = crate::check::parse_time)]
+        at: Option<DateTime<Utc>>,
     },
     /// The visitor log: name, host, purpose, in and out. CCCD numbers are masked, birth dates and
     /// phones left out, unless --full.
@@ -151,8 +157,8 @@ pub fn run(cmd: ExportCommand, data: &DataDir) -> Result<(), Error> {
             let days = range(from, Some(to), "--from")?;
             export::events(&store, &config, days, format.into(), &out, &mut tick)?
         }
-        ExportCommand::Inside { format, out } => {
-            export::inside(&store, &config, Utc::now(), format.into(), &out, &mut tick)?
+        ExportCommand::Inside { format, out, at } => {
+            export::inside(&store, &config, at.unwrap_or_else(Utc::now), format.into(), &out, &mut tick)?
         }
         ExportCommand::Visitors { date, to, full, format, out } => {
             let days = range(date, to, "--date")?;

@@ -15,6 +15,7 @@ use crate::cccd::{self, CccdCard, CccdError};
 use crate::config::Config;
 use crate::error::Result;
 use crate::model::{Direction, EmployeeCode, GateMode, Method, PassbackPolicy, PersonRef, Verdict};
+use crate::presence::InsideRule;
 use crate::store::{Event, Store, VisitorRecord, Worker};
 
 /// Why the gate refused someone, or warned the guard. The code is stable: the UI, the exports
@@ -344,14 +345,9 @@ impl Gate {
         now: DateTime<Utc>,
         manual: Option<Direction>,
     ) -> Result<(Direction, Option<Direction>)> {
-        let last = store.last_event(person, false, true)?;
-        // An entry older than the longest possible stay is a forgotten exit, not a stay: the
-        // person is outside again, so `auto` must not turn tomorrow's arrival into an exit.
-        let longest_stay = chrono::Duration::hours(i64::from(self.config.attendance.longest_stay_hours));
-        let last_direction = last
-            .as_ref()
-            .filter(|e| !(e.direction == Some(Direction::In) && now.signed_duration_since(e.at) > longest_stay))
-            .and_then(|e| e.direction);
+        // The one rule of "inside" (an entry older than the longest stay is a forgotten exit), so
+        // `auto` never turns tomorrow's arrival into an exit and agrees with the guard's counts.
+        let last_direction = InsideRule::of(&self.config).standing(store.passage(person)?.as_ref(), now);
         let direction = match (manual, self.config.gate.mode) {
             (Some(d), _) => d,
             (None, GateMode::In) => Direction::In,

@@ -11,6 +11,7 @@ pub mod datadir;
 pub mod error;
 pub mod gate;
 pub mod model;
+pub mod presence;
 pub mod store;
 
 pub use error::{Code, Error, Result};

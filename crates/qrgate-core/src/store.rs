@@ -12,6 +12,8 @@ use uuid::Uuid;
 use crate::badge::BadgePublicKey;
 use crate::error::{Error, Result};
 use crate::model::{Direction, EmployeeCode, KioskId, Method, PersonRef, TaxCode, Verdict};
+/// The guard screen's counters; they live with the rule that makes them (`crate::presence`).
+pub use crate::presence::InsideCounts;
 
 /// `PRAGMA application_id`: "QRGT". A database without it is not ours.
 const APPLICATION_ID: i32 = 0x5152_4754;
@@ -102,6 +104,46 @@ CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWI
     r#"
 -- A visitor's answers to the enterprise's health questions (JSON), purged with their other details.
 ALTER TABLE visitors ADD COLUMN health TEXT;
+"#,
+    r#"
+-- Who is inside, kept beside the log so that neither the gate nor the guard screen reads history
+-- (crate::presence). One row per person: their latest passage, the newest accepted event with a
+-- direction, newest by event time, then kiosk id and sequence number, so events that arrive late
+-- and out of order from other gates end in the same row whatever order they came in.
+CREATE TABLE presence (
+    person_kind TEXT NOT NULL,
+    person_ref TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    at_ms INTEGER NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event INTEGER NOT NULL, -- events.rowid_ of that passage
+    PRIMARY KEY (person_kind, person_ref)
+) WITHOUT ROWID;
+-- The entries still open: what the counts and the evacuation list read, newest last.
+CREATE INDEX presence_entries ON presence(at_ms, person_kind) WHERE direction = 'in';
+INSERT INTO presence (person_kind, person_ref, direction, at_ms, kiosk_id, seq, event)
+SELECT person_kind, person_ref, direction, at_ms, kiosk_id, seq, rowid_ FROM (
+    SELECT person_kind, person_ref, direction, at_ms, kiosk_id, seq, rowid_,
+           row_number() OVER (PARTITION BY person_kind, person_ref
+                              ORDER BY at_ms DESC, kiosk_id DESC, seq DESC) AS newest
+    FROM events
+    WHERE verdict = 'accepted' AND direction IN ('in', 'out')
+      AND person_kind IS NOT NULL AND person_ref IS NOT NULL
+) WHERE newest = 1;
+-- A trigger, not code in each writer: the gate's own events, other gates' events from sync and
+-- seeded demo data all move the table in the transaction that inserts them, and none can forget.
+CREATE TRIGGER presence_follows_events AFTER INSERT ON events
+WHEN NEW.verdict = 'accepted' AND NEW.direction IN ('in', 'out')
+     AND NEW.person_kind IS NOT NULL AND NEW.person_ref IS NOT NULL
+BEGIN
+    INSERT INTO presence (person_kind, person_ref, direction, at_ms, kiosk_id, seq, event)
+    VALUES (NEW.person_kind, NEW.person_ref, NEW.direction, NEW.at_ms, NEW.kiosk_id, NEW.seq, NEW.rowid_)
+    ON CONFLICT (person_kind, person_ref) DO UPDATE SET
+        direction = excluded.direction, at_ms = excluded.at_ms, kiosk_id = excluded.kiosk_id,
+        seq = excluded.seq, event = excluded.event
+    WHERE (excluded.at_ms, excluded.kiosk_id, excluded.seq) > (presence.at_ms, presence.kiosk_id, presence.seq);
+END;
 "#,
 ];
 
@@ -334,13 +376,6 @@ pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path).map_err(Error::io(path))?;
     file.write_all(contents).and_then(|()| file.sync_all()).map_err(Error::io(path))
-}
-
-/// How many people are inside now, by kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct InsideCounts {
-    pub workers: usize,
-    pub visitors: usize,
 }
 
 impl Store {
@@ -646,40 +681,6 @@ impl Store {
         }
         tx.commit()?;
         Ok(inserted)
-    }
-
-    /// Who is inside now: people whose last accepted event is an entry.
-    /// How many people are inside now, by kind, for the guard screen's counters.
-    pub fn inside_counts(&self) -> Result<InsideCounts> {
-        let mut counts = InsideCounts::default();
-        for (person, _) in self.inside_now()? {
-            match person {
-                PersonRef::Worker(_) => counts.workers += 1,
-                PersonRef::Visitor(_) => counts.visitors += 1,
-            }
-        }
-        Ok(counts)
-    }
-
-    pub fn inside_now(&self) -> Result<Vec<(PersonRef, Event)>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events e
-             WHERE rowid_ = (SELECT rowid_ FROM events x INDEXED BY events_by_person
-                             WHERE x.person_kind = e.person_kind AND x.person_ref = e.person_ref
-                               AND x.verdict = 'accepted'
-                             ORDER BY x.at_ms DESC, x.rowid_ DESC LIMIT 1)
-               AND e.direction = 'in'
-             ORDER BY e.person_kind, e.person_ref"
-        ))?;
-        let rows = stmt.query_map([], Event::from_row)?;
-        let mut out = Vec::new();
-        for e in rows {
-            let e = e?;
-            if let Some(p) = e.person.clone() {
-                out.push((p, e));
-            }
-        }
-        Ok(out)
     }
 }
 

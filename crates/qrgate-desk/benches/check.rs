@@ -1,6 +1,6 @@
 //! Benchmark of the gate's check path (decision + durable commit) on a factory-sized store.
 //!
-//! `cargo bench -p qrgate-core --bench check` seeds 20,000 workers and about 1,000,000 events
+//! `cargo bench -p qrgate-desk --bench check` seeds 20,000 workers and about 1,000,000 events
 //! into a real SQLite file, then puts badge scans through `Gate::check` and prints p50/p99/max.
 //! Environment: QRGATE_BENCH_WORKERS, QRGATE_BENCH_DAYS, QRGATE_BENCH_SCANS to change the sizes.
 

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use crate::demo::{self, SeedOptions};
 use crate::error::{Error, Result};
 use crate::pin::{Pins, Role};
+use qrgate_core::config::Config;
 use qrgate_core::datadir::DataDir;
+use qrgate_core::presence::InsideRule;
 use qrgate_core::store::Store;
 use qrgate_hr::print::{self, BadgeCard, Selection};
 
@@ -96,7 +98,7 @@ pub fn prepare_demo(
     let key = data.badge_signing_key(None)?;
     let cards = print::issue(&mut store, &key, &Selection::All, today, None, now)?;
 
-    let outside = outside_cards(&store, &cards)?;
+    let outside = outside_cards(&store, &config, &cards, now)?;
     let (welcome, revoked) = match outside.as_slice() {
         [w, r, ..] => (*w, *r),
         _ => return Err(Error::invalid("demo size", "needs at least two workers outside the factory")),
@@ -115,9 +117,15 @@ fn person(card: &BadgeCard) -> DemoPerson {
     DemoPerson { code: card.code.clone(), name: card.full_name.clone(), department: card.department.clone() }
 }
 
-/// The cards of workers not inside now, in roster order: their next scan is an entry.
-fn outside_cards<'a>(store: &Store, cards: &'a [BadgeCard]) -> Result<Vec<&'a BadgeCard>> {
-    let inside: Vec<String> = store.inside_now()?.into_iter().map(|(p, _)| p.key().to_string()).collect();
+/// The cards of workers not inside at `now`, in roster order: their next scan is an entry.
+fn outside_cards<'a>(
+    store: &Store,
+    config: &Config,
+    cards: &'a [BadgeCard],
+    now: DateTime<Utc>,
+) -> Result<Vec<&'a BadgeCard>> {
+    let inside: Vec<String> =
+        store.inside(InsideRule::of(config), now)?.into_iter().map(|(p, _)| p.key().to_string()).collect();
     Ok(cards.iter().filter(|c| !inside.contains(&c.code)).collect())
 }
 
@@ -177,15 +185,16 @@ mod tests {
         assert_eq!(frames, LEAD_IN + 2 * (HOLD + GAP));
 
         let (mut store, config) = data.open().unwrap();
-        let before = store.inside_counts().unwrap();
-        let gate = Gate::new(&store, config).unwrap();
+        let rule = InsideRule::of(&config);
         let later = now + Duration::minutes(1);
+        let before = store.inside_counts(rule, later).unwrap();
+        let gate = Gate::new(&store, config).unwrap();
         let welcome = qr_text_of(&mut store, &data, &script.welcome.code, later);
         let d = gate.check(&mut store, &Scan::camera(&welcome), later, uuid::Uuid::now_v7()).unwrap();
         assert_eq!((d.verdict, d.direction), (Verdict::Accepted, Some(Direction::In)));
         assert_eq!(d.person.unwrap().name, script.welcome.name);
         assert_eq!(
-            store.inside_counts().unwrap(),
+            store.inside_counts(rule, later).unwrap(),
             qrgate_core::store::InsideCounts { workers: before.workers + 1, ..before }
         );
 

@@ -17,6 +17,7 @@ use crate::pin::{Operator, PinLock, Pins, Role};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Decision, Gate, ManualEntry, Scan, VisitorArrival, VisitorDetails};
 use qrgate_core::model::{Direction, EmployeeCode, HealthAnswer, Method};
+use qrgate_core::presence::InsideRule;
 use qrgate_core::store::{InsideCounts, Store, Worker};
 use qrgate_hr::attendance::DayRange;
 use qrgate_hr::export::{self, ExportSummary, Format, InsideRow};
@@ -219,8 +220,9 @@ impl Desk {
         }
     }
 
-    pub fn inside_counts(&self) -> Result<InsideCounts> {
-        Ok(self.store.inside_counts()?)
+    /// How many are inside at `now`, for the guard screen: one indexed count, whatever the history.
+    pub fn inside_counts(&self, now: DateTime<Utc>) -> Result<InsideCounts> {
+        Ok(self.store.inside_counts(InsideRule::of(&self.gate.config), now)?)
     }
 
     // ---- HR pages ---------------------------------------------------------------------------
@@ -256,10 +258,11 @@ impl Desk {
         Ok(self.store.revoke_badge(&code.parse()?, now)?)
     }
 
-    /// Who is inside now: workers by department, then visitors (numbers masked).
+    /// Who is inside at `now`: those surely inside, workers by department, then visitors (numbers
+    /// masked); then those whose shift ended hours ago.
     pub fn evacuation_list(&mut self, now: DateTime<Utc>) -> Result<Vec<InsideRow>> {
         self.hr(now)?;
-        Ok(export::inside_rows(&self.store, &self.gate.config)?)
+        Ok(export::inside_rows(&self.store, &self.gate.config, now)?)
     }
 
     /// The evacuation list as a PDF to print.

@@ -229,6 +229,15 @@ fn anchor(shift: &Shift) -> i64 {
     start - (MINUTES_PER_DAY - length) / 2
 }
 
+/// The start and end, in gate time, of the occurrence of `shift` that the moment `at` (gate
+/// time) belongs to: the same cut as attendance days, halfway through the time off before it.
+pub fn shift_around(shift: &Shift, at: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
+    let (start, length) = shift_minutes(shift);
+    let day = (at - Duration::minutes(anchor(shift))).date();
+    let begins = day.and_hms_opt(0, 0, 0).expect("midnight") + Duration::minutes(start);
+    (begins, begins + Duration::minutes(length))
+}
+
 impl<'a> Rules<'a> {
     fn new(config: &'a Config, workers: &'a [Worker]) -> Rules<'a> {
         let shift_of = workers.iter().map(|w| config.shifts.iter().position(|s| s.name == w.shift)).collect();
@@ -612,6 +621,20 @@ mod tests {
         assert_eq!(anchor(&shift("22:00", "06:00")), 14 * 60);
         assert_eq!(anchor(&shift("06:00", "14:00")), -2 * 60);
         assert_eq!(shift_minutes(&shift("07:00", "07:00")), (7 * 60, MINUTES_PER_DAY));
+    }
+
+    #[test]
+    fn an_entry_belongs_to_the_shift_it_came_for() {
+        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let night = shift("22:00", "06:00");
+        // Early, on time, or late after midnight: the night that began on the 24th.
+        for entry in ["2026-11-24 21:40", "2026-11-24 22:00", "2026-11-25 01:30"] {
+            assert_eq!(shift_around(&night, t(entry)), (t("2026-11-24 22:00"), t("2026-11-25 06:00")), "{entry}");
+        }
+        let office = shift("08:00", "17:00");
+        assert_eq!(shift_around(&office, t("2026-11-25 07:45")), (t("2026-11-25 08:00"), t("2026-11-25 17:00")));
+        assert_eq!(shift_around(&office, t("2026-11-25 23:50")).1, t("2026-11-25 17:00"));
+        assert_eq!(shift_around(&office, t("2026-11-26 00:40")).1, t("2026-11-26 17:00"));
     }
 
     #[test]

@@ -20,10 +20,14 @@ use crate::error::{Error, Result};
 use qrgate_core::cccd::mask_number;
 use qrgate_core::config::Config;
 use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
+use qrgate_core::presence::InsideRule;
 use qrgate_core::store::{Event, Store, Worker};
 
 /// The font with Vietnamese glyphs the PDF evacuation list is set in.
 const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+
+/// How the evacuation list writes a moment: day first, as Vietnamese date their papers.
+const DAY_AND_TIME: &str = "%d/%m/%Y %H:%M";
 
 /// Excel's last row; a longer table continues on a second sheet.
 const XLSX_MAX_ROWS: u32 = 1_048_576;
@@ -151,6 +155,8 @@ enum Cell<'a> {
         day: NaiveDate,
     },
     Moment(NaiveDateTime),
+    /// A day and time to the minute, as Vietnamese write it: 25/11/2026 07:58.
+    Minute(NaiveDateTime),
     Date(NaiveDate),
     Empty,
 }
@@ -167,6 +173,7 @@ impl Cell<'_> {
             Cell::Clock { at, day } if at.date() == day => Cow::Owned(at.format("%H:%M").to_string()),
             Cell::Clock { at, .. } => Cow::Owned(at.format("%Y-%m-%d %H:%M").to_string()),
             Cell::Moment(at) => Cow::Owned(at.format("%Y-%m-%d %H:%M:%S").to_string()),
+            Cell::Minute(at) => Cow::Owned(at.format(DAY_AND_TIME).to_string()),
             Cell::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
             Cell::Empty => Cow::Borrowed(""),
         }
@@ -180,6 +187,7 @@ impl Cell<'_> {
             Cell::Clock { at, day } if at.date() == day => 5,
             Cell::Clock { .. } => 11,
             Cell::Moment(_) => 19,
+            Cell::Minute(_) => 16,
             Cell::Date(_) => 10,
             Cell::Empty => 0,
         }
@@ -241,6 +249,7 @@ struct XlsxSheets {
     clock: CellFormat,
     clock_other_day: CellFormat,
     moment: CellFormat,
+    minute: CellFormat,
     date: CellFormat,
     sheet: Option<usize>,
     sheets: usize,
@@ -265,6 +274,7 @@ impl XlsxSheets {
             clock: CellFormat::new().set_num_format("hh:mm"),
             clock_other_day: CellFormat::new().set_num_format("dd/mm hh:mm"),
             moment: CellFormat::new().set_num_format("dd/mm/yyyy hh:mm:ss"),
+            minute: CellFormat::new().set_num_format("dd/mm/yyyy hh:mm"),
             date: CellFormat::new().set_num_format("dd/mm/yyyy"),
             sheet: None,
             sheets: 0,
@@ -354,6 +364,7 @@ impl Sheets for XlsxSheets {
                     sheet.write_number_with_format(row, c, excel_serial(at), &self.clock_other_day)
                 }
                 Cell::Moment(at) => sheet.write_number_with_format(row, c, excel_serial(at), &self.moment),
+                Cell::Minute(at) => sheet.write_number_with_format(row, c, excel_serial(at), &self.minute),
                 Cell::Date(d) => sheet.write_number_with_format(
                     row,
                     c,
@@ -700,7 +711,38 @@ fn event_cells<'a>(e: &'a Event, id: &'a str, tz: Tz, roster: &'a HashMap<String
 
 // ---- who is inside now ----------------------------------------------------------------------
 
-/// One line of the evacuation list.
+/// How long after the end of their shift a worker may still be inside before the list doubts it:
+/// the Labour Code (2019, art. 107) caps overtime at half a day's normal hours, 4 on an 8-hour shift.
+const OVERTIME_HOURS: i64 = 4;
+
+/// Whether the list is sure someone is inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InsideStatus {
+    /// Inside by every sign: within their shift and its overtime, or nothing says when they leave.
+    Inside,
+    /// Their shift ended more than [`OVERTIME_HOURS`] ago: probably left without scanning out.
+    ProbablyLeft,
+}
+
+impl InsideStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            InsideStatus::Inside => "inside",
+            InsideStatus::ProbablyLeft => "probably_left",
+        }
+    }
+
+    /// What the exports show.
+    pub fn label(self) -> &'static str {
+        match self {
+            InsideStatus::Inside => "Đang ở trong",
+            InsideStatus::ProbablyLeft => "Có thể đã ra, không quét thẻ",
+        }
+    }
+}
+
+/// One line of the evacuation list. Times are in the gate's time zone.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct InsideRow {
     /// "Công nhân" or "Khách".
@@ -710,22 +752,51 @@ pub struct InsideRow {
     pub name: String,
     /// The worker's department, or the visitor's host.
     pub unit: String,
+    /// When they entered.
     pub since: NaiveDateTime,
     pub gate: String,
+    /// `since` as the list prints it: dd/mm/yyyy HH:MM.
+    pub since_text: String,
+    /// The worker's shift, when kiosk.conf knows the one the roster names.
+    pub shift: Option<String>,
+    /// When the shift they entered for ended.
+    pub shift_end: Option<NaiveDateTime>,
+    pub status: InsideStatus,
 }
 
-const INSIDE_HEADERS: [&str; 7] =
-    ["STT", "Đối tượng", "Mã / CCCD", "Họ và tên", "Bộ phận / Người tiếp", "Vào lúc", "Cổng"];
+const INSIDE_HEADERS: [&str; 10] = [
+    "STT",
+    "Đối tượng",
+    "Mã / CCCD",
+    "Họ và tên",
+    "Bộ phận / Người tiếp",
+    "Vào lúc",
+    "Cổng",
+    "Ca",
+    "Hết ca lúc",
+    "Tình trạng",
+];
 
-/// Everyone whose last accepted event is an entry, workers by department then name, visitors last.
-pub fn inside_rows(store: &Store, config: &Config) -> Result<Vec<InsideRow>> {
+/// Who is inside at `now` by the kiosk's one rule (`qrgate_core::presence`): those surely inside
+/// first, workers by department then name, visitors after them; then those whose shift ended more
+/// than [`OVERTIME_HOURS`] ago, in the same order. Visitors and workers without a known shift are
+/// never doubted: nothing says when they leave.
+pub fn inside_rows(store: &Store, config: &Config, now: DateTime<Utc>) -> Result<Vec<InsideRow>> {
     let tz = config.time.timezone;
+    let local_now = now.with_timezone(&tz).naive_local();
     let mut rows = Vec::new();
-    for (person, e) in store.inside_now()? {
+    for (person, e) in store.inside(InsideRule::of(config), now)? {
         let since = e.at.with_timezone(&tz).naive_local();
+        let since_text = since.format(DAY_AND_TIME).to_string();
         let row = match &person {
             PersonRef::Worker(code) => {
                 let w = store.worker(code)?;
+                let shift = w.as_ref().and_then(|w| config.shift(&w.shift));
+                let shift_end = shift.map(|s| attendance::shift_around(s, since).1);
+                let status = match shift_end {
+                    Some(end) if local_now > end + Duration::hours(OVERTIME_HOURS) => InsideStatus::ProbablyLeft,
+                    _ => InsideStatus::Inside,
+                };
                 InsideRow {
                     kind: "Công nhân",
                     code: code.to_string(),
@@ -733,6 +804,10 @@ pub fn inside_rows(store: &Store, config: &Config) -> Result<Vec<InsideRow>> {
                     unit: w.map(|w| w.department).unwrap_or_default(),
                     since,
                     gate: e.gate.clone(),
+                    since_text,
+                    shift: shift.map(|s| s.name.clone()),
+                    shift_end,
+                    status,
                 }
             }
             PersonRef::Visitor(id) => {
@@ -744,13 +819,23 @@ pub fn inside_rows(store: &Store, config: &Config) -> Result<Vec<InsideRow>> {
                     unit: v.and_then(|v| v.host).unwrap_or_default(),
                     since,
                     gate: e.gate.clone(),
+                    since_text,
+                    shift: None,
+                    shift_end: None,
+                    status: InsideStatus::Inside,
                 }
             }
         };
         rows.push(row);
     }
     rows.sort_by(|a, b| {
-        (a.kind == "Khách", &a.unit, &a.name, &a.code).cmp(&(b.kind == "Khách", &b.unit, &b.name, &b.code))
+        (a.status, a.kind == "Khách", &a.unit, &a.name, &a.code).cmp(&(
+            b.status,
+            b.kind == "Khách",
+            &b.unit,
+            &b.name,
+            &b.code,
+        ))
     });
     Ok(rows)
 }
@@ -764,7 +849,7 @@ pub fn inside(
     out: &Path,
     progress: Progress<'_>,
 ) -> Result<ExportSummary> {
-    let rows = inside_rows(store, config)?;
+    let rows = inside_rows(store, config, now)?;
     let total = rows.len() as u64;
     progress(0, total);
     let summary = if format == Format::Pdf {
@@ -783,8 +868,11 @@ pub fn inside(
                     Cell::Text(&r.code),
                     Cell::Text(&r.name),
                     Cell::Text(&r.unit),
-                    Cell::Moment(r.since),
+                    Cell::Minute(r.since),
                     Cell::Text(&r.gate),
+                    r.shift.as_deref().map_or(Cell::Empty, Cell::Text),
+                    r.shift_end.map_or(Cell::Empty, Cell::Minute),
+                    Cell::Text(r.status.label()),
                 ])?;
             }
             Ok(total)
@@ -792,6 +880,12 @@ pub fn inside(
     };
     progress(total, total);
     Ok(summary)
+}
+
+/// A line of the printed list: a section's heading or one person.
+enum PdfLine<'a> {
+    Section(String),
+    Person(usize, &'a InsideRow),
 }
 
 fn inside_pdf(rows: &[InsideRow], enterprise: &str, now: NaiveDateTime, file: &mut File) -> Result<()> {
@@ -803,15 +897,28 @@ fn inside_pdf(rows: &[InsideRow], enterprise: &str, now: NaiveDateTime, file: &m
     const SIZE: f32 = 9.0;
     // Column starts (mm from the left margin) and how many characters fit before the next one.
     const COLUMNS: [(f32, usize); 7] =
-        [(0.0, 5), (10.0, 10), (30.0, 14), (56.0, 28), (110.0, 22), (150.0, 17), (178.0, 12)];
+        [(0.0, 4), (8.0, 10), (26.0, 13), (50.0, 26), (98.0, 18), (132.0, 16), (165.0, 11)];
 
     let render = |why: printpdf::Error| Error::Render { what: "evacuation list", why: why.to_string() };
     let title = "DANH SÁCH NGƯỜI ĐANG Ở TRONG";
     let (doc, page, layer) = PdfDocument::new(title, Mm(PAGE_W), Mm(PAGE_H), "list");
     let font = doc.add_external_font(FONT).map_err(render)?;
     let workers = rows.iter().filter(|r| r.kind != "Khách").count();
+    let doubtful = rows.iter().filter(|r| r.status == InsideStatus::ProbablyLeft).count();
+    let mut lines: Vec<PdfLine<'_>> = Vec::with_capacity(rows.len() + 2);
+    for (i, r) in rows.iter().enumerate() {
+        if i == 0 || rows[i - 1].status != r.status {
+            lines.push(PdfLine::Section(match r.status {
+                InsideStatus::Inside => format!("Đang ở trong: {} người", rows.len() - doubtful),
+                InsideStatus::ProbablyLeft => format!(
+                    "Có thể đã ra mà không quét thẻ: {doubtful} người (ca đã hết hơn {OVERTIME_HOURS} giờ; hãy xác nhận)"
+                ),
+            }));
+        }
+        lines.push(PdfLine::Person(i, r));
+    }
     let per_page = ((PAGE_H - 60.0) / LINE) as usize;
-    let pages = rows.len().div_ceil(per_page).max(1);
+    let pages = lines.len().div_ceil(per_page).max(1);
     let fit = |text: &str, chars: usize| -> String {
         if text.chars().count() <= chars {
             text.to_string()
@@ -832,8 +939,8 @@ fn inside_pdf(rows: &[InsideRow], enterprise: &str, now: NaiveDateTime, file: &m
         layer.use_text(enterprise, 10.0, Mm(LEFT), Mm(y), &font);
         y -= 5.5;
         let line = format!(
-            "Lập lúc {} — {} người: {} công nhân, {} khách — trang {}/{}",
-            now.format("%H:%M %d/%m/%Y"),
+            "Lập lúc {} (giờ tại cổng) — {} người: {} công nhân, {} khách — trang {}/{}",
+            now.format(DAY_AND_TIME),
             rows.len(),
             workers,
             rows.len() - workers,
@@ -846,18 +953,23 @@ fn inside_pdf(rows: &[InsideRow], enterprise: &str, now: NaiveDateTime, file: &m
             layer.use_text(fit(h, chars), SIZE, Mm(LEFT + x), Mm(y), &font);
         }
         y -= LINE;
-        for (i, r) in rows.iter().enumerate().skip(p * per_page).take(per_page) {
-            let cells = [
-                (i + 1).to_string(),
-                r.kind.to_string(),
-                r.code.clone(),
-                r.name.clone(),
-                r.unit.clone(),
-                r.since.format("%H:%M %d/%m").to_string(),
-                r.gate.clone(),
-            ];
-            for (text, (x, chars)) in cells.iter().zip(COLUMNS) {
-                layer.use_text(fit(text, chars), SIZE, Mm(LEFT + x), Mm(y), &font);
+        for line in lines.iter().skip(p * per_page).take(per_page) {
+            match line {
+                PdfLine::Section(text) => layer.use_text(text.as_str(), 10.0, Mm(LEFT), Mm(y), &font),
+                PdfLine::Person(i, r) => {
+                    let cells = [
+                        (i + 1).to_string(),
+                        r.kind.to_string(),
+                        r.code.clone(),
+                        r.name.clone(),
+                        r.unit.clone(),
+                        r.since_text.clone(),
+                        r.gate.clone(),
+                    ];
+                    for (text, (x, chars)) in cells.iter().zip(COLUMNS) {
+                        layer.use_text(fit(text, chars), SIZE, Mm(LEFT + x), Mm(y), &font);
+                    }
+                }
             }
             y -= LINE;
         }

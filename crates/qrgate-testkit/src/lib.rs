@@ -5,8 +5,9 @@ use qrgate_core::badge::{Badge, BadgeSigningKey};
 use qrgate_core::config::Config;
 use qrgate_core::datadir::{DataDir, InitOptions};
 use qrgate_core::gate::{Decision, Gate, Scan};
-use qrgate_core::model::GateMode;
-use qrgate_core::store::Store;
+use qrgate_core::model::{GateMode, PersonRef};
+use qrgate_core::presence::InsideRule;
+use qrgate_core::store::{Event, Store};
 use qrgate_hr::roster;
 use rand::SeedableRng;
 
@@ -89,5 +90,10 @@ impl Kiosk {
 
     pub fn events(&self) -> u64 {
         self.store.event_count().unwrap()
+    }
+
+    /// Who is inside at `when`, by the kiosk's one rule, with the events they entered by.
+    pub fn inside(&self, when: &str) -> Vec<(PersonRef, Event)> {
+        self.store.inside(InsideRule::of(&self.gate.config), at(when)).expect("inside")
     }
 }

@@ -289,6 +289,38 @@ fn demo_seed_in_a_zone_whose_clocks_jump_over_a_shift_start() {
 }
 
 #[test]
+fn the_evacuation_list_at_a_given_moment_in_gate_time() {
+    let site = Site::new();
+    site.init();
+    site.ok(&["roster", "import", &site.write("roster.csv", ROSTER.as_bytes())]);
+    let manual = |at: &str, code: &str| {
+        let r = site.ok(&["check", "--json", "--at", at, "--operator", "bv1", "--reason", "Quên thẻ", code]);
+        assert_eq!(r.json()["direction"], "in");
+    };
+    // NV002 (night shift CA3, 22:00–06:00) came after midnight: the 25th at the gate, the 24th in UTC.
+    manual("2026-11-25T00:30:00+07:00", "NV002");
+    // NV001 (CA1, 06:00–14:00) never scanned out.
+    manual("2026-11-24T06:05:00+07:00", "NV001");
+    let list = |at: &str| {
+        let csv = site.path("so-tan.csv");
+        site.ok(&["export", "inside", "--format", "csv", "--at", at, "--out", csv.to_str().unwrap()]);
+        std::fs::read_to_string(&csv).unwrap()
+    };
+    let text = list("2026-11-25T01:30:00+07:00");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[1].contains(",NV002,") && lines[1].contains(",25/11/2026 00:30,"), "{text}");
+    assert!(lines[1].ends_with(",Đang ở trong"), "{text}");
+    assert!(lines[2].contains(",NV001,") && lines[2].contains(",24/11/2026 06:05,"), "{text}");
+    assert!(lines[2].ends_with("\"Có thể đã ra, không quét thẻ\""), "{text}");
+    // A day later NV001's entry is older than the longest stay: a forgotten exit, off the list.
+    let text = list("2026-11-25T06:06:00+07:00");
+    assert!(!text.contains("NV001") && text.contains("NV002"), "{text}");
+    let r = site.qrgate(&["export", "inside", "--format", "csv", "--at", "1:30", "--out", "x.csv"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
 fn demo_seed_and_run() {
     let site = Site::new();
     let r = site.ok(&["demo", "seed", "--workers", "50", "--days", "3"]);

@@ -57,7 +57,7 @@ fn a_visitor_card_opens_a_form_the_guard_completes_and_the_next_scan_lets_them_o
 
     let d = desk.confirm_visitor(form, &filled(), t0, id()).unwrap();
     assert_eq!((d.verdict, d.direction), (Verdict::Accepted, Some(Direction::In)));
-    assert_eq!(desk.inside_counts().unwrap().visitors, 1);
+    assert_eq!(desk.inside_counts(t0).unwrap().visitors, 1);
     let e = desk.store.event(&d.event_id).unwrap().unwrap();
     let Some(PersonRef::Visitor(visitor)) = e.person else { panic!("a visitor event") };
     let v = desk.store.visitor(&visitor).unwrap().unwrap();
@@ -72,7 +72,7 @@ fn a_visitor_card_opens_a_form_the_guard_completes_and_the_next_scan_lets_them_o
         panic!("a visitor leaving is not asked again")
     };
     assert_eq!(decision.direction, Some(Direction::Out));
-    assert_eq!(desk.inside_counts().unwrap().visitors, 0);
+    assert_eq!(desk.inside_counts(later).unwrap().visitors, 0);
 
     // Coming back the next day, the form is filled with what they said last time.
     let Scanned::VisitorForm { card: again, .. } =

@@ -11,7 +11,7 @@ use qrgate_core::store::{Event, Store, Worker};
 use qrgate_hr::attendance::{self, DayRange};
 use qrgate_hr::export::{self, Format, SUMMARY_SHEET};
 
-use super::attendance::{day, event, local, store_with, worker};
+use super::attendance::{day, event, local, naive, store_with, worker};
 
 use Direction::{In, Out};
 
@@ -273,7 +273,7 @@ fn inside_now_lists_who_has_not_left() {
     let dir = tempfile::tempdir().unwrap();
     let (store, config) = fixture(dir.path());
     let now = local("2026-11-24 20:00").with_timezone(&Utc);
-    let rows = export::inside_rows(&store, &config).unwrap();
+    let rows = export::inside_rows(&store, &config, now).unwrap();
     let codes: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
     assert_eq!(codes, Vec::<&str>::new(), "everyone in the fixture has left by Tuesday night");
 
@@ -294,6 +294,92 @@ fn inside_now_lists_who_has_not_left() {
             }
         }
     }
+}
+
+#[test]
+fn the_evacuation_list_shows_gate_time_days_and_sets_apart_shifts_long_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, config) = fixture(dir.path());
+    let ok = Verdict::Accepted;
+    store
+        .insert_events(&[
+            // A night-shift worker (CA3, 22:00–06:00) who came after midnight: the 25th in gate time,
+            // still the 24th in UTC.
+            event(101, p("NV002"), In, "2026-11-25 00:30", "Cổng phụ", ok),
+            // An office worker (HC, until 17:00) and a morning-shift one (CA1, until 14:00) who never
+            // scanned out.
+            event(102, p("NV005"), In, "2026-11-24 13:47", "Cổng chính", ok),
+            event(103, p("NV003"), In, "2026-11-24 19:00", "Cổng chính", ok),
+            event(104, PersonRef::Visitor("v-2".into()), In, "2026-11-24 23:00", "Cổng chính", ok),
+            // A refused entry lets nobody in.
+            event(105, p("NV001"), In, "2026-11-25 01:29", "Cổng chính", Verdict::Refused),
+            // Came in more than the longest stay (24 h) ago and never left: a forgotten exit, not listed.
+            event(106, PersonRef::Visitor("v-3".into()), In, "2026-11-24 01:29", "Cổng chính", ok),
+        ])
+        .unwrap();
+    let now = local("2026-11-25 01:30").with_timezone(&Utc);
+    let rows = export::inside_rows(&store, &config, now).unwrap();
+    let seen: Vec<(&str, &str, export::InsideStatus)> =
+        rows.iter().map(|r| (r.code.as_str(), r.since_text.as_str(), r.status)).collect();
+    use export::InsideStatus::{Inside, ProbablyLeft};
+    assert_eq!(
+        seen,
+        [
+            ("NV002", "25/11/2026 00:30", Inside),
+            ("", "24/11/2026 23:00", Inside),
+            ("NV005", "24/11/2026 13:47", ProbablyLeft),
+            ("NV003", "24/11/2026 19:00", ProbablyLeft),
+        ]
+    );
+    assert_eq!(rows[0].shift_end, Some(naive("2026-11-25 06:00")));
+    assert_eq!((rows[2].shift.as_deref(), rows[2].shift_end), (Some("HC"), Some(naive("2026-11-24 17:00"))));
+    assert_eq!((rows[1].shift.as_deref(), rows[1].shift_end), (None, None), "a visitor has no shift");
+    // Three hours and fifty-nine minutes after 06:00 the night worker is still on overtime; four
+    // hours and one minute after, they are doubted too.
+    let at = |t: &str| export::inside_rows(&store, &config, local(t).with_timezone(&Utc)).unwrap()[0].status;
+    assert_eq!(at("2026-11-25 09:59"), Inside);
+    let later = export::inside_rows(&store, &config, local("2026-11-25 10:01").with_timezone(&Utc)).unwrap();
+    let nv002 = later.iter().find(|r| r.code == "NV002").unwrap();
+    assert_eq!(nv002.status, ProbablyLeft);
+
+    // The window reads the same rows as JSON: the old fields stay, the new ones are added.
+    let json = serde_json::to_value(&rows[2]).unwrap();
+    for field in ["kind", "code", "name", "unit", "since", "gate", "since_text", "shift", "shift_end", "status"] {
+        assert!(json.get(field).is_some(), "{field} in {json}");
+    }
+    assert_eq!(json["status"], "probably_left");
+    assert_eq!(json["since"], "2026-11-24T13:47:00");
+
+    let out = dir.path().join("so-tan.csv");
+    export::inside(&store, &config, now, Format::Csv, &out, &mut |_, _| {}).unwrap();
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "\u{feff}STT,Đối tượng,Mã / CCCD,Họ và tên,Bộ phận / Người tiếp,Vào lúc,Cổng,Ca,Hết ca lúc,Tình trạng"
+    );
+    assert_eq!(
+        lines[1],
+        "1,Công nhân,NV002,Công nhân NV002,May 1,25/11/2026 00:30,Cổng phụ,CA3,25/11/2026 06:00,Đang ở trong"
+    );
+    assert!(
+        lines[3].ends_with(",24/11/2026 13:47,Cổng chính,HC,24/11/2026 17:00,\"Có thể đã ra, không quét thẻ\""),
+        "{}",
+        lines[3]
+    );
+    assert_eq!(lines.len(), 5);
+
+    let out = dir.path().join("so-tan.xlsx");
+    export::inside(&store, &config, now, Format::Xlsx, &out, &mut |_, _| {}).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&out).unwrap();
+    let range = book.worksheet_range("Đang ở trong").unwrap();
+    let first = range.rows().nth(1).unwrap();
+    match &first[5] {
+        // Excel's day 46351 is 2026-11-25; 00:30 is 30 minutes into it.
+        Data::DateTime(t) => assert_eq!(((t.as_f64() - 46351.0) * 1440.0).round(), 30.0),
+        other => panic!("the entry should be a real date and time, got {other:?}"),
+    }
+    assert_eq!(text(&first[9]), "Đang ở trong");
 }
 
 #[test]
