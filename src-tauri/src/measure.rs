@@ -1,7 +1,8 @@
 //! `qrgate-kiosk --measure SECONDS`: runs the kiosk as usual for that long once the screen is
 //! up, then prints what a gate lives with and exits: window ready time, frame-to-screen latency
-//! of each decision (p50, p95), and the CPU the kiosk took (its own process and WebKit's, which
-//! draws the preview), as a share of one core.
+//! of each decision (p50, p95), the CPU the kiosk took (its own process and WebKit's, which
+//! draws the preview), as a share of one core, and the kiosk process's resident memory at the
+//! start and the end of the run (a kiosk runs for months: its memory must not creep).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -22,7 +23,7 @@ impl Measure {
 
     /// The screen painted a decision `ms` after its frame entered the pipeline.
     pub fn shown(&self, ms: i64) {
-        self.latencies.lock().expect("measure lock").push(ms);
+        crate::held(&self.latencies).push(ms);
     }
 
     /// Called once the screen is ready: measures for the set length, prints, and ends the kiosk.
@@ -36,15 +37,15 @@ impl Measure {
                 std::thread::sleep(Duration::from_millis(50));
             }
             std::thread::sleep(Duration::from_secs(1));
-            me.latencies.lock().expect("measure lock").clear();
+            crate::held(&me.latencies).clear();
             let sent = || preview.sent.load(std::sync::atomic::Ordering::Relaxed);
-            let (t0, cpu0, sent0) = (Instant::now(), cpu_ticks(), sent());
+            let (t0, cpu0, sent0, rss0) = (Instant::now(), cpu_ticks(), sent(), rss_kib());
             std::thread::sleep(me.length);
-            let (elapsed, cpu1, sent1) = (t0.elapsed(), cpu_ticks(), sent());
+            let (elapsed, cpu1, sent1, rss1) = (t0.elapsed(), cpu_ticks(), sent(), rss_kib());
             let share =
                 |a: u64, b: u64| b.saturating_sub(a) as f64 / ticks_per_second() / elapsed.as_secs_f64() * 100.0;
             let (own, web) = (share(cpu0.0, cpu1.0), share(cpu0.1, cpu1.1));
-            let mut lat = me.latencies.lock().expect("measure lock").clone();
+            let mut lat = crate::held(&me.latencies).clone();
             lat.sort_unstable();
             let pct = |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied();
             let show = |v: Option<i64>| v.map_or("-".to_string(), |v| format!("{v} ms"));
@@ -62,9 +63,24 @@ impl Measure {
                 own + web,
                 elapsed.as_secs_f64()
             );
+            println!(
+                "kiosk RSS           {:.1} MiB at the start, {:.1} MiB at the end ({:+.1}%)",
+                rss0 as f64 / 1024.0,
+                rss1 as f64 / 1024.0,
+                (rss1 as f64 - rss0 as f64) / rss0.max(1) as f64 * 100.0
+            );
             app.exit(0);
         });
     }
+}
+
+/// The kiosk process's resident memory (VmRSS), in KiB; 0 when /proc does not say.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().trim_end_matches("kB").trim().to_string())))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 fn ticks_per_second() -> f64 {
