@@ -76,12 +76,7 @@ pub fn status(shell: State<'_, Shell>) -> Status {
 }
 
 #[tauri::command]
-pub async fn visitor_confirm(
-    form: Uuid,
-    filled: VisitorForm,
-    shell: State<'_, Shell>,
-    app: AppHandle,
-) -> Answer<()> {
+pub async fn visitor_confirm(form: Uuid, filled: VisitorForm, shell: State<'_, Shell>, app: AppHandle) -> Answer<()> {
     let desk = shell.desk.clone();
     off_main(move || {
         let shown = {

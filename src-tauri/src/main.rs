@@ -96,9 +96,8 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
     let data = DataDir::new(root);
     let demo_frames = if launch.demo {
         let size = DemoSize { workers: launch.workers, days: launch.days };
-        let script =
-            demo_script::prepare_demo(&data, size, &mut rand::rngs::OsRng, Utc::now(), &mut demo_camera::draw)
-                .map_err(|e| e.to_string())?;
+        let script = demo_script::prepare_demo(&data, size, &mut rand::rngs::OsRng, Utc::now(), &mut demo_camera::draw)
+            .map_err(|e| e.to_string())?;
         eprintln!(
             "qrgate-kiosk: demo enterprise in {} (ready {} ms after start)",
             data.root.display(),

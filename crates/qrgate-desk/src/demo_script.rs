@@ -139,8 +139,14 @@ pub fn prepare_demo(
         Shot::Card(card),
     ];
     write_frames(&frames, &shots, draw)?;
-    let script =
-        DemoScript { frames, fps: FPS, welcome: person(welcome), revoked: person(revoked), phone: person(phone), visitor };
+    let script = DemoScript {
+        frames,
+        fps: FPS,
+        welcome: person(welcome),
+        revoked: person(revoked),
+        phone: person(phone),
+        visitor,
+    };
     let json = serde_json::to_string_pretty(&script).map_err(|e| Error::invalid("demo script", e.to_string()))?;
     std::fs::write(&script_path, json).map_err(Error::io(&script_path))?;
     Ok(script)
@@ -157,7 +163,8 @@ fn outside_cards<'a>(
     cards: &'a [BadgeCard],
     now: DateTime<Utc>,
 ) -> Result<Vec<&'a BadgeCard>> {
-    let inside: Vec<String> =
+    // A set: a 20,000-worker demo has thousands inside.
+    let inside: std::collections::HashSet<String> =
         store.inside(InsideRule::of(config), now)?.into_iter().map(|(p, _)| p.key().to_string()).collect();
     Ok(cards.iter().filter(|c| !inside.contains(&c.code)).collect())
 }
@@ -173,7 +180,12 @@ fn visitor_inside(
     let card = demo::cccd_text(rng);
     let name = card.split('|').nth(2).unwrap_or_default().to_string();
     let scan = Scan {
-        visitor: VisitorDetails { host: Some("Phòng Nhân sự"), purpose: Some("Phỏng vấn"), phone: None, health: &[] },
+        visitor: VisitorDetails {
+            host: Some("Ban Giám đốc"),
+            purpose: Some("Gặp khách hàng"),
+            phone: None,
+            health: &[],
+        },
         ..Scan::camera(&card)
     };
     Gate::new(store, config)?.check(store, &scan, now - Duration::hours(1), uuid::Uuid::now_v7())?;

@@ -175,5 +175,4 @@ impl Desk {
     pub fn inside_counts(&self, now: DateTime<Utc>) -> Result<InsideCounts> {
         Ok(self.store.inside_counts(InsideRule::of(&self.gate.config), now)?)
     }
-
 }

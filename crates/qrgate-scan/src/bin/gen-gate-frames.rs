@@ -67,7 +67,8 @@ fn write_text_frames(dir: &std::path::Path, seed: u64, file: &std::path::Path) -
         };
         let path = dir.join(format!("{i:03}-{kind}.png"));
         frame.save(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        std::fs::write(path.with_extension("txt"), format!("{text}\n")).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path.with_extension("txt"), format!("{text}\n"))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         n += 1;
     }
     Ok(n)
