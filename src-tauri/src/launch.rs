@@ -20,6 +20,8 @@ pub struct Launch {
     pub server: Option<String>,
     /// Run this long, print the kiosk's figures and exit.
     pub measure: Option<std::time::Duration>,
+    /// While measuring, export a month's attendance over and over, as HR would.
+    pub measure_export: bool,
     /// The demo enterprise's size: workers, and days of events before today.
     pub workers: usize,
     pub days: u32,
@@ -33,7 +35,7 @@ pub const USAGE: &str = "\
 qrgate-kiosk: the QR Gate guard screen
 
   qrgate-kiosk [--data DIR] [--source camera:N|dir:PATH] [--fps N] [--windowed]
-               [--server URL] [--measure SECONDS]
+               [--server URL] [--measure SECONDS [--measure-export]]
   qrgate-kiosk --demo [--workers N] [--days N] [--data DIR] ...
 
   --data DIR     the kiosk's data directory (default: $QRGATE_DATA, else ~/.local/share/qrgate)
@@ -49,7 +51,9 @@ qrgate-kiosk: the QR Gate guard screen
   --windowed     a window that closes freely instead of the locked full screen
   --server URL   the province's server (default: kiosk.conf's [sync] server)
   --measure S    run S seconds once the screen is up, print window-ready time, frame-to-screen
-                 latency and CPU, and exit";
+                 latency, CPU and memory, and exit
+  --measure-export  while measuring, export the last 30 days' attendance again and again,
+                 as HR does from the kiosk, and print the longest wait for the gate's desk";
 
 /// Reads the arguments after the program name; `env_data` is `$QRGATE_DATA`.
 pub fn parse(args: impl IntoIterator<Item = String>, env_data: Option<String>) -> Result<Launch, String> {
@@ -61,6 +65,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env_data: Option<String>) -
         windowed: false,
         server: None,
         measure: None,
+        measure_export: false,
         workers: DEMO_WORKERS,
         days: DEMO_DAYS,
     };
@@ -89,9 +94,13 @@ pub fn parse(args: impl IntoIterator<Item = String>, env_data: Option<String>) -
                 let n = value("--days")?.parse().ok().filter(|n| (1..=366).contains(n));
                 days = Some(n.ok_or("--days: a number of days from 1 to 366")?);
             }
+            "--measure-export" => launch.measure_export = true,
             "--fps" => launch.fps = Some(value("--fps")?.parse().map_err(|e| format!("--fps: {e}"))?),
             other => return Err(format!("unknown argument {other:?}")),
         }
+    }
+    if launch.measure_export && launch.measure.is_none() {
+        return Err("--measure-export goes with --measure SECONDS".into());
     }
     if (workers.is_some() || days.is_some()) && !launch.demo {
         return Err("--workers and --days size the demo enterprise: give --demo too".into());

@@ -65,7 +65,11 @@ pub fn held<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// visitor's registration form. A storage failure is an alert, never silence.
 pub fn scanned(desk: &Mutex<Desk>, app: &AppHandle, text: &str, method: Method, entered: Option<DateTime<Utc>>) {
     let outcome = {
+        let asked = std::time::Instant::now();
         let mut desk = held(desk);
+        if let Some(m) = &app.state::<Shell>().measure {
+            m.desk_waited(asked.elapsed());
+        }
         let now = Utc::now();
         desk.scan(text, method, now, uuid::Uuid::now_v7()).and_then(|s| Ok((s, desk.inside_counts(now)?)))
     };
@@ -148,7 +152,9 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         sync: sync::Link::new(data.clone(), server, config.screen.low_disk_mb),
         leaving: AtomicBool::new(false),
         exports: data.root.join("exports"),
-        measure: launch.measure.map(|d| Arc::new(measure::Measure::new(d))),
+        measure: launch
+            .measure
+            .map(|d| Arc::new(measure::Measure::new(d, launch.measure_export.then(|| data.clone())))),
         _temp: temp,
         started,
     })
