@@ -5,8 +5,9 @@
 #   - window ready: process start to the guard screen listening, on the seeded directory;
 #   - frame → screen p50/p95 at one decision a second (a 1280×720 camera at 30 fps, each badge a
 #     real signed badge of the enterprise, held up a third of a second, then an empty gate);
-#   - the same while HR exports a month's attendance (`qrgate export attendance`, XLSX, in a
-#     loop, on its own connection to the same database, as the kiosk's HR page does);
+#   - the same while HR exports a month's attendance (XLSX, over and over, inside the kiosk as its
+#     HR page does: a connection of its own, never the gate's desk; `--measure-export`), with the
+#     longest any decision waited for the desk's lock;
 #   - the kiosk's RSS at the start and the end of a longer run at one decision a second;
 #   - `qrgate export inside` (the evacuation list) on the directory.
 #
@@ -23,12 +24,7 @@ rss_seconds=${2:-600}
 bench=${QRGATE_BENCH_DATA:-/work/bench-data}
 workers=20000
 work=$(mktemp -d -t qrgate-measure-year-XXXXXX)
-exporter=""
-cleanup() {
-  [ -n "$exporter" ] && kill "$exporter" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'rm -rf "$work"' EXIT
 
 cargo build -q --release --manifest-path "$root/Cargo.toml" -p qrgate-scan --features synth --bin gen-gate-frames
 if [ -z "${QRGATE_BIN:-}" ]; then
@@ -44,8 +40,9 @@ fi
 
 kiosk() {
   local data=$1 scene=$2 length=$3
+  shift 3
   xvfb-run -a -s "-screen 0 1366x768x24" "$KIOSK_BIN" --data "$data" --source "dir:$scene" --fps 30 \
-    --windowed --measure "$length" 2> >(grep -v -e WARNING -e '^$' -e 'screen ready' >&2)
+    --windowed --measure "$length" "$@" 2> >(grep -v -e WARNING -e '^$' -e 'screen ready' >&2)
 }
 
 # A scene of `count` of the enterprise's workers, each badge in view for 10 frames (1/3 s) then
@@ -95,20 +92,7 @@ for days in 30 365; do
   kiosk "$data" "$work/d$days/loop" "$seconds"
 
   echo "-- while HR exports a month's attendance, over and over, ${seconds} s"
-  last=$(TZ=Asia/Ho_Chi_Minh date -d yesterday +%F)
-  first=$(TZ=Asia/Ho_Chi_Minh date -d "yesterday - 29 days" +%F)
-  (
-    while true; do
-      /usr/bin/time -f "export of $first..$last: %e s" "$QRGATE_BIN" --data "$data" export attendance \
-        --date "$first" --to "$last" --format xlsx --out "$work/month-$days.xlsx" >/dev/null 2>>"$work/exports-$days.log"
-    done
-  ) &
-  exporter=$!
-  kiosk "$data" "$work/d$days/loop" "$seconds"
-  kill "$exporter" 2>/dev/null || true
-  wait "$exporter" 2>/dev/null || true
-  exporter=""
-  grep -h '^export of' "$work/exports-$days.log" | sed 's/^/   /' | tail -3 || true
+  kiosk "$data" "$work/d$days/loop" "$seconds" --measure-export
 
   echo "-- qrgate export inside"
   for _ in 1 2 3; do
