@@ -107,6 +107,7 @@ function renderAlert() {
   const alerts = [];
   if (screen.camera.state === "lost" || screen.camera.state === "reopening") alerts.push(w.camera_lost);
   if (screen.storageAlert) alerts.push(`${w.alert_storage}: ${failureText(screen.storageAlert)}`);
+  if (screen.pipeline) alerts.push(fill(w.pipeline_restarted, screen.pipeline));
   if (screen.status?.low_disk) alerts.push(fill(w.disk_low, { mb: screen.status.disk_free_mb }));
   if (!screen.adminPin) alerts.push(w.no_admin_pin_banner);
   const el = $("alert");
@@ -300,6 +301,17 @@ async function start() {
   await listen("camera", (e) => {
     screen.camera = e.payload;
     renderCamera();
+  });
+  // The frame loop panicked and was started again: red for a minute after the last restart, so a
+  // guard looking away still sees that scans may have been missed.
+  await listen("pipeline", (e) => {
+    screen.pipeline = { restarts: e.payload.restarts, time: clockTime(new Date()) };
+    clearTimeout(screen.pipelineTimer);
+    screen.pipelineTimer = setTimeout(() => {
+      screen.pipeline = null;
+      renderAlert();
+    }, 60_000);
+    renderAlert();
   });
   await listen("alert", (e) => {
     screen.storageAlert = e.payload;

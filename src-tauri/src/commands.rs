@@ -1,5 +1,10 @@
-//! The window's commands: each one a call into the desk (qrgate-desk), its answer or its error
-//! handed back through the boundary's types (`view`). Time and ids are made here, at the edge.
+//! The window's commands: each one a call into the desk or the office (qrgate-desk), its answer or
+//! its error handed back through the boundary's types (`view`). Time and ids are made here, at the
+//! edge.
+//!
+//! Nothing slow runs on the main thread, which draws the window: anything that checks a PIN
+//! (argon2), reads a file or writes one is an async command whose work runs on a blocking thread
+//! ([`off_main`]). Only a decision takes the desk's lock; the office's work never does.
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -15,18 +20,24 @@ use tauri::{AppHandle, Emitter, State};
 use uuid::Uuid;
 
 use crate::view::{Evacuee, Failure, FoundWorker, Imported, Operator, Screen, Shown, Status, Written};
-use crate::{pipeline, scanned, Shell};
+use crate::{held, pipeline, scanned, Shell};
 
 type Answer<T> = Result<T, Failure>;
 
 fn desk<'a>(shell: &'a State<'_, Shell>) -> MutexGuard<'a, Desk> {
-    shell.desk.lock().expect("desk lock")
+    held(&shell.desk)
+}
+
+/// Runs `work` on a thread made for blocking work, never the window's main thread nor the async
+/// runtime's few workers.
+async fn off_main<T: Send + 'static>(work: impl FnOnce() -> Answer<T> + Send + 'static) -> Answer<T> {
+    tauri::async_runtime::spawn_blocking(work).await.map_err(Failure::system)?
 }
 
 /// The screen is up: start the frame loop and the sync link (once), and say what to show.
 #[tauri::command]
 pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
-    if let Some(frames) = shell.pending.lock().expect("pending lock").take() {
+    if let Some(frames) = held(&shell.pending).take() {
         let ready_ms = shell.started.elapsed().as_millis();
         eprintln!("qrgate-kiosk: measure: screen ready {ready_ms} ms after start");
         if let Some(m) = &shell.measure {
@@ -36,22 +47,26 @@ pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
         let frames_app = app.clone();
         std::thread::Builder::new()
             .name("frames".into())
-            .spawn(move || pipeline::run(frames.spec, frames.fps, frames.decode_every, desk, preview, frames_app))
+            .spawn(move || pipeline::supervise(frames, desk, preview, frames_app))
             .map_err(Failure::system)?;
         shell.sync.start(app);
     }
-    let desk = desk(&shell);
     Ok(Screen {
         heading: shell.heading.clone(),
-        inside: desk.inside_counts(Utc::now())?.into(),
-        admin_pin: desk.has_admin_pin(),
+        inside: desk(&shell).inside_counts(Utc::now())?.into(),
+        admin_pin: shell.office.has_admin_pin(),
     })
 }
 
 /// A USB scanner typed a QR text and Enter.
 #[tauri::command]
-pub fn scan_typed(text: String, shell: State<'_, Shell>, app: AppHandle) {
-    scanned(&shell.desk, &app, text.trim(), Method::Badge, None);
+pub async fn scan_typed(text: String, shell: State<'_, Shell>, app: AppHandle) -> Answer<()> {
+    let desk = shell.desk.clone();
+    off_main(move || {
+        scanned(&desk, &app, text.trim(), Method::Badge, None);
+        Ok(())
+    })
+    .await
 }
 
 /// The disk and the link to the province, polled by the screen.
@@ -61,14 +76,18 @@ pub fn status(shell: State<'_, Shell>) -> Status {
 }
 
 #[tauri::command]
-pub fn visitor_confirm(form: Uuid, filled: VisitorForm, shell: State<'_, Shell>, app: AppHandle) -> Answer<()> {
-    let shown = {
-        let mut desk = desk(&shell);
-        let decision = desk.confirm_visitor(form, &filled, Utc::now(), Uuid::now_v7())?;
-        Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts(Utc::now())?.into() }
-    };
-    let _ = app.emit("decision", shown);
-    Ok(())
+pub async fn visitor_confirm(form: Uuid, filled: VisitorForm, shell: State<'_, Shell>, app: AppHandle) -> Answer<()> {
+    let desk = shell.desk.clone();
+    off_main(move || {
+        let shown = {
+            let mut desk = held(&desk);
+            let decision = desk.confirm_visitor(form, &filled, Utc::now(), Uuid::now_v7())?;
+            Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts(Utc::now())?.into() }
+        };
+        let _ = app.emit("decision", shown);
+        Ok(())
+    })
+    .await
 }
 
 #[tauri::command]
@@ -77,25 +96,34 @@ pub fn visitor_cancel(form: Uuid, shell: State<'_, Shell>) {
 }
 
 #[tauri::command]
-pub fn roster_search(query: String, shell: State<'_, Shell>) -> Answer<Vec<FoundWorker>> {
-    Ok(desk(&shell).search(&query)?.into_iter().map(FoundWorker::from).collect())
+pub async fn roster_search(query: String, shell: State<'_, Shell>) -> Answer<Vec<FoundWorker>> {
+    let office = shell.office.clone();
+    off_main(move || Ok(office.search(&query)?.into_iter().map(FoundWorker::from).collect())).await
 }
 
+/// A manual entry: the guard's PIN is checked first, by the office; the desk is taken only for
+/// the decision.
 #[tauri::command]
-pub fn manual_entry(request: ManualRequest, shell: State<'_, Shell>, app: AppHandle) -> Answer<()> {
-    let shown = {
-        let mut desk = desk(&shell);
-        let decision = desk.manual_entry(&request, Utc::now(), Uuid::now_v7())?;
-        Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts(Utc::now())?.into() }
-    };
-    let _ = app.emit("decision", shown);
-    Ok(())
+pub async fn manual_entry(request: ManualRequest, shell: State<'_, Shell>, app: AppHandle) -> Answer<()> {
+    let (desk, office) = (shell.desk.clone(), shell.office.clone());
+    off_main(move || {
+        let operator = office.guard(&request.pin, Utc::now())?;
+        let shown = {
+            let mut desk = held(&desk);
+            let decision = desk.manual_entry(&request, &operator, Utc::now(), Uuid::now_v7())?;
+            Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts(Utc::now())?.into() }
+        };
+        let _ = app.emit("decision", shown);
+        Ok(())
+    })
+    .await
 }
 
 /// Leaving the kiosk: the admin PIN, then the process ends.
 #[tauri::command]
-pub fn leave(pin: String, shell: State<'_, Shell>, app: AppHandle) -> Answer<()> {
-    let who = desk(&shell).may_leave(&pin, Utc::now())?;
+pub async fn leave(pin: String, shell: State<'_, Shell>, app: AppHandle) -> Answer<()> {
+    let office = shell.office.clone();
+    let who = off_main(move || Ok(office.may_leave(&pin, Utc::now())?)).await?;
     eprintln!("qrgate-kiosk: closed by {}", who.map_or("(no admin PIN set)".into(), |o| o.name));
     shell.leaving.store(true, Ordering::SeqCst);
     app.exit(0);
@@ -113,27 +141,32 @@ pub fn shown(frame_ms: i64, shown_ms: i64, shell: State<'_, Shell>) {
 // ---- HR pages ------------------------------------------------------------------------------
 
 #[tauri::command]
-pub fn hr_open(pin: String, shell: State<'_, Shell>) -> Answer<Operator> {
-    Ok(desk(&shell).open_hr(&pin, Utc::now())?.into())
+pub async fn hr_open(pin: String, shell: State<'_, Shell>) -> Answer<Operator> {
+    let office = shell.office.clone();
+    off_main(move || Ok(office.open_hr(&pin, Utc::now())?.into())).await
 }
 
 #[tauri::command]
 pub fn hr_close(shell: State<'_, Shell>) {
-    desk(&shell).close_hr();
+    shell.office.close_hr();
 }
 
 /// A roster file picked in the window, as its name and bytes; written where the core reads it.
 #[tauri::command]
-pub fn hr_import_roster(
+pub async fn hr_import_roster(
     name: String,
     bytes: Vec<u8>,
     deactivate_missing: bool,
     shell: State<'_, Shell>,
 ) -> Answer<Imported> {
-    let ext = Path::new(&name).extension().and_then(|e| e.to_str()).unwrap_or("csv").to_ascii_lowercase();
-    let file = tempfile::Builder::new().suffix(&format!(".{ext}")).tempfile().map_err(Failure::system)?;
-    std::fs::write(file.path(), &bytes).map_err(Failure::system)?;
-    Ok(desk(&shell).import_roster(file.path(), deactivate_missing, Utc::now())?.into())
+    let office = shell.office.clone();
+    off_main(move || {
+        let ext = Path::new(&name).extension().and_then(|e| e.to_str()).unwrap_or("csv").to_ascii_lowercase();
+        let file = tempfile::Builder::new().suffix(&format!(".{ext}")).tempfile().map_err(Failure::system)?;
+        std::fs::write(file.path(), &bytes).map_err(Failure::system)?;
+        Ok(office.import_roster(file.path(), deactivate_missing, Utc::now())?.into())
+    })
+    .await
 }
 
 /// Which badges HR asked for.
@@ -157,37 +190,43 @@ fn open_file(path: &Path) -> bool {
 }
 
 #[tauri::command]
-pub fn hr_issue_badges(which: Which, shell: State<'_, Shell>) -> Answer<Written> {
+pub async fn hr_issue_badges(which: Which, shell: State<'_, Shell>) -> Answer<Written> {
     let selection = match which {
         Which::All => Selection::All,
         Which::Department(d) => Selection::Department(d.trim().to_string()),
         Which::Employee(code) => Selection::Employee(code.parse().map_err(Failure::from)?),
     };
-    Ok(written(desk(&shell).issue_badges(&selection, &shell.exports, Utc::now())?))
+    let (office, exports) = (shell.office.clone(), shell.exports.clone());
+    off_main(move || Ok(written(office.issue_badges(&selection, &exports, Utc::now())?))).await
 }
 
 #[tauri::command]
-pub fn hr_revoke(code: String, shell: State<'_, Shell>) -> Answer<u32> {
-    Ok(desk(&shell).revoke_badge(&code, Utc::now())?)
+pub async fn hr_revoke(code: String, shell: State<'_, Shell>) -> Answer<u32> {
+    let office = shell.office.clone();
+    off_main(move || Ok(office.revoke_badge(&code, Utc::now())?)).await
 }
 
 #[tauri::command]
-pub fn hr_evacuation(shell: State<'_, Shell>) -> Answer<Vec<Evacuee>> {
-    Ok(desk(&shell).evacuation_list(Utc::now())?.into_iter().map(Evacuee::from).collect())
+pub async fn hr_evacuation(shell: State<'_, Shell>) -> Answer<Vec<Evacuee>> {
+    let office = shell.office.clone();
+    off_main(move || Ok(office.evacuation_list(Utc::now())?.into_iter().map(Evacuee::from).collect())).await
 }
 
 #[tauri::command]
-pub fn hr_evacuation_pdf(shell: State<'_, Shell>) -> Answer<Written> {
-    Ok(written(desk(&shell).evacuation_pdf(&shell.exports, Utc::now())?))
+pub async fn hr_evacuation_pdf(shell: State<'_, Shell>) -> Answer<Written> {
+    let (office, exports) = (shell.office.clone(), shell.exports.clone());
+    off_main(move || Ok(written(office.evacuation_pdf(&exports, Utc::now())?))).await
 }
 
 #[tauri::command]
-pub fn hr_export_attendance(day: NaiveDate, format: String, shell: State<'_, Shell>) -> Answer<Written> {
+pub async fn hr_export_attendance(day: NaiveDate, format: String, shell: State<'_, Shell>) -> Answer<Written> {
     let format = if format == "csv" { Format::Csv } else { Format::Xlsx };
-    Ok(written(desk(&shell).export_attendance(day, format, &shell.exports, Utc::now())?))
+    let (office, exports) = (shell.office.clone(), shell.exports.clone());
+    off_main(move || Ok(written(office.export_attendance(day, format, &exports, Utc::now())?))).await
 }
 
 #[tauri::command]
-pub fn hr_export_visitors(day: NaiveDate, shell: State<'_, Shell>) -> Answer<Written> {
-    Ok(written(desk(&shell).export_visitors(day, &shell.exports, Utc::now())?))
+pub async fn hr_export_visitors(day: NaiveDate, shell: State<'_, Shell>) -> Answer<Written> {
+    let (office, exports) = (shell.office.clone(), shell.exports.clone());
+    off_main(move || Ok(written(office.export_visitors(day, &exports, Utc::now())?))).await
 }

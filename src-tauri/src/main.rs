@@ -2,6 +2,7 @@
 //! (qrgate-desk) and pushes what it decides to the guard screen in ui/. It decides nothing itself.
 
 mod commands;
+mod demo_camera;
 mod launch;
 mod measure;
 mod pipeline;
@@ -11,13 +12,14 @@ mod view;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::model::Method;
 use qrgate_desk::demo_script::{self, DemoSize};
 use qrgate_desk::desk::{Desk, Scanned};
+use qrgate_desk::office::Office;
 use qrgate_scan::{Fps, SourceSpec};
 use tauri::{AppHandle, Emitter, Manager, WindowEvent};
 
@@ -25,7 +27,10 @@ use view::{DemoPins, Failure, Heading, Shown, VisitorArriving};
 
 /// What the window's commands share.
 pub struct Shell {
+    /// The gate's side, on the gate's connection: held only for a decision (or a form, a search).
     desk: Arc<Mutex<Desk>>,
+    /// PINs and HR's work, on connections of their own: never waits for the desk.
+    office: Arc<Office>,
     /// The frame loop waits for the screen: a decision made before the window listens is lost.
     pending: Mutex<Option<Frames>>,
     heading: Heading,
@@ -49,11 +54,22 @@ pub struct Frames {
     decode_every: std::time::Duration,
 }
 
+/// Takes a lock even if a thread panicked while holding it. Every value the kiosk guards with a
+/// lock is whole between statements (the desk's store rolls back an unfinished transaction on
+/// its own), so one panic must not turn every later command into another panic.
+pub fn held<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// One scan (camera or USB scanner) through the desk and onto the screen: a decision, or a
 /// visitor's registration form. A storage failure is an alert, never silence.
 pub fn scanned(desk: &Mutex<Desk>, app: &AppHandle, text: &str, method: Method, entered: Option<DateTime<Utc>>) {
     let outcome = {
-        let mut desk = desk.lock().expect("desk lock");
+        let asked = std::time::Instant::now();
+        let mut desk = held(desk);
+        if let Some(m) = &app.state::<Shell>().measure {
+            m.desk_waited(asked.elapsed());
+        }
         let now = Utc::now();
         desk.scan(text, method, now, uuid::Uuid::now_v7()).and_then(|s| Ok((s, desk.inside_counts(now)?)))
     };
@@ -83,7 +99,8 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
     };
     let data = DataDir::new(root);
     let demo_frames = if launch.demo {
-        let script = demo_script::prepare_demo(&data, DemoSize::default(), &mut rand::rngs::OsRng, Utc::now())
+        let size = DemoSize { workers: launch.workers, days: launch.days };
+        let script = demo_script::prepare_demo(&data, size, &mut rand::rngs::OsRng, Utc::now(), &mut demo_camera::draw)
             .map_err(|e| e.to_string())?;
         eprintln!(
             "qrgate-kiosk: demo enterprise in {} (ready {} ms after start)",
@@ -95,6 +112,7 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         None
     };
     let desk = Desk::open(data.clone()).map_err(|e| e.to_string())?;
+    let office = Office::open(data.clone()).map_err(|e| e.to_string())?;
     let config = desk.gate.config.clone();
     let identity = desk.store.identity().clone();
     let heading = Heading {
@@ -127,13 +145,16 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
     let server = launch.server.clone().unwrap_or_else(|| config.sync.server.clone());
     Ok(Shell {
         desk: Arc::new(Mutex::new(desk)),
+        office: Arc::new(office),
         pending: Mutex::new(Some(Frames { spec, fps, decode_every })),
         heading,
         preview: Arc::new(preview::Preview::default()),
         sync: sync::Link::new(data.clone(), server, config.screen.low_disk_mb),
         leaving: AtomicBool::new(false),
         exports: data.root.join("exports"),
-        measure: launch.measure.map(|d| Arc::new(measure::Measure::new(d))),
+        measure: launch
+            .measure
+            .map(|d| Arc::new(measure::Measure::new(d, launch.measure_export.then(|| data.clone())))),
         _temp: temp,
         started,
     })

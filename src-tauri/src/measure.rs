@@ -1,11 +1,21 @@
 //! `qrgate-kiosk --measure SECONDS`: runs the kiosk as usual for that long once the screen is
 //! up, then prints what a gate lives with and exits: window ready time, frame-to-screen latency
-//! of each decision (p50, p95), and the CPU the kiosk took (its own process and WebKit's, which
-//! draws the preview), as a share of one core.
+//! of each decision (p50, p95), the CPU the kiosk took (its own process and WebKit's, which
+//! draws the preview), as a share of one core, and the kiosk process's resident memory at the
+//! start and the end of the run (a kiosk runs for months: its memory must not creep).
+//!
+//! With `--measure-export`, HR's month of attendance is exported over and over during the run,
+//! as the office does it (a connection of its own, a blocking thread, never the desk), and the
+//! longest any decision waited for the desk's lock is printed beside the latencies.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
+use qrgate_core::datadir::DataDir;
+use qrgate_hr::attendance::DayRange;
+use qrgate_hr::export::{self, Format};
 use tauri::AppHandle;
 
 use crate::preview::Preview;
@@ -13,16 +23,26 @@ use crate::preview::Preview;
 pub struct Measure {
     length: Duration,
     latencies: Mutex<Vec<i64>>,
+    /// The longest wait for the desk's lock before a decision, in microseconds.
+    desk_wait_us: Mutex<u128>,
+    /// Set: export a month's attendance from this data directory, again and again, while measuring.
+    export: Option<DataDir>,
 }
 
 impl Measure {
-    pub fn new(length: Duration) -> Measure {
-        Measure { length, latencies: Mutex::new(Vec::new()) }
+    pub fn new(length: Duration, export: Option<DataDir>) -> Measure {
+        Measure { length, latencies: Mutex::new(Vec::new()), desk_wait_us: Mutex::new(0), export }
     }
 
     /// The screen painted a decision `ms` after its frame entered the pipeline.
     pub fn shown(&self, ms: i64) {
-        self.latencies.lock().expect("measure lock").push(ms);
+        crate::held(&self.latencies).push(ms);
+    }
+
+    /// A decision waited this long for the desk's lock.
+    pub fn desk_waited(&self, wait: Duration) {
+        let mut longest = crate::held(&self.desk_wait_us);
+        *longest = (*longest).max(wait.as_micros());
     }
 
     /// Called once the screen is ready: measures for the set length, prints, and ends the kiosk.
@@ -36,15 +56,23 @@ impl Measure {
                 std::thread::sleep(Duration::from_millis(50));
             }
             std::thread::sleep(Duration::from_secs(1));
-            me.latencies.lock().expect("measure lock").clear();
+            crate::held(&me.latencies).clear();
+            *crate::held(&me.desk_wait_us) = 0;
+            let stop = Arc::new(AtomicBool::new(false));
+            let exports = me.export.clone().map(|data| {
+                let stop = stop.clone();
+                std::thread::spawn(move || export_month_until(&data, &stop))
+            });
             let sent = || preview.sent.load(std::sync::atomic::Ordering::Relaxed);
-            let (t0, cpu0, sent0) = (Instant::now(), cpu_ticks(), sent());
+            let (t0, cpu0, sent0, rss0) = (Instant::now(), cpu_ticks(), sent(), rss_kib());
             std::thread::sleep(me.length);
-            let (elapsed, cpu1, sent1) = (t0.elapsed(), cpu_ticks(), sent());
+            let (elapsed, cpu1, sent1, rss1) = (t0.elapsed(), cpu_ticks(), sent(), rss_kib());
+            stop.store(true, Ordering::SeqCst);
+            let exports = exports.map(|t| t.join().unwrap_or_default());
             let share =
                 |a: u64, b: u64| b.saturating_sub(a) as f64 / ticks_per_second() / elapsed.as_secs_f64() * 100.0;
             let (own, web) = (share(cpu0.0, cpu1.0), share(cpu0.1, cpu1.1));
-            let mut lat = me.latencies.lock().expect("measure lock").clone();
+            let mut lat = crate::held(&me.latencies).clone();
             lat.sort_unstable();
             let pct = |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied();
             let show = |v: Option<i64>| v.map_or("-".to_string(), |v| format!("{v} ms"));
@@ -62,9 +90,54 @@ impl Measure {
                 own + web,
                 elapsed.as_secs_f64()
             );
+            println!("desk lock           longest wait before a decision {} µs", *crate::held(&me.desk_wait_us));
+            if let Some(runs) = exports {
+                let each = runs.iter().map(|d| format!("{:.1} s", d.as_secs_f64())).collect::<Vec<_>>().join(", ");
+                println!("HR exports          {} of a month's attendance during the run ({each})", runs.len());
+            }
+            println!(
+                "kiosk RSS           {:.1} MiB at the start, {:.1} MiB at the end ({:+.1}%)",
+                rss0 as f64 / 1024.0,
+                rss1 as f64 / 1024.0,
+                (rss1 as f64 - rss0 as f64) / rss0.max(1) as f64 * 100.0
+            );
             app.exit(0);
         });
     }
+}
+
+/// Exports the last 30 days' attendance as XLSX, again and again until `stop`, on a connection of
+/// its own as the office does; returns how long each complete export took.
+fn export_month_until(data: &DataDir, stop: &AtomicBool) -> Vec<Duration> {
+    let mut took = Vec::new();
+    let Ok((store, config)) = data.open() else { return took };
+    let yesterday = Utc::now().with_timezone(&config.time.timezone).date_naive() - chrono::Duration::days(1);
+    let Ok(days) = DayRange::new(yesterday - chrono::Duration::days(29), yesterday) else { return took };
+    let out = std::env::temp_dir().join(format!("qrgate-measure-export-{}.xlsx", std::process::id()));
+    while !stop.load(Ordering::SeqCst) {
+        let t = Instant::now();
+        match export::attendance(&store, &config, days, None, Format::Xlsx, &out, &mut |_, _| {}) {
+            Ok(_) if !stop.load(Ordering::SeqCst) => took.push(t.elapsed()),
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("qrgate-kiosk: measure: the export failed: {e}");
+                break;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&out);
+    took
+}
+
+/// The kiosk process's resident memory (VmRSS), in KiB; 0 when /proc does not say.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().trim_end_matches("kB").trim().to_string()))
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 fn ticks_per_second() -> f64 {

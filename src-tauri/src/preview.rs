@@ -24,20 +24,20 @@ const WIDEST: u32 = 640;
 
 impl Preview {
     pub fn offer(&self, frame: GrayImage) {
-        *self.latest.lock().expect("preview lock") = Some(frame);
+        *crate::held(&self.latest) = Some(frame);
     }
 
     pub fn has_frame(&self) -> bool {
-        self.latest.lock().expect("preview lock").is_some()
+        crate::held(&self.latest).is_some()
     }
 
     /// The newest frame as a BMP no wider than `widest` (shrunk by a whole factor, so at
     /// least half that wide), or None before the first frame.
     pub fn bmp(&self, widest: u32) -> Option<Vec<u8>> {
-        let frame = self.latest.lock().expect("preview lock").take()?;
+        let frame = crate::held(&self.latest).take()?;
         let small = shrink(&frame, widest.clamp(64, 1920));
         // Kept for the next request when no newer frame has come in by then.
-        self.latest.lock().expect("preview lock").get_or_insert(frame);
+        crate::held(&self.latest).get_or_insert(frame);
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Some(bmp_gray(&small))
     }

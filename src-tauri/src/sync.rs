@@ -32,11 +32,11 @@ impl Link {
             return;
         }
         let (tx, signals) = channel();
-        *self.keep.lock().expect("sync lock") = Some(tx);
+        *crate::held(&self.keep) = Some(tx);
         let (data, server, latest) = (self.data.clone(), self.server.clone(), self.latest.clone());
         let spawned = std::thread::Builder::new().name("sync".into()).spawn(move || {
             let mut report = |status: &SyncStatus| {
-                *latest.lock().expect("sync lock") = Some(status.clone());
+                *crate::held(&latest) = Some(status.clone());
                 let _ = app.emit("sync", view::Sync::from(status.clone()));
             };
             let result = Store::open(&data.database()).map_err(qrgate_sync::Error::Core).and_then(|mut store| {
@@ -76,7 +76,7 @@ impl Link {
             disk_free_mb: free,
             low_disk: free.is_some_and(|mb| mb < self.low_disk_mb),
             sync_configured: !self.server.is_empty(),
-            sync: self.latest.lock().expect("sync lock").clone().map(view::Sync::from),
+            sync: crate::held(&self.latest).clone().map(view::Sync::from),
         }
     }
 }

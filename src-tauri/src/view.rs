@@ -266,6 +266,15 @@ impl From<&qrgate_scan::SourceState> for Camera {
     }
 }
 
+/// The frame loop panicked and was started again (the `pipeline` event): a red alert.
+#[derive(Serialize, Clone)]
+pub struct Restarted {
+    /// Restarts since the kiosk started.
+    pub restarts: u32,
+    /// The panic's own message, for whoever repairs the kiosk; the guard reads the screen's words.
+    pub detail: String,
+}
+
 /// The disk and the link to the province, as the status bar polls them.
 #[derive(Serialize, Clone)]
 pub struct Status {

@@ -101,12 +101,15 @@ async function startKiosk(args) {
 describe("guard screen on the demo replay", () => {
   let driver;
   let script;
+  let data;
   // Workers inside once the replay's worker came in: the demo's night shift may be inside too,
   // depending on the hour the tests run.
   let insideWithWelcome;
+  // The event that let the replay's worker in.
+  let welcomeIn;
 
   before(async () => {
-    const data = freshDataDir();
+    data = freshDataDir();
     const { wd, readyMs } = await startKiosk(["--demo", "--data", data]);
     console.log(`measure: demo kiosk start to screen ready (seeding included): ${readyMs} ms`);
     script = JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
@@ -129,6 +132,7 @@ describe("guard screen on the demo replay", () => {
     assert.ok(latency >= 0 && latency <= 1000, `frame to screen took ${latency} ms`);
     assert.ok(seen.workers >= 1, "the worker who came in is counted inside");
     insideWithWelcome = seen.workers;
+    welcomeIn = seen.eventId;
     writeFileSync(join(ARTIFACTS, "guard-screen-in.png"), await driver.screenshot());
   });
 
@@ -190,8 +194,9 @@ describe("guard screen on the demo replay", () => {
   });
 
   test("the same badge shown again within the debounce records nothing; after it, the worker goes OUT", async () => {
-    // The replay loops every few seconds, shorter than the gate's 10 s debounce: the second
-    // sighting is debounced, the third is the way out.
+    // The replay shows the worker's badge on paper, then a few seconds later on their phone,
+    // within the gate's 10 s debounce: that sighting is debounced. The loop is longer than the
+    // debounce, so the paper badge's next sighting is the way out.
     const seen = await until(`${script.welcome.name} to go out`, 40_000, async () => {
       const d = await driver.run(READ_DECISION);
       return { ...d, ok: d.verdict === "accepted" && d.name === script.welcome.name && d.direction === "out" && d.stamped === d.eventId };
@@ -199,7 +204,20 @@ describe("guard screen on the demo replay", () => {
     console.log(`measure: frame to screen, way out: ${seen.shownMs - seen.frameMs} ms`);
     const mine = seen.recent.filter((r) => r.text.includes(script.welcome.name));
     assert.deepEqual(mine.map((r) => r.text.includes(en.out) ? "out" : "in"), ["out", "in"], JSON.stringify(mine));
-    assert.equal(seen.workers, insideWithWelcome - 1, "one fewer inside once the worker who came in has left");
+    // What the database holds, not what the screen says: from the way in to the way out, the
+    // worker has exactly those two events, at least the debounce apart. A phone sighting that
+    // was recorded would be a third event, or an OUT a few seconds after the IN.
+    const db = join(data, "qrgate.db");
+    const since = `(SELECT rowid_ FROM events WHERE id = '${welcomeIn}')`;
+    const until_ = `(SELECT rowid_ FROM events WHERE id = '${seen.eventId}')`;
+    const rows = sql(db, `SELECT direction || '|' || at_ms FROM events
+      WHERE person_ref = '${script.welcome.code}' AND rowid_ BETWEEN ${since} AND ${until_} ORDER BY rowid_`);
+    const events = rows.split("\n").map((r) => r.split("|"));
+    assert.deepEqual(events.map((e) => e[0]), ["in", "out"], rows);
+    assert.ok(Number(events[1][1]) - Number(events[0][1]) >= 10_000, `the way out came ${rows} after the way in`);
+    // The worker who came in left; meanwhile another worker came in on their phone.
+    assert.equal(seen.workers, insideWithWelcome - 1 + 1, "one left, one came in since the first decision");
+    assert.ok(seen.recent.some((r) => r.text.includes(script.phone.name)), `${script.phone.name} came in`);
     writeFileSync(join(ARTIFACTS, "guard-screen-out.png"), await driver.screenshot());
   });
 });

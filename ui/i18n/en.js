@@ -21,6 +21,7 @@ export default {
   camera_lost: "CAMERA LOST",
   camera_reopening: "Reconnecting the camera (attempt {attempt})",
   alert_storage: "STORAGE ERROR: the scan was not recorded",
+  pipeline_restarted: "SCANNING STOPPED at {time} and restarted by itself (×{restarts}): check the last scans",
   unknown_person: "Unknown",
   visitor: "Visitor",
   warning: "Note",

@@ -21,6 +21,7 @@ export default {
   camera_lost: "MẤT CAMERA",
   camera_reopening: "Đang kết nối lại camera (lần {attempt})",
   alert_storage: "LỖI LƯU TRỮ: lượt quét chưa được ghi",
+  pipeline_restarted: "MÁY QUÉT BỊ DỪNG lúc {time} và đã tự khởi động lại (×{restarts}): kiểm tra các lượt quét gần nhất",
   unknown_person: "Không rõ",
   visitor: "Khách",
   warning: "Lưu ý",

@@ -1,14 +1,18 @@
-//! The demo enterprise the kiosk window opens on: its data, its PINs and replayable badge frames.
+//! The demo enterprise the kiosk window opens on: its data, its PINs and replayable gate frames.
 //!
-//! The demo is a script a newcomer can watch without a camera: some empty frames, a worker's badge
-//! held up, empty frames, a revoked badge, empty frames, in a loop. `script.json` beside the frames
-//! says whose badges they are, so an end-to-end test can check the window against the roster
-//! without asking the gate what it decided.
+//! The demo is a script a newcomer can watch without a camera, in a loop: an empty gate, a worker
+//! holding up a printed badge (in), a revoked badge (refused), the first worker again on a phone
+//! within the debounce (nothing new), another worker's phone in dark mode, a visitor who came in
+//! earlier showing their citizen-ID card (out), empty moments between them. This module says what
+//! each frame shows ([`Shot`]); the window draws the pictures (the scan crate's gate-frame
+//! generator), so this crate stays free of it. `script.json` beside the frames says whose badges
+//! they are, so an end-to-end test can check the window against the roster without asking the
+//! gate what it decided.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use image::{GrayImage, Luma};
+use image::GrayImage;
 use serde::{Deserialize, Serialize};
 
 use crate::demo::{self, SeedOptions};
@@ -16,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::pin::{Pins, Role};
 use qrgate_core::config::Config;
 use qrgate_core::datadir::DataDir;
+use qrgate_core::gate::{Gate, Scan, VisitorDetails};
 use qrgate_core::presence::InsideRule;
 use qrgate_core::store::Store;
 use qrgate_hr::print::{self, BadgeCard, Selection};
@@ -50,6 +55,23 @@ pub struct DemoScript {
     pub welcome: DemoPerson,
     /// A worker whose printed badge was revoked after printing: refused.
     pub revoked: DemoPerson,
+    /// A worker outside who shows their badge on a phone in dark mode: in.
+    pub phone: DemoPerson,
+    /// The visitor inside when the demo starts, whose card the camera sees: out.
+    pub visitor: String,
+}
+
+/// What one replayed frame shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shot {
+    /// The gate with nobody holding up a code; the number picks one of a few views.
+    Empty(u8),
+    /// A printed badge with this QR text held up.
+    Paper(String),
+    /// The badge with this QR text on a phone, light or dark theme.
+    Phone { text: String, dark: bool },
+    /// A citizen-ID card with this QR text.
+    Card(String),
 }
 
 /// The demo's PINs, shown on its screen: a guard's for manual entries, an admin's for the HR
@@ -67,13 +89,15 @@ const HOLD: usize = 6;
 const GAP: usize = 25;
 
 /// Makes (or, on a restart, finds) the demo enterprise in `data`: initialised, seeded with a
-/// roster and `size.days` days of events ending yesterday, every badge issued, one revoked, and
-/// the replay frames written. `now` is the moment of preparation.
+/// roster and `size.days` days of events ending yesterday, every badge issued, one revoked, a
+/// visitor inside, and the replay frames written, each picture drawn once by `draw`. `now` is
+/// the moment of preparation.
 pub fn prepare_demo(
     data: &DataDir,
     size: DemoSize,
     rng: &mut (impl rand::RngCore + rand::CryptoRng),
     now: DateTime<Utc>,
+    draw: &mut dyn FnMut(&Shot) -> GrayImage,
 ) -> Result<DemoScript> {
     let script_path = data.root.join(FRAMES_DIR).join(SCRIPT);
     if data.database().exists() {
@@ -99,15 +123,30 @@ pub fn prepare_demo(
     let cards = print::issue(&mut store, &key, &Selection::All, today, None, now)?;
 
     let outside = outside_cards(&store, &config, &cards, now)?;
-    let (welcome, revoked) = match outside.as_slice() {
-        [w, r, ..] => (*w, *r),
-        _ => return Err(Error::invalid("demo size", "needs at least two workers outside the factory")),
+    let (welcome, revoked, phone) = match outside.as_slice() {
+        [w, r, p, ..] => (*w, *r, *p),
+        _ => return Err(Error::invalid("demo size", "needs at least three workers outside the factory")),
     };
     store.revoke_badge(&revoked.code.parse()?, now)?;
+    let (visitor, card) = visitor_inside(&mut store, config, rng, now)?;
 
     let frames = data.root.join(FRAMES_DIR);
-    write_frames(&frames, &[welcome, revoked])?;
-    let script = DemoScript { frames, fps: FPS, welcome: person(welcome), revoked: person(revoked) };
+    let shots = [
+        Shot::Paper(welcome.text.clone()),
+        Shot::Paper(revoked.text.clone()),
+        Shot::Phone { text: welcome.text.clone(), dark: false },
+        Shot::Phone { text: phone.text.clone(), dark: true },
+        Shot::Card(card),
+    ];
+    write_frames(&frames, &shots, draw)?;
+    let script = DemoScript {
+        frames,
+        fps: FPS,
+        welcome: person(welcome),
+        revoked: person(revoked),
+        phone: person(phone),
+        visitor,
+    };
     let json = serde_json::to_string_pretty(&script).map_err(|e| Error::invalid("demo script", e.to_string()))?;
     std::fs::write(&script_path, json).map_err(Error::io(&script_path))?;
     Ok(script)
@@ -124,34 +163,62 @@ fn outside_cards<'a>(
     cards: &'a [BadgeCard],
     now: DateTime<Utc>,
 ) -> Result<Vec<&'a BadgeCard>> {
-    let inside: Vec<String> =
+    // A set: a 20,000-worker demo has thousands inside.
+    let inside: std::collections::HashSet<String> =
         store.inside(InsideRule::of(config), now)?.into_iter().map(|(p, _)| p.key().to_string()).collect();
     Ok(cards.iter().filter(|c| !inside.contains(&c.code)).collect())
 }
 
-/// Writes the looped script: lead-in, then for each card its badge held up and a gap.
-fn write_frames(dir: &Path, cards: &[&BadgeCard]) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    let badges = cards
-        .iter()
-        .map(|c| {
-            let png = print::badge_png(c)?;
-            image::load_from_memory(&png)
-                .map(|i| i.to_luma8())
-                .map_err(|e| Error::invalid("badge image", e.to_string()))
-        })
-        .collect::<Result<Vec<GrayImage>>>()?;
-    let (w, h) = badges.iter().fold((0, 0), |(w, h), b| (w.max(b.width()), h.max(b.height())));
-    // A mid-grey wall rather than white paper: nothing a decoder could mistake for a code.
-    let empty = GrayImage::from_pixel(w, h, Luma([150]));
-    let mut sequence: Vec<&GrayImage> = vec![&empty; LEAD_IN];
-    for badge in &badges {
-        sequence.extend(std::iter::repeat_n(badge, HOLD));
-        sequence.extend(std::iter::repeat_n(&empty, GAP));
+/// A visitor who came in an hour before `now`, registered by the guard: their card's next scan
+/// is their way out. Returns their name and their card's QR text.
+fn visitor_inside(
+    store: &mut Store,
+    config: Config,
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+    now: DateTime<Utc>,
+) -> Result<(String, String)> {
+    let card = demo::cccd_text(rng);
+    let name = card.split('|').nth(2).unwrap_or_default().to_string();
+    let scan = Scan {
+        visitor: VisitorDetails {
+            host: Some("Ban Giám đốc"),
+            purpose: Some("Gặp khách hàng"),
+            phone: None,
+            health: &[],
+        },
+        ..Scan::camera(&card)
+    };
+    Gate::new(store, config)?.check(store, &scan, now - Duration::hours(1), uuid::Uuid::now_v7())?;
+    Ok((name, card))
+}
+
+/// Writes the looped script: a lead-in, then each shot held up for [`HOLD`] frames and a gap of
+/// an empty gate. Each picture is drawn and written once (`shots/`); the frames are links to
+/// them, so the replay holds each picture once however long it is shown.
+fn write_frames(dir: &Path, shots: &[Shot], draw: &mut dyn FnMut(&Shot) -> GrayImage) -> Result<()> {
+    let pictures = dir.join("shots");
+    std::fs::create_dir_all(&pictures).map_err(Error::io(&pictures))?;
+    let mut written: Vec<(Shot, String)> = Vec::new();
+    let mut picture = |shot: Shot| -> Result<String> {
+        if let Some((_, name)) = written.iter().find(|(s, _)| *s == shot) {
+            return Ok(name.clone());
+        }
+        let name = format!("shots/{:02}.png", written.len());
+        let path = dir.join(&name);
+        draw(&shot).save(&path).map_err(|e| Error::invalid("demo frame", format!("{}: {e}", path.display())))?;
+        written.push((shot, name.clone()));
+        Ok(name)
+    };
+    let mut sequence: Vec<String> = vec![picture(Shot::Empty(0))?; LEAD_IN];
+    for (i, shot) in shots.iter().enumerate() {
+        let held = picture(shot.clone())?;
+        sequence.extend(std::iter::repeat_n(held, HOLD));
+        let empty = picture(Shot::Empty(1 + (i % 3) as u8))?;
+        sequence.extend(std::iter::repeat_n(empty, GAP));
     }
-    for (i, frame) in sequence.iter().enumerate() {
-        let path = dir.join(format!("frame-{i:04}.png"));
-        frame.save(&path).map_err(|e| Error::invalid("demo frame", format!("{}: {e}", path.display())))?;
+    for (i, name) in sequence.iter().enumerate() {
+        let link = dir.join(format!("frame-{i:04}.png"));
+        std::os::unix::fs::symlink(name, &link).map_err(Error::io(&link))?;
     }
     Ok(())
 }
@@ -176,13 +243,24 @@ mod tests {
         let data = DataDir::new(dir.path().join("kiosk"));
         let now = "2026-11-25T00:30:00Z".parse::<DateTime<Utc>>().unwrap();
         let size = DemoSize { workers: 30, days: 2 };
-        let script = prepare_demo(&data, size, &mut rand::rngs::OsRng, now).unwrap();
+        let mut drawn = Vec::new();
+        let mut draw = |shot: &Shot| {
+            drawn.push(shot.clone());
+            GrayImage::new(16, 9)
+        };
+        let script = prepare_demo(&data, size, &mut rand::rngs::OsRng, now, &mut draw).unwrap();
         assert_ne!(script.welcome.code, script.revoked.code);
         let frames = std::fs::read_dir(&script.frames)
             .unwrap()
             .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png"))
             .count();
-        assert_eq!(frames, LEAD_IN + 2 * (HOLD + GAP));
+        assert_eq!(frames, LEAD_IN + 5 * (HOLD + GAP));
+        // Each picture drawn once: four views of the empty gate, five things held up.
+        assert_eq!(drawn.len(), 9, "{drawn:?}");
+        assert_eq!(std::fs::read_dir(script.frames.join("shots")).unwrap().count(), 9);
+        let Some(Shot::Card(card)) = drawn.iter().find(|s| matches!(s, Shot::Card(_))).cloned() else {
+            panic!("a visitor's card is in the script")
+        };
 
         let (mut store, config) = data.open().unwrap();
         let rule = InsideRule::of(&config);
@@ -213,9 +291,15 @@ mod tests {
         let d = gate.check(&mut store, &Scan::camera(&old), later, uuid::Uuid::now_v7()).unwrap();
         assert_eq!((d.verdict, d.reason), (Verdict::Refused, Some(Reason::Revoked)));
 
+        // The visitor registered an hour ago leaves when their card is seen: no form, a decision.
+        assert!(gate.visitor_arrival(&store, &card, later).unwrap().is_none());
+        let d = gate.check(&mut store, &Scan::camera(&card), later, uuid::Uuid::now_v7()).unwrap();
+        assert_eq!((d.verdict, d.direction), (Verdict::Accepted, Some(Direction::Out)));
+        assert_eq!(d.person.unwrap().name, script.visitor);
+
         // A restart on the same directory finds the same script instead of seeding again.
         drop(store);
-        let again = prepare_demo(&data, size, &mut rand::rngs::OsRng, later).unwrap();
+        let again = prepare_demo(&data, size, &mut rand::rngs::OsRng, later, &mut |_| unreachable!()).unwrap();
         assert_eq!(again, script);
     }
 
@@ -234,7 +318,8 @@ mod tests {
             badge_public_key: None,
         };
         data.init(options, &mut rand::rngs::OsRng, now).unwrap();
-        let err = prepare_demo(&data, DemoSize::default(), &mut rand::rngs::OsRng, now).unwrap_err();
+        let err =
+            prepare_demo(&data, DemoSize::default(), &mut rand::rngs::OsRng, now, &mut |_| unreachable!()).unwrap_err();
         assert!(err.to_string().contains("not a demo"), "{err}");
     }
 }

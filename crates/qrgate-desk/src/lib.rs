@@ -7,6 +7,7 @@ pub mod demo;
 pub mod demo_script;
 pub mod desk;
 pub mod error;
+pub mod office;
 pub mod pin;
 
 pub use error::{Error, Result};

@@ -70,10 +70,16 @@ impl<D: CameraDevice> CameraSource<D> {
         self.failures
     }
 
+    /// A camera that was live (or never opened) is `Lost`, with the driver's reason; one that
+    /// fails again while being reopened stays `Reopening`, numbered by the attempt to come, so
+    /// the state the loop reads between polls shows that reopening is under way.
     fn fail(&mut self, now: Duration, reason: String) {
         self.failures += 1;
         self.retry_at = now + self.backoff.delay(self.failures);
-        self.state = SourceState::Lost { reason };
+        self.state = match self.state {
+            SourceState::Reopening { .. } => SourceState::Reopening { attempt: self.failures },
+            _ => SourceState::Lost { reason },
+        };
     }
 }
 

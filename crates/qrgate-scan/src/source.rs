@@ -85,7 +85,10 @@ impl std::str::FromStr for SourceSpec {
 /// Images are decoded to luma once, up front, so replay timing is not disk timing.
 #[derive(Debug)]
 pub struct ReplaySource {
-    frames: Vec<GrayImage>,
+    /// Each distinct picture once.
+    images: Vec<GrayImage>,
+    /// Which picture each frame of the loop shows.
+    order: Vec<usize>,
     interval: Duration,
     seq: u64,
     due: Duration,
@@ -111,8 +114,24 @@ impl ReplaySource {
         } else {
             vec![path.to_path_buf()]
         };
-        let frames = files.iter().map(|f| crate::pixels::load_luma(f)).collect::<Result<Vec<_>, _>>()?;
-        ReplaySource::from_frames(frames, fps).map_err(|_| Error::ReplayEmpty { path: path.to_path_buf() })
+        // A script that shows one picture for many frames links those frames to one file: each
+        // file is decoded and held once, however many frames show it.
+        let (mut real, mut images, mut order) = (Vec::new(), Vec::new(), Vec::with_capacity(files.len()));
+        for file in &files {
+            let canonical = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
+            match real.iter().position(|p| *p == canonical) {
+                Some(i) => order.push(i),
+                None => {
+                    images.push(crate::pixels::load_luma(file)?);
+                    real.push(canonical);
+                    order.push(images.len() - 1);
+                }
+            }
+        }
+        if order.is_empty() {
+            return Err(Error::ReplayEmpty { path: path.to_path_buf() });
+        }
+        Ok(ReplaySource { images, order, interval: fps.interval(), seq: 0, due: Duration::ZERO })
     }
 
     /// A replay of frames already in memory (generated frames, tests).
@@ -120,15 +139,22 @@ impl ReplaySource {
         if frames.is_empty() {
             return Err(Error::ReplayEmpty { path: PathBuf::new() });
         }
-        Ok(ReplaySource { frames, interval: fps.interval(), seq: 0, due: Duration::ZERO })
+        let order = (0..frames.len()).collect();
+        Ok(ReplaySource { images: frames, order, interval: fps.interval(), seq: 0, due: Duration::ZERO })
     }
 
+    /// Frames in the loop.
     pub fn len(&self) -> usize {
-        self.frames.len()
+        self.order.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.frames.is_empty()
+        self.order.is_empty()
+    }
+
+    /// Distinct pictures held in memory.
+    pub fn pictures(&self) -> usize {
+        self.images.len()
     }
 }
 
@@ -137,8 +163,8 @@ impl FrameSource for ReplaySource {
         if now < self.due {
             return Ok(None);
         }
-        let index = (self.seq % self.frames.len() as u64) as usize;
-        let frame = Frame { seq: self.seq, at: self.due, luma: self.frames[index].clone() };
+        let index = self.order[(self.seq % self.order.len() as u64) as usize];
+        let frame = Frame { seq: self.seq, at: self.due, luma: self.images[index].clone() };
         self.seq += 1;
         // A late poll gets the frame that was due, then the schedule moves on from it, as a
         // camera does not queue up missed frames.
@@ -166,6 +192,30 @@ mod tests {
         for bad in ["camera:", "camera:-1", "dir:", "/tmp/x", "usb:0"] {
             assert_eq!(bad.parse::<SourceSpec>().unwrap_err().code(), "source_spec", "{bad}");
         }
+    }
+
+    #[test]
+    fn frames_linked_to_one_picture_hold_it_once_and_play_in_order() {
+        let dir = std::env::temp_dir().join(format!("qrgate-replay-links-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (dir.join("a.picture"), dir.join("b.picture"));
+        GrayImage::from_pixel(4, 4, image::Luma([10])).save_with_format(&a, image::ImageFormat::Png).unwrap();
+        GrayImage::from_pixel(4, 4, image::Luma([200])).save_with_format(&b, image::ImageFormat::Png).unwrap();
+        for (i, target) in [&a, &a, &b, &a].iter().enumerate() {
+            std::os::unix::fs::symlink(target, dir.join(format!("{i}.png"))).unwrap();
+        }
+        let mut replay = ReplaySource::open(&dir, "10".parse().unwrap()).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!((replay.len(), replay.pictures()), (4, 2));
+        let mut seen = Vec::new();
+        let mut now = Duration::ZERO;
+        while seen.len() < 5 {
+            if let Some(f) = replay.poll(now).unwrap() {
+                seen.push(f.luma.get_pixel(0, 0)[0]);
+            }
+            now += Duration::from_millis(100);
+        }
+        assert_eq!(seen, vec![10, 10, 200, 10, 10]);
     }
 
     #[test]

@@ -540,6 +540,24 @@ pub fn held_badge_frame(seed: u64, text: &str) -> GrayImage {
     expose(frame, &mut rng)
 }
 
+/// A phone showing the badge `text` (light theme, or dark mode) held up at the gate, the scene
+/// drawn from `seed`.
+pub fn held_phone_frame(seed: u64, text: &str, dark_mode: bool) -> GrayImage {
+    let mut rng = Rng::new(seed);
+    let mut frame = background(&mut rng);
+    phone_screen(&mut frame, &mut rng, text, dark_mode);
+    expose(frame, &mut rng)
+}
+
+/// A visitor's citizen-ID card whose QR code holds `text`, held up at the gate, the scene drawn
+/// from `seed`.
+pub fn held_card_frame(seed: u64, text: &str) -> GrayImage {
+    let mut rng = Rng::new(seed);
+    let mut frame = background(&mut rng);
+    cccd_card(&mut frame, &mut rng, text);
+    expose(frame, &mut rng)
+}
+
 /// The gate with nobody holding up a code, the scene drawn from `seed`.
 pub fn empty_gate_frame(seed: u64) -> GrayImage {
     let mut rng = Rng::new(seed);

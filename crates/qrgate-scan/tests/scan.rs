@@ -140,12 +140,14 @@ fn a_lost_camera_is_reported_and_reopened_with_backoff_until_it_is_back() {
     assert_eq!(camera.next_due(), ms(180));
     // Nothing is tried before the backoff has passed.
     assert!(camera.poll(ms(150)).unwrap().is_none());
-    // First reopen fails: wait doubles.
+    // First reopen fails: the camera is being reopened (the guard sees which attempt comes
+    // next, not a plain "lost" again), and the wait doubles.
     assert!(camera.poll(ms(180)).unwrap().is_none());
-    assert!(matches!(camera.state(), SourceState::Lost { .. }));
+    assert_eq!(camera.state(), SourceState::Reopening { attempt: 2 });
     assert_eq!(camera.next_due(), ms(180 + 200));
     // Second reopen fails: wait doubles again.
     assert!(camera.poll(ms(380)).unwrap().is_none());
+    assert_eq!(camera.state(), SourceState::Reopening { attempt: 3 });
     assert_eq!(camera.failures(), 3);
     assert_eq!(camera.next_due(), ms(380 + 400));
     // Plugged back in: live again, frames flow, no restart.

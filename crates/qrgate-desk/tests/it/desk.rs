@@ -2,6 +2,7 @@
 
 use qrgate_core::model::{Direction, HealthAnswer, Method, PersonRef, Verdict};
 use qrgate_desk::desk::{Desk, ManualRequest, Scanned, VisitorForm, HR_OPEN_FOR};
+use qrgate_desk::office::Office;
 use qrgate_desk::pin::{Pins, Role};
 use qrgate_desk::Error;
 use qrgate_hr::print::Selection;
@@ -11,8 +12,9 @@ use qrgate_testkit::{at, Kiosk};
 
 const QUESTION: &str = "Sốt hoặc ho trong 14 ngày qua?";
 
-/// A kiosk whose enterprise asks one health question, with a guard's and an admin's PIN.
-fn desk() -> (Kiosk, Desk) {
+/// A kiosk whose enterprise asks one health question, with a guard's and an admin's PIN: its
+/// gate's desk and its office.
+fn desk() -> (Kiosk, Desk, Office) {
     let kiosk = Kiosk::new(qrgate_core::model::GateMode::Auto, |_| {});
     let conf = kiosk.data.config_path();
     let text = std::fs::read_to_string(&conf).unwrap();
@@ -25,7 +27,8 @@ fn desk() -> (Kiosk, Desk) {
     pins.set("Lê Thị HR", Role::Admin, &"13579".parse().unwrap(), rng, at("2026-11-02T07:00:00+07:00")).unwrap();
     pins.save().unwrap();
     let desk = Desk::open(kiosk.data.clone()).unwrap();
-    (kiosk, desk)
+    let office = Office::open(kiosk.data.clone()).unwrap();
+    (kiosk, desk, office)
 }
 
 fn id() -> Uuid {
@@ -34,7 +37,7 @@ fn id() -> Uuid {
 
 #[test]
 fn a_visitor_card_opens_a_form_the_guard_completes_and_the_next_scan_lets_them_out() {
-    let (_k, mut desk) = desk();
+    let (_k, mut desk, _) = desk();
     let card = qrgate_desk::demo::cccd_text(&mut rand::thread_rng());
     let number = card.split('|').next().unwrap().to_string();
     let t0 = at("2026-11-02T09:00:00+07:00");
@@ -94,7 +97,7 @@ fn filled() -> VisitorForm {
 
 #[test]
 fn a_cancelled_form_records_nothing() {
-    let (_k, mut desk) = desk();
+    let (_k, mut desk, _) = desk();
     let card = qrgate_desk::demo::cccd_text(&mut rand::thread_rng());
     let t0 = at("2026-11-02T09:00:00+07:00");
     let Scanned::VisitorForm { form, .. } = desk.scan(&card, Method::Badge, t0, id()).unwrap() else { panic!() };
@@ -105,7 +108,7 @@ fn a_cancelled_form_records_nothing() {
 
 #[test]
 fn a_manual_entry_needs_a_reason_and_a_guards_pin_and_records_who_made_it() {
-    let (_k, mut desk) = desk();
+    let (_k, mut desk, office) = desk();
     let t0 = at("2026-11-02T07:55:00+07:00");
     let request = |pin: &str, reason: &str| ManualRequest {
         code: "nv001".into(),
@@ -113,15 +116,16 @@ fn a_manual_entry_needs_a_reason_and_a_guards_pin_and_records_who_made_it() {
         reason: reason.into(),
         pin: pin.into(),
     };
+    let guard = office.guard("2468", t0).unwrap();
     assert!(matches!(
-        desk.manual_entry(&request("2468", "  "), t0, id()),
+        desk.manual_entry(&request("2468", "  "), &guard, t0, id()),
         Err(Error::Core(qrgate_core::Error::Invalid { .. }))
     ));
-    let wrong = desk.manual_entry(&request("0000", "Quên thẻ"), t0, id()).unwrap_err();
+    let wrong = office.guard("0000", t0).unwrap_err();
     assert_eq!(wrong.code().as_str(), "wrong_pin");
     assert_eq!(desk.store.event_count().unwrap(), 0);
 
-    let d = desk.manual_entry(&request("2468", "Quên thẻ"), t0, id()).unwrap();
+    let d = desk.manual_entry(&request("2468", "Quên thẻ"), &guard, t0, id()).unwrap();
     assert_eq!((d.verdict, d.direction), (Verdict::Accepted, Some(Direction::In)));
     let e = desk.store.event(&d.event_id).unwrap().unwrap();
     assert_eq!(e.method, Method::Manual);
@@ -129,53 +133,85 @@ fn a_manual_entry_needs_a_reason_and_a_guards_pin_and_records_who_made_it() {
     assert_eq!(e.note.as_deref(), Some("Quên thẻ"));
 
     // The search a guard types into finds the worker without diacritics.
-    let found = desk.search("nguyen thi").unwrap();
+    let found = office.search("nguyen thi").unwrap();
     assert_eq!(found.first().map(|f| f.code.as_str()), Some("NV001"));
-    assert_eq!(desk.search("NV00").unwrap().len(), 5);
-    assert!(desk.search("   ").unwrap().is_empty());
+    assert_eq!(office.search("NV00").unwrap().len(), 5);
+    assert!(office.search("   ").unwrap().is_empty());
 }
 
 #[test]
 fn the_hr_pages_open_with_the_admin_pin_only_and_close_after_a_while() {
-    let (k, mut desk) = desk();
+    let (k, mut desk, office) = desk();
     let t0 = at("2026-11-02T10:00:00+07:00");
-    assert_eq!(desk.revoke_badge("NV001", t0).unwrap_err().code().as_str(), "pin_required");
-    assert_eq!(desk.open_hr("2468", t0).unwrap_err().code().as_str(), "wrong_pin", "a guard's PIN does not open HR");
-    let hr = desk.open_hr("13579", t0).unwrap();
+    assert_eq!(office.revoke_badge("NV001", t0).unwrap_err().code().as_str(), "pin_required");
+    assert_eq!(office.open_hr("2468", t0).unwrap_err().code().as_str(), "wrong_pin", "a guard's PIN does not open HR");
+    let hr = office.open_hr("13579", t0).unwrap();
     assert_eq!(hr.name, "Lê Thị HR");
 
     // Revoking: the printed badge is refused from now on.
     let printed = k.badge_with("NV001", 1, None);
     desk.store.issue_badges(&[desk.store.worker(&"NV001".parse().unwrap()).unwrap().unwrap()], t0).unwrap();
-    let serial = desk.revoke_badge("nv001", t0).unwrap();
+    let serial = office.revoke_badge("nv001", t0).unwrap();
     assert!(serial > 1);
     let Scanned::Decided { decision } = desk.scan(&printed, Method::Badge, t0, id()).unwrap() else { panic!() };
     assert_eq!(decision.verdict, Verdict::Refused);
 
     // Badge sheet and exports land in the folder given, as real files.
     let out = k.dir.path().join("exports");
-    let sheet = desk.issue_badges(&Selection::All, &out, t0).unwrap();
+    let sheet = office.issue_badges(&Selection::All, &out, t0).unwrap();
     assert_eq!(sheet.rows, 4, "four active workers");
     assert!(std::fs::read(&sheet.path).unwrap().starts_with(b"%PDF"));
-    let day = desk.today(t0);
-    let xlsx = desk.export_attendance(day, qrgate_hr::export::Format::Xlsx, &out, t0).unwrap();
+    let day = office.today(t0);
+    let xlsx = office.export_attendance(day, qrgate_hr::export::Format::Xlsx, &out, t0).unwrap();
     assert!(std::fs::read(&xlsx.path).unwrap().starts_with(b"PK"));
-    assert!(desk.evacuation_list(t0).unwrap().is_empty());
+    assert!(office.evacuation_list(t0).unwrap().is_empty());
 
     // Each action keeps the pages open; idle past the limit, they close.
     let idle = t0 + HR_OPEN_FOR + chrono::Duration::seconds(1);
-    assert_eq!(desk.evacuation_list(idle).unwrap_err().code().as_str(), "pin_required");
+    assert_eq!(office.evacuation_list(idle).unwrap_err().code().as_str(), "pin_required");
 }
 
 #[test]
 fn leaving_needs_the_admin_pin_once_one_is_set() {
     let kiosk = Kiosk::new(qrgate_core::model::GateMode::Auto, |_| {});
-    let mut desk = Desk::open(kiosk.data.clone()).unwrap();
+    let office = Office::open(kiosk.data.clone()).unwrap();
     let t0 = at("2026-11-02T10:00:00+07:00");
-    assert_eq!(desk.may_leave("", t0).unwrap(), None, "no admin PIN yet: the kiosk can be left");
-    assert_eq!(desk.open_hr("1234", t0).unwrap_err().code().as_str(), "no_admin_pin");
+    assert_eq!(office.may_leave("", t0).unwrap(), None, "no admin PIN yet: the kiosk can be left");
+    assert_eq!(office.open_hr("1234", t0).unwrap_err().code().as_str(), "no_admin_pin");
 
-    let (_k, mut desk) = self::desk();
-    assert_eq!(desk.may_leave("2468", t0).unwrap_err().code().as_str(), "wrong_pin", "a guard cannot leave");
-    assert_eq!(desk.may_leave("13579", t0).unwrap().unwrap().role, Role::Admin);
+    let (_k, _, office) = self::desk();
+    assert_eq!(office.may_leave("2468", t0).unwrap_err().code().as_str(), "wrong_pin", "a guard cannot leave");
+    assert_eq!(office.may_leave("13579", t0).unwrap().unwrap().role, Role::Admin);
+}
+
+#[test]
+fn hr_work_and_pin_checks_finish_while_the_gate_holds_its_desk() {
+    let (k, desk, office) = desk();
+    let t0 = at("2026-11-02T10:00:00+07:00");
+    let office = std::sync::Arc::new(office);
+    office.open_hr("13579", t0).unwrap();
+    // The frame thread in the middle of a decision: the desk is taken for as long as the office
+    // works. Everything HR does must finish without it.
+    let gate = std::sync::Mutex::new(desk);
+    let busy = gate.lock().unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    let out = k.dir.path().join("exports");
+    let worker = office.clone();
+    std::thread::spawn(move || {
+        let work = || -> Result<u32, Error> {
+            worker.export_attendance(worker.today(t0), qrgate_hr::export::Format::Csv, &out, t0)?;
+            worker.issue_badges(&Selection::All, &out, t0)?;
+            worker.evacuation_list(t0)?;
+            worker.guard("2468", t0)?;
+            worker.search("nguyen")?;
+            worker.revoke_badge("NV001", t0)
+        };
+        let _ = done.send(work());
+    });
+    let result = finished
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("HR's work finished while the gate held its desk");
+    let serial = result.unwrap();
+    // And the gate, still holding its desk, sees what HR wrote on the office's connection.
+    assert_eq!(busy.store.worker(&"NV001".parse().unwrap()).unwrap().unwrap().badge_serial, serial);
 }
