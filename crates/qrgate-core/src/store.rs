@@ -701,10 +701,8 @@ impl Store {
     /// province's time becomes the kiosk's last known good time, so after a clock that jumped
     /// far ahead and back, events stop being flagged as soon as the kiosk hears the server.
     pub fn learn_server_time(&self, server_ms: i64, offset_ms: i64) -> Result<()> {
-        self.conn.execute(
-            "UPDATE clock SET good_ms = ?1, offset_ms = ?2, learned_ms = ?1",
-            params![server_ms, offset_ms],
-        )?;
+        self.conn
+            .execute("UPDATE clock SET good_ms = ?1, offset_ms = ?2, learned_ms = ?1", params![server_ms, offset_ms])?;
         Ok(())
     }
 

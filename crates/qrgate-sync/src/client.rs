@@ -75,8 +75,7 @@ impl Client {
 
     /// Reads the server's clock off an answer; `sent_ms` is the kiosk's time of the request.
     fn hear(&self, headers: &reqwest::header::HeaderMap, sent_ms: i64) -> Option<ServerTime> {
-        let server_ms: i64 =
-            headers.get(qrgate_protocol::HEADER_SERVER_TIME)?.to_str().ok()?.trim().parse().ok()?;
+        let server_ms: i64 = headers.get(qrgate_protocol::HEADER_SERVER_TIME)?.to_str().ok()?.trim().parse().ok()?;
         let heard = ServerTime { server_ms, offset_ms: server_ms.saturating_sub(sent_ms) };
         *self.heard.lock().unwrap_or_else(|e| e.into_inner()) = Some(heard);
         *self.offset_ms.lock().unwrap_or_else(|e| e.into_inner()) = Some(heard.offset_ms);

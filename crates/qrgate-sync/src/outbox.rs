@@ -283,8 +283,7 @@ pub fn apply_pull(
     let changed = store.transaction(|tx| {
         // What comes from the province need not go back to it: when nothing of this kiosk's own
         // was waiting before, the mark moves past the changes the pull made.
-        let nothing_waiting =
-            roster_newest(tx)? <= state(tx, ROSTER_MARK)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let nothing_waiting = roster_newest(tx)? <= state(tx, ROSTER_MARK)?.and_then(|v| v.parse().ok()).unwrap_or(0);
         let mut stmt = tx.prepare_cached(
             "INSERT INTO workers (code, full_name, department, shift, active, badge_serial, updated_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -399,9 +398,13 @@ mod tests {
         assert!(roster_changes(&store, 10, usize::MAX).unwrap().is_empty(), "sent, nothing waits");
         // The clock was stepped back 26 years when the badge was revoked.
         let code: qrgate_core::model::EmployeeCode = "NV001".parse().unwrap();
-        let serial = store.revoke_badge(&code, DateTime::parse_from_rfc3339("2000-01-01T00:00:00Z").unwrap().into()).unwrap();
+        let serial =
+            store.revoke_badge(&code, DateTime::parse_from_rfc3339("2000-01-01T00:00:00Z").unwrap().into()).unwrap();
         let changes = roster_changes(&store, 10, usize::MAX).unwrap();
-        assert_eq!(changes.iter().map(|(w, _)| (w.code.as_str(), w.badge_serial)).collect::<Vec<_>>(), [("NV001", serial)]);
+        assert_eq!(
+            changes.iter().map(|(w, _)| (w.code.as_str(), w.badge_serial)).collect::<Vec<_>>(),
+            [("NV001", serial)]
+        );
     }
 
     #[test]

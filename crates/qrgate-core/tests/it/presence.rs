@@ -83,7 +83,11 @@ fn table(store: &Store) -> Latest {
 /// Inside at `now` by the rule, from the recomputation.
 fn inside_by_hand(latest: &Latest, rule: InsideRule, now: DateTime<Utc>) -> Vec<(String, String)> {
     let (oldest, newest) = (rule.oldest_stay(now).timestamp_millis(), rule.newest_stay(now).timestamp_millis());
-    latest.iter().filter(|(_, (d, at, _, _))| d == "in" && (oldest..=newest).contains(at)).map(|(k, _)| k.clone()).collect()
+    latest
+        .iter()
+        .filter(|(_, (d, at, _, _))| d == "in" && (oldest..=newest).contains(at))
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 /// One event as a test writes it: who, which way, when (minutes after 06:00), accepted or not.
@@ -263,8 +267,10 @@ fn version_5_replays_a_jumped_clock_and_numbers_the_roster_after_its_old_mark() 
     let passage = store.passage(&person(0)).unwrap().unwrap();
     assert_eq!((passage.direction, passage.seq), (Direction::Out, 2), "the exit was written last");
     assert_eq!(table(&store), recomputed(&store));
-    let mark: String =
-        store.connection().query_row("SELECT value FROM sync_state WHERE key = 'roster_pushed_seq'", [], |r| r.get(0)).unwrap();
+    let mark: String = store
+        .connection()
+        .query_row("SELECT value FROM sync_state WHERE key = 'roster_pushed_seq'", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mark, "2", "NV1 and NV2 were sent, NV3 waits");
 }
 

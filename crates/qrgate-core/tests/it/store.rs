@@ -141,7 +141,11 @@ fn scan_on_read_only_mount(root: &std::path::Path, ro: &std::path::Path, badge: 
         unshare.arg("--map-root-user");
     }
     let output = unshare
-        .args(["sh", "-c", "mount --bind \"$1\" \"$2\" && mount -o remount,ro,bind \"$2\" || exit 97; shift 2; exec \"$@\""])
+        .args([
+            "sh",
+            "-c",
+            "mount --bind \"$1\" \"$2\" && mount -o remount,ro,bind \"$2\" || exit 97; shift 2; exec \"$@\"",
+        ])
         .arg("sh")
         .arg(root)
         .arg(ro)

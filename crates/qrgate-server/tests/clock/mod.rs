@@ -65,7 +65,8 @@ fn a_kiosk_three_hours_behind_still_syncs_and_the_province_sees_by_how_much() {
     assert_eq!(after.clock_offset_ms, Some(offset), "the event carries what the kiosk knew");
     assert_eq!(after.clock_flag, None, "three hours is off, not a jump");
     sync_with(&gate, &server, &clock).unwrap();
-    let stored = pg.query(&format!("SELECT person_ref || ':' || COALESCE(clock_offset_ms::text, '-') FROM events ORDER BY seq"));
+    let stored =
+        pg.query(&format!("SELECT person_ref || ':' || COALESCE(clock_offset_ms::text, '-') FROM events ORDER BY seq"));
     assert_eq!(stored.split_whitespace().collect::<Vec<_>>(), ["NV0001:-".to_string(), format!("NV0002:{offset}")]);
 
     let http = reqwest::blocking::Client::new();
@@ -76,12 +77,18 @@ fn a_kiosk_three_hours_behind_still_syncs_and_the_province_sees_by_how_much() {
         .unwrap()
         .json()
         .unwrap();
-    let offsets: Vec<_> = rows.as_array().unwrap().iter().map(|r| (r["person_ref"].clone(), r["clock_offset_ms"].clone())).collect();
+    let offsets: Vec<_> =
+        rows.as_array().unwrap().iter().map(|r| (r["person_ref"].clone(), r["clock_offset_ms"].clone())).collect();
     let want = [("NV0001", serde_json::Value::Null), ("NV0002", serde_json::Value::from(offset))];
     assert_eq!(offsets, want.map(|(code, o)| (serde_json::Value::from(code), o)));
     let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
     let daily = http
-        .get(format!("{}/api/v1/province/daily?enterprise={A}&from={}&to={}&format=csv", server.url, today - chrono::Days::new(1), today))
+        .get(format!(
+            "{}/api/v1/province/daily?enterprise={A}&from={}&to={}&format=csv",
+            server.url,
+            today - chrono::Days::new(1),
+            today
+        ))
         .bearer_auth(QUERY_TOKEN)
         .send()
         .unwrap()
