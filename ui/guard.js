@@ -141,6 +141,13 @@ function renderStatus() {
     text = fill(w.sync_offline, { waiting: sync?.waiting ?? "?" });
   }
   if (sync?.rejected) text += ` · ${fill(w.sync_rejected, { count: sync.rejected })}`;
+  // The kiosk signs on the server's time, but its own clock stamps events: the guard should know.
+  const offset = sync?.clock_offset_ms;
+  if (offset != null && Math.abs(offset) > 120000) {
+    const minutes = Math.round(Math.abs(offset) / 60000);
+    text += ` · ${fill(offset > 0 ? w.sync_clock_behind : w.sync_clock_ahead, { minutes })}`;
+  }
+  if (sync?.roster_error) text += ` · ${w.sync_roster_refused}`;
   el.textContent = `${w.sync}: ${text}`;
   const error = sync?.last_error;
   el.title = error ? `${failureText(error)} (${syncTime(error.at)}) — ${error.detail}` : "";

@@ -79,6 +79,8 @@ pub struct Decided {
     /// The instant with the kiosk's offset when it was recorded.
     pub time: DateTime<FixedOffset>,
     pub debounced: bool,
+    /// `behind` or `ahead`: the kiosk doubts this event's time (its clock jumped).
+    pub clock_flag: Option<&'static str>,
 }
 
 impl From<qrgate_core::gate::Decision> for Decided {
@@ -92,6 +94,7 @@ impl From<qrgate_core::gate::Decision> for Decided {
             event_id: d.event_id,
             time: d.time,
             debounced: d.debounced,
+            clock_flag: d.clock_flag.map(|f| f.as_str()),
         }
     }
 }
@@ -295,6 +298,10 @@ pub struct Sync {
     pub waiting: u64,
     pub rejected: u64,
     pub last_error: Option<SyncError>,
+    /// The province's clock minus the kiosk's (ms): the screen says "N minutes off" beyond two.
+    pub clock_offset_ms: Option<i64>,
+    /// The province refused the roster; events still flow.
+    pub roster_error: Option<SyncError>,
 }
 
 /// The last failure of the link: a code the screen has words for, and the sync client's own
@@ -314,6 +321,8 @@ impl From<qrgate_sync::SyncStatus> for Sync {
             waiting: s.waiting,
             rejected: s.rejected,
             last_error: s.last_error.map(|e| SyncError { code: e.code, detail: e.message, at: e.at }),
+            clock_offset_ms: s.clock_offset_ms,
+            roster_error: s.roster_error.map(|e| SyncError { code: e.code, detail: e.message, at: e.at }),
         }
     }
 }
@@ -405,6 +414,7 @@ mod tests {
             event_id: Uuid::nil(),
             time: chrono::DateTime::parse_from_rfc3339("2026-12-01T07:59:30+07:00").unwrap(),
             debounced: false,
+            clock_flag: None,
         };
         let json = serde_json::to_value(Decided::from(d)).unwrap();
         assert_eq!(

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Decision, Gate, ManualEntry, Scan, VisitorDetails};
-use qrgate_core::model::{Direction, Method, Verdict};
+use qrgate_core::model::{ClockFlag, Direction, Method, Verdict};
 use qrgate_desk::{Error, Result};
 use serde_json::json;
 
@@ -124,6 +124,7 @@ pub fn decision_json(d: &Decision) -> serde_json::Value {
         "event_id": d.event_id.to_string(),
         "time": d.time.to_rfc3339(),
         "debounced": d.debounced,
+        "clock_flag": d.clock_flag,
     })
 }
 
@@ -137,7 +138,13 @@ fn decision_line(d: &Decision) -> String {
         })
         .unwrap_or_default();
     let time = d.time.format("%Y-%m-%d %H:%M:%S");
-    match d.verdict {
+    // The kiosk doubts its own clock: the line says so whatever the verdict.
+    let clock = match d.clock_flag {
+        Some(ClockFlag::Behind) => "  [clock went back: the kiosk's clock is wrong, check it]",
+        Some(ClockFlag::Ahead) => "  [clock ahead: the kiosk's clock is wrong, check it]",
+        None => "",
+    };
+    let line = match d.verdict {
         Verdict::Accepted => {
             let dir = d.direction.map(|x| x.as_str().to_uppercase()).unwrap_or_default();
             let mut line = format!("{dir:<3} {time}  {who}");
@@ -155,7 +162,8 @@ fn decision_line(d: &Decision) -> String {
             let (vi, en) = messages::reason(r);
             format!("REFUSED {time}  {}: {en} / {vi}  {who}", r.code())
         }
-    }
+    };
+    line + clock
 }
 
 #[derive(clap::Subcommand)]

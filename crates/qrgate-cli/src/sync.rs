@@ -82,6 +82,19 @@ fn print_status(status: &qrgate_sync::SyncStatus) {
     if let Some(e) = &status.last_error {
         println!("  last error [{}] at {}: {}", e.code, e.at.to_rfc3339(), e.message);
     }
+    if let Some(e) = &status.roster_error {
+        println!("  roster refused [{}] at {}: {}", e.code, e.at.to_rfc3339(), e.message);
+    }
+    match (status.clock_offset_ms, status.clock_off_minutes()) {
+        (_, Some(m)) if m >= 0 => {
+            println!("  kiosk clock is {m} minutes behind the server's (requests use the server's time)")
+        }
+        (_, Some(m)) => {
+            println!("  kiosk clock is {} minutes ahead of the server's (requests use the server's time)", -m)
+        }
+        (Some(o), None) => println!("  kiosk clock within {} s of the server's", (o.abs() + 999) / 1000),
+        (None, None) => {}
+    }
 }
 
 pub fn run_sync(args: SyncArgs, data: &DataDir) -> Result<Outcome> {

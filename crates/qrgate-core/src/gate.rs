@@ -14,7 +14,7 @@ use crate::badge::{self, BadgeError};
 use crate::cccd::{self, CccdCard, CccdError};
 use crate::config::Config;
 use crate::error::Result;
-use crate::model::{Direction, EmployeeCode, GateMode, Method, PassbackPolicy, PersonRef, Verdict};
+use crate::model::{ClockFlag, Direction, EmployeeCode, GateMode, Method, PassbackPolicy, PersonRef, Verdict};
 use crate::presence::InsideRule;
 use crate::store::{Event, Store, VisitorRecord, Worker};
 
@@ -148,6 +148,9 @@ pub struct Decision {
     pub time: DateTime<FixedOffset>,
     /// True when nothing new was recorded because the same person scanned moments ago.
     pub debounced: bool,
+    /// The event's time is far from what the kiosk knew to be the time (its clock jumped):
+    /// the guard should check the kiosk's clock; the province sees the same flag on the event.
+    pub clock_flag: Option<ClockFlag>,
 }
 
 /// Everything the gate needs besides the store; built once per kiosk start.
@@ -241,6 +244,7 @@ impl Gate {
                     event_id: earlier.id,
                     time: earlier.at,
                     debounced: true,
+                    clock_flag: earlier.clock_flag,
                 });
             }
         }
@@ -300,6 +304,7 @@ impl Gate {
             event_id: stored.id,
             time: stored.at,
             debounced: false,
+            clock_flag: stored.clock_flag,
         })
     }
 
@@ -445,12 +450,12 @@ impl Gate {
         Ok(found.map(|w| Who::Worker(w, None)).ok_or(Refusal::anonymous(Reason::UnknownPerson)))
     }
 
+    /// The scan this one repeats, if any: the last one this kiosk wrote about the person (in
+    /// the order written, so a clock that just stepped back still finds it), within the window
+    /// either way (08:00:00 then 07:59:55 is the same passage seen twice).
     fn debounced(&self, store: &Store, person: &PersonRef, now: DateTime<Utc>) -> Result<Option<Event>> {
         let window = chrono::Duration::seconds(i64::from(self.config.gate.debounce_seconds));
-        Ok(store.last_event(person, true, false)?.filter(|e| {
-            let age = now.signed_duration_since(e.at);
-            age >= chrono::Duration::zero() && age < window
-        }))
+        Ok(store.last_written(person)?.filter(|e| now.signed_duration_since(e.at).abs() < window))
     }
 
     fn number_hash(&self, card: &CccdCard) -> String {
@@ -495,6 +500,7 @@ impl Gate {
             event_id: stored.id,
             time: stored.at,
             debounced: false,
+            clock_flag: stored.clock_flag,
         })
     }
 }

@@ -222,6 +222,14 @@ word_enum!(
 );
 
 word_enum!(
+    /// Why an event's time is not to be trusted: written more than a day before the kiosk's last
+    /// known good time (its clock went back), or by a kiosk that knew its clock was more than a
+    /// day ahead of the province's. The event keeps the time the kiosk read; this says how far to
+    /// trust it (`crate::store`, `clock_flag`).
+    ClockFlag, "clock flag" { Behind = "behind", Ahead = "ahead" }
+);
+
+word_enum!(
     /// What anti-passback does when a person enters twice without leaving (or the reverse).
     PassbackPolicy, "anti-passback policy" { Off = "off", Warn = "warn", Block = "block" }
 );

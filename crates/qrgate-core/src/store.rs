@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::badge::BadgePublicKey;
 use crate::error::{Error, Result};
-use crate::model::{Direction, EmployeeCode, KioskId, Method, PersonRef, TaxCode, Verdict};
+use crate::model::{ClockFlag, Direction, EmployeeCode, KioskId, Method, PersonRef, TaxCode, Verdict};
 /// The guard screen's counters; they live with the rule that makes them (`crate::presence`).
 pub use crate::presence::InsideCounts;
 
@@ -145,6 +145,88 @@ BEGIN
     WHERE (excluded.at_ms, excluded.kiosk_id, excluded.seq) > (presence.at_ms, presence.kiosk_id, presence.seq);
 END;
 "#,
+    r#"
+-- Clocks that jump (issue 17). Within one kiosk the order events were written (seq) is the truth
+-- about which came last, whatever its clock said; between kiosks only their times can tell.
+-- So a person's latest passage is replaced by a later-written event of the same kiosk, or by a
+-- later-timed event of another one. With clocks that only move forward this is the time order the
+-- table kept before; a kiosk whose clock jumped to 2099 and back no longer pins its workers'
+-- direction to the one event dated 2099.
+DROP TRIGGER presence_follows_events;
+CREATE TRIGGER presence_follows_events AFTER INSERT ON events
+WHEN NEW.verdict = 'accepted' AND NEW.direction IN ('in', 'out')
+     AND NEW.person_kind IS NOT NULL AND NEW.person_ref IS NOT NULL
+BEGIN
+    INSERT INTO presence (person_kind, person_ref, direction, at_ms, kiosk_id, seq, event)
+    VALUES (NEW.person_kind, NEW.person_ref, NEW.direction, NEW.at_ms, NEW.kiosk_id, NEW.seq, NEW.rowid_)
+    ON CONFLICT (person_kind, person_ref) DO UPDATE SET
+        direction = excluded.direction, at_ms = excluded.at_ms, kiosk_id = excluded.kiosk_id,
+        seq = excluded.seq, event = excluded.event
+    WHERE CASE WHEN excluded.kiosk_id = presence.kiosk_id THEN excluded.seq > presence.seq
+               ELSE (excluded.at_ms, excluded.kiosk_id, excluded.seq) > (presence.at_ms, presence.kiosk_id, presence.seq)
+          END;
+END;
+-- The table again under that rule: the log replayed in the order it was written, as the trigger
+-- would have seen it.
+DELETE FROM presence;
+INSERT INTO presence (person_kind, person_ref, direction, at_ms, kiosk_id, seq, event)
+SELECT person_kind, person_ref, direction, at_ms, kiosk_id, seq, rowid_ FROM events
+WHERE verdict = 'accepted' AND direction IN ('in', 'out') AND person_kind IS NOT NULL AND person_ref IS NOT NULL
+ORDER BY rowid_
+ON CONFLICT (person_kind, person_ref) DO UPDATE SET
+    direction = excluded.direction, at_ms = excluded.at_ms, kiosk_id = excluded.kiosk_id,
+    seq = excluded.seq, event = excluded.event
+WHERE CASE WHEN excluded.kiosk_id = presence.kiosk_id THEN excluded.seq > presence.seq
+           ELSE (excluded.at_ms, excluded.kiosk_id, excluded.seq) > (presence.at_ms, presence.kiosk_id, presence.seq)
+      END;
+-- Debounce asks for this kiosk's last-written event about a person: one index seek.
+CREATE INDEX events_written ON events(person_kind, person_ref, kiosk_id, seq);
+
+-- What the kiosk knows of time. good_ms: the newest time it trusts (the last event it wrote with
+-- a time it did not doubt, or the province's time when sync last heard it); offset_ms: the
+-- province's clock minus the kiosk's, NULL until a server answered; learned_ms: when (province time).
+CREATE TABLE clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    good_ms INTEGER,
+    offset_ms INTEGER,
+    learned_ms INTEGER
+);
+INSERT INTO clock (id, good_ms)
+VALUES (1, (SELECT MAX(at_ms) FROM events WHERE kiosk_id = (SELECT kiosk_id FROM identity)));
+-- Each event carries what its kiosk knew of its clock when it wrote it, for the province.
+ALTER TABLE events ADD COLUMN clock_offset_ms INTEGER;
+ALTER TABLE events ADD COLUMN clock_flag TEXT CHECK (clock_flag IN ('behind', 'ahead'));
+
+-- The roster's changes numbered by a counter, not stamped with the wall clock: a clock stepped
+-- back no longer hides a revocation from the next push (qrgate-sync keeps the last number sent).
+ALTER TABLE workers ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE workers SET change_seq = n
+FROM (SELECT code AS c, row_number() OVER (ORDER BY updated_at_ms, code) AS n FROM workers)
+WHERE code = c;
+CREATE TABLE roster_changes (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+INSERT INTO roster_changes (id, last) VALUES (1, (SELECT COUNT(*) FROM workers));
+CREATE INDEX workers_by_change ON workers(change_seq);
+-- Triggers, so that every writer (roster import, revocation, sync, demo) numbers its changes.
+-- Only what travels to the province counts as a change: re-importing the same roster sends nothing.
+CREATE TRIGGER roster_change_on_insert AFTER INSERT ON workers
+BEGIN
+    UPDATE roster_changes SET last = last + 1;
+    UPDATE workers SET change_seq = (SELECT last FROM roster_changes) WHERE code = NEW.code;
+END;
+CREATE TRIGGER roster_change_on_update AFTER UPDATE OF full_name, department, shift, active, badge_serial ON workers
+WHEN OLD.full_name IS NOT NEW.full_name OR OLD.department IS NOT NEW.department OR OLD.shift IS NOT NEW.shift
+     OR OLD.active IS NOT NEW.active OR OLD.badge_serial IS NOT NEW.badge_serial
+BEGIN
+    UPDATE roster_changes SET last = last + 1;
+    UPDATE workers SET change_seq = (SELECT last FROM roster_changes) WHERE code = NEW.code;
+END;
+-- The push mark moves from milliseconds to that counter: everything stamped up to it was sent.
+INSERT INTO sync_state (key, value)
+SELECT 'roster_pushed_seq',
+       (SELECT COALESCE(MAX(change_seq), 0) FROM workers WHERE updated_at_ms <= CAST(value AS INTEGER))
+FROM sync_state WHERE key = 'roster_pushed_ms';
+DELETE FROM sync_state WHERE key = 'roster_pushed_ms';
+"#,
 ];
 
 /// Who this kiosk is. Written once by `init`.
@@ -197,6 +279,12 @@ pub struct Event {
     pub badge_serial: Option<u32>,
     pub operator: Option<String>,
     pub note: Option<String>,
+    /// The province's clock minus the kiosk's, as the kiosk knew it when it wrote the event
+    /// (ms; `None` until sync first heard the server). Filled in by [`Store::append_event`].
+    pub clock_offset_ms: Option<i64>,
+    /// Set when the event's time is far from what the kiosk knew to be the time
+    /// ([`crate::model::ClockFlag`]). Filled in by [`Store::append_event`].
+    pub clock_flag: Option<ClockFlag>,
 }
 
 impl Event {
@@ -223,6 +311,8 @@ impl Event {
             badge_serial: None,
             operator: None,
             note: None,
+            clock_offset_ms: None,
+            clock_flag: None,
         }
     }
 
@@ -259,28 +349,38 @@ impl Event {
             badge_serial: r.get(12)?,
             operator: r.get(13)?,
             note: r.get(14)?,
+            clock_offset_ms: r.get(15)?,
+            clock_flag: match r.get::<_, Option<String>>(16)? {
+                Some(_) => Some(text_column(r, 16)?),
+                None => None,
+            },
         })
     }
 
-    /// The values of [`EVENT_COLUMNS`], in that order, as [`INSERT_EVENT`] binds them.
+    /// The values of [`EVENT_COLUMNS`], in that order, as [`INSERT_EVENT`] binds them (more than
+    /// the sixteen a tuple of parameters can hold).
     fn params(&self) -> impl rusqlite::Params + '_ {
-        (
-            self.id.to_string(),
-            self.kiosk_id.as_str(),
-            self.seq,
-            self.gate.as_str(),
-            self.person.as_ref().map(PersonRef::kind),
-            self.person.as_ref().map(PersonRef::key),
-            self.direction.map(Direction::as_str),
-            self.at.timestamp_millis(),
-            self.at.offset().local_minus_utc(),
-            self.method.as_str(),
-            self.verdict.as_str(),
-            self.reason.as_deref(),
-            self.badge_serial,
-            self.operator.as_deref(),
-            self.note.as_deref(),
-        )
+        use rusqlite::ToSql;
+        let values: [Box<dyn ToSql + '_>; 17] = [
+            Box::new(self.id.to_string()),
+            Box::new(self.kiosk_id.as_str()),
+            Box::new(self.seq),
+            Box::new(self.gate.as_str()),
+            Box::new(self.person.as_ref().map(PersonRef::kind)),
+            Box::new(self.person.as_ref().map(PersonRef::key)),
+            Box::new(self.direction.map(Direction::as_str)),
+            Box::new(self.at.timestamp_millis()),
+            Box::new(self.at.offset().local_minus_utc()),
+            Box::new(self.method.as_str()),
+            Box::new(self.verdict.as_str()),
+            Box::new(self.reason.as_deref()),
+            Box::new(self.badge_serial),
+            Box::new(self.operator.as_deref()),
+            Box::new(self.note.as_deref()),
+            Box::new(self.clock_offset_ms),
+            Box::new(self.clock_flag.map(ClockFlag::as_str)),
+        ];
+        rusqlite::params_from_iter(values)
     }
 }
 
@@ -590,6 +690,22 @@ impl Store {
         )?)
     }
 
+    // ---- clock ------------------------------------------------------------------------------
+
+    /// The province's clock minus this kiosk's (ms), as sync last heard it; `None` if never.
+    pub fn clock_offset(&self) -> Result<Option<i64>> {
+        Ok(self.conn.query_row("SELECT offset_ms FROM clock", [], |r| r.get(0))?)
+    }
+
+    /// Records the province's time `server_ms` and how far this kiosk's clock is from it. The
+    /// province's time becomes the kiosk's last known good time, so after a clock that jumped
+    /// far ahead and back, events stop being flagged as soon as the kiosk hears the server.
+    pub fn learn_server_time(&self, server_ms: i64, offset_ms: i64) -> Result<()> {
+        self.conn
+            .execute("UPDATE clock SET good_ms = ?1, offset_ms = ?2, learned_ms = ?1", params![server_ms, offset_ms])?;
+        Ok(())
+    }
+
     // ---- events -----------------------------------------------------------------------------
 
     /// The newest event about `person`, optionally only at this kiosk or only accepted ones.
@@ -603,6 +719,19 @@ impl Store {
         ))?;
         let kiosk = this_kiosk_only.then(|| self.identity.kiosk_id.as_str());
         Ok(stmt.query_row(params![person.kind(), person.key(), kiosk, accepted_only], Event::from_row).optional()?)
+    }
+
+    /// The event about `person` this kiosk wrote last, by its sequence number: the order the
+    /// scans happened in, whatever the clock said (debounce asks this).
+    pub fn last_written(&self, person: &PersonRef) -> Result<Option<Event>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_written
+             WHERE person_kind = ?1 AND person_ref = ?2 AND kiosk_id = ?3
+             ORDER BY seq DESC LIMIT 1"
+        ))?;
+        Ok(stmt
+            .query_row(params![person.kind(), person.key(), self.identity.kiosk_id.as_str()], Event::from_row)
+            .optional()?)
     }
 
     pub fn event(&self, id: &Uuid) -> Result<Option<Event>> {
@@ -700,7 +829,7 @@ pub struct VisitorRecord<'a> {
 macro_rules! event_columns {
     () => {
         "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, verdict, reason, \
-         badge_serial, operator, note"
+         badge_serial, operator, note, clock_offset_ms, clock_flag"
     };
 }
 
@@ -711,18 +840,41 @@ pub const EVENT_COLUMNS: &str = event_columns!();
 const INSERT_EVENT: &str = concat!(
     "INSERT OR IGNORE INTO events (",
     event_columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
 );
 
-/// Completes a draft with this kiosk's id and next sequence number, whatever the draft carried.
+/// How far an event's time may be from the kiosk's last known good time before it is flagged:
+/// more than any clock drifts, less than any clock that was reset or set by hand by a day.
+pub const CLOCK_FAR_MS: i64 = 24 * 3600 * 1000;
+
+/// Whether an event written at `at_ms` has a time to doubt, given the kiosk's last known good
+/// time and its known offset from the province (both `None` when never known).
+pub fn clock_flag(at_ms: i64, good_ms: Option<i64>, offset_ms: Option<i64>) -> Option<ClockFlag> {
+    match offset_ms {
+        Some(o) if o < -CLOCK_FAR_MS => return Some(ClockFlag::Ahead),
+        Some(o) if o > CLOCK_FAR_MS => return Some(ClockFlag::Behind),
+        _ => {}
+    }
+    good_ms.filter(|good| at_ms < good.saturating_sub(CLOCK_FAR_MS)).map(|_| ClockFlag::Behind)
+}
+
+/// Completes a draft with this kiosk's id and next sequence number, whatever the draft carried,
+/// and with what the kiosk knows of its clock; a time it does not doubt becomes its good time.
 fn insert_own_event(tx: &Transaction<'_>, kiosk: &KioskId, draft: Event) -> Result<Event> {
     let seq: i64 = tx
         .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE kiosk_id = ?1")?
         .query_row([kiosk.as_str()], |r| r.get(0))?;
-    let event = Event { kiosk_id: kiosk.to_string(), seq, ..draft };
+    let (good_ms, offset_ms): (Option<i64>, Option<i64>) =
+        tx.prepare_cached("SELECT good_ms, offset_ms FROM clock")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let at_ms = draft.at.timestamp_millis();
+    let clock_flag = clock_flag(at_ms, good_ms, offset_ms);
+    let event = Event { kiosk_id: kiosk.to_string(), seq, clock_offset_ms: offset_ms, clock_flag, ..draft };
     let n = tx.prepare_cached(INSERT_EVENT)?.execute(event.params())?;
     if n == 0 {
         return Err(Error::invalid("event id", format!("{} is already stored", event.id)));
+    }
+    if clock_flag.is_none() {
+        tx.prepare_cached("UPDATE clock SET good_ms = MAX(COALESCE(good_ms, ?1), ?1)")?.execute([at_ms])?;
     }
     Ok(event)
 }

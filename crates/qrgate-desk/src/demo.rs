@@ -427,6 +427,8 @@ fn seed_event(
         badge_serial: person.is_some().then_some(1),
         operator: None,
         note: None,
+        clock_offset_ms: None,
+        clock_flag: None,
     }
 }
 

@@ -85,6 +85,8 @@ fn seed(store: &mut Store, workers: usize, first: NaiveDate, days: u32) -> usize
                     badge_serial: Some(1),
                     operator: None,
                     note: None,
+                    clock_offset_ms: None,
+                    clock_flag: None,
                 });
             };
             let (start, end) = (i64::from(start), i64::from(end));

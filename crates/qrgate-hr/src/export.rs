@@ -19,7 +19,7 @@ use crate::attendance::{self, AttendanceDay, DayRange, Status, Totals};
 use crate::error::{Error, Result};
 use qrgate_core::cccd::mask_number;
 use qrgate_core::config::Config;
-use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
+use qrgate_core::model::{ClockFlag, Direction, Method, PersonRef, Verdict};
 use qrgate_core::presence::InsideRule;
 use qrgate_core::store::{Event, Store, Worker};
 
@@ -604,7 +604,7 @@ fn write_summary(
 
 // ---- the raw event log ----------------------------------------------------------------------
 
-const EVENT_HEADERS: [&str; 15] = [
+const EVENT_HEADERS: [&str; 17] = [
     "Thời gian",
     "Cổng",
     "Kiosk",
@@ -620,7 +620,19 @@ const EVENT_HEADERS: [&str; 15] = [
     "Người thao tác",
     "Ghi chú",
     "Mã sự kiện",
+    // The kiosk doubted the event's time when it wrote it (its clock jumped: `ClockFlag`).
+    "Giờ đáng ngờ",
+    // The province's clock minus the kiosk's when the event was written, as the kiosk knew it.
+    "Đồng hồ kiosk lệch (giây)",
 ];
+
+fn clock_flag_label(f: Option<ClockFlag>) -> &'static str {
+    match f {
+        Some(ClockFlag::Behind) => "Lùi giờ",
+        Some(ClockFlag::Ahead) => "Nhanh giờ",
+        None => "",
+    }
+}
 
 fn direction_label(d: Option<Direction>) -> &'static str {
     match d {
@@ -683,7 +695,7 @@ pub fn events(
     })
 }
 
-fn event_cells<'a>(e: &'a Event, id: &'a str, tz: Tz, roster: &'a HashMap<String, Worker>) -> [Cell<'a>; 15] {
+fn event_cells<'a>(e: &'a Event, id: &'a str, tz: Tz, roster: &'a HashMap<String, Worker>) -> [Cell<'a>; 17] {
     let (kind, key, worker) = match &e.person {
         Some(PersonRef::Worker(c)) => ("Công nhân", c.as_str(), roster.get(c.as_str())),
         Some(PersonRef::Visitor(v)) => ("Khách", v.as_str(), None),
@@ -706,6 +718,8 @@ fn event_cells<'a>(e: &'a Event, id: &'a str, tz: Tz, roster: &'a HashMap<String
         opt(&e.operator),
         opt(&e.note),
         Cell::Text(id),
+        Cell::Text(clock_flag_label(e.clock_flag)),
+        e.clock_offset_ms.map_or(Cell::Empty, |o| Cell::Int(o / 1000)),
     ]
 }
 

@@ -30,6 +30,9 @@ pub const MAX_WIRE_BYTES: usize = 4 << 20;
 
 /// How far a request's timestamp may be from the server's clock, either way.
 pub const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+/// Every answer of the server carries its clock in this header (milliseconds since the epoch),
+/// refusals included: a kiosk learns how far off its own clock is and signs on the corrected one.
+pub const HEADER_SERVER_TIME: &str = "x-qrgate-server-time";
 /// How long the server remembers a nonce. Longer than the whole window a timestamp is accepted
 /// in, so a replay is refused either as stale or as a reused nonce, never accepted.
 pub const NONCE_TTL_MS: i64 = 2 * MAX_CLOCK_SKEW_MS + 60 * 1000;

@@ -26,7 +26,16 @@ pub struct WireEvent {
     pub badge_serial: Option<u32>,
     pub operator: Option<String>,
     pub note: Option<String>,
+    /// The province's clock minus the kiosk's (ms) as the kiosk knew it when it wrote the event;
+    /// absent when it never heard the server (and from kiosks older than this field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ms: Option<i64>,
+    /// `behind` or `ahead`: the kiosk doubted the event's time when it wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_flag: Option<String>,
 }
+
+pub const CLOCK_FLAGS: &[&str] = &["behind", "ahead"];
 
 /// A roster entry as it travels. No phone number: the province has no need for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,7 +134,7 @@ fn one_of(id: Uuid, field: &str, value: &str, allowed: &[&str]) -> std::result::
 
 impl WireEvent {
     /// Checks an event sent by `sender` (the authenticated kiosk). The rejection codes are
-    /// stable: `wrong_kiosk`, `bad_person`, `bad_direction`, `bad_method`, `bad_verdict`,
+    /// stable: `wrong_kiosk`, `bad_person`, `bad_direction`, `bad_method`, `bad_verdict`, `bad_clock_flag`,
     /// `bad_time`, `too_long`.
     pub fn check(self, sender: &str) -> std::result::Result<CheckedEvent, EventRejection> {
         let id = self.id;
@@ -146,8 +155,14 @@ impl WireEvent {
         }
         one_of(id, "method", &self.method, METHODS)?;
         one_of(id, "verdict", &self.verdict, VERDICTS)?;
+        if let Some(f) = &self.clock_flag {
+            one_of(id, "clock_flag", f, CLOCK_FLAGS)?;
+        }
         // 2000-01-01 to 2200-01-01: anything outside is a broken clock, not an event.
-        if !(946_684_800_000..7_258_118_400_000).contains(&self.at_ms) || self.offset_s.abs() > 18 * 3600 {
+        // A clock offset beyond a century is no clock's.
+        let offset_ok = self.clock_offset_ms.is_none_or(|o| o.unsigned_abs() < 100 * 366 * 86_400_000);
+        if !(946_684_800_000..7_258_118_400_000).contains(&self.at_ms) || self.offset_s.abs() > 18 * 3600 || !offset_ok
+        {
             return Err(reject(
                 id,
                 "bad_time",
@@ -207,6 +222,8 @@ mod tests {
             badge_serial: Some(1),
             operator: None,
             note: None,
+            clock_offset_ms: Some(-3 * 3600 * 1000),
+            clock_flag: None,
         }
     }
 
@@ -226,6 +243,8 @@ mod tests {
             (|e| e.method = "telepathy".into(), "bad_method"),
             (|e| e.verdict = "maybe".into(), "bad_verdict"),
             (|e| e.at_ms = 0, "bad_time"),
+            (|e| e.clock_offset_ms = Some(i64::MIN), "bad_time"),
+            (|e| e.clock_flag = Some("sideways".into()), "bad_clock_flag"),
             (|e| e.note = Some("x".repeat(2000)), "too_long"),
         ];
         for (change, code) in cases {

@@ -52,6 +52,8 @@ const COLUMNS: &[Column] = &[
     Column { name: "badge_serial", sql_type: "int8", bind: |q, b| q.bind(each(b, |e| e.badge_serial.map(i64::from))) },
     Column { name: "operator", sql_type: "text", bind: |q, b| q.bind(each(b, |e| e.operator.as_deref())) },
     Column { name: "note", sql_type: "text", bind: |q, b| q.bind(each(b, |e| e.note.as_deref())) },
+    Column { name: "clock_offset_ms", sql_type: "int8", bind: |q, b| q.bind(each(b, |e| e.clock_offset_ms)) },
+    Column { name: "clock_flag", sql_type: "text", bind: |q, b| q.bind(each(b, |e| e.clock_flag.as_deref())) },
 ];
 
 /// The event columns as a select or an insert names them.
@@ -104,6 +106,8 @@ impl<'r> sqlx::FromRow<'r, PgRow> for StoredEvent {
             badge_serial: row.try_get::<Option<i64>, _>("badge_serial")?.and_then(|s| u32::try_from(s).ok()),
             operator: row.try_get("operator")?,
             note: row.try_get("note")?,
+            clock_offset_ms: row.try_get("clock_offset_ms")?,
+            clock_flag: row.try_get("clock_flag")?,
         }))
     }
 }

@@ -138,8 +138,18 @@ async fn inside(State(state): State<AppState>, headers: HeaderMap, Query(q): Que
     let enterprise = enterprise_param(q.enterprise.as_deref())?;
     let window_ms = i64::from(q.within_hours.unwrap_or(24).clamp(1, 24 * 31)) * 3_600_000;
     let rows = province::inside(&state.pool, enterprise.as_deref(), now_ms(), window_ms).await?;
-    let header =
-        ["enterprise", "enterprise_name", "person_kind", "person_ref", "full_name", "since", "gate", "kiosk_id"];
+    let header = [
+        "enterprise",
+        "enterprise_name",
+        "person_kind",
+        "person_ref",
+        "full_name",
+        "since",
+        "gate",
+        "kiosk_id",
+        "clock_offset_ms",
+        "clock_flag",
+    ];
     answer(rows, q.format, &header)
 }
 
@@ -201,7 +211,7 @@ async fn daily(State(state): State<AppState>, headers: HeaderMap, Query(q): Quer
     }
     let rows =
         province::daily(&state.pool, enterprise_param(q.enterprise.as_deref())?.as_deref(), q.from, q.to).await?;
-    answer(rows, q.format, &["enterprise", "day", "entries", "exits", "refused", "total"])
+    answer(rows, q.format, &["enterprise", "day", "entries", "exits", "refused", "total", "clock_off"])
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<&'static str> {

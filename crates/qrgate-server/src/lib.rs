@@ -13,6 +13,19 @@ pub mod sync;
 
 pub use error::{Error, Result};
 
+/// Stamps every answer, refusals included, with the server's clock, so a kiosk learns how far
+/// off its own is from whatever it was told (`qrgate_protocol::HEADER_SERVER_TIME`). The clock is
+/// read here, as the answer leaves.
+pub fn with_server_time(router: axum::Router) -> axum::Router {
+    router.layer(axum::middleware::map_response(stamp_server_time))
+}
+
+async fn stamp_server_time(mut response: axum::response::Response) -> axum::response::Response {
+    let now = axum::http::HeaderValue::from(chrono::Utc::now().timestamp_millis());
+    response.headers_mut().insert(qrgate_protocol::HEADER_SERVER_TIME, now);
+    response
+}
+
 /// The schema, embedded; every instance migrates on start (sqlx takes an advisory lock).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

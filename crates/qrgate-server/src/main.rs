@@ -127,7 +127,7 @@ async fn serve(state: AppState, listen: SocketAddr, tls: Option<(PathBuf, PathBu
     let listener = std::net::TcpListener::bind(listen).map_err(io(format!("listening on {listen}")))?;
     listener.set_nonblocking(true).map_err(io("listener".into()))?;
     let local = listener.local_addr().map_err(io("listener".into()))?;
-    let app = router(state).into_make_service();
+    let app = qrgate_server::with_server_time(router(state)).into_make_service();
     match tls {
         Some((cert, key)) => {
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)

@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
 /// Vietnam keeps +07:00 all year; days in these answers are Vietnamese calendar days.
 pub const VIETNAM_OFFSET_MS: i64 = 7 * 3600 * 1000;
 const DAY_MS: i64 = 86_400_000;
+/// A kiosk clock further than this from the province's is "off" (the guard screen says so too).
+const CLOCK_OFF_MS: i64 = 2 * 60 * 1000;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Inside {
@@ -25,16 +27,22 @@ pub struct Inside {
     pub since: String,
     pub gate: String,
     pub kiosk_id: String,
+    /// How far the kiosk's clock was from the province's when it wrote the entry (ms, province
+    /// minus kiosk); empty when the kiosk had not heard the server yet.
+    pub clock_offset_ms: Option<i64>,
+    /// `behind` or `ahead` when the kiosk doubted the entry's time.
+    pub clock_flag: Option<String>,
 }
 
 /// People whose last accepted event within `window_ms` before `now_ms` is an entry.
 pub async fn inside(pool: &PgPool, enterprise: Option<&str>, now_ms: i64, window_ms: i64) -> Result<Vec<Inside>> {
-    // enterprise, its name, person kind and reference, worker's name, since, gate, kiosk
-    type Row = (String, String, String, String, Option<String>, i64, String, String);
+    // enterprise, its name, person kind and reference, worker's name, since, gate, kiosk, clock
+    type Row = (String, String, String, String, Option<String>, i64, String, String, Option<i64>, Option<String>);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT l.enterprise, COALESCE(n.name, ''), l.person_kind, l.person_ref, w.full_name, l.at_ms, l.gate, l.kiosk_id
+        "SELECT l.enterprise, COALESCE(n.name, ''), l.person_kind, l.person_ref, w.full_name, l.at_ms, l.gate, l.kiosk_id,
+                l.clock_offset_ms, l.clock_flag
          FROM (SELECT DISTINCT ON (enterprise, person_kind, person_ref)
-                      enterprise, person_kind, person_ref, direction, at_ms, gate, kiosk_id
+                      enterprise, person_kind, person_ref, direction, at_ms, gate, kiosk_id, clock_offset_ms, clock_flag
                FROM events
                WHERE at_ms > $2 - $3 AND at_ms <= $2 AND ($1::text IS NULL OR enterprise = $1)
                  AND verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL
@@ -60,6 +68,8 @@ pub async fn inside(pool: &PgPool, enterprise: Option<&str>, now_ms: i64, window
             since: instant(r.5),
             gate: r.6,
             kiosk_id: r.7,
+            clock_offset_ms: r.8,
+            clock_flag: r.9,
         })
         .collect())
 }
@@ -142,18 +152,21 @@ pub struct Daily {
     pub exits: i64,
     pub refused: i64,
     pub total: i64,
+    /// Events whose kiosk doubted their time, or knew its clock more than two minutes off.
+    pub clock_off: i64,
 }
 
 /// Events per enterprise per Vietnamese calendar day, `from` to `to` inclusive.
 pub async fn daily(pool: &PgPool, enterprise: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<Vec<Daily>> {
     let start = day_start_ms(from);
     let end = day_start_ms(to) + DAY_MS;
-    let rows: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT enterprise, (at_ms + $4) / $5 AS day,
                 COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'in'),
                 COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'out'),
                 COUNT(*) FILTER (WHERE verdict = 'refused'),
-                COUNT(*)
+                COUNT(*),
+                COUNT(*) FILTER (WHERE clock_flag IS NOT NULL OR abs(clock_offset_ms) > $6)
          FROM events
          WHERE at_ms >= $2 AND at_ms < $3 AND ($1::text IS NULL OR enterprise = $1)
          GROUP BY 1, 2 ORDER BY 1, 2",
@@ -163,6 +176,7 @@ pub async fn daily(pool: &PgPool, enterprise: Option<&str>, from: NaiveDate, to:
     .bind(end)
     .bind(VIETNAM_OFFSET_MS)
     .bind(DAY_MS)
+    .bind(CLOCK_OFF_MS)
     .fetch_all(pool)
     .await?;
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
@@ -175,6 +189,7 @@ pub async fn daily(pool: &PgPool, enterprise: Option<&str>, from: NaiveDate, to:
             exits: r.3,
             refused: r.4,
             total: r.5,
+            clock_off: r.6,
         })
         .collect())
 }
@@ -246,6 +261,7 @@ mod tests {
             exits: 2,
             refused: 0,
             total: 3,
+            clock_off: 0,
         }];
         let text = to_csv(&rows, &["enterprise", "day", "total"]).unwrap();
         assert_eq!(text, "enterprise,day,total\n'=HYPERLINK(1),2025-03-01,3\n");

@@ -5,6 +5,8 @@
 
 mod harness;
 
+mod clock;
+
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};

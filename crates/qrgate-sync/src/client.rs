@@ -1,6 +1,8 @@
 //! Talking to the province: one signed, gzipped POST per call, the answer checked and parsed.
-//! The time and nonce of each request are the caller's.
+//! The time and nonce of each request are the caller's; the client signs on that time corrected
+//! by what it last heard of the server's clock, so a kiosk whose clock is hours off still syncs.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
@@ -16,6 +18,18 @@ pub struct Client {
     kiosk_id: String,
     key: SigningKey,
     timeout: Duration,
+    /// The server's clock minus the kiosk's (ms), as last heard or as the caller set it.
+    offset_ms: Mutex<Option<i64>>,
+    heard: Mutex<Option<ServerTime>>,
+}
+
+/// The server's clock as an answer told it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerTime {
+    /// The server's time when it answered (ms since the epoch).
+    pub server_ms: i64,
+    /// The server's clock minus the kiosk's when it sent the request (ms).
+    pub offset_ms: i64,
 }
 
 impl Client {
@@ -33,7 +47,39 @@ impl Client {
             .user_agent(concat!("qrgate-sync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Offline(e.to_string()))?;
-        Ok(Client { http, base: base.into(), kiosk_id: kiosk_id.into(), key, timeout })
+        Ok(Client {
+            http,
+            base: base.into(),
+            kiosk_id: kiosk_id.into(),
+            key,
+            timeout,
+            offset_ms: Mutex::new(None),
+            heard: Mutex::new(None),
+        })
+    }
+
+    /// Signs from now on with the kiosk's clock corrected by `offset_ms` (what the store kept
+    /// from an earlier round), until an answer says otherwise.
+    pub fn use_offset(&self, offset_ms: Option<i64>) {
+        *self.offset_ms.lock().unwrap_or_else(|e| e.into_inner()) = offset_ms;
+    }
+
+    /// The server's clock as the latest answer carrying it told it.
+    pub fn heard(&self) -> Option<ServerTime> {
+        *self.heard.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn offset(&self) -> i64 {
+        self.offset_ms.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or(0)
+    }
+
+    /// Reads the server's clock off an answer; `sent_ms` is the kiosk's time of the request.
+    fn hear(&self, headers: &reqwest::header::HeaderMap, sent_ms: i64) -> Option<ServerTime> {
+        let server_ms: i64 = headers.get(qrgate_protocol::HEADER_SERVER_TIME)?.to_str().ok()?.trim().parse().ok()?;
+        let heard = ServerTime { server_ms, offset_ms: server_ms.saturating_sub(sent_ms) };
+        *self.heard.lock().unwrap_or_else(|e| e.into_inner()) = Some(heard);
+        *self.offset_ms.lock().unwrap_or_else(|e| e.into_inner()) = Some(heard.offset_ms);
+        Some(heard)
     }
 
     pub fn push(&self, request: &PushRequest, now_ms: i64, nonce: Nonce) -> Result<PushResponse> {
@@ -45,6 +91,9 @@ impl Client {
         self.post(PULL_PATH, request, now_ms, nonce)
     }
 
+    /// Sends once; when the server refuses the time and its answer told a clock far from the one
+    /// signed with, once more on the corrected clock. The second try's nonce is the first's
+    /// complement: as unpredictable, never the same (a stale request's nonce is not kept anyway).
     fn post<T: serde::Serialize, A: serde::de::DeserializeOwned>(
         &self,
         path: &str,
@@ -52,9 +101,26 @@ impl Client {
         now_ms: i64,
         nonce: Nonce,
     ) -> Result<A> {
-        let json = serde_json::to_vec(body).expect("plain data serialises");
-        let wire = qrgate_protocol::gzip(&json);
-        let auth = RequestAuth::sign(&self.key, &self.kiosk_id, "POST", path, now_ms, nonce, &wire);
+        let wire = qrgate_protocol::gzip(&serde_json::to_vec(body).expect("plain data serialises"));
+        let offset = self.offset();
+        match self.post_once(path, &wire, now_ms, offset, nonce) {
+            Err(Error::Refused { code, .. }) if code == "stale_request" && self.offset() != offset => {
+                self.post_once(path, &wire, now_ms, self.offset(), Nonce(nonce.0.map(|b| !b)))
+            }
+            other => other,
+        }
+    }
+
+    fn post_once<A: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        wire: &[u8],
+        now_ms: i64,
+        offset_ms: i64,
+        nonce: Nonce,
+    ) -> Result<A> {
+        let signed_ms = now_ms.saturating_add(offset_ms);
+        let auth = RequestAuth::sign(&self.key, &self.kiosk_id, "POST", path, signed_ms, nonce, wire);
         let mut request = self
             .http
             .post(format!("{}{path}", self.base))
@@ -64,7 +130,8 @@ impl Client {
         for (name, value) in auth.headers() {
             request = request.header(name, value);
         }
-        let response = request.body(wire).send().map_err(|e| self.transport(e))?;
+        let response = request.body(wire.to_vec()).send().map_err(|e| self.transport(e))?;
+        self.hear(response.headers(), now_ms);
         let status = response.status();
         let gzipped =
             response.headers().get("content-encoding").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));

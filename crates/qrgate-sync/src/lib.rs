@@ -18,6 +18,10 @@ use qrgate_core::datadir::DataDir;
 use qrgate_core::store::Store;
 use qrgate_core::Clock;
 use qrgate_protocol::{Nonce, PullRequest, PushRequest, MAX_BATCH_BYTES, MAX_BATCH_EVENTS};
+
+/// Most roster entries one push carries; with [`MAX_BATCH_BYTES`] of JSON at most, far inside
+/// what the server inflates.
+pub const MAX_BATCH_WORKERS: usize = 5000;
 use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 
@@ -29,13 +33,20 @@ pub use error::{Error, Result};
 pub struct Settings {
     pub batch_events: usize,
     pub batch_bytes: usize,
+    /// Most roster entries in one push (each push also stays within `batch_bytes`).
+    pub roster_workers: usize,
     /// How long the loop rests after a successful round before looking again.
     pub idle: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { batch_events: MAX_BATCH_EVENTS, batch_bytes: MAX_BATCH_BYTES, idle: Duration::from_secs(15) }
+        Settings {
+            batch_events: MAX_BATCH_EVENTS,
+            batch_bytes: MAX_BATCH_BYTES,
+            roster_workers: MAX_BATCH_WORKERS,
+            idle: Duration::from_secs(15),
+        }
     }
 }
 
@@ -58,6 +69,25 @@ pub struct SyncStatus {
     pub rejected: u64,
     pub last_error: Option<LastError>,
     pub next_attempt: Option<DateTime<Utc>>,
+    /// The province's last refusal of a roster push; events keep flowing meanwhile. Cleared when
+    /// the whole roster went through.
+    #[serde(default)]
+    pub roster_error: Option<LastError>,
+    /// The province's clock minus the kiosk's (ms), as the server last told it: requests are
+    /// signed on the corrected clock, and the guard screen says so beyond [`CLOCK_WARN_MS`].
+    #[serde(default)]
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// Beyond this the guard screen says "the kiosk's clock is N minutes off".
+pub const CLOCK_WARN_MS: i64 = 2 * 60 * 1000;
+
+impl SyncStatus {
+    /// Whole minutes the kiosk's clock is off (positive: behind the province), when more than
+    /// [`CLOCK_WARN_MS`]; `None` when close enough or never heard.
+    pub fn clock_off_minutes(&self) -> Option<i64> {
+        self.clock_offset_ms.filter(|o| o.abs() > CLOCK_WARN_MS).map(|o| o / 60_000)
+    }
 }
 
 /// The saved status with fresh counts of waiting and rejected events.
@@ -66,6 +96,9 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
     let mut status: SyncStatus = saved.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
     status.waiting = outbox::waiting(store)?;
     status.rejected = outbox::rejected_count(store)?;
+    status.roster_error =
+        outbox::state(store.connection(), outbox::ROSTER_ERROR)?.and_then(|s| serde_json::from_str(&s).ok());
+    status.clock_offset_ms = store.clock_offset()?;
     Ok(status)
 }
 
@@ -98,8 +131,10 @@ pub struct Round {
     pub pulled_workers: usize,
 }
 
-/// Sends every waiting event (and roster change), then pulls everything new. Stops at the first
-/// failure that is not one event's fault; what was done so far stays done.
+/// Sends every waiting event (and roster change), then pulls everything new. A refused roster is
+/// recorded (the status shows it) and the events go all the same; otherwise the round stops at the
+/// first failure that is not one event's fault, and what was done so far stays done. Whatever the
+/// server's answers said of its clock is kept for the next round and for the events written.
 pub fn sync_round(
     store: &mut Store,
     client: &Client,
@@ -107,31 +142,70 @@ pub fn sync_round(
     rng: &mut (impl RngCore + CryptoRng),
     settings: &Settings,
 ) -> Result<Round> {
+    client.use_offset(store.clock_offset()?);
     let mut round = Round::default();
-    push_roster(store, client, clock, rng, &mut round)?;
-    push_events(store, client, clock, rng, settings, &mut round)?;
-    pull(store, client, clock, rng, &mut round)?;
-    Ok(round)
+    let result = push_roster(store, client, clock, rng, settings, &mut round)
+        .and_then(|()| push_events(store, client, clock, rng, settings, &mut round))
+        .and_then(|()| pull(store, client, clock, rng, &mut round));
+    if let Some(heard) = client.heard() {
+        store.learn_server_time(heard.server_ms, heard.offset_ms)?;
+    }
+    result.map(|()| round)
 }
 
+/// Roster changes in pushes of their own that fit the protocol's limits, oldest first, the mark
+/// saved after each. A push the server refuses for its content is halved until the one worker
+/// at fault is alone; that one is recorded as refused and passed over (a later change of the
+/// worker is sent again). Any other refusal is recorded and ends the roster's turn, not the round.
 fn push_roster(
     store: &mut Store,
     client: &Client,
     clock: &impl Clock,
     rng: &mut (impl RngCore + CryptoRng),
+    settings: &Settings,
     round: &mut Round,
 ) -> Result<()> {
-    let (workers, mark) = outbox::roster_changes(store)?;
-    let Some(mark) = mark else { return Ok(()) };
     let enterprise = store.identity().enterprise.to_string();
-    // Roster changes go alone, so a refused roster never holds events back.
-    let answer = client.push(
-        &PushRequest { enterprise, events: vec![], workers },
-        clock.now().timestamp_millis(),
-        nonce(rng),
-    )?;
-    outbox::roster_pushed(store, mark)?;
-    round.workers_pushed += answer.workers_stored;
+    let max_bytes = settings.batch_bytes.min(MAX_BATCH_BYTES);
+    let full = settings.roster_workers.max(1);
+    let mut limit = full;
+    let (mut refusal, mut went) = (None, false);
+    loop {
+        let changes = outbox::roster_changes(store, limit, max_bytes)?;
+        let Some(&(_, mark)) = changes.last() else { break };
+        let workers = changes.iter().map(|(w, _)| w.clone()).collect();
+        let request = PushRequest { enterprise: enterprise.clone(), events: vec![], workers };
+        match client.push(&request, clock.now().timestamp_millis(), nonce(rng)) {
+            Ok(answer) => {
+                outbox::roster_pushed(store, mark)?;
+                round.workers_pushed += answer.workers_stored;
+                limit = (limit * 2).min(full);
+                went = true;
+            }
+            Err(e) if e.blames_batch() && changes.len() > 1 => limit = changes.len() / 2,
+            Err(e @ Error::Refused { .. }) => {
+                // Alone in a refused push: this worker is what the server will not take.
+                let one_worker = e.blames_batch();
+                let message = if one_worker { format!("worker {}: {e}", changes[0].0.code) } else { e.to_string() };
+                refusal = Some(LastError { code: e.detail_code().into(), message, at: clock.now() });
+                if !one_worker {
+                    break;
+                }
+                outbox::roster_pushed(store, mark)?;
+                limit = full;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    // A refusal stays shown until a later roster push goes through without one.
+    let conn = store.connection();
+    match refusal {
+        Some(r) => outbox::set_state(conn, outbox::ROSTER_ERROR, &serde_json::to_string(&r).expect("plain data"))?,
+        None if went => {
+            conn.execute("DELETE FROM sync_state WHERE key = ?1", [outbox::ROSTER_ERROR])?;
+        }
+        None => {}
+    }
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 //! the next batch cheap when a million events have already been sent.
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
+use qrgate_core::model::{ClockFlag, Direction, Method, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store, EVENT_COLUMNS};
 use qrgate_protocol::{EventRejection, PushResponse, WireEvent, WireWorker};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -15,7 +15,11 @@ use uuid::Uuid;
 use crate::error::Result;
 
 const MARK: &str = "outbox_after_rowid";
-const ROSTER_MARK: &str = "roster_pushed_ms";
+/// The last roster change number (`workers.change_seq`) the province has: a counter the store
+/// moves on every change, never the wall clock, so a clock stepped back hides no revocation.
+const ROSTER_MARK: &str = "roster_pushed_seq";
+/// The province's last refusal of a roster push, as JSON of a [`crate::LastError`].
+pub const ROSTER_ERROR: &str = "roster_error";
 pub const EVENTS_CURSOR: &str = "pull_events_cursor";
 pub const ROSTER_CURSOR: &str = "pull_roster_cursor";
 pub const STATUS: &str = "status";
@@ -161,39 +165,46 @@ pub fn reject(store: &Store, id: Uuid, code: &str, message: &str, now: DateTime<
     Ok(())
 }
 
-/// Roster entries changed since the last successful push, and the mark to save after it.
-pub fn roster_changes(store: &Store) -> Result<(Vec<WireWorker>, Option<i64>)> {
+/// Roster changes the province has not got yet, oldest first: at most `max_workers` whose JSON
+/// together stays within `max_bytes`, so a roster of any size goes in pushes the server takes.
+/// Each comes with its change number; the last one sent is the mark to save after a push.
+pub fn roster_changes(store: &Store, max_workers: usize, max_bytes: usize) -> Result<Vec<(WireWorker, i64)>> {
     let conn = store.connection();
-    let since: i64 = state(conn, ROSTER_MARK)?.and_then(|v| v.parse().ok()).unwrap_or(i64::MIN);
+    let since: i64 = state(conn, ROSTER_MARK)?.and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut stmt = conn.prepare_cached(
-        "SELECT code, full_name, department, shift, active, badge_serial, updated_at_ms FROM workers
-         WHERE updated_at_ms > ?1 ORDER BY updated_at_ms, code",
+        "SELECT code, full_name, department, shift, active, badge_serial, change_seq FROM workers
+         WHERE change_seq > ?1 ORDER BY change_seq LIMIT ?2",
     )?;
-    let mut mark = None;
-    let rows = stmt.query_map([since], |r| {
-        Ok((
-            WireWorker {
-                code: r.get(0)?,
-                full_name: r.get(1)?,
-                department: r.get(2)?,
-                shift: r.get(3)?,
-                active: r.get(4)?,
-                badge_serial: r.get(5)?,
-            },
-            r.get::<_, i64>(6)?,
-        ))
-    })?;
-    let mut workers = Vec::new();
-    for row in rows {
-        let (w, updated) = row?;
-        mark = Some(updated);
-        workers.push(w);
+    let mut rows = stmt.query(params![since, max_workers as i64])?;
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    while let Some(r) = rows.next()? {
+        let worker = WireWorker {
+            code: r.get(0)?,
+            full_name: r.get(1)?,
+            department: r.get(2)?,
+            shift: r.get(3)?,
+            active: r.get(4)?,
+            badge_serial: r.get(5)?,
+        };
+        let size = serde_json::to_vec(&worker).map(|v| v.len() + 1).unwrap_or(usize::MAX);
+        if !out.is_empty() && bytes + size > max_bytes {
+            break;
+        }
+        bytes += size;
+        out.push((worker, r.get(6)?));
     }
-    Ok((workers, mark))
+    Ok(out)
 }
 
+/// The province has every roster change up to `mark`.
 pub fn roster_pushed(store: &Store, mark: i64) -> Result<()> {
     set_state(store.connection(), ROSTER_MARK, &mark.to_string())
+}
+
+/// The newest roster change number in the store.
+fn roster_newest(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT last FROM roster_changes", [], |r| r.get(0))?)
 }
 
 /// An event as it travels; [`event_from_wire`] is the way back.
@@ -214,6 +225,8 @@ pub fn event_to_wire(e: Event) -> WireEvent {
         badge_serial: e.badge_serial,
         operator: e.operator,
         note: e.note,
+        clock_offset_ms: e.clock_offset_ms,
+        clock_flag: e.clock_flag.map(|f| f.as_str().to_string()),
     }
 }
 
@@ -230,6 +243,10 @@ pub fn event_from_wire(w: WireEvent) -> Option<Event> {
         None => None,
     };
     let offset = FixedOffset::east_opt(w.offset_s)?;
+    let clock_flag = match &w.clock_flag {
+        Some(f) => Some(f.parse::<ClockFlag>().ok()?),
+        None => None,
+    };
     Some(Event {
         id: w.id,
         kiosk_id: w.kiosk_id,
@@ -244,6 +261,8 @@ pub fn event_from_wire(w: WireEvent) -> Option<Event> {
         badge_serial: w.badge_serial,
         operator: w.operator,
         note: w.note,
+        clock_offset_ms: w.clock_offset_ms,
+        clock_flag,
     })
 }
 
@@ -262,6 +281,9 @@ pub fn apply_pull(
     let skipped = total - events.len();
     let inserted = store.insert_events(&events)?;
     let changed = store.transaction(|tx| {
+        // What comes from the province need not go back to it: when nothing of this kiosk's own
+        // was waiting before, the mark moves past the changes the pull made.
+        let nothing_waiting = roster_newest(tx)? <= state(tx, ROSTER_MARK)?.and_then(|v| v.parse().ok()).unwrap_or(0);
         let mut stmt = tx.prepare_cached(
             "INSERT INTO workers (code, full_name, department, shift, active, badge_serial, updated_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -288,7 +310,10 @@ pub fn apply_pull(
                 now.timestamp_millis()
             ])?;
         }
-        Ok::<_, qrgate_core::Error>(changed)
+        if nothing_waiting {
+            set_state(tx, ROSTER_MARK, &roster_newest(tx)?.to_string())?;
+        }
+        Ok::<_, crate::Error>(changed)
     })?;
     Ok((inserted, skipped, changed))
 }
@@ -350,5 +375,57 @@ mod tests {
         assert_eq!(batch.events, vec![event_to_wire(first), event_to_wire(second)]);
         assert_eq!(batch.rowids, vec![1, 2]);
         assert_eq!(next_batch(&store, 1, 10, usize::MAX).unwrap().rowids, vec![2], "after a row already sent");
+    }
+
+    fn add_worker(store: &Store, code: &str) {
+        store
+            .connection()
+            .execute(
+                "INSERT INTO workers (code, full_name, updated_at_ms) VALUES (?1, 'Nguyễn Văn A', 1764000000000)",
+                [code],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn a_revocation_made_with_the_clock_set_back_is_still_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::test_store(dir.path());
+        add_worker(&store, "NV001");
+        let changes = roster_changes(&store, 10, usize::MAX).unwrap();
+        assert_eq!(changes.len(), 1);
+        roster_pushed(&store, changes[0].1).unwrap();
+        assert!(roster_changes(&store, 10, usize::MAX).unwrap().is_empty(), "sent, nothing waits");
+        // The clock was stepped back 26 years when the badge was revoked.
+        let code: qrgate_core::model::EmployeeCode = "NV001".parse().unwrap();
+        let serial =
+            store.revoke_badge(&code, DateTime::parse_from_rfc3339("2000-01-01T00:00:00Z").unwrap().into()).unwrap();
+        let changes = roster_changes(&store, 10, usize::MAX).unwrap();
+        assert_eq!(
+            changes.iter().map(|(w, _)| (w.code.as_str(), w.badge_serial)).collect::<Vec<_>>(),
+            [("NV001", serial)]
+        );
+    }
+
+    #[test]
+    fn roster_changes_come_in_pieces_that_fit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::test_store(dir.path());
+        for code in ["NV001", "NV002", "NV003"] {
+            add_worker(&store, code);
+        }
+        let one = serde_json::to_vec(&roster_changes(&store, 1, usize::MAX).unwrap()[0].0).unwrap().len();
+        let codes = |max_workers, max_bytes| -> Vec<String> {
+            roster_changes(&store, max_workers, max_bytes).unwrap().into_iter().map(|(w, _)| w.code).collect()
+        };
+        assert_eq!(codes(10, usize::MAX), ["NV001", "NV002", "NV003"]);
+        assert_eq!(codes(2, usize::MAX), ["NV001", "NV002"], "at most that many");
+        assert_eq!(codes(10, 2 * one + 2), ["NV001", "NV002"], "within the bytes");
+        assert_eq!(codes(10, 1), ["NV001"], "one too big for the limit still goes alone");
+        // Re-importing the same values is no change; the province hears nothing new.
+        let last = roster_changes(&store, 10, usize::MAX).unwrap().last().unwrap().1;
+        roster_pushed(&store, last).unwrap();
+        store.connection().execute("UPDATE workers SET full_name = full_name, updated_at_ms = 1", []).unwrap();
+        assert!(codes(10, usize::MAX).is_empty());
     }
 }

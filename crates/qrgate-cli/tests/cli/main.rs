@@ -2,6 +2,7 @@
 
 mod support;
 
+mod clock;
 mod commands;
 mod disk;
 mod export;

@@ -31,19 +31,27 @@ fn base() -> DateTime<FixedOffset> {
 }
 
 /// Each person's latest passage as the table should hold it, worked out from every stored event
-/// with none of the store's code: (person kind, person ref) → (direction, at_ms, kiosk, seq).
+/// with none of the store's code: (person kind, person ref) → (direction, at_ms, kiosk, seq). The
+/// log is replayed in the order it was written; an event replaces the passage when its kiosk wrote
+/// it later (same kiosk: higher seq, whatever the clock said) or, from another kiosk, when its time
+/// is later (then kiosk id, then seq).
 type Latest = BTreeMap<(String, String), (String, i64, String, i64)>;
 
 fn recomputed(store: &Store) -> Latest {
-    let mut stmt = store.connection().prepare(&format!("SELECT {EVENT_COLUMNS} FROM events")).unwrap();
+    let mut stmt = store.connection().prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY rowid_")).unwrap();
     let events: Vec<Event> = stmt.query_map([], Event::from_row).unwrap().map(Result::unwrap).collect();
     let mut latest = Latest::new();
     for e in events {
         let (Some(person), Some(direction), Verdict::Accepted) = (&e.person, e.direction, e.verdict) else { continue };
         let candidate = (direction.as_str().to_string(), e.at.timestamp_millis(), e.kiosk_id.clone(), e.seq);
         let key = (person.kind().to_string(), person.key().to_string());
-        let newer =
-            |old: &(String, i64, String, i64)| (candidate.1, &candidate.2, candidate.3) > (old.1, &old.2, old.3);
+        let newer = |old: &(String, i64, String, i64)| {
+            if candidate.2 == old.2 {
+                candidate.3 > old.3
+            } else {
+                (candidate.1, &candidate.2, candidate.3) > (old.1, &old.2, old.3)
+            }
+        };
         if latest.get(&key).is_none_or(newer) {
             latest.insert(key, candidate);
         }
@@ -74,8 +82,12 @@ fn table(store: &Store) -> Latest {
 
 /// Inside at `now` by the rule, from the recomputation.
 fn inside_by_hand(latest: &Latest, rule: InsideRule, now: DateTime<Utc>) -> Vec<(String, String)> {
-    let oldest = rule.oldest_stay(now).timestamp_millis();
-    latest.iter().filter(|(_, (d, at, _, _))| d == "in" && *at >= oldest).map(|(k, _)| k.clone()).collect()
+    let (oldest, newest) = (rule.oldest_stay(now).timestamp_millis(), rule.newest_stay(now).timestamp_millis());
+    latest
+        .iter()
+        .filter(|(_, (d, at, _, _))| d == "in" && (oldest..=newest).contains(at))
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 /// One event as a test writes it: who, which way, when (minutes after 06:00), accepted or not.
@@ -137,7 +149,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_table_is_what_the_whole_log_says(happenings in prop::collection::vec(happening(), 1..40), hours in 0i64..30) {
+    fn the_table_is_what_the_whole_log_says(happenings in prop::collection::vec(happening(), 1..40), hours in -30i64..30) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kiosk.db");
         let mut store = new_store(&path);
@@ -216,6 +228,52 @@ fn a_late_exit_from_another_gate_does_not_undo_a_newer_entry() {
     assert_eq!(table(&store), recomputed(&store));
 }
 
+/// Takes away what schema version 5 added (clock columns and table, the roster's change counter,
+/// the write-order index), leaving a database as version 4 made it.
+fn back_to_version_4(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "DROP INDEX events_written; DROP TABLE clock;
+         ALTER TABLE events DROP COLUMN clock_offset_ms; ALTER TABLE events DROP COLUMN clock_flag;
+         DROP TRIGGER roster_change_on_insert; DROP TRIGGER roster_change_on_update; DROP TABLE roster_changes;
+         DROP INDEX workers_by_change; ALTER TABLE workers DROP COLUMN change_seq;
+         PRAGMA user_version = 4;",
+    )
+    .unwrap();
+}
+
+#[test]
+fn version_5_replays_a_jumped_clock_and_numbers_the_roster_after_its_old_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kiosk.db");
+    let mut store = new_store(&path);
+    // This kiosk wrote NV000 in at 06:30, then, its clock set back, out at 06:10.
+    let entry = Step { person: Some(0), direction: Some(Direction::In), minute: 30, accepted: true };
+    let exit = Step { direction: Some(Direction::Out), minute: 10, ..entry.clone() };
+    store.insert_events(&[event(&entry, "gate-1", 1), event(&exit, "gate-1", 2)]).unwrap();
+    let conn = store.connection();
+    for (code, ms) in [("NV1", 100), ("NV2", 200), ("NV3", 300)] {
+        conn.execute("INSERT INTO workers (code, full_name, updated_at_ms) VALUES (?1, 'A', ?2)", (code, ms)).unwrap();
+    }
+    back_to_version_4(conn);
+    // Version 4 kept the entry (the later time) and marked the roster sent up to 200 ms.
+    conn.execute_batch(
+        "UPDATE presence SET direction = 'in', at_ms = at_ms + 20 * 60000, seq = 1,
+             event = (SELECT rowid_ FROM events WHERE seq = 1);
+         INSERT INTO sync_state (key, value) VALUES ('roster_pushed_ms', '200');",
+    )
+    .unwrap();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    let passage = store.passage(&person(0)).unwrap().unwrap();
+    assert_eq!((passage.direction, passage.seq), (Direction::Out, 2), "the exit was written last");
+    assert_eq!(table(&store), recomputed(&store));
+    let mark: String = store
+        .connection()
+        .query_row("SELECT value FROM sync_state WHERE key = 'roster_pushed_seq'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mark, "2", "NV1 and NV2 were sent, NV3 waits");
+}
+
 #[test]
 fn the_migration_builds_the_table_for_a_database_of_the_previous_schema() {
     let dir = tempfile::tempdir().unwrap();
@@ -232,7 +290,9 @@ fn the_migration_builds_the_table_for_a_database_of_the_previous_schema() {
     let events: Vec<Event> =
         steps.iter().enumerate().map(|(i, s)| event(s, ["gate-1", "gate-2"][i % 2], i as i64 + 1)).collect();
     store.insert_events(&events).unwrap();
-    // What version 3 was: the same tables without presence, its trigger and its index.
+    // What version 3 was: the same tables without presence, its trigger and its index, nor what
+    // version 5 added.
+    back_to_version_4(store.connection());
     store
         .connection()
         .execute_batch("DROP TRIGGER presence_follows_events; DROP TABLE presence; PRAGMA user_version = 3;")
@@ -248,7 +308,7 @@ fn the_migration_builds_the_table_for_a_database_of_the_previous_schema() {
 
     let store = Store::open(&path).unwrap();
     let version: i64 = store.connection().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     let latest = recomputed(&store);
     assert_eq!(latest.len(), 5);
     assert_eq!(table(&store), latest);

@@ -118,10 +118,66 @@ fn a_damaged_page_is_reported_when_read() {
     drop(dir);
 }
 
-/// A data directory on a read-only disk: a read-only bind mount when we may mount (root),
-/// else a directory without write permission (which binds every other user).
+/// Set in the child process that finds the data directory on a read-only mount.
+const READ_ONLY_DIR: &str = "QRGATE_TEST_READ_ONLY_DIR";
+
+/// The gate's answer to a scan in the data directory at `dir`.
+fn scan_in(dir: &std::path::Path, badge: &str) -> qrgate_core::Result<qrgate_core::gate::Decision> {
+    let data = qrgate_core::datadir::DataDir::new(dir);
+    let (mut store, config) = data.open()?;
+    let gate = qrgate_core::gate::Gate::new(&store, config)?;
+    gate.check(&mut store, &Scan::camera(badge), at("2026-11-25T14:00:00+07:00"), uuid::Uuid::now_v7())
+}
+
+/// The data directory bound read-only in a mount namespace of its own (so nothing is left
+/// mounted if the test dies), where this same test, run again as a child, scans. `unshare`
+/// gives root that namespace, and anyone else one in a user namespace of their own. `None` when
+/// this machine allows neither.
+fn scan_on_read_only_mount(root: &std::path::Path, ro: &std::path::Path, badge: &str) -> Option<String> {
+    let root_user = unsafe { libc_getuid() } == 0;
+    let mut unshare = std::process::Command::new("unshare");
+    unshare.arg("--mount");
+    if !root_user {
+        unshare.arg("--map-root-user");
+    }
+    let output = unshare
+        .args([
+            "sh",
+            "-c",
+            "mount --bind \"$1\" \"$2\" && mount -o remount,ro,bind \"$2\" || exit 97; shift 2; exec \"$@\"",
+        ])
+        .arg("sh")
+        .arg(root)
+        .arg(ro)
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "store::read_only_disk_gives_a_clear_error_and_loses_nothing", "--nocapture"])
+        .env(READ_ONLY_DIR, ro)
+        .env("QRGATE_TEST_BADGE", badge)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    match output.status.code() {
+        Some(97) | None if !text.contains("read-only answer:") => None,
+        _ => {
+            assert!(output.status.success(), "the scan on the read-only mount failed:\n{text}");
+            Some(text)
+        }
+    }
+}
+
+/// A data directory on a read-only disk: a read-only bind mount in a mount namespace (root, as
+/// CI runs, or a user namespace), else a directory without write permission (which binds every
+/// user but root). As root with no way to mount the test fails: it never passes untested.
 #[test]
 fn read_only_disk_gives_a_clear_error_and_loses_nothing() {
+    if let Some(dir) = std::env::var_os(READ_ONLY_DIR) {
+        // The child, inside the namespace: the directory is mounted read-only here.
+        let badge = std::env::var("QRGATE_TEST_BADGE").unwrap();
+        let err = scan_in(std::path::Path::new(&dir), &badge).expect_err("a read-only disk cannot take an event");
+        println!("read-only answer: {} {err}", err.code());
+        assert_eq!(err.code().as_str(), "read_only", "{err}");
+        return;
+    }
     let mut k = Kiosk::new(GateMode::Auto, |_| {});
     let badge = k.badge("NV001");
     k.check(&badge, "2026-11-25T06:00:00+07:00");
@@ -131,38 +187,25 @@ fn read_only_disk_gives_a_clear_error_and_loses_nothing() {
     drop(store);
     let ro = dir.path().join("ro");
     std::fs::create_dir(&ro).unwrap();
-    let mounted =
-        std::process::Command::new("mount").arg("--bind").arg(&root).arg(&ro).status().is_ok_and(|s| s.success())
-            && std::process::Command::new("mount")
-                .args(["-o", "remount,ro,bind"])
-                .arg(&ro)
-                .status()
-                .is_ok_and(|s| s.success());
-    let target = if mounted {
-        ro.clone()
-    } else {
-        use std::os::unix::fs::PermissionsExt;
-        let uid = unsafe { libc_getuid() };
-        if uid == 0 {
-            eprintln!("cannot mount and running as root: permission bits would not stop us; nothing to test");
-            return;
+    match scan_on_read_only_mount(&root, &ro, &badge) {
+        Some(text) => assert!(text.contains("read-only answer: read_only"), "{text}"),
+        None => {
+            use std::os::unix::fs::PermissionsExt;
+            assert_ne!(
+                unsafe { libc_getuid() },
+                0,
+                "running as root, and `unshare --mount` with a read-only bind mount failed: permission bits \
+                 would not stop root, so this test cannot test (give the test CAP_SYS_ADMIN)"
+            );
+            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o500)).unwrap();
+            std::fs::set_permissions(root.join("qrgate.db"), std::fs::Permissions::from_mode(0o400)).unwrap();
+            let err = scan_in(&root, &badge).expect_err("a read-only disk cannot take an event");
+            assert_eq!(err.code().as_str(), "read_only", "{err}");
+            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700)).unwrap();
+            std::fs::set_permissions(root.join("qrgate.db"), std::fs::Permissions::from_mode(0o600)).unwrap();
         }
-        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o500)).unwrap();
-        std::fs::set_permissions(root.join("qrgate.db"), std::fs::Permissions::from_mode(0o400)).unwrap();
-        root.clone()
-    };
-    let data = qrgate_core::datadir::DataDir::new(&target);
-    let outcome = data.open().and_then(|(mut store, config)| {
-        let gate = qrgate_core::gate::Gate::new(&store, config)?;
-        let badge2 = badge.clone();
-        gate.check(&mut store, &Scan::camera(&badge2), at("2026-11-25T14:00:00+07:00"), uuid::Uuid::now_v7())
-    });
-    if mounted {
-        let _ = std::process::Command::new("umount").arg(&ro).status();
     }
-    let err = outcome.expect_err("a read-only disk cannot take an event");
-    assert_eq!(err.code().as_str(), "read_only", "{err}");
-    // The event written before is still there.
+    // The event written before is still there, and nothing was added.
     let store = Store::open(&root.join("qrgate.db")).unwrap();
     assert_eq!(store.event_count().unwrap(), 1);
 }

@@ -56,6 +56,8 @@ pub fn event(n: u128, person: PersonRef, direction: Direction, at: &str, gate: &
         badge_serial: Some(1),
         operator: None,
         note: None,
+        clock_offset_ms: None,
+        clock_flag: None,
     }
 }
 
@@ -558,6 +560,8 @@ fn random_log() -> impl Strategy<Value = (Vec<Worker>, Vec<Event>)> {
                 badge_serial: None,
                 operator: None,
                 note: None,
+                clock_offset_ms: None,
+                clock_flag: None,
             });
         }
         (workers, events)
