@@ -76,6 +76,18 @@ pub struct PullRequest {
     pub limit: u32,
 }
 
+/// Whether a pull cursor has the one shape servers of this protocol make: "" (the beginning)
+/// or `transaction:sequence`, each a run of at most 20 digits. A kiosk keeps nothing else, so a
+/// server cannot plant a cursor that breaks every later pull; a server refuses anything else
+/// with `bad_cursor` and the kiosk starts over from "".
+pub fn cursor_ok(text: &str) -> bool {
+    let digits = |s: &str| (1..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    text.is_empty() || text.split_once(':').is_some_and(|(tx, seq)| digits(tx) && digits(seq))
+}
+
+/// At most this many events and roster rows in one pull answer, each.
+pub const MAX_PULL_ROWS: usize = 1000;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullResponse {
     /// Events of the kiosk's enterprise from its other gates.
@@ -272,6 +284,16 @@ mod tests {
             badge_serial: Some(1),
             operator: None,
             note: None,
+        }
+    }
+
+    #[test]
+    fn cursors_have_one_shape() {
+        for good in ["", "0:0", "7345:12", "18446744073709551615:9223372036854775807"] {
+            assert!(cursor_ok(good), "{good}");
+        }
+        for bad in ["1", ":1", "1:", "x:1", "1:-2", "1;DROP:1", "1:2:3", &"9".repeat(21), &format!("1:{}", "9".repeat(21))] {
+            assert!(!cursor_ok(bad), "{bad}");
         }
     }
 

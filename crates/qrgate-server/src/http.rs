@@ -1,10 +1,12 @@
 //! The HTTP edge: routes, reading and checking bodies and query strings, answering. Handlers
 //! only translate; what they do lives in `sync` and `province`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,6 +25,72 @@ pub struct AppState {
     pub pool: PgPool,
     /// The bearer token province queries need; without one they are refused.
     pub query_token: Option<Arc<str>>,
+    pub limits: Arc<Limits>,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, query_token: Option<Arc<str>>) -> AppState {
+        AppState { pool, query_token, limits: Arc::new(Limits::default()) }
+    }
+}
+
+/// What the server spends on callers it does not yet trust. A body is read only for a request
+/// whose headers passed (fresh time, registered kiosk, unseen nonce), and only while both a
+/// slot of the kiosk and one of the server are free; the rest are answered at once.
+pub struct Limits {
+    /// Bodies being read before their signature is checked, server-wide: each may hold up to
+    /// [`qrgate_protocol::MAX_WIRE_BYTES`], so this bounds that memory.
+    bodies: tokio::sync::Semaphore,
+    /// Requests in progress per kiosk: a kiosk sends at most two pushes at once, then pulls.
+    per_kiosk: std::sync::Mutex<HashMap<String, usize>>,
+    per_kiosk_max: usize,
+    /// How long a body may take to arrive once its headers are in.
+    pub body_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::new(32, 4, Duration::from_secs(30))
+    }
+}
+
+impl Limits {
+    pub fn new(bodies: usize, per_kiosk: usize, body_timeout: Duration) -> Limits {
+        Limits {
+            bodies: tokio::sync::Semaphore::new(bodies),
+            per_kiosk: std::sync::Mutex::new(HashMap::new()),
+            per_kiosk_max: per_kiosk,
+            body_timeout,
+        }
+    }
+
+    /// A slot for one request of `kiosk`, freed when the returned guard drops.
+    fn enter(self: &Arc<Limits>, kiosk: &str) -> Result<KioskSlot> {
+        let mut map = self.per_kiosk.lock().unwrap_or_else(|p| p.into_inner());
+        let n = map.entry(kiosk.to_string()).or_default();
+        if *n >= self.per_kiosk_max {
+            return Err(Error::KioskBusy(*n));
+        }
+        *n += 1;
+        Ok(KioskSlot { limits: Arc::clone(self), kiosk: kiosk.to_string() })
+    }
+}
+
+struct KioskSlot {
+    limits: Arc<Limits>,
+    kiosk: String,
+}
+
+impl Drop for KioskSlot {
+    fn drop(&mut self) {
+        let mut map = self.limits.per_kiosk.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.kiosk) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.kiosk);
+            }
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -38,40 +106,61 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The clock is read here, once per request, and passed down.
+/// The clock is read here, once per step of a request, and passed down.
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Cheap before expensive: the headers (no database), the declared length, then the time, the
+/// kiosk and the nonce (one indexed query), and only then the body, within the limits and a
+/// timeout; the signature over it; the nonce recorded; inflating and parsing last.
+///
 /// The path signed is the protocol's, not the URL's: a reverse proxy that mounts the server
 /// under a prefix and strips it does not break signatures.
 async fn authenticated<T: for<'a> Deserialize<'a>>(
     state: &AppState,
     headers: &HeaderMap,
     path: &str,
-    body: &[u8],
+    body: Body,
     what: &'static str,
-) -> Result<(Kiosk, T)> {
+) -> Result<(Kiosk, T, i64)> {
     let auth = RequestAuth::from_headers(|name| headers.get(name).and_then(|v| v.to_str().ok()))?;
-    let kiosk = sync::authenticate(&state.pool, &auth, "POST", path, body, now_ms()).await?;
+    let too_large = || Error::Protocol(qrgate_protocol::Error::BodyTooLarge { limit: qrgate_protocol::MAX_WIRE_BYTES });
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > qrgate_protocol::MAX_WIRE_BYTES as u64) {
+        return Err(too_large());
+    }
+    let admitted = sync::admit(&state.pool, &auth, now_ms()).await?;
+    let _slot = state.limits.enter(admitted.kiosk_id())?;
+    let bytes = {
+        let _reading = state.limits.bodies.try_acquire().map_err(|_| Error::Busy)?;
+        let read = axum::body::to_bytes(body, qrgate_protocol::MAX_WIRE_BYTES);
+        match tokio::time::timeout(state.limits.body_timeout, read).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => return Err(too_large()),
+            Err(_) => return Err(Error::BodyTimeout(state.limits.body_timeout.as_secs())),
+        }
+    };
+    let now = now_ms();
+    let kiosk = sync::authenticate(&state.pool, admitted, &auth, "POST", path, &bytes, now).await?;
     let gzipped = headers.get(header::CONTENT_ENCODING).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
     let request = if gzipped {
-        from_json(&qrgate_protocol::gunzip(body, qrgate_protocol::MAX_INFLATED_BYTES)?, what)?
+        from_json(&qrgate_protocol::gunzip(&bytes, qrgate_protocol::MAX_INFLATED_BYTES)?, what)?
     } else {
-        from_json(body, what)?
+        from_json(&bytes, what)?
     };
-    Ok((kiosk, request))
+    Ok((kiosk, request, now))
 }
 
-async fn push(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let (kiosk, request): (Kiosk, PushRequest) =
-        authenticated(&state, &headers, PUSH_PATH, &body, "push batch").await?;
-    Ok(Json(sync::push(&state.pool, &kiosk, request).await?).into_response())
+async fn push(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (kiosk, request, now): (Kiosk, PushRequest, i64) =
+        authenticated(&state, &headers, PUSH_PATH, body, "push batch").await?;
+    Ok(Json(sync::push(&state.pool, &kiosk, request, now).await?).into_response())
 }
 
-async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let (kiosk, request): (Kiosk, PullRequest) =
-        authenticated(&state, &headers, PULL_PATH, &body, "pull request").await?;
+async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (kiosk, request, _): (Kiosk, PullRequest, i64) =
+        authenticated(&state, &headers, PULL_PATH, body, "pull request").await?;
     let answer = serde_json::to_vec(&sync::pull(&state.pool, &kiosk, request).await?).expect("plain data serialises");
     let wants_gzip =
         headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
@@ -85,6 +174,12 @@ async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
     } else {
         ([(header::CONTENT_TYPE, json)], answer).into_response()
     })
+}
+
+/// Reads a query string once the caller has shown the token: a refusal is JSON with a code, and
+/// a caller without the token never learns the parameters' names.
+fn query<T: serde::de::DeserializeOwned>(raw: Option<String>) -> Result<T> {
+    serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).map_err(|e| Error::invalid("query", e.to_string()))
 }
 
 fn check_query_token(state: &AppState, headers: &HeaderMap) -> Result<()> {
@@ -133,8 +228,9 @@ struct InsideQuery {
     format: Format,
 }
 
-async fn inside(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<InsideQuery>) -> Result<Response> {
+async fn inside(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
     check_query_token(&state, &headers)?;
+    let q: InsideQuery = query(q)?;
     let enterprise = enterprise_param(q.enterprise.as_deref())?;
     let window_ms = i64::from(q.within_hours.unwrap_or(24).clamp(1, 24 * 31)) * 3_600_000;
     let rows = province::inside(&state.pool, enterprise.as_deref(), now_ms(), window_ms).await?;
@@ -160,12 +256,9 @@ fn worker() -> String {
     "worker".into()
 }
 
-async fn contacts(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<ContactsQuery>,
-) -> Result<Response> {
+async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
     check_query_token(&state, &headers)?;
+    let q: ContactsQuery = query(q)?;
     let trace = Trace {
         enterprise: enterprise_param(Some(&q.enterprise))?.expect("given"),
         person_ref: match q.kind.as_str() {
@@ -194,8 +287,9 @@ struct DailyQuery {
     format: Format,
 }
 
-async fn daily(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<DailyQuery>) -> Result<Response> {
+async fn daily(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
     check_query_token(&state, &headers)?;
+    let q: DailyQuery = query(q)?;
     if q.to < q.from {
         return Err(Error::invalid("date range", "`to` is before `from`"));
     }
@@ -233,7 +327,7 @@ mod tests {
     fn app(query_token: Option<&str>) -> Router {
         let pool = crate::pool("postgres://qrgate@localhost/qrgate?host=/nonexistent/qrgate-router-test", 1)
             .expect("a lazy pool opens nothing");
-        router(AppState { pool, query_token: query_token.map(Arc::from) })
+        router(AppState::new(pool, query_token.map(Arc::from)))
     }
 
     async fn send(app: Router, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
