@@ -370,7 +370,7 @@ impl Gate {
         ];
         for (field, value) in texts {
             if let Some(value) = value {
-                text(field, value).map_err(|e| Error::invalid(field.name(), e.problem.to_string()))?;
+                text(field, value).map_err(|e| crate::Error::invalid(field.name(), e.problem.to_string()))?;
             }
         }
         Ok(())

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -312,9 +312,10 @@ mod tests {
     //! The router in process, on a pool whose database cannot be reached: every answer here is one
     //! the server gives before it touches PostgreSQL, so these run with no database at all.
 
-    use axum::body::Body;
+    use axum::body::{Body, Bytes};
     use axum::http::Request;
     use qrgate_protocol::signing::{HEADER_KIOSK, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+    use proptest::strategy::Strategy as _;
     use qrgate_protocol::ErrorBody;
     use tower::ServiceExt;
 
@@ -441,12 +442,20 @@ mod tests {
 
     #[tokio::test]
     async fn oversized_bodies_are_refused_unread() {
-        let request = Request::post(PUSH_PATH)
-            .header(header::CONTENT_LENGTH, qrgate_protocol::MAX_WIRE_BYTES + 1)
-            .body(Body::from(vec![b' '; qrgate_protocol::MAX_WIRE_BYTES + 1]))
-            .unwrap();
-        let (status, _, _) = send(app(None), request).await;
-        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        // Declared too large: refused from the headers alone, before the database or the body.
+        let mut request = signed(PUSH_PATH, |_| {});
+        request.headers_mut().insert(header::CONTENT_LENGTH, (qrgate_protocol::MAX_WIRE_BYTES + 1).into());
+        let (status, error) = refusal(app(None), request).await;
+        assert_eq!((status, error.code.as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"));
+    }
+
+    #[tokio::test]
+    async fn stale_and_far_future_requests_are_refused_before_the_database() {
+        for stamp in [i64::MIN, i64::MIN + 1, 0, i64::MAX] {
+            let request = signed(PUSH_PATH, |h| set(h, HEADER_TIMESTAMP, Some(&stamp.to_string())));
+            let (status, error) = refusal(app(None), request).await;
+            assert_eq!((status, error.code.as_str()), (StatusCode::UNAUTHORIZED, "stale_request"), "{stamp}");
+        }
     }
 
     #[tokio::test]
@@ -483,17 +492,69 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unreadable_query_strings_are_refused() {
-        // axum refuses these before the handler runs, with its own plain-text answer.
+    async fn unreadable_query_strings_are_refused_as_json_and_only_after_the_token() {
         for uri in [
             "/api/v1/province/daily?from=someday&to=2025-03-02",
             "/api/v1/province/daily?to=2025-03-02",
             "/api/v1/province/inside?format=pdf",
             "/api/v1/province/inside?within_hours=-1",
             "/api/v1/province/contacts?enterprise=0101234567&from=2025-03-01&to=2025-03-02",
+            "/api/v1/province/inside?enterprise=%FF%FE",
         ] {
-            let (status, _, _) = send(app(Some(TOKEN)), get(uri, Some(TOKEN))).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+            let (status, error) = refusal(app(Some(TOKEN)), get(uri, Some(TOKEN))).await;
+            assert_eq!((status, error.code.as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{uri}");
+            // Without the token the parameters are not even read: nothing about them comes back.
+            let (status, error) = refusal(app(Some(TOKEN)), get(uri, None)).await;
+            assert_eq!((status, error.code.as_str()), (StatusCode::UNAUTHORIZED, "query_unauthorized"), "{uri}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Arbitrary signing headers, bodies and query strings at the edge: never a panic, always
+        /// a JSON answer with a code, and never a 5xx but the database's own (down in these tests).
+        #[test]
+        fn any_request_gets_a_coded_answer(
+            kiosk in "[ -~]{0,80}",
+            stamp in proptest::prelude::prop_oneof![
+                proptest::prelude::any::<i64>().prop_map(|n| n.to_string()),
+                "[ -~]{0,30}",
+            ],
+            nonce in "[0-9a-fA-Fz]{0,40}",
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            query in "[ -~]{0,120}",
+            token in proptest::option::of(proptest::prelude::prop_oneof![proptest::prelude::Just(TOKEN.to_string()), "[ -~]{0,20}"]),
+        ) {
+            use proptest::prelude::*;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let mut request = Request::post(PUSH_PATH)
+                    .header(HEADER_KIOSK, kiosk.as_str())
+                    .header(HEADER_TIMESTAMP, stamp.as_str())
+                    .header(HEADER_NONCE, nonce.as_str())
+                    .header(HEADER_SIGNATURE, "00".repeat(64));
+                if body.first().is_some_and(|b| b % 2 == 0) {
+                    request = request.header(header::CONTENT_ENCODING, "gzip");
+                }
+                let request = request.body(Body::from(body.clone()));
+                if let Ok(request) = request {
+                    let (status, error) = refusal(app(None), request).await;
+                    prop_assert!(status.is_client_error() || error.code == "database", "{status} {}", error.code);
+                }
+                let uri = format!("/api/v1/province/contacts?{}", query.replace(' ', "+").replace('#', "%23"));
+                if let Ok(request) = Request::get(uri.as_str()).body(Body::empty()) {
+                    let mut request = request;
+                    if let Some(t) = &token {
+                        if let Ok(v) = format!("Bearer {t}").parse() {
+                            request.headers_mut().insert(header::AUTHORIZATION, v);
+                        }
+                    }
+                    let (status, error) = refusal(app(Some(TOKEN)), request).await;
+                    prop_assert!(status.is_client_error() || error.code == "database", "{status} {}", error.code);
+                }
+                Ok(())
+            })?;
         }
     }
 
