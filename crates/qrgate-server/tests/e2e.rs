@@ -523,8 +523,9 @@ fn an_event_comes_back_from_pull_as_it_was_pushed() {
         method: "manual".into(),
         verdict: "refused".into(),
         reason: Some("expired".into()),
-        // The top of a u32: the column must be wide enough to give it back unchanged.
-        badge_serial: Some(u32::MAX),
+        // The highest serial the protocol takes comes back unchanged (u32::MAX is refused as
+        // `bad_serial`: see the hostile cases).
+        badge_serial: Some(qrgate_protocol::check::MAX_BADGE_SERIAL),
         operator: Some("bảo vệ 2".into()),
         note: Some("Ghi chú; =1+1".into()),
         ..wire("a-gate-1", 1)
