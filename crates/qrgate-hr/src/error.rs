@@ -63,18 +63,41 @@ pub struct RowError {
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum RowProblem {
     CodeEmpty,
-    CodeTooLong { max: usize },
-    CodeBadCharacter { value: String, character: char },
-    DuplicateCode { employee_code: String, first_row: usize },
+    CodeTooLong {
+        max: usize,
+    },
+    CodeBadCharacter {
+        value: String,
+        character: char,
+    },
+    DuplicateCode {
+        employee_code: String,
+        first_row: usize,
+    },
     NameEmpty,
-    NameTooLong { max: usize },
+    NameTooLong {
+        max: usize,
+    },
     /// A control character (NUL, a line break...) in the name: `code_point` as `U+0000`.
-    NameBadCharacter { code_point: String },
-    DepartmentTooLong { max: usize },
-    DepartmentBadCharacter { code_point: String },
-    UnknownShift { shift: String, known: Vec<String> },
-    BadPhone { value: String },
-    BadStatus { value: String },
+    NameBadCharacter {
+        code_point: String,
+    },
+    DepartmentTooLong {
+        max: usize,
+    },
+    DepartmentBadCharacter {
+        code_point: String,
+    },
+    UnknownShift {
+        shift: String,
+        known: Vec<String>,
+    },
+    BadPhone {
+        value: String,
+    },
+    BadStatus {
+        value: String,
+    },
 }
 
 impl RowProblem {
@@ -128,11 +151,17 @@ impl std::fmt::Display for RowProblem {
             RowProblem::NameEmpty => write!(f, "the full name is empty"),
             RowProblem::NameTooLong { max } => write!(f, "the full name is longer than {max} characters"),
             RowProblem::NameBadCharacter { code_point } => {
-                write!(f, "the full name contains the control character {code_point} (a line break or an invisible one)")
+                write!(
+                    f,
+                    "the full name contains the control character {code_point} (a line break or an invisible one)"
+                )
             }
             RowProblem::DepartmentTooLong { max } => write!(f, "the department is longer than {max} characters"),
             RowProblem::DepartmentBadCharacter { code_point } => {
-                write!(f, "the department contains the control character {code_point} (a line break or an invisible one)")
+                write!(
+                    f,
+                    "the department contains the control character {code_point} (a line break or an invisible one)"
+                )
             }
             RowProblem::UnknownShift { shift, known } => {
                 write!(f, "shift {shift:?} is not defined in kiosk.conf (defined: {})", known.join(", "))

@@ -276,15 +276,9 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
             true
         });
         match code {
-            Some(code) if why.is_empty() => out.push(RosterRow {
-                row,
-                code,
-                full_name,
-                department,
-                shift,
-                phone,
-                active,
-            }),
+            Some(code) if why.is_empty() => {
+                out.push(RosterRow { row, code, full_name, department, shift, phone, active })
+            }
             _ => errors.push(RowError { row, problems: why }),
         }
     }

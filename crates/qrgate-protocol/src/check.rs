@@ -53,10 +53,14 @@ impl Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextProblem {
     Empty,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     /// A control character (NUL, a line break, escape...) or a line or paragraph separator: no
     /// name or note needs one, PostgreSQL refuses NUL, and a line break forges rows on screens.
-    ControlCharacter { character: char },
+    ControlCharacter {
+        character: char,
+    },
 }
 
 impl std::fmt::Display for TextProblem {
@@ -183,10 +187,7 @@ mod tests {
         text(Field::FullName, "Nguyễn Thị Ánh Tuyết").unwrap();
         let long = "ễ".repeat(100);
         text(Field::FullName, &long).unwrap();
-        assert_eq!(
-            text(Field::FullName, &format!("{long}a")).unwrap_err().problem,
-            TextProblem::TooLong { max: 100 }
-        );
+        assert_eq!(text(Field::FullName, &format!("{long}a")).unwrap_err().problem, TextProblem::TooLong { max: 100 });
         for bad in ["A\0B", "A\nB", "\u{1b}[2J", "A\u{2028}B", "A\u{85}B", "A\u{7f}"] {
             assert!(matches!(text(Field::Note, bad).unwrap_err().problem, TextProblem::ControlCharacter { .. }));
         }

@@ -3,8 +3,8 @@
 //! The body hash is over the bytes on the wire (compressed), so the server verifies before it
 //! spends anything on inflating or parsing what an unknown sender sent.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
 pub use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};

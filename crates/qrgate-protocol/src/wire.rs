@@ -246,7 +246,9 @@ impl WireWorker {
             let shown: String = self.code.chars().take(40).collect();
             return Err(bad(format!("employee code {shown:?} is not 1 to 32 of A-Z 0-9 - _ . /")));
         }
-        for (field, value) in [(Field::FullName, &self.full_name), (Field::Department, &self.department), (Field::Shift, &self.shift)] {
+        for (field, value) in
+            [(Field::FullName, &self.full_name), (Field::Department, &self.department), (Field::Shift, &self.shift)]
+        {
             check::text(field, value).map_err(|e| bad(format!("worker {}: {e}", self.code)))?;
         }
         if self.badge_serial > check::MAX_BADGE_SERIAL {
@@ -292,7 +294,9 @@ mod tests {
         for good in ["", "0:0", "7345:12", "18446744073709551615:9223372036854775807"] {
             assert!(cursor_ok(good), "{good}");
         }
-        for bad in ["1", ":1", "1:", "x:1", "1:-2", "1;DROP:1", "1:2:3", &"9".repeat(21), &format!("1:{}", "9".repeat(21))] {
+        for bad in
+            ["1", ":1", "1:", "x:1", "1:-2", "1;DROP:1", "1:2:3", &"9".repeat(21), &format!("1:{}", "9".repeat(21))]
+        {
             assert!(!cursor_ok(bad), "{bad}");
         }
     }

@@ -126,7 +126,8 @@ async fn authenticated<T: for<'a> Deserialize<'a>>(
 ) -> Result<(Kiosk, T, i64)> {
     let auth = RequestAuth::from_headers(|name| headers.get(name).and_then(|v| v.to_str().ok()))?;
     let too_large = || Error::Protocol(qrgate_protocol::Error::BodyTooLarge { limit: qrgate_protocol::MAX_WIRE_BYTES });
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > qrgate_protocol::MAX_WIRE_BYTES as u64) {
         return Err(too_large());
     }
@@ -314,8 +315,8 @@ mod tests {
 
     use axum::body::{Body, Bytes};
     use axum::http::Request;
-    use qrgate_protocol::signing::{HEADER_KIOSK, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
     use proptest::strategy::Strategy as _;
+    use qrgate_protocol::signing::{HEADER_KIOSK, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
     use qrgate_protocol::ErrorBody;
     use tower::ServiceExt;
 

@@ -192,12 +192,11 @@ pub async fn push(pool: &PgPool, kiosk: &Kiosk, request: PushRequest, now_ms: i6
         .bind(&kiosk.kiosk_id)
         .execute(&mut *tx)
         .await?;
-    let taken: Vec<(i64, Uuid)> =
-        sqlx::query_as("SELECT seq, id FROM events WHERE kiosk_id = $1 AND seq = ANY($2)")
-            .bind(&kiosk.kiosk_id)
-            .bind(checked.iter().map(|c| c.get().seq).collect::<Vec<i64>>())
-            .fetch_all(&mut *tx)
-            .await?;
+    let taken: Vec<(i64, Uuid)> = sqlx::query_as("SELECT seq, id FROM events WHERE kiosk_id = $1 AND seq = ANY($2)")
+        .bind(&kiosk.kiosk_id)
+        .bind(checked.iter().map(|c| c.get().seq).collect::<Vec<i64>>())
+        .fetch_all(&mut *tx)
+        .await?;
     let taken: std::collections::HashMap<i64, Uuid> = taken.into_iter().collect();
     let (checked, twins): (Vec<_>, Vec<_>) =
         checked.into_iter().partition(|c| taken.get(&c.get().seq).is_none_or(|id| *id == c.get().id));

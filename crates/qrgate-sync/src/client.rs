@@ -69,10 +69,9 @@ impl Client {
         let gzipped =
             response.headers().get("content-encoding").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
         let bytes = read_bounded(response, qrgate_protocol::MAX_INFLATED_BYTES).map_err(|e| match e {
-            Bounded::TooLarge => Error::BadAnswer(format!(
-                "the answer is larger than {} bytes",
-                qrgate_protocol::MAX_INFLATED_BYTES
-            )),
+            Bounded::TooLarge => {
+                Error::BadAnswer(format!("the answer is larger than {} bytes", qrgate_protocol::MAX_INFLATED_BYTES))
+            }
             Bounded::Read(e) if is_timeout(&e) => Error::Timeout(self.timeout.as_secs().max(1)),
             Bounded::Read(e) => Error::Offline(error_chain(&e)),
         })?;

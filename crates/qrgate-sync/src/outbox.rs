@@ -325,12 +325,20 @@ mod tests {
     #[test]
     fn an_event_goes_to_the_wire_and_back_unchanged() {
         let worker = PersonRef::Worker("NV001".parse::<EmployeeCode>().unwrap());
-        for event in [draft(1, Some(worker)), draft(2, Some(PersonRef::Visitor(format!("v-{}", Uuid::from_u128(1).simple())))), draft(3, None)] {
+        for event in [
+            draft(1, Some(worker)),
+            draft(2, Some(PersonRef::Visitor(format!("v-{}", Uuid::from_u128(1).simple())))),
+            draft(3, None),
+        ] {
             let event = Event { kiosk_id: "gate-2".into(), seq: 41, ..event };
             let wire = event_to_wire(event.clone());
             assert_eq!((wire.at_ms, wire.offset_s), (event.at.timestamp_millis(), 7 * 3600));
             let now = wire.at_ms;
-            assert_eq!(wire.clone().check("gate-2", now).map(|c| c.get().clone()), Ok(wire.clone()), "the server takes it");
+            assert_eq!(
+                wire.clone().check("gate-2", now).map(|c| c.get().clone()),
+                Ok(wire.clone()),
+                "the server takes it"
+            );
             assert_eq!(event_from_wire(wire), Some(event));
         }
     }
@@ -355,7 +363,9 @@ mod tests {
     fn the_next_batch_is_the_stored_events_in_their_wire_form() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = crate::test_store(dir.path());
-        let first = store.append_event(draft(1, Some(PersonRef::Visitor(format!("v-{}", Uuid::from_u128(1).simple()))))).unwrap();
+        let first = store
+            .append_event(draft(1, Some(PersonRef::Visitor(format!("v-{}", Uuid::from_u128(1).simple())))))
+            .unwrap();
         let second = store.append_event(draft(2, None)).unwrap();
         assert_eq!((first.kiosk_id.as_str(), first.seq, second.seq), ("gate-1", 1, 2));
         let batch = next_batch(&store, 0, 10, usize::MAX).unwrap();

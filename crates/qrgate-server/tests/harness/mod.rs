@@ -179,11 +179,7 @@ impl Server {
         if !extra.contains(&"--query-token-file") {
             command.env("QRGATE_QUERY_TOKEN", QUERY_TOKEN);
         }
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

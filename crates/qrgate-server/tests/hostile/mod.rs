@@ -293,7 +293,8 @@ fn hostile_server(answer: impl Fn() -> Vec<u8> + Send + 'static) -> String {
 }
 
 fn plain(body: &[u8]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n").into_bytes();
+    let mut out =
+        format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n").into_bytes();
     out.extend_from_slice(body);
     out
 }
@@ -336,13 +337,8 @@ fn a_hostile_server_cannot_fill_or_poison_a_kiosk() {
         worker("NV0003", "C\0".into(), 1),
         worker("NV0004", "Dũng".into(), u32::MAX),
     ];
-    let answer = PullResponse {
-        events,
-        workers,
-        events_cursor: "10:1".into(),
-        roster_cursor: "10:4".into(),
-        more: false,
-    };
+    let answer =
+        PullResponse { events, workers, events_cursor: "10:1".into(), roster_cursor: "10:4".into(), more: false };
     let url = hostile_server(move || plain(&serde_json::to_vec(&answer).unwrap()));
     let round = gate.sync(&url, T).unwrap();
     assert_eq!((round.pulled_events, round.pulled_workers), (1, 1));
