@@ -160,6 +160,9 @@ export default {
     unknown_shift: "shift “{shift}” is not defined in kiosk.conf (defined: {known})",
     bad_phone: "“{value}” is not a phone number",
     bad_status: "status “{value}” is neither active nor inactive (use 1/0, Đang làm/Nghỉ việc)",
+    name_bad_character: "the full name contains a control character ({code_point}), e.g. a line break inside the cell; retype the name",
+    department_too_long: "the department is longer than {max} characters",
+    department_bad_character: "the department contains a control character ({code_point}), e.g. a line break inside the cell; retype it",
   },
   // Why a roster file as a whole was refused.
   roster_file_problems: {

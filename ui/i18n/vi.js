@@ -160,6 +160,9 @@ export default {
     unknown_shift: "ca “{shift}” chưa khai báo trong kiosk.conf (các ca đã có: {known})",
     bad_phone: "“{value}” không phải số điện thoại",
     bad_status: "trạng thái “{value}” không rõ (dùng 1/0, Đang làm/Nghỉ việc)",
+    name_bad_character: "họ và tên chứa ký tự điều khiển ({code_point}), ví dụ dấu xuống dòng trong ô; hãy gõ lại tên",
+    department_too_long: "tên bộ phận dài quá {max} ký tự",
+    department_bad_character: "tên bộ phận chứa ký tự điều khiển ({code_point}), ví dụ dấu xuống dòng trong ô; hãy gõ lại",
   },
   // Why a roster file as a whole was refused.
   roster_file_problems: {

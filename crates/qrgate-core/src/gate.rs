@@ -200,6 +200,7 @@ impl Gate {
     pub fn check(&self, store: &mut Store, scan: &Scan<'_>, now: DateTime<Utc>, id: Uuid) -> Result<Decision> {
         // The store keeps milliseconds; answer with the time as it will be read back.
         let now = chrono::SubsecRound::trunc_subsecs(now, 3);
+        self.check_texts(scan)?;
         let offset = self.offset(now);
         let at = now.with_timezone(&offset);
         let who = match self.identify(store, scan, at)? {
@@ -360,6 +361,24 @@ impl Gate {
             (None, GateMode::Auto) => last_direction.map_or(Direction::In, Direction::flip),
         };
         Ok((direction, last_direction))
+    }
+
+    /// The texts this gate writes into an event, by the one rule the server and other kiosks
+    /// apply (`qrgate_protocol::check`): an event the gate records is one the province takes.
+    fn check_texts(&self, scan: &Scan<'_>) -> Result<()> {
+        use qrgate_protocol::check::{text, Field};
+        let manual = scan.manual.as_ref();
+        let texts = [
+            (Field::Gate, Some(self.config.gate.name.as_str())),
+            (Field::Operator, manual.map(|m| m.operator)),
+            (Field::Note, manual.map(|m| m.reason)),
+        ];
+        for (field, value) in texts {
+            if let Some(value) = value {
+                text(field, value).map_err(|e| crate::Error::invalid(field.name(), e.problem.to_string()))?;
+            }
+        }
+        Ok(())
     }
 
     /// This gate's new event `id` at `at`, signed by the guard when they entered it by hand.

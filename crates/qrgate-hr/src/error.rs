@@ -63,14 +63,41 @@ pub struct RowError {
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum RowProblem {
     CodeEmpty,
-    CodeTooLong { max: usize },
-    CodeBadCharacter { value: String, character: char },
-    DuplicateCode { employee_code: String, first_row: usize },
+    CodeTooLong {
+        max: usize,
+    },
+    CodeBadCharacter {
+        value: String,
+        character: char,
+    },
+    DuplicateCode {
+        employee_code: String,
+        first_row: usize,
+    },
     NameEmpty,
-    NameTooLong { max: usize },
-    UnknownShift { shift: String, known: Vec<String> },
-    BadPhone { value: String },
-    BadStatus { value: String },
+    NameTooLong {
+        max: usize,
+    },
+    /// A control character (NUL, a line break...) in the name: `code_point` as `U+0000`.
+    NameBadCharacter {
+        code_point: String,
+    },
+    DepartmentTooLong {
+        max: usize,
+    },
+    DepartmentBadCharacter {
+        code_point: String,
+    },
+    UnknownShift {
+        shift: String,
+        known: Vec<String>,
+    },
+    BadPhone {
+        value: String,
+    },
+    BadStatus {
+        value: String,
+    },
 }
 
 impl RowProblem {
@@ -82,6 +109,9 @@ impl RowProblem {
         "duplicate_code",
         "name_empty",
         "name_too_long",
+        "name_bad_character",
+        "department_too_long",
+        "department_bad_character",
         "unknown_shift",
         "bad_phone",
         "bad_status",
@@ -96,6 +126,9 @@ impl RowProblem {
             RowProblem::DuplicateCode { .. } => "duplicate_code",
             RowProblem::NameEmpty => "name_empty",
             RowProblem::NameTooLong { .. } => "name_too_long",
+            RowProblem::NameBadCharacter { .. } => "name_bad_character",
+            RowProblem::DepartmentTooLong { .. } => "department_too_long",
+            RowProblem::DepartmentBadCharacter { .. } => "department_bad_character",
             RowProblem::UnknownShift { .. } => "unknown_shift",
             RowProblem::BadPhone { .. } => "bad_phone",
             RowProblem::BadStatus { .. } => "bad_status",
@@ -117,6 +150,19 @@ impl std::fmt::Display for RowProblem {
             }
             RowProblem::NameEmpty => write!(f, "the full name is empty"),
             RowProblem::NameTooLong { max } => write!(f, "the full name is longer than {max} characters"),
+            RowProblem::NameBadCharacter { code_point } => {
+                write!(
+                    f,
+                    "the full name contains the control character {code_point} (a line break or an invisible one)"
+                )
+            }
+            RowProblem::DepartmentTooLong { max } => write!(f, "the department is longer than {max} characters"),
+            RowProblem::DepartmentBadCharacter { code_point } => {
+                write!(
+                    f,
+                    "the department contains the control character {code_point} (a line break or an invisible one)"
+                )
+            }
             RowProblem::UnknownShift { shift, known } => {
                 write!(f, "shift {shift:?} is not defined in kiosk.conf (defined: {})", known.join(", "))
             }

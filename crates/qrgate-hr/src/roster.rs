@@ -11,6 +11,7 @@ use crate::error::{Error, FileProblem, Result, RowError, RowProblem};
 use qrgate_core::config::Config;
 use qrgate_core::model::{EmployeeCode, EMPLOYEE_CODE_MAX};
 use qrgate_core::store::{Store, Worker};
+use qrgate_protocol::check::{self, Field, TextProblem};
 
 /// One checked roster row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,8 +113,24 @@ fn parse_active(text: &str) -> Option<bool> {
     }
 }
 
-/// The longest full name a badge and the exports take.
-const NAME_MAX: usize = 100;
+/// A name or department the server would refuse, by the protocol's one rule for texts: what the
+/// import takes, sync delivers.
+fn text_problem(field: Field, value: &str) -> Option<RowProblem> {
+    let problem = check::text(field, value).err()?.problem;
+    let code_point = |c: char| format!("U+{:04X}", u32::from(c));
+    Some(match (field, problem) {
+        (Field::FullName, TextProblem::Empty) => RowProblem::NameEmpty,
+        (Field::FullName, TextProblem::TooLong { max }) => RowProblem::NameTooLong { max },
+        (Field::FullName, TextProblem::ControlCharacter { character }) => {
+            RowProblem::NameBadCharacter { code_point: code_point(character) }
+        }
+        (_, TextProblem::ControlCharacter { character }) => {
+            RowProblem::DepartmentBadCharacter { code_point: code_point(character) }
+        }
+        (_, TextProblem::TooLong { max }) => RowProblem::DepartmentTooLong { max },
+        (_, TextProblem::Empty) => return None,
+    })
+}
 
 fn parse_phone(text: &str) -> std::result::Result<String, RowProblem> {
     let t = text.trim();
@@ -241,11 +258,9 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
             }
         };
         let full_name: String = cell(Column::Name).nfc().collect();
-        if full_name.is_empty() {
-            why.push(RowProblem::NameEmpty);
-        } else if full_name.chars().count() > NAME_MAX {
-            why.push(RowProblem::NameTooLong { max: NAME_MAX });
-        }
+        let department: String = cell(Column::Department).nfc().collect();
+        why.extend(text_problem(Field::FullName, &full_name));
+        why.extend(text_problem(Field::Department, &department));
         let shift = cell(Column::Shift).to_string();
         if !shift.is_empty() && !shifts.contains(shift.as_str()) {
             let mut known: Vec<String> = shifts.iter().map(|s| s.to_string()).collect();
@@ -261,15 +276,9 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
             true
         });
         match code {
-            Some(code) if why.is_empty() => out.push(RosterRow {
-                row,
-                code,
-                full_name,
-                department: cell(Column::Department).nfc().collect(),
-                shift,
-                phone,
-                active,
-            }),
+            Some(code) if why.is_empty() => {
+                out.push(RosterRow { row, code, full_name, department, shift, phone, active })
+            }
             _ => errors.push(RowError { row, problems: why }),
         }
     }
@@ -411,6 +420,7 @@ mod tests {
         let long = "X".repeat(EMPLOYEE_CODE_MAX + 1);
         let csv =
             format!("employee_code,full_name,phone\n{long},An,\nNV 1,{},\nNV2,Bình,12ab\n", "N".repeat(NAME_MAX + 1));
+        const NAME_MAX: usize = 100;
         let Err(Error::RosterRows(errors)) = table(&csv) else { panic!("expected row errors") };
         let problems: Vec<&RowProblem> = errors.iter().flat_map(|e| &e.problems).collect();
         assert_eq!(
@@ -428,6 +438,42 @@ mod tests {
         let text = Error::RosterRows(errors).to_string();
         assert!(text.contains("row 3: invalid employee code: \"NV 1\" contains ' '"), "{text}");
         assert!(text.contains("row 4: phone \"12ab\" is not a phone number"), "{text}");
+    }
+
+    #[test]
+    fn what_the_server_would_refuse_is_refused_here_first() {
+        // A NUL in a name stopped a kiosk's sync for good; a department over the server's limit
+        // would have had every roster push refused.
+        let long_dept = "Phòng ".repeat(20);
+        let csv = format!(
+            "employee_code,full_name,department\nNV1,\"An\0\",May\nNV2,Bình,{long_dept}\nNV3,\"Chi\nLan\",\"Kho\u{1b}\"\nNV4,Dũng,Kho\n"
+        );
+        let Err(Error::RosterRows(errors)) = table(&csv) else { panic!("expected row errors") };
+        let problems: Vec<(usize, &RowProblem)> =
+            errors.iter().flat_map(|e| e.problems.iter().map(move |p| (e.row, p))).collect();
+        assert_eq!(
+            problems,
+            vec![
+                (2, &RowProblem::NameBadCharacter { code_point: "U+0000".into() }),
+                (3, &RowProblem::DepartmentTooLong { max: 100 }),
+                (4, &RowProblem::NameBadCharacter { code_point: "U+000A".into() }),
+                (4, &RowProblem::DepartmentBadCharacter { code_point: "U+001B".into() }),
+            ]
+        );
+        for (_, p) in problems {
+            assert!(RowProblem::CODES.contains(&p.code()), "{}", p.code());
+        }
+        // And every row that passes is one the server's own check takes.
+        let rows = table("employee_code,full_name,department\nNV4,Dũng,Kho\n").unwrap();
+        let wire = qrgate_protocol::WireWorker {
+            code: rows[0].code.to_string(),
+            full_name: rows[0].full_name.clone(),
+            department: rows[0].department.clone(),
+            shift: rows[0].shift.clone(),
+            active: true,
+            badge_serial: 1,
+        };
+        wire.check().unwrap();
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Both sides depend on this crate and nothing else of each other, so a kiosk and a server of
 //! the same protocol version always agree on what a request means and how it is signed.
 
+pub mod check;
 pub mod error;
 pub mod field;
 pub mod signing;

@@ -3,7 +3,8 @@
 //! The body hash is over the bytes on the wire (compressed), so the server verifies before it
 //! spends anything on inflating or parsing what an unknown sender sent.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+pub use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -100,9 +101,18 @@ impl RequestAuth {
     pub fn verify(&self, key: &VerifyingKey, method: &str, path: &str, body: &[u8], now_ms: i64) -> Result<()> {
         let message = signing_message(&self.kiosk_id, method, path, self.timestamp_ms, &self.nonce, body);
         key.verify(&message, &Signature::from_bytes(&self.signature)).map_err(|_| Error::BadSignature)?;
-        let skew = self.timestamp_ms.saturating_sub(now_ms);
-        if skew.abs() > crate::MAX_CLOCK_SKEW_MS {
-            return Err(Error::StaleRequest { skew_s: skew / 1000, max_s: crate::MAX_CLOCK_SKEW_MS / 1000 });
+        self.check_fresh(now_ms)
+    }
+
+    /// Refuses a timestamp further than [`crate::MAX_CLOCK_SKEW_MS`] from `now_ms` either way.
+    /// Cheap, so the server asks it before reading a body; [`RequestAuth::verify`] asks it again.
+    /// The distance is unsigned: `i64::MIN` is as far from now as it looks, not a small number.
+    pub fn check_fresh(&self, now_ms: i64) -> Result<()> {
+        let distance = self.timestamp_ms.abs_diff(now_ms);
+        if distance > crate::MAX_CLOCK_SKEW_MS.unsigned_abs() {
+            let skew_s = i64::try_from(distance / 1000).unwrap_or(i64::MAX);
+            let skew_s = if self.timestamp_ms < now_ms { -skew_s } else { skew_s };
+            return Err(Error::StaleRequest { skew_s, max_s: crate::MAX_CLOCK_SKEW_MS / 1000 });
         }
         Ok(())
     }
@@ -168,6 +178,12 @@ mod tests {
         auth.verify(&vk, "POST", "/api/v1/push", b"body", t + crate::MAX_CLOCK_SKEW_MS).unwrap();
         for now in [t + crate::MAX_CLOCK_SKEW_MS + 1, t - crate::MAX_CLOCK_SKEW_MS - 1] {
             assert!(matches!(auth.verify(&vk, "POST", "/api/v1/push", b"body", now), Err(Error::StaleRequest { .. })));
+        }
+        // The ends of the range, where a subtraction would wrap and take them for fresh.
+        for (stamp, now) in [(i64::MIN, t), (i64::MAX, t), (i64::MIN, i64::MAX), (t, i64::MIN)] {
+            let far = RequestAuth::sign(&key(1), "gate-1", "POST", "/api/v1/push", stamp, Nonce([7; 16]), b"body");
+            assert!(matches!(far.check_fresh(now), Err(Error::StaleRequest { .. })), "{stamp} at {now}");
+            assert!(matches!(far.verify(&vk, "POST", "/api/v1/push", b"body", now), Err(Error::StaleRequest { .. })));
         }
     }
 

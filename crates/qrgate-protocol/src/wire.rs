@@ -85,6 +85,18 @@ pub struct PullRequest {
     pub limit: u32,
 }
 
+/// Whether a pull cursor has the one shape servers of this protocol make: "" (the beginning)
+/// or `transaction:sequence`, each a run of at most 20 digits. A kiosk keeps nothing else, so a
+/// server cannot plant a cursor that breaks every later pull; a server refuses anything else
+/// with `bad_cursor` and the kiosk starts over from "".
+pub fn cursor_ok(text: &str) -> bool {
+    let digits = |s: &str| (1..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    text.is_empty() || text.split_once(':').is_some_and(|(tx, seq)| digits(tx) && digits(seq))
+}
+
+/// At most this many events and roster rows in one pull answer, each.
+pub const MAX_PULL_ROWS: usize = 1000;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullResponse {
     /// Events of the kiosk's enterprise from its other gates.
@@ -108,8 +120,6 @@ pub const DIRECTIONS: &[&str] = &["in", "out"];
 pub const METHODS: &[&str] = &["badge", "phone", "cccd", "manual", "legacy"];
 pub const VERDICTS: &[&str] = &["accepted", "refused"];
 
-const MAX_TEXT: usize = 1000;
-
 /// An event that passed [`WireEvent::check`]: the server stores only these.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedEvent(WireEvent);
@@ -132,23 +142,60 @@ fn one_of(id: Uuid, field: &str, value: &str, allowed: &[&str]) -> std::result::
     }
 }
 
+/// Every rejection code [`WireEvent::check`] gives, never reworded: the kiosk records and shows them.
+pub const EVENT_REJECTION_CODES: &[&str] = &[
+    "wrong_kiosk",
+    "bad_person",
+    "bad_direction",
+    "bad_method",
+    "bad_verdict",
+    "bad_clock_flag",
+    "bad_time",
+    "future_time",
+    "bad_offset",
+    "bad_seq",
+    "bad_serial",
+    "bad_reason",
+    "bad_text",
+    "too_long",
+];
+
 impl WireEvent {
-    /// Checks an event sent by `sender` (the authenticated kiosk). The rejection codes are
-    /// stable: `wrong_kiosk`, `bad_person`, `bad_direction`, `bad_method`, `bad_verdict`, `bad_clock_flag`,
-    /// `bad_time`, `too_long`.
-    pub fn check(self, sender: &str) -> std::result::Result<CheckedEvent, EventRejection> {
-        let id = self.id;
+    /// Checks an event sent by `sender` (the authenticated kiosk) on arrival at `now_ms` (the
+    /// receiver's clock): [`WireEvent::check_fields`], and the event must be the sender's own.
+    pub fn check(self, sender: &str, now_ms: i64) -> std::result::Result<CheckedEvent, EventRejection> {
         if self.kiosk_id != sender {
             return Err(reject(
-                id,
+                self.id,
                 "wrong_kiosk",
                 format!("event of kiosk {:?} sent by kiosk {sender:?}", self.kiosk_id),
             ));
         }
-        match (&self.person_kind, &self.person_ref) {
-            (Some(k), Some(r)) if !r.is_empty() && r.len() <= 128 => one_of(id, "person", k, PERSON_KINDS)?,
+        self.check_fields(now_ms)?;
+        Ok(CheckedEvent(self))
+    }
+
+    /// The checks every receiver makes, the server on a push and a kiosk on a pull, each against
+    /// its own clock. The rejection codes are [`EVENT_REJECTION_CODES`].
+    pub fn check_fields(&self, now_ms: i64) -> std::result::Result<(), EventRejection> {
+        use crate::check::{self, Field, TextProblem, TimeProblem};
+        let id = self.id;
+        let kiosk_ok = (1..=64).contains(&self.kiosk_id.len())
+            && self.kiosk_id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !kiosk_ok {
+            return Err(reject(id, "bad_text", "kiosk id is not 1 to 64 of letters, digits, - _ ."));
+        }
+        match (self.person_kind.as_deref(), self.person_ref.as_deref()) {
+            (Some("worker"), Some(r)) if check::employee_code(r) => {}
+            (Some("visitor"), Some(r)) if check::visitor_ref(r) => {}
             (None, None) => {}
-            _ => return Err(reject(id, "bad_person", "person kind and reference must come together")),
+            _ => {
+                return Err(reject(
+                    id,
+                    "bad_person",
+                    "a person is a worker's employee code or a visitor's opaque id (v- and 32 hex digits)",
+                ))
+            }
         }
         if let Some(d) = &self.direction {
             one_of(id, "direction", d, DIRECTIONS)?;
@@ -158,39 +205,71 @@ impl WireEvent {
         if let Some(f) = &self.clock_flag {
             one_of(id, "clock_flag", f, CLOCK_FLAGS)?;
         }
-        // 2000-01-01 to 2200-01-01: anything outside is a broken clock, not an event.
         // A clock offset beyond a century is no clock's.
-        let offset_ok = self.clock_offset_ms.is_none_or(|o| o.unsigned_abs() < 100 * 366 * 86_400_000);
-        if !(946_684_800_000..7_258_118_400_000).contains(&self.at_ms) || self.offset_s.abs() > 18 * 3600 || !offset_ok
-        {
-            return Err(reject(
-                id,
-                "bad_time",
-                format!("time {} ms / offset {} s is out of range", self.at_ms, self.offset_s),
-            ));
+        if self.clock_offset_ms.is_some_and(|o| o.unsigned_abs() >= 100 * 366 * 86_400_000) {
+            return Err(reject(id, "bad_time", "the kiosk's clock offset is beyond a century"));
         }
-        let texts = [Some(&self.gate), self.reason.as_ref(), self.operator.as_ref(), self.note.as_ref()];
-        if texts.iter().flatten().any(|t| t.len() > MAX_TEXT) || self.seq < 0 {
-            return Err(reject(
-                id,
-                "too_long",
-                format!("a text field is longer than {MAX_TEXT} bytes or seq is negative"),
-            ));
+        match check::event_time(self.at_ms, self.offset_s, now_ms) {
+            Ok(()) => {}
+            Err(TimeProblem::Future) => {
+                return Err(reject(
+                    id,
+                    "future_time",
+                    format!(
+                        "time {} ms is more than {} h after the receiver's clock ({now_ms} ms)",
+                        self.at_ms,
+                        check::MAX_EVENT_AHEAD_MS / 3_600_000
+                    ),
+                ))
+            }
+            Err(TimeProblem::TooEarly) => {
+                return Err(reject(id, "bad_time", format!("time {} ms is before the year 2000", self.at_ms)))
+            }
+            Err(TimeProblem::BadOffset) => {
+                return Err(reject(id, "bad_offset", format!("offset {} s is no time zone's", self.offset_s)))
+            }
         }
-        Ok(CheckedEvent(self))
+        if self.seq < 1 {
+            return Err(reject(id, "bad_seq", format!("seq {} is not a kiosk's sequence number", self.seq)));
+        }
+        if self.badge_serial.is_some_and(|s| s > check::MAX_BADGE_SERIAL) {
+            return Err(reject(id, "bad_serial", format!("badge serial is above {}", check::MAX_BADGE_SERIAL)));
+        }
+        if self.reason.as_deref().is_some_and(|r| !check::reason_code(r)) {
+            return Err(reject(id, "bad_reason", "a reason is 1 to 64 of a-z 0-9 _"));
+        }
+        let texts = [
+            (Field::Gate, Some(&self.gate)),
+            (Field::Operator, self.operator.as_ref()),
+            (Field::Note, self.note.as_ref()),
+        ];
+        for (field, value) in texts {
+            if let Err(e) = check::text(field, value.map_or("", |v| v.as_str())) {
+                let code = if matches!(e.problem, TextProblem::TooLong { .. }) { "too_long" } else { "bad_text" };
+                return Err(reject(id, code, e.to_string()));
+            }
+        }
+        Ok(())
     }
 }
 
 impl WireWorker {
-    /// Checks a roster entry: employee codes are 1 to 32 of `A-Z 0-9 - _ . /`, upper-case.
+    /// Checks a roster entry: the employee code (1 to 32 of `A-Z 0-9 - _ . /`, upper-case), its
+    /// texts by [`crate::check::text`], and a badge serial no higher than the protocol takes.
     pub fn check(&self) -> Result<()> {
+        use crate::check::{self, Field};
         let bad = |why: String| Error::BadJson { what: "roster entry", why };
-        let ok_char = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.' | '/');
-        if self.code.is_empty() || self.code.len() > 32 || !self.code.chars().all(ok_char) {
-            return Err(bad(format!("employee code {:?} is not 1 to 32 of A-Z 0-9 - _ . /", self.code)));
+        if !check::employee_code(&self.code) {
+            let shown: String = self.code.chars().take(40).collect();
+            return Err(bad(format!("employee code {shown:?} is not 1 to 32 of A-Z 0-9 - _ . /")));
         }
-        if [&self.full_name, &self.department, &self.shift].iter().any(|t| t.len() > MAX_TEXT) {
-            return Err(bad(format!("a text of worker {} is longer than {MAX_TEXT} bytes", self.code)));
+        for (field, value) in
+            [(Field::FullName, &self.full_name), (Field::Department, &self.department), (Field::Shift, &self.shift)]
+        {
+            check::text(field, value).map_err(|e| bad(format!("worker {}: {e}", self.code)))?;
+        }
+        if self.badge_serial > check::MAX_BADGE_SERIAL {
+            return Err(bad(format!("worker {}: badge serial is above {}", self.code, check::MAX_BADGE_SERIAL)));
         }
         Ok(())
     }
@@ -204,6 +283,8 @@ pub fn from_json<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &'static str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NOW: i64 = 1_750_000_000_000;
 
     pub(crate) fn event() -> WireEvent {
         WireEvent {
@@ -228,8 +309,20 @@ mod tests {
     }
 
     #[test]
+    fn cursors_have_one_shape() {
+        for good in ["", "0:0", "7345:12", "18446744073709551615:9223372036854775807"] {
+            assert!(cursor_ok(good), "{good}");
+        }
+        for bad in
+            ["1", ":1", "1:", "x:1", "1:-2", "1;DROP:1", "1:2:3", &"9".repeat(21), &format!("1:{}", "9".repeat(21))]
+        {
+            assert!(!cursor_ok(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn good_event_passes() {
-        assert_eq!(event().check("gate-1").unwrap().get(), &event());
+        assert_eq!(event().check("gate-1", NOW).unwrap().get(), &event());
     }
 
     #[test]
@@ -245,12 +338,28 @@ mod tests {
             (|e| e.at_ms = 0, "bad_time"),
             (|e| e.clock_offset_ms = Some(i64::MIN), "bad_time"),
             (|e| e.clock_flag = Some("sideways".into()), "bad_clock_flag"),
+            (|e| e.at_ms = i64::MIN, "bad_time"),
+            (|e| e.at_ms = NOW + 2 * 86_400_000, "future_time"),
+            (|e| e.at_ms = i64::MAX, "future_time"),
+            (|e| e.offset_s = i32::MIN, "bad_offset"),
+            (|e| e.offset_s = 7 * 3600 + 1, "bad_offset"),
+            (|e| e.seq = 0, "bad_seq"),
+            (|e| e.seq = i64::MIN, "bad_seq"),
+            (|e| e.badge_serial = Some(u32::MAX), "bad_serial"),
+            (|e| e.reason = Some("Anti passback".into()), "bad_reason"),
+            (|e| e.person_ref = Some("nv001".into()), "bad_person"),
+            (|e| (e.person_kind, e.person_ref) = (Some("visitor".into()), Some("001234567890".into())), "bad_person"),
+            (|e| e.gate = "Cổng\0A".into(), "bad_text"),
+            (|e| e.operator = Some("a\nb".into()), "bad_text"),
+            (|e| e.gate = String::new(), "bad_text"),
+            (|e| e.kiosk_id = "gate 1".into(), "wrong_kiosk"),
             (|e| e.note = Some("x".repeat(2000)), "too_long"),
         ];
         for (change, code) in cases {
             let mut e = event();
             change(&mut e);
-            assert_eq!(e.check("gate-1").unwrap_err().code, code);
+            assert!(EVENT_REJECTION_CODES.contains(&code));
+            assert_eq!(e.clone().check("gate-1", NOW).unwrap_err().code, code, "{e:?}");
         }
     }
 
@@ -266,7 +375,7 @@ mod tests {
 
     #[test]
     fn worker_codes_are_checked() {
-        let mut w = WireWorker {
+        let w = WireWorker {
             code: "NV-001".into(),
             full_name: "Nguyễn Văn A".into(),
             department: "May".into(),
@@ -275,7 +384,16 @@ mod tests {
             badge_serial: 2,
         };
         w.check().unwrap();
-        w.code = "nv 1".into();
-        assert!(w.check().is_err());
+        for spoil in [
+            |w: &mut WireWorker| w.code = "nv 1".into(),
+            |w: &mut WireWorker| w.full_name = "A\0".into(),
+            |w: &mut WireWorker| w.full_name = String::new(),
+            |w: &mut WireWorker| w.department = "x".repeat(101),
+            |w: &mut WireWorker| w.badge_serial = u32::MAX,
+        ] {
+            let mut bad = w.clone();
+            spoil(&mut bad);
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
     }
 }

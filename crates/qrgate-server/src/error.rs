@@ -12,9 +12,6 @@ pub enum Error {
     #[error("kiosk {0:?} is not registered with the province")]
     UnknownKiosk(String),
 
-    #[error("kiosk {0:?} has been revoked")]
-    KioskRevoked(String),
-
     #[error("this request was already received (nonce reused)")]
     NonceReused,
 
@@ -29,6 +26,18 @@ pub enum Error {
 
     #[error("invalid {what}: {why}")]
     Invalid { what: &'static str, why: String },
+
+    #[error("the pull cursor was not made by this server; pull again from the beginning")]
+    BadCursor,
+
+    #[error("the body did not arrive within {0} s")]
+    BodyTimeout(u64),
+
+    #[error("this kiosk already has {0} requests in progress; retry shortly")]
+    KioskBusy(usize),
+
+    #[error("the server is reading as many unauthenticated bodies as it takes; retry shortly")]
+    Busy,
 
     #[error("kiosk {0:?} is already registered; revoked kiosks stay revoked, register a new kiosk id")]
     KioskExists(String),
@@ -49,12 +58,15 @@ impl Error {
         match self {
             Error::Protocol(e) => e.code(),
             Error::UnknownKiosk(_) => "unknown_kiosk",
-            Error::KioskRevoked(_) => "kiosk_revoked",
             Error::NonceReused => "nonce_reused",
             Error::WrongEnterprise { .. } => "wrong_enterprise",
             Error::BatchTooLarge { .. } => "batch_too_large",
             Error::QueryUnauthorized => "query_unauthorized",
             Error::Invalid { .. } => "invalid_input",
+            Error::BodyTimeout(_) => "body_timeout",
+            Error::BadCursor => "bad_cursor",
+            Error::KioskBusy(_) | Error::Busy => "busy",
+            Error::Database(e) if is_bad_value(e) => "bad_value",
             Error::KioskExists(_) => "kiosk_exists",
             Error::Database(_) => "database",
             Error::Migrate(_) => "migrate",
@@ -69,10 +81,16 @@ impl Error {
                 StatusCode::UNAUTHORIZED
             }
             Error::Protocol(P::BodyTooLarge { .. }) | Error::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::Protocol(_) | Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Error::Protocol(_) | Error::Invalid { .. } | Error::BadCursor => StatusCode::BAD_REQUEST,
             Error::UnknownKiosk(_) | Error::NonceReused | Error::QueryUnauthorized => StatusCode::UNAUTHORIZED,
-            Error::KioskRevoked(_) | Error::WrongEnterprise { .. } => StatusCode::FORBIDDEN,
+            Error::WrongEnterprise { .. } => StatusCode::FORBIDDEN,
             Error::KioskExists(_) => StatusCode::CONFLICT,
+            Error::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Error::KioskBusy(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            // A value the database refuses is the request's fault: telling the kiosk to retry
+            // would have it send the same value for ever.
+            Error::Database(e) if is_bad_value(e) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Database(_) | Error::Migrate(_) | Error::Io { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -82,15 +100,25 @@ impl Error {
     }
 }
 
+/// A data exception (SQLSTATE class 22: a NUL in text, a number out of range) or an integrity
+/// violation (class 23): the value's fault, not the database's health.
+fn is_bad_value(e: &sqlx::Error) -> bool {
+    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c.starts_with("22") || c.starts_with("23"))
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        if status.is_server_error() || matches!(self, Error::Database(_)) {
             eprintln!("qrgate-server: {}: {self}", self.code());
         }
         crate::metrics::refused(self.code());
         // Database details stay in the server log; the kiosk only needs to know to retry.
-        let message = if status.is_server_error() {
+        let message = if matches!(self, Error::Busy) {
+            self.to_string()
+        } else if matches!(self, Error::Database(_)) && !status.is_server_error() {
+            "a value of the request was refused by the database; it will not be stored".into()
+        } else if status.is_server_error() {
             "the server cannot answer now; retry later".into()
         } else {
             self.to_string()

@@ -1,10 +1,12 @@
 //! The HTTP edge: routes, reading and checking bodies and query strings, answering. Handlers
 //! only translate; what they do lives in `sync` and `province`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,6 +25,72 @@ pub struct AppState {
     pub pool: PgPool,
     /// The bearer token province queries need; without one they are refused.
     pub query_token: Option<Arc<str>>,
+    pub limits: Arc<Limits>,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, query_token: Option<Arc<str>>) -> AppState {
+        AppState { pool, query_token, limits: Arc::new(Limits::default()) }
+    }
+}
+
+/// What the server spends on callers it does not yet trust. A body is read only for a request
+/// whose headers passed (fresh time, registered kiosk, unseen nonce), and only while both a
+/// slot of the kiosk and one of the server are free; the rest are answered at once.
+pub struct Limits {
+    /// Bodies being read before their signature is checked, server-wide: each may hold up to
+    /// [`qrgate_protocol::MAX_WIRE_BYTES`], so this bounds that memory.
+    bodies: tokio::sync::Semaphore,
+    /// Requests in progress per kiosk: a kiosk sends at most two pushes at once, then pulls.
+    per_kiosk: std::sync::Mutex<HashMap<String, usize>>,
+    per_kiosk_max: usize,
+    /// How long a body may take to arrive once its headers are in.
+    pub body_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::new(32, 4, Duration::from_secs(30))
+    }
+}
+
+impl Limits {
+    pub fn new(bodies: usize, per_kiosk: usize, body_timeout: Duration) -> Limits {
+        Limits {
+            bodies: tokio::sync::Semaphore::new(bodies),
+            per_kiosk: std::sync::Mutex::new(HashMap::new()),
+            per_kiosk_max: per_kiosk,
+            body_timeout,
+        }
+    }
+
+    /// A slot for one request of `kiosk`, freed when the returned guard drops.
+    fn enter(self: &Arc<Limits>, kiosk: &str) -> Result<KioskSlot> {
+        let mut map = self.per_kiosk.lock().unwrap_or_else(|p| p.into_inner());
+        let n = map.entry(kiosk.to_string()).or_default();
+        if *n >= self.per_kiosk_max {
+            return Err(Error::KioskBusy(*n));
+        }
+        *n += 1;
+        Ok(KioskSlot { limits: Arc::clone(self), kiosk: kiosk.to_string() })
+    }
+}
+
+struct KioskSlot {
+    limits: Arc<Limits>,
+    kiosk: String,
+}
+
+impl Drop for KioskSlot {
+    fn drop(&mut self) {
+        let mut map = self.limits.per_kiosk.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.kiosk) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.kiosk);
+            }
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -38,40 +106,62 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The clock is read here, once per request, and passed down.
+/// The clock is read here, once per step of a request, and passed down.
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Cheap before expensive: the headers (no database), the declared length, then the time, the
+/// kiosk and the nonce (one indexed query), and only then the body, within the limits and a
+/// timeout; the signature over it; the nonce recorded; inflating and parsing last.
+///
 /// The path signed is the protocol's, not the URL's: a reverse proxy that mounts the server
 /// under a prefix and strips it does not break signatures.
 async fn authenticated<T: for<'a> Deserialize<'a>>(
     state: &AppState,
     headers: &HeaderMap,
     path: &str,
-    body: &[u8],
+    body: Body,
     what: &'static str,
-) -> Result<(Kiosk, T)> {
+) -> Result<(Kiosk, T, i64)> {
     let auth = RequestAuth::from_headers(|name| headers.get(name).and_then(|v| v.to_str().ok()))?;
-    let kiosk = sync::authenticate(&state.pool, &auth, "POST", path, body, now_ms()).await?;
+    let too_large = || Error::Protocol(qrgate_protocol::Error::BodyTooLarge { limit: qrgate_protocol::MAX_WIRE_BYTES });
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > qrgate_protocol::MAX_WIRE_BYTES as u64) {
+        return Err(too_large());
+    }
+    let admitted = sync::admit(&state.pool, &auth, now_ms()).await?;
+    let _slot = state.limits.enter(admitted.kiosk_id())?;
+    let bytes = {
+        let _reading = state.limits.bodies.try_acquire().map_err(|_| Error::Busy)?;
+        let read = axum::body::to_bytes(body, qrgate_protocol::MAX_WIRE_BYTES);
+        match tokio::time::timeout(state.limits.body_timeout, read).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => return Err(too_large()),
+            Err(_) => return Err(Error::BodyTimeout(state.limits.body_timeout.as_secs())),
+        }
+    };
+    let now = now_ms();
+    let kiosk = sync::authenticate(&state.pool, admitted, &auth, "POST", path, &bytes, now).await?;
     let gzipped = headers.get(header::CONTENT_ENCODING).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
     let request = if gzipped {
-        from_json(&qrgate_protocol::gunzip(body, qrgate_protocol::MAX_INFLATED_BYTES)?, what)?
+        from_json(&qrgate_protocol::gunzip(&bytes, qrgate_protocol::MAX_INFLATED_BYTES)?, what)?
     } else {
-        from_json(body, what)?
+        from_json(&bytes, what)?
     };
-    Ok((kiosk, request))
+    Ok((kiosk, request, now))
 }
 
-async fn push(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let (kiosk, request): (Kiosk, PushRequest) =
-        authenticated(&state, &headers, PUSH_PATH, &body, "push batch").await?;
-    Ok(Json(sync::push(&state.pool, &kiosk, request).await?).into_response())
+async fn push(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (kiosk, request, now): (Kiosk, PushRequest, i64) =
+        authenticated(&state, &headers, PUSH_PATH, body, "push batch").await?;
+    Ok(Json(sync::push(&state.pool, &kiosk, request, now).await?).into_response())
 }
 
-async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let (kiosk, request): (Kiosk, PullRequest) =
-        authenticated(&state, &headers, PULL_PATH, &body, "pull request").await?;
+async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (kiosk, request, _): (Kiosk, PullRequest, i64) =
+        authenticated(&state, &headers, PULL_PATH, body, "pull request").await?;
     let answer = serde_json::to_vec(&sync::pull(&state.pool, &kiosk, request).await?).expect("plain data serialises");
     let wants_gzip =
         headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
@@ -85,6 +175,12 @@ async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
     } else {
         ([(header::CONTENT_TYPE, json)], answer).into_response()
     })
+}
+
+/// Reads a query string once the caller has shown the token: a refusal is JSON with a code, and
+/// a caller without the token never learns the parameters' names.
+fn query<T: serde::de::DeserializeOwned>(raw: Option<String>) -> Result<T> {
+    serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).map_err(|e| Error::invalid("query", e.to_string()))
 }
 
 fn check_query_token(state: &AppState, headers: &HeaderMap) -> Result<()> {
@@ -133,8 +229,9 @@ struct InsideQuery {
     format: Format,
 }
 
-async fn inside(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<InsideQuery>) -> Result<Response> {
+async fn inside(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
     check_query_token(&state, &headers)?;
+    let q: InsideQuery = query(q)?;
     let enterprise = enterprise_param(q.enterprise.as_deref())?;
     let window_ms = i64::from(q.within_hours.unwrap_or(24).clamp(1, 24 * 31)) * 3_600_000;
     let rows = province::inside(&state.pool, enterprise.as_deref(), now_ms(), window_ms).await?;
@@ -170,12 +267,9 @@ fn worker() -> String {
     "worker".into()
 }
 
-async fn contacts(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<ContactsQuery>,
-) -> Result<Response> {
+async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
     check_query_token(&state, &headers)?;
+    let q: ContactsQuery = query(q)?;
     let trace = Trace {
         enterprise: enterprise_param(Some(&q.enterprise))?.expect("given"),
         person_ref: match q.kind.as_str() {
@@ -204,8 +298,9 @@ struct DailyQuery {
     format: Format,
 }
 
-async fn daily(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<DailyQuery>) -> Result<Response> {
+async fn daily(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
     check_query_token(&state, &headers)?;
+    let q: DailyQuery = query(q)?;
     if q.to < q.from {
         return Err(Error::invalid("date range", "`to` is before `from`"));
     }
@@ -228,8 +323,9 @@ mod tests {
     //! The router in process, on a pool whose database cannot be reached: every answer here is one
     //! the server gives before it touches PostgreSQL, so these run with no database at all.
 
-    use axum::body::Body;
+    use axum::body::{Body, Bytes};
     use axum::http::Request;
+    use proptest::strategy::Strategy as _;
     use qrgate_protocol::signing::{HEADER_KIOSK, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
     use qrgate_protocol::ErrorBody;
     use tower::ServiceExt;
@@ -243,7 +339,7 @@ mod tests {
     fn app(query_token: Option<&str>) -> Router {
         let pool = crate::pool("postgres://qrgate@localhost/qrgate?host=/nonexistent/qrgate-router-test", 1)
             .expect("a lazy pool opens nothing");
-        router(AppState { pool, query_token: query_token.map(Arc::from) })
+        router(AppState::new(pool, query_token.map(Arc::from)))
     }
 
     async fn send(app: Router, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
@@ -357,12 +453,20 @@ mod tests {
 
     #[tokio::test]
     async fn oversized_bodies_are_refused_unread() {
-        let request = Request::post(PUSH_PATH)
-            .header(header::CONTENT_LENGTH, qrgate_protocol::MAX_WIRE_BYTES + 1)
-            .body(Body::from(vec![b' '; qrgate_protocol::MAX_WIRE_BYTES + 1]))
-            .unwrap();
-        let (status, _, _) = send(app(None), request).await;
-        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        // Declared too large: refused from the headers alone, before the database or the body.
+        let mut request = signed(PUSH_PATH, |_| {});
+        request.headers_mut().insert(header::CONTENT_LENGTH, (qrgate_protocol::MAX_WIRE_BYTES + 1).into());
+        let (status, error) = refusal(app(None), request).await;
+        assert_eq!((status, error.code.as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"));
+    }
+
+    #[tokio::test]
+    async fn stale_and_far_future_requests_are_refused_before_the_database() {
+        for stamp in [i64::MIN, i64::MIN + 1, 0, i64::MAX] {
+            let request = signed(PUSH_PATH, |h| set(h, HEADER_TIMESTAMP, Some(&stamp.to_string())));
+            let (status, error) = refusal(app(None), request).await;
+            assert_eq!((status, error.code.as_str()), (StatusCode::UNAUTHORIZED, "stale_request"), "{stamp}");
+        }
     }
 
     #[tokio::test]
@@ -399,17 +503,69 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unreadable_query_strings_are_refused() {
-        // axum refuses these before the handler runs, with its own plain-text answer.
+    async fn unreadable_query_strings_are_refused_as_json_and_only_after_the_token() {
         for uri in [
             "/api/v1/province/daily?from=someday&to=2025-03-02",
             "/api/v1/province/daily?to=2025-03-02",
             "/api/v1/province/inside?format=pdf",
             "/api/v1/province/inside?within_hours=-1",
             "/api/v1/province/contacts?enterprise=0101234567&from=2025-03-01&to=2025-03-02",
+            "/api/v1/province/inside?enterprise=%FF%FE",
         ] {
-            let (status, _, _) = send(app(Some(TOKEN)), get(uri, Some(TOKEN))).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+            let (status, error) = refusal(app(Some(TOKEN)), get(uri, Some(TOKEN))).await;
+            assert_eq!((status, error.code.as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{uri}");
+            // Without the token the parameters are not even read: nothing about them comes back.
+            let (status, error) = refusal(app(Some(TOKEN)), get(uri, None)).await;
+            assert_eq!((status, error.code.as_str()), (StatusCode::UNAUTHORIZED, "query_unauthorized"), "{uri}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Arbitrary signing headers, bodies and query strings at the edge: never a panic, always
+        /// a JSON answer with a code, and never a 5xx but the database's own (down in these tests).
+        #[test]
+        fn any_request_gets_a_coded_answer(
+            kiosk in "[ -~]{0,80}",
+            stamp in proptest::prelude::prop_oneof![
+                proptest::prelude::any::<i64>().prop_map(|n| n.to_string()),
+                "[ -~]{0,30}",
+            ],
+            nonce in "[0-9a-fA-Fz]{0,40}",
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            query in "[ -~]{0,120}",
+            token in proptest::option::of(proptest::prelude::prop_oneof![proptest::prelude::Just(TOKEN.to_string()), "[ -~]{0,20}"]),
+        ) {
+            use proptest::prelude::*;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let mut request = Request::post(PUSH_PATH)
+                    .header(HEADER_KIOSK, kiosk.as_str())
+                    .header(HEADER_TIMESTAMP, stamp.as_str())
+                    .header(HEADER_NONCE, nonce.as_str())
+                    .header(HEADER_SIGNATURE, "00".repeat(64));
+                if body.first().is_some_and(|b| b % 2 == 0) {
+                    request = request.header(header::CONTENT_ENCODING, "gzip");
+                }
+                let request = request.body(Body::from(body.clone()));
+                if let Ok(request) = request {
+                    let (status, error) = refusal(app(None), request).await;
+                    prop_assert!(status.is_client_error() || error.code == "database", "{status} {}", error.code);
+                }
+                let uri = format!("/api/v1/province/contacts?{}", query.replace(' ', "+").replace('#', "%23"));
+                if let Ok(request) = Request::get(uri.as_str()).body(Body::empty()) {
+                    let mut request = request;
+                    if let Some(t) = &token {
+                        if let Ok(v) = format!("Bearer {t}").parse() {
+                            request.headers_mut().insert(header::AUTHORIZATION, v);
+                        }
+                    }
+                    let (status, error) = refusal(app(Some(TOKEN)), request).await;
+                    prop_assert!(status.is_client_error() || error.code == "database", "{status} {}", error.code);
+                }
+                Ok(())
+            })?;
         }
     }
 

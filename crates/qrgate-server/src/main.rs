@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use qrgate_server::http::{router, AppState};
+use qrgate_server::http::{router, AppState, Limits};
 use qrgate_server::sync::{add_kiosk, expire_nonces, revoke_kiosk, Registration};
 use qrgate_server::{connect, Error, Result};
 
@@ -39,12 +40,25 @@ enum Command {
         /// PEM private key for --tls-cert.
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
-        /// Bearer token for /api/v1/province/*; without it those queries are refused.
-        #[arg(long, env = "QRGATE_QUERY_TOKEN", hide_env_values = true)]
+        /// Bearer token for /api/v1/province/*; without it those queries are refused. Prefer
+        /// --query-token-file or the environment: a command line is visible to every user (`ps`).
+        #[arg(long, env = "QRGATE_QUERY_TOKEN", hide_env_values = true, conflicts_with = "query_token_file")]
         query_token: Option<String>,
+        /// A file holding the bearer token for /api/v1/province/* (surrounding blanks ignored).
+        #[arg(long, env = "QRGATE_QUERY_TOKEN_FILE")]
+        query_token_file: Option<PathBuf>,
         /// Database connections this instance may hold.
         #[arg(long, default_value_t = 20)]
         max_connections: u32,
+        /// Seconds a request's body may take to arrive once its headers are in.
+        #[arg(long, default_value_t = 30)]
+        body_timeout: u64,
+        /// Bodies read at once before their signature is checked (each up to 4 MiB).
+        #[arg(long, default_value_t = 32)]
+        unauthenticated_bodies: usize,
+        /// Requests of one kiosk served at once.
+        #[arg(long, default_value_t = 4)]
+        requests_per_kiosk: usize,
     },
     /// Register or revoke kiosks.
     Kiosk {
@@ -96,10 +110,37 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<()> {
     match command {
-        Command::Serve { db, listen, tls_cert, tls_key, query_token, max_connections } => {
+        Command::Serve {
+            db,
+            listen,
+            tls_cert,
+            tls_key,
+            query_token,
+            query_token_file,
+            max_connections,
+            body_timeout,
+            unauthenticated_bodies,
+            requests_per_kiosk,
+        } => {
+            let query_token = match query_token_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(&path)
+                        .map_err(|source| Error::Io { what: format!("reading {}", path.display()), source })?
+                        .trim()
+                        .to_string(),
+                ),
+                None => query_token,
+            };
             let pool = connect(&db.db, max_connections).await?;
-            let state =
-                AppState { pool: pool.clone(), query_token: query_token.filter(|t| !t.is_empty()).map(Arc::from) };
+            let limits = Limits::new(
+                unauthenticated_bodies.max(1),
+                requests_per_kiosk.max(1),
+                Duration::from_secs(body_timeout.max(1)),
+            );
+            let state = AppState {
+                limits: Arc::new(limits),
+                ..AppState::new(pool.clone(), query_token.filter(|t| !t.is_empty()).map(Arc::from))
+            };
             tokio::spawn(forget_old_nonces(pool));
             serve(state, listen, tls_cert.zip(tls_key)).await
         }
@@ -122,24 +163,42 @@ async fn run(command: Command) -> Result<()> {
     }
 }
 
+/// How long a client may take to send a request's headers: a caller trickling them holds a
+/// connection and its buffer, so it is cut off.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
 async fn serve(state: AppState, listen: SocketAddr, tls: Option<(PathBuf, PathBuf)>) -> Result<()> {
     let io = |what: String| move |source| Error::Io { what, source };
     let listener = std::net::TcpListener::bind(listen).map_err(io(format!("listening on {listen}")))?;
     listener.set_nonblocking(true).map_err(io("listener".into()))?;
     let local = listener.local_addr().map_err(io("listener".into()))?;
     let app = qrgate_server::with_server_time(router(state)).into_make_service();
+    let handle = axum_server::Handle::new();
+    tokio::spawn({
+        let handle = handle.clone();
+        async move {
+            shutdown().await;
+            handle.graceful_shutdown(Some(Duration::from_secs(10)));
+        }
+    });
+    let tune = |builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>| {
+        builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+    };
     match tls {
         Some((cert, key)) => {
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
                 .await
                 .map_err(io(format!("reading {} and {}", cert.display(), key.display())))?;
+            let mut server = axum_server::from_tcp_rustls(listener, config).handle(handle);
+            tune(server.http_builder());
             announce("https", local);
-            axum_server::from_tcp_rustls(listener, config).serve(app).await.map_err(io("serving".into()))
+            server.serve(app).await.map_err(io("serving".into()))
         }
         None => {
-            let listener = tokio::net::TcpListener::from_std(listener).map_err(io("listener".into()))?;
+            let mut server = axum_server::from_tcp(listener).handle(handle);
+            tune(server.http_builder());
             announce("http", local);
-            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(io("serving".into()))
+            server.serve(app).await.map_err(io("serving".into()))
         }
     }
 }

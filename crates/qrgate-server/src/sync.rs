@@ -80,38 +80,75 @@ pub async fn revoke_kiosk(pool: &PgPool, kiosk_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks who sent a request: a registered, unrevoked kiosk, its signature over this very
-/// method, path and body, a fresh timestamp, and a nonce no instance has seen.
+/// A request whose headers passed the cheap checks: a fresh timestamp, a registered kiosk that
+/// is not revoked, a nonce not seen. Only such a request gets its body read.
+pub struct Admitted {
+    kiosk: Kiosk,
+    key: qrgate_protocol::signing::VerifyingKey,
+}
+
+impl Admitted {
+    pub fn kiosk_id(&self) -> &str {
+        &self.kiosk.kiosk_id
+    }
+}
+
+/// The answer to whoever cannot prove to be a registered kiosk: the same for an unknown kiosk,
+/// a revoked one and a bad signature, so an unsigned caller learns nothing of which kiosks exist.
+fn not_authenticated() -> Error {
+    Error::Protocol(qrgate_protocol::Error::BadSignature)
+}
+
+/// The checks made from the headers alone, before a byte of the body is read: the time, then
+/// the kiosk (one indexed row), then whether its nonce was seen.
+pub async fn admit(pool: &PgPool, auth: &RequestAuth, now_ms: i64) -> Result<Admitted> {
+    auth.check_fresh(now_ms)?;
+    let row: Option<(String, Vec<u8>, bool, bool)> = sqlx::query_as(
+        "SELECT enterprise, public_key, revoked_at IS NOT NULL,
+                EXISTS (SELECT 1 FROM nonces n WHERE n.kiosk_id = k.kiosk_id AND n.nonce = $2)
+         FROM kiosks k WHERE kiosk_id = $1",
+    )
+    .bind(&auth.kiosk_id)
+    .bind(&auth.nonce.0[..])
+    .fetch_optional(pool)
+    .await?;
+    let Some((enterprise, key, revoked, seen)) = row else { return Err(not_authenticated()) };
+    if revoked {
+        return Err(not_authenticated());
+    }
+    if seen {
+        return Err(Error::NonceReused);
+    }
+    let key = qrgate_protocol::signing::parse_public_key(&hex::encode(key))?;
+    Ok(Admitted { kiosk: Kiosk { kiosk_id: auth.kiosk_id.clone(), enterprise }, key })
+}
+
+/// Checks who sent a request once its body is in: the signature over this very method, path
+/// and body, then records the nonce so no instance takes it again.
 pub async fn authenticate(
     pool: &PgPool,
+    admitted: Admitted,
     auth: &RequestAuth,
     method: &str,
     path: &str,
     body: &[u8],
     now_ms: i64,
 ) -> Result<Kiosk> {
-    let row: Option<(String, Vec<u8>, bool)> =
-        sqlx::query_as("SELECT enterprise, public_key, revoked_at IS NOT NULL FROM kiosks WHERE kiosk_id = $1")
-            .bind(&auth.kiosk_id)
-            .fetch_optional(pool)
-            .await?;
-    let (enterprise, key, revoked) = row.ok_or_else(|| Error::UnknownKiosk(auth.kiosk_id.clone()))?;
-    if revoked {
-        return Err(Error::KioskRevoked(auth.kiosk_id.clone()));
-    }
-    let key = qrgate_protocol::signing::parse_public_key(&hex::encode(key))?;
-    auth.verify(&key, method, path, body, now_ms)?;
+    auth.verify(&admitted.key, method, path, body, now_ms).map_err(|e| match e {
+        qrgate_protocol::Error::BadSignature => not_authenticated(),
+        other => Error::Protocol(other),
+    })?;
     let fresh =
         sqlx::query("INSERT INTO nonces (kiosk_id, nonce, expires_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(&auth.kiosk_id)
             .bind(&auth.nonce.0[..])
-            .bind(now_ms + qrgate_protocol::NONCE_TTL_MS)
+            .bind(now_ms.saturating_add(qrgate_protocol::NONCE_TTL_MS))
             .execute(pool)
             .await?;
     if fresh.rows_affected() == 0 {
         return Err(Error::NonceReused);
     }
-    Ok(Kiosk { kiosk_id: auth.kiosk_id.clone(), enterprise })
+    Ok(admitted.kiosk)
 }
 
 /// Forgets nonces whose requests would be refused as stale anyway.
@@ -126,24 +163,44 @@ fn same_enterprise(kiosk: &Kiosk, claimed: &str) -> Result<()> {
     Ok(())
 }
 
-/// Stores a batch: events by id, once; roster entries keeping the highest badge serial.
-pub async fn push(pool: &PgPool, kiosk: &Kiosk, request: PushRequest) -> Result<PushResponse> {
+/// Stores a batch received at `now_ms`: events by id, once; roster entries keeping the highest
+/// badge serial. Each event is checked alone: a bad one is answered with its code, the rest stored.
+pub async fn push(pool: &PgPool, kiosk: &Kiosk, request: PushRequest, now_ms: i64) -> Result<PushResponse> {
     same_enterprise(kiosk, &request.enterprise)?;
     if request.events.len() > qrgate_protocol::MAX_BATCH_EVENTS {
         return Err(Error::BatchTooLarge { count: request.events.len(), max: qrgate_protocol::MAX_BATCH_EVENTS });
     }
     for w in &request.workers {
-        w.check()?;
+        w.check().map_err(|e| Error::invalid("roster entry", e.to_string()))?;
     }
     let mut rejected = Vec::new();
     let mut checked = Vec::with_capacity(request.events.len());
+    let mut seqs = std::collections::HashMap::new();
     for e in request.events {
-        match e.check(&kiosk.kiosk_id) {
-            Ok(c) => checked.push(c),
+        match e.check(&kiosk.kiosk_id, now_ms) {
+            Ok(c) => match seqs.insert(c.get().seq, c.get().id) {
+                Some(first) if first != c.get().id => rejected.push(twin(c.get().id, c.get().seq)),
+                _ => checked.push(c),
+            },
             Err(r) => rejected.push(r),
         }
     }
     let mut tx = pool.begin().await?;
+    // One push of a kiosk at a time past this point: two batches racing could otherwise both
+    // find a sequence number free and store twins.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(&kiosk.kiosk_id)
+        .execute(&mut *tx)
+        .await?;
+    let taken: Vec<(i64, Uuid)> = sqlx::query_as("SELECT seq, id FROM events WHERE kiosk_id = $1 AND seq = ANY($2)")
+        .bind(&kiosk.kiosk_id)
+        .bind(checked.iter().map(|c| c.get().seq).collect::<Vec<i64>>())
+        .fetch_all(&mut *tx)
+        .await?;
+    let taken: std::collections::HashMap<i64, Uuid> = taken.into_iter().collect();
+    let (checked, twins): (Vec<_>, Vec<_>) =
+        checked.into_iter().partition(|c| taken.get(&c.get().seq).is_none_or(|id| *id == c.get().id));
+    rejected.extend(twins.iter().map(|c| twin(c.get().id, c.get().seq)));
     let new = event::insert(&mut tx, &kiosk.enterprise, &checked).await?;
     let mut stored = new.clone();
     if new.len() < checked.len() {
@@ -172,6 +229,16 @@ pub async fn push(pool: &PgPool, kiosk: &Kiosk, request: PushRequest) -> Result<
     Ok(PushResponse { stored, rejected, workers_stored })
 }
 
+/// A second event of one kiosk with a sequence number already taken: the kiosk numbers its events
+/// once, so one of the two was made up, and a pulling kiosk could keep only one of them.
+fn twin(id: Uuid, seq: i64) -> EventRejection {
+    EventRejection {
+        id,
+        code: "duplicate_seq".into(),
+        message: format!("this kiosk already sent another event with seq {seq}"),
+    }
+}
+
 async fn upsert_workers(tx: &mut sqlx::PgConnection, kiosk: &Kiosk, workers: &[WireWorker]) -> Result<usize> {
     if workers.is_empty() {
         return Ok(0);
@@ -192,11 +259,15 @@ async fn upsert_workers(tx: &mut sqlx::PgConnection, kiosk: &Kiosk, workers: &[W
          ORDER BY u.code, u.n DESC
          ON CONFLICT (enterprise, code) DO UPDATE SET
              full_name = excluded.full_name, department = excluded.department, shift = excluded.shift,
-             active = excluded.active, badge_serial = GREATEST(workers.badge_serial, excluded.badge_serial),
+             active = excluded.active,
+             badge_serial = CASE WHEN excluded.badge_serial > workers.badge_serial
+                                  AND excluded.badge_serial - workers.badge_serial <= $9
+                                 THEN excluded.badge_serial ELSE workers.badge_serial END,
              updated_by = excluded.updated_by, tx = pg_current_xact_id(), change_seq = nextval('roster_changes')
          WHERE (workers.full_name, workers.department, workers.shift, workers.active)
                    IS DISTINCT FROM (excluded.full_name, excluded.department, excluded.shift, excluded.active)
-            OR excluded.badge_serial > workers.badge_serial",
+            OR (excluded.badge_serial > workers.badge_serial
+                AND excluded.badge_serial - workers.badge_serial <= $9)",
     )
     .bind(&kiosk.enterprise)
     .bind(&kiosk.kiosk_id)
@@ -206,6 +277,8 @@ async fn upsert_workers(tx: &mut sqlx::PgConnection, kiosk: &Kiosk, workers: &[W
     .bind(&shifts)
     .bind(&active)
     .bind(&serials)
+    // The step rule of `qrgate_protocol::check::serial_step`, in SQL where the current serial is.
+    .bind(i64::from(qrgate_protocol::check::MAX_SERIAL_STEP))
     .execute(&mut *tx)
     .await?;
     Ok(done.rows_affected() as usize)
@@ -216,12 +289,15 @@ fn parse_cursor(text: &str) -> Result<(String, i64)> {
     if text.is_empty() {
         return Ok(("0".into(), 0));
     }
-    let bad = || Error::invalid("cursor", format!("{text:?} was not made by this server"));
-    let (tx, seq) = text.split_once(':').ok_or_else(bad)?;
-    if tx.is_empty() || !tx.bytes().all(|b| b.is_ascii_digit()) || tx.len() > 20 {
+    // The cursor is not echoed: a kiosk sent it, and a megabyte of junk would come back.
+    let bad = || Error::BadCursor;
+    if !qrgate_protocol::cursor_ok(text) {
         return Err(bad());
     }
-    Ok((tx.into(), seq.parse().map_err(|_| bad())?))
+    let (tx, seq) = text.split_once(':').ok_or_else(bad)?;
+    // Within the column types, or PostgreSQL would refuse the cast instead of us the cursor.
+    let tx: u64 = tx.parse().map_err(|_| bad())?;
+    Ok((tx.to_string(), seq.parse().map_err(|_| bad())?))
 }
 
 /// A table pull hands out in commit order: `tx` is the inserting transaction, `seq` orders
@@ -336,7 +412,7 @@ impl From<WorkerRow> for WireWorker {
 /// The enterprise's events from its other gates and its roster changes, after the cursors.
 pub async fn pull(pool: &PgPool, kiosk: &Kiosk, request: PullRequest) -> Result<PullResponse> {
     same_enterprise(kiosk, &request.enterprise)?;
-    let limit = request.limit.clamp(1, qrgate_protocol::MAX_BATCH_EVENTS as u32) as i64;
+    let limit = request.limit.clamp(1, qrgate_protocol::MAX_PULL_ROWS as u32) as i64;
     // One snapshot for every statement, so a cursor moved to the end of what was read never
     // passes a row committed in between.
     let mut db = pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
@@ -366,7 +442,7 @@ mod tests {
     fn cursors_are_checked() {
         assert_eq!(parse_cursor("").unwrap(), ("0".into(), 0));
         assert_eq!(parse_cursor("7345:12").unwrap(), ("7345".into(), 12));
-        for bad in ["1", "x:1", "1:x", "1;DROP:1", "-1:2"] {
+        for bad in ["1", "x:1", "1:x", "1;DROP:1", "-1:2", "1:99999999999999999999", "99999999999999999999:1"] {
             assert!(parse_cursor(bad).is_err(), "{bad}");
         }
     }

@@ -4,6 +4,7 @@
 //! holds every event exactly once, or nothing at all.
 
 mod harness;
+mod hostile;
 
 mod clock;
 
@@ -480,14 +481,15 @@ fn refuses_other_enterprise_tampering_replay_staleness_and_revoked_kiosks() {
     // Unknown kiosk: signed by a key the province never registered.
     let stranger = Kiosk::init(A, "stranger", 4);
     let (body, auth) = raw_push(&stranger, A, vec![wire("stranger", 1)], now(), [6; 16]);
-    assert_eq!(send(&server, body, &auth).1["code"], "unknown_kiosk");
+    // Answered as a bad signature: an unsigned caller learns nothing of which kiosks exist.
+    assert_eq!(send(&server, body, &auth).1["code"], "bad_signature");
 
     // Revoked: A is ended by the province; its next request is refused.
     let (ok, out) = server_cli(&pg.url, &["kiosk", "revoke", "--kiosk-id", "a-gate-1"]);
     assert!(ok, "{out}");
     let (body, auth) = raw_push(&a, A, vec![wire("a-gate-1", 5)], now(), [7; 16]);
     let (status, answer) = send(&server, body, &auth);
-    assert_eq!((status, answer["code"].as_str()), (403, Some("kiosk_revoked")));
+    assert_eq!((status, answer["code"].as_str()), (401, Some("bad_signature")));
 
     // Only the one honest, fresh, first-time request stored anything.
     assert_eq!(pg.count("SELECT count(*) FROM events"), 1);
@@ -523,8 +525,9 @@ fn an_event_comes_back_from_pull_as_it_was_pushed() {
         method: "manual".into(),
         verdict: "refused".into(),
         reason: Some("expired".into()),
-        // The top of a u32: the column must be wide enough to give it back unchanged.
-        badge_serial: Some(u32::MAX),
+        // The highest serial the protocol takes comes back unchanged (u32::MAX is refused as
+        // `bad_serial`: see the hostile cases).
+        badge_serial: Some(qrgate_protocol::check::MAX_BADGE_SERIAL),
         operator: Some("bảo vệ 2".into()),
         note: Some("Ghi chú; =1+1".into()),
         ..wire("a-gate-1", 1)

@@ -135,12 +135,18 @@ impl Client {
         let status = response.status();
         let gzipped =
             response.headers().get("content-encoding").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
-        let bytes = response.bytes().map_err(|e| self.transport(e))?;
+        let bytes = read_bounded(response, qrgate_protocol::MAX_INFLATED_BYTES).map_err(|e| match e {
+            Bounded::TooLarge => {
+                Error::BadAnswer(format!("the answer is larger than {} bytes", qrgate_protocol::MAX_INFLATED_BYTES))
+            }
+            Bounded::Read(e) if is_timeout(&e) => Error::Timeout(self.timeout.as_secs().max(1)),
+            Bounded::Read(e) => Error::Offline(error_chain(&e)),
+        })?;
         let bytes = if gzipped {
             qrgate_protocol::gunzip(&bytes, qrgate_protocol::MAX_INFLATED_BYTES)
                 .map_err(|e| Error::BadAnswer(e.to_string()))?
         } else {
-            bytes.to_vec()
+            bytes
         };
         if !status.is_success() {
             let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
@@ -163,6 +169,31 @@ impl Client {
             Error::Offline(error_chain(&e))
         }
     }
+}
+
+enum Bounded {
+    TooLarge,
+    Read(std::io::Error),
+}
+
+/// Reads an answer, refusing one larger than `limit` whether it declares its length or not: a
+/// server's answer is read into memory, so its size is ours to bound, gzipped or plain.
+fn read_bounded(response: reqwest::blocking::Response, limit: usize) -> std::result::Result<Vec<u8>, Bounded> {
+    use std::io::Read;
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(Bounded::TooLarge);
+    }
+    let mut out = Vec::new();
+    response.take(limit as u64 + 1).read_to_end(&mut out).map_err(Bounded::Read)?;
+    if out.len() > limit {
+        return Err(Bounded::TooLarge);
+    }
+    Ok(out)
+}
+
+fn is_timeout(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref().and_then(|inner| inner.downcast_ref::<reqwest::Error>()).is_some_and(reqwest::Error::is_timeout)
 }
 
 /// reqwest's top-level message is "error sending request"; the cause is what helps a technician.

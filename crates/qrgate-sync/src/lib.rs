@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::store::Store;
 use qrgate_core::Clock;
-use qrgate_protocol::{Nonce, PullRequest, PushRequest, MAX_BATCH_BYTES, MAX_BATCH_EVENTS};
+use qrgate_protocol::{cursor_ok, Nonce, PullRequest, PushRequest, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_PULL_ROWS};
 
 /// Most roster entries one push carries; with [`MAX_BATCH_BYTES`] of JSON at most, far inside
 /// what the server inflates.
@@ -287,15 +287,36 @@ fn pull(
     round: &mut Round,
 ) -> Result<()> {
     let enterprise = store.identity().enterprise.to_string();
-    loop {
+    let mut started_over = false;
+    for _ in 0..MAX_PULL_PAGES {
         let conn = store.connection();
+        // A cursor of any other shape was never one a server made: start from the beginning.
+        let cursor = |key| Ok::<_, Error>(outbox::state(conn, key)?.filter(|c| cursor_ok(c)).unwrap_or_default());
         let request = PullRequest {
             enterprise: enterprise.clone(),
-            events_after: outbox::state(conn, outbox::EVENTS_CURSOR)?.unwrap_or_default(),
-            roster_after: outbox::state(conn, outbox::ROSTER_CURSOR)?.unwrap_or_default(),
-            limit: MAX_BATCH_EVENTS as u32,
+            events_after: cursor(outbox::EVENTS_CURSOR)?,
+            roster_after: cursor(outbox::ROSTER_CURSOR)?,
+            limit: MAX_PULL_ROWS as u32,
         };
-        let answer = client.pull(&request, clock.now().timestamp_millis(), nonce(rng))?;
+        let answer = match client.pull(&request, clock.now().timestamp_millis(), nonce(rng)) {
+            // Once per round: a server that refuses "" too is not fixed by asking again.
+            Err(e) if e.refuses_cursor() && !started_over => {
+                started_over = true;
+                outbox::set_state(conn, outbox::EVENTS_CURSOR, "")?;
+                outbox::set_state(conn, outbox::ROSTER_CURSOR, "")?;
+                continue;
+            }
+            answer => answer?,
+        };
+        if !cursor_ok(&answer.events_cursor)
+            || !cursor_ok(&answer.roster_cursor)
+            || answer.events.len() > MAX_PULL_ROWS
+            || answer.workers.len() > MAX_PULL_ROWS
+        {
+            return Err(Error::BadAnswer(format!(
+                "a pull answer holds at most {MAX_PULL_ROWS} events and roster rows and cursors made of digits"
+            )));
+        }
         let moved = answer.events_cursor != request.events_after || answer.roster_cursor != request.roster_after;
         // Applied before the cursors are saved: a crash in between pulls the same again, which
         // inserts nothing twice.
@@ -309,7 +330,12 @@ fn pull(
             return Ok(());
         }
     }
+    // What is left comes in the next round: one round never pulls without end.
+    Ok(())
 }
+
+/// At most this many pull answers in one round.
+const MAX_PULL_PAGES: usize = 100;
 
 /// What the kiosk window tells a running loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

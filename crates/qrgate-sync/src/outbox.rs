@@ -277,7 +277,13 @@ pub fn apply_pull(
 ) -> Result<(usize, usize, usize)> {
     let own = store.identity().kiosk_id.to_string();
     let total = events.len();
-    let events: Vec<Event> = events.into_iter().filter(|e| e.kiosk_id != own).filter_map(event_from_wire).collect();
+    // The server is checked like any kiosk: by the one shared validation, against this clock.
+    let now_ms = now.timestamp_millis();
+    let events: Vec<Event> = events
+        .into_iter()
+        .filter(|e| e.kiosk_id != own && e.check_fields(now_ms).is_ok())
+        .filter_map(event_from_wire)
+        .collect();
     let skipped = total - events.len();
     let inserted = store.insert_events(&events)?;
     let changed = store.transaction(|tx| {
@@ -295,9 +301,14 @@ pub fn apply_pull(
                 OR shift IS NOT excluded.shift OR active IS NOT excluded.active
                 OR excluded.badge_serial > badge_serial",
         )?;
+        let mut serial = tx.prepare_cached("SELECT badge_serial FROM workers WHERE code = ?1")?;
         let mut changed = 0;
         for w in workers {
-            if w.code.parse::<qrgate_core::model::EmployeeCode>().is_err() {
+            if w.check().is_err() || w.code.parse::<qrgate_core::model::EmployeeCode>().is_err() {
+                continue;
+            }
+            let current: Option<u32> = serial.query_row([&w.code], |r| r.get(0)).optional()?;
+            if !qrgate_protocol::check::serial_step(current, w.badge_serial) {
                 continue;
             }
             changed += stmt.execute(params![
@@ -339,11 +350,20 @@ mod tests {
     #[test]
     fn an_event_goes_to_the_wire_and_back_unchanged() {
         let worker = PersonRef::Worker("NV001".parse::<EmployeeCode>().unwrap());
-        for event in [draft(1, Some(worker)), draft(2, Some(PersonRef::Visitor("v-1".into()))), draft(3, None)] {
+        for event in [
+            draft(1, Some(worker)),
+            draft(2, Some(PersonRef::Visitor(format!("v-{}", Uuid::from_u128(1).simple())))),
+            draft(3, None),
+        ] {
             let event = Event { kiosk_id: "gate-2".into(), seq: 41, ..event };
             let wire = event_to_wire(event.clone());
             assert_eq!((wire.at_ms, wire.offset_s), (event.at.timestamp_millis(), 7 * 3600));
-            assert_eq!(wire.clone().check("gate-2").map(|c| c.get().clone()), Ok(wire.clone()), "the server takes it");
+            let now = wire.at_ms;
+            assert_eq!(
+                wire.clone().check("gate-2", now).map(|c| c.get().clone()),
+                Ok(wire.clone()),
+                "the server takes it"
+            );
             assert_eq!(event_from_wire(wire), Some(event));
         }
     }
@@ -368,7 +388,9 @@ mod tests {
     fn the_next_batch_is_the_stored_events_in_their_wire_form() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = crate::test_store(dir.path());
-        let first = store.append_event(draft(1, Some(PersonRef::Visitor("v-1".into())))).unwrap();
+        let first = store
+            .append_event(draft(1, Some(PersonRef::Visitor(format!("v-{}", Uuid::from_u128(1).simple())))))
+            .unwrap();
         let second = store.append_event(draft(2, None)).unwrap();
         assert_eq!((first.kiosk_id.as_str(), first.seq, second.seq), ("gate-1", 1, 2));
         let batch = next_batch(&store, 0, 10, usize::MAX).unwrap();

@@ -168,12 +168,18 @@ pub const QUERY_TOKEN: &str = "province-secret";
 impl Server {
     /// Starts the server on `port` (0: any) and waits for its "listening" line.
     pub fn start(db: &str, port: u16) -> Server {
-        let mut child = Command::new(server_exe())
-            .args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}"), "--query-token", QUERY_TOKEN])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
+        Server::start_with(db, port, &[])
+    }
+
+    /// Starts the server with `extra` arguments to `serve` (limits, a token file).
+    pub fn start_with(db: &str, port: u16, extra: &[&str]) -> Server {
+        let mut command = Command::new(server_exe());
+        command.args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}")]).args(extra);
+        // The token from the environment, as the README says, unless the test gives a file.
+        if !extra.contains(&"--query-token-file") {
+            command.env("QRGATE_QUERY_TOKEN", QUERY_TOKEN);
+        }
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -185,6 +191,10 @@ impl Server {
         let url = line.rsplit(' ').next().unwrap().to_string();
         let addr = url.trim_start_matches("http://").parse().unwrap();
         Server { child, addr, url }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: no goodbye, whatever request is in flight dies with it.
