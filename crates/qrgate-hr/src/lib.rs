@@ -6,6 +6,8 @@
 pub mod attendance;
 pub mod error;
 pub mod export;
+pub mod holidays;
+pub mod lunar;
 pub mod print;
 pub mod roster;
 
