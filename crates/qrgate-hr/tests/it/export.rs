@@ -137,6 +137,9 @@ fn attendance_xlsx_adds_up() {
                 .unwrap();
             assert_eq!(number(&row[worked]) as u32, want.worked_minutes);
             assert_eq!(text(&row[status]), want.status.label());
+            let pay: Vec<u32> = export::PAY_HEADERS.iter().map(|h| number(&row[column(headers, h)]) as u32).collect();
+            assert_eq!(pay, want.pay.figures(), "the payroll columns, in order");
+            assert_eq!(pay.iter().sum::<u32>(), want.worked_minutes);
             *worked_by_department.entry(text(&row[dept])).or_default() += number(&row[worked]);
             if text(&row[code]) == "NV005" {
                 assert_eq!(text(&row[name]), format!("'{INJECTED}"), "formula text is escaped");
@@ -194,7 +197,13 @@ fn attendance_csv_has_bom_escapes_and_one_table() {
     let nv004_tue = rows.iter().find(|r| &r[0] == "2026-11-24" && &r[1] == "NV004").unwrap();
     assert_eq!((&nv004_tue[5], &nv004_tue[6], &nv004_tue[7]), ("07:50", "17:30", "520"));
     let nv004_mon = rows.iter().find(|r| &r[0] == "2026-11-23" && &r[1] == "NV004").unwrap();
-    assert_eq!(&nv004_mon[11], "Thiếu giờ ra");
+    let status = headers.iter().position(|h| h == "Trạng thái").unwrap();
+    assert_eq!(&nv004_mon[status], "Thiếu giờ ra");
+    // Payroll's columns: 07:50–17:30 on HC (08:00–17:00, a 60-minute break) is 480 normal
+    // minutes by day and 40 of overtime by day, all named by their header.
+    let pay: Vec<usize> = export::PAY_HEADERS.iter().map(|h| headers.iter().position(|x| x == *h).unwrap()).collect();
+    let figures: Vec<&str> = pay.iter().map(|&i| &nv004_tue[i]).collect();
+    assert_eq!(figures, ["480", "0", "40", "0", "0", "0", "0", "0"]);
 }
 
 #[test]
