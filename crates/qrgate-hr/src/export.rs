@@ -94,13 +94,13 @@ pub use qrgate_protocol::field::escape_cell;
 // ---- the output file ------------------------------------------------------------------------
 
 /// A file being written: a temporary sibling of the target until [`Output::finish`] renames it.
-struct Output {
+pub(crate) struct Output {
     tmp: tempfile::NamedTempFile,
     path: PathBuf,
 }
 
 impl Output {
-    fn create(path: &Path) -> Result<Output> {
+    pub(crate) fn create(path: &Path) -> Result<Output> {
         if path.is_dir() {
             return Err(Error::invalid("output file", format!("{} is a directory", path.display())));
         }
@@ -118,11 +118,11 @@ impl Output {
         Ok(Output { tmp, path: path.to_path_buf() })
     }
 
-    fn file(&mut self) -> &mut File {
+    pub(crate) fn file(&mut self) -> &mut File {
         self.tmp.as_file_mut()
     }
 
-    fn finish(mut self) -> Result<()> {
+    pub(crate) fn finish(mut self) -> Result<()> {
         let path = self.path.clone();
         self.file().sync_all().map_err(Error::io(&path))?;
         self.tmp.persist(&path).map_err(|e| Error::io(&path)(e.error))?;

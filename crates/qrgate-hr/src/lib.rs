@@ -10,5 +10,6 @@ pub mod holidays;
 pub mod lunar;
 pub mod print;
 pub mod roster;
+pub mod timesheet;
 
 pub use error::{Error, FileProblem, Result, RowError, RowProblem};

@@ -418,3 +418,83 @@ fn visitor_numbers_are_masked_unless_full() {
     let full = std::fs::read_to_string(&out).unwrap();
     assert!(full.contains("079123456789") && full.contains("0912345678"));
 }
+
+// ---- the monthly timesheet --------------------------------------------------------------------
+
+#[test]
+fn the_timesheet_adds_up_the_months_days_in_xlsx_and_csv() {
+    use qrgate_hr::timesheet::{self, Month, TOTAL_HEADERS};
+    let dir = tempfile::tempdir().unwrap();
+    let (store, config) = fixture(dir.path());
+    let month = Month::parse("2026-11").unwrap();
+    let workers = store.workers(None, None).unwrap();
+    // The same numbers redone from the daily attendance of every day of the month.
+    let days = attendance::from_store(&store, &config, &workers, month.days()).unwrap();
+
+    let out = dir.path().join("bang-cham-cong.xlsx");
+    let summary = timesheet::export(&store, &config, month, None, Format::Xlsx, &out, &mut |_, _| {}).unwrap();
+    assert_eq!(summary.rows, 5);
+    let mut book: Xlsx<_> = open_workbook(&out).unwrap();
+    let range = book.worksheet_range("Bảng chấm công").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    assert_eq!(text(&rows[0][0]), "BẢNG CHẤM CÔNG");
+    assert_eq!(text(&rows[1][0]), "Công ty TNHH Thử nghiệm");
+    assert_eq!(text(&rows[2][0]), "Tháng 11 năm 2026");
+    let header = rows[4];
+    assert_eq!(number(&header[5]), 1.0, "day 1 in the first day column");
+    assert_eq!(text(&rows[5][5]), "CN", "1/11/2026 is a Sunday");
+    let first_total = 5 + 30;
+    assert_eq!(text(&header[first_total]), TOTAL_HEADERS[0]);
+    for (i, w) in workers.iter().enumerate() {
+        let row = rows[6 + i];
+        assert_eq!(text(&row[1]), w.code.as_str());
+        let mine: Vec<_> = days.iter().filter(|d| d.worker == i).collect();
+        for d in &mine {
+            let col = 5 + (d.date - month.days().first()).num_days() as usize;
+            assert_eq!(text(&row[col]), timesheet::symbol(d), "{} on {}", w.code, d.date);
+        }
+        let pay_minutes = |k: usize| mine.iter().map(|d| f64::from(d.pay.figures()[k])).sum::<f64>();
+        for k in 0..8 {
+            let got = number(&row[first_total + 1 + k]);
+            assert!((got - pay_minutes(k) / 60.0).abs() < 1e-9, "{}: {}", w.code, TOTAL_HEADERS[k + 1]);
+        }
+        let worked_days = mine.iter().filter(|d| d.worked_minutes > 0).count() as f64;
+        assert_eq!(number(&row[first_total]), worked_days, "{}", w.code);
+        let late: u32 = mine.iter().map(|d| d.late_minutes).sum();
+        assert_eq!(number(&row[first_total + 11]), f64::from(late), "{}", w.code);
+    }
+    // NV001: 23/11 present, 24/11 late (08:10 on HC), 29/11 Sunday off; NV004 forgot an out.
+    assert_eq!(
+        (text(&rows[6][5 + 22]), text(&rows[6][5 + 23]), text(&rows[6][5 + 28])),
+        ("+".into(), "M".into(), "NT".into())
+    );
+    assert_eq!(text(&rows[9][5 + 22]), "T");
+    assert_eq!(text(&rows[10][2]), format!("'{INJECTED}"), "names are escaped");
+    let total_row = rows.iter().position(|r| matches!(&r[0], Data::String(s) if s == "Tổng cộng")).unwrap();
+    assert_eq!(total_row, 11);
+    let all_normal_day: f64 = days.iter().map(|d| f64::from(d.pay.normal_day)).sum::<f64>() / 60.0;
+    assert!((number(&rows[total_row][first_total + 1]) - all_normal_day).abs() < 1e-9);
+    let legend = rows.iter().any(|r| r.len() > 2 && matches!(&r[2], Data::String(s) if s == "Nghỉ lễ, Tết"));
+    assert!(legend, "the legend is on the sheet");
+    assert!(rows.iter().any(|r| r.iter().any(|c| matches!(c, Data::String(s) if s == "(Ký, họ tên)"))));
+
+    let csv_out = dir.path().join("bang-cham-cong.csv");
+    timesheet::export(&store, &config, month, Some("Kho"), Format::Csv, &csv_out, &mut |_, _| {}).unwrap();
+    let bytes = std::fs::read(&csv_out).unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");
+    let text_csv = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut reader = csv::Reader::from_reader(text_csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[5], "01/11");
+    let lines: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(lines.len(), 2, "the two Kho workers");
+    let nv004 = lines.iter().find(|r| &r[1] == "NV004").unwrap();
+    // 24/11: 07:50–17:30 on HC is 480 normal minutes and 40 overtime, both by day.
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert_eq!(&nv004[col("Giờ thường (ngày)")], "8.00");
+    assert_eq!(&nv004[col("Giờ TC ngày thường (ngày)")], "0.67");
+    assert_eq!(&nv004[col("Ngày thiếu quẹt")], "1");
+
+    let e = timesheet::export(&store, &config, month, None, Format::Pdf, &csv_out, &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), qrgate_core::Code::InvalidInput);
+}
