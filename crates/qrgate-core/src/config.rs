@@ -23,6 +23,7 @@ pub struct Config {
     pub camera: CameraConfig,
     pub sync: SyncConfig,
     pub holidays: HolidaysConfig,
+    pub overtime: OvertimeConfig,
     #[serde(rename = "shift")]
     pub shifts: Vec<Shift>,
 }
@@ -173,6 +174,7 @@ impl Default for Config {
             camera: CameraConfig::default(),
             sync: SyncConfig::default(),
             holidays: HolidaysConfig::default(),
+            overtime: OvertimeConfig::default(),
             shifts: default_shifts(),
         }
     }
@@ -298,6 +300,35 @@ impl HolidaysConfig {
     }
 }
 
+/// The overtime limits the timesheet warns past (Labour Code 2019, Art. 107(2)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OvertimeConfig {
+    /// At most this many hours of overtime in a month: 40.
+    pub month_limit_hours: u32,
+    /// At most this many in a calendar year: 200, or 300 in the sectors allowed it (textiles,
+    /// garments, footwear, electronics, food processing… Decree 145/2020/ND-CP Art. 61).
+    pub year_limit_hours: u32,
+}
+
+impl Default for OvertimeConfig {
+    fn default() -> OvertimeConfig {
+        OvertimeConfig { month_limit_hours: 40, year_limit_hours: 200 }
+    }
+}
+
+impl OvertimeConfig {
+    fn check(&self) -> std::result::Result<(), String> {
+        if !(1..=744).contains(&self.month_limit_hours) {
+            return Err("overtime.month_limit_hours must be between 1 and 744 (the hours of a month)".into());
+        }
+        if !(1..=8784).contains(&self.year_limit_hours) {
+            return Err("overtime.year_limit_hours must be between 1 and 8784 (the hours of a year)".into());
+        }
+        Ok(())
+    }
+}
+
 /// A day in kiosk.conf: "2027-05-03", or TOML's own unquoted date.
 mod day {
     use chrono::NaiveDate;
@@ -391,6 +422,7 @@ impl Config {
             }
         }
         self.holidays.check()?;
+        self.overtime.check()?;
         if let Some(q) = self.visitors.health_questions.iter().find(|q| q.trim().is_empty()) {
             return Err(format!("visitors.health_questions holds an empty question ({q:?})"));
         }
@@ -511,6 +543,9 @@ mod tests {
         assert!(bad("added = [\"2300-01-01\"]").contains("1900 to 2199"));
         assert!(bad("moved = [{ from = \"2027-09-03\", to = \"2027-09-03\" }]").contains("onto itself"));
         assert!(bad("moved = [{ from = \"2027-09-03\" }]").contains("to"));
+        let o = Config::parse("[overtime]\nyear_limit_hours = 300\n").unwrap().overtime;
+        assert_eq!((o.month_limit_hours, o.year_limit_hours), (40, 300));
+        assert!(Config::parse("[overtime]\nmonth_limit_hours = 0\n").unwrap_err().contains("between 1 and 744"));
     }
 
     #[test]

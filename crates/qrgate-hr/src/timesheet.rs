@@ -70,7 +70,7 @@ pub const LEGEND: [(&str, &str); 6] = [
 ];
 
 /// The totals at the right of each line, in this order.
-pub const TOTAL_HEADERS: [&str; 13] = [
+pub const TOTAL_HEADERS: [&str; 15] = [
     "Ngày công",
     "Giờ thường (ngày)",
     "Giờ thường (đêm)",
@@ -84,6 +84,8 @@ pub const TOTAL_HEADERS: [&str; 13] = [
     "Số lần muộn",
     "Phút muộn",
     "Ngày thiếu quẹt",
+    "Giờ TC lũy kế năm",
+    "Cảnh báo TC",
 ];
 
 /// One worker's month.
@@ -100,6 +102,10 @@ pub struct Line {
     pub late_count: u32,
     pub late_minutes: u64,
     pub missing_punch: u32,
+    /// Overtime minutes of the calendar year up to the month's end, this month included.
+    pub overtime_year: u64,
+    /// Past kiosk.conf `[overtime]` limits: "" or the limits passed, in words.
+    pub warning: String,
 }
 
 impl Line {
@@ -113,6 +119,8 @@ impl Line {
             late_count: 0,
             late_minutes: 0,
             missing_punch: 0,
+            overtime_year: 0,
+            warning: String::new(),
         }
     }
 
@@ -129,7 +137,7 @@ impl Line {
     }
 
     /// The totals as shown: days, hours (minutes / 60), counts.
-    pub fn totals(&self) -> [f64; 13] {
+    pub fn totals(&self) -> [f64; 14] {
         let h = |m: u64| m as f64 / 60.0;
         [
             f64::from(self.days_worked),
@@ -145,6 +153,7 @@ impl Line {
             f64::from(self.late_count),
             self.late_minutes as f64,
             f64::from(self.missing_punch),
+            h(self.overtime_year),
         ]
     }
 }
@@ -170,6 +179,32 @@ pub fn lines(
         progress(done, total);
         Ok(())
     })?;
+    // The year's overtime before this month, for the yearly limit: a second walk over the days
+    // from 1 January, adding overtime only.
+    let january = NaiveDate::from_ymd_opt(days.first().year(), 1, 1).expect("valid");
+    for l in lines.iter_mut() {
+        l.overtime_year = l.overtime;
+    }
+    if days.first() > january {
+        let before = DayRange::new(january, days.first() - Duration::days(1))?;
+        attendance::for_each_day(store, config, workers, before, &mut |_, list| {
+            for d in &list {
+                lines[d.worker].overtime_year += u64::from(d.overtime_minutes);
+            }
+            Ok(())
+        })?;
+    }
+    let limits = &config.overtime;
+    for l in lines.iter_mut() {
+        let mut past = Vec::new();
+        if l.overtime > u64::from(limits.month_limit_hours) * 60 {
+            past.push(format!("Vượt {} giờ/tháng", limits.month_limit_hours));
+        }
+        if l.overtime_year > u64::from(limits.year_limit_hours) * 60 {
+            past.push(format!("Vượt {} giờ/năm", limits.year_limit_hours));
+        }
+        l.warning = past.join("; ");
+    }
     // Inactive workers with no day at all in the month are not on this month's sheet.
     lines.retain(|l| workers[l.worker].active || l.symbols.iter().any(|s| !s.is_empty()));
     Ok(lines)
@@ -243,9 +278,10 @@ fn write_csv(lines: &[Line], workers: &[Worker], month: Month, file: &mut std::f
         record.extend(l.symbols.iter().map(|s| s.to_string()));
         let totals = l.totals();
         for (k, v) in totals.iter().enumerate() {
-            let is_hours = (1..=9).contains(&k);
+            let is_hours = (1..=9).contains(&k) || k == 13;
             record.push(if is_hours { hours_text(*v) } else { format!("{v}") });
         }
+        record.push(l.warning.clone());
         csv.write_record(&record).map_err(csv_err)?;
     }
     let mut out = csv.into_inner().map_err(|e| Error::io(path)(e.into_error()))?;
@@ -331,7 +367,8 @@ fn write_xlsx(
         sheet.set_column_width(c, w).map_err(render)?;
     }
 
-    let mut sums = [0f64; 13];
+    let mut sums = [0f64; 14];
+    let warn = cell.clone().set_font_color(0xC00000).set_bold();
     let mut row = HEAD_ROWS;
     for (i, l) in lines.iter().enumerate() {
         let w = &workers[l.worker];
@@ -343,17 +380,19 @@ fn write_xlsx(
             sheet.write_string_with_format(row, LEAD_COLS + d as u16, *s, &symbol).map_err(render)?;
         }
         for (k, v) in l.totals().iter().enumerate() {
-            let f = if (1..=9).contains(&k) { &hours } else { &cell };
+            let f = if (1..=9).contains(&k) || k == 13 { &hours } else { &cell };
             sheet.write_number_with_format(row, first_total + k as u16, *v, f).map_err(render)?;
             sums[k] += v;
         }
+        let warning = if l.warning.is_empty() { &cell } else { &warn };
+        sheet.write_string_with_format(row, first_total + 14, &l.warning, warning).map_err(render)?;
         row += 1;
     }
     sheet
         .merge_range(row, 0, row, LEAD_COLS - 1, "Tổng cộng", &bold.clone().set_border(FormatBorder::Thin))
         .map_err(render)?;
     for (k, v) in sums.iter().enumerate() {
-        let f = if (1..=9).contains(&k) { hours.clone().set_bold() } else { cell.clone().set_bold() };
+        let f = if (1..=9).contains(&k) || k == 13 { hours.clone().set_bold() } else { cell.clone().set_bold() };
         sheet.write_number_with_format(row, first_total + k as u16, *v, &f).map_err(render)?;
     }
     row += 2;

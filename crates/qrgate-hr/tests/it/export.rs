@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
-use chrono::Utc;
+use chrono::{Datelike, NaiveDate, Utc};
 use qrgate_core::config::Config;
 use qrgate_core::model::{Direction, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store, Worker};
@@ -497,4 +497,45 @@ fn the_timesheet_adds_up_the_months_days_in_xlsx_and_csv() {
 
     let e = timesheet::export(&store, &config, month, None, Format::Pdf, &csv_out, &mut |_, _| {}).unwrap_err();
     assert_eq!(e.code(), qrgate_core::Code::InvalidInput);
+}
+
+#[test]
+fn the_timesheet_warns_past_the_overtime_limits() {
+    use qrgate_hr::timesheet::{self, Month};
+    let dir = tempfile::tempdir().unwrap();
+    let workers = vec![worker("NV001", "May 1", "HC"), worker("NV002", "May 1", "HC")];
+    let mut store = store_with(dir.path(), &workers);
+    // NV001 works 07:00–19:00 every weekday of November 2026 (21 days): 660 worked, 480 normal,
+    // 3 hours of overtime a day, 63 in the month; and one such day in October, 66 in the year.
+    let mut events = Vec::new();
+    let mut n = 0;
+    let mut days: Vec<NaiveDate> = DayRange::new(day("2026-11-01"), day("2026-11-30"))
+        .unwrap()
+        .days()
+        .filter(|d| d.weekday().num_days_from_monday() < 5)
+        .collect();
+    assert_eq!(days.len(), 21);
+    days.push(day("2026-10-15"));
+    for d in days {
+        for (direction, at) in [(In, "07:00"), (Out, "19:00")] {
+            n += 1;
+            events.push(event(n, p("NV001"), direction, &format!("{d} {at}"), "Cổng chính", Verdict::Accepted));
+        }
+    }
+    store.insert_events(&events).unwrap();
+    let mut config = Config::default();
+    let workers = store.workers(None, None).unwrap();
+    let month = Month::parse("2026-11").unwrap();
+    let lines = timesheet::lines(&store, &config, &workers, month, &mut |_, _| {}).unwrap();
+    assert_eq!((lines[0].overtime, lines[0].overtime_year), (63 * 60, 66 * 60));
+    assert_eq!(lines[0].warning, "Vượt 40 giờ/tháng");
+    assert_eq!((lines[1].overtime, lines[1].warning.as_str()), (0, ""));
+    config.overtime.year_limit_hours = 65;
+    config.overtime.month_limit_hours = 63;
+    let lines = timesheet::lines(&store, &config, &workers, month, &mut |_, _| {}).unwrap();
+    assert_eq!(lines[0].warning, "Vượt 65 giờ/năm", "63 hours is not past a 63-hour limit");
+    // October alone: 3 hours, under both.
+    let october =
+        timesheet::lines(&store, &config, &workers, Month::parse("2026-10").unwrap(), &mut |_, _| {}).unwrap();
+    assert_eq!((october[0].overtime_year, october[0].warning.as_str()), (3 * 60, ""));
 }
