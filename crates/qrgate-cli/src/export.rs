@@ -31,6 +31,27 @@ pub enum ExportCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// The monthly timesheet (bảng chấm công, form 01a-LĐTL style): a row per worker, a symbol per
+    /// day (+ present, M late, V absent, T missing punch, NT weekly day off, L holiday), totals of
+    /// days worked, hours of each kind (normal, overtime on a working day, a day off, a holiday; by
+    /// day and night) and lateness, a legend and the signature block. XLSX prints on A4 landscape,
+    /// one page wide; CSV: the same numbers, UTF-8 with BOM.
+    #[command(
+        after_help = "Example: qrgate export timesheet --month 2026-11 --format xlsx --out bang-cham-cong-11.xlsx"
+    )]
+    Timesheet {
+        /// The month, YYYY-MM.
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        /// Only this department, spelt as in the roster.
+        #[arg(long, value_name = "D")]
+        department: Option<String>,
+        #[arg(long, value_enum)]
+        format: TableFormat,
+        /// The file to write; replaced whole, or left as it was if the export fails.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// The raw event log of every gate, refusals included, from one day to another (inclusive).
     #[command(
         after_help = "Example: qrgate export events --from 2026-11-01 --to 2026-11-30 --format csv --out su-kien.csv"
@@ -140,7 +161,7 @@ fn bar(what: &'static str) -> ProgressBar {
 pub fn run(cmd: ExportCommand, data: &DataDir) -> Result<(), Error> {
     let (store, config) = data.open()?;
     let progress = match &cmd {
-        ExportCommand::Attendance { .. } => bar("days"),
+        ExportCommand::Attendance { .. } | ExportCommand::Timesheet { .. } => bar("days"),
         ExportCommand::Events { .. } | ExportCommand::Visitors { .. } => bar("days"),
         ExportCommand::Inside { .. } => bar("people"),
     };
@@ -152,6 +173,10 @@ pub fn run(cmd: ExportCommand, data: &DataDir) -> Result<(), Error> {
         ExportCommand::Attendance { date, to, department, format, out } => {
             let days = range(date, to, "--date")?;
             export::attendance(&store, &config, days, department.as_deref(), format.into(), &out, &mut tick)?
+        }
+        ExportCommand::Timesheet { month, department, format, out } => {
+            let month = qrgate_hr::timesheet::Month::parse(&month)?;
+            qrgate_hr::timesheet::export(&store, &config, month, department.as_deref(), format.into(), &out, &mut tick)?
         }
         ExportCommand::Events { from, to, format, out } => {
             let days = range(from, Some(to), "--from")?;

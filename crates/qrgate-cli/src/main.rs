@@ -5,6 +5,7 @@ mod check;
 mod decode;
 mod demo;
 mod export;
+mod holidays;
 mod init;
 mod messages;
 mod pin;
@@ -58,6 +59,8 @@ enum Command {
         #[command(subcommand)]
         cmd: export::ExportCommand,
     },
+    /// The public holidays of a year (Labour Code Art. 112, lunar ones included, and kiosk.conf [holidays]).
+    Holidays(holidays::Args),
     /// Guards' and admins' PINs (manual entries, HR pages, leaving the kiosk).
     #[command(subcommand)]
     Pin(pin::PinCommand),
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Demo(cmd) => demo::run(cmd, &data),
         Command::Visitors(cmd) => check::run_visitors(cmd, &data),
         Command::Export { cmd } => export::run(cmd, &data).map(|()| Outcome::Done),
+        Command::Holidays(args) => holidays::run(args, &data).map(|()| Outcome::Done),
         Command::Pin(cmd) => pin::run(cmd, &data),
         Command::Identity(args) => sync::run_identity(args, &data),
         Command::Sync(args) => sync::run_sync(args, &data),

@@ -22,6 +22,8 @@ pub struct Config {
     pub screen: ScreenConfig,
     pub camera: CameraConfig,
     pub sync: SyncConfig,
+    pub holidays: HolidaysConfig,
+    pub overtime: OvertimeConfig,
     #[serde(rename = "shift")]
     pub shifts: Vec<Shift>,
 }
@@ -171,6 +173,8 @@ impl Default for Config {
             screen: ScreenConfig::default(),
             camera: CameraConfig::default(),
             sync: SyncConfig::default(),
+            holidays: HolidaysConfig::default(),
+            overtime: OvertimeConfig::default(),
             shifts: default_shifts(),
         }
     }
@@ -229,6 +233,138 @@ pub fn default_shifts() -> Vec<Shift> {
     ]
 }
 
+/// Public holidays beyond what the Labour Code fixes (qrgate-hr's `holidays` computes the law's
+/// list for any year): how Tết's days and National Day's second day fall, and the days the
+/// enterprise or the Government's yearly notice adds or moves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HolidaysConfig {
+    /// How many of Tết's five days come before lunar New Year's Day; the rest follow it.
+    pub tet_days_before: u32,
+    /// National Day's second day: the day before 2 September or the day after.
+    pub national_day_adjacent: Adjacent,
+    /// Further paid days off, YYYY-MM-DD.
+    #[serde(with = "days")]
+    pub added: Vec<chrono::NaiveDate>,
+    /// Holidays moved to another day (a swap the Government announces): `from` is then a
+    /// working day, `to` the holiday.
+    pub moved: Vec<MovedHoliday>,
+}
+
+/// Which side of 2 September National Day's second day falls on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Adjacent {
+    Before,
+    After,
+}
+
+/// One holiday moved: `{ from = "2027-09-03", to = "2027-09-06" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MovedHoliday {
+    #[serde(with = "day")]
+    pub from: chrono::NaiveDate,
+    #[serde(with = "day")]
+    pub to: chrono::NaiveDate,
+}
+
+impl Default for HolidaysConfig {
+    fn default() -> HolidaysConfig {
+        HolidaysConfig {
+            tet_days_before: 1,
+            national_day_adjacent: Adjacent::After,
+            added: Vec::new(),
+            moved: Vec::new(),
+        }
+    }
+}
+
+/// The years holidays can be computed for (the lunar calendar's trusted span).
+pub const HOLIDAY_YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+
+impl HolidaysConfig {
+    fn check(&self) -> std::result::Result<(), String> {
+        use chrono::Datelike;
+        if self.tet_days_before > 5 {
+            return Err("holidays.tet_days_before must be between 0 and 5 (Tết has five days)".into());
+        }
+        let moved = self.moved.iter().flat_map(|m| [m.from, m.to]);
+        if let Some(d) = self.added.iter().copied().chain(moved).find(|d| !HOLIDAY_YEARS.contains(&d.year())) {
+            return Err(format!("holidays: {d} is outside the years 1900 to 2199 holidays are computed for"));
+        }
+        if let Some(m) = self.moved.iter().find(|m| m.from == m.to) {
+            return Err(format!("holidays.moved: {} is moved onto itself", m.from));
+        }
+        Ok(())
+    }
+}
+
+/// The overtime limits the timesheet warns past (Labour Code 2019, Art. 107(2)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OvertimeConfig {
+    /// At most this many hours of overtime in a month: 40.
+    pub month_limit_hours: u32,
+    /// At most this many in a calendar year: 200, or 300 in the sectors allowed it (textiles,
+    /// garments, footwear, electronics, food processing… Decree 145/2020/ND-CP Art. 61).
+    pub year_limit_hours: u32,
+}
+
+impl Default for OvertimeConfig {
+    fn default() -> OvertimeConfig {
+        OvertimeConfig { month_limit_hours: 40, year_limit_hours: 200 }
+    }
+}
+
+impl OvertimeConfig {
+    fn check(&self) -> std::result::Result<(), String> {
+        if !(1..=744).contains(&self.month_limit_hours) {
+            return Err("overtime.month_limit_hours must be between 1 and 744 (the hours of a month)".into());
+        }
+        if !(1..=8784).contains(&self.year_limit_hours) {
+            return Err("overtime.year_limit_hours must be between 1 and 8784 (the hours of a year)".into());
+        }
+        Ok(())
+    }
+}
+
+/// A day in kiosk.conf: "2027-05-03", or TOML's own unquoted date.
+mod day {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&d.format("%Y-%m-%d").to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let text = match toml::Value::deserialize(d)? {
+            toml::Value::String(s) => s,
+            toml::Value::Datetime(t) => t.to_string(),
+            other => other.to_string(),
+        };
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+            serde::de::Error::custom(format!("{text:?} is not a day like \"2027-05-03\" (year-month-day)"))
+        })
+    }
+}
+
+mod days {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(days: &[NaiveDate], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(days.iter().map(|d| d.format("%Y-%m-%d").to_string()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<NaiveDate>, D::Error> {
+        #[derive(Deserialize)]
+        struct Day(#[serde(with = "super::day")] NaiveDate);
+        Ok(Vec::<Day>::deserialize(d)?.into_iter().map(|d| d.0).collect())
+    }
+}
+
 impl Shift {
     pub fn crosses_midnight(&self) -> bool {
         self.end <= self.start
@@ -285,6 +421,8 @@ impl Config {
                 return Err(format!("{name} must be above 0 and at most 120"));
             }
         }
+        self.holidays.check()?;
+        self.overtime.check()?;
         if let Some(q) = self.visitors.health_questions.iter().find(|q| q.trim().is_empty()) {
             return Err(format!("visitors.health_questions holds an empty question ({q:?})"));
         }
@@ -387,6 +525,27 @@ mod tests {
     fn example_file_is_the_defaults() {
         let text = include_str!("../../../kiosk.conf.example");
         assert_eq!(Config::parse(text).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn holidays_added_and_moved_and_their_mistakes() {
+        let text = "[holidays]\ntet_days_before = 2\nnational_day_adjacent = \"before\"\n\
+                    added = [\"2027-05-03\", 2027-12-24]\nmoved = [{ from = \"2027-09-01\", to = \"2027-09-03\" }]\n";
+        let h = Config::parse(text).unwrap().holidays;
+        assert_eq!((h.tet_days_before, h.national_day_adjacent), (2, Adjacent::Before));
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(h.added, vec![d("2027-05-03"), d("2027-12-24")]);
+        assert_eq!(h.moved, vec![MovedHoliday { from: d("2027-09-01"), to: d("2027-09-03") }]);
+        let bad = |t: &str| Config::parse(&format!("[holidays]\n{t}\n")).unwrap_err();
+        assert!(bad("added = [\"03/05/2027\"]").contains("2027-05-03"));
+        assert!(bad("tet_days_before = 6").contains("between 0 and 5"));
+        assert!(bad("national_day_adjacent = \"beside\"").contains("before"));
+        assert!(bad("added = [\"2300-01-01\"]").contains("1900 to 2199"));
+        assert!(bad("moved = [{ from = \"2027-09-03\", to = \"2027-09-03\" }]").contains("onto itself"));
+        assert!(bad("moved = [{ from = \"2027-09-03\" }]").contains("to"));
+        let o = Config::parse("[overtime]\nyear_limit_hours = 300\n").unwrap().overtime;
+        assert_eq!((o.month_limit_hours, o.year_limit_hours), (40, 300));
+        assert!(Config::parse("[overtime]\nmonth_limit_hours = 0\n").unwrap_err().contains("between 1 and 744"));
     }
 
     #[test]

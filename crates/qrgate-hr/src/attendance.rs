@@ -14,9 +14,19 @@
 //!    leaves at 01:00 is still counted on the day they came. A worker without a known shift uses
 //!    calendar days.
 //!
+//! 6. Payroll's split of the worked minutes (Labour Code 2019, Art. 98, 105–107, 112), in
+//!    [`PayMinutes`]: each worked minute is night if its wall-clock time is 22:00–06:00 (Art. 106),
+//!    and of a public holiday if its calendar date is one ([`crate::holidays`]), so a night shift
+//!    running into 1 January is holiday work after midnight. The shift's break that rule 5's
+//!    worked time deducts is taken first from the minutes present in the break's window (the
+//!    middle of the shift), then from the last minutes present. Of the remaining minutes not on a
+//!    holiday, on the worker's weekly day off all are overtime on a day off; on a working day the
+//!    first `length − break` are normal hours and the rest overtime. So `worked` is the sum of
+//!    the eight figures and `overtime` is `worked − normal`.
+//!
 //! Each accepted event therefore lands in exactly one day, which the property test checks.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
@@ -114,11 +124,20 @@ pub enum Status {
     MissingOut,
     MissingIn,
     DayOff,
+    /// A public holiday without a scan.
+    Holiday,
 }
 
 impl Status {
-    pub const ALL: [Status; 6] =
-        [Status::Present, Status::Late, Status::Absent, Status::MissingOut, Status::MissingIn, Status::DayOff];
+    pub const ALL: [Status; 7] = [
+        Status::Present,
+        Status::Late,
+        Status::Absent,
+        Status::MissingOut,
+        Status::MissingIn,
+        Status::DayOff,
+        Status::Holiday,
+    ];
 
     /// Stable code for machines and the UI.
     pub fn code(self) -> &'static str {
@@ -129,6 +148,7 @@ impl Status {
             Status::MissingOut => "missing_out",
             Status::MissingIn => "missing_in",
             Status::DayOff => "day_off",
+            Status::Holiday => "holiday",
         }
     }
 
@@ -141,6 +161,7 @@ impl Status {
             Status::MissingOut => "Thiếu giờ ra",
             Status::MissingIn => "Thiếu giờ vào",
             Status::DayOff => "Nghỉ",
+            Status::Holiday => "Nghỉ lễ",
         }
     }
 }
@@ -166,13 +187,103 @@ pub struct AttendanceDay {
     pub worked_minutes: u32,
     pub late_minutes: u32,
     pub early_leave_minutes: u32,
+    /// Worked minutes past the normal hours: `worked_minutes − pay.normal()`.
     pub overtime_minutes: u32,
+    /// The worked minutes as payroll splits them; they add up to `worked_minutes`.
+    pub pay: PayMinutes,
+    /// The day is a public holiday.
+    pub holiday: bool,
     pub status: Status,
     /// Gates with a scan counted this day, sorted.
     pub gates: Vec<String>,
     pub stays: Vec<Stay>,
     /// The accepted events this day is made of: every one belongs to exactly one day.
     pub events: Vec<Uuid>,
+}
+
+/// A day's worked minutes as payroll pays them: normal hours, overtime on a working day, on a
+/// weekly day off and on a public holiday, each by day (06:00–22:00) and night (22:00–06:00).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct PayMinutes {
+    pub normal_day: u32,
+    pub normal_night: u32,
+    pub overtime_day: u32,
+    pub overtime_night: u32,
+    pub day_off_day: u32,
+    pub day_off_night: u32,
+    pub holiday_day: u32,
+    pub holiday_night: u32,
+}
+
+/// The kinds of worked time payroll pays at different rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayKind {
+    Normal,
+    Overtime,
+    DayOff,
+    Holiday,
+}
+
+impl PayMinutes {
+    /// The eight figures in the order the exports show them.
+    pub fn figures(&self) -> [u32; 8] {
+        [
+            self.normal_day,
+            self.normal_night,
+            self.overtime_day,
+            self.overtime_night,
+            self.day_off_day,
+            self.day_off_night,
+            self.holiday_day,
+            self.holiday_night,
+        ]
+    }
+
+    pub fn total(&self) -> u32 {
+        self.figures().iter().sum()
+    }
+
+    pub fn normal(&self) -> u32 {
+        self.normal_day + self.normal_night
+    }
+
+    /// Every kind of overtime: on a working day, a day off and a holiday.
+    pub fn overtime(&self) -> u32 {
+        self.total() - self.normal()
+    }
+
+    pub fn night(&self) -> u32 {
+        self.normal_night + self.overtime_night + self.day_off_night + self.holiday_night
+    }
+
+    pub fn add(&mut self, kind: PayKind, night: bool, minutes: u32) {
+        let slot = match (kind, night) {
+            (PayKind::Normal, false) => &mut self.normal_day,
+            (PayKind::Normal, true) => &mut self.normal_night,
+            (PayKind::Overtime, false) => &mut self.overtime_day,
+            (PayKind::Overtime, true) => &mut self.overtime_night,
+            (PayKind::DayOff, false) => &mut self.day_off_day,
+            (PayKind::DayOff, true) => &mut self.day_off_night,
+            (PayKind::Holiday, false) => &mut self.holiday_day,
+            (PayKind::Holiday, true) => &mut self.holiday_night,
+        };
+        *slot += minutes;
+    }
+}
+
+/// Whether a wall-clock time is night work (Labour Code Art. 106: 22:00 to 06:00).
+pub fn is_night(at: NaiveDateTime) -> bool {
+    let h = at.hour();
+    !(6..22).contains(&h)
+}
+
+/// Minutes worked in a row, all of one calendar date and all day or all night. UTC minute numbers.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    start: i64,
+    end: i64,
+    date: NaiveDate,
+    night: bool,
 }
 
 /// What attendance reads from one accepted worker event.
@@ -210,6 +321,8 @@ struct Rules<'a> {
     anchors: Vec<i64>,
     gates: Vec<String>,
     gate_index: HashMap<String, u32>,
+    /// Public holidays of the years around the days asked for.
+    holidays: HashSet<NaiveDate>,
 }
 
 fn minute_of(ms: i64) -> i64 {
@@ -239,7 +352,7 @@ pub fn shift_around(shift: &Shift, at: NaiveDateTime) -> (NaiveDateTime, NaiveDa
 }
 
 impl<'a> Rules<'a> {
-    fn new(config: &'a Config, workers: &'a [Worker]) -> Rules<'a> {
+    fn new(config: &'a Config, workers: &'a [Worker], days: DayRange) -> Rules<'a> {
         let shift_of = workers.iter().map(|w| config.shifts.iter().position(|s| s.name == w.shift)).collect();
         Rules {
             config,
@@ -249,6 +362,24 @@ impl<'a> Rules<'a> {
             anchors: config.shifts.iter().map(anchor).collect(),
             gates: Vec::new(),
             gate_index: HashMap::new(),
+            holidays: crate::holidays::days_between(&config.holidays, days.first().year() - 1, days.last().year() + 1),
+        }
+    }
+
+    /// `[from, to)` (UTC minutes) cut where the calendar date or day/night changes.
+    fn pieces(&self, from: i64, to: i64, out: &mut Vec<Piece>) {
+        let mut at = from;
+        while at < to {
+            let local = self.local(at * 60_000);
+            let midnight = local.date().and_hms_opt(0, 0, 0).expect("midnight");
+            let next = [6, 22, 24]
+                .into_iter()
+                .map(|h| midnight + Duration::hours(h))
+                .find(|b| *b > local)
+                .expect("midnight follows");
+            let end = self.utc_minute(next).max(at + 1).min(to);
+            out.push(Piece { start: at, end, date: local.date(), night: is_night(local) });
+            at = end;
         }
     }
 
@@ -388,6 +519,7 @@ impl<'a> Rules<'a> {
         let rules = &self.config.attendance;
         let shift = self.shift_of[worker].map(|s| &self.config.shifts[s]);
         let day_off = shift.is_some_and(|s| s.days_off.contains(&date.weekday()));
+        let holiday = self.holidays.contains(&date);
 
         let first_in = stays.iter().filter_map(|s| s.in_ms).min().map(minute_of);
         let last_out = stays.iter().filter_map(|s| s.out_ms).max().map(minute_of);
@@ -414,15 +546,17 @@ impl<'a> Rules<'a> {
         let break_minutes = shift.map_or(0, |s| i64::from(s.break_minutes));
         let worked = if presence > 0 { (presence - (break_minutes - outside).max(0)).max(0) } else { 0 };
 
-        let (mut late, mut early, mut overtime) = (0, 0, 0);
+        let (mut late, mut early) = (0, 0);
+        let mut break_window = None;
         if let Some(shift) = shift {
             let (start, length) = shift_minutes(shift);
             let midnight = date.and_hms_opt(0, 0, 0).expect("midnight");
             let start_utc = self.utc_minute(midnight + Duration::minutes(start));
             let end_utc = self.utc_minute(midnight + Duration::minutes(start + length));
-            if day_off {
-                overtime = worked;
-            } else {
+            let b = i64::from(shift.break_minutes).min(length);
+            let break_start = midnight + Duration::minutes(start + (length - b) / 2);
+            break_window = Some((self.utc_minute(break_start), self.utc_minute(break_start + Duration::minutes(b))));
+            if !day_off && !holiday {
                 if let (Some(first), false) = (first_in, stays.first().is_some_and(|s| s.in_ms.is_none())) {
                     let by = first - start_utc;
                     if by > i64::from(shift.late_grace_minutes) {
@@ -435,12 +569,79 @@ impl<'a> Rules<'a> {
                         early = by;
                     }
                 }
-                overtime = (worked - (length - i64::from(shift.break_minutes))).max(0);
             }
         }
 
+        // Payroll's split: the minutes present, less the break, by kind of day and by night.
+        let mut present: Vec<(i64, i64)> = match rules.worked_time {
+            WorkedTime::Pairs => {
+                stays.iter().filter_map(|s| Some((minute_of(s.in_ms?), minute_of(s.out_ms?)))).collect()
+            }
+            WorkedTime::Span => match (first_in, last_out) {
+                (Some(i), Some(o)) if o > i => vec![(i, o)],
+                _ => Vec::new(),
+            },
+        };
+        present.retain(|(a, b)| b > a);
+        present.sort_unstable();
+        let mut to_deduct = presence.max(0) - worked;
+        if let Some((b0, b1)) = break_window {
+            let mut kept = Vec::with_capacity(present.len() + 1);
+            for (a, b) in present {
+                let (lo, hi) = (a.max(b0), b.min(b1));
+                let cut = (hi - lo).clamp(0, to_deduct);
+                if cut == 0 {
+                    kept.push((a, b));
+                    continue;
+                }
+                to_deduct -= cut;
+                if lo > a {
+                    kept.push((a, lo));
+                }
+                if b > lo + cut {
+                    kept.push((lo + cut, b));
+                }
+            }
+            present = kept;
+        }
+        while to_deduct > 0 {
+            let Some(last) = present.last_mut() else { break };
+            let cut = (last.1 - last.0).min(to_deduct);
+            last.1 -= cut;
+            to_deduct -= cut;
+            if last.1 == last.0 {
+                present.pop();
+            }
+        }
+        let mut pieces = Vec::new();
+        for (a, b) in present {
+            self.pieces(a, b, &mut pieces);
+        }
+        let mut normal_left = match shift {
+            Some(_) if day_off => 0,
+            Some(s) => shift_minutes(s).1 - i64::from(s.break_minutes),
+            None => i64::MAX,
+        };
+        let mut pay = PayMinutes::default();
+        for p in pieces {
+            let n = p.end - p.start;
+            if self.holidays.contains(&p.date) {
+                pay.add(PayKind::Holiday, p.night, clamp(n));
+            } else if day_off {
+                pay.add(PayKind::DayOff, p.night, clamp(n));
+            } else {
+                let normal = n.min(normal_left.max(0));
+                normal_left -= normal;
+                pay.add(PayKind::Normal, p.night, clamp(normal));
+                pay.add(PayKind::Overtime, p.night, clamp(n - normal));
+            }
+        }
+        let overtime = i64::from(pay.overtime());
+
         let status = if stays.is_empty() {
-            if day_off {
+            if holiday {
+                Status::Holiday
+            } else if day_off {
                 Status::DayOff
             } else {
                 Status::Absent
@@ -471,6 +672,8 @@ impl<'a> Rules<'a> {
             late_minutes: clamp(late),
             early_leave_minutes: clamp(early),
             overtime_minutes: clamp(overtime),
+            pay,
+            holiday,
             status,
             gates,
             stays: stays
@@ -493,7 +696,7 @@ fn clamp(minutes: i64) -> u32 {
 /// people's events are passed over). Pure: the same input always gives the same days, ordered by
 /// date, then by the order of `workers`. An inactive worker appears only on days with a scan.
 pub fn compute(config: &Config, workers: &[Worker], events: &[Event], days: DayRange) -> Vec<AttendanceDay> {
-    let mut rules = Rules::new(config, workers);
+    let mut rules = Rules::new(config, workers, days);
     let index: HashMap<&str, u32> = workers.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u32)).collect();
     let mut scans = Vec::with_capacity(events.len());
     for e in events {
@@ -518,7 +721,7 @@ pub fn for_each_day(
     days: DayRange,
     each: &mut dyn FnMut(NaiveDate, Vec<AttendanceDay>) -> Result<()>,
 ) -> Result<()> {
-    let mut rules = Rules::new(config, workers);
+    let mut rules = Rules::new(config, workers, days);
     let index: HashMap<&str, u32> = workers.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u32)).collect();
     let mut stmt = store.connection().prepare_cached(
         "SELECT id, person_ref, direction, at_ms, gate FROM events INDEXED BY events_by_time
@@ -575,11 +778,13 @@ pub fn from_store(store: &Store, config: &Config, workers: &[Worker], days: DayR
 pub struct Totals {
     /// Rows (worker-days), and how many of them had each status, in [`Status::ALL`] order.
     pub days: u32,
-    pub by_status: [u32; 6],
+    pub by_status: [u32; 7],
     pub worked_minutes: u64,
     pub late_minutes: u64,
     pub early_leave_minutes: u64,
     pub overtime_minutes: u64,
+    /// The payroll split, in [`PayMinutes::figures`] order.
+    pub pay: [u64; 8],
 }
 
 impl Totals {
@@ -591,6 +796,9 @@ impl Totals {
         self.late_minutes += u64::from(day.late_minutes);
         self.early_leave_minutes += u64::from(day.early_leave_minutes);
         self.overtime_minutes += u64::from(day.overtime_minutes);
+        for (t, m) in self.pay.iter_mut().zip(day.pay.figures()) {
+            *t += u64::from(m);
+        }
     }
 
     pub fn count(&self, status: Status) -> u32 {

@@ -94,13 +94,13 @@ pub use qrgate_protocol::field::escape_cell;
 // ---- the output file ------------------------------------------------------------------------
 
 /// A file being written: a temporary sibling of the target until [`Output::finish`] renames it.
-struct Output {
+pub(crate) struct Output {
     tmp: tempfile::NamedTempFile,
     path: PathBuf,
 }
 
 impl Output {
-    fn create(path: &Path) -> Result<Output> {
+    pub(crate) fn create(path: &Path) -> Result<Output> {
         if path.is_dir() {
             return Err(Error::invalid("output file", format!("{} is a directory", path.display())));
         }
@@ -118,11 +118,11 @@ impl Output {
         Ok(Output { tmp, path: path.to_path_buf() })
     }
 
-    fn file(&mut self) -> &mut File {
+    pub(crate) fn file(&mut self) -> &mut File {
         self.tmp.as_file_mut()
     }
 
-    fn finish(mut self) -> Result<()> {
+    pub(crate) fn finish(mut self) -> Result<()> {
         let path = self.path.clone();
         self.file().sync_all().map_err(Error::io(&path))?;
         self.tmp.persist(&path).map_err(|e| Error::io(&path)(e.error))?;
@@ -448,7 +448,19 @@ fn export_tables(
 
 // ---- attendance -----------------------------------------------------------------------------
 
-const ATTENDANCE_HEADERS: [&str; 13] = [
+/// Payroll's split of the worked minutes (`attendance::PayMinutes::figures` order).
+pub const PAY_HEADERS: [&str; 8] = [
+    "Phút thường (ngày)",
+    "Phút thường (đêm)",
+    "Phút tăng ca ngày thường (ngày)",
+    "Phút tăng ca ngày thường (đêm)",
+    "Phút tăng ca ngày nghỉ tuần (ngày)",
+    "Phút tăng ca ngày nghỉ tuần (đêm)",
+    "Phút tăng ca ngày lễ (ngày)",
+    "Phút tăng ca ngày lễ (đêm)",
+];
+
+const ATTENDANCE_HEADERS: [&str; 21] = [
     "Ngày",
     "Mã NV",
     "Họ và tên",
@@ -460,6 +472,14 @@ const ATTENDANCE_HEADERS: [&str; 13] = [
     "Phút đi muộn",
     "Phút về sớm",
     "Phút tăng ca",
+    PAY_HEADERS[0],
+    PAY_HEADERS[1],
+    PAY_HEADERS[2],
+    PAY_HEADERS[3],
+    PAY_HEADERS[4],
+    PAY_HEADERS[5],
+    PAY_HEADERS[6],
+    PAY_HEADERS[7],
     "Trạng thái",
     "Cổng",
 ];
@@ -484,7 +504,8 @@ pub fn select_workers(store: &Store, department: Option<&str>) -> Result<Vec<Wor
     Ok(workers)
 }
 
-fn attendance_cells<'a>(d: &AttendanceDay, w: &'a Worker, gates: &'a str) -> [Cell<'a>; 13] {
+fn attendance_cells<'a>(d: &AttendanceDay, w: &'a Worker, gates: &'a str) -> [Cell<'a>; 21] {
+    let pay = d.pay.figures().map(|m| Cell::Int(i64::from(m)));
     [
         Cell::Date(d.date),
         Cell::Text(w.code.as_str()),
@@ -497,6 +518,14 @@ fn attendance_cells<'a>(d: &AttendanceDay, w: &'a Worker, gates: &'a str) -> [Ce
         Cell::Int(i64::from(d.late_minutes)),
         Cell::Int(i64::from(d.early_leave_minutes)),
         Cell::Int(i64::from(d.overtime_minutes)),
+        pay[0],
+        pay[1],
+        pay[2],
+        pay[3],
+        pay[4],
+        pay[5],
+        pay[6],
+        pay[7],
         Cell::Text(d.status.label()),
         Cell::Text(gates),
     ]
@@ -563,6 +592,7 @@ fn write_summary(
     headers.extend(Status::ALL.iter().map(|s| s.label().to_string()));
     headers
         .extend(["Tổng phút làm việc", "Tổng phút đi muộn", "Tổng phút về sớm", "Tổng phút tăng ca"].map(String::from));
+    headers.extend(PAY_HEADERS.iter().map(|h| format!("Tổng {}", h.to_lowercase())));
     let mut lines: Vec<(String, Vec<u64>)> = Vec::new();
     let mut all = vec![0u64; headers.len() - 1];
     for (name, d) in departments {
@@ -570,6 +600,7 @@ fn write_summary(
         let mut values = vec![d.workers.len() as u64, u64::from(t.days)];
         values.extend(Status::ALL.iter().map(|s| u64::from(t.count(*s))));
         values.extend([t.worked_minutes, t.late_minutes, t.early_leave_minutes, t.overtime_minutes]);
+        values.extend(t.pay);
         for (a, v) in all.iter_mut().zip(&values) {
             *a += v;
         }

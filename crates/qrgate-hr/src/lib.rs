@@ -6,7 +6,10 @@
 pub mod attendance;
 pub mod error;
 pub mod export;
+pub mod holidays;
+pub mod lunar;
 pub mod print;
 pub mod roster;
+pub mod timesheet;
 
 pub use error::{Error, FileProblem, Result, RowError, RowProblem};

@@ -376,3 +376,36 @@ fn pins_are_set_changed_and_removed_any_number_of_times() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary file is left behind: {leftovers:?}");
 }
+
+#[test]
+fn holidays_of_a_year_with_the_enterprises_moves() {
+    let site = Site::new();
+    let r = site.ok(&["holidays", "--year", "2027"]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines[0].starts_with("01/01/2027") && lines[0].contains("Tết Dương lịch"), "{}", r.stdout);
+    assert!(r.stdout.contains("06/02/2027  Thứ Bảy   Tết Âm lịch (mùng 1)"), "{}", r.stdout);
+    assert!(r.stdout.contains("16/04/2027") && r.stdout.contains("Giỗ Tổ Hùng Vương"), "{}", r.stdout);
+    assert!(r.stdout.contains("11 ngày"), "{}", r.stdout);
+
+    std::fs::create_dir_all(site.data()).unwrap();
+    std::fs::write(
+        site.data().join("kiosk.conf"),
+        "[holidays]\nmoved = [{ from = \"2027-09-03\", to = \"2027-09-06\" }]\nadded = [\"2027-12-24\"]\n",
+    )
+    .unwrap();
+    let r = site.ok(&["holidays", "--year", "2027"]);
+    assert!(!r.stdout.lines().any(|l| l.starts_with("03/09/2027")), "{}", r.stdout);
+    assert!(r.stdout.contains("06/09/2027  Thứ Hai   Nghỉ bù (chuyển từ 03/09/2027)"), "{}", r.stdout);
+    assert!(r.stdout.contains("24/12/2027") && r.stdout.contains("12 ngày"), "{}", r.stdout);
+
+    std::fs::write(
+        site.data().join("kiosk.conf"),
+        "[holidays]\nmoved = [{ from = \"2027-09-04\", to = \"2027-09-06\" }]\n",
+    )
+    .unwrap();
+    let r = site.qrgate(&["holidays", "--year", "2027"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("04/09/2027 is not a holiday"), "{}", r.stderr);
+    let r = site.qrgate(&["holidays", "--year", "2300"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+}

@@ -160,3 +160,30 @@ fn bad_requests_say_why_and_write_nothing() {
 
     assert!(!out.exists());
 }
+
+#[test]
+fn the_monthly_timesheet_through_the_binary() {
+    let site = seeded();
+    let r = site.ok(&["export", "timesheet", "--help"]);
+    assert!(r.stdout.contains("--month") && r.stdout.contains("--department"), "{}", r.stdout);
+    // The demo's two days end yesterday: whichever month that is, both its months are written.
+    let (from, to) = yesterday();
+    for month in [&from[..7], &to[..7]] {
+        let out = site.path(&format!("bcc-{month}.csv"));
+        let r = site.ok(&["export", "timesheet", "--month", month, "--format", "csv", "--out", out.to_str().unwrap()]);
+        // A line per active worker, and per inactive one who scanned that month.
+        assert!(r.stdout.contains("Wrote 5") || r.stdout.contains("Wrote 60"), "{}", r.stdout);
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    }
+    let xlsx = site.path("bcc.xlsx");
+    site.ok(&["export", "timesheet", "--month", &to[..7], "--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+
+    let o = site.path("x.csv");
+    let r =
+        site.qrgate(&["export", "timesheet", "--month", "11/2026", "--format", "csv", "--out", o.to_str().unwrap()]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("like 2026-11"), "{}", r.stderr);
+    assert!(!o.exists(), "nothing written");
+}

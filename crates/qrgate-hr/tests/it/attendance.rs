@@ -649,3 +649,196 @@ fn the_store_walk_agrees_with_the_pure_function() {
     assert_eq!(from_store, pure);
     assert!(pure.iter().any(|d| d.worked_minutes > 0), "the fixture has real days");
 }
+
+// ---- payroll's split (Labour Code Art. 98, 105–107, 112) ---------------------------------------
+
+/// One worker's days from `scans`, with kiosk.conf's defaults.
+fn pay_days(shift: &str, scans: &[Scan], first: &str, last: &str) -> Vec<AttendanceDay> {
+    let workers = vec![worker("NV001", "May 1", shift)];
+    let events: Vec<Event> = scans
+        .iter()
+        .enumerate()
+        .map(|(i, (d, at, gate))| event(i as u128 + 1, w("NV001"), *d, at, gate, Verdict::Accepted))
+        .collect();
+    attendance::compute(&Config::default(), &workers, &events, DayRange::new(day(first), day(last)).unwrap())
+}
+
+fn pay(normal: (u32, u32), overtime: (u32, u32), day_off: (u32, u32), holiday: (u32, u32)) -> attendance::PayMinutes {
+    attendance::PayMinutes {
+        normal_day: normal.0,
+        normal_night: normal.1,
+        overtime_day: overtime.0,
+        overtime_night: overtime.1,
+        day_off_day: day_off.0,
+        day_off_night: day_off.1,
+        holiday_day: holiday.0,
+        holiday_night: holiday.1,
+    }
+}
+
+#[test]
+fn a_night_shift_across_midnight_into_new_years_day() {
+    // CA3 is 22:00–06:00 with a 30-minute break, whose window is the middle of the shift:
+    // 22:00 + (480 − 30) / 2 = 01:45 to 02:15. In at 21:55 on 31/12, out at 06:05 on 1/1:
+    //   21:55–22:00 on 31/12, day:      5 normal by day
+    //   22:00–24:00 on 31/12, night:  120 normal by night (a working day)
+    //   00:00–01:45 on 1/1, night:    105 holiday by night
+    //   01:45–02:15                    the break
+    //   02:15–06:00 on 1/1, night:    225 holiday by night
+    //   06:00–06:05 on 1/1, day:        5 holiday by day
+    // worked 490 − 30 = 460; of it 125 normal, so 335 overtime (all of it on the holiday).
+    let days =
+        pay_days("CA3", &[(In, "2026-12-31 21:55", A), (Out, "2027-01-01 06:05", A)], "2026-12-31", "2027-01-01");
+    let eve = &days[0];
+    assert_eq!((eve.date, eve.holiday, eve.status), (day("2026-12-31"), false, Status::Present));
+    assert_eq!(eve.worked_minutes, 460);
+    assert_eq!(eve.pay, pay((5, 120), (0, 0), (0, 0), (5, 330)));
+    assert_eq!(eve.overtime_minutes, 335);
+    assert_eq!(eve.pay.night(), 450);
+    let new_year = &days[1];
+    assert_eq!((new_year.holiday, new_year.status, new_year.worked_minutes), (true, Status::Holiday, 0));
+}
+
+#[test]
+fn a_weekly_day_off_worked_into_the_night() {
+    // HC's day off is Sunday (29/11/2026). 07:55–22:30: 875 minutes present, less the hour's
+    // break (its window 12:00–13:00), 815 worked, every one overtime on a day off:
+    // 07:55–12:00 and 13:00–22:00 by day (245 + 540), 22:00–22:30 by night (30).
+    let days = pay_days("HC", &[(In, "2026-11-29 07:55", A), (Out, "2026-11-29 22:30", A)], "2026-11-29", "2026-11-29");
+    let d = &days[0];
+    assert_eq!((d.status, d.worked_minutes, d.late_minutes, d.early_leave_minutes), (Status::Present, 815, 0, 0));
+    assert_eq!(d.pay, pay((0, 0), (0, 0), (785, 30), (0, 0)));
+    assert_eq!(d.overtime_minutes, 815);
+}
+
+#[test]
+fn a_forgotten_exit_pays_nothing_that_day_and_the_next_day_pays_its_own() {
+    // In at 07:50 on Monday, no out; in at 07:52 on Tuesday, out at 17:00. Monday's in lacks its
+    // out (the next passage is another in): worked 0. Tuesday: 07:52–12:00 (248) and 13:00–17:00
+    // (240) = 488; the first 480 (540 − 60) are normal hours, the last 8 overtime.
+    let days = pay_days(
+        "HC",
+        &[(In, "2026-11-23 07:50", A), (In, "2026-11-24 07:52", A), (Out, "2026-11-24 17:00", A)],
+        "2026-11-23",
+        "2026-11-24",
+    );
+    assert_eq!((days[0].status, days[0].worked_minutes), (Status::MissingOut, 0));
+    assert_eq!(days[0].pay, attendance::PayMinutes::default());
+    assert_eq!(days[1].worked_minutes, 488);
+    assert_eq!(days[1].pay, pay((480, 0), (8, 0), (0, 0), (0, 0)));
+    assert_eq!(days[1].overtime_minutes, 8);
+}
+
+#[test]
+fn a_worker_joining_mid_month_is_paid_for_the_days_worked() {
+    // Her first scan is Wednesday 18/11 (CA1, 06:00–14:00, a 30-minute break from 09:45):
+    // 05:50–14:10 is 500 present, 470 worked: 05:50–06:00 by night (10), the rest by day; the
+    // first 450 normal (10 of them at night), the last 20 overtime by day. The days before are
+    // absences (the roster has no start date), with nothing to pay.
+    let days =
+        pay_days("CA1", &[(In, "2026-11-18 05:50", A), (Out, "2026-11-18 14:10", A)], "2026-11-16", "2026-11-18");
+    assert_eq!(days.iter().map(|d| d.status).collect::<Vec<_>>(), [Status::Absent, Status::Absent, Status::Present]);
+    assert!(days[..2].iter().all(|d| d.pay.total() == 0));
+    assert_eq!(days[2].pay, pay((440, 10), (20, 0), (0, 0), (0, 0)));
+    let month: u32 = days.iter().map(|d| d.pay.total()).sum();
+    assert_eq!(month, 470);
+}
+
+#[test]
+fn a_public_holiday_without_a_scan_is_a_holiday_not_an_absence() {
+    // 30/4 and 1/5/2027 are holidays; 2/5 is a Sunday (HC's day off); 3/5 an ordinary Monday.
+    let days = pay_days("HC", &[], "2027-04-30", "2027-05-03");
+    let statuses: Vec<Status> = days.iter().map(|d| d.status).collect();
+    assert_eq!(statuses, [Status::Holiday, Status::Holiday, Status::DayOff, Status::Absent]);
+}
+
+/// Payroll's split redone minute by minute from the rules as the module's doc states them,
+/// asking the time zone about every minute instead of cutting stays into pieces.
+fn reference_pay(config: &Config, shift: Option<&qrgate_core::config::Shift>, d: &AttendanceDay) -> [u32; 8] {
+    let tz = config.time.timezone;
+    let holidays = qrgate_hr::holidays::days_between(&config.holidays, 2025, 2028);
+    let utc_minute = |local: NaiveDateTime| tz.from_local_datetime(&local).earliest().unwrap().timestamp() / 60;
+    let mut minutes: Vec<i64> = Vec::new();
+    match config.attendance.worked_time {
+        WorkedTime::Pairs => {
+            for s in &d.stays {
+                if let (Some(i), Some(o)) = (s.in_at, s.out_at) {
+                    minutes.extend(utc_minute(i)..utc_minute(o));
+                }
+            }
+        }
+        WorkedTime::Span => {
+            if let (Some(i), Some(o)) = (d.first_in, d.last_out) {
+                minutes.extend(utc_minute(i)..utc_minute(o));
+            }
+        }
+    }
+    minutes.sort_unstable();
+    let mut deduct = minutes.len() as i64 - i64::from(d.worked_minutes);
+    if let Some(s) = shift {
+        let start = d.date.and_time(s.start);
+        let mut length = (s.end - s.start).num_minutes().rem_euclid(1440);
+        if length == 0 {
+            length = 1440;
+        }
+        let b = i64::from(s.break_minutes);
+        let from = utc_minute(start + Duration::minutes((length - b) / 2));
+        minutes.retain(|&m| {
+            let in_break = deduct > 0 && (from..from + b).contains(&m);
+            deduct -= i64::from(in_break);
+            !in_break
+        });
+    }
+    minutes.truncate(minutes.len() - deduct.max(0) as usize);
+    let day_off = shift.is_some_and(|s| s.days_off.contains(&chrono::Datelike::weekday(&d.date)));
+    let mut normal_left = shift.map_or(i64::MAX, |s| {
+        let mut length = (s.end - s.start).num_minutes().rem_euclid(1440);
+        if length == 0 {
+            length = 1440;
+        }
+        if day_off {
+            0
+        } else {
+            length - i64::from(s.break_minutes)
+        }
+    });
+    let mut out = [0u32; 8];
+    for m in minutes {
+        let local = Utc.timestamp_opt(m * 60, 0).unwrap().with_timezone(&tz).naive_local();
+        let hour = chrono::Timelike::hour(&local);
+        let night = usize::from(!(6..22).contains(&hour));
+        let kind = if holidays.contains(&local.date()) {
+            3
+        } else if day_off {
+            2
+        } else if normal_left > 0 {
+            normal_left -= 1;
+            0
+        } else {
+            1
+        };
+        out[kind * 2 + night] += 1;
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn payroll_minutes_recompute_minute_by_minute((workers, events) in random_log(), span in any::<bool>()) {
+        // Holidays inside the random logs' weeks, on weekdays and on a Sunday.
+        let mut config = Config::default();
+        config.holidays.added = vec![day("2026-11-25"), day("2026-11-29"), day("2026-12-07")];
+        if span {
+            config.attendance.worked_time = WorkedTime::Span;
+        }
+        let range = DayRange::new(day("2026-11-17"), day("2026-12-20")).unwrap();
+        for d in attendance::compute(&config, &workers, &events, range) {
+            let shift = config.shift(&workers[d.worker].shift);
+            prop_assert_eq!(d.pay.total(), d.worked_minutes, "worker {} on {}", d.worker, d.date);
+            prop_assert_eq!(d.overtime_minutes, d.worked_minutes - d.pay.normal());
+            prop_assert_eq!(d.pay.figures(), reference_pay(&config, shift, &d), "worker {} on {}", d.worker, d.date);
+        }
+    }
+}

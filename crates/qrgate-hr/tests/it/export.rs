@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
-use chrono::Utc;
+use chrono::{Datelike, NaiveDate, Utc};
 use qrgate_core::config::Config;
 use qrgate_core::model::{Direction, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store, Worker};
@@ -137,6 +137,9 @@ fn attendance_xlsx_adds_up() {
                 .unwrap();
             assert_eq!(number(&row[worked]) as u32, want.worked_minutes);
             assert_eq!(text(&row[status]), want.status.label());
+            let pay: Vec<u32> = export::PAY_HEADERS.iter().map(|h| number(&row[column(headers, h)]) as u32).collect();
+            assert_eq!(pay, want.pay.figures(), "the payroll columns, in order");
+            assert_eq!(pay.iter().sum::<u32>(), want.worked_minutes);
             *worked_by_department.entry(text(&row[dept])).or_default() += number(&row[worked]);
             if text(&row[code]) == "NV005" {
                 assert_eq!(text(&row[name]), format!("'{INJECTED}"), "formula text is escaped");
@@ -194,7 +197,13 @@ fn attendance_csv_has_bom_escapes_and_one_table() {
     let nv004_tue = rows.iter().find(|r| &r[0] == "2026-11-24" && &r[1] == "NV004").unwrap();
     assert_eq!((&nv004_tue[5], &nv004_tue[6], &nv004_tue[7]), ("07:50", "17:30", "520"));
     let nv004_mon = rows.iter().find(|r| &r[0] == "2026-11-23" && &r[1] == "NV004").unwrap();
-    assert_eq!(&nv004_mon[11], "Thiếu giờ ra");
+    let status = headers.iter().position(|h| h == "Trạng thái").unwrap();
+    assert_eq!(&nv004_mon[status], "Thiếu giờ ra");
+    // Payroll's columns: 07:50–17:30 on HC (08:00–17:00, a 60-minute break) is 480 normal
+    // minutes by day and 40 of overtime by day, all named by their header.
+    let pay: Vec<usize> = export::PAY_HEADERS.iter().map(|h| headers.iter().position(|x| x == *h).unwrap()).collect();
+    let figures: Vec<&str> = pay.iter().map(|&i| &nv004_tue[i]).collect();
+    assert_eq!(figures, ["480", "0", "40", "0", "0", "0", "0", "0"]);
 }
 
 #[test]
@@ -408,4 +417,125 @@ fn visitor_numbers_are_masked_unless_full() {
     export::visitors(&store, &config, two_days(), true, Format::Csv, &out, &mut |_, _| {}).unwrap();
     let full = std::fs::read_to_string(&out).unwrap();
     assert!(full.contains("079123456789") && full.contains("0912345678"));
+}
+
+// ---- the monthly timesheet --------------------------------------------------------------------
+
+#[test]
+fn the_timesheet_adds_up_the_months_days_in_xlsx_and_csv() {
+    use qrgate_hr::timesheet::{self, Month, TOTAL_HEADERS};
+    let dir = tempfile::tempdir().unwrap();
+    let (store, config) = fixture(dir.path());
+    let month = Month::parse("2026-11").unwrap();
+    let workers = store.workers(None, None).unwrap();
+    // The same numbers redone from the daily attendance of every day of the month.
+    let days = attendance::from_store(&store, &config, &workers, month.days()).unwrap();
+
+    let out = dir.path().join("bang-cham-cong.xlsx");
+    let summary = timesheet::export(&store, &config, month, None, Format::Xlsx, &out, &mut |_, _| {}).unwrap();
+    assert_eq!(summary.rows, 5);
+    let mut book: Xlsx<_> = open_workbook(&out).unwrap();
+    let range = book.worksheet_range("Bảng chấm công").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    assert_eq!(text(&rows[0][0]), "BẢNG CHẤM CÔNG");
+    assert_eq!(text(&rows[1][0]), "Công ty TNHH Thử nghiệm");
+    assert_eq!(text(&rows[2][0]), "Tháng 11 năm 2026");
+    let header = rows[4];
+    assert_eq!(number(&header[5]), 1.0, "day 1 in the first day column");
+    assert_eq!(text(&rows[5][5]), "CN", "1/11/2026 is a Sunday");
+    let first_total = 5 + 30;
+    assert_eq!(text(&header[first_total]), TOTAL_HEADERS[0]);
+    for (i, w) in workers.iter().enumerate() {
+        let row = rows[6 + i];
+        assert_eq!(text(&row[1]), w.code.as_str());
+        let mine: Vec<_> = days.iter().filter(|d| d.worker == i).collect();
+        for d in &mine {
+            let col = 5 + (d.date - month.days().first()).num_days() as usize;
+            assert_eq!(text(&row[col]), timesheet::symbol(d), "{} on {}", w.code, d.date);
+        }
+        let pay_minutes = |k: usize| mine.iter().map(|d| f64::from(d.pay.figures()[k])).sum::<f64>();
+        for k in 0..8 {
+            let got = number(&row[first_total + 1 + k]);
+            assert!((got - pay_minutes(k) / 60.0).abs() < 1e-9, "{}: {}", w.code, TOTAL_HEADERS[k + 1]);
+        }
+        let worked_days = mine.iter().filter(|d| d.worked_minutes > 0).count() as f64;
+        assert_eq!(number(&row[first_total]), worked_days, "{}", w.code);
+        let late: u32 = mine.iter().map(|d| d.late_minutes).sum();
+        assert_eq!(number(&row[first_total + 11]), f64::from(late), "{}", w.code);
+    }
+    // NV001: 23/11 present, 24/11 late (08:10 on HC), 29/11 Sunday off; NV004 forgot an out.
+    assert_eq!(
+        (text(&rows[6][5 + 22]), text(&rows[6][5 + 23]), text(&rows[6][5 + 28])),
+        ("+".into(), "M".into(), "NT".into())
+    );
+    assert_eq!(text(&rows[9][5 + 22]), "T");
+    assert_eq!(text(&rows[10][2]), format!("'{INJECTED}"), "names are escaped");
+    let total_row = rows.iter().position(|r| matches!(&r[0], Data::String(s) if s == "Tổng cộng")).unwrap();
+    assert_eq!(total_row, 11);
+    let all_normal_day: f64 = days.iter().map(|d| f64::from(d.pay.normal_day)).sum::<f64>() / 60.0;
+    assert!((number(&rows[total_row][first_total + 1]) - all_normal_day).abs() < 1e-9);
+    let legend = rows.iter().any(|r| r.len() > 2 && matches!(&r[2], Data::String(s) if s == "Nghỉ lễ, Tết"));
+    assert!(legend, "the legend is on the sheet");
+    assert!(rows.iter().any(|r| r.iter().any(|c| matches!(c, Data::String(s) if s == "(Ký, họ tên)"))));
+
+    let csv_out = dir.path().join("bang-cham-cong.csv");
+    timesheet::export(&store, &config, month, Some("Kho"), Format::Csv, &csv_out, &mut |_, _| {}).unwrap();
+    let bytes = std::fs::read(&csv_out).unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");
+    let text_csv = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut reader = csv::Reader::from_reader(text_csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[5], "01/11");
+    let lines: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(lines.len(), 2, "the two Kho workers");
+    let nv004 = lines.iter().find(|r| &r[1] == "NV004").unwrap();
+    // 24/11: 07:50–17:30 on HC is 480 normal minutes and 40 overtime, both by day.
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert_eq!(&nv004[col("Giờ thường (ngày)")], "8.00");
+    assert_eq!(&nv004[col("Giờ TC ngày thường (ngày)")], "0.67");
+    assert_eq!(&nv004[col("Ngày thiếu quẹt")], "1");
+
+    let e = timesheet::export(&store, &config, month, None, Format::Pdf, &csv_out, &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), qrgate_core::Code::InvalidInput);
+}
+
+#[test]
+fn the_timesheet_warns_past_the_overtime_limits() {
+    use qrgate_hr::timesheet::{self, Month};
+    let dir = tempfile::tempdir().unwrap();
+    let workers = vec![worker("NV001", "May 1", "HC"), worker("NV002", "May 1", "HC")];
+    let mut store = store_with(dir.path(), &workers);
+    // NV001 works 07:00–19:00 every weekday of November 2026 (21 days): 660 worked, 480 normal,
+    // 3 hours of overtime a day, 63 in the month; and one such day in October, 66 in the year.
+    let mut events = Vec::new();
+    let mut n = 0;
+    let mut days: Vec<NaiveDate> = DayRange::new(day("2026-11-01"), day("2026-11-30"))
+        .unwrap()
+        .days()
+        .filter(|d| d.weekday().num_days_from_monday() < 5)
+        .collect();
+    assert_eq!(days.len(), 21);
+    days.push(day("2026-10-15"));
+    for d in days {
+        for (direction, at) in [(In, "07:00"), (Out, "19:00")] {
+            n += 1;
+            events.push(event(n, p("NV001"), direction, &format!("{d} {at}"), "Cổng chính", Verdict::Accepted));
+        }
+    }
+    store.insert_events(&events).unwrap();
+    let mut config = Config::default();
+    let workers = store.workers(None, None).unwrap();
+    let month = Month::parse("2026-11").unwrap();
+    let lines = timesheet::lines(&store, &config, &workers, month, &mut |_, _| {}).unwrap();
+    assert_eq!((lines[0].overtime, lines[0].overtime_year), (63 * 60, 66 * 60));
+    assert_eq!(lines[0].warning, "Vượt 40 giờ/tháng");
+    assert_eq!((lines[1].overtime, lines[1].warning.as_str()), (0, ""));
+    config.overtime.year_limit_hours = 65;
+    config.overtime.month_limit_hours = 63;
+    let lines = timesheet::lines(&store, &config, &workers, month, &mut |_, _| {}).unwrap();
+    assert_eq!(lines[0].warning, "Vượt 65 giờ/năm", "63 hours is not past a 63-hour limit");
+    // October alone: 3 hours, under both.
+    let october =
+        timesheet::lines(&store, &config, &workers, Month::parse("2026-10").unwrap(), &mut |_, _| {}).unwrap();
+    assert_eq!((october[0].overtime_year, october[0].warning.as_str()), (3 * 60, ""));
 }

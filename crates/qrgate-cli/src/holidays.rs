@@ -1,0 +1,42 @@
+//! `qrgate holidays --year Y`: the public holidays of a year as attendance counts them.
+
+use chrono::{Datelike, Weekday};
+use qrgate_core::config::Config;
+use qrgate_core::datadir::DataDir;
+use qrgate_desk::Error;
+
+#[derive(clap::Args)]
+#[command(after_help = "Example: qrgate holidays --year 2027")]
+pub struct Args {
+    /// The calendar year (1900 to 2199).
+    #[arg(long, value_name = "YYYY")]
+    year: i32,
+}
+
+/// The weekday as a Vietnamese calendar prints it.
+pub fn weekday_vi(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "Thứ Hai",
+        Weekday::Tue => "Thứ Ba",
+        Weekday::Wed => "Thứ Tư",
+        Weekday::Thu => "Thứ Năm",
+        Weekday::Fri => "Thứ Sáu",
+        Weekday::Sat => "Thứ Bảy",
+        Weekday::Sun => "Chủ nhật",
+    }
+}
+
+pub fn run(args: Args, data: &DataDir) -> Result<(), Error> {
+    // Only kiosk.conf matters here; a missing one means the law's list with the default settings.
+    let config = Config::load(&data.config_path())?;
+    let list = qrgate_hr::holidays::of_year(&config.holidays, args.year)?;
+    for h in &list {
+        println!("{}  {:<8}  {}", h.date.format("%d/%m/%Y"), weekday_vi(h.date.weekday()), h.kind.label());
+    }
+    println!(
+        "{} ngày nghỉ lễ, Tết năm {} (Bộ luật Lao động 2019, Điều 112, và kiosk.conf [holidays])",
+        list.len(),
+        args.year
+    );
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Public holidays (ngày nghỉ lễ, Tết) as the Labour Code 2019, Art. 112 lists them, for any year,
+//! with the days kiosk.conf `[holidays]` adds or moves.
+//!
+//! Art. 112(1): New Year's Day (1/1); Tết, five days of the lunar new year; the Hùng Kings'
+//! commemoration (10th of the 3rd lunar month); Victory Day (30/4); International Labour Day
+//! (1/5); National Day (2/9) and one day beside it. Which of Tết's days fall before lunar New
+//! Year's Day and which side of 2/9 the extra day takes are decided each year by the Prime
+//! Minister's notice, hence the two settings; further days off and swaps come from kiosk.conf.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::lunar::{self, LunarDate};
+use qrgate_core::config::{Adjacent, HolidaysConfig, HOLIDAY_YEARS};
+
+/// Why a day is a holiday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    NewYear,
+    /// `day` is 0 for the last day of the old lunar year, 1 for lunar New Year's Day, and so on.
+    Tet {
+        day: i64,
+    },
+    HungKings,
+    Victory,
+    LabourDay,
+    NationalDay,
+    NationalDayAdjacent,
+    /// kiosk.conf `added`.
+    Added,
+    /// kiosk.conf `moved`: the holiday that was on `from`.
+    MovedFrom {
+        from: NaiveDate,
+    },
+}
+
+impl Kind {
+    /// What the list and the timesheet call it.
+    pub fn label(self) -> String {
+        match self {
+            Kind::NewYear => "Tết Dương lịch".into(),
+            Kind::Tet { day: 0 } => "Tết Âm lịch (ngày cuối năm cũ)".into(),
+            Kind::Tet { day } if day < 0 => format!("Tết Âm lịch (trước Tết {} ngày)", 1 - day),
+            Kind::Tet { day } => format!("Tết Âm lịch (mùng {day})"),
+            Kind::HungKings => "Giỗ Tổ Hùng Vương (10/3 âm lịch)".into(),
+            Kind::Victory => "Ngày Chiến thắng".into(),
+            Kind::LabourDay => "Ngày Quốc tế Lao động".into(),
+            Kind::NationalDay => "Quốc khánh".into(),
+            Kind::NationalDayAdjacent => "Quốc khánh (ngày liền kề)".into(),
+            Kind::Added => "Ngày nghỉ doanh nghiệp bổ sung".into(),
+            Kind::MovedFrom { from } => format!("Nghỉ bù (chuyển từ {})", from.format("%d/%m/%Y")),
+        }
+    }
+}
+
+/// One holiday.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Holiday {
+    pub date: NaiveDate,
+    pub kind: Kind,
+}
+
+fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).expect("a fixed holiday exists every year")
+}
+
+/// The Labour Code's holidays of `year` alone, by date. Lunar ones only where the lunar
+/// calendar is computed (see [`lunar::FIRST_YEAR`]).
+fn statutory(config: &HolidaysConfig, year: i32) -> BTreeMap<NaiveDate, Kind> {
+    let mut days = BTreeMap::new();
+    days.insert(ymd(year, 1, 1), Kind::NewYear);
+    if let Some(tet) = lunar::tet(year) {
+        let before = i64::from(config.tet_days_before.min(5));
+        for offset in -before..(5 - before) {
+            days.insert(tet + Duration::days(offset), Kind::Tet { day: offset + 1 });
+        }
+    }
+    if let Some(hung) = lunar::to_solar(LunarDate { year, month: 3, day: 10, leap: false }) {
+        // On the rare year it meets 30/4 or 1/5, the day is listed once, by the lunar name.
+        days.insert(hung, Kind::HungKings);
+    }
+    days.entry(ymd(year, 4, 30)).or_insert(Kind::Victory);
+    days.entry(ymd(year, 5, 1)).or_insert(Kind::LabourDay);
+    days.insert(ymd(year, 9, 2), Kind::NationalDay);
+    let adjacent = match config.national_day_adjacent {
+        Adjacent::Before => ymd(year, 9, 1),
+        Adjacent::After => ymd(year, 9, 3),
+    };
+    days.insert(adjacent, Kind::NationalDayAdjacent);
+    days
+}
+
+/// Every holiday of `year`, in date order: the law's, with kiosk.conf's moves and additions.
+/// A move whose `from` is not a holiday is refused, as is a year the lunar calendar is not
+/// computed for.
+pub fn of_year(config: &HolidaysConfig, year: i32) -> Result<Vec<Holiday>> {
+    if !HOLIDAY_YEARS.contains(&year) {
+        return Err(Error::invalid(
+            "year",
+            format!("{year}; holidays are computed for {} to {}", HOLIDAY_YEARS.start(), HOLIDAY_YEARS.end()),
+        ));
+    }
+    let mut days = statutory(config, year);
+    // Moves take effect in the year the holiday left, so a move of 31/12 to 2/1 belongs to both
+    // lists: gone from one, arrived in the other.
+    for m in &config.moved {
+        let from_year = statutory(config, m.from.year());
+        if !from_year.contains_key(&m.from) && !config.added.contains(&m.from) {
+            return Err(Error::invalid(
+                "kiosk.conf [holidays] moved",
+                format!("{} is not a holiday, so it cannot be moved", m.from.format("%d/%m/%Y")),
+            ));
+        }
+        days.remove(&m.from);
+    }
+    for m in &config.moved {
+        if m.to.year() == year {
+            days.insert(m.to, Kind::MovedFrom { from: m.from });
+        }
+    }
+    for &d in &config.added {
+        if d.year() == year && !config.moved.iter().any(|m| m.from == d) {
+            days.entry(d).or_insert(Kind::Added);
+        }
+    }
+    Ok(days.into_iter().map(|(date, kind)| Holiday { date, kind }).collect())
+}
+
+/// The holidays of every year from `first` to `last` (inclusive), as a set to ask about days.
+/// Years outside the computed span contribute their fixed-date holidays only, so attendance far
+/// in the past or future still works; [`of_year`] is where such a year is refused.
+pub fn days_between(config: &HolidaysConfig, first: i32, last: i32) -> std::collections::HashSet<NaiveDate> {
+    let mut set = std::collections::HashSet::new();
+    for year in first..=last {
+        match of_year(config, year) {
+            Ok(list) => set.extend(list.into_iter().map(|h| h.date)),
+            Err(_) => set.extend(statutory(config, year).into_keys()),
+        }
+    }
+    set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn dates(config: &HolidaysConfig, year: i32) -> Vec<String> {
+        of_year(config, year).unwrap().iter().map(|h| h.date.format("%d/%m").to_string()).collect()
+    }
+
+    // The Prime Minister's notices for 2026 (Tết Bính Ngọ 17/02/2026; Hùng Kings 10/3 Bính Ngọ
+    // = 26/04/2026) set their own split of Tết; with tet_days_before = 1 the law's list is:
+    #[test]
+    fn the_law_for_2026_and_2027() {
+        let c = HolidaysConfig::default();
+        assert_eq!(
+            dates(&c, 2026),
+            ["01/01", "16/02", "17/02", "18/02", "19/02", "20/02", "26/04", "30/04", "01/05", "02/09", "03/09"]
+        );
+        // Tết Đinh Mùi: 06/02/2027; 10/3 Đinh Mùi: 16/04/2027.
+        assert_eq!(
+            dates(&c, 2027),
+            ["01/01", "05/02", "06/02", "07/02", "08/02", "09/02", "16/04", "30/04", "01/05", "02/09", "03/09"]
+        );
+    }
+
+    #[test]
+    fn settings_split_tet_and_pick_the_side_of_national_day() {
+        let c = HolidaysConfig { tet_days_before: 2, national_day_adjacent: Adjacent::Before, ..Default::default() };
+        let list = of_year(&c, 2027).unwrap();
+        let tet: Vec<_> = list.iter().filter(|h| matches!(h.kind, Kind::Tet { .. })).map(|h| h.date).collect();
+        assert_eq!(tet, [d("2027-02-04"), d("2027-02-05"), d("2027-02-06"), d("2027-02-07"), d("2027-02-08")]);
+        assert!(list.iter().any(|h| h.date == d("2027-09-01") && h.kind == Kind::NationalDayAdjacent));
+        assert!(!list.iter().any(|h| h.date == d("2027-09-03")));
+    }
+
+    #[test]
+    fn added_and_moved_days() {
+        let c = HolidaysConfig {
+            added: vec![d("2027-12-24")],
+            moved: vec![qrgate_core::config::MovedHoliday { from: d("2027-09-03"), to: d("2027-09-06") }],
+            ..Default::default()
+        };
+        let list = of_year(&c, 2027).unwrap();
+        assert!(!list.iter().any(|h| h.date == d("2027-09-03")));
+        assert!(list.iter().any(|h| h.date == d("2027-09-06") && h.kind == Kind::MovedFrom { from: d("2027-09-03") }));
+        assert!(list.iter().any(|h| h.date == d("2027-12-24") && h.kind == Kind::Added));
+        assert_eq!(list.len(), 12);
+
+        let wrong = HolidaysConfig {
+            moved: vec![qrgate_core::config::MovedHoliday { from: d("2027-09-04"), to: d("2027-09-06") }],
+            ..Default::default()
+        };
+        let e = of_year(&wrong, 2027).unwrap_err();
+        assert_eq!(e.code(), qrgate_core::Code::InvalidInput);
+        assert!(e.to_string().contains("04/09/2027 is not a holiday"), "{e}");
+        assert!(of_year(&c, 2200).unwrap_err().to_string().contains("1900 to 2199"));
+    }
+
+    #[test]
+    fn tet_1985_is_in_january_in_vietnam() {
+        let c = HolidaysConfig::default();
+        assert_eq!(dates(&c, 1985)[1..6], ["20/01", "21/01", "22/01", "23/01", "24/01"]);
+        assert!(days_between(&c, 2300, 2300).contains(&d("2300-09-02")));
+    }
+}
