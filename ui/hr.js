@@ -128,7 +128,11 @@ export function renderEvacuation() {
   const groups = new Map();
   for (const r of rows) {
     const visitor = r.kind === "visitor";
-    const key = `${visitor ? w.visitors : ""}${visitor && r.unit ? " · " : ""}${r.unit}` || "—";
+    // Those whose shift ended hours ago come last, apart: a warden looks for the surely-inside first.
+    const key =
+      r.status === "probably_left"
+        ? w.evac_probably_left
+        : `${visitor ? w.visitors : ""}${visitor && r.unit ? " · " : ""}${r.unit}` || "—";
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(r);
   }

@@ -237,13 +237,15 @@ pub struct Evacuee {
     /// When they came in, on the gate's clock.
     pub since: NaiveDateTime,
     pub gate: String,
+    /// "inside", or "probably_left" when their shift ended hours ago: the screen lists them apart.
+    pub status: &'static str,
 }
 
 impl From<qrgate_hr::export::InsideRow> for Evacuee {
     fn from(r: qrgate_hr::export::InsideRow) -> Evacuee {
         // The export names the kind in the printed list's Vietnamese; the screen gets the machine kind.
         let kind = if r.kind == "Khách" { PersonKind::Visitor } else { PersonKind::Worker };
-        Evacuee { kind, code: r.code, name: r.name, unit: r.unit, since: r.since, gate: r.gate }
+        Evacuee { kind, code: r.code, name: r.name, unit: r.unit, since: r.since, gate: r.gate, status: r.status.code() }
     }
 }
 
@@ -474,7 +476,12 @@ mod tests {
             unit: "Kho".into(),
             since: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(7, 0, 0).unwrap(),
             gate: "Cổng 1".into(),
+            since_text: "01/12/2026 07:00".into(),
+            shift: Some("CA1".into()),
+            shift_end: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(14, 0, 0),
+            status: qrgate_hr::export::InsideStatus::ProbablyLeft,
         };
+        assert_eq!(Evacuee::from(row("Khách")).status, "probably_left");
         assert_eq!(Evacuee::from(row("Khách")).kind, PersonKind::Visitor);
         assert_eq!(Evacuee::from(row("Công nhân")).kind, PersonKind::Worker);
     }

@@ -101,6 +101,7 @@ export default {
   save_pdf: "Save PDF",
   evac_title: "Evacuation list — {count} inside at {time}",
   evac_empty: "Nobody is inside",
+  evac_probably_left: "Probably left without scanning out (shift ended hours ago)",
   since: "Since",
   export_day: "Day",
   bad_day: "Write the day as day/month/year, e.g. 01/12/2026",

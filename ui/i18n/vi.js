@@ -101,6 +101,7 @@ export default {
   save_pdf: "Lưu PDF",
   evac_title: "Danh sách sơ tán — {count} người đang ở trong lúc {time}",
   evac_empty: "Không còn ai ở trong",
+  evac_probably_left: "Có thể đã ra, không quét thẻ (ca đã hết nhiều giờ)",
   since: "Vào lúc",
   export_day: "Ngày",
   bad_day: "Hãy ghi ngày theo dạng ngày/tháng/năm, ví dụ 01/12/2026",

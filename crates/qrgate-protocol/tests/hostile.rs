@@ -25,6 +25,8 @@ fn good(n: u128) -> WireEvent {
         badge_serial: Some(1),
         operator: None,
         note: None,
+        clock_offset_ms: None,
+        clock_flag: None,
     }
 }
 
@@ -50,7 +52,8 @@ prop_compose! {
         note in proptest::option::of(any_text()),
     ) -> WireEvent {
         WireEvent { id: Uuid::from_u128(n), kiosk_id: kiosk, seq, gate, person_kind: kind, person_ref: person,
-            direction, at_ms, offset_s, method, verdict, reason, badge_serial: serial, operator: None, note }
+            direction, at_ms, offset_s, method, verdict, reason, badge_serial: serial, operator: None, note,
+            clock_offset_ms: None, clock_flag: None }
     }
 }
 
