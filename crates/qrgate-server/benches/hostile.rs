@@ -8,7 +8,7 @@
 #[path = "../tests/harness/mod.rs"]
 mod harness;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -158,7 +158,8 @@ fn slow_body(s: &mut TcpStream, kiosk: &str, stop: &AtomicBool, deadline: Instan
 /// Whether the server answered or hung up (a read that does not just time out).
 fn closed(s: &mut TcpStream) -> bool {
     let mut buf = [0u8; 512];
-    match s.read(&mut buf) {
+    // Bytes waiting (an answer) or none at the end of the stream: either way the server is done.
+    match s.peek(&mut buf) {
         Ok(_) => true,
         Err(e) => !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
     }

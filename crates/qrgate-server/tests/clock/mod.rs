@@ -65,8 +65,7 @@ fn a_kiosk_three_hours_behind_still_syncs_and_the_province_sees_by_how_much() {
     assert_eq!(after.clock_offset_ms, Some(offset), "the event carries what the kiosk knew");
     assert_eq!(after.clock_flag, None, "three hours is off, not a jump");
     sync_with(&gate, &server, &clock).unwrap();
-    let stored =
-        pg.query(&format!("SELECT person_ref || ':' || COALESCE(clock_offset_ms::text, '-') FROM events ORDER BY seq"));
+    let stored = pg.query("SELECT person_ref || ':' || COALESCE(clock_offset_ms::text, '-') FROM events ORDER BY seq");
     assert_eq!(stored.split_whitespace().collect::<Vec<_>>(), ["NV0001:-".to_string(), format!("NV0002:{offset}")]);
 
     let http = reqwest::blocking::Client::new();

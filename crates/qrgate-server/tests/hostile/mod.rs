@@ -293,8 +293,7 @@ fn hostile_server(answer: impl Fn() -> Vec<u8> + Send + 'static) -> String {
 }
 
 fn plain(body: &[u8]) -> Vec<u8> {
-    let mut out =
-        format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n").into_bytes();
+    let mut out = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n".as_bytes().to_vec();
     out.extend_from_slice(body);
     out
 }
