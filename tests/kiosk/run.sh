@@ -37,7 +37,8 @@ export WEBDRIVER_PORT=${WEBDRIVER_PORT:-$((20000 + RANDOM % 20000))}
 clock=()
 if [ -n "$at" ]; then
   # Today's HH:MM at the gate, as a UTC instant; the faked processes run in UTC.
-  start=$(TZ=Asia/Ho_Chi_Minh date -d "$(TZ=Asia/Ho_Chi_Minh date +%F) $at" -u '+%F %T')
+  # (The zone goes inside the date string: `date -u` alone would read HH:MM as UTC too.)
+  start=$(date -u -d "TZ=\"Asia/Ho_Chi_Minh\" $(TZ=Asia/Ho_Chi_Minh date +%F) $at" '+%F %T')
   lib=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketime.so.1$' | head -1)
   [ -n "$lib" ] || { echo "run.sh: libfaketime not found (apt-get install faketime)" >&2; exit 1; }
   # Monotonic clocks stay real: timeouts and frame pacing measure durations, not the hour.
