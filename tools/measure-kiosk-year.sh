@@ -58,18 +58,7 @@ scene() {
     "$QRGATE_BIN" --data "$data" badge text "$code" >> "$dir/texts"
   done < "$dir/codes"
   "$gen" "$dir/held" --texts "$dir/texts" --seed 1 >/dev/null
-  python3 - "$dir/empty.png" <<'PY'
-import random, struct, sys, zlib
-w, h = 1280, 720
-rows = bytearray()
-for y in range(h):
-    rows.append(0)
-    rows.extend(max(0, min(255, 60 + (x * 90) // w + (y * 50) // h + random.randint(-6, 6))) for x in range(w))
-def chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b"")
-open(sys.argv[1], "wb").write(png)
-PY
+  python3 "$root/tools/empty-gate.py" "$dir/empty.png"
   local n=0 frame
   for frame in "$dir"/held/*.png; do
     for _ in $(seq 10); do ln -s "$frame" "$(printf '%s/loop/%05d.png' "$dir" "$n")"; n=$((n + 1)); done

@@ -15,18 +15,7 @@ trap 'rm -rf "$work"' EXIT
 
 cargo run -q --manifest-path "$root/Cargo.toml" -p qrgate-scan --features synth --release --bin gen-gate-frames -- "$work/gate" --count 10 >/dev/null
 # An empty gate: a smooth grey scene with sensor noise, nothing a decoder could read.
-python3 - "$work/empty.png" <<'PY'
-import random, struct, sys, zlib
-w, h = 1280, 720
-rows = bytearray()
-for y in range(h):
-    rows.append(0)
-    rows.extend(max(0, min(255, 60 + (x * 90) // w + (y * 50) // h + random.randint(-6, 6))) for x in range(w))
-def chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b"")
-open(sys.argv[1], "wb").write(png)
-PY
+python3 "$root/tools/empty-gate.py" "$work/empty.png"
 mkdir "$work/scene"
 n=0
 for frame in "$work"/gate/*.png; do
