@@ -245,7 +245,15 @@ impl From<qrgate_hr::export::InsideRow> for Evacuee {
     fn from(r: qrgate_hr::export::InsideRow) -> Evacuee {
         // The export names the kind in the printed list's Vietnamese; the screen gets the machine kind.
         let kind = if r.kind == "Khách" { PersonKind::Visitor } else { PersonKind::Worker };
-        Evacuee { kind, code: r.code, name: r.name, unit: r.unit, since: r.since, gate: r.gate, status: r.status.code() }
+        Evacuee {
+            kind,
+            code: r.code,
+            name: r.name,
+            unit: r.unit,
+            since: r.since,
+            gate: r.gate,
+            status: r.status.code(),
+        }
     }
 }
 
