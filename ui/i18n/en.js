@@ -107,6 +107,7 @@ export default {
   bad_day: "Write the day as day/month/year, e.g. 01/12/2026",
   export_attendance_xlsx: "Attendance (XLSX)",
   export_attendance_csv: "Attendance (CSV)",
+  export_timesheet_xlsx: "Monthly timesheet (XLSX)",
   export_visitors: "Visitors (XLSX, full ID numbers)",
   row_problems_sep: "; ",
   error: "Error",
@@ -138,6 +139,8 @@ export default {
     bad_answer: "The province's server answered in an unknown format",
     bad_server_url: "The province's server address in kiosk.conf is not valid",
     form_closed: "The form was closed; scan the CCCD card again",
+    schedule_bad_rows: "The schedule file has bad rows; nothing was imported",
+    schedule_unreadable: "The schedule file cannot be read",
   },
   // A bad value in one field (`invalid_input` with `detail.field`).
   invalid_fields: {
@@ -164,6 +167,9 @@ export default {
     name_bad_character: "the full name contains a control character ({code_point}), e.g. a line break inside the cell; retype the name",
     department_too_long: "the department is longer than {max} characters",
     department_bad_character: "the department contains a control character ({code_point}), e.g. a line break inside the cell; retype it",
+    bad_start_date: "start date “{value}” is not a date (write 23/11/2026 or 2026-11-23)",
+    not_on_roster: "employee code {employee_code} is not on the roster; import the roster first",
+    unknown_plan: "{date}: “{value}” is neither a shift defined in kiosk.conf ({known}) nor a day off (NT)",
   },
   // Why a roster file as a whole was refused.
   roster_file_problems: {
@@ -176,6 +182,10 @@ export default {
     duplicate_column: "columns {first} and {second} are both {column}",
     missing_columns: "the header row has no column {columns}; the first row must name the columns (found: {found})",
     no_data_rows: "the file has a header but no data rows",
+    bad_date_column: "column {column} of the header, “{value}”, is not a date (write 23/11/2026 or 2026-11-23)",
+    duplicate_date: "columns {first} and {second} are both the day {date}",
+    no_date_columns: "the header row has no date column; after the employee code, one column per day",
+    too_many_dates: "more than {max} date columns; import at most a year at a time",
   },
   reasons: {
     not_a_badge: "Not a QR Gate badge",

@@ -107,6 +107,7 @@ export default {
   bad_day: "Hãy ghi ngày theo dạng ngày/tháng/năm, ví dụ 01/12/2026",
   export_attendance_xlsx: "Chấm công (XLSX)",
   export_attendance_csv: "Chấm công (CSV)",
+  export_timesheet_xlsx: "Bảng chấm công tháng (XLSX)",
   export_visitors: "Danh sách khách (XLSX, số CCCD đầy đủ)",
   row_problems_sep: "; ",
   error: "Lỗi",
@@ -138,6 +139,8 @@ export default {
     bad_answer: "Máy chủ tỉnh trả lời không đúng định dạng",
     bad_server_url: "Địa chỉ máy chủ tỉnh trong kiosk.conf không hợp lệ",
     form_closed: "Phiếu đã đóng, hãy quét lại thẻ CCCD",
+    schedule_bad_rows: "Tệp lịch ca có dòng lỗi, chưa nhập gì",
+    schedule_unreadable: "Không đọc được tệp lịch ca",
   },
   // A bad value in one field (`invalid_input` with `detail.field`).
   invalid_fields: {
@@ -164,6 +167,9 @@ export default {
     name_bad_character: "họ và tên chứa ký tự điều khiển ({code_point}), ví dụ dấu xuống dòng trong ô; hãy gõ lại tên",
     department_too_long: "tên bộ phận dài quá {max} ký tự",
     department_bad_character: "tên bộ phận chứa ký tự điều khiển ({code_point}), ví dụ dấu xuống dòng trong ô; hãy gõ lại",
+    bad_start_date: "ngày vào làm “{value}” không phải ngày (ghi 23/11/2026 hoặc 2026-11-23)",
+    not_on_roster: "mã NV {employee_code} không có trong danh sách; hãy nhập danh sách trước",
+    unknown_plan: "ngày {date}: “{value}” không phải ca khai báo trong kiosk.conf ({known}) cũng không phải ngày nghỉ (NT)",
   },
   // Why a roster file as a whole was refused.
   roster_file_problems: {
@@ -176,6 +182,10 @@ export default {
     duplicate_column: "cột {first} và cột {second} đều là cột {column}",
     missing_columns: "dòng đầu thiếu cột {columns}; dòng đầu phải ghi tên các cột (đang có: {found})",
     no_data_rows: "tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào",
+    bad_date_column: "cột {column} của dòng tiêu đề, “{value}”, không phải ngày (ghi 23/11/2026 hoặc 2026-11-23)",
+    duplicate_date: "cột {first} và cột {second} cùng là ngày {date}",
+    no_date_columns: "dòng tiêu đề không có cột ngày nào; sau cột Mã NV, mỗi ngày một cột",
+    too_many_dates: "quá {max} cột ngày; mỗi lần nhập tối đa một năm",
   },
   reasons: {
     not_a_badge: "Không phải thẻ QR Gate",

@@ -132,13 +132,13 @@ impl From<ListFormat> for Format {
     }
 }
 
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| format!("{text:?} is not a date like 2026-11-25 (year-month-day)"))
 }
 
 /// The days from `--date`/`--from` to `--to`, with the flags named when they are the wrong way round.
-fn range(first: NaiveDate, last: Option<NaiveDate>, first_flag: &str) -> Result<DayRange, Error> {
+pub(crate) fn range(first: NaiveDate, last: Option<NaiveDate>, first_flag: &str) -> Result<DayRange, Error> {
     let last = last.unwrap_or(first);
     if last < first {
         return Err(Error::invalid("--to", format!("{last} is before {first_flag} {first}")));

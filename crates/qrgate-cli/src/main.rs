@@ -11,6 +11,7 @@ mod messages;
 mod pin;
 mod roster;
 mod scan;
+mod schedule;
 mod sync;
 
 use std::path::PathBuf;
@@ -39,6 +40,9 @@ enum Command {
     /// Import the roster from HR's file.
     #[command(subcommand)]
     Roster(roster::RosterCommand),
+    /// HR's shift schedule (rota): import it from a grid of workers × days, export it back.
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
     /// Print, export and revoke badges.
     #[command(subcommand)]
     Badge(badge::BadgeCommand),
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Init(args) => init::run(args, &data),
         Command::Roster(cmd) => roster::run(cmd, &data),
+        Command::Schedule(cmd) => schedule::run(cmd, &data),
         Command::Badge(cmd) => badge::run(cmd, &data),
         Command::Check(args) => check::run(args, &data),
         Command::Decode(args) => decode::run(args),

@@ -54,6 +54,8 @@ codes! {
     ServerRefused => "server_refused",
     BadAnswer => "bad_answer",
     BadServerUrl => "bad_server_url",
+    ScheduleBadRows => "schedule_bad_rows",
+    ScheduleUnreadable => "schedule_unreadable",
 }
 
 impl std::fmt::Display for Code {

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Transaction};
 use uuid::Uuid;
 
@@ -227,6 +227,23 @@ SELECT 'roster_pushed_seq',
 FROM sync_state WHERE key = 'roster_pushed_ms';
 DELETE FROM sync_state WHERE key = 'roster_pushed_ms';
 "#,
+    // qrgate-hr's shift schedules (issue 15): HR's rota overrides the roster's shift day by day,
+    // and a worker's first day, so the days before it are not absences.
+    r#"
+-- One planned day of one worker: `shift` names a kiosk.conf shift, NULL is a weekly day off.
+-- A day without a row follows the roster's shift. `day` is YYYY-MM-DD in the gate's zone.
+CREATE TABLE schedule (
+    code TEXT NOT NULL,
+    day TEXT NOT NULL,
+    shift TEXT,
+    imported_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (code, day)
+) WITHOUT ROWID;
+CREATE INDEX schedule_by_day ON schedule(day);
+-- The day the worker joined (YYYY-MM-DD), NULL when the roster never said. Kept on this kiosk:
+-- attendance needs it, the province does not, so it is no roster change to sync.
+ALTER TABLE workers ADD COLUMN started TEXT;
+"#,
 ];
 
 /// Who this kiosk is. Written once by `init`.
@@ -250,6 +267,8 @@ pub struct Worker {
     pub active: bool,
     /// The serial of the badge now valid; 0 until one is issued. Older serials are refused.
     pub badge_serial: u32,
+    /// The first working day, when the roster gave one: attendance shows no day before it.
+    pub started: Option<NaiveDate>,
 }
 
 /// One gate event: what happened, where, to whom and what the gate answered. Never changed once
@@ -578,7 +597,7 @@ impl Store {
 
     pub fn worker(&self, code: &EmployeeCode) -> Result<Option<Worker>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT code, full_name, department, shift, phone, active, badge_serial FROM workers WHERE code = ?1",
+            "SELECT code, full_name, department, shift, phone, active, badge_serial, started FROM workers WHERE code = ?1",
         )?;
         Ok(stmt.query_row([code.as_str()], worker_from_row).optional()?)
     }
@@ -586,7 +605,7 @@ impl Store {
     /// Workers in code order, filtered by department and/or code when given.
     pub fn workers(&self, department: Option<&str>, code: Option<&EmployeeCode>) -> Result<Vec<Worker>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT code, full_name, department, shift, phone, active, badge_serial FROM workers
+            "SELECT code, full_name, department, shift, phone, active, badge_serial, started FROM workers
              WHERE (?1 IS NULL OR department = ?1) AND (?2 IS NULL OR code = ?2) ORDER BY code",
         )?;
         let rows = stmt.query_map(params![department, code.map(|c| c.as_str())], worker_from_row)?;
@@ -893,5 +912,6 @@ fn worker_from_row(r: &Row<'_>) -> rusqlite::Result<Worker> {
         phone: r.get(4)?,
         active: r.get(5)?,
         badge_serial: r.get(6)?,
+        started: r.get::<_, Option<String>>(7)?.and_then(|d| d.parse().ok()),
     })
 }

@@ -1,6 +1,9 @@
 //! Demo data: a realistic enterprise (Vietnamese names, departments, day and night shifts) and weeks of
 //! gate events with the untidy parts real logs have: lateness, early leaves, missing punches, double
-//! scans, refusals, visitors. Deterministic from a seed, for demos, tests and benchmarks.
+//! scans, refusals, visitors. Deterministic from a seed, for demos, tests and benchmarks. The
+//! factory floor rotates CA1 → CA2 → CA3 week by week (ISO weeks), each worker with a weekly day
+//! off of their own so the plant runs every day, on a shift schedule imported as HR would; the
+//! office keeps HC.
 
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc, Weekday,
@@ -15,6 +18,7 @@ use crate::error::{Error, Result};
 use qrgate_core::config::{Config, Shift};
 use qrgate_core::model::{Direction, EmployeeCode, Method, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store};
+use qrgate_hr::schedule::{Planned, ScheduleRow};
 
 const SURNAMES: &[(&str, u32)] = &[
     ("Nguyễn", 38),
@@ -181,6 +185,19 @@ struct SeedWorker {
     code: EmployeeCode,
     shift: Option<Shift>,
     active: bool,
+    /// The worker's place in the rota, when on one: an index in [`ROTA`], and their weekly day off.
+    rota: Option<(usize, Weekday)>,
+}
+
+/// The weekly rotation of the factory floor.
+const ROTA: [&str; 3] = ["CA1", "CA2", "CA3"];
+
+/// A rota worker's plan for `day`: the week's shift, or their day off.
+fn rota_plan(config: &Config, (rota, day_off): (usize, Weekday), day: NaiveDate) -> Option<&Shift> {
+    if day.weekday() == day_off {
+        return None;
+    }
+    config.shift(ROTA[(rota + day.iso_week().week() as usize) % ROTA.len()])
 }
 
 /// Fills an initialised store with `options.workers` workers and `options.days` days of events
@@ -246,6 +263,8 @@ pub fn seed(
                 config.shift(name).cloned().or_else(|| office.clone())
             };
             let active = rng.gen_bool(0.98);
+            let day_off = Weekday::try_from((i % 7) as u8).expect("0 to 6 are weekdays");
+            let rota = shift.as_ref().and_then(|s| ROTA.iter().position(|r| *r == s.name)).map(|r| (r, day_off));
             let serial = if rng.gen_bool(0.03) { 2 } else { 1 };
             let phone = format!("09{:08}", rng.gen_range(0..100_000_000));
             stmt.execute(params![
@@ -258,10 +277,32 @@ pub fn seed(
                 serial,
                 now_ms
             ])?;
-            out.push(SeedWorker { code, shift, active });
+            out.push(SeedWorker { code, shift, active, rota });
         }
         Ok::<_, Error>(out)
     })?;
+    // The rota's days, through the schedule import HR uses. Only when kiosk.conf has its shifts.
+    let rota_defined = ROTA.iter().all(|r| config.shift(r).is_some());
+    if rota_defined {
+        let days: Vec<NaiveDate> = first_day.iter_days().take(options.days as usize).collect();
+        let rows: Vec<ScheduleRow> = workers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| {
+                let rota = w.rota?;
+                let plans = days
+                    .iter()
+                    .map(|&d| {
+                        let plan = rota_plan(config, rota, d)
+                            .map_or(Planned::DayOff, |s| Planned::Shift(s.name.clone()));
+                        (d, Some(plan))
+                    })
+                    .collect();
+                Some(ScheduleRow { row: i + 2, code: w.code.clone(), days: plans })
+            })
+            .collect();
+        qrgate_hr::schedule::import(store, &rows, None, now)?;
+    }
 
     let tz = config.time.timezone;
     let mut seqs: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
@@ -282,7 +323,16 @@ pub fn seed(
             at.with_timezone(&offset)
         };
         for w in &workers {
-            let Some(shift) = &w.shift else { continue };
+            let shift = match (w.rota, rota_defined) {
+                (Some(rota), true) => match rota_plan(config, rota, day) {
+                    Some(s) => s,
+                    None => continue, // the day off
+                },
+                _ => match &w.shift {
+                    Some(s) => s,
+                    None => continue,
+                },
+            };
             if !w.active {
                 continue;
             }

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use crate::desk::Found;
 use crate::error::{Error, Result};
@@ -22,6 +22,7 @@ use qrgate_hr::attendance::DayRange;
 use qrgate_hr::export::{self, ExportSummary, Format, InsideRow};
 use qrgate_hr::print::{self, Selection};
 use qrgate_hr::roster::{self, ImportSummary};
+use qrgate_hr::timesheet::{self, Month};
 
 /// How long the HR pages stay open after the admin PIN without being closed.
 pub const HR_OPEN_FOR: Duration = Duration::minutes(10);
@@ -170,6 +171,22 @@ impl Office {
         let path = out_dir.join(format!("cham-cong-{}.{}", day.format("%Y-%m-%d"), format.as_str()));
         let store = self.store()?;
         Ok(export::attendance(&store, &self.config, DayRange::one(day)?, None, format, &path, &mut |_, _| {})?)
+    }
+
+    /// The monthly timesheet (bảng chấm công) of the month `day` falls in, every worker.
+    pub fn export_timesheet(
+        &self,
+        day: NaiveDate,
+        format: Format,
+        out_dir: &Path,
+        now: DateTime<Utc>,
+    ) -> Result<ExportSummary> {
+        self.hr(now)?;
+        create_dir(out_dir)?;
+        let month = Month::new(day.year(), day.month())?;
+        let path = out_dir.join(format!("bang-cham-cong-{}.{}", day.format("%Y-%m"), format.as_str()));
+        let store = self.store()?;
+        Ok(timesheet::export(&store, &self.config, month, None, format, &path, &mut |_, _| {})?)
     }
 
     /// One day's visitors with their whole ID numbers: HR's list, never the guard's.

@@ -1,5 +1,7 @@
 //! Attendance export benchmark: 20,000 workers, one day and 31 days as XLSX, and the month's
-//! timesheet as XLSX and CSV; prints time and peak memory.
+//! timesheet as XLSX and CSV; prints time and peak memory. The workers of the factory floor
+//! rotate CA1 → CA2 → CA3 week by week on an imported shift schedule, Sunday off; the office
+//! keeps HC.
 //!
 //! Run: `cargo bench -p qrgate-hr --bench attendance` (`QRGATE_BENCH_WORKERS` to change the size).
 //! Targets from the issues: one day (≥ 80,000 events) in ≤ 2 s and ≤ 300 MB peak; 31 days in ≤ 30 s;
@@ -16,6 +18,7 @@ use qrgate_core::store::{Event, Identity, Store};
 use qrgate_hr::attendance::{self, DayRange};
 use qrgate_hr::export::{self, Format};
 use qrgate_hr::roster::{self, RosterRow};
+use qrgate_hr::schedule::{self, Planned, ScheduleRow};
 use qrgate_hr::timesheet::{self, Month};
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -52,9 +55,32 @@ fn seed(store: &mut Store, workers: usize, first: NaiveDate, days: u32) -> usize
             shift: SHIFTS[if i % DEPARTMENTS.len() == 7 { 0 } else { 1 + i % 3 }].0.into(),
             phone: String::new(),
             active: true,
+            started: None,
         })
         .collect();
     roster::import(store, &rows, false, now, &mut |_, _| {}).unwrap();
+    // The rota, imported as HR would: each floor worker's week on one shift, the next week on the
+    // next, Sundays off.
+    let rotating = |i: usize, day: NaiveDate| -> Option<Planned> {
+        if i % DEPARTMENTS.len() == 7 {
+            return None;
+        }
+        if day.weekday() == Weekday::Sun {
+            return Some(Planned::DayOff);
+        }
+        let week = day.iso_week().week() as usize;
+        Some(Planned::Shift(SHIFTS[1 + (i + week) % 3].0.into()))
+    };
+    let plan: Vec<ScheduleRow> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ScheduleRow {
+            row: r.row,
+            code: r.code.clone(),
+            days: (0..days).map(|d| first + Duration::days(i64::from(d))).map(|d| (d, rotating(i, d))).collect(),
+        })
+        .collect();
+    schedule::import(store, &plan, None, now).unwrap();
     let mut n: u128 = 0;
     let mut total = 0;
     for d in 0..days {
@@ -66,7 +92,16 @@ fn seed(store: &mut Store, workers: usize, first: NaiveDate, days: u32) -> usize
             if rng.gen_bool(if sunday { 0.9 } else { 0.02 }) {
                 continue;
             }
-            let (_, start, end) = SHIFTS.iter().find(|s| s.0 == row.shift).copied().unwrap();
+            let shift = match rotating(i, day) {
+                Some(Planned::Shift(s)) => s,
+                // A Sunday worked keeps the week's shift.
+                Some(Planned::DayOff) => {
+                    let Some(Planned::Shift(s)) = rotating(i, day - Duration::days(1)) else { unreachable!() };
+                    s
+                }
+                None => row.shift.clone(),
+            };
+            let (_, start, end) = SHIFTS.iter().find(|s| s.0 == shift).copied().unwrap();
             let person = PersonRef::Worker(row.code.clone());
             let gate =
                 |rng: &mut rand_chacha::ChaCha8Rng| if rng.gen_bool(0.2) { "Cổng phụ" } else { "Cổng chính" };

@@ -12,7 +12,12 @@
 //!    day of a moment follows the worker's shift: days are cut halfway through the time off between
 //!    two shifts, so a 22:00–06:00 shift belongs to the day it began and a 08:00–17:00 worker who
 //!    leaves at 01:00 is still counted on the day they came. A worker without a known shift uses
-//!    calendar days.
+//!    calendar days. The shift of a day is the one HR's schedule plans for it ([`crate::schedule`]),
+//!    else the roster's; where two days' shifts differ, a day starts where its own shift puts it,
+//!    and a moment belongs to the latest day that has started by then. A day planned off keeps
+//!    the rhythm (the cut and the break) of the last shift planned before it.
+//! 5b. A day before the worker's start date (roster) is not shown unless they scanned that day;
+//!    likewise any day of an inactive worker.
 //!
 //! 6. Payroll's split of the worked minutes (Labour Code 2019, Art. 98, 105–107, 112), in
 //!    [`PayMinutes`]: each worked minute is night if its wall-clock time is 22:00–06:00 (Art. 106),
@@ -23,6 +28,9 @@
 //!    holiday, on the worker's weekly day off all are overtime on a day off; on a working day the
 //!    first `length − break` are normal hours and the rest overtime. So `worked` is the sum of
 //!    the eight figures and `overtime` is `worked − normal`.
+//! 7. A day in lieu (Art. 111(3): a holiday of Art. 112(1) on the worker's weekly day off gives
+//!    the next working day off, see [`crate::holidays::days_in_lieu`]) is a holiday for that
+//!    worker, by their own days off: the status and the pay above treat it as one.
 //!
 //! Each accepted event therefore lands in exactly one day, which the property test checks.
 
@@ -35,6 +43,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::schedule::{Planned, Schedule};
 use qrgate_core::config::{Config, Shift, WorkedTime};
 use qrgate_core::model::{Direction, PersonRef, Verdict};
 use qrgate_core::store::{Event, Store, Worker};
@@ -310,13 +319,35 @@ struct StaySpan {
     scans: std::ops::Range<usize>,
 }
 
+/// A day of HR's schedule, with the shift as its index in `config.shifts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    Shift(usize),
+    Off,
+}
+
+/// How one worker's day is planned: its shift (for a day off, the rhythm it keeps) and whether
+/// it is a weekly day off.
+#[derive(Debug, Clone, Copy)]
+struct DayPlan {
+    shift: Option<usize>,
+    day_off: bool,
+}
+
+/// How far back a day in lieu can be owed from: Tết and the weekends around it fit in it.
+const IN_LIEU_REACH_DAYS: i64 = 21;
+
 /// The rules and lookups shared by every day computed for one set of workers.
 struct Rules<'a> {
     config: &'a Config,
     tz: Tz,
     workers: &'a [Worker],
-    /// Per worker, the index of their shift in `config.shifts`.
+    /// Per worker, the index of their roster shift in `config.shifts`.
     shift_of: Vec<Option<usize>>,
+    /// Per worker, HR's schedule, in date order.
+    plans: Vec<Vec<(NaiveDate, Plan)>>,
+    /// The holidays that earn a day in lieu, in order.
+    in_lieu_sources: Vec<NaiveDate>,
     /// Per shift, where its attendance day starts, in minutes from local midnight (may be negative).
     anchors: Vec<i64>,
     gates: Vec<String>,
@@ -352,18 +383,91 @@ pub fn shift_around(shift: &Shift, at: NaiveDateTime) -> (NaiveDateTime, NaiveDa
 }
 
 impl<'a> Rules<'a> {
-    fn new(config: &'a Config, workers: &'a [Worker], days: DayRange) -> Rules<'a> {
-        let shift_of = workers.iter().map(|w| config.shifts.iter().position(|s| s.name == w.shift)).collect();
+    fn new(config: &'a Config, workers: &'a [Worker], schedule: &Schedule, days: DayRange) -> Rules<'a> {
+        let position = |name: &str| config.shifts.iter().position(|s| s.name == name);
+        let shift_of = workers.iter().map(|w| position(&w.shift)).collect();
+        // A plan naming a shift kiosk.conf no longer defines is no plan: the roster's shift holds.
+        let plans = workers
+            .iter()
+            .map(|w| {
+                schedule.get(w.code.as_str()).map_or_else(Vec::new, |days| {
+                    days.iter()
+                        .filter_map(|(d, p)| match p {
+                            Planned::Shift(name) => position(name).map(|s| (*d, Plan::Shift(s))),
+                            Planned::DayOff => Some((*d, Plan::Off)),
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        let (first_year, last_year) = (days.first().year() - 1, days.last().year() + 1);
         Rules {
             config,
             tz: config.time.timezone,
             workers,
             shift_of,
+            plans,
+            in_lieu_sources: crate::holidays::in_lieu_sources(&config.holidays, first_year, last_year),
             anchors: config.shifts.iter().map(anchor).collect(),
             gates: Vec::new(),
             gate_index: HashMap::new(),
-            holidays: crate::holidays::days_between(&config.holidays, days.first().year() - 1, days.last().year() + 1),
+            holidays: crate::holidays::days_between(&config.holidays, first_year, last_year),
         }
+    }
+
+    fn scheduled(&self, worker: usize, date: NaiveDate) -> Option<Plan> {
+        let plans = &self.plans[worker];
+        plans.binary_search_by_key(&date, |p| p.0).ok().map(|i| plans[i].1)
+    }
+
+    /// The worker's plan for `date`: HR's schedule, else the roster's shift and its days off.
+    fn plan(&self, worker: usize, date: NaiveDate) -> DayPlan {
+        match self.scheduled(worker, date) {
+            Some(Plan::Shift(s)) => DayPlan { shift: Some(s), day_off: false },
+            Some(Plan::Off) => DayPlan { shift: self.rhythm(worker, date), day_off: true },
+            None => {
+                let shift = self.shift_of[worker];
+                DayPlan {
+                    shift,
+                    day_off: shift.is_some_and(|s| self.config.shifts[s].days_off.contains(&date.weekday())),
+                }
+            }
+        }
+    }
+
+    /// The shift a planned day off keeps the rhythm of: the last one planned in the week before,
+    /// so a night-shift worker's day off does not start at the morning shift's hour and take
+    /// the night they are still working; the roster's shift when none was planned.
+    fn rhythm(&self, worker: usize, date: NaiveDate) -> Option<usize> {
+        for back in 1..=7 {
+            match self.scheduled(worker, date - Duration::days(back)) {
+                Some(Plan::Shift(s)) => return Some(s),
+                Some(Plan::Off) => continue,
+                None => break,
+            }
+        }
+        self.shift_of[worker]
+    }
+
+    /// Whether `date` is a holiday for this worker: a public one, or their day in lieu.
+    fn holiday_for(&self, worker: usize, date: NaiveDate) -> bool {
+        if self.holidays.contains(&date) {
+            return true;
+        }
+        let from = date - Duration::days(IN_LIEU_REACH_DAYS);
+        let near = self.in_lieu_sources.partition_point(|d| *d < from);
+        if self.in_lieu_sources.get(near).is_none_or(|d| *d >= date) {
+            return false;
+        }
+        crate::holidays::days_in_lieu(
+            &self.in_lieu_sources,
+            from,
+            date,
+            |d| self.holidays.contains(&d),
+            |d| self.plan(worker, d).day_off,
+        )
+        .iter()
+        .any(|(_, given)| *given == date)
     }
 
     /// `[from, to)` (UTC minutes) cut where the calendar date or day/night changes.
@@ -403,12 +507,24 @@ impl<'a> Rules<'a> {
         self.local(minute_of(ms) * 60_000)
     }
 
-    fn anchor_of(&self, worker: usize) -> i64 {
-        self.shift_of[worker].map_or(0, |s| self.anchors[s])
+    /// Where the worker's attendance day `date` starts, in minutes from its local midnight.
+    fn anchor_on(&self, worker: usize, date: NaiveDate) -> i64 {
+        self.plan(worker, date).shift.map_or(0, |s| self.anchors[s])
     }
 
+    /// The attendance day a moment belongs to: the latest day that has started by then. Every
+    /// anchor lies within (−12 h, +24 h) of midnight, so it is the calendar day, the one before
+    /// or the one after.
     fn day_of(&self, worker: usize, ms: i64) -> NaiveDate {
-        (self.local(ms) - Duration::minutes(self.anchor_of(worker))).date()
+        let local = self.local(ms);
+        let date = local.date();
+        for day in [date + Duration::days(1), date] {
+            let starts = day.and_hms_opt(0, 0, 0).expect("midnight") + Duration::minutes(self.anchor_on(worker, day));
+            if local >= starts {
+                return day;
+            }
+        }
+        date - Duration::days(1)
     }
 
     /// The UTC minute a local wall-clock time falls on (the earlier one when clocks go back).
@@ -459,7 +575,8 @@ impl<'a> Rules<'a> {
         let mut out = Vec::with_capacity(grid.len());
         for (cell, stays) in grid.into_iter().enumerate() {
             let (day, worker) = (days.first() + Duration::days((cell / n) as i64), cell % n);
-            if stays.is_empty() && !self.workers[worker].active {
+            let w = &self.workers[worker];
+            if stays.is_empty() && (!w.active || w.started.is_some_and(|s| day < s)) {
                 continue;
             }
             out.push(self.day(&sorted, day, worker, &stays));
@@ -517,9 +634,10 @@ impl<'a> Rules<'a> {
 
     fn day(&self, sorted: &[Scan], date: NaiveDate, worker: usize, stays: &[StaySpan]) -> AttendanceDay {
         let rules = &self.config.attendance;
-        let shift = self.shift_of[worker].map(|s| &self.config.shifts[s]);
-        let day_off = shift.is_some_and(|s| s.days_off.contains(&date.weekday()));
-        let holiday = self.holidays.contains(&date);
+        let plan = self.plan(worker, date);
+        let shift = plan.shift.map(|s| &self.config.shifts[s]);
+        let day_off = plan.day_off;
+        let holiday = self.holiday_for(worker, date);
 
         let first_in = stays.iter().filter_map(|s| s.in_ms).min().map(minute_of);
         let last_out = stays.iter().filter_map(|s| s.out_ms).max().map(minute_of);
@@ -625,7 +743,7 @@ impl<'a> Rules<'a> {
         let mut pay = PayMinutes::default();
         for p in pieces {
             let n = p.end - p.start;
-            if self.holidays.contains(&p.date) {
+            if (p.date == date && holiday) || (p.date != date && self.holiday_for(worker, p.date)) {
                 pay.add(PayKind::Holiday, p.night, clamp(n));
             } else if day_off {
                 pay.add(PayKind::DayOff, p.night, clamp(n));
@@ -695,8 +813,16 @@ fn clamp(minutes: i64) -> u32 {
 /// Attendance of `workers` on `days`, from `events` (any order; refusals, visitors and other
 /// people's events are passed over). Pure: the same input always gives the same days, ordered by
 /// date, then by the order of `workers`. An inactive worker appears only on days with a scan.
-pub fn compute(config: &Config, workers: &[Worker], events: &[Event], days: DayRange) -> Vec<AttendanceDay> {
-    let mut rules = Rules::new(config, workers, days);
+/// `schedule` holds HR's plans (an empty one: every day follows the roster's shift); it should
+/// reach a week before `days`, as [`for_each_day`] loads it.
+pub fn compute(
+    config: &Config,
+    workers: &[Worker],
+    schedule: &Schedule,
+    events: &[Event],
+    days: DayRange,
+) -> Vec<AttendanceDay> {
+    let mut rules = Rules::new(config, workers, schedule, days);
     let index: HashMap<&str, u32> = workers.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u32)).collect();
     let mut scans = Vec::with_capacity(events.len());
     for e in events {
@@ -721,7 +847,14 @@ pub fn for_each_day(
     days: DayRange,
     each: &mut dyn FnMut(NaiveDate, Vec<AttendanceDay>) -> Result<()>,
 ) -> Result<()> {
-    let mut rules = Rules::new(config, workers, days);
+    // The plans of the days asked for, the week before them (a day off's rhythm, a day in lieu's
+    // holiday) and the day after (where it starts).
+    let schedule = crate::schedule::load(
+        store,
+        days.first() - Duration::days(IN_LIEU_REACH_DAYS.max(7)),
+        days.last() + Duration::days(1),
+    )?;
+    let mut rules = Rules::new(config, workers, &schedule, days);
     let index: HashMap<&str, u32> = workers.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u32)).collect();
     let mut stmt = store.connection().prepare_cached(
         "SELECT id, person_ref, direction, at_ms, gate FROM events INDEXED BY events_by_time

@@ -14,6 +14,12 @@ pub enum Error {
     #[error("cannot read the roster file: {0}")]
     RosterFile(FileProblem),
 
+    #[error("the schedule file has {} bad row(s); nothing was imported:\n{}", .0.len(), RowErrors(.0))]
+    ScheduleRows(Vec<RowError>),
+
+    #[error("cannot read the schedule file: {0}")]
+    ScheduleFile(FileProblem),
+
     #[error("no worker matches the selection")]
     EmptySelection,
 
@@ -27,6 +33,8 @@ impl Error {
             Error::Core(e) => e.code(),
             Error::RosterRows(_) => Code::RosterBadRows,
             Error::RosterFile(_) => Code::RosterUnreadable,
+            Error::ScheduleRows(_) => Code::ScheduleBadRows,
+            Error::ScheduleFile(_) => Code::ScheduleUnreadable,
             Error::EmptySelection => Code::EmptySelection,
             Error::Render { .. } => Code::Render,
         }
@@ -98,6 +106,19 @@ pub enum RowProblem {
     BadStatus {
         value: String,
     },
+    BadStartDate {
+        value: String,
+    },
+    /// A schedule row for a code the roster does not have.
+    NotOnRoster {
+        employee_code: String,
+    },
+    /// A schedule cell that is neither a kiosk.conf shift nor a day-off symbol.
+    UnknownPlan {
+        date: String,
+        value: String,
+        known: Vec<String>,
+    },
 }
 
 impl RowProblem {
@@ -115,6 +136,9 @@ impl RowProblem {
         "unknown_shift",
         "bad_phone",
         "bad_status",
+        "bad_start_date",
+        "not_on_roster",
+        "unknown_plan",
     ];
 
     /// The machine code, as serialised.
@@ -132,6 +156,9 @@ impl RowProblem {
             RowProblem::UnknownShift { .. } => "unknown_shift",
             RowProblem::BadPhone { .. } => "bad_phone",
             RowProblem::BadStatus { .. } => "bad_status",
+            RowProblem::BadStartDate { .. } => "bad_start_date",
+            RowProblem::NotOnRoster { .. } => "not_on_roster",
+            RowProblem::UnknownPlan { .. } => "unknown_plan",
         }
     }
 }
@@ -170,6 +197,17 @@ impl std::fmt::Display for RowProblem {
             RowProblem::BadStatus { value } => {
                 write!(f, "status {value:?} is neither active nor inactive (use 1/0, Đang làm/Nghỉ việc)")
             }
+            RowProblem::BadStartDate { value } => {
+                write!(f, "start date {value:?} is not a date (write 2026-11-23 or 23/11/2026)")
+            }
+            RowProblem::NotOnRoster { employee_code } => {
+                write!(f, "employee code {employee_code} is not on the roster; import the roster first")
+            }
+            RowProblem::UnknownPlan { date, value, known } => write!(
+                f,
+                "{date}: {value:?} is neither a shift defined in kiosk.conf ({}) nor a day off (NT)",
+                known.join(", ")
+            ),
         }
     }
 }
@@ -180,15 +218,45 @@ impl std::fmt::Display for RowProblem {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum FileProblem {
-    NotUtf8 { line: usize },
-    MalformedCsv { detail: String },
-    CannotOpenWorkbook { detail: String },
+    NotUtf8 {
+        line: usize,
+    },
+    MalformedCsv {
+        detail: String,
+    },
+    CannotOpenWorkbook {
+        detail: String,
+    },
     NoSheet,
-    CannotReadSheet { sheet: String, detail: String },
+    CannotReadSheet {
+        sheet: String,
+        detail: String,
+    },
     Empty,
-    DuplicateColumn { first: usize, second: usize, column: String },
-    MissingColumns { columns: Vec<String>, found: Vec<String> },
+    DuplicateColumn {
+        first: usize,
+        second: usize,
+        column: String,
+    },
+    MissingColumns {
+        columns: Vec<String>,
+        found: Vec<String>,
+    },
     NoDataRows,
+    /// A schedule's header cell that is neither a known column nor a date.
+    BadDateColumn {
+        column: usize,
+        value: String,
+    },
+    DuplicateDate {
+        first: usize,
+        second: usize,
+        date: String,
+    },
+    NoDateColumns,
+    TooManyDates {
+        max: usize,
+    },
 }
 
 impl FileProblem {
@@ -203,6 +271,10 @@ impl FileProblem {
         "duplicate_column",
         "missing_columns",
         "no_data_rows",
+        "bad_date_column",
+        "duplicate_date",
+        "no_date_columns",
+        "too_many_dates",
     ];
 
     /// The machine code, as serialised.
@@ -217,6 +289,10 @@ impl FileProblem {
             FileProblem::DuplicateColumn { .. } => "duplicate_column",
             FileProblem::MissingColumns { .. } => "missing_columns",
             FileProblem::NoDataRows => "no_data_rows",
+            FileProblem::BadDateColumn { .. } => "bad_date_column",
+            FileProblem::DuplicateDate { .. } => "duplicate_date",
+            FileProblem::NoDateColumns => "no_date_columns",
+            FileProblem::TooManyDates { .. } => "too_many_dates",
         }
     }
 }
@@ -244,6 +320,17 @@ impl std::fmt::Display for FileProblem {
                 found.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ")
             ),
             FileProblem::NoDataRows => write!(f, "the file has a header but no data rows; nothing was changed"),
+            FileProblem::BadDateColumn { column, value } => write!(
+                f,
+                "column {column} of the header, {value:?}, is not a date (write 2026-11-23 or 23/11/2026)"
+            ),
+            FileProblem::DuplicateDate { first, second, date } => {
+                write!(f, "columns {first} and {second} are both the day {date}")
+            }
+            FileProblem::NoDateColumns => {
+                write!(f, "the header row has no date column; after the employee code, one column per day")
+            }
+            FileProblem::TooManyDates { max } => write!(f, "more than {max} date columns; import at most a year at a time"),
         }
     }
 }

@@ -504,14 +504,15 @@ pub fn select_workers(store: &Store, department: Option<&str>) -> Result<Vec<Wor
     Ok(workers)
 }
 
-fn attendance_cells<'a>(d: &AttendanceDay, w: &'a Worker, gates: &'a str) -> [Cell<'a>; 21] {
+fn attendance_cells<'a>(d: &'a AttendanceDay, w: &'a Worker, gates: &'a str) -> [Cell<'a>; 21] {
     let pay = d.pay.figures().map(|m| Cell::Int(i64::from(m)));
     [
         Cell::Date(d.date),
         Cell::Text(w.code.as_str()),
         Cell::Text(&w.full_name),
         Cell::Text(&w.department),
-        d.shift.as_ref().map_or(Cell::Empty, |_| Cell::Text(&w.shift)),
+        // The day's shift: the schedule's when HR planned one, else the roster's.
+        d.shift.as_deref().map_or(Cell::Empty, Cell::Text),
         Cell::clock(d.first_in, d.date),
         Cell::clock(d.last_out, d.date),
         Cell::Int(i64::from(d.worked_minutes)),
@@ -836,7 +837,12 @@ pub fn inside_rows(store: &Store, config: &Config, now: DateTime<Utc>) -> Result
         let row = match &person {
             PersonRef::Worker(code) => {
                 let w = store.worker(code)?;
-                let shift = w.as_ref().and_then(|w| config.shift(&w.shift));
+                // The shift planned for the day they came in, else the roster's.
+                let planned = match crate::schedule::planned_on(store, code, since.date())? {
+                    Some(crate::schedule::Planned::Shift(s)) => Some(s),
+                    _ => w.as_ref().map(|w| w.shift.clone()),
+                };
+                let shift = planned.and_then(|name| config.shift(&name));
                 let shift_end = shift.map(|s| attendance::shift_around(s, since).1);
                 let status = match shift_end {
                     Some(end) if local_now > end + Duration::hours(OVERTIME_HOURS) => InsideStatus::ProbablyLeft,

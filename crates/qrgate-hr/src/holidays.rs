@@ -144,6 +144,79 @@ pub fn days_between(config: &HolidaysConfig, first: i32, last: i32) -> std::coll
     set
 }
 
+/// The holidays of Art. 112(1) (and those moved by a swap) of the years `first` to `last`, in
+/// order: the ones whose falling on a weekly day off earns a day in lieu. A day the enterprise
+/// adds is its own gift and earns none.
+pub fn in_lieu_sources(config: &HolidaysConfig, first: i32, last: i32) -> Vec<NaiveDate> {
+    let mut days = Vec::new();
+    for year in first..=last {
+        match of_year(config, year) {
+            Ok(list) => days.extend(list.into_iter().filter(|h| h.kind != Kind::Added).map(|h| h.date)),
+            Err(_) => days.extend(statutory(config, year).into_keys()),
+        }
+    }
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// Days in lieu (ngày nghỉ bù), Labour Code 2019, Art. 111(3): a holiday of Art. 112(1) that
+/// falls on a weekly day off gives the next working day off. Each holiday of `sources` (in
+/// order) from `from` to `until` that is a day off by `is_day_off` owes one; the days after it
+/// that are neither a holiday nor a day off nor already given pay the debts in order, up to
+/// `until`. So Tết over a Sunday gives the first working day after Tết, and a Saturday-and-Sunday
+/// worker whose two days off are both holidays gets the next two working days. Answers
+/// (holiday, day in lieu) pairs in order.
+pub fn days_in_lieu(
+    sources: &[NaiveDate],
+    from: NaiveDate,
+    until: NaiveDate,
+    is_holiday: impl Fn(NaiveDate) -> bool,
+    is_day_off: impl Fn(NaiveDate) -> bool,
+) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut next = sources.partition_point(|d| *d < from);
+    let Some(&start) = sources.get(next).filter(|d| **d <= until) else { return Vec::new() };
+    let mut owed = std::collections::VecDeque::new();
+    let mut out = Vec::new();
+    let mut day = start;
+    while day <= until {
+        let is_source = sources.get(next) == Some(&day);
+        if is_source {
+            next += 1;
+        }
+        if is_holiday(day) {
+            if is_source && is_day_off(day) {
+                owed.push_back(day);
+            }
+        } else if !is_day_off(day) {
+            if let Some(holiday) = owed.pop_front() {
+                out.push((holiday, day));
+            }
+        }
+        // Nothing owed: on to the next holiday that could owe, if any is left in the range.
+        day = match (owed.is_empty(), sources.get(next)) {
+            (false, _) => day + Duration::days(1),
+            (true, Some(&d)) => d,
+            (true, None) => break,
+        };
+    }
+    out
+}
+
+/// The days in lieu of `year`'s holidays for a worker whose weekly days off are `days_off`,
+/// as (holiday, day in lieu); a day in lieu may fall early in the next year.
+pub fn year_in_lieu(config: &HolidaysConfig, year: i32, days_off: &[chrono::Weekday]) -> Vec<(NaiveDate, NaiveDate)> {
+    let holidays = days_between(config, year, year + 1);
+    let sources = in_lieu_sources(config, year, year + 1);
+    let (first, last) = (ymd(year, 1, 1), ymd(year, 12, 31));
+    days_in_lieu(&sources, first, last + Duration::days(31), |d| holidays.contains(&d), |d| {
+        days_off.contains(&d.weekday())
+    })
+    .into_iter()
+    .filter(|(holiday, _)| *holiday <= last)
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +276,30 @@ mod tests {
         assert_eq!(e.code(), qrgate_core::Code::InvalidInput);
         assert!(e.to_string().contains("04/09/2027 is not a holiday"), "{e}");
         assert!(of_year(&c, 2200).unwrap_err().to_string().contains("1900 to 2199"));
+    }
+
+    #[test]
+    fn a_holiday_on_a_weekly_day_off_gives_the_next_working_day() {
+        use chrono::Weekday::{Sat, Sun};
+        let config = HolidaysConfig::default();
+        // 2026: the Hùng Kings' day is Sunday 26/4, so Monday 27/4; no other falls on a Sunday.
+        assert_eq!(year_in_lieu(&config, 2026, &[Sun]), [(d("2026-04-26"), d("2026-04-27"))]);
+        // 2027: Tết runs Friday 5/2 to Tuesday 9/2. Its Sunday gives Wednesday 10/2, the first
+        // working day after Tết; a worker off on Saturday and Sunday gets Wednesday and Thursday.
+        assert_eq!(year_in_lieu(&config, 2027, &[Sun]), [(d("2027-02-07"), d("2027-02-10"))]);
+        assert_eq!(
+            year_in_lieu(&config, 2027, &[Sat, Sun]),
+            [(d("2027-02-06"), d("2027-02-10")), (d("2027-02-07"), d("2027-02-11")), (d("2027-05-01"), d("2027-05-03"))]
+        );
+        // A day the enterprise added earns nothing; one it moved onto a Sunday does.
+        let mut config = HolidaysConfig::default();
+        config.added = vec![d("2027-12-26")];
+        assert_eq!(year_in_lieu(&config, 2027, &[Sun]), [(d("2027-02-07"), d("2027-02-10"))]);
+        config.moved = vec![qrgate_core::config::MovedHoliday { from: d("2027-09-03"), to: d("2027-09-05") }];
+        assert_eq!(year_in_lieu(&config, 2027, &[Sun])[1], (d("2027-09-05"), d("2027-09-06")));
+        // A worker always off is owed forever and given nothing; the walk still ends.
+        use chrono::Weekday::{Fri, Mon, Thu, Tue, Wed};
+        assert!(year_in_lieu(&HolidaysConfig::default(), 2027, &[Mon, Tue, Wed, Thu, Fri, Sat, Sun]).is_empty());
     }
 
     #[test]

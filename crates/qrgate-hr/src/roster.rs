@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::params;
 use unicode_normalization::UnicodeNormalization;
 
@@ -24,20 +24,24 @@ pub struct RosterRow {
     pub shift: String,
     pub phone: String,
     pub active: bool,
+    /// The first working day, from the optional start-date column. An empty cell (or no such
+    /// column, as in rosters from before it existed) keeps what the kiosk already has.
+    pub started: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Column {
+pub(crate) enum Column {
     Code,
     Name,
     Department,
     Shift,
     Phone,
     Active,
+    Started,
 }
 
 impl Column {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Column::Code => "employee_code (Mã NV)",
             Column::Name => "full_name (Họ và tên)",
@@ -45,6 +49,7 @@ impl Column {
             Column::Shift => "shift (Ca)",
             Column::Phone => "phone (Số điện thoại)",
             Column::Active => "active (Trạng thái)",
+            Column::Started => "start_date (Ngày vào làm)",
         }
     }
 }
@@ -92,7 +97,7 @@ pub fn search(store: &Store, query: &str, limit: usize) -> Result<Vec<Worker>> {
     Ok(found.into_iter().take(limit).map(|(_, w)| w).collect())
 }
 
-fn column_for(header: &str) -> Option<Column> {
+pub(crate) fn column_for(header: &str) -> Option<Column> {
     Some(match fold(header).as_str() {
         "employeecode" | "code" | "manv" | "manhanvien" | "msnv" | "ma" => Column::Code,
         "fullname" | "name" | "hovaten" | "hoten" | "ten" => Column::Name,
@@ -100,6 +105,7 @@ fn column_for(header: &str) -> Option<Column> {
         "shift" | "ca" | "calamviec" => Column::Shift,
         "phone" | "sodienthoai" | "dienthoai" | "sdt" => Column::Phone,
         "active" | "trangthai" | "status" => Column::Active,
+        "startdate" | "started" | "start" | "ngayvaolam" | "ngaybatdau" | "ngayvao" | "ngaynhanviec" => Column::Started,
         _ => return None,
     })
 }
@@ -111,6 +117,18 @@ fn parse_active(text: &str) -> Option<bool> {
         | "ngunglamviec" => Some(false),
         _ => None,
     }
+}
+
+/// A day as HR's files write it: 2026-11-23, 23/11/2026 (also with - or . between), or a date
+/// cell of a workbook (read as the first form). Years 1900 to 9999, as attendance covers.
+pub fn parse_day(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    let day = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y"))
+        .or_else(|_| NaiveDate::parse_from_str(t, "%d-%m-%Y"))
+        .or_else(|_| NaiveDate::parse_from_str(t, "%d.%m.%Y"))
+        .ok()?;
+    (1900..=9999).contains(&day.year()).then_some(day)
 }
 
 /// A name or department the server would refuse, by the protocol's one rule for texts: what the
@@ -147,17 +165,22 @@ fn parse_phone(text: &str) -> std::result::Result<String, RowProblem> {
 
 /// Reads a roster file: `.xlsx`/`.xlsm`/`.xls` through calamine, anything else as CSV.
 pub fn read_file(path: &Path, config: &Config) -> Result<Vec<RosterRow>> {
+    rows_from_table(read_table(path)?, config)
+}
+
+/// The cells of a CSV or spreadsheet file, unchecked: the one reader behind the roster and the
+/// shift schedule. Problems with the file as a whole are [`Error::RosterFile`].
+pub fn read_table(path: &Path) -> Result<Table> {
     // A missing file is named as such whatever its kind; calamine's own words would not name it.
     std::fs::metadata(path).map_err(Error::io(path))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let table = match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_sheet(path)?,
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_sheet(path),
         _ => {
             let bytes = std::fs::read(path).map_err(Error::io(path))?;
-            read_csv(&bytes)?
+            read_csv(&bytes)
         }
-    };
-    rows_from_table(table, config)
+    }
 }
 
 /// The cells of a file, first row the header, before any checking.
@@ -202,6 +225,17 @@ fn read_sheet(path: &Path) -> Result<Table> {
                     Data::Float(f) => f.to_string(),
                     Data::Int(i) => i.to_string(),
                     Data::Bool(b) => b.to_string(),
+                    // A date cell is a day count from Excel's epoch (1899-12-30 in the 1900 system
+                    // every current workbook uses); written as parse_day reads it.
+                    Data::DateTime(d) => {
+                        let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid");
+                        let day = d.as_f64().floor();
+                        match (day >= 1.0 && day < 3_000_000.0).then(|| epoch + chrono::Duration::days(day as i64)) {
+                            Some(day) => day.format("%Y-%m-%d").to_string(),
+                            None => d.as_f64().to_string(),
+                        }
+                    }
+                    Data::DateTimeIso(s) => s.get(..10).filter(|d| parse_day(d).is_some()).unwrap_or(s).to_string(),
                     other => other.to_string(),
                 })
                 .collect()
@@ -275,9 +309,16 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
             why.push(RowProblem::BadStatus { value: cell(Column::Active).to_string() });
             true
         });
+        let started = match cell(Column::Started) {
+            "" => None,
+            text => parse_day(text).or_else(|| {
+                why.push(RowProblem::BadStartDate { value: text.to_string() });
+                None
+            }),
+        };
         match code {
             Some(code) if why.is_empty() => {
-                out.push(RosterRow { row, code, full_name, department, shift, phone, active })
+                out.push(RosterRow { row, code, full_name, department, shift, phone, active, started })
             }
             _ => errors.push(RowError { row, problems: why }),
         }
@@ -292,7 +333,7 @@ pub fn rows_from_table(table: Table, config: &Config) -> Result<Vec<RosterRow>> 
 }
 
 /// Why a cell is not an employee code, by the same rules as [`EmployeeCode`]'s parser.
-fn code_problem(text: &str) -> RowProblem {
+pub(crate) fn code_problem(text: &str) -> RowProblem {
     let t = text.trim();
     if t.is_empty() {
         RowProblem::CodeEmpty
@@ -325,21 +366,28 @@ pub fn import(
     let now_ms = now.timestamp_millis();
     store.transaction(|tx| {
         let mut summary = ImportSummary::default();
-        let mut find =
-            tx.prepare_cached("SELECT full_name, department, shift, phone, active FROM workers WHERE code = ?1")?;
+        let mut find = tx.prepare_cached(
+            "SELECT full_name, department, shift, phone, active, started FROM workers WHERE code = ?1",
+        )?;
         let mut upsert = tx.prepare_cached(
-            "INSERT INTO workers (code, full_name, department, shift, phone, active, updated_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO workers (code, full_name, department, shift, phone, active, updated_at_ms, started)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (code) DO UPDATE SET full_name = excluded.full_name, department = excluded.department,
                  shift = excluded.shift, phone = excluded.phone, active = excluded.active,
-                 updated_at_ms = excluded.updated_at_ms",
+                 updated_at_ms = excluded.updated_at_ms, started = COALESCE(excluded.started, workers.started)",
         )?;
+        type Kept = (String, String, String, String, bool, Option<String>);
         for (i, r) in rows.iter().enumerate() {
-            let before: Option<(String, String, String, String, bool)> = find
-                .query_row([r.code.as_str()], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?)))
+            let before: Option<Kept> = find
+                .query_row([r.code.as_str()], |x| {
+                    Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?, x.get(5)?))
+                })
                 .map(Some)
                 .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
-            let after = (r.full_name.clone(), r.department.clone(), r.shift.clone(), r.phone.clone(), r.active);
+            let started = r.started.map(|d| d.format("%Y-%m-%d").to_string());
+            let kept_started = started.clone().or_else(|| before.as_ref().and_then(|b| b.5.clone()));
+            let after =
+                (r.full_name.clone(), r.department.clone(), r.shift.clone(), r.phone.clone(), r.active, kept_started);
             match before {
                 None => summary.added += 1,
                 Some(b) if b == after => {
@@ -348,7 +396,16 @@ pub fn import(
                 }
                 Some(_) => summary.updated += 1,
             }
-            upsert.execute(params![r.code.as_str(), r.full_name, r.department, r.shift, r.phone, r.active, now_ms])?;
+            upsert.execute(params![
+                r.code.as_str(),
+                r.full_name,
+                r.department,
+                r.shift,
+                r.phone,
+                r.active,
+                now_ms,
+                started
+            ])?;
             if i % 256 == 0 {
                 progress(i, rows.len());
             }

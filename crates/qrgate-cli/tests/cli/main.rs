@@ -7,3 +7,4 @@ mod commands;
 mod disk;
 mod export;
 mod scan;
+mod schedule;

@@ -164,6 +164,11 @@ fn the_hr_pages_open_with_the_admin_pin_only_and_close_after_a_while() {
     let day = office.today(t0);
     let xlsx = office.export_attendance(day, qrgate_hr::export::Format::Xlsx, &out, t0).unwrap();
     assert!(std::fs::read(&xlsx.path).unwrap().starts_with(b"PK"));
+    // The month's timesheet, named by the month the day falls in.
+    let sheet = office.export_timesheet(day, qrgate_hr::export::Format::Xlsx, &out, t0).unwrap();
+    assert_eq!(sheet.path, out.join(format!("bang-cham-cong-{}.xlsx", day.format("%Y-%m"))));
+    assert!(std::fs::read(&sheet.path).unwrap().starts_with(b"PK"));
+    assert_eq!(sheet.rows, 4, "a line per active worker");
     assert!(office.evacuation_list(t0).unwrap().is_empty());
 
     // Each action keeps the pages open; idle past the limit, they close.

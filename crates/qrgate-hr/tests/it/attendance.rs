@@ -8,6 +8,7 @@ use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
 use qrgate_core::store::{Event, Identity, Store, Worker};
 use qrgate_hr::attendance::{self, AttendanceDay, DayRange, Status};
 use qrgate_hr::roster::{self, RosterRow};
+use qrgate_hr::schedule::Schedule;
 use uuid::Uuid;
 
 const HANOI: i32 = 7 * 3600;
@@ -21,6 +22,7 @@ pub fn worker(code: &str, department: &str, shift: &str) -> Worker {
         phone: String::new(),
         active: true,
         badge_serial: 1,
+        started: None,
     }
 }
 
@@ -364,10 +366,16 @@ const CASES: &[Case] = &[
 ];
 
 fn compute_one(config: &Config, workers: &[Worker], events: &[Event], on: NaiveDate) -> Vec<AttendanceDay> {
-    attendance::compute(config, workers, events, DayRange::new(on - Duration::days(1), on + Duration::days(1)).unwrap())
-        .into_iter()
-        .filter(|d| d.date == on)
-        .collect()
+    attendance::compute(
+        config,
+        workers,
+        &Schedule::new(),
+        events,
+        DayRange::new(on - Duration::days(1), on + Duration::days(1)).unwrap(),
+    )
+    .into_iter()
+    .filter(|d| d.date == on)
+    .collect()
 }
 
 #[test]
@@ -575,7 +583,7 @@ proptest! {
     fn every_event_in_one_day_and_worked_minutes_recompute((workers, events) in random_log()) {
         let config = Config::default();
         let range = DayRange::new(day("2026-11-17"), day("2026-12-20")).unwrap();
-        let days = attendance::compute(&config, &workers, &events, range);
+        let days = attendance::compute(&config, &workers, &Schedule::new(), &events, range);
 
         let mut seen = std::collections::HashMap::new();
         for d in &days {
@@ -621,6 +629,7 @@ pub fn store_with(dir: &std::path::Path, workers: &[Worker]) -> Store {
             shift: w.shift.clone(),
             phone: w.phone.clone(),
             active: w.active,
+            started: w.started,
         })
         .collect();
     roster::import(&mut store, &rows, false, now, &mut |_, _| {}).unwrap();
@@ -645,7 +654,7 @@ fn the_store_walk_agrees_with_the_pure_function() {
     let stored_workers = store.workers(None, None).unwrap();
     assert_eq!(stored_workers.len(), workers.len());
     let from_store = attendance::from_store(&store, &config, &stored_workers, range).unwrap();
-    let pure = attendance::compute(&config, &stored_workers, &events, range);
+    let pure = attendance::compute(&config, &stored_workers, &Schedule::new(), &events, range);
     assert_eq!(from_store, pure);
     assert!(pure.iter().any(|d| d.worked_minutes > 0), "the fixture has real days");
 }
@@ -660,7 +669,13 @@ fn pay_days(shift: &str, scans: &[Scan], first: &str, last: &str) -> Vec<Attenda
         .enumerate()
         .map(|(i, (d, at, gate))| event(i as u128 + 1, w("NV001"), *d, at, gate, Verdict::Accepted))
         .collect();
-    attendance::compute(&Config::default(), &workers, &events, DayRange::new(day(first), day(last)).unwrap())
+    attendance::compute(
+        &Config::default(),
+        &workers,
+        &Schedule::new(),
+        &events,
+        DayRange::new(day(first), day(last)).unwrap(),
+    )
 }
 
 fn pay(normal: (u32, u32), overtime: (u32, u32), day_off: (u32, u32), holiday: (u32, u32)) -> attendance::PayMinutes {
@@ -834,7 +849,7 @@ proptest! {
             config.attendance.worked_time = WorkedTime::Span;
         }
         let range = DayRange::new(day("2026-11-17"), day("2026-12-20")).unwrap();
-        for d in attendance::compute(&config, &workers, &events, range) {
+        for d in attendance::compute(&config, &workers, &Schedule::new(), &events, range) {
             let shift = config.shift(&workers[d.worker].shift);
             prop_assert_eq!(d.pay.total(), d.worked_minutes, "worker {} on {}", d.worker, d.date);
             prop_assert_eq!(d.overtime_minutes, d.worked_minutes - d.pay.normal());

@@ -1,5 +1,6 @@
-//! HR's one integration-test binary: roster files, attendance and exports on a real SQLite file.
+//! HR's one integration-test binary: roster files, shift schedules, attendance and exports on a real SQLite file.
 
 mod attendance;
 mod export;
 mod roster;
+mod schedule;

@@ -60,3 +60,30 @@ fn twenty_thousand_rows_in_one_go() {
     assert!(calls > 10, "progress is reported along the way");
     assert_eq!(k.store.worker_count().unwrap(), 20_005);
 }
+
+#[test]
+fn a_start_date_column_is_read_and_old_files_keep_it() {
+    let mut k = Kiosk::new(GateMode::Auto, |_| {});
+    let code = |c: &str| c.parse().unwrap();
+    let started = |k: &Kiosk, c: &str| k.store.worker(&code(c)).unwrap().unwrap().started;
+    let s = import(
+        &mut k,
+        "Mã NV;Họ và tên;Ca;Ngày vào làm\nNV001;Nguyễn Thị Hương;CA1;18/11/2026\nNV006;Võ Minh Tâm;CA2;2026-11-02\n",
+        false,
+    )
+    .unwrap();
+    assert_eq!((s.added, s.updated), (1, 1));
+    assert_eq!(started(&k, "NV001"), Some("2026-11-18".parse().unwrap()));
+    assert_eq!(started(&k, "NV006"), Some("2026-11-02".parse().unwrap()));
+    // A roster from before the column existed changes nothing of it, and is no change at all.
+    let s = import(&mut k, "Mã NV;Họ và tên;Ca\nNV001;Nguyễn Thị Hương;CA1\n", false).unwrap();
+    assert_eq!(s.unchanged, 1);
+    assert_eq!(started(&k, "NV001"), Some("2026-11-18".parse().unwrap()));
+
+    let err = import(&mut k, "Mã NV;Họ và tên;Ngày vào làm\nNV001;Hương;31/02/2026\nNV002;Dũng;tháng 11\n", false)
+        .unwrap_err();
+    let Error::RosterRows(rows) = &err else { panic!("{err}") };
+    assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(rows[0].problems, vec![RowProblem::BadStartDate { value: "31/02/2026".into() }]);
+    assert!(err.to_string().contains("row 3: start date \"tháng 11\" is not a date"), "{err}");
+}
