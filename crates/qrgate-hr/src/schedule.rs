@@ -273,7 +273,7 @@ pub fn export(
     header.extend(days.days().map(|d| d.format("%Y-%m-%d").to_string()));
     let mut output = Output::create(out)?;
     let mut cells: Vec<String> = Vec::with_capacity(header.len());
-    let mut write_row = |w: &qrgate_core::store::Worker, cells: &mut Vec<String>| {
+    let write_row = |w: &qrgate_core::store::Worker, cells: &mut Vec<String>| {
         cells.clear();
         for t in [w.code.as_str(), &w.full_name, &w.department, &w.shift] {
             cells.push(escape_cell(t).into_owned());
@@ -338,8 +338,8 @@ pub fn export(
 mod tests {
     use super::*;
 
-    fn check(csv: &str, roster: &[&str]) -> Result<Vec<ScheduleRow>> {
-        let on_roster = roster.iter().map(|c| c.parse().unwrap()).collect();
+    fn check(csv: &str, on: &[&str]) -> Result<Vec<ScheduleRow>> {
+        let on_roster = on.iter().map(|c| c.parse().unwrap()).collect();
         rows_from_table(roster::read_csv(csv.as_bytes())?, &Config::default(), &on_roster)
     }
 

@@ -74,17 +74,18 @@ fn a_rotation_from_the_morning_to_the_night_shift_on_wednesday() {
     let week = DayRange::new(day("2026-11-23"), day("2026-11-29")).unwrap();
     let days = attendance::from_store(&store, &config, &workers, week).unwrap();
     let by = |d: &AttendanceDay| (d.date, d.shift.clone().unwrap_or_default(), d.status);
+    let ca = |s: &str| s.to_string();
     assert_eq!(
         days.iter().map(by).collect::<Vec<_>>(),
         [
-            (day("2026-11-23"), "CA1".into(), Status::Present),
-            (day("2026-11-24"), "CA1".into(), Status::Present),
-            (day("2026-11-25"), "CA3".into(), Status::Present),
-            (day("2026-11-26"), "CA3".into(), Status::Late),
-            (day("2026-11-27"), "CA3".into(), Status::Absent),
-            (day("2026-11-28"), "CA3".into(), Status::Absent),
+            (day("2026-11-23"), ca("CA1"), Status::Present),
+            (day("2026-11-24"), ca("CA1"), Status::Present),
+            (day("2026-11-25"), ca("CA3"), Status::Present),
+            (day("2026-11-26"), ca("CA3"), Status::Late),
+            (day("2026-11-27"), ca("CA3"), Status::Absent),
+            (day("2026-11-28"), ca("CA3"), Status::Absent),
             // A day off keeps the rhythm of the week's shift.
-            (day("2026-11-29"), "CA3".into(), Status::DayOff),
+            (day("2026-11-29"), ca("CA3"), Status::DayOff),
         ]
     );
     // Monday, CA1: 05:52–14:03 is 491 present, 461 worked: 05:52–06:00 by night (8), 06:00–09:45
