@@ -293,8 +293,8 @@ pub fn seed(
                 let plans = days
                     .iter()
                     .map(|&d| {
-                        let plan = rota_plan(config, rota, d)
-                            .map_or(Planned::DayOff, |s| Planned::Shift(s.name.clone()));
+                        let plan =
+                            rota_plan(config, rota, d).map_or(Planned::DayOff, |s| Planned::Shift(s.name.clone()));
                         (d, Some(plan))
                     })
                     .collect();

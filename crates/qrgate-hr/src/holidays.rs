@@ -209,9 +209,13 @@ pub fn year_in_lieu(config: &HolidaysConfig, year: i32, days_off: &[chrono::Week
     let holidays = days_between(config, year, year + 1);
     let sources = in_lieu_sources(config, year, year + 1);
     let (first, last) = (ymd(year, 1, 1), ymd(year, 12, 31));
-    days_in_lieu(&sources, first, last + Duration::days(31), |d| holidays.contains(&d), |d| {
-        days_off.contains(&d.weekday())
-    })
+    days_in_lieu(
+        &sources,
+        first,
+        last + Duration::days(31),
+        |d| holidays.contains(&d),
+        |d| days_off.contains(&d.weekday()),
+    )
     .into_iter()
     .filter(|(holiday, _)| *holiday <= last)
     .collect()
@@ -289,7 +293,11 @@ mod tests {
         assert_eq!(year_in_lieu(&config, 2027, &[Sun]), [(d("2027-02-07"), d("2027-02-10"))]);
         assert_eq!(
             year_in_lieu(&config, 2027, &[Sat, Sun]),
-            [(d("2027-02-06"), d("2027-02-10")), (d("2027-02-07"), d("2027-02-11")), (d("2027-05-01"), d("2027-05-03"))]
+            [
+                (d("2027-02-06"), d("2027-02-10")),
+                (d("2027-02-07"), d("2027-02-11")),
+                (d("2027-05-01"), d("2027-05-03"))
+            ]
         );
         // A day the enterprise added earns nothing; one it moved onto a Sunday does.
         let mut config = HolidaysConfig::default();

@@ -389,6 +389,9 @@ fn holidays_of_a_year_with_the_enterprises_moves() {
     assert!(r.stdout.contains("06/02/2027  Thứ Bảy   Tết Âm lịch (mùng 1)"), "{}", r.stdout);
     assert!(r.stdout.contains("16/04/2027") && r.stdout.contains("Giỗ Tổ Hùng Vương"), "{}", r.stdout);
     assert!(r.stdout.contains("11 ngày"), "{}", r.stdout);
+    // Tết's Sunday is HC's weekly day off: Wednesday after Tết is its day in lieu (Art. 111(3)).
+    assert!(r.stdout.contains("cho ca HC (nghỉ hằng tuần: Chủ nhật)"), "{}", r.stdout);
+    assert!(r.stdout.contains("10/02/2027  Thứ Tư    Nghỉ bù cho 07/02/2027"), "{}", r.stdout);
 
     std::fs::create_dir_all(site.data()).unwrap();
     std::fs::write(

@@ -14,7 +14,8 @@ fn site_with_roster() -> Site {
 
 fn export(site: &Site, name: &str) -> String {
     let out = site.path(name);
-    let r = site.ok(&["schedule", "export", "--from", "2026-11-30", "--to", "2026-12-06", "--out", out.to_str().unwrap()]);
+    let r =
+        site.ok(&["schedule", "export", "--from", "2026-11-30", "--to", "2026-12-06", "--out", out.to_str().unwrap()]);
     assert!(r.stdout.contains("Wrote 2 row(s)"), "{}", r.stdout);
     std::fs::read_to_string(out).unwrap()
 }

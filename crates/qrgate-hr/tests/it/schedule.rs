@@ -229,8 +229,9 @@ fn days_before_a_workers_start_date_are_not_absences() {
     let hers: Vec<(NaiveDate, Status)> = days.iter().filter(|d| d.worker == 0).map(|d| (d.date, d.status)).collect();
     assert_eq!(hers, [(day("2026-11-18"), Status::Present), (day("2026-11-19"), Status::Absent)]);
     assert_eq!(days.iter().filter(|d| d.worker == 1).count(), 4, "a worker without a start date is counted every day");
-    let lines = timesheet::lines(&store, &Config::default(), &workers, Month::parse("2026-11").unwrap(), &mut |_, _| {})
-        .unwrap();
+    let lines =
+        timesheet::lines(&store, &Config::default(), &workers, Month::parse("2026-11").unwrap(), &mut |_, _| {})
+            .unwrap();
     assert_eq!(lines[0].symbols[15..19], ["", "", "+", "V"]);
     assert_eq!(lines[0].symbols[..17].iter().filter(|s| **s == "V").count(), 0);
 }
@@ -249,9 +250,19 @@ fn a_holiday_on_a_weekly_day_off_gives_the_next_working_day_off() {
     );
     // NV001 works Monday 27/4 anyway, 07:55–17:05: 550 present, 490 worked, all holiday pay.
     let events = scans("NV001", &[(In, "2026-04-27 07:55"), (Out, "2026-04-27 17:05")]);
-    let days =
-        attendance::compute(&config, &workers, &plans, &events, DayRange::new(day("2026-04-25"), day("2026-05-04")).unwrap());
-    let of = |w: usize| days.iter().filter(|d| d.worker == w).map(|d| (d.date.format("%d/%m").to_string(), d.holiday)).collect::<Vec<_>>();
+    let days = attendance::compute(
+        &config,
+        &workers,
+        &plans,
+        &events,
+        DayRange::new(day("2026-04-25"), day("2026-05-04")).unwrap(),
+    );
+    let of = |w: usize| {
+        days.iter()
+            .filter(|d| d.worker == w)
+            .map(|d| (d.date.format("%d/%m").to_string(), d.holiday))
+            .collect::<Vec<_>>()
+    };
     let holidays = |w: usize| of(w).into_iter().filter(|(_, h)| *h).map(|(d, _)| d).collect::<Vec<_>>();
     assert_eq!(holidays(0), ["26/04", "27/04", "30/04", "01/05"]);
     assert_eq!(holidays(1), ["26/04", "30/04", "01/05", "02/05"]);
