@@ -228,8 +228,9 @@ fn a_late_exit_from_another_gate_does_not_undo_a_newer_entry() {
     assert_eq!(table(&store), recomputed(&store));
 }
 
-/// Takes away what schema versions 5 and 6 added (clock columns and table, the roster's change counter; the shift schedule and start dates,
-/// the write-order index), leaving a database as version 4 made it.
+/// Takes away what schema versions 5 and 6 added (clock columns and table, the roster's change
+/// counter, the write-order index; the shift schedule and start dates), leaving a database as
+/// version 4 made it.
 fn back_to_version_4(conn: &rusqlite::Connection) {
     conn.execute_batch(
         "DROP INDEX schedule_by_day; DROP TABLE schedule; ALTER TABLE workers DROP COLUMN started;
