@@ -222,6 +222,7 @@ fn manual_entry_and_visitor_through_the_command() {
         "Phòng Nhân sự",
         "--purpose",
         "Họp",
+        "--consent",
         cccd,
     ]);
     let d = r.json();

@@ -6,4 +6,5 @@ mod clock;
 mod commands;
 mod disk;
 mod export;
+mod privacy;
 mod scan;
