@@ -175,6 +175,9 @@ export function openVisitor({ form, card }) {
   $("visitor-host").value = card.host ?? "";
   $("visitor-purpose").value = card.purpose ?? "";
   $("visitor-phone").value = card.phone ?? "";
+  $("visitor-notice").textContent = card.notice ?? "";
+  // Never ticked in advance: the guard ticks it after telling the notice (silence is not consent).
+  $("visitor-consent").checked = false;
   $("visitor-error").textContent = "";
   renderHealth();
   if (!dialog.open) dialog.showModal();
@@ -217,15 +220,17 @@ async function confirmVisitor(e) {
     const picked = document.querySelector(`input[name="health-${i}"]:checked`);
     return picked ? { question, yes: picked.value === "yes" } : null;
   });
+  const consent = $("visitor-consent").checked;
   const problem = !host || !purpose
     ? w.invalid_fields.host_and_purpose
-    : health.includes(null) ? w.invalid_fields.health_answers : null;
+    : health.includes(null) ? w.invalid_fields.health_answers
+    : !consent ? w.invalid_fields.consent : null;
   if (problem) {
     $("visitor-error").textContent = problem;
     return;
   }
   try {
-    await invoke("visitor_confirm", { form: visitor.form, filled: { host, purpose, phone, health } });
+    await invoke("visitor_confirm", { form: visitor.form, filled: { host, purpose, phone, health, consent } });
     visitor.form = null;
     $("visitor-dialog").close();
   } catch (failure) {

@@ -13,6 +13,7 @@ use std::sync::MutexGuard;
 use chrono::{NaiveDate, Utc};
 use qrgate_core::model::Method;
 use qrgate_desk::desk::{Desk, ManualRequest, VisitorForm};
+use qrgate_desk::office::Office;
 use qrgate_hr::export::{ExportSummary, Format};
 use qrgate_hr::print::Selection;
 use serde::Deserialize;
@@ -34,6 +35,22 @@ async fn off_main<T: Send + 'static>(work: impl FnOnce() -> Answer<T> + Send + '
     tauri::async_runtime::spawn_blocking(work).await.map_err(Failure::system)?
 }
 
+/// The `[privacy]` retention rules, at start and every hour after, for as long as the kiosk runs:
+/// a kiosk that runs for months never keeps a visitor past their days. Logs counts only.
+fn retention(office: &Office) -> ! {
+    loop {
+        match office.retention(Utc::now()) {
+            Ok(p) if p.visitors + p.former_workers > 0 => eprintln!(
+                "qrgate-kiosk: retention: erased {} visitor(s) and {} former worker(s)",
+                p.visitors, p.former_workers
+            ),
+            Ok(_) => {}
+            Err(e) => eprintln!("qrgate-kiosk: retention: error[{}]: {e}", e.code()),
+        }
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
+}
+
 /// The screen is up: start the frame loop and the sync link (once), and say what to show.
 #[tauri::command]
 pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
@@ -50,6 +67,8 @@ pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
             .spawn(move || pipeline::supervise(frames, desk, preview, frames_app))
             .map_err(Failure::system)?;
         shell.sync.start(app);
+        let office = shell.office.clone();
+        std::thread::Builder::new().name("retention".into()).spawn(move || retention(&office)).map_err(Failure::system)?;
     }
     Ok(Screen {
         heading: shell.heading.clone(),

@@ -142,6 +142,8 @@ pub struct VisitorCard {
     pub phone: Option<String>,
     /// The enterprise's own questions, in the words kiosk.conf gives them.
     pub health_questions: Vec<String>,
+    /// The privacy notice the guard tells the visitor before they agree.
+    pub notice: String,
 }
 
 impl From<qrgate_core::gate::VisitorArrival> for VisitorCard {
@@ -155,6 +157,7 @@ impl From<qrgate_core::gate::VisitorArrival> for VisitorCard {
             purpose: v.purpose,
             phone: v.phone,
             health_questions: v.health_questions,
+            notice: v.notice,
         }
     }
 }

@@ -370,6 +370,14 @@ describe("the guard's desk: manual entry, a visitor, the HR pages and leaving", 
     const phone = await until("the phone refused", 5_000, dialogs((d) => d.visitorError === vi.invalid_fields.phone));
     assert.ok(phone.visitor, "the form stays open");
     await driver.run(`document.getElementById("visitor-phone").value = "";`);
+    // The notice of the law in force is on the form; without the guard's tick nothing is kept.
+    const notice = await driver.run(`return document.getElementById("visitor-notice").textContent;`);
+    assert.ok(notice.includes("91/2025/QH15") && notice.includes("Bên xử lý"), notice);
+    await driver.click(await driver.element("#visitor-confirm"));
+    const silent = await until("consent asked for", 5_000, dialogs((d) => d.visitorError === vi.invalid_fields.consent));
+    assert.ok(silent.visitor, "the form stays open");
+    assert.equal(sql(join(data, "qrgate.db"), `SELECT COUNT(*) FROM visitors WHERE number = '${CCCD_NUMBER}'`), "0");
+    await driver.click(await driver.element("#visitor-consent"));
     await driver.click(await driver.element("#visitor-confirm"));
     const inside = await until("one visitor inside", 5_000, dialogs((d) => !d.visitor && d.visitors === before.visitors + 1));
     assert.equal(inside.visitors, before.visitors + 1);
@@ -379,6 +387,7 @@ describe("the guard's desk: manual entry, a visitor, the HR pages and leaving", 
     // The whole number is kept for HR (until the retention purge), never on the screen.
     const db = join(data, "qrgate.db");
     assert.equal(sql(db, `SELECT host || '|' || purpose FROM visitors WHERE number = '${CCCD_NUMBER}'`), "Phòng Nhân sự|Phỏng vấn");
+    assert.equal(sql(db, `SELECT consent_at_ms IS NOT NULL AND length(notice_digest) = 16 FROM visitors WHERE number = '${CCCD_NUMBER}'`), "1");
     assert.equal(sql(db, `SELECT COUNT(*) FROM events WHERE note LIKE '%${CCCD_NUMBER}%' OR person_ref LIKE '%${CCCD_NUMBER}%'`), "0");
     writeFileSync(join(ARTIFACTS, "guard-screen-visitor-in.png"), await driver.screenshot());
   });

@@ -56,6 +56,7 @@ export default {
   phone: "Phone",
   yes: "Yes",
   no: "No",
+  visitor_consent: "The visitor was told the notice and agreed",
   visitor_in: "Let the visitor in",
   disk: "Disk",
   disk_free: "{mb} MB free",
@@ -149,6 +150,7 @@ export default {
     health_answers: "Answer every health question",
     employee_code: "An employee code has only letters, digits and - _ . /",
     department: "Give the department's name",
+    consent: "Tell the visitor the notice and tick that they agreed",
   },
   // Why a roster row was refused, filled from the problem's own fields.
   // A character that cannot be seen between quotes.
@@ -199,5 +201,6 @@ export default {
     inactive: "Person is not active",
     invalid_cccd: "Invalid citizen-ID (CCCD) QR",
     anti_passback: "Anti-passback: entered without leaving (or the reverse)",
+    no_consent: "Visitor not registered: tell them the notice at the guard's desk",
   },
 };

@@ -56,6 +56,7 @@ export default {
   phone: "Điện thoại",
   yes: "Có",
   no: "Không",
+  visitor_consent: "Đã đọc thông báo cho khách và khách đồng ý",
   visitor_in: "Cho khách vào",
   disk: "Ổ đĩa",
   disk_free: "còn {mb} MB",
@@ -149,6 +150,7 @@ export default {
     health_answers: "Hãy trả lời mọi câu hỏi sức khoẻ",
     employee_code: "Mã nhân viên chỉ gồm chữ, số và - _ . /",
     department: "Hãy ghi tên bộ phận",
+    consent: "Hãy đọc thông báo cho khách và đánh dấu khách đồng ý",
   },
   // Why a roster row was refused, filled from the problem's own fields.
   // A character that cannot be seen between quotes.
@@ -199,5 +201,6 @@ export default {
     inactive: "Nhân viên không còn hoạt động",
     invalid_cccd: "Mã QR CCCD không hợp lệ",
     anti_passback: "Chống quay vòng: đã vào mà chưa ra (hoặc ngược lại)",
+    no_consent: "Khách chưa đăng ký: mời khách đến bàn bảo vệ nghe thông báo",
   },
 };

@@ -1,6 +1,7 @@
 //! `qrgate check`: one QR text through the gate, as a camera or a typing USB scanner delivers it.
 
 use chrono::{DateTime, Utc};
+use qrgate_core::config::PrivacyConfig;
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Decision, Gate, ManualEntry, Scan, VisitorDetails};
 use qrgate_core::model::{ClockFlag, Direction, Method, Verdict};
@@ -38,6 +39,10 @@ pub struct Args {
     /// For a visitor's CCCD: their phone number.
     #[arg(long = "visitor-phone", value_name = "PHONE")]
     visitor_phone: Option<String>,
+    /// For a visitor arriving: the guard told them the notice (`qrgate privacy notice`) and they
+    /// agreed. Without it an arriving visitor is refused and nothing of their card is kept.
+    #[arg(long)]
+    consent: bool,
     /// The QR text (a badge, a CCCD card, or with --operator an employee code). `-` reads a line from stdin.
     text: String,
 }
@@ -76,7 +81,7 @@ fn scan_text(raw: String) -> Result<String> {
 pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
     let text = scan_text(args.text)?;
     let (mut store, config) = data.open()?;
-    let gate = Gate::new(&store, config)?;
+    let gate = Gate::new(&store, config.clone())?;
     let manual = match (&args.operator, &args.reason) {
         (Some(operator), Some(reason)) => {
             if operator.trim().is_empty() || reason.trim().is_empty() {
@@ -86,6 +91,8 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
         }
         _ => None,
     };
+    let notice = config.privacy.notice_text(&store.identity().enterprise_name);
+    let digest = PrivacyConfig::notice_digest(&notice);
     let scan = Scan {
         text: &text,
         method: if args.phone { Method::Phone } else { Method::Badge },
@@ -95,6 +102,7 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
             purpose: args.purpose.as_deref(),
             phone: args.visitor_phone.as_deref(),
             health: &[],
+            consent: args.consent.then_some(digest.as_str()),
         },
     };
     let now = args.at.unwrap_or_else(Utc::now);
@@ -169,7 +177,8 @@ fn decision_line(d: &Decision) -> String {
 #[derive(clap::Subcommand)]
 pub enum VisitorsCommand {
     /// Delete the personal details (CCCD number, name, address, phone) of visitors last seen
-    /// more than [privacy] visitor_retention_days ago. Their gate events stay, anonymous.
+    /// more than [privacy] visitor_retention_days ago (and former workers', as `qrgate privacy
+    /// purge`). Their gate events stay, anonymous.
     Purge,
 }
 
@@ -177,10 +186,7 @@ pub fn run_visitors(cmd: VisitorsCommand, data: &DataDir) -> Result<Outcome> {
     match cmd {
         VisitorsCommand::Purge => {
             let (store, config) = data.open()?;
-            let now = Utc::now();
-            let cutoff = now - chrono::Duration::days(i64::from(config.privacy.visitor_retention_days));
-            let n = store.purge_visitors(cutoff, now)?;
-            println!("Purged the details of {n} visitor(s) last seen before {}", cutoff.format("%Y-%m-%d"));
+            crate::privacy::purge(&store, &config, Utc::now())?;
         }
     }
     Ok(Outcome::Done)

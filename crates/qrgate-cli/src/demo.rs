@@ -2,7 +2,8 @@
 
 use chrono::{Duration, Utc};
 use qrgate_core::datadir::DataDir;
-use qrgate_core::gate::{Gate, ManualEntry, Scan};
+use qrgate_core::config::PrivacyConfig;
+use qrgate_core::gate::{Gate, ManualEntry, Scan, VisitorDetails};
 use qrgate_desk::demo::{self, SeedOptions};
 use qrgate_desk::{Error, Result};
 use qrgate_hr::print::{self, Selection};
@@ -115,6 +116,15 @@ fn run_demo(data: &DataDir, workers: usize) -> Result<()> {
         }
         .sign(&other)?
     };
+    // The guard tells the visitor the notice and they agree.
+    let digest = PrivacyConfig::notice_digest(&config.privacy.notice_text(demo::ENTERPRISE_NAME));
+    let registered = VisitorDetails {
+        host: Some("Phòng Nhân sự"),
+        purpose: Some("Phỏng vấn"),
+        phone: None,
+        health: &[],
+        consent: Some(&digest),
+    };
     let gate = Gate::new(&store, config)?;
     // A morning shift change today, after the seeded days.
     let start = demo::wall_clock(&tz, today.and_hms_opt(6, 50, 0).expect("valid")).with_timezone(&Utc);
@@ -125,7 +135,7 @@ fn run_demo(data: &DataDir, workers: usize) -> Result<()> {
         ("she holds it up a moment longer", Scan::camera(&cards[0].text), at(3)),
         ("a badge that was revoked", Scan::camera(&revoked.text), at(10)),
         ("another enterprise's badge", Scan::camera(&stranger), at(20)),
-        ("a visitor's CCCD card", Scan::camera(&visitor), at(30)),
+        ("a visitor's CCCD card, registered by the guard", Scan { visitor: registered, ..Scan::camera(&visitor) }, at(30)),
         ("a QR code from a poster", Scan::camera("https://example.com/khuyen-mai"), at(40)),
         (
             "a guard enters a worker who forgot his badge",

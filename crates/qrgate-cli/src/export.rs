@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use qrgate_core::datadir::DataDir;
 use qrgate_desk::Error;
 use qrgate_hr::attendance::DayRange;
+use qrgate_core::privacy::Action;
 use qrgate_hr::export::{self, ExportSummary, Format};
 
 #[derive(clap::Subcommand)]
@@ -88,7 +89,8 @@ pub enum ExportCommand {
         date: NaiveDate,
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         to: Option<NaiveDate>,
-        /// Show full CCCD numbers, birth dates and phones (personal data: Decree 13/2023/ND-CP).
+        /// Show full CCCD numbers, birth dates and phones (personal data, Law 91/2025/QH15: the
+        /// export is written in the record of processing, `qrgate privacy log`).
         #[arg(long)]
         full: bool,
         #[arg(long, value_enum)]
@@ -187,7 +189,13 @@ pub fn run(cmd: ExportCommand, data: &DataDir) -> Result<(), Error> {
         }
         ExportCommand::Visitors { date, to, full, format, out } => {
             let days = range(date, to, "--date")?;
-            export::visitors(&store, &config, days, full, format.into(), &out, &mut tick)?
+            let summary = export::visitors(&store, &config, days, full, format.into(), &out, &mut tick)?;
+            if full {
+                // Whole ID numbers left the kiosk: the record of processing says who, when, how many.
+                let detail = format!("visitors {} to {}", days.first(), days.last());
+                crate::privacy::record(&store, Action::ExportFullIds, summary.rows, &detail)?;
+            }
+            summary
         }
     };
     progress.finish_and_clear();

@@ -9,6 +9,7 @@ mod holidays;
 mod init;
 mod messages;
 mod pin;
+mod privacy;
 mod roster;
 mod scan;
 mod schedule;
@@ -55,9 +56,13 @@ enum Command {
     /// Demo data: a realistic enterprise with its roster and weeks of events.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
-    /// Visitor records: purge personal details past the retention period.
+    /// Visitor records: purge personal details past the retention period (as `privacy purge`).
     #[command(subcommand)]
     Visitors(check::VisitorsCommand),
+    /// Personal data (Law 91/2025/QH15): a person's requests to see or erase their data,
+    /// retention, and the record of processing.
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCommand),
     /// HR exports: daily attendance, the raw event log, who is inside now, the visitor log.
     Export {
         #[command(subcommand)]
@@ -113,6 +118,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args, &data),
         Command::Demo(cmd) => demo::run(cmd, &data),
         Command::Visitors(cmd) => check::run_visitors(cmd, &data),
+        Command::Privacy(cmd) => privacy::run(cmd, &data),
         Command::Export { cmd } => export::run(cmd, &data).map(|()| Outcome::Done),
         Command::Holidays(args) => holidays::run(args, &data).map(|()| Outcome::Done),
         Command::Pin(cmd) => pin::run(cmd, &data),

@@ -53,6 +53,44 @@ pub struct TimeConfig {
 pub struct PrivacyConfig {
     /// Visitor details (CCCD number, name, address) are purged this many days after the visit.
     pub visitor_retention_days: u32,
+    /// A former worker's name and phone are erased this many days after they left the roster;
+    /// their code and gate events stay, as payroll records. 0: never by itself.
+    pub former_worker_retention_days: u32,
+    /// The notice told to a visitor before they agree; `{enterprise}` and `{days}` are filled in.
+    /// Unset: [`DEFAULT_NOTICE`].
+    pub notice: Option<String>,
+}
+
+/// The notice of Law 91/2025/QH15 (Art. 13 asks who processes what, why, how long, and the
+/// person's rights) in plain Vietnamese, for a visitor at the gate.
+pub const DEFAULT_NOTICE: &str = "\
+THÔNG BÁO XỬ LÝ DỮ LIỆU CÁ NHÂN (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15, Nghị định 356/2025/NĐ-CP)
+Bên xử lý: {enterprise}.
+Dữ liệu: số căn cước, họ tên, ngày sinh, giới tính, địa chỉ ghi trên thẻ; người cần gặp, mục đích, \
+số điện thoại nếu Quý khách cho; giờ vào, giờ ra.
+Mục đích: kiểm soát ra vào, an toàn của nhà máy, truy vết tiếp xúc khi cơ quan y tế hoặc chính quyền \
+tỉnh yêu cầu. Giờ vào ra được gửi máy chủ của tỉnh dưới một mã ẩn danh, không kèm số căn cước hay họ tên.
+Thời hạn: thông tin của Quý khách được xoá {days} ngày sau lần đến cuối cùng.
+Quyền của Quý khách: được biết, xem, sửa, yêu cầu xoá, hạn chế xử lý, rút lại sự đồng ý. \
+Liên hệ: bảo vệ cổng hoặc phòng Nhân sự.
+Nếu Quý khách không đồng ý, thông tin không được ghi lại; xin liên hệ người cần gặp để được hướng dẫn.";
+
+impl PrivacyConfig {
+    /// The notice as told at this enterprise's gate.
+    pub fn notice_text(&self, enterprise: &str) -> String {
+        self.notice
+            .as_deref()
+            .unwrap_or(DEFAULT_NOTICE)
+            .replace("{enterprise}", enterprise)
+            .replace("{days}", &self.visitor_retention_days.to_string())
+    }
+
+    /// What a visitor's consent records: which notice they were told (the first 16 hex digits of
+    /// its SHA-256), so a notice changed later does not pass for the one they heard.
+    pub fn notice_digest(notice: &str) -> String {
+        use sha2::Digest;
+        hex::encode(&sha2::Sha256::digest(notice.as_bytes())[..8])
+    }
 }
 
 /// What the guard asks a visitor at registration.
@@ -206,7 +244,7 @@ impl Default for AttendanceConfig {
 
 impl Default for PrivacyConfig {
     fn default() -> PrivacyConfig {
-        PrivacyConfig { visitor_retention_days: 30 }
+        PrivacyConfig { visitor_retention_days: 30, former_worker_retention_days: 180, notice: None }
     }
 }
 
@@ -423,6 +461,11 @@ impl Config {
         }
         self.holidays.check()?;
         self.overtime.check()?;
+        if let Some(notice) = &self.privacy.notice {
+            if notice.trim().is_empty() || notice.chars().count() > 4000 {
+                return Err("privacy.notice must be a text of 1 to 4000 characters (or left out for the default)".into());
+            }
+        }
         if let Some(q) = self.visitors.health_questions.iter().find(|q| q.trim().is_empty()) {
             return Err(format!("visitors.health_questions holds an empty question ({q:?})"));
         }

@@ -7,7 +7,6 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::badge::{self, BadgeError};
@@ -35,10 +34,11 @@ pub enum Reason {
     Inactive,
     InvalidCccd,
     AntiPassback,
+    NoConsent,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 13] = [
         Reason::NotABadge,
         Reason::BadgeDamaged,
         Reason::UnknownBadgeVersion,
@@ -51,6 +51,7 @@ impl Reason {
         Reason::Inactive,
         Reason::InvalidCccd,
         Reason::AntiPassback,
+        Reason::NoConsent,
     ];
 
     pub fn code(self) -> &'static str {
@@ -67,6 +68,7 @@ impl Reason {
             Reason::Inactive => "inactive",
             Reason::InvalidCccd => "invalid_cccd",
             Reason::AntiPassback => "anti_passback",
+            Reason::NoConsent => "no_consent",
         }
     }
 
@@ -106,6 +108,9 @@ pub struct VisitorDetails<'a> {
     pub purpose: Option<&'a str>,
     pub phone: Option<&'a str>,
     pub health: &'a [crate::model::HealthAnswer],
+    /// The guard's word that the visitor was told the notice and agreed: the digest of the notice
+    /// they were shown ([`crate::config::PrivacyConfig::notice_digest`]). Silence is not consent.
+    pub consent: Option<&'a str>,
 }
 
 /// The person as the guard sees them.
@@ -132,6 +137,8 @@ pub struct VisitorArrival {
     pub phone: Option<String>,
     /// The enterprise's questions (kiosk.conf `[visitors]`), to be answered yes or no.
     pub health_questions: Vec<String>,
+    /// The notice the guard tells the visitor before they agree (kiosk.conf `[privacy] notice`).
+    pub notice: String,
 }
 
 /// The gate's answer.
@@ -258,6 +265,12 @@ impl Gate {
         } else {
             self.config.gate.anti_passback
         };
+        if matches!(who, Who::Visitor(_)) && direction == Direction::In && scan.visitor.consent.is_none() {
+            // Law 91/2025/QH15: no details of a visitor who was not told the notice and did not
+            // agree; the refusal names nobody, so nothing of the card is kept.
+            let refusal = Refusal { reason: Reason::NoConsent, person: None, view: Some(view), serial: None };
+            return self.refuse(store, scan, refusal, Some(direction), at, id);
+        }
         let warning = match (passback, policy) {
             (true, PassbackPolicy::Block) => {
                 let refusal = Refusal { reason: Reason::AntiPassback, person: Some(person), view: Some(view), serial };
@@ -292,6 +305,7 @@ impl Gate {
                     purpose: scan.visitor.purpose,
                     phone: scan.visitor.phone,
                     health: scan.visitor.health,
+                    consent: scan.visitor.consent,
                 };
                 store.append_visitor_event(&record, event)?
             }
@@ -339,6 +353,7 @@ impl Gate {
             purpose: earlier.as_ref().and_then(|v| v.purpose.clone()),
             phone: earlier.and_then(|v| v.phone),
             health_questions: self.config.visitors.health_questions.clone(),
+            notice: self.config.privacy.notice_text(&store.identity().enterprise_name),
         }))
     }
 
@@ -478,10 +493,7 @@ impl Gate {
     }
 
     fn number_hash(&self, card: &CccdCard) -> String {
-        let mut h = Sha256::new();
-        h.update(&self.visitor_salt);
-        h.update(card.number.full().as_bytes());
-        hex::encode(h.finalize())
+        crate::privacy::visitor_number_hash(&self.visitor_salt, card.number.full())
     }
 
     /// The visitor's opaque id: the one they had on an earlier visit still on record, or one made

@@ -12,6 +12,7 @@ pub mod error;
 pub mod gate;
 pub mod model;
 pub mod presence;
+pub mod privacy;
 pub mod store;
 
 pub use error::{Code, Error, Result};

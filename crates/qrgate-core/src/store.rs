@@ -244,6 +244,23 @@ CREATE INDEX schedule_by_day ON schedule(day);
 -- attendance needs it, the province does not, so it is no roster change to sync.
 ALTER TABLE workers ADD COLUMN started TEXT;
 "#,
+    r#"
+-- Personal data (Law 91/2025/QH15, Decree 356/2025/ND-CP). The record of processing: who did what
+-- with personal data, when, to how many people; never the data itself (crate::privacy).
+CREATE TABLE processing_log (
+    id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    people INTEGER NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+-- A visitor was told the notice and agreed: when, and which notice (a digest of its text).
+ALTER TABLE visitors ADD COLUMN consent_at_ms INTEGER;
+ALTER TABLE visitors ADD COLUMN notice_digest TEXT;
+-- A former worker whose personal details were erased: the code and the events stay (payroll).
+ALTER TABLE workers ADD COLUMN erased_at_ms INTEGER;
+"#,
 ];
 
 /// Who this kiosk is. Written once by `init`.
@@ -450,7 +467,9 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::ReadOnly { path: path.to_path_buf(), why: format!("cannot use WAL (journal mode {mode})") });
     }
-    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+    // secure_delete: what a purge or an erase removes is overwritten with zeros in the file, not
+    // left in free space for anyone who reads the raw bytes (Law 91/2025/QH15: erasure that erases).
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;")?;
     Ok(())
 }
 
@@ -697,18 +716,6 @@ impl Store {
             .optional()?)
     }
 
-    /// Deletes the personal details of visitors last seen before `cutoff`; returns how many.
-    /// Their events stay, pointing at a visitor id that no longer says who it was.
-    pub fn purge_visitors(&self, cutoff: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize> {
-        Ok(self.conn.execute(
-            "UPDATE visitors SET number_hash = NULL, number = NULL, old_number = NULL, full_name = NULL,
-                 birth_date = NULL, sex = NULL, address = NULL, issued = NULL, phone = NULL, health = NULL,
-                 purged_at_ms = ?2
-             WHERE purged_at_ms IS NULL AND last_seen_ms < ?1",
-            params![cutoff.timestamp_millis(), now.timestamp_millis()],
-        )?)
-    }
-
     // ---- clock ------------------------------------------------------------------------------
 
     /// The province's clock minus this kiosk's (ms), as sync last heard it; `None` if never.
@@ -767,6 +774,16 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// Every event about `person`, in time order (what a person's request to see their data lists).
+    pub fn events_of(&self, person: &PersonRef) -> Result<Vec<Event>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events INDEXED BY events_by_person
+             WHERE person_kind = ?1 AND person_ref = ?2 ORDER BY at_ms, rowid_"
+        ))?;
+        let rows = stmt.query_map(params![person.kind(), person.key()], Event::from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     pub fn event_count(&self) -> Result<u64> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?)
     }
@@ -788,11 +805,14 @@ impl Store {
         let at = draft.at.timestamp_millis();
         tx.execute(
             "INSERT INTO visitors (id, number_hash, number, old_number, full_name, birth_date, sex, address, issued,
-                                   host, purpose, phone, first_seen_ms, last_seen_ms, health)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)
+                                   host, purpose, phone, first_seen_ms, last_seen_ms, health,
+                                   consent_at_ms, notice_digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16)
              ON CONFLICT (id) DO UPDATE SET
                  host = COALESCE(excluded.host, host), purpose = COALESCE(excluded.purpose, purpose),
                  phone = COALESCE(excluded.phone, phone), health = COALESCE(excluded.health, health),
+                 consent_at_ms = COALESCE(excluded.consent_at_ms, consent_at_ms),
+                 notice_digest = COALESCE(excluded.notice_digest, notice_digest),
                  last_seen_ms = excluded.last_seen_ms",
             params![
                 visitor.id,
@@ -808,7 +828,9 @@ impl Store {
                 visitor.purpose,
                 visitor.phone,
                 at,
-                health
+                health,
+                visitor.consent.map(|_| at),
+                visitor.consent
             ],
         )?;
         let stored = insert_own_event(&tx, &self.identity.kiosk_id, draft)?;
@@ -842,6 +864,8 @@ pub struct VisitorRecord<'a> {
     pub phone: Option<&'a str>,
     /// Empty when the enterprise asks no health questions (then nothing is stored).
     pub health: &'a [crate::model::HealthAnswer],
+    /// The digest of the notice the visitor agreed to, when they arrived now.
+    pub consent: Option<&'a str>,
 }
 
 // A macro, not a `const`, so that the insert below is spelled from the same list at compile time.

@@ -215,6 +215,8 @@ pub fn seed(
     if options.days == 0 || options.days > 3_660 {
         return Err(Error::invalid("demo days", "must be 1 to 3,660"));
     }
+    // Seeded visitors are found again by their number as the gate finds them (privacy requests).
+    let salt = store.visitor_salt()?;
     // Everything that could fail is checked here, before the first write: past this point only
     // the storage can fail, so a seed that is refused leaves the store as it was.
     let first_day = options
@@ -427,8 +429,8 @@ pub fn seed(
         store.transaction(|tx| {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO visitors (id, number, full_name, birth_date, sex, address, issued, host, purpose,
-                                       first_seen_ms, last_seen_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                       first_seen_ms, last_seen_ms, consent_at_ms, number_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10, ?12)",
             )?;
             for (id, card, arrive, leave) in &visitor_rows {
                 stmt.execute(params![
@@ -442,7 +444,8 @@ pub fn seed(
                     HOSTS[rng.gen_range(0..HOSTS.len())],
                     PURPOSES[rng.gen_range(0..PURPOSES.len())],
                     arrive.timestamp_millis(),
-                    leave.timestamp_millis()
+                    leave.timestamp_millis(),
+                    qrgate_core::privacy::visitor_number_hash(&salt, card.number.full())
                 ])?;
             }
             Ok::<_, Error>(())

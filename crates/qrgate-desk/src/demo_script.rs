@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::demo::{self, SeedOptions};
 use crate::error::{Error, Result};
 use crate::pin::{Pins, Role};
-use qrgate_core::config::Config;
+use qrgate_core::config::{Config, PrivacyConfig};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Gate, Scan, VisitorDetails};
 use qrgate_core::presence::InsideRule;
@@ -179,12 +179,15 @@ fn visitor_inside(
 ) -> Result<(String, String)> {
     let card = demo::cccd_text(rng);
     let name = card.split('|').nth(2).unwrap_or_default().to_string();
+    // The demo's guard tells the notice, and the visitor agrees.
+    let digest = PrivacyConfig::notice_digest(&config.privacy.notice_text(&store.identity().enterprise_name));
     let scan = Scan {
         visitor: VisitorDetails {
             host: Some("Ban Giám đốc"),
             purpose: Some("Gặp khách hàng"),
             phone: None,
             health: &[],
+            consent: Some(&digest),
         },
         ..Scan::camera(&card)
     };

@@ -55,6 +55,9 @@ pub struct VisitorForm {
     pub phone: String,
     #[serde(default)]
     pub health: Vec<HealthAnswer>,
+    /// The guard told the visitor the notice and the visitor agreed (never assumed).
+    #[serde(default)]
+    pub consent: bool,
 }
 
 /// A guard letting a worker through by hand.
@@ -129,6 +132,12 @@ impl Desk {
         if !answered || filled.health.len() != questions.len() {
             return Err(Error::invalid("health answers", "answer every health question"));
         }
+        if !filled.consent {
+            return Err(Error::invalid("consent", "the visitor must be told the notice and agree"));
+        }
+        let privacy = &self.gate.config.privacy;
+        let notice = privacy.notice_text(&self.store.identity().enterprise_name);
+        let digest = qrgate_core::config::PrivacyConfig::notice_digest(&notice);
         let text = self.forms[at].1.clone();
         let scan = Scan {
             visitor: VisitorDetails {
@@ -136,6 +145,7 @@ impl Desk {
                 purpose: Some(purpose),
                 phone: (!phone.is_empty()).then_some(phone),
                 health: &filled.health,
+                consent: Some(&digest),
             },
             ..Scan::camera(&text)
         };

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::pin::{Operator, PinLock, Pins, Role};
 use qrgate_core::config::Config;
 use qrgate_core::datadir::DataDir;
+use qrgate_core::privacy::{self, Action, Processing, Purged};
 use qrgate_core::store::Store;
 use qrgate_hr::attendance::DayRange;
 use qrgate_hr::export::{self, ExportSummary, Format, InsideRow};
@@ -190,12 +191,28 @@ impl Office {
     }
 
     /// One day's visitors with their whole ID numbers: HR's list, never the guard's.
+    /// Written in the record of processing under the operator's name (Law 91/2025/QH15).
     pub fn export_visitors(&self, day: NaiveDate, out_dir: &Path, now: DateTime<Utc>) -> Result<ExportSummary> {
-        self.hr(now)?;
+        let operator = self.hr(now)?;
         create_dir(out_dir)?;
         let path = out_dir.join(format!("khach-{}.xlsx", day.format("%Y-%m-%d")));
         let store = self.store()?;
-        Ok(export::visitors(&store, &self.config, DayRange::one(day)?, true, Format::Xlsx, &path, &mut |_, _| {})?)
+        let summary =
+            export::visitors(&store, &self.config, DayRange::one(day)?, true, Format::Xlsx, &path, &mut |_, _| {})?;
+        let entry = Processing {
+            at: now,
+            actor: operator.name,
+            action: Action::ExportFullIds,
+            people: summary.rows,
+            detail: format!("visitors {day}"),
+        };
+        privacy::record(&store, &entry)?;
+        Ok(summary)
+    }
+
+    /// The retention rules of `[privacy]`, run by the window every hour on a connection of its own.
+    pub fn retention(&self, now: DateTime<Utc>) -> Result<Purged> {
+        Ok(privacy::retention(&self.store()?, &self.config.privacy, now, "retention")?)
     }
 
     /// The gate's calendar day at `now`.

@@ -19,7 +19,7 @@ use crate::attendance::{self, AttendanceDay, DayRange, Status, Totals};
 use crate::error::{Error, Result};
 use qrgate_core::cccd::mask_number;
 use qrgate_core::config::Config;
-use qrgate_core::model::{ClockFlag, Direction, Method, PersonRef, Verdict};
+use qrgate_core::model::{ClockFlag, Direction, EmployeeCode, Method, PersonRef, Verdict};
 use qrgate_core::presence::InsideRule;
 use qrgate_core::store::{Event, Store, Worker};
 
@@ -47,6 +47,7 @@ pub enum Format {
     Xlsx,
     Csv,
     Pdf,
+    Json,
 }
 
 impl Format {
@@ -55,6 +56,7 @@ impl Format {
             Format::Xlsx => "xlsx",
             Format::Csv => "csv",
             Format::Pdf => "pdf",
+            Format::Json => "json",
         }
     }
 
@@ -74,7 +76,8 @@ impl FromStr for Format {
             "xlsx" => Ok(Format::Xlsx),
             "csv" => Ok(Format::Csv),
             "pdf" => Ok(Format::Pdf),
-            other => Err(Error::invalid("format", format!("{other:?}; expected one of: xlsx, csv, pdf"))),
+            "json" => Ok(Format::Json),
+            other => Err(Error::invalid("format", format!("{other:?}; expected one of: xlsx, csv, pdf, json"))),
         }
     }
 }
@@ -394,7 +397,7 @@ impl<'f> Book<'f> {
         match format {
             Format::Csv => Ok(Book::Csv(Box::new(CsvSheets::new(file, path)?))),
             Format::Xlsx => Ok(Book::Xlsx(Box::new(XlsxSheets::new()), file)),
-            Format::Pdf => Err(Error::invalid("format", "a table is written as xlsx or csv")),
+            Format::Pdf | Format::Json => Err(Error::invalid("format", "a table is written as xlsx or csv")),
         }
     }
 
@@ -1041,7 +1044,7 @@ struct Visit {
 }
 
 /// Who visited on `days`: one line per visitor per day. The CCCD number is masked and the birth
-/// date and phone left out unless `full` (Decree 13/2023: show personal data only to who needs it).
+/// date and phone left out unless `full` (Law 91/2025/QH15: show personal data only to who needs it).
 pub fn visitors(
     store: &Store,
     config: &Config,
@@ -1115,6 +1118,189 @@ pub fn visitors(
                 rows += 1;
             }
             progress(i as u64 + 1, total);
+        }
+        Ok(rows)
+    })
+}
+
+// ---- the notice at the gate ----------------------------------------------------------------
+
+/// The privacy notice as an A4 page to post at the gate (and hand to workers at roster import):
+/// its first line as the title, each following line a paragraph, words wrapped to the page.
+pub fn notice_pdf(notice: &str, out: &Path) -> Result<ExportSummary> {
+    use printpdf::{Mm, PdfDocument};
+    const PAGE_W: f32 = 210.0;
+    const PAGE_H: f32 = 297.0;
+    const LEFT: f32 = 20.0;
+    const SIZE: f32 = 12.0;
+    const LINE: f32 = 6.4;
+    // DejaVu Sans at 12 pt sets about 74 characters of Vietnamese text in 170 mm.
+    const CHARS: usize = 74;
+
+    let render = |why: printpdf::Error| Error::Render { what: "notice", why: why.to_string() };
+    let mut paragraphs = notice.lines().map(str::trim).filter(|l| !l.is_empty());
+    let title = paragraphs.next().unwrap_or_default();
+    let (doc, page, layer) = PdfDocument::new(title, Mm(PAGE_W), Mm(PAGE_H), "notice");
+    let font = doc.add_external_font(FONT).map_err(render)?;
+    let layer = doc.get_page(page).get_layer(layer);
+    let mut y = PAGE_H - 25.0;
+    for line in wrap(title, 56) {
+        layer.use_text(line, 16.0, Mm(LEFT), Mm(y), &font);
+        y -= 8.5;
+    }
+    y -= 4.0;
+    let mut rows = 0;
+    for paragraph in paragraphs {
+        for line in wrap(paragraph, CHARS) {
+            if y < 20.0 {
+                return Err(Error::invalid("notice", "the text is longer than one A4 page; shorten it"));
+            }
+            layer.use_text(line, SIZE, Mm(LEFT), Mm(y), &font);
+            y -= LINE;
+        }
+        y -= 3.0;
+        rows += 1;
+    }
+    let mut output = Output::create(out)?;
+    doc.save(&mut BufWriter::new(output.file())).map_err(render)?;
+    output.finish()?;
+    Ok(ExportSummary { path: out.to_path_buf(), rows })
+}
+
+/// Greedy word wrap at `width` characters (a word longer than a line gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+// ---- a person's request to see their data ------------------------------------------------------
+
+/// Whose data a request is about: a worker by code, or a visitor by their CCCD number (found
+/// through the kiosk's salted hash, never an index of numbers).
+#[derive(Debug, Clone)]
+pub enum Subject {
+    Worker(EmployeeCode),
+    Visitor(String),
+}
+
+/// Everything the kiosk holds about one person (Law 91/2025/QH15: the person's right to see it):
+/// their details as stored and every gate event about them. JSON for a machine, XLSX for a person
+/// (a sheet of details, a sheet of events). Nothing found is an error, not an empty file.
+pub fn subject(store: &Store, config: &Config, who: &Subject, format: Format, out: &Path) -> Result<ExportSummary> {
+    format.only(&[Format::Xlsx, Format::Json], "personal data")?;
+    let tz = config.time.timezone;
+    let (details, people): (Vec<(String, String)>, Vec<PersonRef>) = match who {
+        Subject::Worker(code) => {
+            let w = store.worker(code)?.ok_or_else(|| qrgate_core::Error::UnknownEmployee(code.to_string()))?;
+            let details = vec![
+                ("Mã nhân viên".into(), w.code.to_string()),
+                ("Họ và tên".into(), w.full_name.clone()),
+                ("Bộ phận".into(), w.department.clone()),
+                ("Ca".into(), w.shift.clone()),
+                ("Điện thoại".into(), w.phone.clone()),
+                ("Đang làm việc".into(), if w.active { "có" } else { "không" }.into()),
+                ("Số thẻ hiện hành".into(), w.badge_serial.to_string()),
+            ];
+            (details, vec![PersonRef::Worker(w.code)])
+        }
+        Subject::Visitor(number) => {
+            let hash = qrgate_core::privacy::visitor_number_hash(&store.visitor_salt()?, number.trim());
+            let mut stmt = store.connection().prepare(
+                "SELECT id, number, old_number, full_name, birth_date, sex, address, issued, host, purpose, phone,
+                        health, first_seen_ms, last_seen_ms, consent_at_ms
+                 FROM visitors WHERE number_hash = ?1 AND purged_at_ms IS NULL ORDER BY first_seen_ms",
+            )?;
+            let mut rows = stmt.query([hash])?;
+            let (mut details, mut people) = (Vec::new(), Vec::new());
+            let moment = |ms: Option<i64>| {
+                ms.and_then(DateTime::<Utc>::from_timestamp_millis)
+                    .map(|t| t.with_timezone(&tz).format(DAY_AND_TIME).to_string())
+                    .unwrap_or_default()
+            };
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                let text = |i: usize| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default);
+                for (label, value) in [
+                    ("Mã khách", id.clone()),
+                    ("Số CCCD", text(1)?),
+                    ("Số CMND cũ", text(2)?),
+                    ("Họ và tên", text(3)?),
+                    ("Ngày sinh", text(4)?),
+                    ("Giới tính", text(5)?),
+                    ("Địa chỉ", text(6)?),
+                    ("Ngày cấp", text(7)?),
+                    ("Người tiếp", text(8)?),
+                    ("Mục đích", text(9)?),
+                    ("Điện thoại", text(10)?),
+                    ("Câu hỏi sức khoẻ", text(11)?),
+                    ("Lần đến đầu", moment(r.get(12)?)),
+                    ("Lần đến cuối", moment(r.get(13)?)),
+                    ("Đồng ý lúc", moment(r.get(14)?)),
+                ] {
+                    details.push((label.to_string(), value));
+                }
+                people.push(PersonRef::Visitor(id));
+            }
+            (details, people)
+        }
+    };
+    if people.is_empty() {
+        return Err(Error::invalid("person", "the kiosk holds no details about this person"));
+    }
+    let mut events = Vec::new();
+    for p in &people {
+        events.extend(store.events_of(p)?);
+    }
+    events.sort_by_key(|e| (e.at, e.seq));
+    let rows = (details.len() + events.len()) as u64;
+    if format == Format::Json {
+        let json = serde_json::json!({
+            "enterprise": store.identity().enterprise_name,
+            "kiosk": store.identity().kiosk_id.as_str(),
+            "details": details.iter().map(|(k, v)| serde_json::json!({"field": k, "value": v})).collect::<Vec<_>>(),
+            "events": events.iter().map(|e| serde_json::json!({
+                "time": e.at.with_timezone(&tz).to_rfc3339(),
+                "gate": e.gate,
+                "direction": e.direction.map(|d| d.as_str()),
+                "method": e.method.as_str(),
+                "verdict": e.verdict.as_str(),
+                "reason": e.reason,
+                "operator": e.operator,
+                "note": e.note,
+            })).collect::<Vec<_>>(),
+        });
+        let mut output = Output::create(out)?;
+        serde_json::to_writer_pretty(output.file(), &json)
+            .map_err(|e| Error::io(out)(std::io::Error::other(e.to_string())))?;
+        output.finish()?;
+        return Ok(ExportSummary { path: out.to_path_buf(), rows });
+    }
+    let roster: HashMap<String, Worker> = match who {
+        Subject::Worker(code) => store.worker(code)?.map(|w| (w.code.to_string(), w)).into_iter().collect(),
+        Subject::Visitor(_) => HashMap::new(),
+    };
+    export_tables(out, format, |book| {
+        book.table("Thông tin", &["Mục", "Giá trị"])?;
+        for (k, v) in &details {
+            book.row(&[Cell::Text(k), Cell::Text(v)])?;
+        }
+        book.table("Sự kiện", &EVENT_HEADERS)?;
+        for e in &events {
+            let id = e.id.to_string();
+            book.row(&event_cells(e, &id, tz, &roster))?;
         }
         Ok(rows)
     })

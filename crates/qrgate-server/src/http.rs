@@ -1,5 +1,5 @@
 //! The HTTP edge: routes, reading and checking bodies and query strings, answering. Handlers
-//! only translate; what they do lives in `sync` and `province`.
+//! only translate; what they do lives in `sync`, `province` and `privacy`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use crate::error::{Error, Result};
+use crate::privacy;
 use crate::province::{self, Trace};
 use crate::sync::{self, Kiosk};
 
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/province/inside", get(inside))
         .route("/api/v1/province/contacts", get(contacts))
         .route("/api/v1/province/daily", get(daily))
+        .route("/api/v1/province/processing", get(processing))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(qrgate_protocol::MAX_WIRE_BYTES))
@@ -286,6 +288,9 @@ async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q)
         return Err(Error::invalid("date range", "`to` must be after `from`, at most a year apart"));
     }
     let rows = province::contacts(&state.pool, &trace).await?;
+    // The record says a trace was made and how many it named; not whom it was about.
+    let detail = format!("{} from {} to {}", trace.person_kind, q.from.trim(), q.to.trim());
+    privacy::record_trace(&state.pool, "query token", &trace.enterprise, rows.len(), &detail).await?;
     answer(rows, q.format, &["person_kind", "person_ref", "full_name", "overlap_minutes", "first_overlap"])
 }
 
@@ -307,6 +312,21 @@ async fn daily(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): R
     let rows =
         province::daily(&state.pool, enterprise_param(q.enterprise.as_deref())?.as_deref(), q.from, q.to).await?;
     answer(rows, q.format, &["enterprise", "day", "entries", "exits", "refused", "total", "clock_off"])
+}
+
+#[derive(Deserialize)]
+struct ProcessingQuery {
+    enterprise: Option<String>,
+    #[serde(default)]
+    format: Format,
+}
+
+/// The record of processing (traces, purges), newest first, at most 10,000 lines.
+async fn processing(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
+    check_query_token(&state, &headers)?;
+    let q: ProcessingQuery = query(q)?;
+    let rows = privacy::log(&state.pool, enterprise_param(q.enterprise.as_deref())?.as_deref(), 10_000).await?;
+    answer(rows, q.format, &["at", "actor", "action", "enterprise", "people", "detail"])
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<&'static str> {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod event;
 pub mod http;
 pub mod metrics;
+pub mod privacy;
 pub mod province;
 pub mod sync;
 

@@ -59,6 +59,10 @@ enum Command {
         /// Requests of one kiosk served at once.
         #[arg(long, default_value_t = 4)]
         requests_per_kiosk: usize,
+        /// Days events (which name people) are kept; older days keep only their daily counts.
+        /// The purge runs at start and every hour. 0 keeps events for ever.
+        #[arg(long, env = "QRGATE_RETENTION_DAYS", default_value_t = 90)]
+        retention_days: u32,
     },
     /// Register or revoke kiosks.
     Kiosk {
@@ -121,6 +125,7 @@ async fn run(command: Command) -> Result<()> {
             body_timeout,
             unauthenticated_bodies,
             requests_per_kiosk,
+            retention_days,
         } => {
             let query_token = match query_token_file {
                 Some(path) => Some(
@@ -141,7 +146,10 @@ async fn run(command: Command) -> Result<()> {
                 limits: Arc::new(limits),
                 ..AppState::new(pool.clone(), query_token.filter(|t| !t.is_empty()).map(Arc::from))
             };
-            tokio::spawn(forget_old_nonces(pool));
+            tokio::spawn(forget_old_nonces(pool.clone()));
+            if retention_days > 0 {
+                tokio::spawn(purge_old_events(pool, retention_days));
+            }
             serve(state, listen, tls_cert.zip(tls_key)).await
         }
         Command::Kiosk { command: KioskCommand::Add { db, enterprise, enterprise_name, kiosk_id, pubkey } } => {
@@ -224,6 +232,21 @@ async fn forget_old_nonces(pool: sqlx::PgPool) {
         every.tick().await;
         if let Err(e) = expire_nonces(&pool, chrono::Utc::now().timestamp_millis()).await {
             eprintln!("qrgate-server: forgetting old nonces: {e}");
+        }
+    }
+}
+
+/// The province's retention (Law 91/2025/QH15): at start, then every hour. Logs counts only.
+async fn purge_old_events(pool: sqlx::PgPool, keep_days: u32) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match qrgate_server::privacy::purge(&pool, chrono::Utc::now().timestamp_millis(), keep_days).await {
+            Ok(p) if p.events > 0 => {
+                eprintln!("qrgate-server: retention: {} events of {} people kept as daily counts", p.events, p.people)
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("qrgate-server: retention: {e}"),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 /// Vietnam keeps +07:00 all year; days in these answers are Vietnamese calendar days.
 pub const VIETNAM_OFFSET_MS: i64 = 7 * 3600 * 1000;
-const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 /// A kiosk clock further than this from the province's is "off" (the guard screen says so too).
 const CLOCK_OFF_MS: i64 = 2 * 60 * 1000;
 
@@ -156,27 +156,46 @@ pub struct Daily {
     pub clock_off: i64,
 }
 
-/// Events per enterprise per Vietnamese calendar day, `from` to `to` inclusive.
+/// The counts of one enterprise's Vietnamese day over rows with the columns of `events`: the one
+/// definition the live answer ([`daily`]) and the counts kept after a purge
+/// ([`crate::privacy::purge`]) share, so a day reads the same before and after its events go.
+pub(crate) fn day_counts() -> String {
+    format!(
+        "enterprise, (at_ms + {VIETNAM_OFFSET_MS}) / {DAY_MS} AS day,
+         COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'in') AS entries,
+         COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'out') AS exits,
+         COUNT(*) FILTER (WHERE verdict = 'refused') AS refused,
+         COUNT(*) AS total,
+         COUNT(*) FILTER (WHERE clock_flag IS NOT NULL OR abs(clock_offset_ms) > {CLOCK_OFF_MS}) AS clock_off"
+    )
+}
+
+/// Events per enterprise per Vietnamese calendar day, `from` to `to` inclusive: the events still
+/// kept, plus the counts of days whose events were purged.
 pub async fn daily(pool: &PgPool, enterprise: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<Vec<Daily>> {
     let start = day_start_ms(from);
     let end = day_start_ms(to) + DAY_MS;
-    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT enterprise, (at_ms + $4) / $5 AS day,
-                COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'in'),
-                COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'out'),
-                COUNT(*) FILTER (WHERE verdict = 'refused'),
-                COUNT(*),
-                COUNT(*) FILTER (WHERE clock_flag IS NOT NULL OR abs(clock_offset_ms) > $6)
-         FROM events
-         WHERE at_ms >= $2 AND at_ms < $3 AND ($1::text IS NULL OR enterprise = $1)
+    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT enterprise, day, SUM(entries)::int8, SUM(exits)::int8, SUM(refused)::int8, SUM(total)::int8,
+                SUM(clock_off)::int8
+         FROM (
+             SELECT {} FROM events
+             WHERE at_ms >= $2 AND at_ms < $3 AND ($1::text IS NULL OR enterprise = $1)
+             GROUP BY 1, 2
+             UNION ALL
+             SELECT enterprise, (day - DATE '1970-01-01')::int8, entries, exits, refused, total, clock_off
+             FROM daily_counts
+             WHERE day >= DATE '1970-01-01' + $4::int4 AND day <= DATE '1970-01-01' + $5::int4
+               AND ($1::text IS NULL OR enterprise = $1)
+         ) d
          GROUP BY 1, 2 ORDER BY 1, 2",
-    )
+        day_counts()
+    ))
     .bind(enterprise)
     .bind(start)
     .bind(end)
-    .bind(VIETNAM_OFFSET_MS)
-    .bind(DAY_MS)
-    .bind(CLOCK_OFF_MS)
+    .bind(epoch_days(from))
+    .bind(epoch_days(to))
     .fetch_all(pool)
     .await?;
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
@@ -194,13 +213,19 @@ pub async fn daily(pool: &PgPool, enterprise: Option<&str>, from: NaiveDate, to:
         .collect())
 }
 
+/// A day as days since 1970-01-01, as `daily_counts` compares it.
+fn epoch_days(day: NaiveDate) -> i32 {
+    (day - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")).num_days().clamp(i32::MIN.into(), i32::MAX.into())
+        as i32
+}
+
 /// Midnight of a Vietnamese day, in ms since the epoch.
 pub fn day_start_ms(day: NaiveDate) -> i64 {
     day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis() - VIETNAM_OFFSET_MS
 }
 
 /// An instant as the answer shows it: RFC 3339 at +07:00.
-fn instant(ms: i64) -> String {
+pub(crate) fn instant(ms: i64) -> String {
     let offset = chrono::FixedOffset::east_opt((VIETNAM_OFFSET_MS / 1000) as i32).expect("valid offset");
     match Utc.timestamp_millis_opt(ms).single() {
         Some(t) => t.with_timezone(&offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),

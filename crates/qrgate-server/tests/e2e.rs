@@ -7,6 +7,7 @@ mod harness;
 mod hostile;
 
 mod clock;
+mod privacy;
 
 use std::time::Duration;
 

@@ -225,6 +225,7 @@ fn manual_entry_and_visitor_through_the_command() {
         "Phòng Nhân sự",
         "--purpose",
         "Họp",
+        "--consent",
         cccd,
     ]);
     let d = r.json();

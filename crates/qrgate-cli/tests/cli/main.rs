@@ -6,5 +6,6 @@ mod clock;
 mod commands;
 mod disk;
 mod export;
+mod privacy;
 mod scan;
 mod schedule;

@@ -2,4 +2,5 @@
 
 mod gate;
 mod presence;
+mod privacy;
 mod store;

@@ -56,7 +56,13 @@ fn a_visitor_card_opens_a_form_the_guard_completes_and_the_next_scan_lets_them_o
     assert!(desk.confirm_visitor(form, &unanswered, t0, id()).unwrap_err().to_string().contains("health"));
     let bad_phone = VisitorForm { phone: "12ab".into(), ..filled() };
     assert!(desk.confirm_visitor(form, &bad_phone, t0, id()).unwrap_err().to_string().contains("phone"));
+    // Silence is not consent: a form without the visitor's agreement records nothing.
+    let silent = VisitorForm { consent: false, ..filled() };
+    let refused = desk.confirm_visitor(form, &silent, t0, id()).unwrap_err();
+    assert!(refused.to_string().contains("consent"), "{refused}");
     assert_eq!(desk.store.event_count().unwrap(), 0);
+    assert_eq!(desk.store.connection().query_row("SELECT COUNT(*) FROM visitors", [], |r| r.get::<_, i64>(0)).unwrap(), 0);
+    assert!(shown.notice.contains("91/2025/QH15"), "the form shows the notice of the law in force");
 
     let d = desk.confirm_visitor(form, &filled(), t0, id()).unwrap();
     assert_eq!((d.verdict, d.direction), (Verdict::Accepted, Some(Direction::In)));
@@ -66,6 +72,15 @@ fn a_visitor_card_opens_a_form_the_guard_completes_and_the_next_scan_lets_them_o
     let v = desk.store.visitor(&visitor).unwrap().unwrap();
     assert_eq!((v.host.as_deref(), v.phone.as_deref()), (Some("Kho"), Some("0912345678")));
     assert_eq!(v.health, vec![HealthAnswer { question: QUESTION.into(), yes: false }]);
+    let (consent_at, digest): (Option<i64>, Option<String>) = desk
+        .store
+        .connection()
+        .query_row("SELECT consent_at_ms, notice_digest FROM visitors WHERE id = ?1", [&visitor], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(consent_at, Some(t0.timestamp_millis()), "the consent is recorded with the visitor");
+    assert_eq!(digest, Some(qrgate_core::config::PrivacyConfig::notice_digest(&shown.notice)));
     // The form is spent: confirming it again records nothing more.
     assert!(desk.confirm_visitor(form, &filled(), t0, id()).unwrap_err().to_string().contains("closed"));
 
@@ -92,6 +107,7 @@ fn filled() -> VisitorForm {
         purpose: "Giao hàng".into(),
         phone: "0912345678".into(),
         health: vec![HealthAnswer { question: QUESTION.into(), yes: false }],
+        consent: true,
     }
 }
 
@@ -219,4 +235,28 @@ fn hr_work_and_pin_checks_finish_while_the_gate_holds_its_desk() {
     let serial = result.unwrap();
     // And the gate, still holding its desk, sees what HR wrote on the office's connection.
     assert_eq!(busy.store.worker(&"NV001".parse().unwrap()).unwrap().unwrap().badge_serial, serial);
+}
+
+#[test]
+fn hr_exporting_whole_id_numbers_is_recorded_under_their_name_and_retention_runs_in_the_office() {
+    let (k, mut desk, office) = desk();
+    let card = qrgate_desk::demo::cccd_text(&mut rand::thread_rng());
+    let t0 = at("2026-11-02T09:00:00+07:00");
+    let Scanned::VisitorForm { form, .. } = desk.scan(&card, Method::Badge, t0, id()).unwrap() else { panic!() };
+    desk.confirm_visitor(form, &filled(), t0, id()).unwrap();
+
+    office.open_hr("13579", t0).unwrap();
+    let out = k.dir.path().join("exports");
+    let summary = office.export_visitors(t0.date_naive(), &out, t0).unwrap();
+    assert_eq!(summary.rows, 1);
+    let log = qrgate_core::privacy::log(&desk.store, 10).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].action, log[0].actor.as_str(), log[0].people), (qrgate_core::privacy::Action::ExportFullIds, "Lê Thị HR", 1));
+
+    // 30 days (the default) after the visit the details go, and the record says so.
+    assert_eq!(office.retention(at("2026-11-20T09:00:00+07:00")).unwrap().visitors, 0);
+    let purged = office.retention(at("2026-12-03T09:00:00+07:00")).unwrap();
+    assert_eq!(purged.visitors, 1);
+    let log = qrgate_core::privacy::log(&desk.store, 10).unwrap();
+    assert_eq!((log[0].action, log[0].actor.as_str()), (qrgate_core::privacy::Action::Purge, "retention"));
 }

@@ -1,0 +1,212 @@
+//! Personal data under Law 91/2025/QH15 and Decree 356/2025/ND-CP: erasure that leaves no bytes
+//! behind, retention of former workers, and the record of processing.
+//!
+//! The record says who did what, when, to how many people; it never holds the personal data itself
+//! (no number, no name), so it can be shown to the admin and kept for as long as the enterprise likes.
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::params;
+use sha2::{Digest, Sha256};
+
+use crate::config::PrivacyConfig;
+use crate::error::{Error, Result};
+use crate::model::EmployeeCode;
+use crate::store::Store;
+
+/// What a former worker's name becomes when it is erased: the roster and the province keep a row
+/// (the code stays for payroll), and every list shows plainly that the name was erased.
+pub const ERASED_NAME: &str = "(đã xoá)";
+
+/// How a visitor's CCCD number is found again on this kiosk without being kept in an index: the
+/// SHA-256 of the kiosk's secret salt and the number. Purged rows lose it, so they cannot be found.
+pub fn visitor_number_hash(salt: &[u8], number: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(number.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The kinds of processing the record keeps (a closed list: the admin reads them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// An export that shows whole ID numbers, birth dates and phones.
+    ExportFullIds,
+    /// A person asked to see what the kiosk holds about them.
+    SubjectExport,
+    /// A person's details erased on request.
+    Erase,
+    /// Details erased because their retention ended.
+    Purge,
+}
+
+impl Action {
+    pub const ALL: [Action; 4] = [Action::ExportFullIds, Action::SubjectExport, Action::Erase, Action::Purge];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::ExportFullIds => "export_full_ids",
+            Action::SubjectExport => "subject_export",
+            Action::Erase => "erase",
+            Action::Purge => "purge",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.code() == code)
+    }
+}
+
+/// One line of the record of processing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processing {
+    pub at: DateTime<Utc>,
+    /// Who: the operator's name, `qrgate` and the system user for the command, or `retention`.
+    pub actor: String,
+    pub action: Action,
+    /// How many people's data it touched.
+    pub people: u64,
+    /// What, without personal data: the export's kind and dates, "visitor" or "worker".
+    pub detail: String,
+}
+
+pub fn record(store: &Store, entry: &Processing) -> Result<()> {
+    store.connection().execute(
+        "INSERT INTO processing_log (at_ms, actor, action, people, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![entry.at.timestamp_millis(), entry.actor, entry.action.code(), entry.people as i64, entry.detail],
+    )?;
+    Ok(())
+}
+
+/// The newest `limit` lines of the record, newest first.
+pub fn log(store: &Store, limit: u32) -> Result<Vec<Processing>> {
+    let mut stmt = store.connection().prepare(
+        "SELECT at_ms, actor, action, people, detail FROM processing_log ORDER BY at_ms DESC, id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get(4)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (at, actor, action, people, detail) = row?;
+        out.push(Processing {
+            at: Utc.timestamp_millis_opt(at).single().unwrap_or_default(),
+            actor,
+            action: Action::from_code(&action)
+                .ok_or_else(|| Error::invalid("processing record", format!("unknown action {action:?}")))?,
+            people: people.max(0) as u64,
+            detail,
+        });
+    }
+    Ok(out)
+}
+
+/// Erases the details of every visitor record kept under this number (the person asked);
+/// returns how many records. Their events stay, pointing at an id that no longer says who.
+pub fn erase_visitor(store: &Store, number: &str, now: DateTime<Utc>) -> Result<usize> {
+    let hash = visitor_number_hash(&store.visitor_salt()?, number);
+    let n = store.connection().execute(
+        &format!("{ERASE_VISITOR_DETAILS} WHERE purged_at_ms IS NULL AND number_hash = ?1"),
+        params![hash, now.timestamp_millis()],
+    )?;
+    wipe(store)?;
+    Ok(n)
+}
+
+/// Erases the details of visitors last seen before `cutoff` (retention); returns how many.
+pub fn purge_visitors(store: &Store, cutoff: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize> {
+    let n = store.connection().execute(
+        &format!("{ERASE_VISITOR_DETAILS} WHERE purged_at_ms IS NULL AND last_seen_ms < ?1"),
+        params![cutoff.timestamp_millis(), now.timestamp_millis()],
+    )?;
+    wipe(store)?;
+    Ok(n)
+}
+
+/// The one statement that erases a visitor's details, whoever asks; `?2` is the moment.
+const ERASE_VISITOR_DETAILS: &str = "UPDATE visitors SET number_hash = NULL, number = NULL, old_number = NULL,
+    full_name = NULL, birth_date = NULL, sex = NULL, address = NULL, issued = NULL, phone = NULL, health = NULL,
+    purged_at_ms = ?2";
+
+/// Erases a former worker's name and phone; the code, department, shift and gate events stay,
+/// because the enterprise must keep its payroll records (README: what is kept and why).
+/// A worker still on the roster is refused: erasing them would leave a badge with no name.
+pub fn erase_worker(store: &Store, code: &EmployeeCode, now: DateTime<Utc>) -> Result<()> {
+    let worker = store.worker(code)?.ok_or_else(|| Error::UnknownEmployee(code.to_string()))?;
+    if worker.active {
+        return Err(Error::invalid(
+            "erasure",
+            format!("{code} is still an active worker; import the roster with them marked as left first"),
+        ));
+    }
+    store.connection().execute(
+        &format!("{ERASE_WORKER_DETAILS} WHERE code = ?1"),
+        params![code.as_str(), now.timestamp_millis(), ERASED_NAME],
+    )?;
+    wipe(store)
+}
+
+/// Erases the details of workers who left the roster before `cutoff` (by their last roster
+/// change); returns how many.
+pub fn purge_former_workers(store: &Store, cutoff: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize> {
+    let n = store.connection().execute(
+        &format!("{ERASE_WORKER_DETAILS} WHERE active = 0 AND erased_at_ms IS NULL AND updated_at_ms < ?1"),
+        params![cutoff.timestamp_millis(), now.timestamp_millis(), ERASED_NAME],
+    )?;
+    wipe(store)?;
+    Ok(n)
+}
+
+/// `?2` is the moment, `?3` the erased name; `updated_at_ms` moves so the province hears of it.
+const ERASE_WORKER_DETAILS: &str =
+    "UPDATE workers SET full_name = ?3, phone = '', erased_at_ms = ?2, updated_at_ms = ?2";
+
+/// What one run of the retention rules erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Purged {
+    pub visitors: usize,
+    pub former_workers: usize,
+}
+
+/// The retention rules of `[privacy]`, as the command and the kiosk window (hourly) run them:
+/// visitors last seen more than `visitor_retention_days` ago, workers who left more than
+/// `former_worker_retention_days` ago (0: never by itself). Each erasure that touched someone is
+/// written in the record of processing under `actor`.
+pub fn retention(store: &Store, rules: &PrivacyConfig, now: DateTime<Utc>, actor: &str) -> Result<Purged> {
+    let days = |n: u32| chrono::Duration::days(i64::from(n));
+    let visitors = purge_visitors(store, now - days(rules.visitor_retention_days), now)?;
+    let former_workers = match rules.former_worker_retention_days {
+        0 => 0,
+        n => purge_former_workers(store, now - days(n), now)?,
+    };
+    for (people, detail) in [(visitors, "visitors"), (former_workers, "former workers")] {
+        if people > 0 {
+            let entry = Processing {
+                at: now,
+                actor: actor.to_string(),
+                action: Action::Purge,
+                people: people as u64,
+                detail: detail.into(),
+            };
+            record(store, &entry)?;
+        }
+    }
+    Ok(Purged { visitors, former_workers })
+}
+
+/// Makes an erasure final on disk: with `secure_delete` the database's free space already holds
+/// zeros; the checkpoint copies the erased pages into the file and empties the WAL, which still
+/// held the pages as they were before. A reader holding an old snapshot makes it wait
+/// (busy_timeout); one that never lets go is an error rather than a silent half-erasure.
+fn wipe(store: &Store) -> Result<()> {
+    let (busy, _, _): (i64, i64, i64) =
+        store.connection().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    if busy != 0 {
+        return Err(Error::invalid(
+            "erasure",
+            "the erased details are removed from the database but another program still reads an older copy; \
+             run the command again when the kiosk is idle"
+                .to_string(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Personal data at the province (Law 91/2025/QH15, Decree 356/2025/ND-CP): events that name
+//! people are kept for a configured number of days, then only each enterprise's daily counts stay;
+//! the record of processing lists every trace and every purge, without the personal data itself.
+
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::error::Result;
+use crate::province::{day_counts, instant, DAY_MS, VIETNAM_OFFSET_MS};
+
+/// What one purge removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Purged {
+    pub events: i64,
+    pub people: i64,
+}
+
+/// Deletes the events of Vietnamese days that ended more than `keep_days` before `now_ms`, keeping
+/// their daily counts (added to any counts kept before, so an event that arrives late for an old
+/// day still counts once), and writes a line per enterprise in the record — all in one transaction.
+pub async fn purge(pool: &PgPool, now_ms: i64, keep_days: u32) -> Result<Purged> {
+    // Whole days only: a day's count is either all kept or all from events, never half of each.
+    let today = (now_ms + VIETNAM_OFFSET_MS).div_euclid(DAY_MS);
+    let horizon = (today - i64::from(keep_days)) * DAY_MS - VIETNAM_OFFSET_MS;
+    let mut tx = pool.begin().await?;
+    let per_enterprise: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+        "WITH gone AS (
+             DELETE FROM events WHERE at_ms < $1
+             RETURNING enterprise, person_kind, person_ref, at_ms, verdict, direction, clock_flag, clock_offset_ms
+         ), kept AS (
+             INSERT INTO daily_counts (enterprise, day, entries, exits, refused, total, clock_off)
+             SELECT enterprise, DATE '1970-01-01' + day::int4, entries, exits, refused, total, clock_off
+             FROM (SELECT {} FROM gone GROUP BY 1, 2) c
+             ON CONFLICT (enterprise, day) DO UPDATE SET
+                 entries = daily_counts.entries + excluded.entries,
+                 exits = daily_counts.exits + excluded.exits,
+                 refused = daily_counts.refused + excluded.refused,
+                 total = daily_counts.total + excluded.total,
+                 clock_off = daily_counts.clock_off + excluded.clock_off
+             RETURNING 1
+         )
+         SELECT enterprise, COUNT(*)::int8,
+                COUNT(DISTINCT (person_kind, person_ref)) FILTER (WHERE person_ref IS NOT NULL)::int8
+         FROM gone GROUP BY enterprise ORDER BY enterprise",
+        day_counts()
+    ))
+    .bind(horizon)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut purged = Purged::default();
+    for (enterprise, events, people) in &per_enterprise {
+        sqlx::query(
+            "INSERT INTO processing_log (actor, action, enterprise, people, detail)
+             VALUES ('retention', 'purge', $1, $2, $3)",
+        )
+        .bind(enterprise)
+        .bind(people)
+        .bind(format!("{events} events before {} kept as daily counts", instant(horizon)))
+        .execute(&mut *tx)
+        .await?;
+        purged.events += events;
+        purged.people += people;
+    }
+    tx.commit().await?;
+    Ok(purged)
+}
+
+/// Writes that someone traced a person's contacts: who (the credential used), which enterprise,
+/// how many people the answer named, and the period — not whom.
+pub async fn record_trace(pool: &PgPool, actor: &str, enterprise: &str, people: usize, detail: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO processing_log (actor, action, enterprise, people, detail) VALUES ($1, 'trace', $2, $3, $4)",
+    )
+    .bind(actor)
+    .bind(enterprise)
+    .bind(people as i64)
+    .bind(detail)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Processing {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub enterprise: Option<String>,
+    pub people: i64,
+    pub detail: String,
+}
+
+/// The record, newest first, of one enterprise or of all.
+pub async fn log(pool: &PgPool, enterprise: Option<&str>, limit: i64) -> Result<Vec<Processing>> {
+    let rows: Vec<(i64, String, String, Option<String>, i64, String)> = sqlx::query_as(
+        "SELECT (extract(epoch FROM at) * 1000)::int8, actor, action, enterprise, people, detail
+         FROM processing_log WHERE ($1::text IS NULL OR enterprise = $1)
+         ORDER BY at DESC, id DESC LIMIT $2",
+    )
+    .bind(enterprise)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Processing { at: instant(r.0), actor: r.1, action: r.2, enterprise: r.3, people: r.4, detail: r.5 })
+        .collect())
+}
