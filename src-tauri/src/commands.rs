@@ -68,7 +68,10 @@ pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
             .map_err(Failure::system)?;
         shell.sync.start(app);
         let office = shell.office.clone();
-        std::thread::Builder::new().name("retention".into()).spawn(move || retention(&office)).map_err(Failure::system)?;
+        std::thread::Builder::new()
+            .name("retention".into())
+            .spawn(move || retention(&office))
+            .map_err(Failure::system)?;
     }
     Ok(Screen {
         heading: shell.heading.clone(),

@@ -1,8 +1,8 @@
 //! `qrgate demo`: seed a realistic enterprise, or run the engine on one end to end, headless.
 
 use chrono::{Duration, Utc};
-use qrgate_core::datadir::DataDir;
 use qrgate_core::config::PrivacyConfig;
+use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Gate, ManualEntry, Scan, VisitorDetails};
 use qrgate_desk::demo::{self, SeedOptions};
 use qrgate_desk::{Error, Result};
@@ -135,7 +135,11 @@ fn run_demo(data: &DataDir, workers: usize) -> Result<()> {
         ("she holds it up a moment longer", Scan::camera(&cards[0].text), at(3)),
         ("a badge that was revoked", Scan::camera(&revoked.text), at(10)),
         ("another enterprise's badge", Scan::camera(&stranger), at(20)),
-        ("a visitor's CCCD card, registered by the guard", Scan { visitor: registered, ..Scan::camera(&visitor) }, at(30)),
+        (
+            "a visitor's CCCD card, registered by the guard",
+            Scan { visitor: registered, ..Scan::camera(&visitor) },
+            at(30),
+        ),
         ("a QR code from a poster", Scan::camera("https://example.com/khuyen-mai"), at(40)),
         (
             "a guard enters a worker who forgot his badge",

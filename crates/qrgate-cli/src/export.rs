@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use qrgate_core::datadir::DataDir;
+use qrgate_core::privacy::Action;
 use qrgate_desk::Error;
 use qrgate_hr::attendance::DayRange;
-use qrgate_core::privacy::Action;
 use qrgate_hr::export::{self, ExportSummary, Format};
 
 #[derive(clap::Subcommand)]

@@ -463,7 +463,9 @@ impl Config {
         self.overtime.check()?;
         if let Some(notice) = &self.privacy.notice {
             if notice.trim().is_empty() || notice.chars().count() > 4000 {
-                return Err("privacy.notice must be a text of 1 to 4000 characters (or left out for the default)".into());
+                return Err(
+                    "privacy.notice must be a text of 1 to 4000 characters (or left out for the default)".into()
+                );
             }
         }
         if let Some(q) = self.visitors.health_questions.iter().find(|q| q.trim().is_empty()) {

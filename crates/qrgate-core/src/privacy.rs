@@ -198,8 +198,9 @@ pub fn retention(store: &Store, rules: &PrivacyConfig, now: DateTime<Utc>, actor
 /// held the pages as they were before. A reader holding an old snapshot makes it wait
 /// (busy_timeout); one that never lets go is an error rather than a silent half-erasure.
 fn wipe(store: &Store) -> Result<()> {
-    let (busy, _, _): (i64, i64, i64) =
-        store.connection().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let (busy, _, _): (i64, i64, i64) = store
+        .connection()
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     if busy != 0 {
         return Err(Error::invalid(
             "erasure",

@@ -46,7 +46,16 @@ fn a_visitor_sees_what_the_kiosk_holds_then_has_it_erased_and_the_record_says_so
 
     let r = site.ok(&["privacy", "erase", "--cccd", "079090001234"]);
     assert!(r.stdout.contains("1 record"), "{}", r.stdout);
-    let again = site.qrgate(&["privacy", "show", "--cccd", "079090001234", "--format", "json", "--out", json.to_str().unwrap()]);
+    let again = site.qrgate(&[
+        "privacy",
+        "show",
+        "--cccd",
+        "079090001234",
+        "--format",
+        "json",
+        "--out",
+        json.to_str().unwrap(),
+    ]);
     assert_eq!(again.code, 3, "nothing left to show: {}", again.stderr);
     assert!(again.stderr.contains("no details"), "{}", again.stderr);
     let db = std::fs::read(site.data().join("qrgate.db")).unwrap();
@@ -92,7 +101,17 @@ fn exporting_whole_id_numbers_is_recorded_and_the_notice_cites_the_law_in_force(
     let out = site.path("khach.csv");
     site.ok(&["export", "visitors", "--date", "2026-11-25", "--format", "csv", "--out", out.to_str().unwrap()]);
     assert!(site.ok(&["privacy", "log"]).stdout.trim().is_empty(), "a masked export is not recorded");
-    site.ok(&["export", "visitors", "--date", "2026-11-25", "--full", "--format", "csv", "--out", out.to_str().unwrap()]);
+    site.ok(&[
+        "export",
+        "visitors",
+        "--date",
+        "2026-11-25",
+        "--full",
+        "--format",
+        "csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let log = site.ok(&["privacy", "log"]).stdout;
     assert!(log.contains("export_full_ids") && log.contains("2026-11-25"), "{log}");
 

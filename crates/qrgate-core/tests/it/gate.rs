@@ -223,9 +223,12 @@ fn visitor_in_then_out_and_no_id_number_in_the_log() {
     assert!(k.inside("2026-11-25T10:30:00+07:00").is_empty());
 
     // Past the retention period the details go; the events stay.
-    let purged =
-        qrgate_core::privacy::purge_visitors(&k.store, at("2026-12-30T00:00:00+07:00"), at("2026-12-30T00:00:00+07:00"))
-            .unwrap();
+    let purged = qrgate_core::privacy::purge_visitors(
+        &k.store,
+        at("2026-12-30T00:00:00+07:00"),
+        at("2026-12-30T00:00:00+07:00"),
+    )
+    .unwrap();
     assert_eq!(purged, 1);
     let v = k.store.visitor(&id).unwrap().unwrap();
     assert_eq!((v.number, v.full_name), (None, None));

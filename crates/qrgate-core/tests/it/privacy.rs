@@ -79,9 +79,13 @@ fn erasing_a_visitor_leaves_no_byte_of_their_details_in_the_database_or_the_wal(
 fn retention_purges_as_thoroughly_as_a_request() {
     let mut k = Kiosk::new(GateMode::Auto, |_| {});
     visit(&mut k, "2026-11-25T09:00:00+07:00");
-    assert_eq!(privacy::purge_visitors(&k.store, at("2026-11-25T00:00:00+07:00"), at("2026-11-25T12:00:00+07:00")).unwrap(), 0);
+    assert_eq!(
+        privacy::purge_visitors(&k.store, at("2026-11-25T00:00:00+07:00"), at("2026-11-25T12:00:00+07:00")).unwrap(),
+        0
+    );
     assert!(holds(&raw(&k), NAME), "a visit inside the retention period stays");
-    let n = privacy::purge_visitors(&k.store, at("2026-12-30T00:00:00+07:00"), at("2026-12-30T00:00:00+07:00")).unwrap();
+    let n =
+        privacy::purge_visitors(&k.store, at("2026-12-30T00:00:00+07:00"), at("2026-12-30T00:00:00+07:00")).unwrap();
     assert_eq!(n, 1);
     let after = raw(&k);
     assert!(!holds(&after, NUMBER) && !holds(&after, NAME) && !holds(&after, ADDRESS));
@@ -111,8 +115,13 @@ fn a_former_worker_is_erased_but_their_code_and_events_stay_and_an_active_one_is
 fn former_workers_past_their_retention_are_erased_and_others_kept() {
     let k = Kiosk::new(GateMode::Auto, |_| {});
     // The roster was imported on 1 November: a cutoff before it keeps everyone.
-    assert_eq!(privacy::purge_former_workers(&k.store, at("2026-10-01T00:00:00+07:00"), at("2026-11-26T00:00:00+07:00")).unwrap(), 0);
-    let n = privacy::purge_former_workers(&k.store, at("2027-06-01T00:00:00+07:00"), at("2027-06-01T00:00:00+07:00")).unwrap();
+    assert_eq!(
+        privacy::purge_former_workers(&k.store, at("2026-10-01T00:00:00+07:00"), at("2026-11-26T00:00:00+07:00"))
+            .unwrap(),
+        0
+    );
+    let n = privacy::purge_former_workers(&k.store, at("2027-06-01T00:00:00+07:00"), at("2027-06-01T00:00:00+07:00"))
+        .unwrap();
     assert_eq!(n, 1, "only NV004 left");
     assert!(!holds(&raw(&k), "Phạm Quốc Bảo"));
     assert!(holds(&raw(&k), "Nguyễn Thị Hương"), "active workers are never purged");

@@ -61,7 +61,10 @@ fn a_visitor_card_opens_a_form_the_guard_completes_and_the_next_scan_lets_them_o
     let refused = desk.confirm_visitor(form, &silent, t0, id()).unwrap_err();
     assert!(refused.to_string().contains("consent"), "{refused}");
     assert_eq!(desk.store.event_count().unwrap(), 0);
-    assert_eq!(desk.store.connection().query_row("SELECT COUNT(*) FROM visitors", [], |r| r.get::<_, i64>(0)).unwrap(), 0);
+    assert_eq!(
+        desk.store.connection().query_row("SELECT COUNT(*) FROM visitors", [], |r| r.get::<_, i64>(0)).unwrap(),
+        0
+    );
     assert!(shown.notice.contains("91/2025/QH15"), "the form shows the notice of the law in force");
 
     let d = desk.confirm_visitor(form, &filled(), t0, id()).unwrap();
@@ -251,7 +254,10 @@ fn hr_exporting_whole_id_numbers_is_recorded_under_their_name_and_retention_runs
     assert_eq!(summary.rows, 1);
     let log = qrgate_core::privacy::log(&desk.store, 10).unwrap();
     assert_eq!(log.len(), 1);
-    assert_eq!((log[0].action, log[0].actor.as_str(), log[0].people), (qrgate_core::privacy::Action::ExportFullIds, "Lê Thị HR", 1));
+    assert_eq!(
+        (log[0].action, log[0].actor.as_str(), log[0].people),
+        (qrgate_core::privacy::Action::ExportFullIds, "Lê Thị HR", 1)
+    );
 
     // 30 days (the default) after the visit the details go, and the record says so.
     assert_eq!(office.retention(at("2026-11-20T09:00:00+07:00")).unwrap().visitors, 0);

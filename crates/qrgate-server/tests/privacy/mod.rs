@@ -24,9 +24,11 @@ fn old_events_become_daily_counts_and_every_trace_and_purge_is_recorded_without_
 
         let http = reqwest::blocking::Client::new();
         let get = |path: &str| http.get(format!("{}{path}", keeping.url)).bearer_auth(QUERY_TOKEN).send().unwrap();
-        let before = get(&format!("/api/v1/province/daily?from=2025-03-03&to=2025-03-03&enterprise={A}")).text().unwrap();
+        let before =
+            get(&format!("/api/v1/province/daily?from=2025-03-03&to=2025-03-03&enterprise={A}")).text().unwrap();
         assert!(before.contains("\"total\":4"), "{before}");
-        let traced = get(&format!("/api/v1/province/contacts?enterprise={A}&person=NV0001&from=2025-03-03&to=2025-03-03"));
+        let traced =
+            get(&format!("/api/v1/province/contacts?enterprise={A}&person=NV0001&from=2025-03-03&to=2025-03-03"));
         assert_eq!(traced.status(), 200);
         let record: serde_json::Value = get(&format!("/api/v1/province/processing?enterprise={A}")).json().unwrap();
         assert_eq!(record[0]["action"], "trace");
@@ -44,15 +46,17 @@ fn old_events_become_daily_counts_and_every_trace_and_purge_is_recorded_without_
             (pg.count("SELECT COUNT(*) FROM events") == 0).then_some(())
         });
         let get = |path: &str| http.get(format!("{}{path}", purging.url)).bearer_auth(QUERY_TOKEN).send().unwrap();
-        let after = get(&format!("/api/v1/province/daily?from=2025-03-03&to=2025-03-03&enterprise={A}")).text().unwrap();
+        let after =
+            get(&format!("/api/v1/province/daily?from=2025-03-03&to=2025-03-03&enterprise={A}")).text().unwrap();
         assert_eq!(after, before, "a purged day reads as it did from its events");
         assert_eq!(pg.count("SELECT COUNT(*) FROM daily_counts"), 2, "a day of each enterprise");
         let record: serde_json::Value = get(&format!("/api/v1/province/processing?enterprise={A}")).json().unwrap();
         assert_eq!((record[0]["action"].as_str(), record[0]["actor"].as_str()), (Some("purge"), Some("retention")));
         assert_eq!(record[0]["people"], 2, "two workers' events went");
-        let contacts = get(&format!("/api/v1/province/contacts?enterprise={A}&person=NV0001&from=2025-03-03&to=2025-03-03"))
-            .json::<serde_json::Value>()
-            .unwrap();
+        let contacts =
+            get(&format!("/api/v1/province/contacts?enterprise={A}&person=NV0001&from=2025-03-03&to=2025-03-03"))
+                .json::<serde_json::Value>()
+                .unwrap();
         assert_eq!(contacts, serde_json::json!([]), "nobody can be traced through purged events");
 
         // A kiosk that was offline pushes an old event late: it is counted once, on its day.
