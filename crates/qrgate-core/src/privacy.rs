@@ -108,7 +108,10 @@ pub fn erase_visitor(store: &Store, number: &str, now: DateTime<Utc>) -> Result<
         &format!("{ERASE_VISITOR_DETAILS} WHERE purged_at_ms IS NULL AND number_hash = ?1"),
         params![hash, now.timestamp_millis()],
     )?;
-    wipe(store)?;
+    // Only after an erasure: the checkpoint holds up the gate's writes while it runs.
+    if n > 0 {
+        wipe(store)?;
+    }
     Ok(n)
 }
 
@@ -118,7 +121,10 @@ pub fn purge_visitors(store: &Store, cutoff: DateTime<Utc>, now: DateTime<Utc>) 
         &format!("{ERASE_VISITOR_DETAILS} WHERE purged_at_ms IS NULL AND last_seen_ms < ?1"),
         params![cutoff.timestamp_millis(), now.timestamp_millis()],
     )?;
-    wipe(store)?;
+    // Only after an erasure: the checkpoint holds up the gate's writes while it runs.
+    if n > 0 {
+        wipe(store)?;
+    }
     Ok(n)
 }
 
@@ -152,7 +158,10 @@ pub fn purge_former_workers(store: &Store, cutoff: DateTime<Utc>, now: DateTime<
         &format!("{ERASE_WORKER_DETAILS} WHERE active = 0 AND erased_at_ms IS NULL AND updated_at_ms < ?1"),
         params![cutoff.timestamp_millis(), now.timestamp_millis(), ERASED_NAME],
     )?;
-    wipe(store)?;
+    // Only after an erasure: the checkpoint holds up the gate's writes while it runs.
+    if n > 0 {
+        wipe(store)?;
+    }
     Ok(n)
 }
 
