@@ -254,14 +254,14 @@ fn a_cccd_out_of_this_world_is_refused_as_invalid() {
         card("Nguyễn Văn An", "01011900", "079000001234", "Hà Nội"),
     ];
     for text in &refused {
-        let r = site.qrgate(&["check", "--json", "--at", at, text]);
+        let r = site.qrgate(&["check", "--json", "--at", at, "--consent", text]);
         assert_eq!(r.code, 1, "{text:.40}: {}", r.stderr);
         assert_eq!(
             (r.json()["verdict"].as_str(), r.json()["reason"].as_str()),
             (Some("refused"), Some("invalid_cccd"))
         );
     }
-    let r = site.ok(&["check", "--json", "--at", at, &born_today]);
+    let r = site.ok(&["check", "--json", "--at", at, "--consent", &born_today]);
     assert_eq!(r.json()["verdict"], "accepted");
     let visitors = rusqlite::Connection::open(site.data().join("qrgate.db"))
         .unwrap()
