@@ -16,7 +16,8 @@
 //!    else the roster's; where two days' shifts differ, a day starts where its own shift puts it,
 //!    and a moment belongs to the latest day that has started by then. A day planned off keeps
 //!    the rhythm (the cut and the break) of the last shift planned before it.
-//! 5b. A day before the worker's start date (roster) is not shown unless they scanned that day;
+//!
+//!    A day before the worker's start date (roster) is not shown unless they scanned that day;
 //!    likewise any day of an inactive worker.
 //!
 //! 6. Payroll's split of the worked minutes (Labour Code 2019, Art. 98, 105–107, 112), in

@@ -300,8 +300,7 @@ mod tests {
             ]
         );
         // A day the enterprise added earns nothing; one it moved onto a Sunday does.
-        let mut config = HolidaysConfig::default();
-        config.added = vec![d("2027-12-26")];
+        let mut config = HolidaysConfig { added: vec![d("2027-12-26")], ..Default::default() };
         assert_eq!(year_in_lieu(&config, 2027, &[Sun]), [(d("2027-02-07"), d("2027-02-10"))]);
         config.moved = vec![qrgate_core::config::MovedHoliday { from: d("2027-09-03"), to: d("2027-09-05") }];
         assert_eq!(year_in_lieu(&config, 2027, &[Sun])[1], (d("2027-09-05"), d("2027-09-06")));

@@ -230,7 +230,7 @@ fn read_sheet(path: &Path) -> Result<Table> {
                     Data::DateTime(d) => {
                         let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid");
                         let day = d.as_f64().floor();
-                        match (day >= 1.0 && day < 3_000_000.0).then(|| epoch + chrono::Duration::days(day as i64)) {
+                        match (1.0..3_000_000.0).contains(&day).then(|| epoch + chrono::Duration::days(day as i64)) {
                             Some(day) => day.format("%Y-%m-%d").to_string(),
                             None => d.as_f64().to_string(),
                         }
