@@ -1202,6 +1202,8 @@ pub enum Subject {
 pub fn subject(store: &Store, config: &Config, who: &Subject, format: Format, out: &Path) -> Result<ExportSummary> {
     format.only(&[Format::Xlsx, Format::Json], "personal data")?;
     let tz = config.time.timezone;
+    // The worker's row names them in the events sheet; read once, with their details.
+    let mut roster: HashMap<String, Worker> = HashMap::new();
     let (details, people): (Vec<(String, String)>, Vec<PersonRef>) = match who {
         Subject::Worker(code) => {
             let w = store.worker(code)?.ok_or_else(|| qrgate_core::Error::UnknownEmployee(code.to_string()))?;
@@ -1214,7 +1216,9 @@ pub fn subject(store: &Store, config: &Config, who: &Subject, format: Format, ou
                 ("Đang làm việc".into(), if w.active { "có" } else { "không" }.into()),
                 ("Số thẻ hiện hành".into(), w.badge_serial.to_string()),
             ];
-            (details, vec![PersonRef::Worker(w.code)])
+            let person = PersonRef::Worker(w.code.clone());
+            roster.insert(w.code.to_string(), w);
+            (details, vec![person])
         }
         Subject::Visitor(number) => {
             let hash = qrgate_core::privacy::visitor_number_hash(&store.visitor_salt()?, number.trim());
@@ -1288,10 +1292,6 @@ pub fn subject(store: &Store, config: &Config, who: &Subject, format: Format, ou
         output.finish()?;
         return Ok(ExportSummary { path: out.to_path_buf(), rows });
     }
-    let roster: HashMap<String, Worker> = match who {
-        Subject::Worker(code) => store.worker(code)?.map(|w| (w.code.to_string(), w)).into_iter().collect(),
-        Subject::Visitor(_) => HashMap::new(),
-    };
     export_tables(out, format, |book| {
         book.table("Thông tin", &["Mục", "Giá trị"])?;
         for (k, v) in &details {
