@@ -1,7 +1,8 @@
 //! Request signing: a kiosk signs method, path, time, nonce and body hash; the server verifies.
 //!
-//! The body hash is over the bytes on the wire (compressed), so the server verifies before it
-//! spends anything on inflating or parsing what an unknown sender sent.
+//! The body hash travels in a header of its own and is over the bytes on the wire (compressed),
+//! so the server checks the signature from the headers alone: a caller who cannot sign never gets
+//! a byte of its body read, and the body, once read, must be the one signed.
 
 pub use ed25519_dalek::VerifyingKey;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
@@ -13,6 +14,7 @@ pub const HEADER_KIOSK: &str = "x-qrgate-kiosk";
 pub const HEADER_TIMESTAMP: &str = "x-qrgate-timestamp";
 pub const HEADER_NONCE: &str = "x-qrgate-nonce";
 pub const HEADER_SIGNATURE: &str = "x-qrgate-signature";
+pub const HEADER_BODY_SHA256: &str = "x-qrgate-body-sha256";
 
 /// Sixteen random bytes, made by the caller (the edge owns randomness), never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,6 +32,8 @@ pub struct RequestAuth {
     pub kiosk_id: String,
     pub timestamp_ms: i64,
     pub nonce: Nonce,
+    /// SHA-256 of the body as sent; [`RequestAuth::check_body`] compares it with what arrived.
+    pub body_sha256: [u8; 32],
     pub signature: [u8; 64],
 }
 
@@ -41,13 +45,13 @@ pub fn signing_message(
     path: &str,
     timestamp_ms: i64,
     nonce: &Nonce,
-    body: &[u8],
+    body_sha256: &[u8; 32],
 ) -> Vec<u8> {
     format!(
         "QRGATE-REQUEST-V1\n{kiosk_id}\n{}\n{path}\n{timestamp_ms}\n{}\n{}",
         method.to_ascii_uppercase(),
         nonce.to_hex(),
-        hex::encode(Sha256::digest(body))
+        hex::encode(body_sha256)
     )
     .into_bytes()
 }
@@ -62,16 +66,24 @@ impl RequestAuth {
         nonce: Nonce,
         body: &[u8],
     ) -> RequestAuth {
-        let signature = key.sign(&signing_message(kiosk_id, method, path, timestamp_ms, &nonce, body));
-        RequestAuth { kiosk_id: kiosk_id.to_string(), timestamp_ms, nonce, signature: signature.to_bytes() }
+        let body_sha256: [u8; 32] = Sha256::digest(body).into();
+        let signature = key.sign(&signing_message(kiosk_id, method, path, timestamp_ms, &nonce, &body_sha256));
+        RequestAuth {
+            kiosk_id: kiosk_id.to_string(),
+            timestamp_ms,
+            nonce,
+            body_sha256,
+            signature: signature.to_bytes(),
+        }
     }
 
     /// The headers to send, as (name, value).
-    pub fn headers(&self) -> [(&'static str, String); 4] {
+    pub fn headers(&self) -> [(&'static str, String); 5] {
         [
             (HEADER_KIOSK, self.kiosk_id.clone()),
             (HEADER_TIMESTAMP, self.timestamp_ms.to_string()),
             (HEADER_NONCE, self.nonce.to_hex()),
+            (HEADER_BODY_SHA256, hex::encode(self.body_sha256)),
             (HEADER_SIGNATURE, hex::encode(self.signature)),
         ]
     }
@@ -89,19 +101,34 @@ impl RequestAuth {
             .ok()
             .and_then(|b| <[u8; 16]>::try_from(b).ok())
             .ok_or_else(|| bad(HEADER_NONCE, "not 16 bytes of hex"))?;
+        let body_sha256 = hex::decode(get(HEADER_BODY_SHA256)?)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| bad(HEADER_BODY_SHA256, "not 32 bytes of hex"))?;
         let signature = hex::decode(get(HEADER_SIGNATURE)?)
             .ok()
             .and_then(|b| <[u8; 64]>::try_from(b).ok())
             .ok_or_else(|| bad(HEADER_SIGNATURE, "not 64 bytes of hex"))?;
-        Ok(RequestAuth { kiosk_id: kiosk_id.to_string(), timestamp_ms, nonce: Nonce(nonce), signature })
+        Ok(RequestAuth { kiosk_id: kiosk_id.to_string(), timestamp_ms, nonce: Nonce(nonce), body_sha256, signature })
     }
 
-    /// Checks the signature against the kiosk's registered key, then the time against `now_ms`.
-    /// Nonce reuse is the caller's to check: only it knows which nonces it has seen.
-    pub fn verify(&self, key: &VerifyingKey, method: &str, path: &str, body: &[u8], now_ms: i64) -> Result<()> {
-        let message = signing_message(&self.kiosk_id, method, path, self.timestamp_ms, &self.nonce, body);
+    /// Checks the signature against the kiosk's registered key, then the time against `now_ms`,
+    /// from the headers alone. The body is [`RequestAuth::check_body`]'s, once it has arrived;
+    /// nonce reuse is the caller's to check: only it knows which nonces it has seen.
+    pub fn verify(&self, key: &VerifyingKey, method: &str, path: &str, now_ms: i64) -> Result<()> {
+        let message = signing_message(&self.kiosk_id, method, path, self.timestamp_ms, &self.nonce, &self.body_sha256);
         key.verify(&message, &Signature::from_bytes(&self.signature)).map_err(|_| Error::BadSignature)?;
         self.check_fresh(now_ms)
+    }
+
+    /// Refuses a body other than the one signed. Same answer as a bad signature: to the sender,
+    /// it is one.
+    pub fn check_body(&self, body: &[u8]) -> Result<()> {
+        let arrived: [u8; 32] = Sha256::digest(body).into();
+        if arrived != self.body_sha256 {
+            return Err(Error::BadSignature);
+        }
+        Ok(())
     }
 
     /// Refuses a timestamp further than [`crate::MAX_CLOCK_SKEW_MS`] from `now_ms` either way.
@@ -144,7 +171,8 @@ mod tests {
         let back =
             RequestAuth::from_headers(|n| headers.iter().find(|(k, _)| *k == n).map(|(_, v)| v.as_str())).unwrap();
         assert_eq!(back, auth);
-        back.verify(&key(1).verifying_key(), "POST", "/api/v1/push", b"body", 1_700_000_000_000 + 1000).unwrap();
+        back.verify(&key(1).verifying_key(), "POST", "/api/v1/push", 1_700_000_000_000 + 1000).unwrap();
+        back.check_body(b"body").unwrap();
     }
 
     #[test]
@@ -152,22 +180,24 @@ mod tests {
         let auth = signed();
         let vk = key(1).verifying_key();
         let now = 1_700_000_000_000;
-        assert!(matches!(auth.verify(&vk, "POST", "/api/v1/push", b"bodY", now), Err(Error::BadSignature)));
-        assert!(matches!(auth.verify(&vk, "POST", "/api/v1/pull", b"body", now), Err(Error::BadSignature)));
-        assert!(matches!(auth.verify(&vk, "GET", "/api/v1/push", b"body", now), Err(Error::BadSignature)));
-        assert!(matches!(
-            auth.verify(&key(2).verifying_key(), "POST", "/api/v1/push", b"body", now),
-            Err(Error::BadSignature)
-        ));
+        assert!(matches!(auth.check_body(b"bodY"), Err(Error::BadSignature)));
+        // A body hash changed in the header to match another body breaks the signature instead.
+        let mut other = auth.clone();
+        other.body_sha256 = Sha256::digest(b"bodY").into();
+        other.check_body(b"bodY").unwrap();
+        assert!(matches!(other.verify(&vk, "POST", "/api/v1/push", now), Err(Error::BadSignature)));
+        assert!(matches!(auth.verify(&vk, "POST", "/api/v1/pull", now), Err(Error::BadSignature)));
+        assert!(matches!(auth.verify(&vk, "GET", "/api/v1/push", now), Err(Error::BadSignature)));
+        assert!(matches!(auth.verify(&key(2).verifying_key(), "POST", "/api/v1/push", now), Err(Error::BadSignature)));
         let mut other = auth.clone();
         other.timestamp_ms += 1;
-        assert!(matches!(other.verify(&vk, "POST", "/api/v1/push", b"body", now), Err(Error::BadSignature)));
+        assert!(matches!(other.verify(&vk, "POST", "/api/v1/push", now), Err(Error::BadSignature)));
         let mut other = auth.clone();
         other.nonce.0[0] ^= 1;
-        assert!(matches!(other.verify(&vk, "POST", "/api/v1/push", b"body", now), Err(Error::BadSignature)));
+        assert!(matches!(other.verify(&vk, "POST", "/api/v1/push", now), Err(Error::BadSignature)));
         let mut other = auth;
         other.kiosk_id = "gate-2".into();
-        assert!(matches!(other.verify(&vk, "POST", "/api/v1/push", b"body", now), Err(Error::BadSignature)));
+        assert!(matches!(other.verify(&vk, "POST", "/api/v1/push", now), Err(Error::BadSignature)));
     }
 
     #[test]
@@ -175,15 +205,15 @@ mod tests {
         let auth = signed();
         let vk = key(1).verifying_key();
         let t = auth.timestamp_ms;
-        auth.verify(&vk, "POST", "/api/v1/push", b"body", t + crate::MAX_CLOCK_SKEW_MS).unwrap();
+        auth.verify(&vk, "POST", "/api/v1/push", t + crate::MAX_CLOCK_SKEW_MS).unwrap();
         for now in [t + crate::MAX_CLOCK_SKEW_MS + 1, t - crate::MAX_CLOCK_SKEW_MS - 1] {
-            assert!(matches!(auth.verify(&vk, "POST", "/api/v1/push", b"body", now), Err(Error::StaleRequest { .. })));
+            assert!(matches!(auth.verify(&vk, "POST", "/api/v1/push", now), Err(Error::StaleRequest { .. })));
         }
         // The ends of the range, where a subtraction would wrap and take them for fresh.
         for (stamp, now) in [(i64::MIN, t), (i64::MAX, t), (i64::MIN, i64::MAX), (t, i64::MIN)] {
             let far = RequestAuth::sign(&key(1), "gate-1", "POST", "/api/v1/push", stamp, Nonce([7; 16]), b"body");
             assert!(matches!(far.check_fresh(now), Err(Error::StaleRequest { .. })), "{stamp} at {now}");
-            assert!(matches!(far.verify(&vk, "POST", "/api/v1/push", b"body", now), Err(Error::StaleRequest { .. })));
+            assert!(matches!(far.verify(&vk, "POST", "/api/v1/push", now), Err(Error::StaleRequest { .. })));
         }
     }
 

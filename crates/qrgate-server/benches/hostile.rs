@@ -1,6 +1,7 @@
 //! The server under 500 slow unauthenticated connections (real PostgreSQL, the server binary,
 //! loopback): half trickle their headers (slowloris), half send the headers of registered kiosks
-//! with junk signatures and trickle 4 MiB bodies. Meanwhile a real kiosk syncs. Printed: the
+//! (the syncing kiosk's own among them) with junk signatures and trickle 4 MiB bodies. Meanwhile
+//! the real kiosk syncs. Printed: the
 //! server's peak RSS (target < 200 MB) and how long the kiosk's sync took.
 //! Bounded: the attack runs for `QRGATE_BENCH_SECS` (default 40) seconds, on loopback only.
 //! Run: cargo bench -p qrgate-server --bench hostile
@@ -64,7 +65,10 @@ fn main() {
                     if i % 2 == 0 {
                         slowloris(&mut s, &stop, deadline);
                     } else {
-                        slow_body(&mut s, &format!("evil-{}", 1 + i % EVIL_KIOSKS), &stop, deadline, &answered);
+                        // One in ten claims to be the kiosk that syncs, to take its slots if it can.
+                        let kiosk =
+                            if i % 10 == 1 { "gate-1".to_string() } else { format!("evil-{}", 1 + i % EVIL_KIOSKS) };
+                        slow_body(&mut s, &kiosk, &stop, deadline, &answered);
                     }
                     open.fetch_sub(1, Ordering::Relaxed);
                     std::thread::sleep(Duration::from_millis(200));
@@ -126,15 +130,17 @@ fn slowloris(s: &mut TcpStream, stop: &AtomicBool, deadline: Instant) {
     }
 }
 
-/// Sends a registered kiosk's headers with a junk signature and a 4 MiB body, 64 KiB every
-/// 100 ms, until the server answers or hangs up.
+/// Sends a registered kiosk's headers with a junk signature and body hash and a 4 MiB body,
+/// 64 KiB every 100 ms, until the server answers or hangs up.
 fn slow_body(s: &mut TcpStream, kiosk: &str, stop: &AtomicBool, deadline: Instant, answered: &AtomicU64) {
     let length = qrgate_protocol::MAX_WIRE_BYTES;
     let nonce: String = (0..16).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
     let head = format!(
         "POST {PUSH_PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: {length}\r\nx-qrgate-kiosk: {kiosk}\r\n\
-         x-qrgate-timestamp: {}\r\nx-qrgate-nonce: {nonce}\r\nx-qrgate-signature: {}\r\n\r\n",
+         x-qrgate-timestamp: {}\r\nx-qrgate-nonce: {nonce}\r\nx-qrgate-body-sha256: {}\r\n\
+         x-qrgate-signature: {}\r\n\r\n",
         Utc::now().timestamp_millis(),
+        "00".repeat(32),
         "00".repeat(64)
     );
     if s.write_all(head.as_bytes()).is_err() {

@@ -36,7 +36,7 @@ pub enum Error {
     #[error("this kiosk already has {0} requests in progress; retry shortly")]
     KioskBusy(usize),
 
-    #[error("the server is reading as many unauthenticated bodies as it takes; retry shortly")]
+    #[error("the server is reading as many bodies as it takes at once; retry shortly")]
     Busy,
 
     #[error("kiosk {0:?} is already registered; revoked kiosks stay revoked, register a new kiosk id")]

@@ -35,12 +35,13 @@ impl AppState {
     }
 }
 
-/// What the server spends on callers it does not yet trust. A body is read only for a request
-/// whose headers passed (fresh time, registered kiosk, unseen nonce), and only while both a
-/// slot of the kiosk and one of the server are free; the rest are answered at once.
+/// What the server spends on bodies. A body is read only for a request whose headers passed
+/// (fresh time, registered kiosk, unseen nonce, the kiosk's signature), and only while both a
+/// slot of the kiosk and one of the server are free; the rest are answered at once. A caller
+/// who cannot sign therefore holds neither.
 pub struct Limits {
-    /// Bodies being read before their signature is checked, server-wide: each may hold up to
-    /// [`qrgate_protocol::MAX_WIRE_BYTES`], so this bounds that memory.
+    /// Bodies being read at once, server-wide: each may hold up to
+    /// [`qrgate_protocol::MAX_WIRE_BYTES`] until its hash is checked, so this bounds that memory.
     bodies: tokio::sync::Semaphore,
     /// Requests in progress per kiosk: a kiosk sends at most two pushes at once, then pulls.
     per_kiosk: std::sync::Mutex<HashMap<String, usize>>,
@@ -114,8 +115,9 @@ fn now_ms() -> i64 {
 }
 
 /// Cheap before expensive: the headers (no database), the declared length, then the time, the
-/// kiosk and the nonce (one indexed query), and only then the body, within the limits and a
-/// timeout; the signature over it; the nonce recorded; inflating and parsing last.
+/// kiosk and the nonce (one indexed query) and the signature over the headers, and only then the
+/// body, within the limits and a timeout; its hash against the signed one; the nonce recorded;
+/// inflating and parsing last.
 ///
 /// The path signed is the protocol's, not the URL's: a reverse proxy that mounts the server
 /// under a prefix and strips it does not break signatures.
@@ -133,7 +135,7 @@ async fn authenticated<T: for<'a> Deserialize<'a>>(
     if declared.is_some_and(|n| n > qrgate_protocol::MAX_WIRE_BYTES as u64) {
         return Err(too_large());
     }
-    let admitted = sync::admit(&state.pool, &auth, now_ms()).await?;
+    let admitted = sync::admit(&state.pool, &auth, "POST", path, now_ms()).await?;
     let _slot = state.limits.enter(admitted.kiosk_id())?;
     let bytes = {
         let _reading = state.limits.bodies.try_acquire().map_err(|_| Error::Busy)?;
@@ -145,7 +147,7 @@ async fn authenticated<T: for<'a> Deserialize<'a>>(
         }
     };
     let now = now_ms();
-    let kiosk = sync::authenticate(&state.pool, admitted, &auth, "POST", path, &bytes, now).await?;
+    let kiosk = sync::authenticate(&state.pool, admitted, &auth, &bytes, now).await?;
     let gzipped = headers.get(header::CONTENT_ENCODING).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
     let request = if gzipped {
         from_json(&qrgate_protocol::gunzip(&bytes, qrgate_protocol::MAX_INFLATED_BYTES)?, what)?
@@ -346,7 +348,9 @@ mod tests {
     use axum::body::{Body, Bytes};
     use axum::http::Request;
     use proptest::strategy::Strategy as _;
-    use qrgate_protocol::signing::{HEADER_KIOSK, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
+    use qrgate_protocol::signing::{
+        HEADER_BODY_SHA256, HEADER_KIOSK, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+    };
     use qrgate_protocol::ErrorBody;
     use tower::ServiceExt;
 
@@ -384,12 +388,13 @@ mod tests {
         request.body(Body::empty()).unwrap()
     }
 
-    /// A sync request carrying the four signing headers, each replaceable; `None` leaves one out.
+    /// A sync request carrying the five signing headers, each replaceable; `None` leaves one out.
     fn signed(path: &str, change: impl FnOnce(&mut Vec<(&'static str, Option<String>)>)) -> Request<Body> {
         let mut headers = vec![
             (HEADER_KIOSK, Some("gate-1".to_string())),
             (HEADER_TIMESTAMP, Some(now_ms().to_string())),
             (HEADER_NONCE, Some("00".repeat(16))),
+            (HEADER_BODY_SHA256, Some("00".repeat(32))),
             (HEADER_SIGNATURE, Some("00".repeat(64))),
         ];
         change(&mut headers);
@@ -419,7 +424,7 @@ mod tests {
     #[tokio::test]
     async fn unsigned_sync_requests_are_refused_naming_the_missing_header() {
         for path in [PUSH_PATH, PULL_PATH] {
-            for missing in [HEADER_KIOSK, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE] {
+            for missing in [HEADER_KIOSK, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_BODY_SHA256, HEADER_SIGNATURE] {
                 let request = signed(path, |h| set(h, missing, None));
                 let (status, error) = refusal(app(None), request).await;
                 assert_eq!((status, error.code.as_str()), (StatusCode::UNAUTHORIZED, "missing_header"), "{path}");
@@ -430,12 +435,13 @@ mod tests {
 
     #[tokio::test]
     async fn malformed_signing_headers_are_refused_before_the_database() {
-        let cases: [(&str, &str); 6] = [
+        let cases: [(&str, &str); 7] = [
             (HEADER_KIOSK, ""),
             (HEADER_KIOSK, &"k".repeat(65)),
             (HEADER_TIMESTAMP, "yesterday"),
             (HEADER_NONCE, "00"),
             (HEADER_NONCE, &"zz".repeat(16)),
+            (HEADER_BODY_SHA256, &"00".repeat(31)),
             (HEADER_SIGNATURE, &"00".repeat(63)),
         ];
         for (name, value) in cases {

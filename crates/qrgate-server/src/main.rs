@@ -53,9 +53,10 @@ enum Command {
         /// Seconds a request's body may take to arrive once its headers are in.
         #[arg(long, default_value_t = 30)]
         body_timeout: u64,
-        /// Bodies read at once before their signature is checked (each up to 4 MiB).
+        /// Bodies read at once, server-wide (each up to 4 MiB until its hash is checked). Only
+        /// requests whose signed headers passed get this far.
         #[arg(long, default_value_t = 32)]
-        unauthenticated_bodies: usize,
+        bodies_at_once: usize,
         /// Requests of one kiosk served at once.
         #[arg(long, default_value_t = 4)]
         requests_per_kiosk: usize,
@@ -123,7 +124,7 @@ async fn run(command: Command) -> Result<()> {
             query_token_file,
             max_connections,
             body_timeout,
-            unauthenticated_bodies,
+            bodies_at_once,
             requests_per_kiosk,
             retention_days,
         } => {
@@ -137,11 +138,8 @@ async fn run(command: Command) -> Result<()> {
                 None => query_token,
             };
             let pool = connect(&db.db, max_connections).await?;
-            let limits = Limits::new(
-                unauthenticated_bodies.max(1),
-                requests_per_kiosk.max(1),
-                Duration::from_secs(body_timeout.max(1)),
-            );
+            let limits =
+                Limits::new(bodies_at_once.max(1), requests_per_kiosk.max(1), Duration::from_secs(body_timeout.max(1)));
             let state = AppState {
                 limits: Arc::new(limits),
                 ..AppState::new(pool.clone(), query_token.filter(|t| !t.is_empty()).map(Arc::from))

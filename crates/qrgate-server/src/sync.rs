@@ -80,11 +80,11 @@ pub async fn revoke_kiosk(pool: &PgPool, kiosk_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// A request whose headers passed the cheap checks: a fresh timestamp, a registered kiosk that
-/// is not revoked, a nonce not seen. Only such a request gets its body read.
+/// A request whose headers passed every check they can carry: a fresh timestamp, a registered
+/// kiosk that is not revoked, a nonce not seen, and the kiosk's signature over them and the body's
+/// hash. Only such a request gets its body read.
 pub struct Admitted {
     kiosk: Kiosk,
-    key: qrgate_protocol::signing::VerifyingKey,
 }
 
 impl Admitted {
@@ -99,9 +99,16 @@ fn not_authenticated() -> Error {
     Error::Protocol(qrgate_protocol::Error::BadSignature)
 }
 
+fn signature_refused(e: qrgate_protocol::Error) -> Error {
+    match e {
+        qrgate_protocol::Error::BadSignature => not_authenticated(),
+        other => Error::Protocol(other),
+    }
+}
+
 /// The checks made from the headers alone, before a byte of the body is read: the time, then
-/// the kiosk (one indexed row), then whether its nonce was seen.
-pub async fn admit(pool: &PgPool, auth: &RequestAuth, now_ms: i64) -> Result<Admitted> {
+/// the kiosk (one indexed row), whether its nonce was seen, and the signature.
+pub async fn admit(pool: &PgPool, auth: &RequestAuth, method: &str, path: &str, now_ms: i64) -> Result<Admitted> {
     auth.check_fresh(now_ms)?;
     let row: Option<(String, Vec<u8>, bool, bool)> = sqlx::query_as(
         "SELECT enterprise, public_key, revoked_at IS NOT NULL,
@@ -116,28 +123,24 @@ pub async fn admit(pool: &PgPool, auth: &RequestAuth, now_ms: i64) -> Result<Adm
     if revoked {
         return Err(not_authenticated());
     }
+    let key = qrgate_protocol::signing::parse_public_key(&hex::encode(key))?;
+    auth.verify(&key, method, path, now_ms).map_err(signature_refused)?;
     if seen {
         return Err(Error::NonceReused);
     }
-    let key = qrgate_protocol::signing::parse_public_key(&hex::encode(key))?;
-    Ok(Admitted { kiosk: Kiosk { kiosk_id: auth.kiosk_id.clone(), enterprise }, key })
+    Ok(Admitted { kiosk: Kiosk { kiosk_id: auth.kiosk_id.clone(), enterprise } })
 }
 
-/// Checks who sent a request once its body is in: the signature over this very method, path
-/// and body, then records the nonce so no instance takes it again.
+/// Accepts the body of an admitted request: it must be the one signed; then the nonce is
+/// recorded so no instance takes the request again.
 pub async fn authenticate(
     pool: &PgPool,
     admitted: Admitted,
     auth: &RequestAuth,
-    method: &str,
-    path: &str,
     body: &[u8],
     now_ms: i64,
 ) -> Result<Kiosk> {
-    auth.verify(&admitted.key, method, path, body, now_ms).map_err(|e| match e {
-        qrgate_protocol::Error::BadSignature => not_authenticated(),
-        other => Error::Protocol(other),
-    })?;
+    auth.check_body(body).map_err(signature_refused)?;
     let fresh =
         sqlx::query("INSERT INTO nonces (kiosk_id, nonce, expires_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(&auth.kiosk_id)

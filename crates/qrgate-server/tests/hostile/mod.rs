@@ -128,20 +128,35 @@ fn a_nul_never_stops_a_kiosks_sync() {
     assert_eq!(refused_by_code(&server, "database"), 0);
 }
 
-/// A request with the signing headers for `kiosk`, declaring `length` bytes of body and sending
-/// only `sent` of them; returns the open stream.
-fn slow_request(server: &Server, kiosk: &str, length: usize, sent: usize) -> TcpStream {
+/// A request for `kiosk` declaring `length` bytes of body and sending only `sent` of them,
+/// signed with `key` (over the `length` spaces it would have sent) or, without one, carrying a
+/// junk signature and body hash; returns the open stream.
+fn slow_request(
+    server: &Server,
+    kiosk: &str,
+    key: Option<&ed25519_dalek::SigningKey>,
+    length: usize,
+    sent: usize,
+) -> TcpStream {
     let mut stream = TcpStream::connect(server.addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let body = vec![b' '; length];
+    let (stamp, nonce) = (now_ms(), Nonce(nonce()));
+    let (hash, signature) = match key {
+        Some(key) => {
+            let auth = RequestAuth::sign(key, kiosk, "POST", PUSH_PATH, stamp, nonce, &body);
+            (hex(&auth.body_sha256), hex(&auth.signature))
+        }
+        None => ("00".repeat(32), "00".repeat(64)),
+    };
     let head = format!(
         "POST {PUSH_PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: {length}\r\nx-qrgate-kiosk: {kiosk}\r\n\
-         x-qrgate-timestamp: {}\r\nx-qrgate-nonce: {}\r\nx-qrgate-signature: {}\r\n\r\n",
-        now_ms(),
-        hex(&nonce()),
-        "00".repeat(64)
+         x-qrgate-timestamp: {stamp}\r\nx-qrgate-nonce: {}\r\nx-qrgate-body-sha256: {hash}\r\n\
+         x-qrgate-signature: {signature}\r\n\r\n",
+        nonce.to_hex(),
     );
     stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(&vec![b' '; sent]).unwrap();
+    stream.write_all(&body[..sent]).unwrap();
     stream
 }
 
@@ -177,10 +192,11 @@ fn answer(stream: &mut TcpStream) -> (u16, String) {
     (status, s.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
 }
 
-/// Case 3: bodies are read only for a registered kiosk's fresh request, within a timeout and a
-/// number per kiosk; an unknown kiosk and a revoked one are answered like a bad signature.
+/// Case 3: bodies are read only for a request signed by a registered kiosk, within a timeout and
+/// a number per kiosk; an unknown kiosk, a revoked one and a bad signature are answered alike,
+/// before the body.
 #[test]
-fn bodies_cost_nothing_before_the_headers_pass() {
+fn bodies_cost_nothing_before_the_signature_passes() {
     let pg = Postgres::start(false);
     let server = Server::start_with(&pg.url, 0, &["--body-timeout", "2", "--requests-per-kiosk", "2"]);
     let gate = Kiosk::init(A, "gate-s", 14);
@@ -188,23 +204,37 @@ fn bodies_cost_nothing_before_the_headers_pass() {
     let gone = Kiosk::init(A, "gate-gone", 15);
     gone.register(&pg.url, A);
     assert!(server_cli(&pg.url, &["kiosk", "revoke", "--kiosk-id", "gate-gone"]).0);
+    let key = gate.data.kiosk_key().unwrap();
 
-    // Unknown and revoked: answered at once, with the body not even sent, alike.
-    for kiosk in ["nobody", "gate-gone"] {
-        let mut s = slow_request(&server, kiosk, 4 << 20, 0);
-        let (status, body) = answer(&mut s);
-        assert_eq!(status, 401, "{kiosk}: {body}");
-        assert!(body.contains("\"code\":\"bad_signature\""), "{kiosk}: {body}");
+    // Unknown, revoked, or registered with a signature that is not its own: answered at once,
+    // with the body not even sent, alike. However many such callers come, none holds a slot.
+    for (kiosk, key) in [("nobody", None), ("gate-gone", Some(&gone.data.kiosk_key().unwrap())), ("gate-s", None)] {
+        for _ in 0..3 {
+            let mut s = slow_request(&server, kiosk, key, 4 << 20, 0);
+            let (status, body) = answer(&mut s);
+            assert_eq!(status, 401, "{kiosk}: {body}");
+            assert!(body.contains("\"code\":\"bad_signature\""), "{kiosk}: {body}");
+        }
     }
     // Declared too large: refused before a byte is read.
-    let mut s = slow_request(&server, "gate-s", (4 << 20) + 1, 0);
+    let mut s = slow_request(&server, "gate-s", Some(&key), (4 << 20) + 1, 0);
     assert_eq!(answer(&mut s).0, 413);
+    // A body other than the one signed (the right length, other bytes) is a bad signature too.
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    let auth = RequestAuth::sign(&key, "gate-s", "POST", PUSH_PATH, now_ms(), Nonce(nonce()), b"[1]");
+    let mut head = format!("POST {PUSH_PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: 3\r\n");
+    for (name, value) in auth.headers() {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    s.write_all(format!("{head}\r\n[2]").as_bytes()).unwrap();
+    let (status, body) = answer(&mut s);
+    assert_eq!((status, body.contains("bad_signature")), (401, true), "{body}");
 
-    // Two slow bodies hold the kiosk's two slots; a third is told to come back, at once.
-    let mut first = slow_request(&server, "gate-s", 1000, 10);
-    let mut second = slow_request(&server, "gate-s", 1000, 10);
+    // Two slow signed bodies hold the kiosk's two slots; a third is told to come back, at once.
+    let mut first = slow_request(&server, "gate-s", Some(&key), 1000, 10);
+    let mut second = slow_request(&server, "gate-s", Some(&key), 1000, 10);
     std::thread::sleep(Duration::from_millis(300)); // both reach the body read before the third
-    let mut third = slow_request(&server, "gate-s", 1000, 10);
+    let mut third = slow_request(&server, "gate-s", Some(&key), 1000, 10);
     let (status, body) = answer(&mut third);
     assert_eq!((status, body.contains("\"code\":\"busy\"")), (429, true), "{body}");
     // The slow ones are cut off by the body timeout, with a code.
