@@ -548,11 +548,14 @@ impl<'a> Rules<'a> {
         (self.utc_minute(start) * 60_000, self.utc_minute(end) * 60_000)
     }
 
-    /// Attendance for `days`, from scans sorted by time.
-    fn days(&self, scans: &[Scan], days: DayRange) -> Vec<AttendanceDay> {
-        let mut order: Vec<u32> = (0..scans.len() as u32).collect();
-        order.sort_by_key(|&i| (scans[i as usize].worker, scans[i as usize].at_ms, i));
-        let sorted: Vec<Scan> = order.iter().map(|&i| scans[i as usize]).collect();
+    /// Attendance for `days`, from scans sorted by time. `Days::Worked` leaves out the days a
+    /// worker has no stay on, for sums that such a day adds nothing to (overtime).
+    fn days(&self, scans: &[Scan], days: DayRange, which: Days) -> Vec<AttendanceDay> {
+        // The keys side by side and the position last, so an unstable sort is a stable one.
+        let mut order: Vec<(u32, i64, u32)> =
+            scans.iter().enumerate().map(|(i, s)| (s.worker, s.at_ms, i as u32)).collect();
+        order.sort_unstable();
+        let sorted: Vec<Scan> = order.iter().map(|&(_, _, i)| scans[i as usize]).collect();
 
         let n = self.workers.len();
         let mut grid: Vec<Vec<StaySpan>> = (0..n * days.len()).map(|_| Vec::new()).collect();
@@ -577,7 +580,7 @@ impl<'a> Rules<'a> {
         for (cell, stays) in grid.into_iter().enumerate() {
             let (day, worker) = (days.first() + Duration::days((cell / n) as i64), cell % n);
             let w = &self.workers[worker];
-            if stays.is_empty() && (!w.active || w.started.is_some_and(|s| day < s)) {
+            if stays.is_empty() && (which == Days::Worked || !w.active || w.started.is_some_and(|s| day < s)) {
                 continue;
             }
             out.push(self.day(&sorted, day, worker, &stays));
@@ -836,7 +839,17 @@ pub fn compute(
         scans.push(Scan { worker, at_ms: e.at.timestamp_millis(), direction, gate, id: e.id });
     }
     scans.sort_by_key(|s| s.at_ms);
-    rules.days(&scans, days)
+    rules.days(&scans, days, Days::All)
+}
+
+/// Which worker-days a walk gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Days {
+    /// Every active worker's, a day without a scan included (an absence is a figure too).
+    All,
+    /// Only those with a stay: for a sum of worked time over many days, where the absences of
+    /// 20,000 workers would be most of the work and add nothing.
+    Worked,
 }
 
 /// Attendance from the store, one day at a time, so a month for 20,000 workers never holds more
@@ -846,6 +859,36 @@ pub fn for_each_day(
     config: &Config,
     workers: &[Worker],
     days: DayRange,
+    each: &mut dyn FnMut(NaiveDate, Vec<AttendanceDay>) -> Result<()>,
+) -> Result<()> {
+    walk(store, config, workers, days, Days::All, each)
+}
+
+/// Each worker's overtime minutes over `days`, by the index of `workers`: the yearly total the
+/// timesheet compares with the limit. Only days with a stay are computed, a month at a time, so
+/// December's walk holds no more of the year's plans than October's.
+pub fn overtime_minutes(store: &Store, config: &Config, workers: &[Worker], days: DayRange) -> Result<Vec<u64>> {
+    let mut minutes = vec![0u64; workers.len()];
+    let mut first = days.first();
+    while first <= days.last() {
+        let last = (first + Duration::days(30)).min(days.last());
+        walk(store, config, workers, DayRange::new(first, last)?, Days::Worked, &mut |_, list| {
+            for d in &list {
+                minutes[d.worker] += u64::from(d.overtime_minutes);
+            }
+            Ok(())
+        })?;
+        first = last + Duration::days(1);
+    }
+    Ok(minutes)
+}
+
+fn walk(
+    store: &Store,
+    config: &Config,
+    workers: &[Worker],
+    days: DayRange,
+    which: Days,
     each: &mut dyn FnMut(NaiveDate, Vec<AttendanceDay>) -> Result<()>,
 ) -> Result<()> {
     // The plans of the days asked for, the week before them (a day off's rhythm, a day in lieu's
@@ -886,15 +929,23 @@ pub fn for_each_day(
             }
             loaded_to = Some(hi);
         }
-        each(day, rules.days(&buffer, DayRange::within(day)))?;
+        each(day, rules.days(&buffer, DayRange::within(day), which))?;
     }
     Ok(())
 }
 
-fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
-    row.get_ref(i)?.as_str().map_err(|e| {
-        Error::from(rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
-    })
+/// Column `i` as text borrowed from the row: a month's walk reads millions of them.
+pub(crate) fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
+    row.get_ref(i)?.as_str().map_err(|e| not_text(i, e))
+}
+
+/// Column `i` as text or NULL, borrowed from the row.
+pub(crate) fn optional_text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>> {
+    row.get_ref(i)?.as_str_or_null().map_err(|e| not_text(i, e))
+}
+
+fn not_text(i: usize, e: rusqlite::types::FromSqlError) -> Error {
+    Error::from(rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// [`for_each_day`] collected: convenient for a few days, wasteful for a month of a big site.

@@ -12,7 +12,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
 
-use crate::attendance::{DayRange, MAX_DAYS};
+use crate::attendance::{optional_text_at, text_at, DayRange, MAX_DAYS};
 use crate::error::{Error, FileProblem, Result, RowError, RowProblem};
 use crate::export::{escape_cell, select_workers, ExportSummary, Format, Output};
 use crate::roster::{self, Column, Table};
@@ -225,21 +225,38 @@ pub fn import(
 
 /// The stored plans of `days` (every worker), by employee code, in date order.
 pub fn load(store: &Store, first: NaiveDate, last: NaiveDate) -> Result<Schedule> {
+    // In the index's order, day then code: each worker's list fills in date order as it is.
     let mut stmt = store.connection().prepare_cached(
-        "SELECT code, day, shift FROM schedule INDEXED BY schedule_by_day WHERE day >= ?1 AND day <= ?2 ORDER BY code, day",
+        "SELECT code, day, shift FROM schedule INDEXED BY schedule_by_day_with_shift
+         WHERE day >= ?1 AND day <= ?2 ORDER BY day, code",
     )?;
     let mut rows = stmt.query(params![first.format("%Y-%m-%d").to_string(), last.format("%Y-%m-%d").to_string()])?;
     let mut out = Schedule::new();
+    // A day's text is parsed once for all the workers planned on it.
+    let mut day: Option<(String, NaiveDate)> = None;
     while let Some(row) = rows.next()? {
-        let code: String = row.get(0)?;
-        let day: String = row.get(1)?;
-        let day =
-            day.parse::<NaiveDate>().map_err(|_| Error::invalid("schedule day", format!("{day:?} in the database")))?;
-        let plan = match row.get::<_, Option<String>>(2)? {
-            Some(s) => Planned::Shift(s),
+        let text = text_at(row, 1)?;
+        let date = match &day {
+            Some((t, d)) if t == text => *d,
+            _ => {
+                let d = text
+                    .parse::<NaiveDate>()
+                    .map_err(|_| Error::invalid("schedule day", format!("{text:?} in the database")))?;
+                day = Some((text.to_string(), d));
+                d
+            }
+        };
+        let plan = match optional_text_at(row, 2)? {
+            Some(s) => Planned::Shift(s.to_string()),
             None => Planned::DayOff,
         };
-        out.entry(code).or_default().push((day, plan));
+        let code = text_at(row, 0)?;
+        match out.get_mut(code) {
+            Some(days) => days.push((date, plan)),
+            None => {
+                out.insert(code.to_string(), vec![(date, plan)]);
+            }
+        }
     }
     Ok(out)
 }

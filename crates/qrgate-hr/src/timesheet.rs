@@ -180,19 +180,16 @@ pub fn lines(
         Ok(())
     })?;
     // The year's overtime before this month, for the yearly limit: a second walk over the days
-    // from 1 January, adding overtime only.
+    // from 1 January, over the days worked only.
     let january = NaiveDate::from_ymd_opt(days.first().year(), 1, 1).expect("valid");
     for l in lines.iter_mut() {
         l.overtime_year = l.overtime;
     }
     if days.first() > january {
         let before = DayRange::new(january, days.first() - Duration::days(1))?;
-        attendance::for_each_day(store, config, workers, before, &mut |_, list| {
-            for d in &list {
-                lines[d.worker].overtime_year += u64::from(d.overtime_minutes);
-            }
-            Ok(())
-        })?;
+        for (l, minutes) in lines.iter_mut().zip(attendance::overtime_minutes(store, config, workers, before)?) {
+            l.overtime_year += minutes;
+        }
     }
     let limits = &config.overtime;
     for l in lines.iter_mut() {

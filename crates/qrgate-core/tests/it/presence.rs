@@ -228,14 +228,14 @@ fn a_late_exit_from_another_gate_does_not_undo_a_newer_entry() {
     assert_eq!(table(&store), recomputed(&store));
 }
 
-/// Takes away what schema versions 5, 6 and 7 added (clock columns and table, the roster's change
+/// Takes away what schema versions 5 to 8 added (clock columns and table, the roster's change
 /// counter, the write-order index; the shift schedule and start dates; the record of processing,
-/// consent and erasure columns), leaving a database as version 4 made it.
+/// consent and erasure columns; the schedule's day index), leaving a database as version 4 made it.
 fn back_to_version_4(conn: &rusqlite::Connection) {
     conn.execute_batch(
         "DROP TABLE processing_log; ALTER TABLE visitors DROP COLUMN consent_at_ms;
          ALTER TABLE visitors DROP COLUMN notice_digest; ALTER TABLE workers DROP COLUMN erased_at_ms;
-         DROP INDEX schedule_by_day; DROP TABLE schedule; ALTER TABLE workers DROP COLUMN started;
+         DROP INDEX schedule_by_day_with_shift; DROP TABLE schedule; ALTER TABLE workers DROP COLUMN started;
          DROP INDEX events_written; DROP TABLE clock;
          ALTER TABLE events DROP COLUMN clock_offset_ms; ALTER TABLE events DROP COLUMN clock_flag;
          DROP TRIGGER roster_change_on_insert; DROP TRIGGER roster_change_on_update; DROP TABLE roster_changes;
@@ -312,7 +312,7 @@ fn the_migration_builds_the_table_for_a_database_of_the_previous_schema() {
 
     let store = Store::open(&path).unwrap();
     let version: i64 = store.connection().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 7);
+    assert_eq!(version, 8);
     let latest = recomputed(&store);
     assert_eq!(latest.len(), 5);
     assert_eq!(table(&store), latest);
