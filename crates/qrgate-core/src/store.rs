@@ -265,8 +265,23 @@ ALTER TABLE workers ADD COLUMN erased_at_ms INTEGER;
     // the index itself, that is one range of one index, where the old index cost a seek into the
     // table for each of a million rows.
     r#"
-CREATE INDEX schedule_by_day_with_shift ON schedule(day, code, shift);
+CREATE INDEX schedule_by_day_with_shift ON schedule(day, code, shift, imported_at_ms);
 DROP INDEX schedule_by_day;
+-- qrgate-hr's overtime of past months, for the timesheet's yearly total: December's sheet would
+-- otherwise recompute eleven months of 20,000 workers. A month is reused only while nothing that
+-- shaped it changed: no event of its days written since (`events_to`, the highest events.rowid_
+-- when it was computed) and the same `basis` (the rules, the roster's and the plans' marks).
+CREATE TABLE overtime_months (
+    month TEXT NOT NULL, -- YYYY-MM
+    code TEXT NOT NULL,
+    minutes INTEGER NOT NULL,
+    PRIMARY KEY (month, code)
+) WITHOUT ROWID;
+CREATE TABLE overtime_months_made (
+    month TEXT PRIMARY KEY,
+    events_to INTEGER NOT NULL,
+    basis TEXT NOT NULL
+);
 "#,
 ];
 

@@ -4,9 +4,11 @@
 //! It only gathers what `attendance` computed, a day at a time, into one line per worker; it
 //! changes no number. Hours are the attendance minutes divided by 60.
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
+use rusqlite::{params, OptionalExtension};
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, FormatBorder, Workbook};
 
 use crate::attendance::{self, AttendanceDay, DayRange, Status};
@@ -179,17 +181,10 @@ pub fn lines(
         progress(done, total);
         Ok(())
     })?;
-    // The year's overtime before this month, for the yearly limit: a second walk over the days
-    // from 1 January, over the days worked only.
-    let january = NaiveDate::from_ymd_opt(days.first().year(), 1, 1).expect("valid");
+    // The year's overtime before this month, for the yearly limit.
+    let before = overtime_before(store, config, month)?;
     for l in lines.iter_mut() {
-        l.overtime_year = l.overtime;
-    }
-    if days.first() > january {
-        let before = DayRange::new(january, days.first() - Duration::days(1))?;
-        for (l, minutes) in lines.iter_mut().zip(attendance::overtime_minutes(store, config, workers, before)?) {
-            l.overtime_year += minutes;
-        }
+        l.overtime_year = l.overtime + before.get(workers[l.worker].code.as_str()).copied().unwrap_or(0);
     }
     let limits = &config.overtime;
     for l in lines.iter_mut() {
@@ -205,6 +200,105 @@ pub fn lines(
     // Inactive workers with no day at all in the month are not on this month's sheet.
     lines.retain(|l| workers[l.worker].active || l.symbols.iter().any(|s| !s.is_empty()));
     Ok(lines)
+}
+
+/// Each worker's overtime minutes (by employee code) from 1 January to the end of the month
+/// before `month`: the months of the year so far, each reused from the store while still true,
+/// else computed over the whole roster and kept.
+pub fn overtime_before(store: &Store, config: &Config, month: Month) -> Result<HashMap<String, u64>> {
+    let mut total: HashMap<String, u64> = HashMap::new();
+    let mut roster: Option<Vec<Worker>> = None;
+    for m in 1..month.first.month() {
+        let earlier = Month::new(month.first.year(), m)?;
+        let roster = match &mut roster {
+            Some(r) => &*r,
+            None => roster.insert(store.workers(None, None)?),
+        };
+        for (code, minutes) in month_overtime(store, config, roster, earlier)? {
+            *total.entry(code).or_default() += minutes;
+        }
+    }
+    Ok(total)
+}
+
+/// One month's overtime by worker (those with any), from the store when what it was computed
+/// from is unchanged.
+fn month_overtime(store: &Store, config: &Config, roster: &[Worker], month: Month) -> Result<Vec<(String, u64)>> {
+    let conn = store.connection();
+    let key = month.first.format("%Y-%m").to_string();
+    let days = month.days();
+    let basis = basis(store, config, days)?;
+    // Every event that can count towards the month's days: a stay may begin days before and end
+    // days after, by the longest stay the rules allow.
+    let margin = Duration::hours(i64::from(config.attendance.longest_stay_hours) * 2) + Duration::days(3);
+    let tz = config.time.timezone;
+    let edge = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+            .earliest()
+            .map_or(0, |t| t.timestamp_millis())
+    };
+    let (from, to) = (edge(days.first()) - margin.num_milliseconds(), edge(days.last()) + margin.num_milliseconds());
+    let made: Option<(i64, String)> = conn
+        .query_row("SELECT events_to, basis FROM overtime_months_made WHERE month = ?1", [&key], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    if let Some((events_to, kept)) = made {
+        let changed: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE rowid_ > ?1 AND at_ms >= ?2 AND at_ms < ?3)",
+            params![events_to, from, to],
+            |r| r.get(0),
+        )?;
+        if kept == basis && !changed {
+            let mut stmt = conn.prepare_cached("SELECT code, minutes FROM overtime_months WHERE month = ?1")?;
+            let rows = stmt.query_map([&key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?;
+            return Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+    }
+    // Read before computing: an event written meanwhile makes the month be computed again.
+    let events_to: i64 = conn.query_row("SELECT COALESCE(MAX(rowid_), 0) FROM events", [], |r| r.get(0))?;
+    let minutes = attendance::overtime_minutes(store, config, roster, days)?;
+    let worked: Vec<(String, u64)> =
+        roster.iter().zip(minutes).filter(|(_, m)| *m > 0).map(|(w, m)| (w.code.as_str().to_string(), m)).collect();
+    let tx = conn.unchecked_transaction()?;
+    tx.execute("DELETE FROM overtime_months WHERE month = ?1", [&key])?;
+    {
+        let mut insert = tx.prepare_cached("INSERT INTO overtime_months (month, code, minutes) VALUES (?1, ?2, ?3)")?;
+        for (code, m) in &worked {
+            insert.execute(params![key, code, i64::try_from(*m).unwrap_or(i64::MAX)])?;
+        }
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO overtime_months_made (month, events_to, basis) VALUES (?1, ?2, ?3)",
+        params![key, events_to, basis],
+    )?;
+    tx.commit()?;
+    Ok(worked)
+}
+
+/// What besides the events shapes a month's overtime, as text to compare: the rules (shifts,
+/// attendance, holidays, the zone), the roster's marks (its size, change counter and last update:
+/// an import that changes a shift or a start date moves the last) and the plans' marks over the
+/// days that can reach into the month (an import that clears plans changes their count).
+fn basis(store: &Store, config: &Config, days: DayRange) -> Result<String> {
+    let conn = store.connection();
+    let rules = serde_json::to_string(&(&config.shifts, &config.attendance, &config.holidays, &config.time))
+        .expect("plain data serialises");
+    let roster: (i64, i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(MAX(change_seq), 0), COALESCE(MAX(updated_at_ms), 0) FROM workers",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let plans: (i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(MAX(imported_at_ms), 0) FROM schedule INDEXED BY schedule_by_day_with_shift
+         WHERE day >= ?1 AND day <= ?2",
+        params![
+            (days.first() - Duration::days(28)).format("%Y-%m-%d").to_string(),
+            (days.last() + Duration::days(1)).format("%Y-%m-%d").to_string()
+        ],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(format!("rules {rules}\nroster {roster:?}\nplans {plans:?}"))
 }
 
 fn weekday_short(day: Weekday) -> &'static str {

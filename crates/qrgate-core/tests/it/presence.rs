@@ -230,11 +230,12 @@ fn a_late_exit_from_another_gate_does_not_undo_a_newer_entry() {
 
 /// Takes away what schema versions 5 to 8 added (clock columns and table, the roster's change
 /// counter, the write-order index; the shift schedule and start dates; the record of processing,
-/// consent and erasure columns; the schedule's day index), leaving a database as version 4 made it.
+/// consent and erasure columns; the schedule's day index and the overtime of past months), leaving a database as version 4 made it.
 fn back_to_version_4(conn: &rusqlite::Connection) {
     conn.execute_batch(
         "DROP TABLE processing_log; ALTER TABLE visitors DROP COLUMN consent_at_ms;
          ALTER TABLE visitors DROP COLUMN notice_digest; ALTER TABLE workers DROP COLUMN erased_at_ms;
+         DROP TABLE overtime_months; DROP TABLE overtime_months_made;
          DROP INDEX schedule_by_day_with_shift; DROP TABLE schedule; ALTER TABLE workers DROP COLUMN started;
          DROP INDEX events_written; DROP TABLE clock;
          ALTER TABLE events DROP COLUMN clock_offset_ms; ALTER TABLE events DROP COLUMN clock_flag;

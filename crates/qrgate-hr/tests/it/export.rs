@@ -540,3 +540,56 @@ fn the_timesheet_warns_past_the_overtime_limits() {
         timesheet::lines(&store, &config, &workers, Month::parse("2026-10").unwrap(), &mut |_, _| {}).unwrap();
     assert_eq!((october[0].overtime_year, october[0].warning.as_str()), (3 * 60, ""));
 }
+
+/// The year's overtime reuses the months it computed before, and only while they are still true:
+/// an event written later into March, or a plan imported for October, is counted at once.
+#[test]
+fn the_years_overtime_is_kept_by_month_and_recomputed_when_a_month_changes() {
+    use qrgate_hr::schedule::{self, Planned, ScheduleRow};
+    use qrgate_hr::timesheet::{self, Month};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store_with(dir.path(), &[worker("NV001", "May 1", "HC"), worker("NV002", "May 1", "HC")]);
+    let long_day = |n: u128, d: &str| {
+        [(In, "07:00"), (Out, "19:00")]
+            .into_iter()
+            .enumerate()
+            .map(|(i, (direction, at))| {
+                event(n + i as u128, p("NV001"), direction, &format!("{d} {at}"), "Cổng chính", Verdict::Accepted)
+            })
+            .collect::<Vec<_>>()
+    };
+    // Thursday 15 October and Friday 6 November: 3 hours of overtime each.
+    store.insert_events(&[long_day(1, "2026-10-15"), long_day(3, "2026-11-06")].concat()).unwrap();
+    let config = Config::default();
+    let workers = store.workers(None, None).unwrap();
+    let december = Month::parse("2026-12").unwrap();
+    let year = |store: &Store| timesheet::overtime_before(store, &config, december).unwrap();
+    let kept = |store: &Store, month: &str| -> Option<i64> {
+        store
+            .connection()
+            .query_row("SELECT events_to FROM overtime_months_made WHERE month = ?1", [month], |r| r.get(0))
+            .ok()
+    };
+    assert_eq!(year(&store).get("NV001"), Some(&(6 * 60)));
+    assert_eq!(year(&store).get("NV002"), None, "no overtime, no row");
+    let january = kept(&store, "2026-01").expect("January is kept");
+    assert!((1..=11).all(|m| kept(&store, &format!("2026-{m:02}")).is_some()), "each month before December");
+
+    // An event of March written now (another gate's, pulled late): March is computed again,
+    // January is reused as it was.
+    store.insert_events(&long_day(5, "2026-03-10")).unwrap();
+    assert_eq!(year(&store).get("NV001"), Some(&(9 * 60)));
+    assert_eq!(kept(&store, "2026-01"), Some(january), "January untouched");
+    assert!(kept(&store, "2026-03").unwrap() > january, "March recomputed");
+
+    // HR plans 15 October as NV001's weekly day off: all 11 worked hours of it become overtime.
+    let plan =
+        ScheduleRow { row: 2, code: "NV001".parse().unwrap(), days: vec![(day("2026-10-15"), Some(Planned::DayOff))] };
+    schedule::import(&mut store, &[plan], None, Utc::now()).unwrap();
+    assert_eq!(year(&store).get("NV001"), Some(&((3 + 11 + 3) * 60)));
+
+    // The same figures as a walk over every day of the year before December, from scratch.
+    let year_so_far = DayRange::new(day("2026-01-01"), day("2026-11-30")).unwrap();
+    let walked = attendance::overtime_minutes(&store, &config, &workers, year_so_far).unwrap()[0];
+    assert_eq!(year(&store).get("NV001"), Some(&walked));
+}
