@@ -203,6 +203,8 @@ export function wireHr() {
   $("evac-pdf").addEventListener("click", saveEvacuationPdf);
   $("export-attendance-xlsx").addEventListener("click", () => exportDay("hr_export_attendance", { format: "xlsx" }));
   $("export-attendance-csv").addEventListener("click", () => exportDay("hr_export_attendance", { format: "csv" }));
+  // The month the chosen day falls in.
+  $("export-timesheet-xlsx").addEventListener("click", () => exportDay("hr_export_timesheet", { format: "xlsx" }));
   $("export-visitors").addEventListener("click", () => exportDay("hr_export_visitors", {}));
   $("export-day-before").addEventListener("click", () => stepDay(-1));
   $("export-day-after").addEventListener("click", () => stepDay(1));

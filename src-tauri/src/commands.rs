@@ -247,6 +247,14 @@ pub async fn hr_export_attendance(day: NaiveDate, format: String, shell: State<'
     off_main(move || Ok(written(office.export_attendance(day, format, &exports, Utc::now())?))).await
 }
 
+/// The monthly timesheet (bảng chấm công) of the month `day` falls in.
+#[tauri::command]
+pub async fn hr_export_timesheet(day: NaiveDate, format: String, shell: State<'_, Shell>) -> Answer<Written> {
+    let format = if format == "csv" { Format::Csv } else { Format::Xlsx };
+    let (office, exports) = (shell.office.clone(), shell.exports.clone());
+    off_main(move || Ok(written(office.export_timesheet(day, format, &exports, Utc::now())?))).await
+}
+
 #[tauri::command]
 pub async fn hr_export_visitors(day: NaiveDate, shell: State<'_, Shell>) -> Answer<Written> {
     let (office, exports) = (shell.office.clone(), shell.exports.clone());

@@ -206,6 +206,7 @@ fn main() {
             commands::hr_evacuation,
             commands::hr_evacuation_pdf,
             commands::hr_export_attendance,
+            commands::hr_export_timesheet,
             commands::hr_export_visitors,
         ])
         .setup(move |app| {

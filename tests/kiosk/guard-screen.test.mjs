@@ -496,6 +496,14 @@ describe("the guard's desk: manual entry, a visitor, the HR pages and leaving", 
     });
     const xlsx = exported.text.match(/(\/\S+\.xlsx)/)[1];
     assert.equal(readFileSync(xlsx).subarray(0, 2).toString(), "PK");
+    // The month's timesheet of the chosen day, named by the month (dd/mm/yyyy → yyyy-mm).
+    await driver.click(await driver.element("#export-timesheet-xlsx"));
+    const month = day.split("/").reverse().slice(0, 2).join("-");
+    const timesheet = await until("the timesheet file", 60_000, async () => {
+      const text = await driver.run(`return document.getElementById("export-result").textContent;`);
+      return { text, ok: text.includes(`bang-cham-cong-${month}.xlsx`) };
+    });
+    assert.equal(readFileSync(timesheet.text.match(/(\/\S+\.xlsx)/)[1]).subarray(0, 2).toString(), "PK");
     writeFileSync(join(ARTIFACTS, "hr-exports.png"), await driver.screenshot());
     await driver.click(await driver.element("#hr-close"));
     await until("the guard screen again", 5_000, dialogs((d) => !d.hr));

@@ -108,6 +108,7 @@ export default {
   bad_day: "Write the day as day/month/year, e.g. 01/12/2026",
   export_attendance_xlsx: "Attendance (XLSX)",
   export_attendance_csv: "Attendance (CSV)",
+  export_timesheet_xlsx: "Monthly timesheet (XLSX)",
   export_visitors: "Visitors (XLSX, full ID numbers)",
   row_problems_sep: "; ",
   error: "Error",

@@ -108,6 +108,7 @@ export default {
   bad_day: "Hãy ghi ngày theo dạng ngày/tháng/năm, ví dụ 01/12/2026",
   export_attendance_xlsx: "Chấm công (XLSX)",
   export_attendance_csv: "Chấm công (CSV)",
+  export_timesheet_xlsx: "Bảng chấm công tháng (XLSX)",
   export_visitors: "Danh sách khách (XLSX, số CCCD đầy đủ)",
   row_problems_sep: "; ",
   error: "Lỗi",
