@@ -96,6 +96,9 @@ pub struct Line {
     pub worker: usize,
     /// A symbol per day of the month; "" for a day the worker does not appear (inactive).
     pub symbols: Vec<&'static str>,
+    /// The shifts the month's working days were planned on, in the order first met (a rota of
+    /// CA1, then CA3 is "CA1", "CA3"); empty when no day had one.
+    pub shifts: Vec<String>,
     /// Days with worked time.
     pub days_worked: u32,
     /// Minutes, in `PayMinutes::figures` order.
@@ -115,6 +118,7 @@ impl Line {
         Line {
             worker,
             symbols: vec![""; days],
+            shifts: Vec::new(),
             days_worked: 0,
             pay: [0; 8],
             overtime: 0,
@@ -128,6 +132,11 @@ impl Line {
 
     fn add(&mut self, index: usize, d: &AttendanceDay) {
         self.symbols[index] = symbol(d);
+        if let Some(shift) = d.shift.as_ref().filter(|_| d.status != Status::DayOff) {
+            if !self.shifts.contains(shift) {
+                self.shifts.push(shift.clone());
+            }
+        }
         self.days_worked += u32::from(d.worked_minutes > 0);
         for (t, m) in self.pay.iter_mut().zip(d.pay.figures()) {
             *t += u64::from(m);
@@ -136,6 +145,15 @@ impl Line {
         self.late_count += u32::from(d.late_minutes > 0);
         self.late_minutes += u64::from(d.late_minutes);
         self.missing_punch += u32::from(matches!(d.status, Status::MissingIn | Status::MissingOut));
+    }
+
+    /// The "Ca" column: the month's shifts joined by "/", or the roster's when no day had one.
+    pub fn shift_text(&self, worker: &Worker) -> String {
+        if self.shifts.is_empty() {
+            worker.shift.clone()
+        } else {
+            self.shifts.join("/")
+        }
     }
 
     /// The totals as shown: days, hours (minutes / 60), counts.
@@ -363,7 +381,7 @@ fn write_csv(lines: &[Line], workers: &[Worker], month: Month, file: &mut std::f
         let w = &workers[l.worker];
         record.clear();
         record.push((i + 1).to_string());
-        for t in [w.code.as_str(), &w.full_name, &w.department, &w.shift] {
+        for t in [w.code.as_str(), &w.full_name, &w.department, &l.shift_text(w)] {
             record.push(escape_cell(t).into_owned());
         }
         record.extend(l.symbols.iter().map(|s| s.to_string()));
@@ -454,7 +472,7 @@ fn write_xlsx(
         let f = if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) { &weekend } else { &header };
         sheet.write_string_with_format(h2, LEAD_COLS + i as u16, weekday_short(d.weekday()), f).map_err(render)?;
     }
-    for (c, w) in [(0u16, 5.0), (1, 10.0), (2, 24.0), (3, 12.0), (4, 5.0)] {
+    for (c, w) in [(0u16, 5.0), (1, 10.0), (2, 24.0), (3, 12.0), (4, 9.0)] {
         sheet.set_column_width(c, w).map_err(render)?;
     }
 
@@ -464,7 +482,7 @@ fn write_xlsx(
     for (i, l) in lines.iter().enumerate() {
         let w = &workers[l.worker];
         sheet.write_number_with_format(row, 0, (i + 1) as f64, &cell).map_err(render)?;
-        for (c, t) in [w.code.as_str(), &w.full_name, &w.department, &w.shift].iter().enumerate() {
+        for (c, t) in [w.code.as_str(), &w.full_name, &w.department, &l.shift_text(w)].iter().enumerate() {
             sheet.write_string_with_format(row, c as u16 + 1, escape_cell(t), &cell).map_err(render)?;
         }
         for (d, s) in l.symbols.iter().enumerate() {

@@ -117,6 +117,8 @@ fn a_rotation_from_the_morning_to_the_night_shift_on_wednesday() {
     let lines = timesheet::lines(&store, &config, &workers, Month::parse("2026-11").unwrap(), &mut |_, _| {}).unwrap();
     assert_eq!(lines[0].symbols[22..29], ["+", "+", "+", "M", "V", "V", "NT"]);
     assert_eq!(lines[0].days_worked, 4);
+    // The "Ca" column follows the rota: the roster's CA1 until Tuesday, CA3 from Wednesday.
+    assert_eq!(lines[0].shift_text(&workers[0]), "CA1/CA3");
 }
 
 #[test]
