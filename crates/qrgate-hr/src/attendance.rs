@@ -89,11 +89,6 @@ impl DayRange {
         DayRange::new(day, day)
     }
 
-    /// One day of a range already checked.
-    fn within(day: NaiveDate) -> DayRange {
-        DayRange { first: day, last: day }
-    }
-
     pub fn first(&self) -> NaiveDate {
         self.first
     }
