@@ -37,7 +37,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use rusqlite::params;
 use serde::Serialize;
@@ -337,6 +337,10 @@ const IN_LIEU_REACH_DAYS: i64 = 21;
 struct Rules<'a> {
     config: &'a Config,
     tz: Tz,
+    /// A stretch of UTC milliseconds over which the zone's offset does not change, and that
+    /// offset: inside it, wall-clock arithmetic skips the zone's tables (most of a month's
+    /// cost was looking up an offset Vietnam has not changed since 1975).
+    steady: Option<(i64, i64, FixedOffset)>,
     workers: &'a [Worker],
     /// Per worker, the index of their roster shift in `config.shifts`.
     shift_of: Vec<Option<usize>>,
@@ -400,6 +404,7 @@ impl<'a> Rules<'a> {
         Rules {
             config,
             tz: config.time.timezone,
+            steady: None,
             workers,
             shift_of,
             plans,
@@ -493,7 +498,26 @@ impl<'a> Rules<'a> {
         i
     }
 
+    /// Marks `[from_ms, to_ms]` steady when the zone's offset is the same at every hour of it
+    /// (no zone changes its clock twice within an hour), else leaves every conversion to the
+    /// zone's tables.
+    fn hold_zone(&mut self, from_ms: i64, to_ms: i64) {
+        let offset_at = |ms: i64| {
+            let utc = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
+            self.tz.offset_from_utc_datetime(&utc.naive_utc()).fix()
+        };
+        let first = offset_at(from_ms);
+        let steady = (from_ms..to_ms).step_by(3_600_000).chain([to_ms]).all(|ms| offset_at(ms) == first);
+        self.steady = steady.then_some((from_ms, to_ms, first));
+    }
+
     fn local(&self, ms: i64) -> NaiveDateTime {
+        if let Some((from, to, offset)) = self.steady {
+            if (from..=to).contains(&ms) {
+                let shifted = ms + i64::from(offset.local_minus_utc()) * 1000;
+                return DateTime::<Utc>::from_timestamp_millis(shifted).unwrap_or_default().naive_utc();
+            }
+        }
         let utc = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
         utc.with_timezone(&self.tz).naive_local()
     }
@@ -525,6 +549,12 @@ impl<'a> Rules<'a> {
 
     /// The UTC minute a local wall-clock time falls on (the earlier one when clocks go back).
     fn utc_minute(&self, local: NaiveDateTime) -> i64 {
+        if let Some((from, to, offset)) = self.steady {
+            let ms = local.and_utc().timestamp_millis() - i64::from(offset.local_minus_utc()) * 1000;
+            if (from..=to).contains(&ms) {
+                return minute_of(ms);
+            }
+        }
         let at = self.tz.from_local_datetime(&local).earliest().unwrap_or_else(|| self.tz.from_utc_datetime(&local));
         minute_of(at.timestamp_millis())
     }
@@ -822,6 +852,8 @@ pub fn compute(
     days: DayRange,
 ) -> Vec<AttendanceDay> {
     let mut rules = Rules::new(config, workers, schedule, days);
+    let (lo, hi) = rules.reach(days);
+    rules.hold_zone(lo - DAY_MS, hi + DAY_MS);
     let index: HashMap<&str, u32> = workers.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u32)).collect();
     let mut scans = Vec::with_capacity(events.len());
     for e in events {
@@ -907,6 +939,7 @@ fn walk(
     while first <= days.last() {
         let chunk = DayRange { first, last: (first + Duration::days(WALK_DAYS - 1)).min(days.last()) };
         let (lo, hi) = rules.reach(chunk);
+        rules.hold_zone(lo - DAY_MS, hi + DAY_MS);
         let from = loaded_to.map_or(lo, |t| t.max(lo));
         buffer.retain(|s| s.at_ms >= lo);
         if hi > from {
@@ -944,6 +977,8 @@ fn walk(
 /// a longest stay around it, so computing one day at a time would pair each scan about three
 /// times over; a week at a time, about once, while a week of a big site's scans stays small.
 const WALK_DAYS: i64 = 7;
+
+const DAY_MS: i64 = 86_400_000;
 
 /// Column `i` as text borrowed from the row: a month's walk reads millions of them.
 pub(crate) fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {

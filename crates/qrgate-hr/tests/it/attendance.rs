@@ -857,3 +857,39 @@ proptest! {
         }
     }
 }
+
+/// A gate in a zone that changes its clock: a night shift across the change is paid for the time
+/// that really passed. (Vietnam keeps one offset, and the walk takes a short cut while the offset
+/// holds still; around a change it must not.)
+#[test]
+fn a_night_shift_across_a_clock_change_counts_the_minutes_that_passed() {
+    let mut config = Config::default();
+    config.time.timezone = chrono_tz::Europe::Berlin;
+    let workers = vec![worker("NV001", "May 1", "CA3")];
+    let berlin = |text: &str| {
+        let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
+        chrono_tz::Europe::Berlin.from_local_datetime(&naive).single().unwrap().fixed_offset()
+    };
+    // 21:55 to 06:05 on the wall clock; CA3's 30-minute break deducted.
+    for (night, out, worked) in [
+        // Spring: 02:00 became 03:00, so 7 h 10 min passed: 430 − 30.
+        ("2026-03-28 21:55", "2026-03-29 06:05", 400),
+        // Autumn: 03:00 became 02:00 again, so 9 h 10 min passed: 550 − 30.
+        ("2026-10-24 21:55", "2026-10-25 06:05", 520),
+        // A night without a change: 490 − 30.
+        ("2026-11-13 21:55", "2026-11-14 06:05", 460),
+    ] {
+        let events: Vec<Event> = [(1, In, night), (2, Out, out)]
+            .into_iter()
+            .map(|(n, d, at)| Event {
+                at: berlin(at),
+                ..event(n, w("NV001"), d, "2026-01-01 00:00", A, Verdict::Accepted)
+            })
+            .collect();
+        let first = berlin(night).date_naive();
+        let days =
+            attendance::compute(&config, &workers, &Schedule::new(), &events, DayRange::new(first, first).unwrap());
+        assert_eq!(days[0].worked_minutes, worked, "{night}");
+        assert_eq!(days[0].pay.figures().iter().sum::<u32>(), worked, "{night}: the split adds up");
+    }
+}
