@@ -44,6 +44,8 @@ function renderDecision() {
     $("decision-detail").textContent = w.waiting_hint;
     $("decision-reason").textContent = "";
     $("decision-time").textContent = "";
+    $("decision-clock").textContent = "";
+    box.dataset.clockFlag = "";
     return;
   }
   const d = shown.decision;
@@ -60,6 +62,9 @@ function renderDecision() {
   const reason = why ? (d.warning && !d.reason ? `${w.warning}: ` : "") + (w.reasons[why] ?? why) : "";
   $("decision-reason").textContent = reason;
   $("decision-time").textContent = (d.debounced ? `${w.again} ` : "") + clockTime(d.time);
+  // The event's time is far from what the kiosk last knew to be true: the guard checks the clock.
+  box.dataset.clockFlag = d.clock_flag ?? "";
+  $("decision-clock").textContent = d.clock_flag ? w[`clock_flag_${d.clock_flag}`] : "";
 }
 
 function renderRecent() {

@@ -245,6 +245,38 @@ describe("a gate whose camera is missing", () => {
   });
 });
 
+describe("a kiosk whose clock is two days behind the province's", () => {
+  let driver;
+  let data;
+
+  before(async () => {
+    data = freshDataDir();
+    const frames = join(data, "..", "empty-gate-clock");
+    mkdirSync(frames, { recursive: true });
+    writeFileSync(join(frames, "frame.png"), emptyFramePng());
+    ({ wd: driver } = await startKiosk(["--demo", "--data", data, "--source", `dir:${frames}`]));
+    // What the last sync would have learned: the province's clock is two days ahead of this one.
+    execFileSync("sqlite3", [join(data, "qrgate.db"), "UPDATE clock SET offset_ms = 2 * 86400000"]);
+  });
+
+  after(() => driver?.stop());
+
+  test("every decision says under it that the clock must be checked, and the event is flagged", async () => {
+    await driver.type(await driver.element("#wedge"), "https://example.com/khuyen-mai\uE007");
+    const seen = await until("the typed scan with the clock warning", 5_000, async () => {
+      const d = await driver.run(`
+        const box = document.getElementById("last-decision");
+        return { reason: box.dataset.reason, flag: box.dataset.clockFlag, eventId: box.dataset.eventId,
+                 text: document.getElementById("decision-clock").textContent };`);
+      return { ...d, ok: d.reason === "not_a_badge" && d.flag !== "" };
+    });
+    assert.equal(seen.flag, "behind");
+    assert.equal(seen.text, vi.clock_flag_behind);
+    assert.equal(sql(join(data, "qrgate.db"), `SELECT clock_flag FROM events WHERE id = '${seen.eventId}'`), "behind");
+    writeFileSync(join(ARTIFACTS, "guard-screen-clock-behind.png"), await driver.screenshot());
+  });
+});
+
 // ---- the guard's desk: manual entry, visitors, HR pages, leaving ---------------------------
 
 // A grey PNG with nothing a decoder could read: a camera looking at an empty gate.
