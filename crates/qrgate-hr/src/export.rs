@@ -695,7 +695,7 @@ fn verdict_label(v: Verdict) -> &'static str {
 }
 
 /// The UTC instant a local calendar day starts at.
-fn day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn day_start(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
     tz.from_local_datetime(&midnight).earliest().unwrap_or_else(|| tz.from_utc_datetime(&midnight)).with_timezone(&Utc)
 }

@@ -7,13 +7,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rusqlite::{params, OptionalExtension};
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, FormatBorder, Workbook};
 
 use crate::attendance::{self, AttendanceDay, DayRange, Status};
 use crate::error::{Error, Result};
-use crate::export::{escape_cell, select_workers, ExportSummary, Format, Output, Progress};
+use crate::export::{day_start, escape_cell, select_workers, ExportSummary, Format, Output, Progress};
 use qrgate_core::config::Config;
 use qrgate_core::store::{Store, Worker};
 
@@ -225,14 +225,14 @@ pub fn lines(
 /// else computed over the whole roster and kept.
 pub fn overtime_before(store: &Store, config: &Config, month: Month) -> Result<HashMap<String, u64>> {
     let mut total: HashMap<String, u64> = HashMap::new();
-    let mut roster: Option<Vec<Worker>> = None;
+    if month.first.month() == 1 {
+        return Ok(total);
+    }
+    let roster = store.workers(None, None)?;
+    let unchanging = unchanging_basis(store, config)?;
     for m in 1..month.first.month() {
         let earlier = Month::new(month.first.year(), m)?;
-        let roster = match &mut roster {
-            Some(r) => &*r,
-            None => roster.insert(store.workers(None, None)?),
-        };
-        for (code, minutes) in month_overtime(store, config, roster, earlier)? {
+        for (code, minutes) in month_overtime(store, config, &roster, &unchanging, earlier)? {
             *total.entry(code).or_default() += minutes;
         }
     }
@@ -241,20 +241,21 @@ pub fn overtime_before(store: &Store, config: &Config, month: Month) -> Result<H
 
 /// One month's overtime by worker (those with any), from the store when what it was computed
 /// from is unchanged.
-fn month_overtime(store: &Store, config: &Config, roster: &[Worker], month: Month) -> Result<Vec<(String, u64)>> {
+fn month_overtime(
+    store: &Store,
+    config: &Config,
+    roster: &[Worker],
+    unchanging: &str,
+    month: Month,
+) -> Result<Vec<(String, u64)>> {
     let conn = store.connection();
     let key = month.first.format("%Y-%m").to_string();
     let days = month.days();
-    let basis = basis(store, config, days)?;
+    let basis = format!("{unchanging}\nplans {:?}", plan_marks(store, days)?);
     // Every event that can count towards the month's days: a stay may begin days before and end
     // days after, by the longest stay the rules allow.
     let margin = Duration::hours(i64::from(config.attendance.longest_stay_hours) * 2) + Duration::days(3);
-    let tz = config.time.timezone;
-    let edge = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-            .earliest()
-            .map_or(0, |t| t.timestamp_millis())
-    };
+    let edge = |d: NaiveDate| day_start(config.time.timezone, d).timestamp_millis();
     let (from, to) = (edge(days.first()) - margin.num_milliseconds(), edge(days.last()) + margin.num_milliseconds());
     let made: Option<(i64, String)> = conn
         .query_row("SELECT events_to, basis FROM overtime_months_made WHERE month = ?1", [&key], |r| {
@@ -294,20 +295,25 @@ fn month_overtime(store: &Store, config: &Config, roster: &[Worker], month: Mont
     Ok(worked)
 }
 
-/// What besides the events shapes a month's overtime, as text to compare: the rules (shifts,
-/// attendance, holidays, the zone), the roster's marks (its size, change counter and last update:
-/// an import that changes a shift or a start date moves the last) and the plans' marks over the
-/// days that can reach into the month (an import that clears plans changes their count).
-fn basis(store: &Store, config: &Config, days: DayRange) -> Result<String> {
-    let conn = store.connection();
+/// What besides the events and the plans shapes every month's overtime, as text to compare: the
+/// rules (shifts, attendance, holidays, the zone) and the roster's marks (its size, change counter
+/// and last update: an import that changes a shift or a start date moves the last). The same for
+/// every month of one timesheet, so read once.
+fn unchanging_basis(store: &Store, config: &Config) -> Result<String> {
     let rules = serde_json::to_string(&(&config.shifts, &config.attendance, &config.holidays, &config.time))
         .expect("plain data serialises");
-    let roster: (i64, i64, i64) = conn.query_row(
+    let roster: (i64, i64, i64) = store.connection().query_row(
         "SELECT COUNT(*), COALESCE(MAX(change_seq), 0), COALESCE(MAX(updated_at_ms), 0) FROM workers",
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    let plans: (i64, i64) = conn.query_row(
+    Ok(format!("rules {rules}\nroster {roster:?}"))
+}
+
+/// The plans' marks over the days that can reach into `days` (their count: an import that clears
+/// plans changes it; and the newest import).
+fn plan_marks(store: &Store, days: DayRange) -> Result<(i64, i64)> {
+    Ok(store.connection().query_row(
         "SELECT COUNT(*), COALESCE(MAX(imported_at_ms), 0) FROM schedule INDEXED BY schedule_by_day_with_shift
          WHERE day >= ?1 AND day <= ?2",
         params![
@@ -315,8 +321,7 @@ fn basis(store: &Store, config: &Config, days: DayRange) -> Result<String> {
             (days.last() + Duration::days(1)).format("%Y-%m-%d").to_string()
         ],
         |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok(format!("rules {rules}\nroster {roster:?}\nplans {plans:?}"))
+    )?)
 }
 
 fn weekday_short(day: Weekday) -> &'static str {
