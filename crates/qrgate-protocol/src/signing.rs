@@ -97,18 +97,16 @@ impl RequestAuth {
             return Err(bad(HEADER_KIOSK, "must be 1 to 64 characters"));
         }
         let timestamp_ms = get(HEADER_TIMESTAMP)?.parse().map_err(|_| bad(HEADER_TIMESTAMP, "not milliseconds"))?;
-        let nonce = hex::decode(get(HEADER_NONCE)?)
-            .ok()
-            .and_then(|b| <[u8; 16]>::try_from(b).ok())
-            .ok_or_else(|| bad(HEADER_NONCE, "not 16 bytes of hex"))?;
-        let body_sha256 = hex::decode(get(HEADER_BODY_SHA256)?)
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or_else(|| bad(HEADER_BODY_SHA256, "not 32 bytes of hex"))?;
-        let signature = hex::decode(get(HEADER_SIGNATURE)?)
-            .ok()
-            .and_then(|b| <[u8; 64]>::try_from(b).ok())
-            .ok_or_else(|| bad(HEADER_SIGNATURE, "not 64 bytes of hex"))?;
+        // A header of exactly N bytes written as hex.
+        fn bytes<const N: usize>(name: &'static str, value: &str) -> Result<[u8; N]> {
+            hex::decode(value)
+                .ok()
+                .and_then(|b| <[u8; N]>::try_from(b).ok())
+                .ok_or_else(|| Error::BadHeader { name, why: format!("not {N} bytes of hex") })
+        }
+        let nonce = bytes::<16>(HEADER_NONCE, get(HEADER_NONCE)?)?;
+        let body_sha256 = bytes::<32>(HEADER_BODY_SHA256, get(HEADER_BODY_SHA256)?)?;
+        let signature = bytes::<64>(HEADER_SIGNATURE, get(HEADER_SIGNATURE)?)?;
         Ok(RequestAuth { kiosk_id: kiosk_id.to_string(), timestamp_ms, nonce: Nonce(nonce), body_sha256, signature })
     }
 
