@@ -248,10 +248,7 @@ describe("a kiosk whose clock is two days behind the province's", () => {
 
   before(async () => {
     data = freshDataDir();
-    const frames = join(data, "..", "empty-gate-clock");
-    mkdirSync(frames, { recursive: true });
-    writeFileSync(join(frames, "frame.png"), emptyFramePng());
-    ({ wd: driver } = await startKiosk(["--demo", "--data", data, "--source", `dir:${frames}`]));
+    driver = await startOnEmptyGate(data, "empty-gate-clock");
     // What the last sync would have learned: the province's clock is two days ahead of this one.
     execFileSync("sqlite3", [join(data, "qrgate.db"), "UPDATE clock SET offset_ms = 2 * 86400000"]);
   });
@@ -310,6 +307,15 @@ function emptyFramePng(width = 64, height = 48) {
   ]);
 }
 
+// The demo enterprise in kiosk mode, its camera on an empty gate (a folder `name` beside `data`
+// holding one grey frame): only what the test does happens.
+async function startOnEmptyGate(data, name) {
+  const frames = join(data, "..", name);
+  mkdirSync(frames, { recursive: true });
+  writeFileSync(join(frames, "frame.png"), emptyFramePng());
+  return (await startKiosk(["--demo", "--data", data, "--source", `dir:${frames}`])).wd;
+}
+
 function sql(db, query) {
   return execFileSync("sqlite3", ["-readonly", db, query], { encoding: "utf8" }).trim();
 }
@@ -337,11 +343,7 @@ describe("the guard's desk: manual entry, a visitor, the HR pages and leaving", 
 
   before(async () => {
     data = freshDataDir();
-    const frames = join(data, "..", "empty-gate");
-    mkdirSync(frames, { recursive: true });
-    writeFileSync(join(frames, "frame.png"), emptyFramePng());
-    // The demo enterprise in kiosk mode, its camera on an empty gate: only what the test does happens.
-    ({ wd: driver } = await startKiosk(["--demo", "--data", data, "--source", `dir:${frames}`]));
+    driver = await startOnEmptyGate(data, "empty-gate");
     script = JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
   });
 
