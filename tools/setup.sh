@@ -43,3 +43,12 @@ if $kiosk; then
   export PATH=$HOME/.cargo/bin:$PATH
   command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
 fi
+
+# A cold build fills target/ with about 15 GB for the crates and 9 GB more for the window; when the
+# disk runs out the linker dies of a bus error, far from the cause, so say it here.
+need_gb=15
+$kiosk && need_gb=25
+free_gb=$(df -P -BG . | awk 'NR==2 {sub("G", "", $4); print $4}')
+if [ -n "$free_gb" ] && [ "$free_gb" -lt "$need_gb" ] && [ ! -d "${CARGO_TARGET_DIR:-target}/debug" ]; then
+  echo "setup: warning: only ${free_gb} GB free here; a first build needs about ${need_gb} GB" >&2
+fi
