@@ -322,6 +322,45 @@ enum Plan {
     Off,
 }
 
+/// Workers' positions by employee code. A code shorter than 16 bytes is its own key, kept inline
+/// with its length: a month's walk looks up millions of codes, and keys pointing into the roster's
+/// scattered strings made every lookup a cache miss.
+struct CodeIndex {
+    short: HashMap<u128, u32>,
+    long: HashMap<String, u32>,
+}
+
+impl CodeIndex {
+    fn new(workers: &[Worker]) -> CodeIndex {
+        let mut index = CodeIndex { short: HashMap::with_capacity(workers.len()), long: HashMap::new() };
+        for (i, w) in workers.iter().enumerate() {
+            let code = w.code.as_str();
+            match inline_key(code) {
+                Some(key) => index.short.insert(key, i as u32),
+                None => index.long.insert(code.to_string(), i as u32),
+            };
+        }
+        index
+    }
+
+    fn get(&self, code: &str) -> Option<u32> {
+        match inline_key(code) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(code).copied(),
+        }
+    }
+}
+
+fn inline_key(code: &str) -> Option<u128> {
+    let bytes = code.as_bytes();
+    (bytes.len() < 16).then(|| {
+        let mut key = [0u8; 16];
+        key[..bytes.len()].copy_from_slice(bytes);
+        key[15] = bytes.len() as u8;
+        u128::from_le_bytes(key)
+    })
+}
+
 /// How one worker's day is planned: its shift (for a day off, the rhythm it keeps) and whether
 /// it is a weekly day off.
 #[derive(Debug, Clone, Copy)]
@@ -382,24 +421,60 @@ pub fn shift_around(shift: &Shift, at: NaiveDateTime) -> (NaiveDateTime, NaiveDa
     (begins, begins + Duration::minutes(length))
 }
 
-impl<'a> Rules<'a> {
-    fn new(config: &'a Config, workers: &'a [Worker], schedule: &Schedule, days: DayRange) -> Rules<'a> {
-        let position = |name: &str| config.shifts.iter().position(|s| s.name == name);
-        let shift_of = workers.iter().map(|w| position(&w.shift)).collect();
-        // A plan naming a shift kiosk.conf no longer defines is no plan: the roster's shift holds.
-        let plans = workers
-            .iter()
-            .map(|w| {
-                schedule.get(w.code.as_str()).map_or_else(Vec::new, |days| {
-                    days.iter()
-                        .filter_map(|(d, p)| match p {
-                            Planned::Shift(name) => position(name).map(|s| (*d, Plan::Shift(s))),
-                            Planned::DayOff => Some((*d, Plan::Off)),
-                        })
-                        .collect()
-                })
+fn shift_index(config: &Config, name: &str) -> Option<usize> {
+    config.shifts.iter().position(|s| s.name == name)
+}
+
+/// A plan as attendance reads it; `None` for a shift kiosk.conf no longer defines, which is no
+/// plan: the roster's shift holds.
+fn plan_of(config: &Config, shift: Option<&str>) -> Option<Plan> {
+    match shift {
+        Some(name) => shift_index(config, name).map(Plan::Shift),
+        None => Some(Plan::Off),
+    }
+}
+
+/// `schedule`'s plans by the index of `workers`.
+fn plans_from(config: &Config, workers: &[Worker], schedule: &Schedule) -> Vec<Vec<(NaiveDate, Plan)>> {
+    workers
+        .iter()
+        .map(|w| {
+            schedule.get(w.code.as_str()).map_or_else(Vec::new, |days| {
+                days.iter()
+                    .filter_map(|(d, p)| {
+                        let shift = match p {
+                            Planned::Shift(name) => Some(name.as_str()),
+                            Planned::DayOff => None,
+                        };
+                        plan_of(config, shift).map(|plan| (*d, plan))
+                    })
+                    .collect()
             })
-            .collect();
+        })
+        .collect()
+}
+
+/// The stored plans of `first..=last` by the index of `workers`, read without a string per plan.
+fn stored_plans(
+    store: &Store,
+    config: &Config,
+    index: &CodeIndex,
+    workers: usize,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<Vec<(NaiveDate, Plan)>>> {
+    let mut plans = vec![Vec::new(); workers];
+    crate::schedule::each_plan(store, first, last, &mut |code, day, shift| {
+        if let (Some(worker), Some(plan)) = (index.get(code), plan_of(config, shift)) {
+            plans[worker as usize].push((day, plan));
+        }
+    })?;
+    Ok(plans)
+}
+
+impl<'a> Rules<'a> {
+    fn new(config: &'a Config, workers: &'a [Worker], plans: Vec<Vec<(NaiveDate, Plan)>>, days: DayRange) -> Rules<'a> {
+        let shift_of = workers.iter().map(|w| shift_index(config, &w.shift)).collect();
         let (first_year, last_year) = (days.first().year() - 1, days.last().year() + 1);
         Rules {
             config,
@@ -851,17 +926,17 @@ pub fn compute(
     events: &[Event],
     days: DayRange,
 ) -> Vec<AttendanceDay> {
-    let mut rules = Rules::new(config, workers, schedule, days);
+    let mut rules = Rules::new(config, workers, plans_from(config, workers, schedule), days);
     let (lo, hi) = rules.reach(days);
     rules.hold_zone(lo - DAY_MS, hi + DAY_MS);
-    let index: HashMap<&str, u32> = workers.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u32)).collect();
+    let index = CodeIndex::new(workers);
     let mut scans = Vec::with_capacity(events.len());
     for e in events {
         let (Verdict::Accepted, Some(PersonRef::Worker(code)), Some(direction)) = (e.verdict, &e.person, e.direction)
         else {
             continue;
         };
-        let Some(&worker) = index.get(code.as_str()) else { continue };
+        let Some(worker) = index.get(code.as_str()) else { continue };
         let gate = rules.gate(&e.gate);
         scans.push(Scan { worker, at_ms: e.at.timestamp_millis(), direction, gate, id: e.id });
     }
@@ -920,13 +995,16 @@ fn walk(
 ) -> Result<()> {
     // The plans of the days asked for, the week before them (a day off's rhythm, a day in lieu's
     // holiday) and the day after (where it starts).
-    let schedule = crate::schedule::load(
+    let index = CodeIndex::new(workers);
+    let plans = stored_plans(
         store,
+        config,
+        &index,
+        workers.len(),
         days.first() - Duration::days(IN_LIEU_REACH_DAYS.max(7)),
         days.last() + Duration::days(1),
     )?;
-    let mut rules = Rules::new(config, workers, &schedule, days);
-    let index: HashMap<&str, u32> = workers.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u32)).collect();
+    let mut rules = Rules::new(config, workers, plans, days);
     let mut stmt = store.connection().prepare_cached(
         "SELECT id, person_ref, direction, at_ms, gate FROM events INDEXED BY events_by_time
          WHERE at_ms >= ?1 AND at_ms < ?2 AND verdict = 'accepted' AND person_kind = 'worker'
@@ -946,7 +1024,7 @@ fn walk(
             let mut rows = stmt.query(params![from, hi])?;
             while let Some(row) = rows.next()? {
                 let code = text_at(row, 1)?;
-                let Some(&worker) = index.get(code) else { continue };
+                let Some(worker) = index.get(code) else { continue };
                 let direction = match text_at(row, 2)? {
                     "in" => Direction::In,
                     "out" => Direction::Out,
@@ -1041,6 +1119,32 @@ impl Totals {
 mod tests {
     use super::*;
     use chrono::NaiveTime;
+
+    #[test]
+    fn codes_short_and_long_are_found_and_never_confused() {
+        let codes = ["A", "A1", "NV00001", "ABCDEFGHIJKLMNO", "ABCDEFGHIJKLMNOP", "ABCDEFGHIJKLMNOPQRSTUVWXYZ-2026"];
+        let workers: Vec<Worker> = codes
+            .iter()
+            .map(|c| Worker {
+                code: c.parse().unwrap(),
+                full_name: String::new(),
+                department: String::new(),
+                shift: String::new(),
+                phone: String::new(),
+                active: true,
+                badge_serial: 0,
+                started: None,
+            })
+            .collect();
+        let index = CodeIndex::new(&workers);
+        for (i, c) in codes.iter().enumerate() {
+            assert_eq!(index.get(c), Some(i as u32), "{c}");
+        }
+        // A stored text padded with NUL bytes is not the shorter code; a prefix is not the longer.
+        for other in ["A\0", "A\0\0", "NV0000", "ABCDEFGHIJKLMN", "ABCDEFGHIJKLMNOPQ", "", "nv00001"] {
+            assert_eq!(index.get(other), None, "{other:?}");
+        }
+    }
 
     fn shift(start: &str, end: &str) -> Shift {
         Shift {

@@ -225,13 +225,33 @@ pub fn import(
 
 /// The stored plans of `days` (every worker), by employee code, in date order.
 pub fn load(store: &Store, first: NaiveDate, last: NaiveDate) -> Result<Schedule> {
+    let mut out = Schedule::new();
+    each_plan(store, first, last, &mut |code, day, shift| {
+        let plan = shift.map_or(Planned::DayOff, |s| Planned::Shift(s.to_string()));
+        match out.get_mut(code) {
+            Some(days) => days.push((day, plan)),
+            None => {
+                out.insert(code.to_string(), vec![(day, plan)]);
+            }
+        }
+    })?;
+    Ok(out)
+}
+
+/// Every stored plan of `first..=last` as (employee code, day, shift or `None` for a day off),
+/// day by day and each day's in code order; the texts are borrowed from the row.
+pub(crate) fn each_plan(
+    store: &Store,
+    first: NaiveDate,
+    last: NaiveDate,
+    each: &mut dyn FnMut(&str, NaiveDate, Option<&str>),
+) -> Result<()> {
     // In the index's order, day then code: each worker's list fills in date order as it is.
     let mut stmt = store.connection().prepare_cached(
         "SELECT code, day, shift FROM schedule INDEXED BY schedule_by_day_with_shift
          WHERE day >= ?1 AND day <= ?2 ORDER BY day, code",
     )?;
     let mut rows = stmt.query(params![first.format("%Y-%m-%d").to_string(), last.format("%Y-%m-%d").to_string()])?;
-    let mut out = Schedule::new();
     // A day's text is parsed once for all the workers planned on it.
     let mut day: Option<(String, NaiveDate)> = None;
     while let Some(row) = rows.next()? {
@@ -246,19 +266,9 @@ pub fn load(store: &Store, first: NaiveDate, last: NaiveDate) -> Result<Schedule
                 d
             }
         };
-        let plan = match optional_text_at(row, 2)? {
-            Some(s) => Planned::Shift(s.to_string()),
-            None => Planned::DayOff,
-        };
-        let code = text_at(row, 0)?;
-        match out.get_mut(code) {
-            Some(days) => days.push((date, plan)),
-            None => {
-                out.insert(code.to_string(), vec![(date, plan)]);
-            }
-        }
+        each(text_at(row, 0)?, date, optional_text_at(row, 2)?);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// One worker's plan for one day, if HR planned it.
