@@ -650,7 +650,7 @@ impl<'a> Rules<'a> {
 
     /// Attendance for `days`, from scans sorted by time. `Days::Worked` leaves out the days a
     /// worker has no stay on, for sums that such a day adds nothing to (overtime).
-    fn days(&self, scans: &[Scan], days: DayRange, which: Days) -> Vec<AttendanceDay> {
+    fn days(&self, scans: &[Scan], days: DayRange, which: Days, detail: Detail) -> Vec<AttendanceDay> {
         // The keys side by side and the position last, so an unstable sort is a stable one.
         let mut order: Vec<(u32, i64, u32)> =
             scans.iter().enumerate().map(|(i, s)| (s.worker, s.at_ms, i as u32)).collect();
@@ -683,7 +683,7 @@ impl<'a> Rules<'a> {
             if stays.is_empty() && (which == Days::Worked || !w.active || w.started.is_some_and(|s| day < s)) {
                 continue;
             }
-            out.push(self.day(&sorted, day, worker, &stays));
+            out.push(self.day(&sorted, day, worker, &stays, detail));
         }
         out
     }
@@ -736,7 +736,14 @@ impl<'a> Rules<'a> {
         stays
     }
 
-    fn day(&self, sorted: &[Scan], date: NaiveDate, worker: usize, stays: &[StaySpan]) -> AttendanceDay {
+    fn day(
+        &self,
+        sorted: &[Scan],
+        date: NaiveDate,
+        worker: usize,
+        stays: &[StaySpan],
+        detail: Detail,
+    ) -> AttendanceDay {
         let rules = &self.config.attendance;
         let plan = self.plan(worker, date);
         let shift = plan.shift.map(|s| &self.config.shifts[s]);
@@ -878,11 +885,26 @@ impl<'a> Rules<'a> {
             Status::Present
         };
 
-        let mut gates: Vec<u32> = stays.iter().flat_map(|s| sorted[s.scans.clone()].iter().map(|x| x.gate)).collect();
-        gates.sort_unstable();
-        gates.dedup();
-        let mut gates: Vec<String> = gates.into_iter().map(|g| self.gates[g as usize].clone()).collect();
-        gates.sort();
+        let (gates, stays_shown, events) = match detail {
+            Detail::Full => {
+                let mut gates: Vec<u32> =
+                    stays.iter().flat_map(|s| sorted[s.scans.clone()].iter().map(|x| x.gate)).collect();
+                gates.sort_unstable();
+                gates.dedup();
+                let mut gates: Vec<String> = gates.into_iter().map(|g| self.gates[g as usize].clone()).collect();
+                gates.sort();
+                let shown = stays
+                    .iter()
+                    .map(|s| Stay {
+                        in_at: s.in_ms.map(|m| self.local_minute(m)),
+                        out_at: s.out_ms.map(|m| self.local_minute(m)),
+                    })
+                    .collect();
+                let events = stays.iter().flat_map(|s| sorted[s.scans.clone()].iter().map(|x| x.id)).collect();
+                (gates, shown, events)
+            }
+            Detail::Figures => (Vec::new(), Vec::new(), Vec::new()),
+        };
 
         AttendanceDay {
             date,
@@ -898,14 +920,8 @@ impl<'a> Rules<'a> {
             holiday,
             status,
             gates,
-            stays: stays
-                .iter()
-                .map(|s| Stay {
-                    in_at: s.in_ms.map(|m| self.local_minute(m)),
-                    out_at: s.out_ms.map(|m| self.local_minute(m)),
-                })
-                .collect(),
-            events: stays.iter().flat_map(|s| sorted[s.scans.clone()].iter().map(|x| x.id)).collect(),
+            stays: stays_shown,
+            events,
         }
     }
 }
@@ -941,7 +957,7 @@ pub fn compute(
         scans.push(Scan { worker, at_ms: e.at.timestamp_millis(), direction, gate, id: e.id });
     }
     scans.sort_by_key(|s| s.at_ms);
-    rules.days(&scans, days, Days::All)
+    rules.days(&scans, days, Days::All, Detail::Full)
 }
 
 /// Which worker-days a walk gives.
@@ -954,6 +970,13 @@ enum Days {
     Worked,
 }
 
+/// Whether a walk gives what each day is made of or only its figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Full,
+    Figures,
+}
+
 /// Attendance from the store, a week at a time, so a month for 20,000 workers never holds more
 /// than about ten days of events. `each` gets every day in order; an error from it stops the walk.
 pub fn for_each_day(
@@ -963,7 +986,19 @@ pub fn for_each_day(
     days: DayRange,
     each: &mut dyn FnMut(NaiveDate, Vec<AttendanceDay>) -> Result<()>,
 ) -> Result<()> {
-    walk(store, config, workers, days, Days::All, each)
+    walk(store, config, workers, days, Days::All, Detail::Full, each)
+}
+
+/// [`for_each_day`] without what each day is made of (`gates`, `stays` and `events` are left
+/// empty): for sums over a month of a big site, where they would be most of the allocations.
+pub fn for_each_day_figures(
+    store: &Store,
+    config: &Config,
+    workers: &[Worker],
+    days: DayRange,
+    each: &mut dyn FnMut(NaiveDate, Vec<AttendanceDay>) -> Result<()>,
+) -> Result<()> {
+    walk(store, config, workers, days, Days::All, Detail::Figures, each)
 }
 
 /// Each worker's overtime minutes over `days`, by the index of `workers`: the yearly total the
@@ -974,7 +1009,7 @@ pub fn overtime_minutes(store: &Store, config: &Config, workers: &[Worker], days
     let mut first = days.first();
     while first <= days.last() {
         let last = (first + Duration::days(30)).min(days.last());
-        walk(store, config, workers, DayRange::new(first, last)?, Days::Worked, &mut |_, list| {
+        walk(store, config, workers, DayRange::new(first, last)?, Days::Worked, Detail::Figures, &mut |_, list| {
             for d in &list {
                 minutes[d.worker] += u64::from(d.overtime_minutes);
             }
@@ -991,6 +1026,7 @@ fn walk(
     workers: &[Worker],
     days: DayRange,
     which: Days,
+    detail: Detail,
     each: &mut dyn FnMut(NaiveDate, Vec<AttendanceDay>) -> Result<()>,
 ) -> Result<()> {
     // The plans of the days asked for, the week before them (a day off's rhythm, a day in lieu's
@@ -1038,7 +1074,7 @@ fn walk(
             loaded_to = Some(hi);
         }
         // Day-major, as `days` gives them: each day's rows follow one another.
-        let mut computed = rules.days(&buffer, chunk, which).into_iter().peekable();
+        let mut computed = rules.days(&buffer, chunk, which, detail).into_iter().peekable();
         for day in chunk.days() {
             let mut today = Vec::new();
             while let Some(d) = computed.next_if(|d| d.date == day) {
