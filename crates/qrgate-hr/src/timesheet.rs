@@ -438,6 +438,9 @@ fn write_xlsx(
     let bold = CellFormat::new().set_bold();
 
     let mut book = Workbook::new();
+    // The fastest deflate: a million small cells made the default level a tenth of the sheet's
+    // time; the file grows from 4.3 MB to 7.5 MB at 20,000 workers.
+    book.set_zip_compression_level(1);
     // Constant memory: one row at a time, so 20,000 workers stay small. Rows go in order.
     let sheet = book.add_worksheet_with_constant_memory().map_err(render)?;
     sheet.set_name("Bảng chấm công").map_err(render)?;
