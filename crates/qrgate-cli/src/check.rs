@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use qrgate_core::config::PrivacyConfig;
 use qrgate_core::datadir::DataDir;
-use qrgate_core::gate::{Decision, Gate, ManualEntry, Scan, VisitorDetails};
+use qrgate_core::gate::{Decision, ManualEntry, Scan, VisitorDetails};
 use qrgate_core::model::{ClockFlag, Direction, Method, Verdict};
 use qrgate_desk::{Error, Result};
 use serde_json::json;
@@ -81,7 +81,7 @@ fn scan_text(raw: String) -> Result<String> {
 pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
     let text = scan_text(args.text)?;
     let (mut store, config) = data.open()?;
-    let gate = Gate::new(&store, config.clone())?;
+    let gate = data.gate(&store, config.clone())?;
     let manual = match (&args.operator, &args.reason) {
         (Some(operator), Some(reason)) => {
             if operator.trim().is_empty() || reason.trim().is_empty() {

@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use qrgate_core::config::PrivacyConfig;
 use qrgate_core::datadir::DataDir;
-use qrgate_core::gate::{Gate, ManualEntry, Scan, VisitorDetails};
+use qrgate_core::gate::{ManualEntry, Scan, VisitorDetails};
 use qrgate_desk::demo::{self, SeedOptions};
 use qrgate_desk::{Error, Result};
 use qrgate_hr::print::{self, Selection};
@@ -125,7 +125,7 @@ fn run_demo(data: &DataDir, workers: usize) -> Result<()> {
         health: &[],
         consent: Some(&digest),
     };
-    let gate = Gate::new(&store, config)?;
+    let gate = data.gate(&store, config)?;
     // A morning shift change today, after the seeded days.
     let start = demo::wall_clock(&tz, today.and_hms_opt(6, 50, 0).expect("valid")).with_timezone(&Utc);
     let at = |s: i64| start + Duration::seconds(s);

@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 use qrgate_core::badge::BadgePublicKey;
-use qrgate_core::datadir::{DataDir, InitOptions};
+use qrgate_core::datadir::{DataDir, InitOptions, VISITOR_KEY};
 use qrgate_core::model::{GateMode, KioskId, TaxCode};
+use qrgate_core::privacy::VisitorKey;
 use qrgate_desk::{Error, Result};
 
 use crate::Outcome;
@@ -34,6 +35,10 @@ pub struct Args {
     /// instead of making a new one: for the second and further gates of an enterprise.
     #[arg(long, value_name = "FILE", conflicts_with = "keys")]
     badge_pubkey: Option<PathBuf>,
+    /// The enterprise's visitor key (visitor.key from the first kiosk's keys/), with
+    /// --badge-pubkey; by default the visitor.key beside the badge public key file.
+    #[arg(long, value_name = "FILE", requires = "badge_pubkey")]
+    visitor_key: Option<PathBuf>,
 }
 
 pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
@@ -48,6 +53,26 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
         }
         None => None,
     };
+    let visitor_key_path = args.visitor_key.clone().or_else(|| {
+        args.badge_pubkey.as_ref().map(|p| p.parent().unwrap_or(std::path::Path::new(".")).join(VISITOR_KEY))
+    });
+    let visitor_key = match &visitor_key_path {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(VisitorKey::from_file_text(&text)?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::invalid(
+                    "visitor key",
+                    format!(
+                        "{} not found: copy {VISITOR_KEY} from the first kiosk's keys/ beside the badge public key, \
+                         or give it with --visitor-key FILE",
+                        path.display()
+                    ),
+                ))
+            }
+            Err(e) => return Err(Error::io(path.clone())(e)),
+        },
+        None => None,
+    };
     let options = InitOptions {
         enterprise: args.enterprise,
         enterprise_name: name,
@@ -56,6 +81,7 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
         mode: args.mode,
         keys_dir: args.keys,
         badge_public_key,
+        visitor_key,
     };
     let report = data.init(options, &mut rand::rngs::OsRng, chrono::Utc::now())?;
     println!("Initialised {}", data.root.display());
@@ -66,6 +92,7 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
         Some(p) => println!("  badge key (SECRET, keep safe) {}", p.display()),
         None => println!("  this kiosk verifies badges only: no signing key here"),
     }
+    println!("  visitor key (SECRET, copy to the enterprise's further gates) {}", report.visitor_key.display());
     println!("  kiosk public key {}", report.kiosk_public_key);
     println!("Next: qrgate roster import FILE");
     Ok(Outcome::Done)

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use qrgate_core::datadir::DataDir;
-use qrgate_core::gate::{Gate, Scan};
+use qrgate_core::gate::Scan;
 use qrgate_desk::{Error, Result};
 use qrgate_scan::{
     decode_frame, open_source, Clock, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState,
@@ -67,7 +67,7 @@ fn scan_error(e: qrgate_scan::Error) -> Error {
 
 pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
     let (mut store, config) = data.open()?;
-    let gate = Gate::new(&store, config)?;
+    let gate = data.gate(&store, config)?;
     let mut source = open_source(&args.source, args.fps).map_err(scan_error)?;
     let name = source_name(&args.source);
     let clock = MonotonicClock::new();

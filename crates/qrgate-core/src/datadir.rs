@@ -8,7 +8,9 @@ use ed25519_dalek::SigningKey;
 use crate::badge::{BadgePublicKey, BadgeSigningKey};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::gate::Gate;
 use crate::model::{GateMode, KioskId, TaxCode};
+use crate::privacy::VisitorKey;
 use crate::store::{create_private_dir, write_private_file, Identity, Store};
 
 pub const DATABASE: &str = "qrgate.db";
@@ -17,6 +19,8 @@ pub const KEYS: &str = "keys";
 pub const KIOSK_KEY: &str = "kiosk.key";
 pub const BADGE_SIGNING_KEY: &str = "badge-signing.key";
 pub const BADGE_PUBLIC_KEY: &str = "badge-signing.pub";
+/// The enterprise's visitor key ([`VisitorKey`]): secret, the same at every gate of the enterprise.
+pub const VISITOR_KEY: &str = "visitor.key";
 
 /// A data directory, whether or not it has been initialised.
 #[derive(Debug, Clone)]
@@ -35,6 +39,9 @@ pub struct InitOptions {
     pub keys_dir: Option<PathBuf>,
     /// Use this enterprise key instead of making one: a kiosk that only verifies badges.
     pub badge_public_key: Option<BadgePublicKey>,
+    /// The enterprise's visitor key from its first kiosk; required with `badge_public_key` (a
+    /// further gate of the enterprise), made anew otherwise.
+    pub visitor_key: Option<VisitorKey>,
 }
 
 /// What `init` made, for the person who ran it.
@@ -46,6 +53,8 @@ pub struct InitReport {
     /// Where the secret badge key was written, when one was made.
     pub badge_signing_key: Option<PathBuf>,
     pub badge_public_key: PathBuf,
+    /// The enterprise's visitor key in this kiosk's keys/: secret, copied to its further gates.
+    pub visitor_key: PathBuf,
 }
 
 impl DataDir {
@@ -93,6 +102,22 @@ impl DataDir {
         BadgeSigningKey::from_file_text(&text)
     }
 
+    /// The enterprise's visitor key, when this kiosk has one (a kiosk set up before it existed
+    /// has none until `qrgate init`'s file is copied into keys/).
+    pub fn visitor_key(&self) -> Result<Option<VisitorKey>> {
+        let path = self.keys().join(VISITOR_KEY);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(VisitorKey::from_file_text(&text)?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&path)(e)),
+        }
+    }
+
+    /// The gate of this kiosk: its badge keys from the store, its visitor key from keys/.
+    pub fn gate(&self, store: &Store, config: Config) -> Result<Gate> {
+        Ok(Gate::new(store, config)?.with_visitor_key(self.visitor_key()?))
+    }
+
     /// The kiosk's own signing key, for the requests it sends to the province.
     pub fn kiosk_key(&self) -> Result<SigningKey> {
         let path = self.keys().join(KIOSK_KEY);
@@ -123,6 +148,16 @@ impl DataDir {
                     format!("it is enterprise {}'s, not {}'s", k.enterprise, options.enterprise),
                 ));
             }
+        }
+        if options.badge_public_key.is_some() && options.visitor_key.is_none() {
+            return Err(Error::invalid(
+                "visitor key",
+                format!(
+                    "a further gate of an enterprise needs the enterprise's {VISITOR_KEY} from its first kiosk's \
+                     keys/ (or from the directory given to that kiosk's --keys), so that a visitor is one person \
+                     at every gate"
+                ),
+            ));
         }
         create_private_dir(&self.root)?;
         create_private_dir(&self.keys())?;
@@ -161,6 +196,19 @@ impl DataDir {
         };
         let public_path = self.keys().join(BADGE_PUBLIC_KEY);
         replace_private_file(&public_path, public.to_file_text().as_bytes())?;
+        // The first kiosk makes the enterprise's visitor key; where the badge signing key went
+        // elsewhere (HR's USB stick), a copy goes with it, for the enterprise's further gates.
+        let visitor_key = match options.visitor_key {
+            Some(key) => key,
+            None => {
+                let key = VisitorKey::generate(rng);
+                if let Some(dir) = options.keys_dir.as_ref().filter(|d| **d != self.keys()) {
+                    replace_private_file(&dir.join(VISITOR_KEY), key.to_file_text().as_bytes())?;
+                }
+                key
+            }
+        };
+        replace_private_file(&self.keys().join(VISITOR_KEY), visitor_key.to_file_text().as_bytes())?;
 
         let mut config = Config::default();
         if let Some(gate) = options.gate {
@@ -188,6 +236,7 @@ impl DataDir {
             kiosk_public_key,
             badge_signing_key: signing_path,
             badge_public_key: public_path,
+            visitor_key: self.keys().join(VISITOR_KEY),
         })
     }
 }

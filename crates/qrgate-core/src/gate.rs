@@ -165,6 +165,7 @@ pub struct Gate {
     pub config: Config,
     keys: Vec<badge::BadgePublicKey>,
     visitor_salt: Vec<u8>,
+    visitor_key: Option<crate::privacy::VisitorKey>,
 }
 
 enum Who {
@@ -199,7 +200,14 @@ fn worker_view(w: &Worker) -> PersonView {
 
 impl Gate {
     pub fn new(store: &Store, config: Config) -> Result<Gate> {
-        Ok(Gate { config, keys: store.badge_keys()?, visitor_salt: store.visitor_salt()? })
+        Ok(Gate { config, keys: store.badge_keys()?, visitor_salt: store.visitor_salt()?, visitor_key: None })
+    }
+
+    /// Visitors named by the enterprise's key (see [`crate::privacy::VisitorKey`]); without one
+    /// (a kiosk set up before the key existed) each visitor gets an id of this kiosk's own.
+    pub fn with_visitor_key(mut self, key: Option<crate::privacy::VisitorKey>) -> Gate {
+        self.visitor_key = key;
+        self
     }
 
     /// Decides on one scan and records it. `id` is the new event's id (made by the caller),
@@ -496,9 +504,13 @@ impl Gate {
         crate::privacy::visitor_number_hash(&self.visitor_salt, card.number.full())
     }
 
-    /// The visitor's opaque id: the one they had on an earlier visit still on record, or one made
-    /// from this event's id, which says nothing about who they are once their details are purged.
+    /// The visitor's opaque id: the enterprise's pseudonym of their number; on a kiosk without the
+    /// enterprise's key, the id they had on an earlier visit still on record, or one made from
+    /// this event's id.
     fn visitor_id(&self, store: &Store, card: &CccdCard, event_id: Uuid) -> Result<String> {
+        if let Some(key) = &self.visitor_key {
+            return Ok(key.pseudonym(card.number.full()));
+        }
         Ok(match store.visitor_by_number_hash(&self.number_hash(card))? {
             Some(id) => id,
             None => format!("v-{}", event_id.simple()),

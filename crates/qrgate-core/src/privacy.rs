@@ -5,6 +5,7 @@
 //! (no number, no name), so it can be shown to the admin and kept for as long as the enterprise likes.
 
 use chrono::{DateTime, TimeZone, Utc};
+use hmac::{Hmac, Mac};
 use rusqlite::params;
 use sha2::{Digest, Sha256};
 
@@ -16,6 +17,47 @@ use crate::store::Store;
 /// What a former worker's name becomes when it is erased: the roster and the province keep a row
 /// (the code stays for payroll), and every list shows plainly that the name was erased.
 pub const ERASED_NAME: &str = "(đã xoá)";
+
+/// The enterprise's visitor key: one secret every gate of the enterprise holds in keys/, never in
+/// the database and never sent to the province, from which a visitor's pseudonym is made. So the
+/// same visitor is the same person at every gate and in the province's contact tracing, while a
+/// copy of a kiosk's database alone cannot be turned back into numbers by trying every one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VisitorKey([u8; 32]);
+
+impl std::fmt::Debug for VisitorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VisitorKey(..)")
+    }
+}
+
+impl VisitorKey {
+    pub fn generate(rng: &mut (impl rand::RngCore + rand::CryptoRng)) -> VisitorKey {
+        let mut key = [0u8; 32];
+        rng.fill_bytes(&mut key);
+        VisitorKey(key)
+    }
+
+    /// The file's text: 64 hex digits and a newline.
+    pub fn to_file_text(&self) -> String {
+        format!("{}\n", hex::encode(self.0))
+    }
+
+    pub fn from_file_text(text: &str) -> Result<VisitorKey> {
+        let bad = || {
+            Error::invalid("visitor key", "not 64 hex digits (a visitor.key file from the enterprise's first kiosk)")
+        };
+        let bytes = hex::decode(text.trim()).map_err(|_| bad())?;
+        Ok(VisitorKey(bytes.try_into().map_err(|_| bad())?))
+    }
+
+    /// A visitor's pseudonym: "v-" and the first 16 bytes of HMAC-SHA256(key, number), in hex.
+    pub fn pseudonym(&self, number: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(number.as_bytes());
+        format!("v-{}", hex::encode(&mac.finalize().into_bytes()[..16]))
+    }
+}
 
 /// How a visitor's CCCD number is found again on this kiosk without being kept in an index: the
 /// SHA-256 of the kiosk's secret salt and the number. Purged rows lose it, so they cannot be found.
@@ -219,4 +261,28 @@ fn wipe(store: &Store) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_visitor_key_names_a_number_the_same_way_and_keeps_itself_out_of_sight() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let (key, other) = (VisitorKey::generate(&mut rng), VisitorKey::generate(&mut rng));
+        let again = VisitorKey::from_file_text(&key.to_file_text()).unwrap();
+        assert_eq!(again, key);
+        let id = key.pseudonym("079090001234");
+        assert_eq!(id, again.pseudonym("079090001234"), "the same at every gate holding the key");
+        assert!(id.starts_with("v-") && id.len() == 34 && id[2..].bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        assert_ne!(id, key.pseudonym("079090001235"));
+        assert_ne!(id, other.pseudonym("079090001234"), "another enterprise's key gives another id");
+        assert!(!id.contains("079090001234"));
+        assert_eq!(format!("{key:?}"), "VisitorKey(..)", "logs never show the key");
+        for bad in ["", "zz", &"ab".repeat(31), &"ab".repeat(33)] {
+            assert!(VisitorKey::from_file_text(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -88,6 +88,7 @@ pub fn init_options() -> qrgate_core::datadir::InitOptions {
         mode: None,
         keys_dir: None,
         badge_public_key: None,
+        visitor_key: None,
     }
 }
 

@@ -319,6 +319,7 @@ mod tests {
             mode: None,
             keys_dir: None,
             badge_public_key: None,
+            visitor_key: None,
         };
         data.init(options, &mut rand::rngs::OsRng, now).unwrap();
         let err =

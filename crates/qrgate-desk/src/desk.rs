@@ -87,7 +87,7 @@ impl From<Worker> for Found {
 impl Desk {
     pub fn open(data: DataDir) -> Result<Desk> {
         let (store, config) = data.open()?;
-        let gate = Gate::new(&store, config)?;
+        let gate = data.gate(&store, config)?;
         Ok(Desk { data, store, gate, forms: VecDeque::new() })
     }
 

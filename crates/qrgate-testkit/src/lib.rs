@@ -48,6 +48,7 @@ impl Kiosk {
                 mode: Some(mode),
                 keys_dir: None,
                 badge_public_key: None,
+                visitor_key: None,
             },
             &mut rng,
             at("2026-11-01T08:00:00+07:00"),

@@ -122,3 +122,70 @@ fn exporting_whole_id_numbers_is_recorded_and_the_notice_cites_the_law_in_force(
     site.ok(&["privacy", "notice", "--pdf", pdf.to_str().unwrap()]);
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
 }
+
+#[test]
+fn a_visitor_is_one_person_at_every_gate_of_the_enterprise_and_a_gate_without_its_key_is_refused() {
+    let first = site();
+    visit(&first);
+    // A second gate, set up from the first kiosk's keys as the README says; a visit there.
+    let keys = first.data().join("keys");
+    let second = Site::new();
+    let pubkey = keys.join("badge-signing.pub");
+    let init = |site: &Site, pubkey: &std::path::Path| {
+        site.qrgate(&[
+            "init",
+            "--enterprise",
+            "0101234567",
+            "--name",
+            "Công ty TNHH Thử Nghiệm",
+            "--kiosk-id",
+            "gate-2",
+            "--badge-pubkey",
+            pubkey.to_str().unwrap(),
+        ])
+    };
+    let r = init(&second, &pubkey);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    second.ok(&["roster", "import", &second.write("roster.csv", ROSTER.as_bytes())]);
+    visit(&second);
+    let visitor = |site: &Site| -> String {
+        let db = rusqlite::Connection::open(site.data().join("qrgate.db")).unwrap();
+        db.query_row("SELECT person_ref FROM events WHERE person_kind = 'visitor' AND verdict = 'accepted'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    let (at_first, at_second) = (visitor(&first), visitor(&second));
+    assert!(at_first.starts_with("v-") && at_first.len() == 34, "{at_first}");
+    assert_eq!(at_first, at_second, "the same card is the same visitor at both gates");
+    // Neither the number nor the key is in the database: the id cannot be undone from a copy of it.
+    let key = std::fs::read_to_string(keys.join("visitor.key")).unwrap();
+    let raw = std::fs::read(first.data().join("qrgate.db")).unwrap();
+    assert!(!raw.windows(key.trim().len()).any(|w| w == key.trim().as_bytes()), "the key stays in keys/");
+
+    // A third gate given the public key alone (copied without visitor.key) is told what is missing
+    // and nothing is created.
+    let third = Site::new();
+    let alone = third.write("badge-signing.pub", &std::fs::read(&pubkey).unwrap());
+    let r = init(&third, std::path::Path::new(&alone));
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("visitor.key") && r.stderr.contains("--visitor-key"), "{}", r.stderr);
+    assert!(!third.data().join("qrgate.db").exists());
+    // Given it, the third gate joins.
+    let given = third.write("khoa-khach.key", key.as_bytes());
+    let r = third.qrgate(&[
+        "init",
+        "--enterprise",
+        "0101234567",
+        "--name",
+        "Công ty TNHH Thử Nghiệm",
+        "--kiosk-id",
+        "gate-3",
+        "--badge-pubkey",
+        &alone,
+        "--visitor-key",
+        &given,
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(std::fs::read_to_string(third.data().join("keys/visitor.key")).unwrap(), key);
+}

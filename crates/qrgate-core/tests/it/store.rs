@@ -34,6 +34,7 @@ fn an_init_that_stopped_part_way_can_be_run_again() {
         mode: None,
         keys_dir: None,
         badge_public_key: None,
+        visitor_key: None,
     };
     data.init(options(), &mut rand::rngs::OsRng, at("2026-11-25T06:00:00+07:00")).expect("init again");
     let (store, config) = data.open().expect("a whole kiosk");
@@ -57,6 +58,7 @@ fn init_twice_is_refused_and_changes_nothing() {
             mode: None,
             keys_dir: None,
             badge_public_key: None,
+            visitor_key: None,
         },
         &mut rand::rngs::OsRng,
         at("2026-11-25T06:00:00+07:00"),

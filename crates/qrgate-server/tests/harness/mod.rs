@@ -243,6 +243,7 @@ impl Kiosk {
             mode: None,
             keys_dir: None,
             badge_public_key: None,
+            visitor_key: None,
         };
         data.init(options, &mut rand_chacha::ChaCha8Rng::seed_from_u64(seed), Utc::now()).unwrap();
         Kiosk { dir, data, kiosk_id: kiosk_id.into(), enterprise: enterprise.into() }
