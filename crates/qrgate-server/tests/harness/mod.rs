@@ -249,6 +249,47 @@ impl Kiosk {
         Kiosk { dir, data, kiosk_id: kiosk_id.into(), enterprise: enterprise.into() }
     }
 
+    /// A further gate of `first`'s enterprise, set up as its IT would: from the first kiosk's badge
+    /// public key and visitor key.
+    pub fn join(first: &Kiosk, kiosk_id: &str, seed: u64) -> Kiosk {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path().join("kiosk"));
+        let keys = first.data.keys();
+        let read = |name: &str| std::fs::read_to_string(keys.join(name)).unwrap();
+        let options = InitOptions {
+            enterprise: first.enterprise.parse().unwrap(),
+            enterprise_name: format!("Công ty {}", first.enterprise),
+            kiosk_id: kiosk_id.parse().unwrap(),
+            gate: Some(format!("Cổng {kiosk_id}")),
+            mode: None,
+            keys_dir: None,
+            badge_public_key: Some(
+                qrgate_core::badge::BadgePublicKey::from_file_text(&read("badge-signing.pub")).unwrap(),
+            ),
+            visitor_key: Some(qrgate_core::privacy::VisitorKey::from_file_text(&read("visitor.key")).unwrap()),
+        };
+        data.init(options, &mut rand_chacha::ChaCha8Rng::seed_from_u64(seed), Utc::now()).unwrap();
+        Kiosk { dir, data, kiosk_id: kiosk_id.into(), enterprise: first.enterprise.clone() }
+    }
+
+    /// A visitor's CCCD card scanned at this gate at `at`, through the gate's own decision, after
+    /// the guard told the notice and the visitor agreed: their direction and their id.
+    pub fn visit(&self, card: &str, at: DateTime<Utc>) -> (Direction, String) {
+        let (mut store, config) = self.data.open().unwrap();
+        let name = store.identity().enterprise_name.clone();
+        let digest = qrgate_core::config::PrivacyConfig::notice_digest(&config.privacy.notice_text(&name));
+        let gate = self.data.gate(&store, config).unwrap();
+        let scan = qrgate_core::gate::Scan {
+            visitor: qrgate_core::gate::VisitorDetails { consent: Some(&digest), ..Default::default() },
+            ..qrgate_core::gate::Scan::camera(card)
+        };
+        let decision = gate.check(&mut store, &scan, at, Uuid::now_v7()).unwrap();
+        assert_eq!(decision.verdict, Verdict::Accepted, "{decision:?}");
+        let event = store.event(&decision.event_id).unwrap().unwrap();
+        let Some(PersonRef::Visitor(id)) = event.person else { panic!("not a visitor: {event:?}") };
+        (decision.direction.unwrap(), id)
+    }
+
     pub fn store(&self) -> Store {
         Store::open(&self.data.database()).unwrap()
     }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::harness::*;
+use qrgate_core::model::Direction;
 use crate::{start, A, B, T};
 
 #[test]
@@ -71,4 +72,46 @@ fn old_events_become_daily_counts_and_every_trace_and_purge_is_recorded_without_
         let late = get(&format!("/api/v1/province/daily?from=2025-03-03&to=2025-03-03&enterprise={A}")).text().unwrap();
         assert!(late.contains("\"total\":5"), "{late}");
     }
+}
+
+#[test]
+fn a_visitor_in_at_one_gate_and_out_at_another_is_one_person_to_contact_tracing() {
+    const CARD: &str = "079090001234|025123456|Nguyễn Văn An|15031990|Nam|12 Lê Lợi, Quận 1|15082021";
+    let pg = Postgres::start(false);
+    let server = Server::start(&pg.url, 0);
+    let gate1 = Kiosk::init(A, "a-gate-1", 21);
+    let gate2 = Kiosk::join(&gate1, "a-gate-2", 22);
+    for k in [&gate1, &gate2] {
+        k.register(&pg.url, A);
+    }
+    // The visitor comes in at gate 1 at 07:30 (gate time); a worker passes gate 2 in and out at
+    // 08:00 and 08:01; the visitor leaves by gate 2 at 09:30, once gate 2 has heard from gate 1.
+    let (came, visitor) = gate1.visit(CARD, start() + chrono::Duration::hours(7));
+    assert_eq!(came, Direction::In);
+    gate1.sync(&server.url, T).unwrap();
+    gate2.add_events(2, 1, start() + chrono::Duration::hours(7) + chrono::Duration::minutes(30));
+    gate2.sync(&server.url, T).unwrap();
+    let (went, same) = gate2.visit(CARD, start() + chrono::Duration::hours(9));
+    assert_eq!(same, visitor, "gate 2 names the visitor as gate 1 did");
+    assert_eq!(went, Direction::Out, "so gate 2 knows they are inside and lets them out");
+    gate2.sync(&server.url, T).unwrap();
+    assert_eq!(pg.count("SELECT COUNT(DISTINCT person_ref) FROM events WHERE person_kind = 'visitor'"), 1);
+
+    let http = reqwest::blocking::Client::new();
+    let contacts: serde_json::Value = http
+        .get(format!(
+            "{}/api/v1/province/contacts?enterprise={A}&person={visitor}&kind=visitor&from=2025-03-03&to=2025-03-03",
+            server.url
+        ))
+        .bearer_auth(QUERY_TOKEN)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let list = contacts.as_array().unwrap_or_else(|| panic!("{contacts}"));
+    assert_eq!(list.len(), 1, "the worker who passed gate 2 while the visitor was inside: {contacts}");
+    assert_eq!(list[0]["person_ref"], "NV0000");
+    assert_eq!(list[0]["overlap_minutes"], 1);
+    // The province holds the visitor's id, never the number.
+    assert_eq!(pg.count("SELECT COUNT(*) FROM events WHERE person_ref LIKE '%079090001234%'"), 0);
 }
