@@ -5,7 +5,6 @@ use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
 
 use qrgate_core::datadir::DataDir;
-use qrgate_core::store::Store;
 use qrgate_sync::SyncStatus;
 use tauri::{AppHandle, Emitter};
 
@@ -39,9 +38,9 @@ impl Link {
                 *crate::held(&latest) = Some(status.clone());
                 let _ = app.emit("sync", view::Sync::from(status.clone()));
             };
-            let result = Store::open(&data.database()).map_err(qrgate_sync::Error::Core).and_then(|mut store| {
+            let result = data.open().map_err(qrgate_sync::Error::Core).and_then(|(mut store, config)| {
                 let client = qrgate_sync::client_for(&data, &store, &server, std::time::Duration::from_secs(30))?;
-                let settings = qrgate_sync::Settings::default();
+                let settings = qrgate_sync::Settings::for_kiosk(&config);
                 let mut rng = rand::rngs::OsRng;
                 qrgate_sync::run_loop(
                     &mut store,

@@ -118,7 +118,7 @@ pub fn run_sync(args: SyncArgs, data: &DataDir) -> Result<Outcome> {
         Ok(c) => c,
         Err(e) => return failed(e),
     };
-    let settings = qrgate_sync::Settings::default();
+    let settings = qrgate_sync::Settings::for_kiosk(&config);
     let mut rng = rand::rngs::OsRng;
     if args.once {
         return match qrgate_sync::sync_once(&mut store, &client, &SystemClock, &mut rng, &settings) {

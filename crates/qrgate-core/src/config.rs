@@ -146,6 +146,19 @@ pub enum Language {
 pub struct SyncConfig {
     /// Its address, e.g. "https://sync.kcn.example.vn"; empty: this kiosk does not sync.
     pub server: String,
+    /// The province's trace public key (64 hex digits, from `qrgate-server trace-key public`):
+    /// visitors' CCCD numbers are sealed to it, so the province can trace a visitor by number.
+    /// Empty: numbers never leave the kiosk.
+    pub trace_key: String,
+}
+
+impl SyncConfig {
+    /// The trace key, when one is set (checked when kiosk.conf was read).
+    pub fn trace_public_key(&self) -> Option<qrgate_protocol::trace::TracePublicKey> {
+        Some(self.trace_key.trim())
+            .filter(|k| !k.is_empty())
+            .and_then(|k| qrgate_protocol::trace::TracePublicKey::parse(k).ok())
+    }
 }
 
 impl Default for ScreenConfig {
@@ -461,6 +474,10 @@ impl Config {
         }
         self.holidays.check()?;
         self.overtime.check()?;
+        if !self.sync.trace_key.trim().is_empty() {
+            qrgate_protocol::trace::TracePublicKey::parse(&self.sync.trace_key)
+                .map_err(|_| "sync.trace_key must be 64 hex digits (the province's `trace-key public`), or empty")?;
+        }
         if let Some(notice) = &self.privacy.notice {
             if notice.trim().is_empty() || notice.chars().count() > 4000 {
                 return Err(

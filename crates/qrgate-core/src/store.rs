@@ -283,6 +283,11 @@ CREATE TABLE overtime_months_made (
     basis TEXT NOT NULL
 );
 "#,
+    // When a consenting visitor's number went to the province sealed to its trace key
+    // (qrgate-sync): each number goes once.
+    r#"
+ALTER TABLE visitors ADD COLUMN traced_at_ms INTEGER;
+"#,
 ];
 
 /// Who this kiosk is. Written once by `init`.

@@ -17,6 +17,9 @@ pub enum Error {
     #[error("invalid public key: {0}")]
     BadPublicKey(String),
 
+    #[error("invalid key file: {0}")]
+    BadKeyFile(String),
+
     #[error("the body inflates beyond {limit} bytes")]
     BodyTooLarge { limit: usize },
 
@@ -36,6 +39,7 @@ impl Error {
             Error::BadSignature => "bad_signature",
             Error::StaleRequest { .. } => "stale_request",
             Error::BadPublicKey(_) => "bad_public_key",
+            Error::BadKeyFile(_) => "bad_key_file",
             Error::BodyTooLarge { .. } => "body_too_large",
             Error::BadGzip(_) => "bad_gzip",
             Error::BadJson { .. } => "bad_json",

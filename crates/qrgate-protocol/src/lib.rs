@@ -7,6 +7,7 @@ pub mod check;
 pub mod error;
 pub mod field;
 pub mod signing;
+pub mod trace;
 pub mod wire;
 
 pub use error::{Error, Result};

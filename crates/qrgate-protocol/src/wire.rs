@@ -65,6 +65,10 @@ pub struct PushRequest {
     pub events: Vec<WireEvent>,
     #[serde(default)]
     pub workers: Vec<WireWorker>,
+    /// Visitors' numbers sealed to the province's trace key ([`crate::trace`]), when the kiosk
+    /// has that key; an older kiosk sends none.
+    #[serde(default)]
+    pub visitors: Vec<crate::trace::SealedVisitor>,
 }
 
 /// The answer to a push: every id in `stored` is on the server (just now or before); every id
@@ -74,6 +78,9 @@ pub struct PushResponse {
     pub stored: Vec<Uuid>,
     pub rejected: Vec<EventRejection>,
     pub workers_stored: usize,
+    /// The ids of the sealed visitors the server opened and kept a tag of.
+    #[serde(default)]
+    pub visitors_stored: Vec<String>,
 }
 
 /// Cursors are opaque to the kiosk: it keeps what the server gave and sends it back.
@@ -365,7 +372,8 @@ mod tests {
 
     #[test]
     fn push_request_round_trips_and_workers_default() {
-        let req = PushRequest { enterprise: "0101234567".into(), events: vec![event()], workers: vec![] };
+        let req =
+            PushRequest { enterprise: "0101234567".into(), events: vec![event()], workers: vec![], visitors: vec![] };
         let text = serde_json::to_vec(&req).unwrap();
         assert_eq!(from_json::<PushRequest>(&text, "push").unwrap(), req);
         let bare: PushRequest = from_json(br#"{"enterprise":"0101234567","events":[]}"#, "push").unwrap();

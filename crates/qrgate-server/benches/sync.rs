@@ -76,7 +76,7 @@ fn ingest(kiosks: usize, batches: usize) {
                             on_the_wire(draft, &g.kiosk_id, (b * 1000 + i) as i64)
                         })
                         .collect();
-                    let request = PushRequest { enterprise: A.into(), events, workers: vec![] };
+                    let request = PushRequest { enterprise: A.into(), events, workers: vec![], visitors: vec![] };
                     qrgate_protocol::gzip(&serde_json::to_vec(&request).unwrap())
                 })
                 .collect();

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use qrgate_protocol::trace::TraceSecret;
 use qrgate_protocol::{from_json, PullRequest, PushRequest, RequestAuth, PULL_PATH, PUSH_PATH};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -27,11 +28,14 @@ pub struct AppState {
     /// The bearer token province queries need; without one they are refused.
     pub query_token: Option<Arc<str>>,
     pub limits: Arc<Limits>,
+    /// The province's trace secret: opens visitors' sealed numbers (kept as tags) and makes the
+    /// tag of a number to trace. Without it, sealed numbers are not kept and `cccd=` is refused.
+    pub trace: Option<Arc<TraceSecret>>,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, query_token: Option<Arc<str>>) -> AppState {
-        AppState { pool, query_token, limits: Arc::new(Limits::default()) }
+        AppState { pool, query_token, limits: Arc::new(Limits::default()), trace: None }
     }
 }
 
@@ -160,7 +164,7 @@ async fn authenticated<T: for<'a> Deserialize<'a>>(
 async fn push(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
     let (kiosk, request, now): (Kiosk, PushRequest, i64) =
         authenticated(&state, &headers, PUSH_PATH, body, "push batch").await?;
-    Ok(Json(sync::push(&state.pool, &kiosk, request, now).await?).into_response())
+    Ok(Json(sync::push(&state.pool, &kiosk, request, state.trace.as_deref(), now).await?).into_response())
 }
 
 async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
@@ -259,7 +263,11 @@ struct ContactsQuery {
     enterprise: String,
     #[serde(default = "worker")]
     kind: String,
+    /// An employee code or a visitor's id; or, in its place, `cccd`.
+    #[serde(default)]
     person: String,
+    /// A visitor's CCCD number: found through the tags kept of sealed numbers.
+    cccd: Option<String>,
     from: String,
     to: String,
     max_presence_hours: Option<u32>,
@@ -273,9 +281,32 @@ fn worker() -> String {
 
 async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
     check_query_token(&state, &headers)?;
-    let q: ContactsQuery = query(q)?;
+    let mut q: ContactsQuery = query(q)?;
+    let enterprise = enterprise_param(Some(&q.enterprise))?.expect("given");
+    if let Some(number) = q.cccd.as_deref() {
+        let number = number.trim();
+        if !qrgate_protocol::trace::is_cccd_number(number) {
+            return Err(Error::invalid("cccd", "a CCCD number is 12 digits"));
+        }
+        let secret = state.trace.as_deref().ok_or_else(|| {
+            Error::invalid("cccd", "this server has no trace secret (serve --trace-key); trace by the visitor's id")
+        })?;
+        let found: Option<(String,)> = sqlx::query_as(
+            "SELECT person_ref FROM visitor_tags WHERE enterprise = $1 AND tag = $2 ORDER BY stored_at DESC LIMIT 1",
+        )
+        .bind(&enterprise)
+        .bind(secret.tag(number))
+        .fetch_optional(&state.pool)
+        .await?;
+        let (id,) = found.ok_or_else(|| {
+            Error::invalid("cccd", "no visitor with this number at this enterprise (or their events were purged)")
+        })?;
+        (q.kind, q.person) = ("visitor".into(), id);
+    } else if q.person.trim().is_empty() {
+        return Err(Error::invalid("person", "give the person (an employee code or a visitor's id) or cccd"));
+    }
     let trace = Trace {
-        enterprise: enterprise_param(Some(&q.enterprise))?.expect("given"),
+        enterprise,
         person_ref: match q.kind.as_str() {
             "worker" => q.person.trim().to_ascii_uppercase(),
             "visitor" => q.person.trim().to_string(),
@@ -291,7 +322,8 @@ async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q)
     }
     let rows = province::contacts(&state.pool, &trace).await?;
     // The record says a trace was made and how many it named; not whom it was about.
-    let detail = format!("{} from {} to {}", trace.person_kind, q.from.trim(), q.to.trim());
+    let by = if q.cccd.is_some() { "visitor by CCCD number" } else { trace.person_kind.as_str() };
+    let detail = format!("{by} from {} to {}", q.from.trim(), q.to.trim());
     privacy::record_trace(&state.pool, "query token", &trace.enterprise, rows.len(), &detail).await?;
     answer(rows, q.format, &["person_kind", "person_ref", "full_name", "overlap_minutes", "first_overlap"])
 }

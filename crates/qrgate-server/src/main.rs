@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use qrgate_protocol::trace::TraceSecret;
 use qrgate_server::http::{router, AppState, Limits};
 use qrgate_server::sync::{add_kiosk, expire_nonces, revoke_kiosk, Registration};
 use qrgate_server::{connect, Error, Result};
@@ -64,6 +65,15 @@ enum Command {
         /// The purge runs at start and every hour. 0 keeps events for ever.
         #[arg(long, env = "QRGATE_RETENTION_DAYS", default_value_t = 90)]
         retention_days: u32,
+        /// The province's trace secret (from `trace-key new`): kiosks seal visitors' CCCD numbers
+        /// to its public key; the server keeps only a tag of each, and traces by `cccd=`.
+        #[arg(long, env = "QRGATE_TRACE_KEY_FILE")]
+        trace_key: Option<PathBuf>,
+    },
+    /// The province's trace secret, for tracing visitors by CCCD number.
+    TraceKey {
+        #[command(subcommand)]
+        command: TraceKeyCommand,
     },
     /// Register or revoke kiosks.
     Kiosk {
@@ -74,6 +84,20 @@ enum Command {
     Migrate {
         #[command(flatten)]
         db: Db,
+    },
+}
+
+#[derive(Subcommand)]
+enum TraceKeyCommand {
+    /// Make a new secret (owner-only file) and print its public key for kiosk.conf.
+    New {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Print the public key of a secret, for every kiosk's `[sync] trace_key`.
+    Public {
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
     },
 }
 
@@ -127,7 +151,9 @@ async fn run(command: Command) -> Result<()> {
             bodies_at_once,
             requests_per_kiosk,
             retention_days,
+            trace_key,
         } => {
+            let trace = trace_key.as_deref().map(read_trace_secret).transpose()?;
             let query_token = match query_token_file {
                 Some(path) => Some(
                     std::fs::read_to_string(&path)
@@ -142,6 +168,7 @@ async fn run(command: Command) -> Result<()> {
                 Limits::new(bodies_at_once.max(1), requests_per_kiosk.max(1), Duration::from_secs(body_timeout.max(1)));
             let state = AppState {
                 limits: Arc::new(limits),
+                trace: trace.map(Arc::new),
                 ..AppState::new(pool.clone(), query_token.filter(|t| !t.is_empty()).map(Arc::from))
             };
             tokio::spawn(forget_old_nonces(pool.clone()));
@@ -161,12 +188,39 @@ async fn run(command: Command) -> Result<()> {
             println!("kiosk {} revoked", kiosk_id.trim());
             Ok(())
         }
+        Command::TraceKey { command: TraceKeyCommand::New { out } } => {
+            let secret = TraceSecret::generate(&mut rand_core::OsRng);
+            write_secret_file(&out, secret.to_file_text().as_bytes())?;
+            println!("trace secret written to {} (keep it off the database's backups)", out.display());
+            println!("public key for every kiosk's kiosk.conf [sync] trace_key: {}", secret.public().to_hex());
+            Ok(())
+        }
+        Command::TraceKey { command: TraceKeyCommand::Public { key } } => {
+            println!("{}", read_trace_secret(&key)?.public().to_hex());
+            Ok(())
+        }
         Command::Migrate { db } => {
             connect(&db.db, 2).await?;
             println!("schema is current");
             Ok(())
         }
     }
+}
+
+fn read_trace_secret(path: &std::path::Path) -> Result<TraceSecret> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| Error::Io { what: format!("reading {}", path.display()), source })?;
+    Ok(TraceSecret::from_file_text(&text)?)
+}
+
+/// Creates `path` readable by its owner only; an existing file is never replaced (a lost secret
+/// loses every tag made with it).
+fn write_secret_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| Error::Io { what: format!("writing {}", path.display()), source };
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io)?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io)
 }
 
 /// How long a client may take to send a request's headers: a caller trickling them holds a

@@ -47,6 +47,14 @@ pub async fn purge(pool: &PgPool, now_ms: i64, keep_days: u32) -> Result<Purged>
     .bind(horizon)
     .fetch_all(&mut *tx)
     .await?;
+    // A visitor's tag goes with the last of their events: nobody is found by number through it.
+    sqlx::query(
+        "DELETE FROM visitor_tags t WHERE NOT EXISTS (
+             SELECT 1 FROM events e WHERE e.enterprise = t.enterprise AND e.person_kind = 'visitor'
+                                      AND e.person_ref = t.person_ref)",
+    )
+    .execute(&mut *tx)
+    .await?;
     let mut purged = Purged::default();
     for (enterprise, events, people) in &per_enterprise {
         sqlx::query(

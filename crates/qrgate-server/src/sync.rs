@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use qrgate_protocol::trace::{SealedVisitor, TraceSecret, MAX_BATCH_VISITORS};
 use qrgate_protocol::{EventRejection, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, WireWorker};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
@@ -168,10 +169,22 @@ fn same_enterprise(kiosk: &Kiosk, claimed: &str) -> Result<()> {
 
 /// Stores a batch received at `now_ms`: events by id, once; roster entries keeping the highest
 /// badge serial. Each event is checked alone: a bad one is answered with its code, the rest stored.
-pub async fn push(pool: &PgPool, kiosk: &Kiosk, request: PushRequest, now_ms: i64) -> Result<PushResponse> {
+pub async fn push(
+    pool: &PgPool,
+    kiosk: &Kiosk,
+    request: PushRequest,
+    trace: Option<&TraceSecret>,
+    now_ms: i64,
+) -> Result<PushResponse> {
     same_enterprise(kiosk, &request.enterprise)?;
     if request.events.len() > qrgate_protocol::MAX_BATCH_EVENTS {
         return Err(Error::BatchTooLarge { count: request.events.len(), max: qrgate_protocol::MAX_BATCH_EVENTS });
+    }
+    if request.visitors.len() > MAX_BATCH_VISITORS {
+        return Err(Error::BatchTooLarge { count: request.visitors.len(), max: MAX_BATCH_VISITORS });
+    }
+    if let Some(v) = request.visitors.iter().find(|v| !qrgate_protocol::check::visitor_ref(&v.id)) {
+        return Err(Error::invalid("sealed visitor", format!("{:?} is not an opaque visitor id", v.id)));
     }
     for w in &request.workers {
         w.check().map_err(|e| Error::invalid("roster entry", e.to_string()))?;
@@ -227,9 +240,39 @@ pub async fn push(pool: &PgPool, kiosk: &Kiosk, request: PushRequest, now_ms: i6
         }
     }
     let workers_stored = upsert_workers(&mut tx, kiosk, &request.workers).await?;
+    let visitors_stored = match trace {
+        Some(secret) => store_tags(&mut tx, kiosk, &request.visitors, secret).await?,
+        None => Vec::new(),
+    };
     tx.commit().await?;
     crate::metrics::pushed(new.len() as u64, (stored.len() - new.len()) as u64, rejected.len() as u64);
-    Ok(PushResponse { stored, rejected, workers_stored })
+    Ok(PushResponse { stored, rejected, workers_stored, visitors_stored })
+}
+
+/// Opens each sealed number, keeps its tag under the visitor's id and forgets the number; returns
+/// the ids kept. One that does not open (sealed to another key, not a number) is left out, and
+/// the kiosk sends it again with a later push.
+async fn store_tags(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    kiosk: &Kiosk,
+    visitors: &[SealedVisitor],
+    secret: &TraceSecret,
+) -> Result<Vec<String>> {
+    let mut kept = Vec::new();
+    for v in visitors {
+        let Some(number) = secret.open(&v.sealed) else { continue };
+        sqlx::query(
+            "INSERT INTO visitor_tags (enterprise, person_ref, tag) VALUES ($1, $2, $3)
+             ON CONFLICT (enterprise, person_ref) DO UPDATE SET tag = excluded.tag, stored_at = now()",
+        )
+        .bind(&kiosk.enterprise)
+        .bind(&v.id)
+        .bind(secret.tag(&number))
+        .execute(&mut **tx)
+        .await?;
+        kept.push(v.id.clone());
+    }
+    Ok(kept)
 }
 
 /// A second event of one kiosk with a sequence number already taken: the kiosk numbers its events

@@ -401,7 +401,8 @@ fn raw_push(
     nonce: [u8; 16],
 ) -> (Vec<u8>, RequestAuth) {
     let body = qrgate_protocol::gzip(
-        &serde_json::to_vec(&PushRequest { enterprise: enterprise.into(), events, workers: vec![] }).unwrap(),
+        &serde_json::to_vec(&PushRequest { enterprise: enterprise.into(), events, workers: vec![], visitors: vec![] })
+            .unwrap(),
     );
     let auth = RequestAuth::sign(
         &kiosk.data.kiosk_key().unwrap(),

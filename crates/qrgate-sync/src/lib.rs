@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use qrgate_core::datadir::DataDir;
 use qrgate_core::store::Store;
 use qrgate_core::Clock;
+use qrgate_protocol::trace::{SealedVisitor, TracePublicKey, MAX_BATCH_VISITORS};
 use qrgate_protocol::{cursor_ok, Nonce, PullRequest, PushRequest, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_PULL_ROWS};
 
 /// Most roster entries one push carries; with [`MAX_BATCH_BYTES`] of JSON at most, far inside
@@ -37,6 +38,9 @@ pub struct Settings {
     pub roster_workers: usize,
     /// How long the loop rests after a successful round before looking again.
     pub idle: Duration,
+    /// The province's trace key (kiosk.conf `[sync] trace_key`): consenting visitors' numbers go
+    /// sealed to it. None: numbers never leave the kiosk.
+    pub trace_key: Option<TracePublicKey>,
 }
 
 impl Default for Settings {
@@ -46,7 +50,15 @@ impl Default for Settings {
             batch_bytes: MAX_BATCH_BYTES,
             roster_workers: MAX_BATCH_WORKERS,
             idle: Duration::from_secs(15),
+            trace_key: None,
         }
+    }
+}
+
+impl Settings {
+    /// The defaults, with what kiosk.conf says of the province.
+    pub fn for_kiosk(config: &qrgate_core::config::Config) -> Settings {
+        Settings { trace_key: config.sync.trace_public_key(), ..Settings::default() }
     }
 }
 
@@ -129,6 +141,8 @@ pub struct Round {
     pub workers_pushed: usize,
     pub pulled_events: usize,
     pub pulled_workers: usize,
+    /// Visitors whose sealed number the province kept.
+    pub visitors_traced: usize,
 }
 
 /// Sends every waiting event (and roster change), then pulls everything new. A refused roster is
@@ -146,6 +160,7 @@ pub fn sync_round(
     let mut round = Round::default();
     let result = push_roster(store, client, clock, rng, settings, &mut round)
         .and_then(|()| push_events(store, client, clock, rng, settings, &mut round))
+        .and_then(|()| push_visitors(store, client, clock, rng, settings, &mut round))
         .and_then(|()| pull(store, client, clock, rng, &mut round));
     if let Some(heard) = client.heard() {
         store.learn_server_time(heard.server_ms, heard.offset_ms)?;
@@ -174,7 +189,7 @@ fn push_roster(
         let changes = outbox::roster_changes(store, limit, max_bytes)?;
         let Some(&(_, mark)) = changes.last() else { break };
         let workers = changes.iter().map(|(w, _)| w.clone()).collect();
-        let request = PushRequest { enterprise: enterprise.clone(), events: vec![], workers };
+        let request = PushRequest { enterprise: enterprise.clone(), events: vec![], workers, visitors: vec![] };
         match client.push(&request, clock.now().timestamp_millis(), nonce(rng)) {
             Ok(answer) => {
                 outbox::roster_pushed(store, mark)?;
@@ -209,6 +224,35 @@ fn push_roster(
     Ok(())
 }
 
+/// Consenting visitors' numbers sealed to the province's trace key, after their events (the
+/// province keeps a tag only for a visitor it has events of), each marked once the province kept
+/// it. One the province did not keep (it has no trace secret, or another) is sent again next round.
+fn push_visitors(
+    store: &mut Store,
+    client: &Client,
+    clock: &impl Clock,
+    rng: &mut (impl RngCore + CryptoRng),
+    settings: &Settings,
+    round: &mut Round,
+) -> Result<()> {
+    let Some(key) = &settings.trace_key else { return Ok(()) };
+    let enterprise = store.identity().enterprise.to_string();
+    let mut after = String::new();
+    loop {
+        let waiting = outbox::untraced_visitors(store, &after, MAX_BATCH_VISITORS)?;
+        let Some((last, _)) = waiting.last() else { return Ok(()) };
+        after = last.clone();
+        let visitors = waiting
+            .iter()
+            .map(|(id, number)| SealedVisitor { id: id.clone(), sealed: key.seal(number, rng) })
+            .collect();
+        let request = PushRequest { enterprise: enterprise.clone(), visitors, ..PushRequest::default() };
+        let answer = client.push(&request, clock.now().timestamp_millis(), nonce(rng))?;
+        outbox::visitors_traced(store, &answer.visitors_stored, clock.now())?;
+        round.visitors_traced += answer.visitors_stored.len();
+    }
+}
+
 /// How many pushes may be on their way at once: the next batch is read, encoded and sent while
 /// the server stores the one before. Answers are recorded in the order the batches were sent.
 const IN_FLIGHT: usize = 2;
@@ -234,8 +278,12 @@ fn push_events(
                 let batch = outbox::next_batch(store, after, limit, max_bytes)?;
                 let Some(&last) = batch.rowids.last() else { break };
                 after = last;
-                let request =
-                    PushRequest { enterprise: enterprise.clone(), events: batch.events.clone(), workers: vec![] };
+                let request = PushRequest {
+                    enterprise: enterprise.clone(),
+                    events: batch.events.clone(),
+                    workers: vec![],
+                    visitors: vec![],
+                };
                 let (now, nonce) = (clock.now().timestamp_millis(), nonce(rng));
                 in_flight.push_back((batch, scope.spawn(move || client.push(&request, now, nonce))));
             }

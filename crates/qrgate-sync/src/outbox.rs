@@ -198,6 +198,31 @@ pub fn roster_changes(store: &Store, max_workers: usize, max_bytes: usize) -> Re
 }
 
 /// The province has every roster change up to `mark`.
+/// Visitors with details on record whose number has not gone to the province, after `after` in
+/// id order: (id, number).
+pub fn untraced_visitors(store: &Store, after: &str, limit: usize) -> Result<Vec<(String, String)>> {
+    let mut stmt = store.connection().prepare_cached(
+        "SELECT id, number FROM visitors
+         WHERE traced_at_ms IS NULL AND purged_at_ms IS NULL AND number IS NOT NULL AND id > ?1
+         ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Marks the visitors the province kept a tag of.
+pub fn visitors_traced(store: &Store, ids: &[String], now: DateTime<Utc>) -> Result<()> {
+    let tx = store.connection().unchecked_transaction()?;
+    {
+        let mut mark = tx.prepare_cached("UPDATE visitors SET traced_at_ms = ?2 WHERE id = ?1")?;
+        for id in ids {
+            mark.execute(params![id, now.timestamp_millis()])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 pub fn roster_pushed(store: &Store, mark: i64) -> Result<()> {
     set_state(store.connection(), ROSTER_MARK, &mark.to_string())
 }

@@ -369,6 +369,15 @@ impl Kiosk {
         .map(|(round, _)| round)
     }
 
+    /// One round with the settings kiosk.conf gives (the province's trace key among them).
+    pub fn sync_for_kiosk(&self, server: &str) -> qrgate_sync::Result<qrgate_sync::Round> {
+        let (mut store, config) = self.data.open().unwrap();
+        let client = self.client(server, Duration::from_secs(20));
+        let settings = qrgate_sync::Settings::for_kiosk(&config);
+        qrgate_sync::sync_once(&mut store, &client, &qrgate_core::SystemClock, &mut rand::rngs::OsRng, &settings)
+            .map(|(round, _)| round)
+    }
+
     pub fn status(&self) -> qrgate_sync::SyncStatus {
         qrgate_sync::status(&self.store()).unwrap()
     }

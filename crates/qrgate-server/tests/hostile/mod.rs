@@ -112,7 +112,13 @@ fn a_nul_never_stops_a_kiosks_sync() {
         badge_serial: 1,
     };
     let body = qrgate_protocol::gzip(
-        &serde_json::to_vec(&PushRequest { enterprise: A.into(), events: vec![], workers: vec![bad] }).unwrap(),
+        &serde_json::to_vec(&PushRequest {
+            enterprise: A.into(),
+            events: vec![],
+            workers: vec![bad],
+            visitors: vec![],
+        })
+        .unwrap(),
     );
     let auth = RequestAuth::sign(
         &gate.data.kiosk_key().unwrap(),

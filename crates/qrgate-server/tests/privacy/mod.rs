@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::harness::*;
-use qrgate_core::model::Direction;
 use crate::{start, A, B, T};
+use qrgate_core::model::Direction;
 
 #[test]
 fn old_events_become_daily_counts_and_every_trace_and_purge_is_recorded_without_names() {
@@ -114,4 +114,79 @@ fn a_visitor_in_at_one_gate_and_out_at_another_is_one_person_to_contact_tracing(
     assert_eq!(list[0]["overlap_minutes"], 1);
     // The province holds the visitor's id, never the number.
     assert_eq!(pg.count("SELECT COUNT(*) FROM events WHERE person_ref LIKE '%079090001234%'"), 0);
+}
+
+#[test]
+fn the_province_traces_a_visitor_by_cccd_number_and_keeps_no_number() {
+    const CARD: &str = "079090001234|025123456|Nguyễn Văn An|15031990|Nam|12 Lê Lợi, Quận 1|15082021";
+    let pg = Postgres::start(false);
+    // The province's trace secret, made as its IT would; its public key goes into kiosk.conf.
+    let keys = tempfile::tempdir().unwrap();
+    let secret = keys.path().join("trace.key");
+    let made = std::process::Command::new(server_exe())
+        .args(["trace-key", "new", "--out", secret.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let public = std::process::Command::new(server_exe())
+        .args(["trace-key", "public", "--key", secret.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let public = String::from_utf8(public.stdout).unwrap().trim().to_string();
+    assert_eq!(public.len(), 64, "{public}");
+    assert!(String::from_utf8_lossy(&made.stdout).contains(&public));
+    let again = std::process::Command::new(server_exe())
+        .args(["trace-key", "new", "--out", secret.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!again.status.success(), "an existing secret is never replaced");
+
+    let server = Server::start_with(&pg.url, 0, &["--trace-key", secret.to_str().unwrap()]);
+    let gate = Kiosk::init(A, "a-gate-1", 31);
+    gate.register(&pg.url, A);
+    let conf = gate.data.config_path();
+    let text = std::fs::read_to_string(&conf).unwrap();
+    assert!(text.contains("trace_key = \"\""), "kiosk.conf documents the setting");
+    std::fs::write(&conf, text.replace("trace_key = \"\"", &format!("trace_key = \"{public}\""))).unwrap();
+
+    // The visitor is inside from 07:00; a worker passes at 07:30 and 07:31.
+    let (_, visitor) = gate.visit(CARD, start() + chrono::Duration::hours(7));
+    gate.add_events(2, 1, start() + chrono::Duration::hours(7) + chrono::Duration::minutes(30));
+    let round = gate.sync_for_kiosk(&server.url).unwrap();
+    assert_eq!(round.visitors_traced, 1);
+    assert_eq!(gate.sync_for_kiosk(&server.url).unwrap().visitors_traced, 0, "each number goes once");
+    assert_eq!(pg.count("SELECT COUNT(*) FROM visitor_tags"), 1);
+    for table in ["visitor_tags", "events", "processing_log"] {
+        let found = pg.count(&format!("SELECT COUNT(*) FROM {table} t WHERE t::text LIKE '%079090001234%'"));
+        assert_eq!(found, 0, "no number in {table}");
+    }
+
+    let http = reqwest::blocking::Client::new();
+    let trace = |cccd: &str| {
+        http.get(format!(
+            "{}/api/v1/province/contacts?enterprise={A}&cccd={cccd}&from=2025-03-03&to=2025-03-03",
+            server.url
+        ))
+        .bearer_auth(QUERY_TOKEN)
+        .send()
+        .unwrap()
+    };
+    let found = trace("079090001234");
+    assert_eq!(found.status(), 200);
+    let contacts: serde_json::Value = found.json().unwrap();
+    assert_eq!(contacts[0]["person_ref"], "NV0000", "{contacts}");
+    assert_eq!(contacts.as_array().unwrap().len(), 1);
+    let unknown = trace("079090009999");
+    assert_eq!(unknown.status(), 400);
+    assert!(unknown.text().unwrap().contains("no visitor with this number"));
+    assert_eq!(trace("12345").status(), 400, "not a CCCD number");
+    let record: serde_json::Value = http
+        .get(format!("{}/api/v1/province/processing?enterprise={A}", server.url))
+        .bearer_auth(QUERY_TOKEN)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(record[0]["detail"].as_str().unwrap().contains("by CCCD number"), "{record}");
+    assert!(!record.to_string().contains("079090001234") && !record.to_string().contains(&visitor), "{record}");
 }
