@@ -127,6 +127,9 @@ pub fn run_sync(args: SyncArgs, data: &DataDir) -> Result<Outcome> {
                     "sent {} events ({} refused for good), {} roster changes; received {} events, {} roster changes",
                     round.pushed, round.rejected, round.workers_pushed, round.pulled_events, round.pulled_workers
                 );
+                if settings.trace_key.is_some() {
+                    println!("visitors' numbers sealed to the province's trace key: {}", round.visitors_traced);
+                }
                 print_status(&status);
                 Ok(if status.rejected > 0 && round.rejected > 0 { Outcome::Refused } else { Outcome::Done })
             }
