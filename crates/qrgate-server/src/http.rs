@@ -283,7 +283,7 @@ async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q)
     check_query_token(&state, &headers)?;
     let mut q: ContactsQuery = query(q)?;
     let enterprise = enterprise_param(Some(&q.enterprise))?.expect("given");
-    if let Some(number) = q.cccd.as_deref() {
+    let by_number: Vec<String> = if let Some(number) = q.cccd.as_deref() {
         let number = number.trim();
         if !qrgate_protocol::trace::is_cccd_number(number) {
             return Err(Error::invalid("cccd", "a CCCD number is 12 digits"));
@@ -291,20 +291,28 @@ async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q)
         let secret = state.trace.as_deref().ok_or_else(|| {
             Error::invalid("cccd", "this server has no trace secret (serve --trace-key); trace by the visitor's id")
         })?;
-        let found: Option<(String,)> = sqlx::query_as(
-            "SELECT person_ref FROM visitor_tags WHERE enterprise = $1 AND tag = $2 ORDER BY stored_at DESC LIMIT 1",
+        // Every id the number is known under: one per enterprise where its kiosks share the
+        // visitor key, one per kiosk where they did not; a kiosk cannot hide one behind another.
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT person_ref FROM visitor_tags WHERE enterprise = $1 AND tag = $2 ORDER BY person_ref LIMIT 100",
         )
         .bind(&enterprise)
         .bind(secret.tag(number))
-        .fetch_optional(&state.pool)
+        .fetch_all(&state.pool)
         .await?;
-        let (id,) = found.ok_or_else(|| {
-            Error::invalid("cccd", "no visitor with this number at this enterprise (or their events were purged)")
-        })?;
-        (q.kind, q.person) = ("visitor".into(), id);
+        if ids.is_empty() {
+            return Err(Error::invalid(
+                "cccd",
+                "no visitor with this number at this enterprise (or their events were purged)",
+            ));
+        }
+        (q.kind, q.person) = ("visitor".into(), String::new());
+        ids.into_iter().map(|(id,)| id).collect()
     } else if q.person.trim().is_empty() {
         return Err(Error::invalid("person", "give the person (an employee code or a visitor's id) or cccd"));
-    }
+    } else {
+        Vec::new()
+    };
     let trace = Trace {
         enterprise,
         person_ref: match q.kind.as_str() {
@@ -320,7 +328,11 @@ async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q)
     if trace.to_ms <= trace.from_ms || trace.to_ms - trace.from_ms > 366 * 86_400_000 {
         return Err(Error::invalid("date range", "`to` must be after `from`, at most a year apart"));
     }
-    let rows = province::contacts(&state.pool, &trace).await?;
+    let rows = if by_number.is_empty() {
+        province::contacts(&state.pool, &trace).await?
+    } else {
+        province::contacts_of_any(&state.pool, &trace, &by_number).await?
+    };
     // The record says a trace was made and how many it named; not whom it was about.
     let by = if q.cccd.is_some() { "visitor by CCCD number" } else { trace.person_kind.as_str() };
     let detail = format!("{by} from {} to {}", q.from.trim(), q.to.trim());

@@ -144,6 +144,35 @@ pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
         .collect())
 }
 
+/// The contacts of one person known under several visitor ids (`t`'s kind and period, any of
+/// `ids`): each contact once, its overlaps added up, none of the ids themselves.
+pub async fn contacts_of_any(pool: &PgPool, t: &Trace, ids: &[String]) -> Result<Vec<Contact>> {
+    let mut merged: Vec<Contact> = Vec::new();
+    for id in ids {
+        let one = Trace { person_kind: "visitor".into(), person_ref: id.clone(), ..t.clone() };
+        for c in contacts(pool, &one).await? {
+            if c.person_kind == "visitor" && ids.contains(&c.person_ref) {
+                continue;
+            }
+            match merged.iter_mut().find(|m| m.person_kind == c.person_kind && m.person_ref == c.person_ref) {
+                Some(m) => {
+                    m.overlap_minutes += c.overlap_minutes;
+                    if c.first_overlap < m.first_overlap {
+                        m.first_overlap = c.first_overlap;
+                    }
+                }
+                None => merged.push(c),
+            }
+        }
+    }
+    merged.sort_by(|a, b| {
+        b.overlap_minutes
+            .cmp(&a.overlap_minutes)
+            .then_with(|| (&a.person_kind, &a.person_ref).cmp(&(&b.person_kind, &b.person_ref)))
+    });
+    Ok(merged)
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Daily {
     pub enterprise: String,

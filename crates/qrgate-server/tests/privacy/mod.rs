@@ -149,13 +149,28 @@ fn the_province_traces_a_visitor_by_cccd_number_and_keeps_no_number() {
     assert!(text.contains("trace_key = \"\""), "kiosk.conf documents the setting");
     std::fs::write(&conf, text.replace("trace_key = \"\"", &format!("trace_key = \"{public}\""))).unwrap();
 
-    // The visitor is inside from 07:00; a worker passes at 07:30 and 07:31.
-    let (_, visitor) = gate.visit(CARD, start() + chrono::Duration::hours(7));
-    gate.add_events(2, 1, start() + chrono::Duration::hours(7) + chrono::Duration::minutes(30));
+    // A gate of the same enterprise set up apart, with a visitor key of its own: the same visitor
+    // has another id there, but the same number.
+    let apart = Kiosk::init(A, "a-gate-9", 32);
+    apart.register(&pg.url, A);
+    let conf9 = apart.data.config_path();
+    let text9 = std::fs::read_to_string(&conf9).unwrap();
+    std::fs::write(&conf9, text9.replace("trace_key = \"\"", &format!("trace_key = \"{public}\""))).unwrap();
+
+    // The visitor is inside gate 1 from 07:00 to 08:30 (a worker passes at 07:30 and 07:31), then
+    // at the gate set apart from 12:00 (the same worker passes there at 12:30 and 12:31).
+    let at = |h: i64, m: i64| start() + chrono::Duration::hours(h) + chrono::Duration::minutes(m);
+    let (_, visitor) = gate.visit(CARD, at(7, 0));
+    gate.add_events(2, 1, at(7, 30));
+    assert_eq!(gate.visit(CARD, at(8, 30)).0, Direction::Out);
+    let (_, elsewhere) = apart.visit(CARD, at(12, 0));
+    assert_ne!(elsewhere, visitor, "another visitor key, another id");
+    apart.add_events(2, 1, at(12, 30));
     let round = gate.sync_for_kiosk(&server.url).unwrap();
     assert_eq!(round.visitors_traced, 1);
     assert_eq!(gate.sync_for_kiosk(&server.url).unwrap().visitors_traced, 0, "each number goes once");
-    assert_eq!(pg.count("SELECT COUNT(*) FROM visitor_tags"), 1);
+    assert_eq!(apart.sync_for_kiosk(&server.url).unwrap().visitors_traced, 1);
+    assert_eq!(pg.count("SELECT COUNT(*) FROM visitor_tags"), 2);
     for table in ["visitor_tags", "events", "processing_log"] {
         let found = pg.count(&format!("SELECT COUNT(*) FROM {table} t WHERE t::text LIKE '%079090001234%'"));
         assert_eq!(found, 0, "no number in {table}");
@@ -175,6 +190,7 @@ fn the_province_traces_a_visitor_by_cccd_number_and_keeps_no_number() {
     assert_eq!(found.status(), 200);
     let contacts: serde_json::Value = found.json().unwrap();
     assert_eq!(contacts[0]["person_ref"], "NV0000", "{contacts}");
+    assert_eq!(contacts[0]["overlap_minutes"], 2, "a minute at each gate, under either id: {contacts}");
     assert_eq!(contacts.as_array().unwrap().len(), 1);
     let unknown = trace("079090009999");
     assert_eq!(unknown.status(), 400);
@@ -189,4 +205,21 @@ fn the_province_traces_a_visitor_by_cccd_number_and_keeps_no_number() {
         .unwrap();
     assert!(record[0]["detail"].as_str().unwrap().contains("by CCCD number"), "{record}");
     assert!(!record.to_string().contains("079090001234") && !record.to_string().contains(&visitor), "{record}");
+
+    // Past retention the visitor's events go, and their tags with them: nobody is found by number.
+    drop(server);
+    let purging = Server::start_with(&pg.url, 0, &["--retention-days", "90", "--trace-key", secret.to_str().unwrap()]);
+    wait_for("the purge at start", Duration::from_secs(30), || {
+        (pg.count("SELECT COUNT(*) FROM visitor_tags") == 0).then_some(())
+    });
+    assert_eq!(pg.count("SELECT COUNT(*) FROM events"), 0);
+    let gone = http
+        .get(format!(
+            "{}/api/v1/province/contacts?enterprise={A}&cccd=079090001234&from=2025-03-03&to=2025-03-03",
+            purging.url
+        ))
+        .bearer_auth(QUERY_TOKEN)
+        .send()
+        .unwrap();
+    assert_eq!(gone.status(), 400);
 }
