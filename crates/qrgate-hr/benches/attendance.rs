@@ -19,7 +19,7 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc
 use qrgate_core::config::Config;
 use qrgate_core::model::{Direction, Method, PersonRef, Verdict};
 use qrgate_core::store::{Event, Identity, Store};
-use qrgate_hr::attendance::{self, DayRange};
+use qrgate_hr::attendance::{self, DayRange, Detail};
 use qrgate_hr::export::{self, Format};
 use qrgate_hr::roster::{self, RosterRow};
 use qrgate_hr::schedule::{self, Planned, ScheduleRow};
@@ -213,7 +213,7 @@ fn main() {
     reset_peak();
     let t = Instant::now();
     let mut rows = 0;
-    attendance::for_each_day(&store, &config, &roster, DayRange::one(day).unwrap(), &mut |_, d| {
+    attendance::for_each_day(&store, &config, &roster, DayRange::one(day).unwrap(), Detail::Full, &mut |_, d| {
         rows += d.len();
         Ok(())
     })

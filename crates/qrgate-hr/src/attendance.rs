@@ -972,8 +972,11 @@ enum Days {
 
 /// Whether a walk gives what each day is made of or only its figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Detail {
+pub enum Detail {
+    /// Every field of each day, its gates, stays and events included.
     Full,
+    /// `gates`, `stays` and `events` left empty: for sums over a month of a big site, where they
+    /// would be most of the allocations.
     Figures,
 }
 
@@ -984,21 +987,10 @@ pub fn for_each_day(
     config: &Config,
     workers: &[Worker],
     days: DayRange,
+    detail: Detail,
     each: &mut dyn FnMut(NaiveDate, Vec<AttendanceDay>) -> Result<()>,
 ) -> Result<()> {
-    walk(store, config, workers, days, Days::All, Detail::Full, each)
-}
-
-/// [`for_each_day`] without what each day is made of (`gates`, `stays` and `events` are left
-/// empty): for sums over a month of a big site, where they would be most of the allocations.
-pub fn for_each_day_figures(
-    store: &Store,
-    config: &Config,
-    workers: &[Worker],
-    days: DayRange,
-    each: &mut dyn FnMut(NaiveDate, Vec<AttendanceDay>) -> Result<()>,
-) -> Result<()> {
-    walk(store, config, workers, days, Days::All, Detail::Figures, each)
+    walk(store, config, workers, days, Days::All, detail, each)
 }
 
 /// Each worker's overtime minutes over `days`, by the index of `workers`: the yearly total the
@@ -1111,7 +1103,7 @@ fn not_text(i: usize, e: rusqlite::types::FromSqlError) -> Error {
 /// [`for_each_day`] collected: convenient for a few days, wasteful for a month of a big site.
 pub fn from_store(store: &Store, config: &Config, workers: &[Worker], days: DayRange) -> Result<Vec<AttendanceDay>> {
     let mut out = Vec::new();
-    for_each_day(store, config, workers, days, &mut |_, mut day| {
+    for_each_day(store, config, workers, days, Detail::Full, &mut |_, mut day| {
         out.append(&mut day);
         Ok(())
     })?;

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
 
-use crate::attendance::{self, AttendanceDay, DayRange, Status, Totals};
+use crate::attendance::{self, AttendanceDay, DayRange, Detail, Status, Totals};
 use crate::error::{Error, Result};
 use qrgate_core::cccd::mask_number;
 use qrgate_core::config::Config;
@@ -562,7 +562,7 @@ pub fn attendance(
         let mut departments: BTreeMap<String, DepartmentTotals> = BTreeMap::new();
         let (mut rows, mut done, total) = (0u64, 0u64, days.len() as u64);
         progress(0, total);
-        attendance::for_each_day(store, config, &workers, days, &mut |day, list| {
+        attendance::for_each_day(store, config, &workers, days, Detail::Full, &mut |day, list| {
             book.table(&day.format("%Y-%m-%d").to_string(), &ATTENDANCE_HEADERS)?;
             let mut gates = String::new();
             for d in &list {

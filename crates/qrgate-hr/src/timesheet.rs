@@ -11,7 +11,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rusqlite::{params, OptionalExtension};
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, FormatBorder, Workbook};
 
-use crate::attendance::{self, AttendanceDay, DayRange, Status};
+use crate::attendance::{self, AttendanceDay, DayRange, Detail, Status};
 use crate::error::{Error, Result};
 use crate::export::{day_start, escape_cell, select_workers, ExportSummary, Format, Output, Progress};
 use qrgate_core::config::Config;
@@ -190,7 +190,7 @@ pub fn lines(
     let mut lines: Vec<Line> = (0..workers.len()).map(|w| Line::new(w, days.len())).collect();
     let (mut done, total) = (0u64, days.len() as u64);
     progress(0, total);
-    attendance::for_each_day_figures(store, config, workers, days, &mut |day, list| {
+    attendance::for_each_day(store, config, workers, days, Detail::Figures, &mut |day, list| {
         let index = (day - days.first()).num_days() as usize;
         for d in &list {
             lines[d.worker].add(index, d);

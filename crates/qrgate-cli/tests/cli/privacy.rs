@@ -131,20 +131,11 @@ fn a_visitor_is_one_person_at_every_gate_of_the_enterprise_and_a_gate_without_it
     let keys = first.data().join("keys");
     let second = Site::new();
     let pubkey = keys.join("badge-signing.pub");
-    let init = |site: &Site, pubkey: &std::path::Path| {
-        site.qrgate(&[
-            "init",
-            "--enterprise",
-            "0101234567",
-            "--name",
-            "Công ty TNHH Thử Nghiệm",
-            "--kiosk-id",
-            "gate-2",
-            "--badge-pubkey",
-            pubkey.to_str().unwrap(),
-        ])
+    let init = |site: &Site, kiosk_id: &str, pubkey: &std::path::Path, more: &[&str]| {
+        let head = ["init", "--enterprise", "0101234567", "--name", "Công ty TNHH Thử Nghiệm", "--kiosk-id", kiosk_id];
+        site.qrgate(&[&head[..], &["--badge-pubkey", pubkey.to_str().unwrap()], more].concat())
     };
-    let r = init(&second, &pubkey);
+    let r = init(&second, "gate-2", &pubkey, &[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     second.ok(&["roster", "import", &second.write("roster.csv", ROSTER.as_bytes())]);
     visit(&second);
@@ -167,25 +158,13 @@ fn a_visitor_is_one_person_at_every_gate_of_the_enterprise_and_a_gate_without_it
     // and nothing is created.
     let third = Site::new();
     let alone = third.write("badge-signing.pub", &std::fs::read(&pubkey).unwrap());
-    let r = init(&third, std::path::Path::new(&alone));
+    let r = init(&third, "gate-3", std::path::Path::new(&alone), &[]);
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("visitor.key") && r.stderr.contains("--visitor-key"), "{}", r.stderr);
     assert!(!third.data().join("qrgate.db").exists());
     // Given it, the third gate joins.
     let given = third.write("khoa-khach.key", key.as_bytes());
-    let r = third.qrgate(&[
-        "init",
-        "--enterprise",
-        "0101234567",
-        "--name",
-        "Công ty TNHH Thử Nghiệm",
-        "--kiosk-id",
-        "gate-3",
-        "--badge-pubkey",
-        &alone,
-        "--visitor-key",
-        &given,
-    ]);
+    let r = init(&third, "gate-3", std::path::Path::new(&alone), &["--visitor-key", &given]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(std::fs::read_to_string(third.data().join("keys/visitor.key")).unwrap(), key);
 }
