@@ -128,7 +128,8 @@ pub fn prepare_demo(
         _ => return Err(Error::invalid("demo size", "needs at least three workers outside the factory")),
     };
     store.revoke_badge(&revoked.code.parse()?, now)?;
-    let (visitor, card) = visitor_inside(&mut store, config, rng, now)?;
+    let gate = data.gate(&store, config)?;
+    let (visitor, card) = visitor_inside(&mut store, gate, rng, now)?;
 
     let frames = data.root.join(FRAMES_DIR);
     let shots = [
@@ -173,14 +174,14 @@ fn outside_cards<'a>(
 /// is their way out. Returns their name and their card's QR text.
 fn visitor_inside(
     store: &mut Store,
-    config: Config,
+    gate: Gate,
     rng: &mut (impl rand::RngCore + rand::CryptoRng),
     now: DateTime<Utc>,
 ) -> Result<(String, String)> {
     let card = demo::cccd_text(rng);
     let name = card.split('|').nth(2).unwrap_or_default().to_string();
     // The demo's guard tells the notice, and the visitor agrees.
-    let digest = PrivacyConfig::notice_digest(&config.privacy.notice_text(&store.identity().enterprise_name));
+    let digest = PrivacyConfig::notice_digest(&gate.config.privacy.notice_text(&store.identity().enterprise_name));
     let scan = Scan {
         visitor: VisitorDetails {
             host: Some("Ban Giám đốc"),
@@ -191,7 +192,7 @@ fn visitor_inside(
         },
         ..Scan::camera(&card)
     };
-    Gate::new(store, config)?.check(store, &scan, now - Duration::hours(1), uuid::Uuid::now_v7())?;
+    gate.check(store, &scan, now - Duration::hours(1), uuid::Uuid::now_v7())?;
     Ok((name, card))
 }
 
@@ -269,7 +270,7 @@ mod tests {
         let rule = InsideRule::of(&config);
         let later = now + Duration::minutes(1);
         let before = store.inside_counts(rule, later).unwrap();
-        let gate = Gate::new(&store, config).unwrap();
+        let gate = data.gate(&store, config).unwrap();
         let welcome = qr_text_of(&mut store, &data, &script.welcome.code, later);
         let d = gate.check(&mut store, &Scan::camera(&welcome), later, uuid::Uuid::now_v7()).unwrap();
         assert_eq!((d.verdict, d.direction), (Verdict::Accepted, Some(Direction::In)));
