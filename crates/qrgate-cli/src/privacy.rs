@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use qrgate_core::datadir::DataDir;
-use qrgate_core::model::EmployeeCode;
 use qrgate_core::privacy::{self, Action, Processing};
 use qrgate_core::store::Store;
-use qrgate_desk::{Error, Result};
+use qrgate_desk::requests::{self, Erased};
+use qrgate_desk::Result;
 use qrgate_hr::export::{self, Format, Subject};
 
 use crate::Outcome;
@@ -75,21 +75,13 @@ pub enum SubjectFormat {
 impl Who {
     fn subject(&self) -> Result<Subject> {
         match (&self.employee, &self.cccd) {
-            (Some(code), _) => Ok(Subject::Worker(code.parse::<EmployeeCode>()?)),
-            (_, Some(number)) => {
-                let number = number.trim();
-                if number.len() != 12 || !number.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(Error::invalid("CCCD number", "12 digits, as printed on the card"));
-                }
-                Ok(Subject::Visitor(number.to_string()))
-            }
+            (Some(code), _) => requests::worker(code),
+            (_, Some(number)) => requests::visitor(number),
             (None, None) => unreachable!("clap requires one of --employee and --cccd"),
         }
     }
 }
 
-/// Who runs the command, for the record: the system user (the command has no PIN; the data
-/// directory is readable by its owner only).
 fn actor() -> String {
     let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "?".into());
     format!("qrgate ({user})")
@@ -105,32 +97,21 @@ pub fn run(cmd: PrivacyCommand, data: &DataDir) -> Result<Outcome> {
     let now = Utc::now();
     match cmd {
         PrivacyCommand::Show { who, format, out } => {
-            let subject = who.subject()?;
             let format = match format {
                 SubjectFormat::Json => Format::Json,
                 SubjectFormat::Xlsx => Format::Xlsx,
             };
-            let summary = export::subject(&store, &config, &subject, format, &out)?;
-            record(&store, Action::SubjectExport, 1, kind(&subject))?;
+            let summary = requests::show(&store, &config, &who.subject()?, format, &out, &actor(), now)?;
             println!("Wrote {} row(s) to {}", summary.rows, summary.path.display());
         }
-        PrivacyCommand::Erase { who } => {
-            let subject = who.subject()?;
-            match &subject {
-                Subject::Visitor(number) => {
-                    let n = privacy::erase_visitor(&store, number, now)?;
-                    if n == 0 {
-                        return Err(Error::invalid("person", "the kiosk holds no details about this CCCD number"));
-                    }
-                    println!("Erased the details of this visitor ({n} record(s)); their gate events stay, anonymous.");
-                }
-                Subject::Worker(code) => {
-                    privacy::erase_worker(&store, code, now)?;
-                    println!("Erased the name and phone of {code}; the code and gate events stay as payroll records.");
-                }
+        PrivacyCommand::Erase { who } => match requests::erase(&store, &who.subject()?, &actor(), now)? {
+            Erased::Visitor(n) => {
+                println!("Erased the details of this visitor ({n} record(s)); their gate events stay, anonymous.")
             }
-            record(&store, Action::Erase, 1, kind(&subject))?;
-        }
+            Erased::Worker(code) => {
+                println!("Erased the name and phone of {code}; the code and gate events stay as payroll records.")
+            }
+        },
         PrivacyCommand::Purge => purge(&store, &config, now)?,
         PrivacyCommand::Notice { pdf } => {
             let notice = config.privacy.notice_text(&store.identity().enterprise_name);
@@ -157,13 +138,6 @@ pub fn run(cmd: PrivacyCommand, data: &DataDir) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Done)
-}
-
-fn kind(subject: &Subject) -> &'static str {
-    match subject {
-        Subject::Worker(_) => "worker",
-        Subject::Visitor(_) => "visitor",
-    }
 }
 
 /// Retention, as `qrgate privacy purge` (and the older `qrgate visitors purge`) runs it.

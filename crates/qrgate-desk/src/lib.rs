@@ -9,5 +9,6 @@ pub mod desk;
 pub mod error;
 pub mod office;
 pub mod pin;
+pub mod requests;
 
 pub use error::{Error, Result};

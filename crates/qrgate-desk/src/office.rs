@@ -15,12 +15,13 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use crate::desk::Found;
 use crate::error::{Error, Result};
 use crate::pin::{Operator, PinLock, Pins, Role};
+use crate::requests::{self, Erased};
 use qrgate_core::config::Config;
 use qrgate_core::datadir::DataDir;
 use qrgate_core::privacy::{self, Action, Processing, Purged};
 use qrgate_core::store::Store;
 use qrgate_hr::attendance::DayRange;
-use qrgate_hr::export::{self, ExportSummary, Format, InsideRow};
+use qrgate_hr::export::{self, ExportSummary, Format, InsideRow, Subject};
 use qrgate_hr::print::{self, Selection};
 use qrgate_hr::roster::{self, ImportSummary};
 use qrgate_hr::timesheet::{self, Month};
@@ -208,6 +209,23 @@ impl Office {
         };
         privacy::record(&store, &entry)?;
         Ok(summary)
+    }
+
+    /// What the kiosk holds about one person, as XLSX in `out_dir` (the person's right to see it),
+    /// written in the record of processing under the operator's name.
+    pub fn show_person(&self, subject: &Subject, out_dir: &Path, now: DateTime<Utc>) -> Result<ExportSummary> {
+        let operator = self.hr(now)?;
+        create_dir(out_dir)?;
+        // Named by the moment, never by the person: the file name shows in lists and on screen.
+        let path = out_dir.join(format!("du-lieu-ca-nhan-{}.xlsx", self.local(now).format("%Y-%m-%d-%H%M%S")));
+        let store = self.store()?;
+        requests::show(&store, &self.config, subject, Format::Xlsx, &path, &operator.name, now)
+    }
+
+    /// Erases one person's details at their request, under the operator's name.
+    pub fn erase_person(&self, subject: &Subject, now: DateTime<Utc>) -> Result<Erased> {
+        let operator = self.hr(now)?;
+        requests::erase(&self.store()?, subject, &operator.name, now)
     }
 
     /// The retention rules of `[privacy]`, run by the window every hour on a connection of its own.
