@@ -191,6 +191,36 @@ async function exportDay(command, args) {
   }
 }
 
+function privacyPerson() {
+  return { kind: document.querySelector('input[name="privacy-by"]:checked').value, id: $("privacy-id").value.trim() };
+}
+
+async function privacyShow() {
+  const person = privacyPerson();
+  if (!person.id) return;
+  try {
+    say("privacy-result", writtenText(lang.words.written, await invoke("hr_privacy_show", person)));
+  } catch (failure) {
+    failed("privacy-result", failure);
+  }
+}
+
+// Erasure cannot be undone: the clerk confirms the person's identity was checked first.
+async function privacyErase() {
+  const person = privacyPerson();
+  if (!person.id) return;
+  if (!$("privacy-confirm").checked) return say("privacy-result", lang.words.privacy_confirm_first, false);
+  try {
+    const records = await invoke("hr_privacy_erase", person);
+    const done = person.kind === "cccd" ? lang.words.privacy_erased_visitor : lang.words.privacy_erased_worker;
+    say("privacy-result", fill(done, { records, code: person.id.toUpperCase() }));
+    $("privacy-confirm").checked = false;
+    $("privacy-id").value = "";
+  } catch (failure) {
+    failed("privacy-result", failure);
+  }
+}
+
 export function wireHr() {
   $("hr-close").addEventListener("click", closeHr);
   $("roster-file").addEventListener("change", renderChosenFile);
@@ -208,4 +238,6 @@ export function wireHr() {
   $("export-visitors").addEventListener("click", () => exportDay("hr_export_visitors", {}));
   $("export-day-before").addEventListener("click", () => stepDay(-1));
   $("export-day-after").addEventListener("click", () => stepDay(1));
+  $("privacy-show").addEventListener("click", privacyShow);
+  $("privacy-erase").addEventListener("click", privacyErase);
 }

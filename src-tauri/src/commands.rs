@@ -14,7 +14,8 @@ use chrono::{NaiveDate, Utc};
 use qrgate_core::model::Method;
 use qrgate_desk::desk::{Desk, ManualRequest, VisitorForm};
 use qrgate_desk::office::Office;
-use qrgate_hr::export::{ExportSummary, Format};
+use qrgate_desk::requests::{self, Erased};
+use qrgate_hr::export::{ExportSummary, Format, Subject};
 use qrgate_hr::print::Selection;
 use serde::Deserialize;
 use tauri::{AppHandle, Emitter, State};
@@ -259,4 +260,33 @@ pub async fn hr_export_timesheet(day: NaiveDate, format: String, shell: State<'_
 pub async fn hr_export_visitors(day: NaiveDate, shell: State<'_, Shell>) -> Answer<Written> {
     let (office, exports) = (shell.office.clone(), shell.exports.clone());
     off_main(move || Ok(written(office.export_visitors(day, &exports, Utc::now())?))).await
+}
+
+/// The person a request is about: `employee` with a code, or `cccd` with a card's number.
+fn person(kind: &str, id: &str) -> qrgate_desk::Result<Subject> {
+    match kind {
+        "cccd" => requests::visitor(id),
+        _ => requests::worker(id),
+    }
+}
+
+/// What the kiosk holds about one person, as XLSX (their right to see it).
+#[tauri::command]
+pub async fn hr_privacy_show(kind: String, id: String, shell: State<'_, Shell>) -> Answer<Written> {
+    let (office, exports) = (shell.office.clone(), shell.exports.clone());
+    off_main(move || Ok(written(office.show_person(&person(&kind, &id)?, &exports, Utc::now())?))).await
+}
+
+/// Erases one person's details at their request; answers how many visitor records went (0 for
+/// a former worker, whose code stays).
+#[tauri::command]
+pub async fn hr_privacy_erase(kind: String, id: String, shell: State<'_, Shell>) -> Answer<usize> {
+    let office = shell.office.clone();
+    off_main(move || {
+        Ok(match office.erase_person(&person(&kind, &id)?, Utc::now())? {
+            Erased::Visitor(n) => n,
+            Erased::Worker(_) => 0,
+        })
+    })
+    .await
 }

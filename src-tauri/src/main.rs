@@ -208,6 +208,8 @@ fn main() {
             commands::hr_export_attendance,
             commands::hr_export_timesheet,
             commands::hr_export_visitors,
+            commands::hr_privacy_show,
+            commands::hr_privacy_erase,
         ])
         .setup(move |app| {
             if let Some(window) = app.get_webview_window("main") {

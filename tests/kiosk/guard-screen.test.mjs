@@ -536,6 +536,36 @@ describe("the guard's desk: manual entry, a visitor, the HR pages and leaving", 
     });
     assert.equal(readFileSync(timesheet.text.match(/(\/\S+\.xlsx)/)[1]).subarray(0, 2).toString(), "PK");
     writeFileSync(join(ARTIFACTS, "hr-exports.png"), await driver.screenshot());
+
+    // The visitor asks what the kiosk holds about them, then to have it erased (Law 91/2025/QH15).
+    await driver.click(await driver.element('#hr-tabs button[data-tab="privacy"]'));
+    await driver.click(await driver.element('input[name="privacy-by"][value="cccd"]'));
+    await driver.type(await driver.element("#privacy-id"), CCCD_NUMBER);
+    await driver.click(await driver.element("#privacy-show"));
+    const held = await until("the person's data", 15_000, async () => {
+      const text = await driver.run(`return document.getElementById("privacy-result").textContent;`);
+      return { text, ok: text.includes(".xlsx") };
+    });
+    const own = held.text.match(/(\/\S+\.xlsx)/)[1];
+    assert.ok(own.includes("du-lieu-ca-nhan-") && !own.includes(CCCD_NUMBER), `named by the moment: ${own}`);
+    assert.equal(readFileSync(own).subarray(0, 2).toString(), "PK");
+    const visitorRows = () => sql(db, `SELECT COUNT(*) FROM visitors WHERE number = '${CCCD_NUMBER}'`);
+    await driver.click(await driver.element("#privacy-erase"));
+    await until("the confirmation asked for", 5_000, async () => {
+      const text = await driver.run(`return document.getElementById("privacy-result").textContent;`);
+      return { text, ok: text === vi.privacy_confirm_first };
+    });
+    assert.equal(visitorRows(), "1", "nothing erased without the confirmation");
+    await driver.click(await driver.element("#privacy-confirm"));
+    await driver.click(await driver.element("#privacy-erase"));
+    await until("the erasure", 10_000, async () => {
+      const text = await driver.run(`return document.getElementById("privacy-result").textContent;`);
+      return { text, ok: text === fill(vi.privacy_erased_visitor, { records: 1 }) };
+    });
+    assert.equal(visitorRows(), "0");
+    const record = sql(db, "SELECT action || ' ' || detail FROM processing_log ORDER BY id DESC LIMIT 2");
+    assert.equal(record, "erase visitor\nsubject_export visitor", record);
+    writeFileSync(join(ARTIFACTS, "hr-privacy.png"), await driver.screenshot());
     await driver.click(await driver.element("#hr-close"));
     await until("the guard screen again", 5_000, dialogs((d) => !d.hr));
   });
