@@ -230,7 +230,7 @@ fn write_frames(dir: &Path, shots: &[Shot], draw: &mut dyn FnMut(&Shot) -> GrayI
 #[cfg(test)]
 mod tests {
     use super::*;
-    use qrgate_core::gate::{Gate, Reason, Scan};
+    use qrgate_core::gate::{Reason, Scan};
     use qrgate_core::model::{Direction, Verdict};
 
     fn qr_text_of(store: &mut Store, data: &DataDir, code: &str, now: DateTime<Utc>) -> String {
