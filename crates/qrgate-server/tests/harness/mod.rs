@@ -161,6 +161,8 @@ pub struct Server {
     child: Child,
     pub addr: SocketAddr,
     pub url: String,
+    /// Everything the server wrote to stdout and stderr, for tests of what its logs say.
+    log: Arc<Mutex<String>>,
 }
 
 pub const QUERY_TOKEN: &str = "province-secret";
@@ -184,18 +186,33 @@ impl Server {
         if !extra.contains(&"--query-token-file") {
             command.env("QRGATE_QUERY_TOKEN", QUERY_TOKEN);
         }
-        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+        let log = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = std::sync::mpsc::channel();
+        let kept = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                kept.lock().unwrap().push_str(&format!("{line}\n"));
                 let _ = tx.send(line);
+            }
+        });
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                kept.lock().unwrap().push_str(&format!("{line}\n"));
             }
         });
         let line = rx.recv_timeout(Duration::from_secs(60)).expect("qrgate-server never said it was listening");
         let url = line.rsplit(' ').next().unwrap().to_string();
         let addr = url.trim_start_matches("http://").parse().unwrap();
-        Server { child, addr, url }
+        Server { child, addr, url, log }
+    }
+
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
     }
 
     pub fn pid(&self) -> u32 {

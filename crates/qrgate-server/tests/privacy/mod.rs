@@ -206,6 +206,11 @@ fn the_province_traces_a_visitor_by_cccd_number_and_keeps_no_number() {
     assert!(record[0]["detail"].as_str().unwrap().contains("by CCCD number"), "{record}");
     assert!(!record.to_string().contains("079090001234") && !record.to_string().contains(&visitor), "{record}");
 
+    // The server's logs name nobody: no number, no name of the card.
+    let log = server.log();
+    assert!(!log.is_empty(), "the server logged its start at least");
+    assert!(!log.contains("079090001234") && !log.contains("Nguyễn Văn An"), "{log}");
+
     // Past retention the visitor's events go, and their tags with them: nobody is found by number.
     drop(server);
     let purging = Server::start_with(&pg.url, 0, &["--retention-days", "90", "--trace-key", secret.to_str().unwrap()]);
