@@ -291,23 +291,18 @@ async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q)
         let secret = state.trace.as_deref().ok_or_else(|| {
             Error::invalid("cccd", "this server has no trace secret (serve --trace-key); trace by the visitor's id")
         })?;
-        // Every id the number is known under: one per enterprise where its kiosks share the
-        // visitor key, one per kiosk where they did not; a kiosk cannot hide one behind another.
-        let ids: Vec<(String,)> = sqlx::query_as(
-            "SELECT person_ref FROM visitor_tags WHERE enterprise = $1 AND tag = $2 ORDER BY person_ref LIMIT 100",
-        )
-        .bind(&enterprise)
-        .bind(secret.tag(number))
-        .fetch_all(&state.pool)
-        .await?;
+        let ids = province::visitor_ids(&state.pool, &enterprise, &secret.tag(number)).await?;
         if ids.is_empty() {
+            // Looking a number up is processing it, found or not: recorded all the same.
+            let detail = format!("visitor by CCCD number, not found, from {} to {}", q.from.trim(), q.to.trim());
+            privacy::record_trace(&state.pool, "query token", &enterprise, 0, &detail).await?;
             return Err(Error::invalid(
                 "cccd",
                 "no visitor with this number at this enterprise (or their events were purged)",
             ));
         }
         (q.kind, q.person) = ("visitor".into(), String::new());
-        ids.into_iter().map(|(id,)| id).collect()
+        ids
     } else if q.person.trim().is_empty() {
         return Err(Error::invalid("person", "give the person (an employee code or a visitor's id) or cccd"));
     } else {

@@ -144,6 +144,20 @@ pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
         .collect())
 }
 
+/// Every visitor id of `enterprise` a number's trace tag was kept under: one where the
+/// enterprise's kiosks share the visitor key, one per kiosk where they did not; a kiosk cannot
+/// hide one id behind another.
+pub async fn visitor_ids(pool: &PgPool, enterprise: &str, tag: &str) -> Result<Vec<String>> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT person_ref FROM visitor_tags WHERE enterprise = $1 AND tag = $2 ORDER BY person_ref LIMIT 100",
+    )
+    .bind(enterprise)
+    .bind(tag)
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
 /// The contacts of one person known under several visitor ids (`t`'s kind and period, any of
 /// `ids`): each contact once, its overlaps added up, none of the ids themselves.
 pub async fn contacts_of_any(pool: &PgPool, t: &Trace, ids: &[String]) -> Result<Vec<Contact>> {

@@ -203,7 +203,10 @@ fn the_province_traces_a_visitor_by_cccd_number_and_keeps_no_number() {
         .unwrap()
         .json()
         .unwrap();
-    assert!(record[0]["detail"].as_str().unwrap().contains("by CCCD number"), "{record}");
+    assert!(record[0]["detail"].as_str().unwrap().contains("by CCCD number, not found"), "{record}");
+    assert_eq!(record[0]["people"], 0);
+    assert!(record[1]["detail"].as_str().unwrap().contains("by CCCD number from"), "{record}");
+    assert_eq!(record[1]["people"], 1);
     assert!(!record.to_string().contains("079090001234") && !record.to_string().contains(&visitor), "{record}");
 
     // The server's logs name nobody: no number, no name of the card.
