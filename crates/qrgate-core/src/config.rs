@@ -611,6 +611,18 @@ mod tests {
     }
 
     #[test]
+    fn the_provinces_trace_key_is_checked_when_read() {
+        let key = "ab".repeat(32);
+        let sync = Config::parse(&format!("[sync]\ntrace_key = \"{key}\"\n")).unwrap().sync;
+        assert_eq!(sync.trace_public_key().map(|k| k.to_hex()), Some(key));
+        assert_eq!(Config::default().sync.trace_public_key(), None, "empty: numbers stay on the kiosk");
+        for bad in ["abc", &"zz".repeat(32), &"ab".repeat(33)] {
+            let why = Config::parse(&format!("[sync]\ntrace_key = \"{bad}\"\n")).unwrap_err();
+            assert!(why.contains("sync.trace_key must be 64 hex digits"), "{why}");
+        }
+    }
+
+    #[test]
     fn settings_and_mistakes() {
         let c = Config::parse("[gate]\nmode = \"in\"\nanti_passback = \"block\"\n").unwrap();
         assert_eq!(c.gate.mode, GateMode::In);
