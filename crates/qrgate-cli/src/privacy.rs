@@ -82,6 +82,8 @@ impl Who {
     }
 }
 
+/// Who runs the command, for the record: the system user (the command has no PIN; the data
+/// directory is readable by its owner only).
 fn actor() -> String {
     let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "?".into());
     format!("qrgate ({user})")

@@ -197,7 +197,6 @@ pub fn roster_changes(store: &Store, max_workers: usize, max_bytes: usize) -> Re
     Ok(out)
 }
 
-/// The province has every roster change up to `mark`.
 /// Visitors with details on record whose number has not gone to the province, after `after` in
 /// id order: (id, number).
 pub fn untraced_visitors(store: &Store, after: &str, limit: usize) -> Result<Vec<(String, String)>> {
@@ -223,6 +222,7 @@ pub fn visitors_traced(store: &Store, ids: &[String], now: DateTime<Utc>) -> Res
     Ok(())
 }
 
+/// The province has every roster change up to `mark`.
 pub fn roster_pushed(store: &Store, mark: i64) -> Result<()> {
     set_state(store.connection(), ROSTER_MARK, &mark.to_string())
 }
