@@ -57,20 +57,16 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
         args.badge_pubkey.as_ref().map(|p| p.parent().unwrap_or(std::path::Path::new(".")).join(VISITOR_KEY))
     });
     let visitor_key = match &visitor_key_path {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => Some(VisitorKey::from_file_text(&text)?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::invalid(
-                    "visitor key",
-                    format!(
-                        "{} not found: copy {VISITOR_KEY} from the first kiosk's keys/ beside the badge public key, \
-                         or give it with --visitor-key FILE",
-                        path.display()
-                    ),
-                ))
-            }
-            Err(e) => return Err(Error::io(path.clone())(e)),
-        },
+        Some(path) => Some(VisitorKey::read(path)?.ok_or_else(|| {
+            Error::invalid(
+                "visitor key",
+                format!(
+                    "{} not found: copy {VISITOR_KEY} from the first kiosk's keys/ beside the badge public key, \
+                     or give it with --visitor-key FILE",
+                    path.display()
+                ),
+            )
+        })?),
         None => None,
     };
     let options = InitOptions {

@@ -105,12 +105,7 @@ impl DataDir {
     /// The enterprise's visitor key, when this kiosk has one (a kiosk set up before it existed
     /// has none until `qrgate init`'s file is copied into keys/).
     pub fn visitor_key(&self) -> Result<Option<VisitorKey>> {
-        let path = self.keys().join(VISITOR_KEY);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(VisitorKey::from_file_text(&text)?)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(&path)(e)),
-        }
+        VisitorKey::read(&self.keys().join(VISITOR_KEY))
     }
 
     /// The gate of this kiosk: its badge keys from the store, its visitor key from keys/.

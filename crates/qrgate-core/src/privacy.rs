@@ -51,6 +51,15 @@ impl VisitorKey {
         Ok(VisitorKey(bytes.try_into().map_err(|_| bad())?))
     }
 
+    /// The key in the file at `path`; `None` when there is no such file.
+    pub fn read(path: &std::path::Path) -> Result<Option<VisitorKey>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Some(VisitorKey::from_file_text(&text)?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path)(e)),
+        }
+    }
+
     /// A visitor's pseudonym: "v-" and the first 16 bytes of HMAC-SHA256(key, number), in hex.
     pub fn pseudonym(&self, number: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
