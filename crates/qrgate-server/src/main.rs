@@ -155,12 +155,7 @@ async fn run(command: Command) -> Result<()> {
         } => {
             let trace = trace_key.as_deref().map(read_trace_secret).transpose()?;
             let query_token = match query_token_file {
-                Some(path) => Some(
-                    std::fs::read_to_string(&path)
-                        .map_err(|source| Error::Io { what: format!("reading {}", path.display()), source })?
-                        .trim()
-                        .to_string(),
-                ),
+                Some(path) => Some(read_text(&path)?.trim().to_string()),
                 None => query_token,
             };
             let pool = connect(&db.db, max_connections).await?;
@@ -207,10 +202,12 @@ async fn run(command: Command) -> Result<()> {
     }
 }
 
+fn read_text(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io { what: format!("reading {}", path.display()), source })
+}
+
 fn read_trace_secret(path: &std::path::Path) -> Result<TraceSecret> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| Error::Io { what: format!("reading {}", path.display()), source })?;
-    Ok(TraceSecret::from_file_text(&text)?)
+    Ok(TraceSecret::from_file_text(&read_text(path)?)?)
 }
 
 /// Creates `path` readable by its owner only; an existing file is never replaced (a lost secret
