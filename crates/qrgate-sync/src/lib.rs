@@ -189,7 +189,7 @@ fn push_roster(
         let changes = outbox::roster_changes(store, limit, max_bytes)?;
         let Some(&(_, mark)) = changes.last() else { break };
         let workers = changes.iter().map(|(w, _)| w.clone()).collect();
-        let request = PushRequest { enterprise: enterprise.clone(), events: vec![], workers, visitors: vec![] };
+        let request = PushRequest { enterprise: enterprise.clone(), workers, ..PushRequest::default() };
         match client.push(&request, clock.now().timestamp_millis(), nonce(rng)) {
             Ok(answer) => {
                 outbox::roster_pushed(store, mark)?;
@@ -225,8 +225,9 @@ fn push_roster(
 }
 
 /// Consenting visitors' numbers sealed to the province's trace key, after their events (the
-/// province keeps a tag only for a visitor it has events of), each marked once the province kept
-/// it. One the province did not keep (it has no trace secret, or another) is sent again next round.
+/// province's retention purge drops a tag left without events), each marked once the province
+/// kept it. One the province did not keep (it has no trace secret, or another) is sent again next
+/// round.
 fn push_visitors(
     store: &mut Store,
     client: &Client,
@@ -281,8 +282,7 @@ fn push_events(
                 let request = PushRequest {
                     enterprise: enterprise.clone(),
                     events: batch.events.clone(),
-                    workers: vec![],
-                    visitors: vec![],
+                    ..PushRequest::default()
                 };
                 let (now, nonce) = (clock.now().timestamp_millis(), nonce(rng));
                 in_flight.push_back((batch, scope.spawn(move || client.push(&request, now, nonce))));
