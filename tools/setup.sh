@@ -14,9 +14,9 @@ kiosk=false
 if [ "${1:-}" = "--kiosk" ]; then
   kiosk=true
   # The window: WebKitGTK. Its tests: Xvfb, xauth, WebKitGTK's WebDriver, sqlite3 to read back
-  # what the kiosk wrote, faketime to run them at a chosen hour, Node 18 or newer for the test
-  # script.
-  packages+=(libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver sqlite3 faketime fonts-dejavu-core)
+  # what the kiosk wrote, faketime to run them at a chosen hour, socat to play a turnstile's relay
+  # board on a pseudo-terminal, Node 18 or newer for the test script.
+  packages+=(libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver sqlite3 faketime socat fonts-dejavu-core)
   command -v node >/dev/null || packages+=(nodejs)
 fi
 

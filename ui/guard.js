@@ -113,6 +113,7 @@ function renderAlert() {
   if (screen.camera.state === "lost" || screen.camera.state === "reopening") alerts.push(w.camera_lost);
   if (screen.storageAlert) alerts.push(`${w.alert_storage}: ${failureText(screen.storageAlert)}`);
   if (screen.pipeline) alerts.push(fill(w.pipeline_restarted, screen.pipeline));
+  if (screen.turnstile && !screen.turnstile.reachable) alerts.push(w.turnstile_down);
   if (screen.status?.low_disk) alerts.push(fill(w.disk_low, { mb: screen.status.disk_free_mb }));
   if (!screen.adminPin) alerts.push(w.no_admin_pin_banner);
   const el = $("alert");
@@ -323,6 +324,11 @@ async function start() {
       screen.pipeline = null;
       renderAlert();
     }, 60_000);
+    renderAlert();
+  });
+  // The turnstile's relay board or controller: red while it cannot be reached.
+  await listen("turnstile", (e) => {
+    screen.turnstile = e.payload;
     renderAlert();
   });
   await listen("alert", (e) => {

@@ -61,6 +61,10 @@ pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
         if let Some(m) = &shell.measure {
             m.start(ready_ms as u64, shell.preview.clone(), app.clone());
         }
+        // Before the first frame: no decision may find the gate's outputs not yet there.
+        if let Some(t) = crate::turnstile::start(&shell.turnstile_config, &shell.data, app.clone()) {
+            let _ = shell.turnstile.set(t);
+        }
         let (desk, preview) = (shell.desk.clone(), shell.preview.clone());
         let frames_app = app.clone();
         std::thread::Builder::new()
@@ -105,6 +109,7 @@ pub async fn visitor_confirm(form: Uuid, filled: VisitorForm, shell: State<'_, S
         let shown = {
             let mut desk = held(&desk);
             let decision = desk.confirm_visitor(form, &filled, Utc::now(), Uuid::now_v7())?;
+            crate::turnstile::follow(&app, &decision);
             Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts(Utc::now())?.into() }
         };
         let _ = app.emit("decision", shown);
@@ -134,6 +139,7 @@ pub async fn manual_entry(request: ManualRequest, shell: State<'_, Shell>, app: 
         let shown = {
             let mut desk = held(&desk);
             let decision = desk.manual_entry(&request, &operator, Utc::now(), Uuid::now_v7())?;
+            crate::turnstile::follow(&app, &decision);
             Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts(Utc::now())?.into() }
         };
         let _ = app.emit("decision", shown);

@@ -8,11 +8,12 @@ mod measure;
 mod pipeline;
 mod preview;
 mod sync;
+mod turnstile;
 mod view;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use chrono::{DateTime, Utc};
 use qrgate_core::datadir::DataDir;
@@ -36,6 +37,10 @@ pub struct Shell {
     heading: Heading,
     preview: Arc<preview::Preview>,
     sync: sync::Link,
+    /// The turnstile kiosk.conf names, started with the frame loop (it reports to the screen).
+    turnstile: OnceLock<qrgate_turnstile::Turnstile>,
+    turnstile_config: qrgate_core::config::TurnstileConfig,
+    data: DataDir,
     /// Set once the admin PIN let someone leave: the window may close.
     leaving: AtomicBool,
     /// Where HR's exports and badge sheets are written.
@@ -75,6 +80,7 @@ pub fn scanned(desk: &Mutex<Desk>, app: &AppHandle, text: &str, method: Method, 
     };
     match outcome {
         Ok((Scanned::Decided { decision }, inside)) => {
+            turnstile::follow(app, &decision);
             let frame_ms = entered.map(|t| t.timestamp_millis());
             let _ = app.emit("decision", Shown { decision: decision.into(), frame_ms, inside: inside.into() });
         }
@@ -150,6 +156,9 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         heading,
         preview: Arc::new(preview::Preview::default()),
         sync: sync::Link::new(data.clone(), server, config.screen.low_disk_mb),
+        turnstile: OnceLock::new(),
+        turnstile_config: config.turnstile.clone(),
+        data: data.clone(),
         leaving: AtomicBool::new(false),
         exports: data.root.join("exports"),
         measure: launch

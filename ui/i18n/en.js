@@ -22,6 +22,7 @@ export default {
   camera_reopening: "Reconnecting the camera (attempt {attempt})",
   alert_storage: "STORAGE ERROR: the scan was not recorded",
   pipeline_restarted: "SCANNING STOPPED at {time} and restarted by itself (×{restarts}): check the last scans",
+  turnstile_down: "TURNSTILE NOT REACHABLE: open the gate by hand; scans are still recorded",
   unknown_person: "Unknown",
   visitor: "Visitor",
   warning: "Note",
@@ -152,6 +153,11 @@ export default {
     form_closed: "The form was closed; scan the CCCD card again",
     schedule_bad_rows: "The schedule file has bad rows; nothing was imported",
     schedule_unreadable: "The schedule file cannot be read",
+    turnstile_not_configured: "No turnstile is set up (kiosk.conf [turnstile])",
+    turnstile_not_wired: "This output is not wired in kiosk.conf [turnstile]",
+    turnstile_unreachable: "The turnstile controller cannot be reached",
+    turnstile_no_answer: "The turnstile controller does not answer",
+    turnstile_refused: "The turnstile controller refused to open",
   },
   // A bad value in one field (`invalid_input` with `detail.field`).
   invalid_fields: {

@@ -22,6 +22,7 @@ export default {
   camera_reopening: "Đang kết nối lại camera (lần {attempt})",
   alert_storage: "LỖI LƯU TRỮ: lượt quét chưa được ghi",
   pipeline_restarted: "MÁY QUÉT BỊ DỪNG lúc {time} và đã tự khởi động lại (×{restarts}): kiểm tra các lượt quét gần nhất",
+  turnstile_down: "MẤT KẾT NỐI CỔNG XOAY: mở cổng bằng tay; các lượt quét vẫn được ghi",
   unknown_person: "Không rõ",
   visitor: "Khách",
   warning: "Lưu ý",
@@ -152,6 +153,11 @@ export default {
     form_closed: "Phiếu đã đóng, hãy quét lại thẻ CCCD",
     schedule_bad_rows: "Tệp lịch ca có dòng lỗi, chưa nhập gì",
     schedule_unreadable: "Không đọc được tệp lịch ca",
+    turnstile_not_configured: "Chưa cài đặt cổng xoay (kiosk.conf [turnstile])",
+    turnstile_not_wired: "Ngõ ra này chưa được nối trong kiosk.conf [turnstile]",
+    turnstile_unreachable: "Không kết nối được bộ điều khiển cổng xoay",
+    turnstile_no_answer: "Bộ điều khiển cổng xoay không trả lời",
+    turnstile_refused: "Bộ điều khiển cổng xoay từ chối lệnh mở",
   },
   // A bad value in one field (`invalid_input` with `detail.field`).
   invalid_fields: {

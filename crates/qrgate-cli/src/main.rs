@@ -14,6 +14,7 @@ mod roster;
 mod scan;
 mod schedule;
 mod sync;
+mod turnstile;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,6 +78,9 @@ enum Command {
     Identity(sync::IdentityArgs),
     /// Send waiting events to the province and pull other gates' events and roster changes.
     Sync(sync::SyncArgs),
+    /// The turnstile, barrier or door the gate opens (kiosk.conf [turnstile]): pulse an output to test the wiring.
+    #[command(subcommand)]
+    Turnstile(turnstile::TurnstileCommand),
 }
 
 /// What a job ended with, beside success: a refused scan is not an error, but scripts want to know.
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Command::Pin(cmd) => pin::run(cmd, &data),
         Command::Identity(args) => sync::run_identity(args, &data),
         Command::Sync(args) => sync::run_sync(args, &data),
+        Command::Turnstile(cmd) => turnstile::run(cmd, &data),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -1,5 +1,5 @@
 //! `qrgate scan`: the gate loop without a window — frames, decoder, sighting tracker, gate
-//! engine — printing one decision per line, the same path the kiosk window runs.
+//! engine, turnstile — printing one decision per line, the same path the kiosk window runs.
 
 use std::time::Duration;
 
@@ -26,7 +26,9 @@ const MAX_IDLE: Duration = Duration::from_millis(100);
 #[command(after_help = "Each decision line is the JSON of `qrgate check --json` plus \"frame\" (the frame's \
 sequence number) and \"latency_ms\" (from the frame leaving the source to the event committed). \
 Source states (starting, live, lost, reopening) go to standard error as JSON lines; a lost camera is \
-reopened with backoff, the run goes on.")]
+reopened with backoff, the run goes on. With a [turnstile] in kiosk.conf, each accepted decision pulses \
+its output once the event is committed, and the turnstile's health goes to standard error as \
+{\"turnstile\": …} lines.")]
 pub struct Args {
     /// Where frames come from: camera:N (V4L2 device N) or dir:PATH (a folder of images, in name
     /// order, or one image; looped).
@@ -41,8 +43,8 @@ pub struct Args {
     /// Stop after this many seconds.
     #[arg(long, value_name = "S", value_parser = parse_seconds)]
     seconds: Option<f64>,
-    /// At the end, print a summary to standard error: frames, events, decode time and
-    /// frame-to-committed-event latency (p50, p95, max).
+    /// At the end, print a summary to standard error: frames, events, decode time,
+    /// frame-to-committed-event latency and, with a turnstile, decision-to-pulse latency (p50, p95, max).
     #[arg(long)]
     stats: bool,
 }
@@ -67,6 +69,7 @@ fn scan_error(e: qrgate_scan::Error) -> Error {
 
 pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
     let (mut store, config) = data.open()?;
+    let turnstile = start_turnstile(&config, data);
     let gate = data.gate(&store, config)?;
     let mut source = open_source(&args.source, args.fps).map_err(scan_error)?;
     let name = source_name(&args.source);
@@ -102,6 +105,10 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
         decode_ms.push(ms(clock.now().saturating_sub(taken)));
         for text in tracker.observe(frame.at, &decoded.texts()) {
             let decision = gate.check(&mut store, &Scan::camera(&text), Utc::now(), uuid::Uuid::now_v7())?;
+            // The event is committed: only now may the gate open.
+            if let Some(t) = &turnstile {
+                t.follow(&decision);
+            }
             let latency = ms(clock.now().saturating_sub(taken));
             latency_ms.push(latency);
             let mut line = decision_json(&decision);
@@ -110,6 +117,7 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
             println!("{line}");
         }
     }
+    let mut pulse_ms: Vec<f64> = turnstile.map(|t| t.finish().into_iter().map(ms).collect()).unwrap_or_default();
     if args.stats {
         eprintln!(
             "{}",
@@ -120,11 +128,26 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
                     "events": latency_ms.len(),
                     "decode_ms": summary(&mut decode_ms),
                     "frame_to_event_ms": summary(&mut latency_ms),
+                    "pulses": pulse_ms.len(),
+                    "decision_to_pulse_ms": summary(&mut pulse_ms),
                 }
             })
         );
     }
     Ok(Outcome::Done)
+}
+
+/// The turnstile kiosk.conf names, its health told on standard error and kept for
+/// `qrgate sync --status`.
+pub fn start_turnstile(config: &qrgate_core::config::Config, data: &DataDir) -> Option<qrgate_turnstile::Turnstile> {
+    let path = data.turnstile_health();
+    qrgate_turnstile::Turnstile::start(&config.turnstile, move |health| {
+        eprintln!("{}", json!({ "turnstile": health }));
+        let seen = qrgate_turnstile::Seen { health: health.clone(), at: Utc::now() };
+        if let Err(e) = seen.save(&path) {
+            eprintln!("{}", json!({ "turnstile_status_not_saved": e.to_string() }));
+        }
+    })
 }
 
 fn ms(d: Duration) -> f64 {

@@ -97,11 +97,35 @@ fn print_status(status: &qrgate_sync::SyncStatus) {
     }
 }
 
+/// The turnstile as the running kiosk last saw it (nothing when none is set up).
+fn print_turnstile(data: &DataDir, config: &qrgate_core::config::Config) {
+    let path = data.turnstile_health();
+    match qrgate_turnstile::Seen::load(&path) {
+        Ok(None) => {}
+        Ok(Some(seen)) => {
+            let h = &seen.health;
+            let state = match &h.problem {
+                None => "reachable".to_string(),
+                Some(why) => format!("ALERT, not reachable: {why}"),
+            };
+            println!(
+                "turnstile: {} — {state} (as of {}; {} pulses, {} failed)",
+                h.device,
+                seen.at.with_timezone(&config.time.timezone).format("%d/%m/%Y %H:%M:%S"),
+                h.pulses,
+                h.failed_pulses
+            );
+        }
+        Err(e) => println!("turnstile: its status file {} cannot be read ({e})", path.display()),
+    }
+}
+
 pub fn run_sync(args: SyncArgs, data: &DataDir) -> Result<Outcome> {
     let (mut store, config) = data.open()?;
     if args.status {
         let status = qrgate_sync::status(&store).or_else(|e| failed(e).map(|_| Default::default()))?;
         print_status(&status);
+        print_turnstile(data, &config);
         for r in qrgate_sync::outbox::rejected(&store, 50).or_else(|e| failed(e).map(|_| vec![]))? {
             println!("  refused {} [{}] {}", r.event_id, r.code, r.message);
         }

@@ -24,6 +24,7 @@ pub struct Config {
     pub sync: SyncConfig,
     pub holidays: HolidaysConfig,
     pub overtime: OvertimeConfig,
+    pub turnstile: TurnstileConfig,
     #[serde(rename = "shift")]
     pub shifts: Vec<Shift>,
 }
@@ -161,6 +162,128 @@ impl SyncConfig {
     }
 }
 
+/// What opens the gate on a green decision: a relay board, a Modbus module, the PC's GPIO pins or
+/// a door controller's URL. Outputs are named after the decision: `in` on an accepted entry,
+/// `out` on an accepted exit, `alarm` (optional) on a refusal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TurnstileConfig {
+    pub driver: TurnstileDriver,
+    /// How long an output stays closed: door controllers expect a dry-contact pulse.
+    pub pulse_ms: u32,
+    /// lcus, modbus: the serial port, e.g. "/dev/ttyUSB0".
+    pub port: String,
+    /// lcus, modbus: the line speed; LCUS boards run at 9600.
+    pub baud: u32,
+    /// modbus: the module's slave address (1 to 247).
+    pub unit: u8,
+    /// gpio: the GPIO character device.
+    pub chip: String,
+    /// The channel (lcus: 1 to 8), coil address (modbus, from 0) or line offset (gpio) of each
+    /// output; left out: not wired.
+    #[serde(rename = "in")]
+    pub entry: Option<u16>,
+    #[serde(rename = "out")]
+    pub exit: Option<u16>,
+    pub alarm: Option<u16>,
+    /// http: the URL called for each output (left out: not wired), with `method` and `body`,
+    /// e.g. a Hikvision ISAPI remote door open. User and password may go in the URL.
+    pub in_url: Option<String>,
+    pub out_url: Option<String>,
+    pub alarm_url: Option<String>,
+    pub method: String,
+    pub body: String,
+}
+
+/// The turnstile's kind of wiring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnstileDriver {
+    /// Nothing to open: the camera alone.
+    None,
+    /// A USB serial relay board on a CH340 ("LCUS").
+    Lcus,
+    /// A Modbus RTU relay module on RS-485 (write single coil).
+    Modbus,
+    /// The gate PC's own GPIO lines (Linux GPIO character device).
+    Gpio,
+    /// A door controller's HTTP interface.
+    Http,
+}
+
+impl Default for TurnstileConfig {
+    fn default() -> TurnstileConfig {
+        TurnstileConfig {
+            driver: TurnstileDriver::None,
+            pulse_ms: 200,
+            port: String::new(),
+            baud: 9600,
+            unit: 1,
+            chip: "/dev/gpiochip0".into(),
+            entry: None,
+            exit: None,
+            alarm: None,
+            in_url: None,
+            out_url: None,
+            alarm_url: None,
+            method: "PUT".into(),
+            body: String::new(),
+        }
+    }
+}
+
+impl TurnstileConfig {
+    fn check(&self) -> std::result::Result<(), String> {
+        use TurnstileDriver as D;
+        if !(20..=10_000).contains(&self.pulse_ms) {
+            return Err("turnstile.pulse_ms must be between 20 and 10000".into());
+        }
+        let outputs = [("in", self.entry), ("out", self.exit), ("alarm", self.alarm)];
+        match self.driver {
+            D::None => return Ok(()),
+            D::Lcus | D::Modbus if self.port.trim().is_empty() => {
+                return Err("turnstile.port must name the serial port, e.g. \"/dev/ttyUSB0\"".into())
+            }
+            D::Gpio if self.chip.trim().is_empty() => {
+                return Err("turnstile.chip must name the GPIO chip, e.g. \"/dev/gpiochip0\"".into())
+            }
+            D::Http => {
+                let urls = [("in_url", &self.in_url), ("out_url", &self.out_url), ("alarm_url", &self.alarm_url)];
+                if urls.iter().all(|(_, u)| u.is_none()) {
+                    return Err("turnstile.in_url or turnstile.out_url must say what to call".into());
+                }
+                for (name, url) in urls {
+                    if let Some(url) = url {
+                        if !(url.starts_with("http://") || url.starts_with("https://")) {
+                            return Err(format!("turnstile.{name} must be an http:// or https:// URL"));
+                        }
+                    }
+                }
+                if !["GET", "POST", "PUT"].contains(&self.method.as_str()) {
+                    return Err("turnstile.method must be GET, POST or PUT".into());
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        if outputs.iter().all(|(_, o)| o.is_none()) {
+            return Err("turnstile.in or turnstile.out must say which channel opens the gate".into());
+        }
+        if self.driver == D::Lcus {
+            if let Some((name, _)) = outputs.iter().find(|(_, o)| o.is_some_and(|c| !(1..=8).contains(&c))) {
+                return Err(format!("turnstile.{name} must be a relay channel from 1 to 8"));
+            }
+        }
+        if self.driver == D::Modbus && !(1..=247).contains(&self.unit) {
+            return Err("turnstile.unit must be a Modbus address from 1 to 247".into());
+        }
+        if !(1200..=115_200).contains(&self.baud) {
+            return Err("turnstile.baud must be a serial speed from 1200 to 115200".into());
+        }
+        Ok(())
+    }
+}
+
 impl Default for ScreenConfig {
     fn default() -> ScreenConfig {
         ScreenConfig { kiosk_mode: true, language: Language::Vi, low_disk_mb: 500 }
@@ -226,6 +349,7 @@ impl Default for Config {
             sync: SyncConfig::default(),
             holidays: HolidaysConfig::default(),
             overtime: OvertimeConfig::default(),
+            turnstile: TurnstileConfig::default(),
             shifts: default_shifts(),
         }
     }
@@ -474,6 +598,7 @@ impl Config {
         }
         self.holidays.check()?;
         self.overtime.check()?;
+        self.turnstile.check()?;
         if !self.sync.trace_key.trim().is_empty() {
             qrgate_protocol::trace::TracePublicKey::parse(&self.sync.trace_key)
                 .map_err(|_| "sync.trace_key must be 64 hex digits (the province's `trace-key public`), or empty")?;
@@ -620,6 +745,28 @@ mod tests {
             let why = Config::parse(&format!("[sync]\ntrace_key = \"{bad}\"\n")).unwrap_err();
             assert!(why.contains("sync.trace_key must be 64 hex digits"), "{why}");
         }
+    }
+
+    #[test]
+    fn the_turnstile_is_checked_when_read() {
+        let t = Config::parse("[turnstile]\ndriver = \"lcus\"\nport = \"/dev/ttyUSB0\"\nin = 1\nout = 2\n")
+            .unwrap()
+            .turnstile;
+        assert_eq!(
+            (t.driver, t.entry, t.exit, t.alarm, t.pulse_ms),
+            (TurnstileDriver::Lcus, Some(1), Some(2), None, 200)
+        );
+        let bad = |t: &str| Config::parse(&format!("[turnstile]\n{t}\n")).unwrap_err();
+        assert!(bad("driver = \"lcus\"\nin = 1").contains("turnstile.port"));
+        assert!(bad("driver = \"lcus\"\nport = \"/dev/ttyUSB0\"").contains("which channel"));
+        assert!(bad("driver = \"lcus\"\nport = \"/dev/ttyUSB0\"\nin = 9").contains("1 to 8"));
+        assert!(bad("driver = \"modbus\"\nport = \"/dev/ttyUSB0\"\nin = 0\nunit = 0").contains("1 to 247"));
+        assert!(bad("driver = \"http\"").contains("in_url"));
+        assert!(bad("driver = \"http\"\nin_url = \"ftp://door\"").contains("http:// or https://"));
+        assert!(bad("driver = \"relay\"").contains("relay"));
+        assert!(bad("pulse_ms = 5").contains("between 20 and 10000"));
+        let door = Config::parse("[turnstile]\ndriver = \"http\"\nin_url = \"http://10.0.0.9/open\"\n").unwrap();
+        assert_eq!(door.turnstile.in_url.as_deref(), Some("http://10.0.0.9/open"));
     }
 
     #[test]

@@ -73,6 +73,11 @@ impl DataDir {
         Ok(st.f_bavail.saturating_mul(st.f_frsize))
     }
 
+    /// The turnstile's health as the running kiosk last saw it (JSON), for `qrgate sync --status`.
+    pub fn turnstile_health(&self) -> PathBuf {
+        self.root.join("turnstile.json")
+    }
+
     pub fn config_path(&self) -> PathBuf {
         self.root.join(CONFIG)
     }

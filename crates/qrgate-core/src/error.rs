@@ -56,6 +56,11 @@ codes! {
     BadServerUrl => "bad_server_url",
     ScheduleBadRows => "schedule_bad_rows",
     ScheduleUnreadable => "schedule_unreadable",
+    TurnstileNotConfigured => "turnstile_not_configured",
+    TurnstileNotWired => "turnstile_not_wired",
+    TurnstileUnreachable => "turnstile_unreachable",
+    TurnstileNoAnswer => "turnstile_no_answer",
+    TurnstileRefused => "turnstile_refused",
 }
 
 impl std::fmt::Display for Code {
@@ -67,7 +72,16 @@ impl std::fmt::Display for Code {
 impl Code {
     /// Whether the fault is the machine's (disk, permissions, I/O) rather than the input's.
     pub fn is_system(self) -> bool {
-        matches!(self, Code::Storage | Code::Io | Code::ReadOnly | Code::DiskFull | Code::Render)
+        matches!(
+            self,
+            Code::Storage
+                | Code::Io
+                | Code::ReadOnly
+                | Code::DiskFull
+                | Code::Render
+                | Code::TurnstileUnreachable
+                | Code::TurnstileNoAnswer
+        )
     }
 }
 

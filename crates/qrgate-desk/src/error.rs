@@ -16,6 +16,9 @@ pub enum Error {
     #[error("{0}")]
     Pin(#[from] PinRefusal),
 
+    #[error(transparent)]
+    Turnstile(#[from] qrgate_turnstile::Error),
+
     #[error("no admin PIN is set on this kiosk; set one with `qrgate pin set --role admin NAME`")]
     NoAdminPin,
 
@@ -31,6 +34,7 @@ impl Error {
         match self {
             Error::Core(e) => e.code(),
             Error::Hr(e) => e.code(),
+            Error::Turnstile(e) => e.code(),
             Error::Pin(PinRefusal::Wrong { .. }) => Code::WrongPin,
             Error::Pin(PinRefusal::Locked { .. }) => Code::PinLocked,
             Error::NoAdminPin => Code::NoAdminPin,

@@ -1,5 +1,7 @@
 //! Fixtures shared by the integration tests of the kiosk crates: a real data directory with a small roster and its keys.
 
+pub mod pty;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use qrgate_core::badge::{Badge, BadgeSigningKey};
 use qrgate_core::config::Config;

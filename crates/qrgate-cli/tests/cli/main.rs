@@ -9,3 +9,4 @@ mod export;
 mod privacy;
 mod scan;
 mod schedule;
+mod turnstile;

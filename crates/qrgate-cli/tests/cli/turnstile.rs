@@ -1,0 +1,178 @@
+//! The turnstile through the binary: `qrgate scan` over replayed frames with an LCUS relay board
+//! played on a pseudo-terminal, byte for byte; `qrgate turnstile test`; the alert when the board
+//! is pulled out, in the scan's output and in `qrgate sync --status`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use qrgate_scan::synth::{empty_gate_frame, held_badge_frame};
+use qrgate_testkit::pty::Pty;
+use serde_json::Value;
+
+use crate::support::Site;
+
+const ROSTER: &str = "Mã NV;Họ và tên;Bộ phận;Ca;Số điện thoại;Trạng thái
+NV001;Nguyễn Thị Hương;May 1;CA1;0912345678;Đang làm
+NV002;Trần Văn Dũng;Cắt;CA3;;1
+";
+const PATIENCE: Duration = Duration::from_secs(20);
+const ON_1: [u8; 4] = [0xA0, 0x01, 0x01, 0xA2];
+const OFF_1: [u8; 4] = [0xA0, 0x01, 0x00, 0xA1];
+
+/// A kiosk with two workers whose kiosk.conf wires an LCUS board on `board`: in on channel 1,
+/// out on channel 2, no alarm.
+fn site_with_board(board: &Pty) -> Site {
+    let site = Site::new();
+    site.init();
+    site.ok(&["roster", "import", &site.write("roster.csv", ROSTER.as_bytes())]);
+    let conf = site.data().join("kiosk.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let wired = format!("port = \"{}\"\nin = 1\nout = 2\n", board.path().display());
+    let text = text.replacen("driver = \"none\"\n", "driver = \"lcus\"\n", 1).replacen("port = \"\"\n", &wired, 1);
+    assert!(text.contains("driver = \"lcus\"") && text.contains("/dev/pts/"), "{text}");
+    std::fs::write(&conf, text).unwrap();
+    site
+}
+
+fn accepted_events_of(site: &Site, code: &str) -> i64 {
+    let db = rusqlite::Connection::open_with_flags(
+        site.data().join("qrgate.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    db.query_row("SELECT count(*) FROM events WHERE person_ref = ?1 AND verdict = 'accepted'", [code], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn scan_pulses_the_entry_relay_after_the_event_is_committed_and_nothing_on_a_refusal() {
+    let mut board = Pty::open();
+    let site = site_with_board(&board);
+    let a = site.ok(&["badge", "text", "NV001"]).stdout.trim().to_string();
+    let b = site.ok(&["badge", "text", "NV002"]).stdout.trim().to_string();
+    // NV001, then a code no kiosk signed (refused), then NV002; each held for three frames.
+    let folder = site.path("replay");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut n = 0;
+    for (who, text) in [a.as_str(), "QG1:NOT-A-BADGE-OF-THIS-ENTERPRISE", b.as_str()].iter().enumerate() {
+        for k in 0..3 {
+            held_badge_frame(100 * who as u64 + k, text).save(folder.join(format!("{n:03}.png"))).unwrap();
+            n += 1;
+        }
+        empty_gate_frame(7_000 + who as u64).save(folder.join(format!("{n:03}.png"))).unwrap();
+        n += 1;
+    }
+    let source = format!("dir:{}", folder.display());
+    let scan = Command::new(env!("CARGO_BIN_EXE_qrgate"))
+        .args(["--data", site.data().to_str().unwrap(), "scan", "--source", &source, "--fps", "50"])
+        .args(["--frames", &n.to_string(), "--stats"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // The board's side: the first byte of the first pulse, then the database at that moment.
+    let (first, first_at) = board.read(4, PATIENCE);
+    assert_eq!(first, ON_1, "an accepted entry closes channel 1");
+    assert_eq!(accepted_events_of(&site, "NV001"), 1, "the event was committed before the relay moved");
+    let (off, off_at) = board.read(4, PATIENCE);
+    assert_eq!(off, OFF_1);
+    assert!(off_at - first_at >= Duration::from_millis(200), "closed for the 200 ms pulse");
+    let (second, _) = board.read(8, PATIENCE);
+    assert_eq!(second, [ON_1, OFF_1].concat(), "NV002's entry");
+    assert_eq!(accepted_events_of(&site, "NV002"), 1);
+
+    let out = scan.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!board.readable(Duration::from_millis(300)), "the refusal pulsed nothing (no alarm wired)");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let verdicts: Vec<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["verdict"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(verdicts, ["accepted", "refused", "accepted"], "{stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stats: Value = stderr
+        .lines()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok().filter(|v| v.get("stats").is_some()))
+        .expect("stats line");
+    assert_eq!(stats["stats"]["pulses"], 2, "{stderr}");
+    assert!(stats["stats"]["decision_to_pulse_ms"]["p50"].as_f64().is_some(), "{stderr}");
+
+    let status = site.ok(&["sync", "--status"]).stdout;
+    assert!(
+        status.contains("turnstile: the LCUS relay board on /dev/pts/") && status.contains("reachable"),
+        "{status}"
+    );
+    assert!(status.contains("2 pulses, 0 failed"), "{status}");
+}
+
+#[test]
+fn turnstile_test_pulses_one_output_and_says_why_when_it_cannot() {
+    let mut board = Pty::open();
+    let site = site_with_board(&board);
+    let r = site.ok(&["turnstile", "test", "out"]);
+    assert!(r.stdout.contains("pulsed out on the LCUS relay board"), "{}", r.stdout);
+    assert_eq!(board.read(8, PATIENCE).0, [[0xA0, 0x02, 0x01, 0xA3], [0xA0, 0x02, 0x00, 0xA2]].concat());
+
+    let r = site.qrgate(&["turnstile", "test", "alarm"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("alarm output is not wired"), "{}", r.stderr);
+    let r = site.qrgate(&["turnstile", "test", "sideways"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("in, out or alarm"), "{}", r.stderr);
+
+    let port = board.path().display().to_string();
+    board.unplug();
+    let r = site.qrgate(&["turnstile", "test", "in"]);
+    assert_eq!(r.code, 4, "a device that is not there is the machine's fault: {}", r.stderr);
+    assert!(r.stderr.contains("turnstile_unreachable") && r.stderr.contains(&port), "{}", r.stderr);
+
+    let bare = Site::new();
+    bare.init();
+    let r = bare.qrgate(&["turnstile", "test"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("no turnstile is set up"), "{}", r.stderr);
+}
+
+#[test]
+fn a_board_pulled_out_mid_run_is_an_alert_in_the_scan_and_in_the_sync_status() {
+    let board = Pty::open();
+    let site = site_with_board(&board);
+    let folder = site.path("replay");
+    std::fs::create_dir_all(&folder).unwrap();
+    empty_gate_frame(1).save(folder.join("000.png")).unwrap();
+    let mut scan = Command::new(env!("CARGO_BIN_EXE_qrgate"))
+        .args(["--data", site.data().to_str().unwrap(), "scan", "--source"])
+        .arg(format!("dir:{}", folder.display()))
+        .args(["--fps", "5", "--seconds", "120"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, heard) = mpsc::channel::<Value>();
+    let stderr = BufReader::new(scan.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                if v.get("turnstile").is_some() && lines.send(v["turnstile"].clone()).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let next = || heard.recv_timeout(PATIENCE).expect("a turnstile line on standard error");
+    assert_eq!(next()["reachable"], true);
+    board.unplug();
+    let started = Instant::now();
+    let down = next();
+    assert_eq!(down["reachable"], false, "{down}");
+    assert!(down["problem"].as_str().unwrap().contains("/dev/pts/"), "{down}");
+    assert!(started.elapsed() < PATIENCE);
+    let status = site.ok(&["sync", "--status"]).stdout;
+    assert!(status.contains("ALERT, not reachable"), "{status}");
+    scan.kill().unwrap();
+    scan.wait().unwrap();
+}

@@ -1,0 +1,244 @@
+//! The turnstile's own thread: pulses in the order decided, a probe of the device between them,
+//! and the device's health for the guard screen.
+//!
+//! A device that fails is dropped and opened again at the next probe or pulse, so a relay board
+//! plugged back in works again without a restart. An output whose release failed is released
+//! first thing after reopening: a turnstile must not stay open.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use qrgate_core::config::{TurnstileConfig, TurnstileDriver};
+use qrgate_core::gate::Decision;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::{describe, is_wired, open, output_for, Device, Output};
+
+/// How often an idle device is looked at: an unplugged board is on the guard screen within this.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+/// Pulse latencies kept for `--stats` and the benchmark; older ones are dropped.
+const KEPT_LATENCIES: usize = 100_000;
+
+/// What the guard screen and `qrgate sync --status` say about the turnstile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub driver: TurnstileDriver,
+    /// The device in words, e.g. "the LCUS relay board on /dev/ttyUSB0".
+    pub device: String,
+    pub reachable: bool,
+    /// Why it cannot be reached (or why its last pulse failed), in words.
+    pub problem: Option<String>,
+    pub pulses: u64,
+    pub failed_pulses: u64,
+}
+
+struct Shared {
+    health: Mutex<Health>,
+    /// From the decision handed over to the contact closing.
+    latencies: Mutex<Vec<Duration>>,
+}
+
+enum Command {
+    Pulse { output: Output, decided: Instant },
+}
+
+/// The gate's outputs, driven from a thread of their own.
+pub struct Turnstile {
+    commands: Option<mpsc::Sender<Command>>,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+    config: TurnstileConfig,
+}
+
+impl Turnstile {
+    /// Starts the device kiosk.conf names; `None` when it names none. `on_change` hears each change
+    /// of health, a pulse's count included (on the turnstile's thread), the first one as soon as
+    /// the device was opened.
+    pub fn start(config: &TurnstileConfig, on_change: impl Fn(&Health) + Send + 'static) -> Option<Turnstile> {
+        if config.driver == TurnstileDriver::None {
+            return None;
+        }
+        let health = Health {
+            driver: config.driver,
+            device: describe(config),
+            reachable: false,
+            problem: Some("not opened yet".into()),
+            pulses: 0,
+            failed_pulses: 0,
+        };
+        let shared = Arc::new(Shared { health: Mutex::new(health), latencies: Mutex::new(Vec::new()) });
+        let (commands, received) = mpsc::channel();
+        let thread = {
+            let shared = shared.clone();
+            let config = config.clone();
+            std::thread::Builder::new()
+                .name("turnstile".into())
+                .spawn(move || run(&config, &received, &shared, &on_change))
+                .expect("a thread starts")
+        };
+        Some(Turnstile { commands: Some(commands), shared, thread: Some(thread), config: config.clone() })
+    }
+
+    /// Pulses the output `decision` calls for, if it is wired. Call it once the decision's event
+    /// is committed; it returns at once.
+    pub fn follow(&self, decision: &Decision) {
+        if let Some(output) = output_for(decision).filter(|o| is_wired(&self.config, *o)) {
+            self.pulse(output);
+        }
+    }
+
+    /// Pulses `output` after those already asked for; returns at once.
+    pub fn pulse(&self, output: Output) {
+        if let Some(commands) = &self.commands {
+            let _ = commands.send(Command::Pulse { output, decided: Instant::now() });
+        }
+    }
+
+    pub fn health(&self) -> Health {
+        lock(&self.shared.health).clone()
+    }
+
+    /// Finishes the pulses asked for, then gives each one's time from the decision to the
+    /// contact closing, oldest first.
+    pub fn finish(mut self) -> Vec<Duration> {
+        self.stop();
+        std::mem::take(&mut *lock(&self.shared.latencies))
+    }
+
+    fn stop(&mut self) {
+        self.commands = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The turnstile's health as a running kiosk last saw it, kept in the data directory for
+/// `qrgate sync --status` (another process).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    pub health: Health,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Seen {
+    /// Writes it whole (a reader never sees half a file).
+    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let partial = path.with_extension("json.partial");
+        std::fs::write(&partial, serde_json::to_vec_pretty(self).expect("health serialises"))?;
+        std::fs::rename(partial, path)
+    }
+
+    /// What was saved; `None` when no kiosk with a turnstile ran here.
+    pub fn load(path: &std::path::Path) -> std::io::Result<Option<Seen>> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(std::io::Error::other),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Drop for Turnstile {
+    /// Finishes the pulses asked for (a contact closed is released) before the thread ends.
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Closes `output` for `length` (a door controller: one call), telling `closed` the moment the
+/// contact closed. A release that failed leaves the output in `stuck`.
+pub(crate) fn pulse(
+    device: &mut dyn Device,
+    output: Output,
+    length: Duration,
+    stuck: &mut Option<Output>,
+    closed: impl FnOnce(),
+) -> Result<()> {
+    device.set(output, true)?;
+    closed();
+    if !device.momentary() {
+        std::thread::sleep(length);
+        if let Err(e) = device.set(output, false) {
+            *stuck = Some(output);
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// The device, opened if it is not; an output left closed is released first.
+fn ensure<'d>(
+    config: &TurnstileConfig,
+    device: &'d mut Option<Box<dyn Device>>,
+    stuck: &mut Option<Output>,
+) -> Result<&'d mut Box<dyn Device>> {
+    if device.is_none() {
+        let mut opened = open(config).expect("started with a driver")?;
+        if let Some(output) = *stuck {
+            opened.set(output, false)?;
+            *stuck = None;
+        }
+        *device = Some(opened);
+    }
+    Ok(device.as_mut().expect("opened above"))
+}
+
+fn run(
+    config: &TurnstileConfig,
+    commands: &mpsc::Receiver<Command>,
+    shared: &Shared,
+    on_change: &(impl Fn(&Health) + Send),
+) {
+    let length = Duration::from_millis(config.pulse_ms.into());
+    let mut device: Option<Box<dyn Device>> = None;
+    let mut stuck: Option<Output> = None;
+    let report = |result: &Result<()>, pulsed: Option<bool>| {
+        let mut health = lock(&shared.health);
+        let before = health.clone();
+        match pulsed {
+            Some(true) => health.pulses += 1,
+            Some(false) => health.failed_pulses += 1,
+            None => {}
+        }
+        health.reachable = result.is_ok();
+        health.problem = result.as_ref().err().map(|e| e.to_string());
+        if *health != before {
+            let now = health.clone();
+            drop(health);
+            on_change(&now);
+        }
+    };
+    let opened = ensure(config, &mut device, &mut stuck).map(drop);
+    report(&opened, None);
+    loop {
+        let (result, pulsed) = match commands.recv_timeout(PROBE_EVERY) {
+            Ok(Command::Pulse { output, decided }) => {
+                let result = ensure(config, &mut device, &mut stuck).and_then(|d| {
+                    pulse(d.as_mut(), output, length, &mut stuck, || {
+                        let mut latencies = lock(&shared.latencies);
+                        if latencies.len() == KEPT_LATENCIES {
+                            latencies.remove(0);
+                        }
+                        latencies.push(decided.elapsed());
+                    })
+                });
+                let ok = result.is_ok();
+                (result, Some(ok))
+            }
+            Err(RecvTimeoutError::Timeout) => (ensure(config, &mut device, &mut stuck).and_then(|d| d.probe()), None),
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        if result.is_err() {
+            device = None;
+        }
+        report(&result, pulsed);
+    }
+}

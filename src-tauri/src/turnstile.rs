@@ -1,0 +1,34 @@
+//! The gate's outputs as the window drives them: started with the frame loop, told each decision
+//! once its event is committed, and its health pushed to the guard screen (the `turnstile` event)
+//! and kept for `qrgate sync --status`.
+
+use chrono::Utc;
+use qrgate_core::config::TurnstileConfig;
+use qrgate_core::datadir::DataDir;
+use qrgate_core::gate::Decision;
+use qrgate_turnstile::{Seen, Turnstile};
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::Shell;
+
+/// Starts the turnstile kiosk.conf names, if any.
+pub fn start(config: &TurnstileConfig, data: &DataDir, app: AppHandle) -> Option<Turnstile> {
+    let path = data.turnstile_health();
+    Turnstile::start(config, move |health| {
+        if let Some(problem) = &health.problem {
+            eprintln!("qrgate-kiosk: turnstile: {} cannot be reached: {problem}", health.device);
+        }
+        let _ = app.emit("turnstile", health);
+        if let Err(e) = (Seen { health: health.clone(), at: Utc::now() }).save(&path) {
+            eprintln!("qrgate-kiosk: the turnstile's status cannot be kept in {}: {e}", path.display());
+        }
+    })
+}
+
+/// Opens the gate if `decision` lets someone through. Called after the desk returned it, so
+/// after its event was committed.
+pub fn follow(app: &AppHandle, decision: &Decision) {
+    if let Some(turnstile) = app.state::<Shell>().turnstile.get() {
+        turnstile.follow(decision);
+    }
+}
