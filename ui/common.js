@@ -32,6 +32,7 @@ export function failureText(failure) {
     const why = fill(w.roster_file_problems[p.code] ?? p.code, { ...p, columns: (p.columns ?? []).join(", "), found: (p.found ?? []).join(", ") });
     return `${w.errors.roster_unreadable}: ${why}`;
   }
+  if (code === "photos_bad_files" && detail.files) return `${w.errors.photos_bad_files}: ${detail.files.join(", ")}`;
   if (code && w.errors[code]) return fill(w.errors[code], detail);
   return `${w.error}: ${code ?? failure}`;
 }

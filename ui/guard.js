@@ -46,6 +46,7 @@ function renderDecision() {
     $("decision-time").textContent = "";
     $("decision-clock").textContent = "";
     box.dataset.clockFlag = "";
+    box.dataset.photo = "";
     return;
   }
   const d = shown.decision;
@@ -65,6 +66,30 @@ function renderDecision() {
   // The event's time is far from what the kiosk last knew to be true: the guard checks the clock.
   box.dataset.clockFlag = d.clock_flag ?? "";
   $("decision-clock").textContent = d.clock_flag ? w[`clock_flag_${d.clock_flag}`] : "";
+  renderPhoto(d);
+}
+
+// The worker's photo beside the name on an accepted scan, large enough to compare with the face
+// at the gate; a neutral placeholder until it arrives, and when HR has none.
+function renderPhoto(d) {
+  const box = $("last-decision");
+  const img = $("decision-photo");
+  const worker = d.verdict === "accepted" && d.person?.kind === "worker";
+  if (!worker) {
+    box.dataset.photo = "";
+    img.removeAttribute("src");
+    return;
+  }
+  const src = `kiosk://localhost/photo/${encodeURIComponent(d.person.code)}?e=${d.event_id}`;
+  if (img.getAttribute("src") === src) return;
+  box.dataset.photo = "none";
+  img.onload = () => {
+    if (img.getAttribute("src") === src) box.dataset.photo = "shown";
+  };
+  img.onerror = () => {
+    if (img.getAttribute("src") === src) box.dataset.photo = "none";
+  };
+  img.src = src;
 }
 
 function renderRecent() {

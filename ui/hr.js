@@ -55,13 +55,13 @@ function writtenText(template, written) {
   return `${fill(template, written)} ${written.opened ? lang.words.opened : ""}`.trim();
 }
 
-// The chosen file's own name, or the words for none (the browser's input shows nothing itself).
-function renderChosenFile() {
-  const file = $("roster-file").files[0];
-  const name = $("roster-file-name");
-  if (file) {
+// The chosen files' own names, or the words for none (the browser's input shows nothing itself).
+function renderChosenFiles(input, label) {
+  const files = [...$(input).files];
+  const name = $(label);
+  if (files.length) {
     delete name.dataset.text;
-    name.textContent = file.name;
+    name.textContent = files.map((f) => f.name).join(", ");
   } else {
     name.dataset.text = "no_file_chosen";
     name.textContent = lang.words.no_file_chosen;
@@ -77,6 +77,20 @@ async function importRoster() {
     say("roster-result", fill(lang.words.roster_done, summary));
   } catch (failure) {
     failed("roster-result", failure);
+  }
+}
+
+async function importPhotos() {
+  const files = [...$("photos-file").files];
+  if (!files.length) return say("photos-result", lang.words.choose_file, false);
+  try {
+    const picked = await Promise.all(
+      files.map(async (f) => ({ name: f.name, bytes: Array.from(new Uint8Array(await f.arrayBuffer())) })),
+    );
+    const stored = await invoke("hr_import_photos", { files: picked });
+    say("photos-result", fill(lang.words.photos_done, { n: stored }));
+  } catch (failure) {
+    failed("photos-result", failure);
   }
 }
 
@@ -223,7 +237,9 @@ async function privacyErase() {
 
 export function wireHr() {
   $("hr-close").addEventListener("click", closeHr);
-  $("roster-file").addEventListener("change", renderChosenFile);
+  $("roster-file").addEventListener("change", () => renderChosenFiles("roster-file", "roster-file-name"));
+  $("photos-file").addEventListener("change", () => renderChosenFiles("photos-file", "photos-file-name"));
+  $("photos-import").addEventListener("click", importPhotos);
   for (const b of document.querySelectorAll("#hr-tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("roster-import").addEventListener("click", importRoster);
   $("badges-issue").addEventListener("click", issueBadges);

@@ -198,6 +198,21 @@ pub async fn hr_import_roster(
     .await
 }
 
+/// Photos picked in the window (pictures, or ZIPs of them), as names and bytes.
+#[tauri::command]
+pub async fn hr_import_photos(files: Vec<PickedFile>, shell: State<'_, Shell>) -> Answer<usize> {
+    let office = shell.office.clone();
+    off_main(move || Ok(office.import_photos(files.into_iter().map(|f| (f.name, f.bytes)).collect(), Utc::now())?))
+        .await
+}
+
+/// A file the HR page read from a file picker.
+#[derive(Deserialize)]
+pub struct PickedFile {
+    name: String,
+    bytes: Vec<u8>,
+}
+
 /// Which badges HR asked for.
 #[derive(Deserialize)]
 #[serde(tag = "by", content = "value", rename_all = "snake_case")]

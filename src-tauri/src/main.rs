@@ -194,8 +194,16 @@ fn main() {
     let kiosk_mode = shell.heading.kiosk_mode;
     tauri::Builder::default()
         .manage(shell)
-        .register_uri_scheme_protocol("kiosk", |ctx, request| {
-            preview::serve(&ctx.app_handle().state::<Shell>().preview, request.uri().path(), request.uri().query())
+        .register_asynchronous_uri_scheme_protocol("kiosk", |ctx, request, responder| {
+            let shell = ctx.app_handle().state::<Shell>();
+            match request.uri().path().strip_prefix("/photo/") {
+                // A database read: off the main thread, on the office's connection.
+                Some(code) => {
+                    let (office, code) = (shell.office.clone(), code.to_string());
+                    std::thread::spawn(move || responder.respond(preview::photo(office.photo(&code))));
+                }
+                None => responder.respond(preview::serve(&shell.preview, request.uri().path(), request.uri().query())),
+            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::screen_ready,
@@ -210,6 +218,7 @@ fn main() {
             commands::hr_open,
             commands::hr_close,
             commands::hr_import_roster,
+            commands::hr_import_photos,
             commands::hr_issue_badges,
             commands::hr_revoke,
             commands::hr_evacuation,

@@ -1,6 +1,6 @@
 //! The `kiosk://` scheme the screen loads from: the camera preview (the latest frame, shrunk to
 //! the preview box and sent as an uncompressed 8-bit BMP, which WebKit draws without real
-//! decoding work) and the guard screen's sounds from assets/.
+//! decoding work), the guard screen's sounds from assets/, and workers' photos.
 //!
 //! The frame loop only hands its frame over; the work of scaling and encoding happens here, on
 //! the screen's request, and only as often as the screen asks (15 times a second).
@@ -120,6 +120,10 @@ pub fn serve(preview: &Preview, path: &str, query: Option<&str>) -> Response<Cow
         "/sound/refused.wav" => (200, "audio/wav", Cow::Borrowed(SOUND_REFUSED)),
         _ => (404, "text/plain", Cow::Borrowed(b"not found".as_slice())),
     };
+    answer(status, kind, body)
+}
+
+fn answer(status: u16, kind: &str, body: Cow<'static, [u8]>) -> Response<Cow<'static, [u8]>> {
     Response::builder()
         .status(status)
         .header("Content-Type", kind)
@@ -127,6 +131,16 @@ pub fn serve(preview: &Preview, path: &str, query: Option<&str>) -> Response<Cow
         .header("Access-Control-Allow-Origin", "*")
         .body(body)
         .expect("a well-formed response")
+}
+
+/// A worker's photo for the guard screen: the JPEG, or 404 so the screen shows its placeholder
+/// (no photo imported, or the database could not be read — never an alert for a picture).
+pub fn photo(found: qrgate_desk::Result<Option<Vec<u8>>>) -> Response<Cow<'static, [u8]>> {
+    let (status, kind, body): (u16, &str, Cow<'static, [u8]>) = match found {
+        Ok(Some(jpeg)) => (200, "image/jpeg", Cow::Owned(jpeg)),
+        Ok(None) | Err(_) => (404, "text/plain", Cow::Borrowed(b"no photo".as_slice())),
+    };
+    answer(status, kind, body)
 }
 
 #[cfg(test)]

@@ -364,6 +364,8 @@ pub enum Detail {
     /// `roster_unreadable`: what is wrong with the file as a whole (`qrgate_hr::FileProblem`,
     /// serialised as the screen's `roster_file_problems` words expect).
     File { problem: qrgate_hr::FileProblem },
+    /// `photos_bad_files`: the bad files, by name as HR picked them.
+    Files { files: Vec<String> },
     /// `wrong_pin`.
     TriesLeft { tries_left: u32 },
     /// `pin_locked`.
@@ -391,6 +393,9 @@ impl From<qrgate_desk::Error> for Failure {
                 rows: rows.iter().map(|r| BadRow { row: r.row, problems: r.problems.clone() }).collect(),
             },
             Error::Hr(qrgate_hr::Error::RosterFile(problem)) => Detail::File { problem: problem.clone() },
+            Error::Hr(qrgate_hr::Error::Photos(bad)) => {
+                Detail::Files { files: bad.iter().map(|b| b.file.clone()).collect() }
+            }
             Error::Pin(PinRefusal::Wrong { tries_left }) => Detail::TriesLeft { tries_left: *tries_left },
             Error::Pin(PinRefusal::Locked { seconds }) => Detail::LockedFor { seconds: *seconds },
             _ => Detail::None,

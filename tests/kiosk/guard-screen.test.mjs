@@ -332,6 +332,124 @@ const READ_DIALOGS = `
     visitors: Number(text("inside-visitors")), workers: Number(text("inside-workers")),
   };`;
 
+// Whether a kiosk started on `data` is still running.
+function runningOn(data) {
+  try {
+    return execFileSync("pgrep", ["-f", data], { encoding: "utf8" }).trim() !== "";
+  } catch {
+    return false; // pgrep exits 1 when nothing matches
+  }
+}
+
+describe("a gate whose turnstile hangs on an LCUS relay board, with HR's photos", () => {
+  let driver;
+  let data;
+  let script;
+  let socat;
+  let bytes;
+
+  before(async () => {
+    data = freshDataDir();
+    // The demo enterprise is made by a first start; the installer then wires the board in
+    // kiosk.conf and the kiosk starts again, as on a real gate.
+    const first = await startOnEmptyGate(data, "turnstile-gate");
+    await first.stop();
+    try {
+      execFileSync("pkill", ["-f", data]);
+    } catch {
+      // already gone
+    }
+    await until("the first kiosk to end", 10_000, async () => ({ ok: !runningOn(data) }));
+    script = JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
+    // socat plays the board: a pseudo-terminal whose every byte goes to a file.
+    const board = join(data, "..", "board");
+    bytes = join(data, "..", "board.bytes");
+    socat = spawn("socat", ["-u", `PTY,link=${board},raw,echo=0,wait-slave`, `CREATE:${bytes}`], { stdio: "ignore" });
+    await until("socat's pseudo-terminal", 5_000, async () => ({ ok: existsSync(board) }));
+    const conf = join(data, "kiosk.conf");
+    const wired = readFileSync(conf, "utf8")
+      .replace('driver = "none"\n', 'driver = "lcus"\n')
+      .replace('port = ""\n', `port = "${board}"\nin = 1\nout = 2\n`);
+    writeFileSync(conf, wired);
+    driver = await startOnEmptyGate(data, "turnstile-gate");
+  });
+
+  after(() => {
+    socat?.kill();
+    return driver?.stop();
+  });
+
+  const READ_ALERT = `const a = document.getElementById("alert"); return { hidden: a.hidden, text: a.textContent };`;
+
+  test("a photo imported on the HR pages shows beside the name; the IN relay pulses once the event is written; the board pulled out is an alert", async () => {
+    // HR imports the worker's photo (a 300×400 portrait named by code) and a stranger's: refused whole.
+    const photo = join(data, "..", `${script.welcome.code}.png`);
+    writeFileSync(photo, emptyFramePng(300, 400));
+    const stranger = join(data, "..", "NV99999.png");
+    writeFileSync(stranger, emptyFramePng(300, 400));
+    await driver.click(await driver.element("#hr-open"));
+    await driver.type(await driver.element("#pin-input"), "9999");
+    await driver.click(await driver.element("#pin-ok"));
+    const hrShown = async () => ({ ok: await driver.run(`return !document.getElementById("hr-page").hidden;`) });
+    await until("the HR pages", 5_000, hrShown);
+    const result = (probe) => async () => {
+      const text = await driver.run(`return document.getElementById("photos-result").textContent;`);
+      return { text, ok: probe(text) };
+    };
+    await driver.type(await driver.element("#photos-file"), `${photo}\n${stranger}`);
+    await driver.click(await driver.element("#photos-import"));
+    const refused = await until("the stranger's photo refused", 10_000, result((t) => t.includes(vi.errors.photos_bad_files)));
+    assert.ok(refused.text.includes("NV99999.png") && !refused.text.includes(`${script.welcome.code}.png`), refused.text);
+    // A file input that takes several files may add to its list: empty it first.
+    await driver.run(`document.getElementById("photos-file").value = "";`);
+    await driver.type(await driver.element("#photos-file"), photo);
+    await driver.click(await driver.element("#photos-import"));
+    await until("the photo imported", 10_000, result((t) => t === fill(vi.photos_done, { n: 1 })));
+    writeFileSync(join(ARTIFACTS, "hr-photos.png"), await driver.screenshot());
+    await driver.click(await driver.element("#hr-close"));
+
+    const before = await driver.run(READ_DECISION);
+    await driver.click(await driver.element("#manual-open"));
+    await driver.type(await driver.element("#manual-search"), script.welcome.code.toLowerCase());
+    await until("the worker in the results", 5_000, async () => {
+      const found = await driver.run(`return [...document.querySelectorAll("#manual-results button")].map((b) => b.dataset.code);`);
+      return { found, ok: found[0] === script.welcome.code };
+    });
+    await driver.click(await driver.element(`#manual-results button[data-code="${script.welcome.code}"]`));
+    await driver.type(await driver.element("#manual-pin"), "1234");
+    await driver.click(await driver.element("#manual-confirm"));
+    const seen = await until(`${script.welcome.name} let in by hand`, 5_000, async () => {
+      const d = await driver.run(READ_DECISION);
+      return { ...d, ok: d.eventId && d.eventId !== before.eventId && d.direction === "in" };
+    });
+    const pulse = await until("the IN pulse on the board", 10_000, async () => {
+      const got = existsSync(bytes) ? [...readFileSync(bytes)] : [];
+      return { got, ok: got.length >= 8 };
+    });
+    assert.deepEqual(pulse.got, [0xa0, 0x01, 0x01, 0xa2, 0xa0, 0x01, 0x00, 0xa1], "channel 1 on, then off");
+    assert.equal(sql(join(data, "qrgate.db"), `SELECT direction FROM events WHERE id = '${seen.eventId}'`), "in");
+    const face = await until("the worker's photo beside the name", 5_000, async () => {
+      const f = await driver.run(`return { state: document.getElementById("last-decision").dataset.photo,
+        width: document.getElementById("decision-photo").naturalWidth,
+        height: document.getElementById("decision-face").getBoundingClientRect().height };`);
+      return { ...f, ok: f.state === "shown" };
+    });
+    assert.equal(face.width, 300, "the stored photo, its size kept");
+    assert.ok(face.height > 200, `large enough to compare with a face: ${face.height}px`);
+    writeFileSync(join(ARTIFACTS, "guard-screen-photo.png"), await driver.screenshot());
+    const calm = await driver.run(READ_ALERT);
+    assert.ok(!calm.text.includes(vi.turnstile_down), calm.text);
+
+    socat.kill();
+    const alert = await until("the turnstile alert", 10_000, async () => {
+      const a = await driver.run(READ_ALERT);
+      return { ...a, ok: !a.hidden && a.text.includes(vi.turnstile_down) };
+    });
+    assert.ok(alert.text.includes(vi.turnstile_down), alert.text);
+    writeFileSync(join(ARTIFACTS, "guard-screen-turnstile-down.png"), await driver.screenshot());
+  });
+});
+
 // A valid CCCD QR text: a man born in Hà Nội (province 001) in 1990.
 const CCCD_NUMBER = "001090123456";
 const CCCD = `${CCCD_NUMBER}||Nguyễn Văn Khách|15031990|Nam|12 Lê Lợi, Hoàn Kiếm, Hà Nội|01012022`;
@@ -596,85 +714,3 @@ describe("the guard's desk: manual entry, a visitor, the HR pages and leaving", 
   });
 });
 
-// Whether a kiosk started on `data` is still running.
-function runningOn(data) {
-  try {
-    return execFileSync("pgrep", ["-f", data], { encoding: "utf8" }).trim() !== "";
-  } catch {
-    return false; // pgrep exits 1 when nothing matches
-  }
-}
-
-describe("a gate whose turnstile hangs on an LCUS relay board", () => {
-  let driver;
-  let data;
-  let script;
-  let socat;
-  let bytes;
-
-  before(async () => {
-    data = freshDataDir();
-    // The demo enterprise is made by a first start; the installer then wires the board in
-    // kiosk.conf and the kiosk starts again, as on a real gate.
-    const first = await startOnEmptyGate(data, "turnstile-gate");
-    await first.stop();
-    try {
-      execFileSync("pkill", ["-f", data]);
-    } catch {
-      // already gone
-    }
-    await until("the first kiosk to end", 10_000, async () => ({ ok: !runningOn(data) }));
-    script = JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
-    // socat plays the board: a pseudo-terminal whose every byte goes to a file.
-    const board = join(data, "..", "board");
-    bytes = join(data, "..", "board.bytes");
-    socat = spawn("socat", [`PTY,link=${board},raw,echo=0,wait-slave`, `CREATE:${bytes}`], { stdio: "ignore" });
-    await until("socat's pseudo-terminal", 5_000, async () => ({ ok: existsSync(board) }));
-    const conf = join(data, "kiosk.conf");
-    const wired = readFileSync(conf, "utf8")
-      .replace('driver = "none"\n', 'driver = "lcus"\n')
-      .replace('port = ""\n', `port = "${board}"\nin = 1\nout = 2\n`);
-    writeFileSync(conf, wired);
-    driver = await startOnEmptyGate(data, "turnstile-gate");
-  });
-
-  after(() => {
-    socat?.kill();
-    return driver?.stop();
-  });
-
-  const READ_ALERT = `const a = document.getElementById("alert"); return { hidden: a.hidden, text: a.textContent };`;
-
-  test("a manual entry pulses the IN relay once its event is written; the board pulled out is an alert", async () => {
-    const before = await driver.run(READ_DECISION);
-    await driver.click(await driver.element("#manual-open"));
-    await driver.type(await driver.element("#manual-search"), script.welcome.code.toLowerCase());
-    await until("the worker in the results", 5_000, async () => {
-      const found = await driver.run(`return [...document.querySelectorAll("#manual-results button")].map((b) => b.dataset.code);`);
-      return { found, ok: found[0] === script.welcome.code };
-    });
-    await driver.click(await driver.element(`#manual-results button[data-code="${script.welcome.code}"]`));
-    await driver.type(await driver.element("#manual-pin"), "1234");
-    await driver.click(await driver.element("#manual-confirm"));
-    const seen = await until(`${script.welcome.name} let in by hand`, 5_000, async () => {
-      const d = await driver.run(READ_DECISION);
-      return { ...d, ok: d.eventId && d.eventId !== before.eventId && d.direction === "in" };
-    });
-    const pulse = await until("the IN pulse on the board", 10_000, async () => {
-      const got = existsSync(bytes) ? [...readFileSync(bytes)] : [];
-      return { got, ok: got.length >= 8 };
-    });
-    assert.deepEqual(pulse.got, [0xa0, 0x01, 0x01, 0xa2, 0xa0, 0x01, 0x00, 0xa1], "channel 1 on, then off");
-    assert.equal(sql(join(data, "qrgate.db"), `SELECT direction FROM events WHERE id = '${seen.eventId}'`), "in");
-    const calm = await driver.run(READ_ALERT);
-    assert.ok(!calm.text.includes(vi.turnstile_down), calm.text);
-
-    socat.kill();
-    const alert = await until("the turnstile alert", 10_000, async () => {
-      const a = await driver.run(READ_ALERT);
-      return { ...a, ok: !a.hidden && a.text.includes(vi.turnstile_down) };
-    });
-    assert.ok(alert.text.includes(vi.turnstile_down), alert.text);
-    writeFileSync(join(ARTIFACTS, "guard-screen-turnstile-down.png"), await driver.screenshot());
-  });
-});

@@ -8,6 +8,7 @@ mod export;
 mod holidays;
 mod init;
 mod messages;
+mod photos;
 mod pin;
 mod privacy;
 mod roster;
@@ -48,6 +49,9 @@ enum Command {
     /// Print, export and revoke badges.
     #[command(subcommand)]
     Badge(badge::BadgeCommand),
+    /// Workers' photos, shown beside the name on the guard screen.
+    #[command(subcommand)]
+    Photos(photos::PhotosCommand),
     /// Feed one QR text to the gate, as a camera scan or a USB scanner would, and print the decision.
     Check(check::Args),
     /// Read the QR codes in image files and print their texts (one line or JSON object per image).
@@ -117,6 +121,7 @@ fn main() -> ExitCode {
         Command::Roster(cmd) => roster::run(cmd, &data),
         Command::Schedule(cmd) => schedule::run(cmd, &data),
         Command::Badge(cmd) => badge::run(cmd, &data),
+        Command::Photos(cmd) => photos::run(cmd, &data),
         Command::Check(args) => check::run(args, &data),
         Command::Decode(args) => decode::run(args),
         Command::Scan(args) => scan::run(args, &data),

@@ -56,6 +56,7 @@ codes! {
     BadServerUrl => "bad_server_url",
     ScheduleBadRows => "schedule_bad_rows",
     ScheduleUnreadable => "schedule_unreadable",
+    PhotosBadFiles => "photos_bad_files",
     TurnstileNotConfigured => "turnstile_not_configured",
     TurnstileNotWired => "turnstile_not_wired",
     TurnstileUnreachable => "turnstile_unreachable",

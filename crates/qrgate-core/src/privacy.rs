@@ -161,6 +161,10 @@ pub fn erase_visitor(store: &Store, number: &str, now: DateTime<Utc>) -> Result<
     )?;
     // Only after an erasure: the checkpoint holds up the gate's writes while it runs.
     if n > 0 {
+        store.connection().execute(
+            "DELETE FROM photos WHERE code IN (SELECT code FROM workers WHERE erased_at_ms IS NOT NULL)",
+            [],
+        )?;
         wipe(store)?;
     }
     Ok(n)
@@ -174,6 +178,10 @@ pub fn purge_visitors(store: &Store, cutoff: DateTime<Utc>, now: DateTime<Utc>) 
     )?;
     // Only after an erasure: the checkpoint holds up the gate's writes while it runs.
     if n > 0 {
+        store.connection().execute(
+            "DELETE FROM photos WHERE code IN (SELECT code FROM workers WHERE erased_at_ms IS NOT NULL)",
+            [],
+        )?;
         wipe(store)?;
     }
     Ok(n)
@@ -184,7 +192,7 @@ const ERASE_VISITOR_DETAILS: &str = "UPDATE visitors SET number_hash = NULL, num
     full_name = NULL, birth_date = NULL, sex = NULL, address = NULL, issued = NULL, phone = NULL, health = NULL,
     purged_at_ms = ?2";
 
-/// Erases a former worker's name and phone; the code, department, shift and gate events stay,
+/// Erases a former worker's name, phone and photo; the code, department, shift and gate events stay,
 /// because the enterprise must keep its payroll records (README: what is kept and why).
 /// A worker still on the roster is refused: erasing them would leave a badge with no name.
 pub fn erase_worker(store: &Store, code: &EmployeeCode, now: DateTime<Utc>) -> Result<()> {
@@ -199,6 +207,7 @@ pub fn erase_worker(store: &Store, code: &EmployeeCode, now: DateTime<Utc>) -> R
         &format!("{ERASE_WORKER_DETAILS} WHERE code = ?1"),
         params![code.as_str(), now.timestamp_millis(), ERASED_NAME],
     )?;
+    store.connection().execute("DELETE FROM photos WHERE code = ?1", [code.as_str()])?;
     wipe(store)
 }
 
@@ -211,6 +220,10 @@ pub fn purge_former_workers(store: &Store, cutoff: DateTime<Utc>, now: DateTime<
     )?;
     // Only after an erasure: the checkpoint holds up the gate's writes while it runs.
     if n > 0 {
+        store.connection().execute(
+            "DELETE FROM photos WHERE code IN (SELECT code FROM workers WHERE erased_at_ms IS NOT NULL)",
+            [],
+        )?;
         wipe(store)?;
     }
     Ok(n)

@@ -288,6 +288,15 @@ CREATE TABLE overtime_months_made (
     r#"
 ALTER TABLE visitors ADD COLUMN traced_at_ms INTEGER;
 "#,
+    // Workers' photos for the guard screen (qrgate-hr::photos): a small JPEG each, personal data
+    // erased with the worker's details; never synced in clear.
+    r#"
+CREATE TABLE photos (
+    code TEXT PRIMARY KEY,
+    jpeg BLOB NOT NULL,
+    imported_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Who this kiosk is. Written once by `init`.
@@ -656,6 +665,26 @@ impl Store {
         )?;
         let rows = stmt.query_map(params![department, code.map(|c| c.as_str())], worker_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// A worker's photo (JPEG), if HR imported one.
+    pub fn photo(&self, code: &EmployeeCode) -> Result<Option<Vec<u8>>> {
+        let mut stmt = self.conn.prepare_cached("SELECT jpeg FROM photos WHERE code = ?1")?;
+        Ok(stmt.query_row([code.as_str()], |r| r.get(0)).optional()?)
+    }
+
+    /// Stores photos (JPEG) by code, replacing older ones, all in one transaction.
+    pub fn put_photos(&mut self, photos: &[(EmployeeCode, Vec<u8>)], now: DateTime<Utc>) -> Result<()> {
+        self.transaction(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO photos (code, jpeg, imported_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (code) DO UPDATE SET jpeg = excluded.jpeg, imported_at_ms = excluded.imported_at_ms",
+            )?;
+            for (code, jpeg) in photos {
+                stmt.execute(params![code.as_str(), jpeg, now.timestamp_millis()])?;
+            }
+            Ok(())
+        })
     }
 
     pub fn worker_count(&self) -> Result<u64> {

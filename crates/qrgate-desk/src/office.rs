@@ -124,6 +124,20 @@ impl Office {
         Ok(roster::import(&mut self.store()?, &rows, deactivate_missing, now, &mut |_, _| {})?)
     }
 
+    /// Photos HR picked (pictures, or ZIPs of them, by name and bytes): all or nothing, bad files
+    /// named. Returns how many were stored.
+    pub fn import_photos(&self, files: Vec<(String, Vec<u8>)>, now: DateTime<Utc>) -> Result<usize> {
+        self.hr(now)?;
+        Ok(qrgate_hr::photos::import_files(&mut self.store()?, files, now)?)
+    }
+
+    /// A worker's photo for the guard screen, on the office's connection: showing it never
+    /// waits for the gate.
+    pub fn photo(&self, code: &str) -> Result<Option<Vec<u8>>> {
+        let code: qrgate_core::model::EmployeeCode = code.parse()?;
+        Ok(self.store()?.photo(&code)?)
+    }
+
     /// Signs badges for `selection` and writes the printable sheet into `out_dir`.
     pub fn issue_badges(&self, selection: &Selection, out_dir: &Path, now: DateTime<Utc>) -> Result<ExportSummary> {
         self.hr(now)?;

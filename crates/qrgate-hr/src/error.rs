@@ -20,6 +20,9 @@ pub enum Error {
     #[error("cannot read the schedule file: {0}")]
     ScheduleFile(FileProblem),
 
+    #[error("{} photo file(s) cannot be taken; nothing was imported:\n{}", .0.len(), PhotoErrors(.0))]
+    Photos(Vec<crate::photos::PhotoError>),
+
     #[error("no worker matches the selection")]
     EmptySelection,
 
@@ -35,6 +38,7 @@ impl Error {
             Error::RosterFile(_) => Code::RosterUnreadable,
             Error::ScheduleRows(_) => Code::ScheduleBadRows,
             Error::ScheduleFile(_) => Code::ScheduleUnreadable,
+            Error::Photos(_) => Code::PhotosBadFiles,
             Error::EmptySelection => Code::EmptySelection,
             Error::Render { .. } => Code::Render,
         }
@@ -47,6 +51,21 @@ impl Error {
     pub(crate) fn io(path: impl Into<std::path::PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let to_core = qrgate_core::Error::io(path);
         move |e| Error::Core(to_core(e))
+    }
+}
+
+/// Each bad photo file on a line of its own: its name, then why.
+struct PhotoErrors<'a>(&'a [crate::photos::PhotoError]);
+
+impl std::fmt::Display for PhotoErrors<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "  {}: {}", e.file, e.why)?;
+        }
+        Ok(())
     }
 }
 

@@ -11,6 +11,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use base64::Engine;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
@@ -1204,9 +1205,19 @@ pub fn subject(store: &Store, config: &Config, who: &Subject, format: Format, ou
     let tz = config.time.timezone;
     // The worker's row names them in the events sheet; read once, with their details.
     let mut roster: HashMap<String, Worker> = HashMap::new();
+    let photo = match who {
+        Subject::Worker(code) => store.photo(code)?,
+        Subject::Visitor(_) => None,
+    };
     let (details, people): (Vec<(String, String)>, Vec<PersonRef>) = match who {
         Subject::Worker(code) => {
             let w = store.worker(code)?.ok_or_else(|| qrgate_core::Error::UnknownEmployee(code.to_string()))?;
+            let photo_words = match &photo {
+                Some(jpeg) => {
+                    format!("có, ảnh JPEG {} KB (nằm trong bản JSON: --format json)", jpeg.len().div_ceil(1024))
+                }
+                None => "không".into(),
+            };
             let details = vec![
                 ("Mã nhân viên".into(), w.code.to_string()),
                 ("Họ và tên".into(), w.full_name.clone()),
@@ -1215,6 +1226,7 @@ pub fn subject(store: &Store, config: &Config, who: &Subject, format: Format, ou
                 ("Điện thoại".into(), w.phone.clone()),
                 ("Đang làm việc".into(), if w.active { "có" } else { "không" }.into()),
                 ("Số thẻ hiện hành".into(), w.badge_serial.to_string()),
+                ("Ảnh".into(), photo_words),
             ];
             let person = PersonRef::Worker(w.code.clone());
             roster.insert(w.code.to_string(), w);
@@ -1275,6 +1287,7 @@ pub fn subject(store: &Store, config: &Config, who: &Subject, format: Format, ou
             "enterprise": store.identity().enterprise_name,
             "kiosk": store.identity().kiosk_id.as_str(),
             "details": details.iter().map(|(k, v)| serde_json::json!({"field": k, "value": v})).collect::<Vec<_>>(),
+            "photo_jpeg_base64": photo.as_ref().map(|jpeg| base64::engine::general_purpose::STANDARD.encode(jpeg)),
             "events": events.iter().map(|e| serde_json::json!({
                 "time": e.at.with_timezone(&tz).to_rfc3339(),
                 "gate": e.gate,

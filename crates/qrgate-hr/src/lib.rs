@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod holidays;
 pub mod lunar;
+pub mod photos;
 pub mod print;
 pub mod roster;
 pub mod schedule;

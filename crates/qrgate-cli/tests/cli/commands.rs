@@ -29,6 +29,8 @@ fn every_subcommand_has_help() {
         vec!["demo", "seed", "--help"],
         vec!["demo", "run", "--help"],
         vec!["visitors", "purge", "--help"],
+        vec!["photos", "import", "--help"],
+        vec!["turnstile", "test", "--help"],
     ] {
         let r = site.ok(&args);
         assert!(r.stdout.contains("Usage:"), "{args:?}: {}", r.stdout);

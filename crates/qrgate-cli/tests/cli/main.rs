@@ -6,6 +6,7 @@ mod clock;
 mod commands;
 mod disk;
 mod export;
+mod photos;
 mod privacy;
 mod scan;
 mod schedule;

@@ -2,5 +2,6 @@
 
 mod attendance;
 mod export;
+mod photos;
 mod roster;
 mod schedule;
