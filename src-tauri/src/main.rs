@@ -67,8 +67,15 @@ pub fn held<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// One scan (camera or USB scanner) through the desk and onto the screen: a decision, or a
-/// visitor's registration form. A storage failure is an alert, never silence.
-pub fn scanned(desk: &Mutex<Desk>, app: &AppHandle, text: &str, method: Method, entered: Option<DateTime<Utc>>) {
+/// visitor's registration form. A storage failure is an alert, never silence. Returns the
+/// decision, if it came to one.
+pub fn scanned(
+    desk: &Mutex<Desk>,
+    app: &AppHandle,
+    text: &str,
+    method: Method,
+    entered: Option<DateTime<Utc>>,
+) -> Option<qrgate_core::gate::Decision> {
     let outcome = {
         let asked = std::time::Instant::now();
         let mut desk = held(desk);
@@ -82,13 +89,17 @@ pub fn scanned(desk: &Mutex<Desk>, app: &AppHandle, text: &str, method: Method, 
         Ok((Scanned::Decided { decision }, inside)) => {
             turnstile::follow(app, &decision);
             let frame_ms = entered.map(|t| t.timestamp_millis());
-            let _ = app.emit("decision", Shown { decision: decision.into(), frame_ms, inside: inside.into() });
+            let shown = Shown { decision: decision.clone().into(), frame_ms, inside: inside.into() };
+            let _ = app.emit("decision", shown);
+            Some(decision)
         }
         Ok((Scanned::VisitorForm { form, card }, _)) => {
             let _ = app.emit("visitor_form", VisitorArriving { form, card: card.into() });
+            None
         }
         Err(e) => {
             let _ = app.emit("alert", Failure::from(e));
+            None
         }
     }
 }

@@ -18,7 +18,9 @@ use qrgate_scan::{
 };
 use tauri::{AppHandle, Emitter};
 
+use image::GrayImage;
 use qrgate_desk::desk::Desk;
+use qrgate_desk::snapshot;
 
 use crate::preview::Preview;
 use crate::scanned;
@@ -96,7 +98,10 @@ fn run(spec: &SourceSpec, fps: Fps, decode_every: Duration, desk: &Mutex<Desk>, 
                 let entered = Utc::now();
                 let found = decode_frame(&frame.luma, &options, &clock);
                 for text in tracker.observe(frame.at, &found.texts()) {
-                    scanned(desk, app, &text, qrgate_core::model::Method::Badge, Some(entered));
+                    let decided = scanned(desk, app, &text, qrgate_core::model::Method::Badge, Some(entered));
+                    if let Some(decision) = decided {
+                        keep_snapshot(desk, app, &decision, &frame.luma);
+                    }
                 }
                 // After the decision, so showing the frame never delays it.
                 preview.offer(frame.luma);
@@ -111,6 +116,19 @@ fn run(spec: &SourceSpec, fps: Fps, decode_every: Duration, desk: &Mutex<Desk>, 
                 std::thread::sleep(LONGEST_WAIT);
             }
         }
+    }
+}
+
+/// The frame of a decision kiosk.conf keeps (`[camera] snapshots`), after the decision is on
+/// the screen: encoded outside the desk's lock, stored under it. A failure is an alert.
+fn keep_snapshot(desk: &Mutex<Desk>, app: &AppHandle, decision: &qrgate_core::gate::Decision, frame: &GrayImage) {
+    if !snapshot::wanted(&crate::held(desk).gate.config, decision) {
+        return;
+    }
+    let kept = snapshot::jpeg(frame)
+        .and_then(|jpeg| Ok(crate::held(desk).store.put_snapshot(decision.event_id, &jpeg, Utc::now())?));
+    if let Err(e) = kept {
+        let _ = app.emit("alert", crate::view::Failure::from(e));
     }
 }
 

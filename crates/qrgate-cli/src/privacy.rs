@@ -155,5 +155,9 @@ pub fn purge(store: &Store, config: &qrgate_core::config::Config, now: chrono::D
             purged.former_workers, config.privacy.former_worker_retention_days
         );
     }
+    println!(
+        "Deleted {} camera snapshot(s) older than {} day(s)",
+        purged.snapshots, config.privacy.snapshot_retention_days
+    );
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::Scan;
-use qrgate_desk::{Error, Result};
+use qrgate_desk::{snapshot, Error, Result};
 use qrgate_scan::{
     decode_frame, open_source, Clock, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState,
 };
@@ -110,6 +110,9 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
                 t.follow(&decision);
             }
             let latency = ms(clock.now().saturating_sub(taken));
+            if snapshot::wanted(&gate.config, &decision) {
+                store.put_snapshot(decision.event_id, &snapshot::jpeg(&frame.luma)?, Utc::now())?;
+            }
             latency_ms.push(latency);
             let mut line = decision_json(&decision);
             line["frame"] = json!(frame.seq);

@@ -57,6 +57,9 @@ pub struct PrivacyConfig {
     /// A former worker's name and phone are erased this many days after they left the roster;
     /// their code and gate events stay, as payroll records. 0: never by itself.
     pub former_worker_retention_days: u32,
+    /// Snapshots of the camera's frame at scans (`[camera] snapshots`) are deleted this many days
+    /// after the scan.
+    pub snapshot_retention_days: u32,
     /// The notice told to a visitor before they agree; `{enterprise}` and `{days}` are filled in.
     /// Unset: [`DEFAULT_NOTICE`].
     pub notice: Option<String>,
@@ -125,11 +128,34 @@ pub struct CameraConfig {
     /// Frames per second the decoder looks at, at most: a badge is held up for half a second or
     /// more, and decoding fewer frames leaves the CPU for the rest of the kiosk.
     pub decode_fps: f64,
+    /// Which scans keep the camera's frame (`[privacy] snapshot_retention_days`), for HR to look
+    /// at later: "refused" (the default), "all", or "off".
+    pub snapshots: Snapshots,
+}
+
+/// Which scans keep a snapshot of the frame they were read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Snapshots {
+    Off,
+    Refused,
+    All,
+}
+
+impl Snapshots {
+    /// Whether a scan with this verdict keeps its frame.
+    pub fn keeps(self, verdict: crate::model::Verdict) -> bool {
+        match self {
+            Snapshots::Off => false,
+            Snapshots::Refused => verdict == crate::model::Verdict::Refused,
+            Snapshots::All => true,
+        }
+    }
 }
 
 impl Default for CameraConfig {
     fn default() -> CameraConfig {
-        CameraConfig { source: "camera:0".into(), fps: 30.0, decode_fps: 15.0 }
+        CameraConfig { source: "camera:0".into(), fps: 30.0, decode_fps: 15.0, snapshots: Snapshots::Refused }
     }
 }
 
@@ -381,7 +407,12 @@ impl Default for AttendanceConfig {
 
 impl Default for PrivacyConfig {
     fn default() -> PrivacyConfig {
-        PrivacyConfig { visitor_retention_days: 30, former_worker_retention_days: 180, notice: None }
+        PrivacyConfig {
+            visitor_retention_days: 30,
+            former_worker_retention_days: 180,
+            snapshot_retention_days: 7,
+            notice: None,
+        }
     }
 }
 

@@ -155,16 +155,18 @@ pub fn log(store: &Store, limit: u32) -> Result<Vec<Processing>> {
 /// returns how many records. Their events stay, pointing at an id that no longer says who.
 pub fn erase_visitor(store: &Store, number: &str, now: DateTime<Utc>) -> Result<usize> {
     let hash = visitor_number_hash(&store.visitor_salt()?, number);
+    // Before the details go: the erasure clears the hash that finds the visitor's events.
+    store.connection().execute(
+        "DELETE FROM snapshots WHERE event_id IN (SELECT id FROM events WHERE person_kind = 'visitor'
+         AND person_ref IN (SELECT id FROM visitors WHERE number_hash = ?1 AND purged_at_ms IS NULL))",
+        [&hash],
+    )?;
     let n = store.connection().execute(
         &format!("{ERASE_VISITOR_DETAILS} WHERE purged_at_ms IS NULL AND number_hash = ?1"),
         params![hash, now.timestamp_millis()],
     )?;
     // Only after an erasure: the checkpoint holds up the gate's writes while it runs.
     if n > 0 {
-        store.connection().execute(
-            "DELETE FROM photos WHERE code IN (SELECT code FROM workers WHERE erased_at_ms IS NOT NULL)",
-            [],
-        )?;
         wipe(store)?;
     }
     Ok(n)
@@ -178,10 +180,6 @@ pub fn purge_visitors(store: &Store, cutoff: DateTime<Utc>, now: DateTime<Utc>) 
     )?;
     // Only after an erasure: the checkpoint holds up the gate's writes while it runs.
     if n > 0 {
-        store.connection().execute(
-            "DELETE FROM photos WHERE code IN (SELECT code FROM workers WHERE erased_at_ms IS NOT NULL)",
-            [],
-        )?;
         wipe(store)?;
     }
     Ok(n)
@@ -192,7 +190,7 @@ const ERASE_VISITOR_DETAILS: &str = "UPDATE visitors SET number_hash = NULL, num
     full_name = NULL, birth_date = NULL, sex = NULL, address = NULL, issued = NULL, phone = NULL, health = NULL,
     purged_at_ms = ?2";
 
-/// Erases a former worker's name, phone and photo; the code, department, shift and gate events stay,
+/// Erases a former worker's name, phone, photo and snapshots; the code, department, shift and gate events stay,
 /// because the enterprise must keep its payroll records (README: what is kept and why).
 /// A worker still on the roster is refused: erasing them would leave a badge with no name.
 pub fn erase_worker(store: &Store, code: &EmployeeCode, now: DateTime<Utc>) -> Result<()> {
@@ -208,6 +206,11 @@ pub fn erase_worker(store: &Store, code: &EmployeeCode, now: DateTime<Utc>) -> R
         params![code.as_str(), now.timestamp_millis(), ERASED_NAME],
     )?;
     store.connection().execute("DELETE FROM photos WHERE code = ?1", [code.as_str()])?;
+    store.connection().execute(
+        "DELETE FROM snapshots WHERE event_id IN
+         (SELECT id FROM events WHERE person_kind = 'worker' AND person_ref = ?1)",
+        [code.as_str()],
+    )?;
     wipe(store)
 }
 
@@ -220,10 +223,20 @@ pub fn purge_former_workers(store: &Store, cutoff: DateTime<Utc>, now: DateTime<
     )?;
     // Only after an erasure: the checkpoint holds up the gate's writes while it runs.
     if n > 0 {
-        store.connection().execute(
-            "DELETE FROM photos WHERE code IN (SELECT code FROM workers WHERE erased_at_ms IS NOT NULL)",
-            [],
+        store.connection().execute_batch(
+            "DELETE FROM photos WHERE code IN (SELECT code FROM workers WHERE erased_at_ms IS NOT NULL);
+             DELETE FROM snapshots WHERE event_id IN (SELECT e.id FROM events e JOIN workers w
+               ON e.person_kind = 'worker' AND e.person_ref = w.code WHERE w.erased_at_ms IS NOT NULL);",
         )?;
+        wipe(store)?;
+    }
+    Ok(n)
+}
+
+/// Deletes the snapshots of scans before `cutoff` (retention); returns how many.
+pub fn purge_snapshots(store: &Store, cutoff: DateTime<Utc>) -> Result<usize> {
+    let n = store.connection().execute("DELETE FROM snapshots WHERE at_ms < ?1", [cutoff.timestamp_millis()])?;
+    if n > 0 {
         wipe(store)?;
     }
     Ok(n)
@@ -238,11 +251,13 @@ const ERASE_WORKER_DETAILS: &str =
 pub struct Purged {
     pub visitors: usize,
     pub former_workers: usize,
+    pub snapshots: usize,
 }
 
 /// The retention rules of `[privacy]`, as the command and the kiosk window (hourly) run them:
 /// visitors last seen more than `visitor_retention_days` ago, workers who left more than
-/// `former_worker_retention_days` ago (0: never by itself). Each erasure that touched someone is
+/// `former_worker_retention_days` ago (0: never by itself), snapshots older than
+/// `snapshot_retention_days`. Each erasure that touched someone is
 /// written in the record of processing under `actor`.
 pub fn retention(store: &Store, rules: &PrivacyConfig, now: DateTime<Utc>, actor: &str) -> Result<Purged> {
     let days = |n: u32| chrono::Duration::days(i64::from(n));
@@ -251,7 +266,8 @@ pub fn retention(store: &Store, rules: &PrivacyConfig, now: DateTime<Utc>, actor
         0 => 0,
         n => purge_former_workers(store, now - days(n), now)?,
     };
-    for (people, detail) in [(visitors, "visitors"), (former_workers, "former workers")] {
+    let snapshots = purge_snapshots(store, now - days(rules.snapshot_retention_days))?;
+    for (people, detail) in [(visitors, "visitors"), (former_workers, "former workers"), (snapshots, "snapshots")] {
         if people > 0 {
             let entry = Processing {
                 at: now,
@@ -263,7 +279,7 @@ pub fn retention(store: &Store, rules: &PrivacyConfig, now: DateTime<Utc>, actor
             record(store, &entry)?;
         }
     }
-    Ok(Purged { visitors, former_workers })
+    Ok(Purged { visitors, former_workers, snapshots })
 }
 
 /// Makes an erasure final on disk: with `secure_delete` the database's free space already holds

@@ -296,6 +296,14 @@ CREATE TABLE photos (
     jpeg BLOB NOT NULL,
     imported_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- The camera's frame at a scan (`[camera] snapshots`), by the event it led to: personal data,
+-- deleted after `[privacy] snapshot_retention_days` and with the person's details.
+CREATE TABLE snapshots (
+    event_id TEXT NOT NULL UNIQUE,
+    jpeg BLOB NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+CREATE INDEX snapshots_by_time ON snapshots(at_ms);
 "#,
 ];
 
@@ -685,6 +693,21 @@ impl Store {
             }
             Ok(())
         })
+    }
+
+    /// Keeps the camera's frame (JPEG) of the scan that wrote `event_id`.
+    pub fn put_snapshot(&self, event_id: Uuid, jpeg: &[u8], at: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO snapshots (event_id, jpeg, at_ms) VALUES (?1, ?2, ?3)",
+            params![event_id.to_string(), jpeg, at.timestamp_millis()],
+        )?;
+        Ok(())
+    }
+
+    /// The snapshot of the scan that wrote `event_id`, if one was kept.
+    pub fn snapshot(&self, event_id: Uuid) -> Result<Option<Vec<u8>>> {
+        let mut stmt = self.conn.prepare_cached("SELECT jpeg FROM snapshots WHERE event_id = ?1")?;
+        Ok(stmt.query_row([event_id.to_string()], |r| r.get(0)).optional()?)
     }
 
     pub fn worker_count(&self) -> Result<u64> {

@@ -10,5 +10,6 @@ pub mod error;
 pub mod office;
 pub mod pin;
 pub mod requests;
+pub mod snapshot;
 
 pub use error::{Error, Result};

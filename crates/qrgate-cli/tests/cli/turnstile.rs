@@ -107,6 +107,31 @@ fn scan_pulses_the_entry_relay_after_the_event_is_committed_and_nothing_on_a_ref
         "{status}"
     );
     assert!(status.contains("2 pulses, 0 failed"), "{status}");
+
+    // The refusal kept the camera's frame ([camera] snapshots = "refused"), the entries did not.
+    let refused_id =
+        stdout.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).find(|d| d["verdict"] == "refused").unwrap()
+            ["event_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let snapshots = || -> Vec<(String, Vec<u8>)> {
+        let db = rusqlite::Connection::open(site.data().join("qrgate.db")).unwrap();
+        let mut stmt = db.prepare("SELECT event_id, jpeg FROM snapshots").unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let kept = snapshots();
+    assert_eq!(kept.len(), 1, "one refusal, one snapshot");
+    assert_eq!(kept[0].0, refused_id);
+    assert_eq!(&kept[0].1[..3], [0xFF, 0xD8, 0xFF], "a JPEG");
+    // Past its retention, the purge deletes it.
+    let conf = site.data().join("kiosk.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(&conf, text.replace("snapshot_retention_days = 7", "snapshot_retention_days = 0")).unwrap();
+    let purged = site.ok(&["privacy", "purge"]).stdout;
+    assert!(purged.contains("Deleted 1 camera snapshot(s) older than 0 day(s)"), "{purged}");
+    assert!(snapshots().is_empty());
 }
 
 #[test]

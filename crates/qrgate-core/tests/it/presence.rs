@@ -234,7 +234,7 @@ fn a_late_exit_from_another_gate_does_not_undo_a_newer_entry() {
 /// visitors' trace mark), leaving a database as version 4 made it.
 fn back_to_version_4(conn: &rusqlite::Connection) {
     conn.execute_batch(
-        "DROP TABLE photos; ALTER TABLE visitors DROP COLUMN traced_at_ms;
+        "DROP TABLE photos; DROP TABLE snapshots; ALTER TABLE visitors DROP COLUMN traced_at_ms;
          DROP TABLE processing_log; ALTER TABLE visitors DROP COLUMN consent_at_ms;
          ALTER TABLE visitors DROP COLUMN notice_digest; ALTER TABLE workers DROP COLUMN erased_at_ms;
          DROP TABLE overtime_months; DROP TABLE overtime_months_made;

@@ -144,3 +144,38 @@ fn the_record_of_processing_keeps_who_what_when_and_how_many_in_order() {
     assert_eq!(log.iter().map(|p| p.action).collect::<Vec<_>>(), vec![Action::Erase, Action::ExportFullIds]);
     assert_eq!((log[0].people, log[0].actor.as_str()), (3, "Lê Thị Hoa"));
 }
+
+#[test]
+fn photos_and_snapshots_go_with_the_persons_details_and_snapshots_with_their_retention() {
+    let mut k = Kiosk::new(GateMode::Auto, |_| {});
+    let now = at("2026-11-26T08:00:00+07:00");
+    // NV004 left; their old badge is refused at the gate, and the camera's frame kept.
+    let badge = k.badge("NV004");
+    let refused = k.check(&badge, "2026-11-25T07:00:00+07:00");
+    assert_eq!(refused.verdict, Verdict::Refused);
+    let former: EmployeeCode = "NV004".parse().unwrap();
+    k.store.put_photos(&[(former.clone(), b"PHOTO-OF-NV004".to_vec())], now).unwrap();
+    k.store.put_snapshot(refused.event_id, b"FRAME-OF-NV004", now).unwrap();
+    let visit = visit(&mut k, "2026-11-25T09:00:00+07:00");
+    k.store.put_snapshot(visit.event_id, b"FRAME-OF-THE-VISITOR", now).unwrap();
+    let entry = k.check(&k.badge("NV001"), "2026-11-25T07:05:00+07:00");
+    k.store.put_snapshot(entry.event_id, b"FRAME-OF-NV001", at("2026-11-25T07:05:00+07:00")).unwrap();
+    let bytes = raw(&k);
+    for marker in ["PHOTO-OF-NV004", "FRAME-OF-NV004", "FRAME-OF-THE-VISITOR", "FRAME-OF-NV001"] {
+        assert!(holds(&bytes, marker), "the test reads the files where {marker} is");
+    }
+
+    privacy::erase_worker(&k.store, &former, now).unwrap();
+    privacy::erase_visitor(&k.store, NUMBER, now).unwrap();
+    let after = raw(&k);
+    for marker in ["PHOTO-OF-NV004", "FRAME-OF-NV004", "FRAME-OF-THE-VISITOR"] {
+        assert!(!holds(&after, marker), "{marker} is still in the files after the erasure");
+    }
+    assert!(k.store.snapshot(entry.event_id).unwrap().is_some(), "others' snapshots stay");
+
+    // Seven days on, the retention deletes the rest.
+    let rules = qrgate_core::config::PrivacyConfig::default();
+    let purged = privacy::retention(&k.store, &rules, at("2026-12-03T08:00:00+07:00"), "test").unwrap();
+    assert_eq!(purged.snapshots, 1);
+    assert!(!holds(&raw(&k), "FRAME-OF-NV001"));
+}
