@@ -142,6 +142,12 @@ describe("guard screen on the demo replay", () => {
     assert.equal(seen.reasonText, vi.reasons.revoked);
     assert.equal(seen.word, vi.refused);
     writeFileSync(join(ARTIFACTS, "guard-screen-refused.png"), await driver.screenshot());
+    // The camera's frame of the refusal is kept for HR ([camera] snapshots = "refused"), a JPEG.
+    const kept = await until("the refusal's snapshot", 5_000, async () => {
+      const hex = sql(join(data, "qrgate.db"), `SELECT hex(substr(jpeg, 1, 3)) FROM snapshots WHERE event_id = '${seen.eventId}'`);
+      return { hex, ok: hex !== "" };
+    });
+    assert.equal(kept.hex, "FFD8FF");
   });
 
   test("a USB scanner typing a poster's QR text and Enter is refused as not a badge", async () => {
