@@ -69,6 +69,12 @@ impl<'a> Deadline<'a> {
     pub fn spent(&self) -> bool {
         self.remaining().is_zero()
     }
+
+    /// The same deadline with only a `parts`-th of the time left.
+    fn share(self, parts: u32) -> Deadline<'a> {
+        let left = self.remaining();
+        Deadline { budget: self.budget - left + left / parts.max(1), ..self }
+    }
 }
 
 impl Budget for Deadline<'_> {
@@ -178,25 +184,37 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
         let (finders, complete) = finder::find_finders_until(&view, step, min_width, &|| deadline.spent());
         result.over_budget |= !complete;
         let (w, h) = (image.width() as usize, image.height() as usize);
-        for triple in finder::triples(&finders, w, h, MAX_TRIPLES) {
+        let triples = finder::triples(&finders, w, h, MAX_TRIPLES);
+        let mut misses = 0;
+        for triple in triples {
             let triple = triple.scaled(factor as f32);
             if result.codes.iter().any(|c| triple.touches(c, fine_factor as f32)) {
                 continue;
+            }
+            // Triples come best first; after this many in a row that frame nothing in a frame
+            // where nothing has read, the rest are texture. Once a code has read, this may be a
+            // sheet of them, and only the budget ends the reading.
+            if misses == MAX_MISSES && result.codes.is_empty() {
+                break;
             }
             if deadline.spent() {
                 result.over_budget = true;
                 break;
             }
-            let outcome = grid::read(fine, &triple);
+            let outcome = grid::read_until(fine, &triple, &|| deadline.spent());
             result.attempts += outcome.decodes;
             result.panics += outcome.panics;
             match outcome.code {
-                Some(code) => merge(&mut result, vec![code], fine_factor as f32, (0.0, 0.0)),
+                Some(code) => {
+                    misses = 0;
+                    merge(&mut result, vec![code], fine_factor as f32, (0.0, 0.0));
+                }
                 None if outcome.credible => unread.push(triple.scaled(to_working)),
-                None => {}
+                None => misses += 1,
             }
         }
     }
+    let had_unread = unread.len();
     unread.retain(|t| !result.codes.iter().any(|c| t.touches(c, base_factor as f32)));
     if !result.codes.is_empty() && unread.is_empty() && !options.exhaustive {
         return result;
@@ -227,13 +245,20 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
     }
 
     // Stage 3: whole-frame attempts, for codes whose finders the row scan missed.
+    // A frame where the finder scan saw nothing that even frames a code (no credible triple)
+    // is most often an empty gate: it gets a small share of the budget for these passes, not
+    // all of it, so an empty gate costs little.
+    let deadline =
+        if had_unread == 0 && result.codes.is_empty() { deadline.share(EVIDENCELESS_SHARE) } else { deadline };
     for attempt in plan(working.width(), working.height()) {
         if deadline.spent() {
             result.over_budget = true;
             break;
         }
         let (lw, lh) = level_size(working, attempt.level);
-        if view_cost(lw, lh) > deadline.remaining() {
+        let made = levels.iter().any(|(l, _)| *l == attempt.level) || attempt.level == Level::Down(1);
+        let cost = view_cost(lw, lh) + if made { Duration::ZERO } else { level_cost(attempt.level, lw, lh) };
+        if cost > deadline.remaining() {
             // A view that would overrun the frame's budget is not made: the next frame is
             // coming, and a cheaper view later in the plan may still fit.
             result.over_budget = true;
@@ -263,6 +288,14 @@ const FULL_SCAN_OFFSET: u8 = 8;
 /// Finder triples read per scan: a sheet of sixty codes has sixty and the texture between
 /// them more; the budget bounds the rest.
 const MAX_TRIPLES: usize = 256;
+
+/// The share of what is left of the budget that whole-frame passes get when the finder scan
+/// saw nothing framing a code: they read codes whose finders the scan missed, which happens,
+/// but an empty gate should not pay the whole budget for that every frame.
+const EVIDENCELESS_SHARE: u32 = 20;
+
+/// Triples in a row that frame nothing before a scan's remaining triples are left unread.
+const MAX_MISSES: u32 = 16;
 
 /// Regions tried with rqrr per frame.
 const MAX_REGIONS: usize = 6;
@@ -326,7 +359,8 @@ fn decode_region(
     } else {
         (cw, ch)
     };
-    if view_cost(vw, vh) > deadline.remaining() {
+    let resize = if region.module < 3.0 { level_cost(Level::Up2, vw, vh) } else { Duration::ZERO };
+    if view_cost(vw, vh) + resize > deadline.remaining() {
         total.cut_short = true;
         return total;
     }
@@ -377,6 +411,13 @@ fn decode_region(
 /// What making one view costs per pixel before rqrr sees it (a resize, a threshold, the
 /// capstone count); rqrr's own cost is estimated from the count (`rqrr_pass`).
 const VIEW_NANOS_PER_PIXEL: u64 = 12;
+
+/// Making a level: shrinking averages blocks in a pass, doubling runs the image crate's
+/// triangle filter, which costs several times more per pixel it makes.
+fn level_cost(level: Level, width: u32, height: u32) -> Duration {
+    let per_pixel = if level == Level::Up2 { 40 } else { 4 };
+    Duration::from_nanos(width as u64 * height as u64 * per_pixel)
+}
 
 fn view_cost(width: u32, height: u32) -> Duration {
     Duration::from_nanos(width as u64 * height as u64 * VIEW_NANOS_PER_PIXEL)

@@ -123,6 +123,12 @@ struct Fit {
 
 /// Reads the code the triple frames in `img` (the image the triple's coordinates refer to).
 pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
+    read_until(img, triple, &|| false)
+}
+
+/// `read`, asking `stop` before each error correction: on a version 40 symbol one costs
+/// milliseconds, so the frame's deadline is asked between them.
+pub fn read_until(img: &GrayImage, triple: &Triple, stop: &dyn Fn() -> bool) -> GridOutcome {
     let mut outcome = GridOutcome::default();
     let dark_is_low = !triple.inverted();
     // Sides whose timing patterns show, most convincing first; a triple of unrelated finders
@@ -168,7 +174,7 @@ pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
             if !plausible(&bits, fit.side) {
                 continue;
             }
-            if outcome.decodes == MAX_DECODES {
+            if outcome.decodes == MAX_DECODES || stop() {
                 return outcome;
             }
             outcome.decodes += 1;

@@ -31,11 +31,18 @@ const MIN_TILE: usize = 96;
 /// Per pixel, the bitmap copy, region labelling and capstone scan of one rqrr call.
 const NANOS_PER_PIXEL: u64 = 20;
 
-/// Per pair of capstones rqrr tries as a code: a copy of the image (per pixel) and a grid fit
-/// (timing scan, alignment search, perspective refinement).
+/// Per pair of capstones rqrr tries as a code, a copy of the image (per pixel) and a grid fit:
+/// the fit samples the grid's fixed patterns nine times a module, 81 times over as it jiggles
+/// the perspective, and a pair that fits is fitted twice.
 const PAIR_NANOS_PER_PIXEL: f64 = 0.3;
-const PAIR_NANOS: u64 = 150_000;
+const PAIR_FITS: u64 = 2 * 81 * 9;
+const NANOS_PER_SAMPLE: u64 = 4;
 
+/// Error correction of one located grid, per module: every third capstone can make a grid.
+const DECODE_NANOS_PER_MODULE: u64 = 500;
+
+/// The largest grid rqrr fits: version 40.
+const MAX_GRID: usize = 177;
 /// What rqrr found in one image, in its coordinates.
 #[derive(Debug, Clone, Default)]
 pub struct PassOutcome {
@@ -51,14 +58,61 @@ pub struct PassOutcome {
     pub cut_short: bool,
 }
 
-/// The most rqrr's grouping can cost on `pixels` pixels holding `capstones` capstones, before
-/// it starts.
-pub fn estimated_cost(pixels: usize, capstones: usize) -> Duration {
-    let n = capstones as u64;
-    let half = n.saturating_sub(1).div_ceil(2);
-    let pairs = n * half * half;
-    let per_pair = PAIR_NANOS + (pixels as f64 * PAIR_NANOS_PER_PIXEL) as u64;
-    Duration::from_nanos(pixels as u64 * NANOS_PER_PIXEL + pairs * per_pair)
+/// Where a capstone rqrr may find lies: its ring's bounding box, in tile pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ring {
+    pub x0: u32,
+    pub y0: u32,
+    pub x1: u32,
+    pub y1: u32,
+}
+
+impl Ring {
+    /// The farthest two points of the two rings can be apart, in pixels.
+    fn reach(&self, other: &Ring) -> f64 {
+        let dx = self.x1.max(other.x1) - self.x0.min(other.x0);
+        let dy = self.y1.max(other.y1) - self.y0.min(other.y0);
+        (dx as f64).hypot(dy as f64)
+    }
+}
+
+/// The grid fit of one pair: the grid is as many modules wide as rqrr's timing scan counts
+/// changes between the corner capstone and the other two, so no more than the pixels between
+/// their rings, and never past version 40.
+fn pair_cost(reach: f64) -> u64 {
+    let grid = ((reach as usize) + 13 + 4).min(MAX_GRID) as u64;
+    // Timing patterns, the three finders, and the alignment patterns (one every 28 modules or so).
+    let cells = 2 * grid + 150 + 25 * (grid / 28 + 1).pow(2);
+    PAIR_FITS * cells * NANOS_PER_SAMPLE
+}
+
+/// The most rqrr's detection can cost on a `width`×`height` tile holding these capstones, before
+/// it starts: each capstone is tried as a code's corner with pairs of the others, at most
+/// ((n−1)/2)² pairs (those roughly along its rows times those along its columns), and each
+/// pair costs a copy of the tile and a grid fit as wide as the capstones are apart.
+pub fn estimated_cost(width: usize, height: usize, rings: &[Ring]) -> Duration {
+    let pixels = width * height;
+    let n = rings.len();
+    let pairs_per_corner = n.saturating_sub(1).div_ceil(2).pow(2);
+    let copy = (pixels as f64 * PAIR_NANOS_PER_PIXEL) as u64;
+    let mut total = pixels as u64 * NANOS_PER_PIXEL;
+    let mut costs: Vec<u64> = Vec::new();
+    for (i, corner) in rings.iter().enumerate() {
+        costs.clear();
+        for j in 0..n {
+            for k in j + 1..n {
+                if j != i && k != i {
+                    costs.push(pair_cost(corner.reach(&rings[j]).max(corner.reach(&rings[k]))) + copy);
+                }
+            }
+        }
+        costs.sort_unstable_by(|a, b| b.cmp(a));
+        total += costs.iter().take(pairs_per_corner).sum::<u64>();
+    }
+    let widest = rings.iter().flat_map(|a| rings.iter().map(|b| a.reach(b))).fold(0.0, f64::max);
+    let grid = ((widest as usize) + 17).min(MAX_GRID) as u64;
+    total += (n / 3) as u64 * grid * grid * DECODE_NANOS_PER_MODULE;
+    Duration::from_nanos(total)
 }
 
 /// rqrr on `dark` (row-major, `true` = dark, `width` wide), tile by tile as the capstone count
@@ -72,7 +126,12 @@ pub fn detect(dark: &[bool], width: usize, budget: &dyn Budget) -> PassOutcome {
     let whole = Tile { x0: 0, y0: 0, w: width, h: height };
     let mut pending = vec![whole];
     while let Some(tile) = pending.pop() {
-        let capstones = count_capstones(dark, width, &tile);
+        if budget.remaining().is_zero() {
+            outcome.cut_short = true;
+            break;
+        }
+        let rings = capstones(dark, width, &tile);
+        let capstones = rings.len();
         if capstones < 3 {
             continue;
         }
@@ -93,7 +152,7 @@ pub fn detect(dark: &[bool], width: usize, budget: &dyn Budget) -> PassOutcome {
             }
             continue;
         }
-        if estimated_cost(tile.w * tile.h, capstones) > budget.remaining() {
+        if estimated_cost(tile.w, tile.h, &rings) > budget.remaining() {
             outcome.cut_short = true;
             continue;
         }
@@ -157,13 +216,13 @@ fn run(dark: &[bool], width: usize, tile: &Tile) -> PassOutcome {
     outcome
 }
 
-/// At least as many capstones as rqrr will find in the tile, by rqrr's own tests: a row shows
+/// The rings of at least as many capstones as rqrr will find in the tile, by rqrr's own tests: a row shows
 /// 1:1:3:1:1 runs, the runs at both ends are one connected region (the ring), the middle run
 /// another (the stone), and the stone has 10 to 70 % of the ring's pixels. Regions are labelled
 /// once for the whole tile (runs joined with the overlapping runs above, as rqrr's flood fill
 /// joins them) instead of flood-filled per candidate, and each stone counts once. rqrr also
 /// skips stones it has already claimed, so it may find fewer, never more.
-fn count_capstones(dark: &[bool], width: usize, tile: &Tile) -> usize {
+fn capstones(dark: &[bool], width: usize, tile: &Tile) -> Vec<Ring> {
     // Runs of every row: (start, end, dark), and a union-find over them.
     let mut runs: Vec<(u32, u32, bool)> = Vec::new();
     let mut row_start: Vec<usize> = Vec::with_capacity(tile.h + 1);
@@ -212,11 +271,21 @@ fn count_capstones(dark: &[bool], width: usize, tile: &Tile) -> usize {
         }
     }
     let mut area = vec![0u32; runs.len()];
+    let mut boxes: Vec<Ring> = vec![Ring { x0: u32::MAX, y0: u32::MAX, x1: 0, y1: 0 }; runs.len()];
+    let mut row = 0usize;
     for (i, run) in runs.iter().enumerate() {
+        while row + 1 < row_start.len() && row_start[row + 1] <= i {
+            row += 1;
+        }
         let root = find(&mut parent, i);
         area[root] += run.1 - run.0;
+        let b = &mut boxes[root];
+        b.x0 = b.x0.min(run.0);
+        b.x1 = b.x1.max(run.1);
+        b.y0 = b.y0.min(row as u32);
+        b.y1 = b.y1.max(row as u32 + 1);
     }
-    let mut stones: Vec<usize> = Vec::new();
+    let mut stones: Vec<(usize, usize)> = Vec::new();
     for h in hits {
         let (left, stone, right) = (find(&mut parent, h), find(&mut parent, h + 2), find(&mut parent, h + 4));
         if left != right || stone == right {
@@ -224,12 +293,12 @@ fn count_capstones(dark: &[bool], width: usize, tile: &Tile) -> usize {
         }
         let ratio = area[stone] as u64 * 100 / area[right].max(1) as u64;
         if 10 < ratio && ratio < 70 {
-            stones.push(stone);
+            stones.push((stone, right));
         }
     }
     stones.sort_unstable();
-    stones.dedup();
-    stones.len()
+    stones.dedup_by_key(|s| s.0);
+    stones.into_iter().map(|(_, ring)| boxes[ring]).collect()
 }
 
 fn find(parent: &mut [u32], mut i: usize) -> usize {
@@ -314,10 +383,10 @@ mod tests {
         let (w, h) = (200, 120);
         let mut dark = vec![false; w * h];
         let whole = Tile { x0: 0, y0: 0, w, h };
-        assert_eq!(count_capstones(&dark, w, &whole), 0);
+        assert_eq!(capstones(&dark, w, &whole).len(), 0);
         finder(&mut dark, w, 10, 10, 4);
         finder(&mut dark, w, 100, 30, 3);
-        assert_eq!(count_capstones(&dark, w, &whole), 2);
+        assert_eq!(capstones(&dark, w, &whole).len(), 2);
     }
 
     #[test]
@@ -346,7 +415,7 @@ mod tests {
             }
         }
         let whole = Tile { x0: 0, y0: 0, w, h };
-        assert!(count_capstones(&dark, w, &whole) > MAX_CAPSTONES);
+        assert!(capstones(&dark, w, &whole).len() > MAX_CAPSTONES);
         let outcome = detect(&dark, w, &Plenty);
         assert!(outcome.cut_short);
         assert!(outcome.largest_call <= w * h / 16, "{outcome:?}");
@@ -354,7 +423,12 @@ mod tests {
 
     #[test]
     fn cost_grows_with_capstones_and_pixels() {
-        assert!(estimated_cost(10_000, 3) < estimated_cost(10_000, 12));
-        assert!(estimated_cost(10_000, 6) < estimated_cost(1_000_000, 6));
+        let ring = |x: u32, y: u32, side: u32| Ring { x0: x, y0: y, x1: x + side, y1: y + side };
+        let near = [ring(0, 0, 21), ring(60, 0, 21), ring(0, 60, 21)];
+        let far = [ring(0, 0, 21), ring(600, 0, 21), ring(0, 600, 21)];
+        let more: Vec<Ring> = (0..12).map(|i| ring(i * 30, (i % 3) * 30, 21)).collect();
+        assert!(estimated_cost(100, 100, &near) < estimated_cost(100, 100, &more));
+        assert!(estimated_cost(1000, 1000, &near) < estimated_cost(1000, 1000, &far));
+        assert!(estimated_cost(100, 100, &near) < estimated_cost(1000, 1000, &near));
     }
 }
