@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use image::GrayImage;
 use qrgate_scan::decode::{decode_frame, DecodeOptions};
 use qrgate_scan::report::still_options;
-use qrgate_scan::synth::{gate_frames, GATE_SET_SEED, GATE_SET_SIZE};
+use qrgate_scan::synth::{code_sheet_frame, gate_frames, GATE_SET_SEED, GATE_SET_SIZE};
 use qrgate_scan::{Clock, ThreadCpuClock};
 
 /// Frames of the gate set the integration test decodes (kept small for the dev profile).
@@ -35,6 +35,8 @@ struct Row {
     total: usize,
     median: f64,
     max: f64,
+    /// Expected codes found, of all expected codes in the set (sets with several per image).
+    codes: (usize, usize),
     note: String,
 }
 
@@ -75,6 +77,27 @@ fn gate_set(dir: &Path) -> Vec<Item> {
         .collect()
 }
 
+/// Sheets of codes photographed whole (several codes per frame, many pixels): the 12 MP one is
+/// the frame the time bound is about.
+fn sheet_set(dir: &Path) -> Vec<Item> {
+    std::fs::create_dir_all(dir).expect("bench output dir");
+    [(1, 1280, 720, 3), (2, 1920, 1080, 8), (3, 2016, 1512, 12), (4, 4032, 3024, 24), (5, 4032, 3024, 60)]
+        .into_iter()
+        .map(|(seed, w, h, count)| {
+            let f = code_sheet_frame(seed, w, h, count);
+            let path = dir.join(format!("{}.png", f.name));
+            if !path.exists() {
+                f.luma.save(&path).expect("write sheet frame");
+            }
+            Item { path, luma: f.luma, expected: f.texts }
+        })
+        .collect()
+}
+
+fn codes_found(item: &Item, texts: &[String]) -> usize {
+    item.expected.iter().filter(|e| texts.contains(e)).count()
+}
+
 fn read_ok(item: &Item, texts: &[String]) -> bool {
     if item.expected.is_empty() {
         texts.is_empty()
@@ -93,12 +116,15 @@ fn ours(items: &[Item], set: &'static str, options: DecodeOptions, label: &str) 
     let mut ms = Vec::new();
     let mut ok = Vec::new();
     let mut panics = 0;
+    let mut codes = (0, 0);
     for item in items {
         let start = clock.now();
         let decoded = decode_frame(&item.luma, &options, &clock);
         ms.push((clock.now() - start).as_secs_f64() * 1000.0);
         panics += decoded.panics;
         ok.push(read_ok(item, &decoded.texts()));
+        codes.0 += codes_found(item, &decoded.texts());
+        codes.1 += item.expected.len();
     }
     let (median, max) = stats(ms);
     let read = ok.iter().filter(|&&o| o).count();
@@ -110,6 +136,7 @@ fn ours(items: &[Item], set: &'static str, options: DecodeOptions, label: &str) 
             total: items.len(),
             median,
             max,
+            codes,
             note: format!("{panics} rqrr panics caught"),
         },
         ok,
@@ -139,6 +166,7 @@ fn peer(name: &str, items: &[Item], set: &'static str) -> Option<(Row, Vec<bool>
         .collect();
     let mut ms = Vec::new();
     let mut ok = Vec::new();
+    let mut codes = (0, 0);
     for (item, line) in items.iter().zip(&lines) {
         let texts: Vec<String> = line["texts"]
             .as_array()
@@ -146,11 +174,22 @@ fn peer(name: &str, items: &[Item], set: &'static str) -> Option<(Row, Vec<bool>
             .unwrap_or_default();
         ms.push(line["ms"].as_f64().unwrap_or(0.0));
         ok.push(read_ok(item, &texts));
+        codes.0 += codes_found(item, &texts);
+        codes.1 += item.expected.len();
     }
     let (median, max) = stats(ms);
     let read = ok.iter().filter(|&&o| o).count();
     Some((
-        Row { decoder: name.to_string(), set, read, total: items.len(), median, max, note: "default options".into() },
+        Row {
+            decoder: name.to_string(),
+            set,
+            read,
+            total: items.len(),
+            median,
+            max,
+            codes,
+            note: "default options".into(),
+        },
         ok,
     ))
 }
@@ -163,13 +202,17 @@ fn main() {
         .join("gate-frames");
     let (corpus, falsepositives) = load_corpus();
     let gate = gate_set(&out_dir);
+    let sheets = sheet_set(&out_dir.join("sheets"));
     let live = DecodeOptions::default();
     let mut rows = Vec::new();
     let mut subset_counts = Vec::new();
     let live_label = format!("qrgate-scan live ({} ms budget)", live.budget.as_millis());
-    for (set, items) in
-        [("zxing qrcode-1..6", &corpus), ("zxing falsepositives", &falsepositives), ("gate frames 1280x720", &gate)]
-    {
+    for (set, items) in [
+        ("zxing qrcode-1..6", &corpus),
+        ("zxing falsepositives", &falsepositives),
+        ("gate frames 1280x720", &gate),
+        ("sheets of codes", &sheets),
+    ] {
         rows.push(ours(items, set, live, &live_label).0);
         if set != "gate frames 1280x720" {
             rows.push(ours(items, set, still_options(), "qrgate-scan still (1.5 s budget)").0);
@@ -185,14 +228,21 @@ fn main() {
     }
     println!();
     println!("times: CPU ms of the decoding thread per image");
-    println!("{:<34} {:<22} {:>10} {:>10} {:>10}  note", "decoder", "set", "read", "median ms", "max ms");
+    println!(
+        "{:<34} {:<22} {:>10} {:>10} {:>10} {:>9}  note",
+        "decoder", "set", "read", "median ms", "max ms", "codes"
+    );
     for r in &rows {
         let read = if r.set == "zxing falsepositives" {
             format!("{} rep.", r.read_reported())
         } else {
             format!("{}/{}", r.read, r.total)
         };
-        println!("{:<34} {:<22} {:>10} {:>10.1} {:>10.1}  {}", r.decoder, r.set, read, r.median, r.max, r.note);
+        let codes = format!("{}/{}", r.codes.0, r.codes.1);
+        println!(
+            "{:<34} {:<22} {:>10} {:>10.1} {:>10.1} {:>9}  {}",
+            r.decoder, r.set, read, r.median, r.max, codes, r.note
+        );
     }
     for (name, n) in subset_counts {
         println!("{name} reads {n} of the first {TEST_SUBSET} gate frames (the integration test's subset)");
