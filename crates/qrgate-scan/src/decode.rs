@@ -161,15 +161,25 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
     // second row) finds the small ones.
     let mut unread: Vec<finder::Triple> = Vec::new();
     let mut fine_half: Option<GrayImage> = None;
-    for factor in [2u32, 1] {
-        if factor == 2 && fine_longest < 600 {
+    // A photograph's large codes have finders wider than the half-resolution window sees
+    // whole: they are the quarter-resolution scan's.
+    for factor in [4u32, 2, 1] {
+        if (factor == 2 && fine_longest < 600) || (factor == 4 && fine_longest < QUARTER_SCAN_FROM) {
             continue;
         }
         if deadline.spent() {
             result.over_budget = true;
             break;
         }
-        let image = if factor == 2 { &*fine_half.insert(preprocess::half(fine)) } else { fine };
+        let quarter;
+        let image = match factor {
+            4 => {
+                quarter = preprocess::half(fine_half.get_or_insert_with(|| preprocess::half(fine)));
+                &quarter
+            }
+            2 => &*fine_half.get_or_insert_with(|| preprocess::half(fine)),
+            _ => fine,
+        };
         // At full resolution the window is three blocks (24 pixels) wide: small codes and the
         // thin dark ring of a blooming dark-mode finder need a threshold that local; large
         // codes are the half-resolution scan's, whose window is 80 frame pixels wide.
@@ -179,8 +189,10 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
         let view = finder::Thresholded { luma: image, map: &map };
         let step = if factor == 1 && fine_longest >= 600 { 2 } else { 1 };
         // Sensor noise at full resolution makes finder-shaped runs of one or two pixels by
-        // the thousand; no readable code has finders that narrow.
-        let min_width = if factor == 1 { 10 } else { 7 };
+        // the thousand in a camera frame; no readable code there has finders that narrow. A
+        // small image is a code cut out or scanned, where a dense code may have one-pixel
+        // modules.
+        let min_width = if factor == 1 && fine_longest >= 600 { 10 } else { 7 };
         let (finders, complete) = finder::find_finders_until(&view, step, min_width, &|| deadline.spent());
         result.over_budget |= !complete;
         let (w, h) = (image.width() as usize, image.height() as usize);
@@ -287,12 +299,16 @@ const FULL_SCAN_OFFSET: u8 = 8;
 
 /// Finder triples read per scan: a sheet of sixty codes has sixty and the texture between
 /// them more; the budget bounds the rest.
-const MAX_TRIPLES: usize = 256;
+const MAX_TRIPLES: usize = 1024;
 
 /// The share of what is left of the budget that whole-frame passes get when the finder scan
 /// saw nothing framing a code: they read codes whose finders the scan missed, which happens,
 /// but an empty gate should not pay the whole budget for that every frame.
 const EVIDENCELESS_SHARE: u32 = 20;
+
+/// Frames at least this long on their longer side are also scanned at a quarter of their
+/// resolution.
+const QUARTER_SCAN_FROM: u32 = 2400;
 
 /// Triples in a row that frame nothing before a scan's remaining triples are left unread.
 const MAX_MISSES: u32 = 16;

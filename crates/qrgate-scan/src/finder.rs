@@ -381,7 +381,7 @@ const ALL_TRIPLES_UP_TO: usize = 24;
 
 /// A finder's neighbours tried with it: its code's other two finders are among the nearest
 /// even on a sheet of codes, where the next code's finders lie a quiet zone away.
-const NEIGHBOURS: usize = 10;
+const NEIGHBOURS: usize = 12;
 
 /// Indices of the triples worth scoring: every three of the clearest finders, and for the rest
 /// (a sheet of codes, a cluttered scene) each finder with pairs of its nearest neighbours of its
@@ -505,7 +505,7 @@ pub fn triples(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Trip
             score: hits as f32 * squareness,
         });
     }
-    scored.sort_by(|a, b| b.score.partial_cmp(&a.score).expect("finite"));
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     scored.truncate(limit);
     scored
 }
