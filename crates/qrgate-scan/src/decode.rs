@@ -44,11 +44,15 @@ pub struct DecodeOptions {
     pub budget: Duration,
     /// Run every planned attempt even after a clean success, to find every code in the frame.
     pub exhaustive: bool,
+    /// When the finder scan framed nothing (most often an empty gate), the whole-frame passes
+    /// get this share of what is left of the budget: 1 gives them all of it.
+    pub evidenceless_share: u32,
 }
 
 impl Default for DecodeOptions {
+    /// A live camera: the next frame comes soon, and an empty gate should cost little.
     fn default() -> Self {
-        DecodeOptions { budget: Duration::from_millis(30), exhaustive: false }
+        DecodeOptions { budget: Duration::from_millis(30), exhaustive: false, evidenceless_share: 20 }
     }
 }
 
@@ -261,7 +265,7 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
     // is most often an empty gate: it gets a small share of the budget for these passes, not
     // all of it, so an empty gate costs little.
     let deadline =
-        if had_unread == 0 && result.codes.is_empty() { deadline.share(EVIDENCELESS_SHARE) } else { deadline };
+        if had_unread == 0 && result.codes.is_empty() { deadline.share(options.evidenceless_share) } else { deadline };
     for attempt in plan(working.width(), working.height()) {
         if deadline.spent() {
             result.over_budget = true;
@@ -300,11 +304,6 @@ const FULL_SCAN_OFFSET: u8 = 8;
 /// Finder triples read per scan: a sheet of sixty codes has sixty and the texture between
 /// them more; the budget bounds the rest.
 const MAX_TRIPLES: usize = 1024;
-
-/// The share of what is left of the budget that whole-frame passes get when the finder scan
-/// saw nothing framing a code: they read codes whose finders the scan missed, which happens,
-/// but an empty gate should not pay the whole budget for that every frame.
-const EVIDENCELESS_SHARE: u32 = 20;
 
 /// Frames at least this long on their longer side are also scanned at a quarter of their
 /// resolution.
