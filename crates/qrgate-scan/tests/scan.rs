@@ -74,6 +74,52 @@ fn zxing_corpus_reads_at_least_what_zxing_cpp_reads_and_nothing_on_falsepositive
     assert!(reported.is_empty(), "{reported:?}");
 }
 
+/// Images of a zxing-cpp sample set (PNG, JPEG and WebP), sorted.
+fn samples(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "png" || e == "jpg" || e == "webp"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// What the still options read of zxing-cpp's qrcode-1..6 samples (137 images) on the day this
+/// test was written; zxing-cpp 3.1 reads 123 (tests/corpus/README.md).
+const ZXING_CPP_SAMPLES_FLOOR: usize = 121;
+
+#[test]
+fn zxing_cpp_samples_read_webp_included_and_nothing_on_their_falsepositives() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/zxing-cpp");
+    let (mut read, mut total, mut webp) = (0, 0, 0);
+    for set in ["qrcode-1", "qrcode-2", "qrcode-3", "qrcode-4", "qrcode-5", "qrcode-6"] {
+        for image in samples(&root.join(set)) {
+            let expected = std::fs::read_to_string(image.with_extension("txt")).unwrap();
+            let luma = load_luma(&image).unwrap_or_else(|e| panic!("{}: {e}", image.display()));
+            webp += usize::from(image.extension().is_some_and(|e| e == "webp"));
+            total += 1;
+            read += usize::from(decode_still(&luma).texts().contains(&expected));
+        }
+    }
+    assert_eq!((total, webp), (137, 98));
+    assert!(read >= ZXING_CPP_SAMPLES_FLOOR, "read {read} of {total}");
+
+    let mut reported = Vec::new();
+    let mut images = 0;
+    for set in ["falsepositives-1", "falsepositives-2"] {
+        for image in samples(&root.join(set)) {
+            images += 1;
+            let decoded = decode_still(&load_luma(&image).unwrap());
+            if !decoded.codes.is_empty() {
+                reported.push((image.display().to_string(), decoded.texts()));
+            }
+        }
+    }
+    assert_eq!(images, 46);
+    assert!(reported.is_empty(), "{reported:?}");
+}
+
 /// Frames of the generated gate set decoded here; the dev profile is too slow for all 300.
 const GATE_SUBSET: usize = 60;
 /// What zxing-cpp 3.1.1 (PyPI, default options) reads of the first 60 frames of the gate set
