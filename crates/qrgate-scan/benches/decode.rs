@@ -64,6 +64,35 @@ fn load_corpus() -> (Vec<Item>, Vec<Item>) {
     (qr.into_iter().map(|(_, i)| i).collect(), fp.into_iter().map(|(_, i)| i).collect())
 }
 
+/// zxing-cpp's samples (PNG, JPEG, WebP): its qrcode-1..6 sets and its false-positive sets.
+/// qrcode-7 is one message over four symbols (structured append), which is not joined yet.
+fn load_zxing_cpp() -> (Vec<Item>, Vec<Item>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/zxing-cpp");
+    let images = |set: &str| -> Vec<Item> {
+        let dir = root.join(set);
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "png" || e == "jpg" || e == "webp"))
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| {
+                let expected = std::fs::read_to_string(path.with_extension("txt")).map(|t| vec![t]).unwrap_or_default();
+                let luma = qrgate_scan::load_luma(&path).expect("corpus image loads");
+                Item { path: path.canonicalize().expect("exists"), luma, expected }
+            })
+            .collect()
+    };
+    let qr = ["qrcode-1", "qrcode-2", "qrcode-3", "qrcode-4", "qrcode-5", "qrcode-6"]
+        .iter()
+        .flat_map(|s| images(s))
+        .collect();
+    let fp = ["falsepositives-1", "falsepositives-2"].iter().flat_map(|s| images(s)).collect();
+    (qr, fp)
+}
+
 fn gate_set(dir: &Path) -> Vec<Item> {
     std::fs::create_dir_all(dir).expect("bench output dir");
     gate_frames(GATE_SET_SEED, GATE_SET_SIZE)
@@ -201,6 +230,7 @@ fn main() {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
         .join("gate-frames");
     let (corpus, falsepositives) = load_corpus();
+    let (cpp, cpp_falsepositives) = load_zxing_cpp();
     let gate = gate_set(&out_dir);
     let sheets = sheet_set(&out_dir.join("sheets"));
     let live = DecodeOptions::default();
@@ -210,6 +240,8 @@ fn main() {
     for (set, items) in [
         ("zxing qrcode-1..6", &corpus),
         ("zxing falsepositives", &falsepositives),
+        ("zxing-cpp qrcode-1..6", &cpp),
+        ("zxing-cpp falsepos.", &cpp_falsepositives),
         ("gate frames 1280x720", &gate),
         ("sheets of codes", &sheets),
     ] {
@@ -233,7 +265,7 @@ fn main() {
         "decoder", "set", "read", "median ms", "max ms", "codes"
     );
     for r in &rows {
-        let read = if r.set == "zxing falsepositives" {
+        let read = if r.set.contains("falsepos") {
             format!("{} rep.", r.read_reported())
         } else {
             format!("{}/{}", r.read, r.total)
