@@ -207,10 +207,10 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
             if result.codes.iter().any(|c| triple.touches(c, fine_factor as f32)) {
                 continue;
             }
-            // Triples come best first; after this many in a row that frame nothing in a frame
-            // where nothing has read, the rest are texture. Once a code has read, this may be a
-            // sheet of them, and only the budget ends the reading.
-            if misses == MAX_MISSES && result.codes.is_empty() {
+            // Triples come best first; after this many in a row that frame nothing, the rest
+            // are texture. Each code read makes a sheet of them likelier, whose triples the
+            // texture between codes interleaves, so each allows more.
+            if misses >= MAX_MISSES * (1 + result.codes.len() as u32) {
                 break;
             }
             if deadline.spent() {
@@ -230,7 +230,7 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
             }
         }
     }
-    let had_unread = unread.len();
+    let credible = unread.len();
     unread.retain(|t| !result.codes.iter().any(|c| t.touches(c, base_factor as f32)));
     if !result.codes.is_empty() && unread.is_empty() && !options.exhaustive {
         return result;
@@ -265,7 +265,7 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
     // is most often an empty gate: it gets a small share of the budget for these passes, not
     // all of it, so an empty gate costs little.
     let deadline =
-        if had_unread == 0 && result.codes.is_empty() { deadline.share(options.evidenceless_share) } else { deadline };
+        if credible == 0 && result.codes.is_empty() { deadline.share(options.evidenceless_share) } else { deadline };
     for attempt in plan(working.width(), working.height()) {
         if deadline.spent() {
             result.over_budget = true;
