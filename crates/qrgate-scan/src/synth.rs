@@ -587,8 +587,37 @@ pub fn empty_gate_frame(seed: u64) -> GrayImage {
 /// carries its own text.
 pub fn code_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
     let mut rng = Rng::new(seed);
-    let (w, h) = (width as usize, height as usize);
     let texts: Vec<String> = (0..count).map(|_| badge_text(&mut rng)).collect();
+    let mut frame = sheet_of(&mut rng, width, height, texts);
+    frame.name = format!("sheet-{count}-{width}x{height}");
+    frame
+}
+
+/// A new citizen-ID card's QR text: the old card's fields and the family's names and ids,
+/// hundreds of bytes of UTF-8, so a version 18 to 25 symbol (a dense code).
+pub fn dense_cccd_text(rng: &mut Rng) -> String {
+    let mut text = cccd_text(rng);
+    for _ in 0..10 + rng.below(8) {
+        let member = cccd_text(rng);
+        let fields: Vec<&str> = member.split('|').collect();
+        text.push_str(&format!("|{}|{}|{}", fields[0], fields[2], fields[3]));
+    }
+    text
+}
+
+/// `count` dense citizen-ID codes (`dense_cccd_text`) on a sheet photographed whole, as
+/// `code_sheet_frame` draws it: a visitor's card held close, or a desk of them.
+pub fn dense_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
+    let mut rng = Rng::new(seed);
+    let texts: Vec<String> = (0..count).map(|_| dense_cccd_text(&mut rng)).collect();
+    let mut frame = sheet_of(&mut rng, width, height, texts);
+    frame.name = format!("dense-{count}-{width}x{height}");
+    frame
+}
+
+fn sheet_of(rng: &mut Rng, width: u32, height: u32, texts: Vec<String>) -> GateFrame {
+    let count = texts.len();
+    let (w, h) = (width as usize, height as usize);
     let symbols: Vec<Symbol> = texts.iter().map(|t| symbol(t)).collect();
     let n = symbols.iter().map(|s| s.size).max().unwrap_or(21) as f32;
     // Columns and rows in the frame's proportions; each cell is a code and its quiet zone.
@@ -627,7 +656,7 @@ pub fn code_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> Gat
         .collect();
     let luma = GrayImage::from_raw(width, height, raw).expect("sized from the arguments");
     let luma = jpeg_roundtrip(luma, 60 + rng.below(30) as u8);
-    GateFrame { name: format!("sheet-{count}-{width}x{height}"), scene: Scene::CodeSheet, luma, texts }
+    GateFrame { name: String::new(), scene: Scene::CodeSheet, luma, texts }
 }
 
 /// A well-exposed camera: slight defocus, gamma and mild sensor noise, no compression.
