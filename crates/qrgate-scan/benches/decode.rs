@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use image::GrayImage;
 use qrgate_scan::decode::{decode_frame, DecodeOptions};
 use qrgate_scan::report::still_options;
-use qrgate_scan::synth::{code_sheet_frame, gate_frames, GATE_SET_SEED, GATE_SET_SIZE};
+use qrgate_scan::synth::{code_sheet_frame, dense_sheet_frame, gate_frames, GATE_SET_SEED, GATE_SET_SIZE};
 use qrgate_scan::{Clock, ThreadCpuClock};
 
 /// Frames of the gate set the integration test decodes (kept small for the dev profile).
@@ -117,6 +117,23 @@ fn sheet_set(dir: &Path) -> Vec<Item> {
             let path = dir.join(format!("{}.png", f.name));
             if !path.exists() {
                 f.luma.save(&path).expect("write sheet frame");
+            }
+            Item { path, luma: f.luma, expected: f.texts }
+        })
+        .collect()
+}
+
+/// Dense codes (citizen-ID cards with the family's names: versions 15 to 25), a few to a dozen
+/// per frame, from a gate camera's frame to a 12 MP photograph.
+fn dense_set(dir: &Path) -> Vec<Item> {
+    std::fs::create_dir_all(dir).expect("bench output dir");
+    [(11, 1280, 720, 2), (12, 1920, 1080, 3), (13, 4032, 3024, 6), (14, 4032, 3024, 12)]
+        .into_iter()
+        .map(|(seed, w, h, count)| {
+            let f = dense_sheet_frame(seed, w, h, count);
+            let path = dir.join(format!("{}.png", f.name));
+            if !path.exists() {
+                f.luma.save(&path).expect("write dense frame");
             }
             Item { path, luma: f.luma, expected: f.texts }
         })
@@ -233,6 +250,7 @@ fn main() {
     let (cpp, cpp_falsepositives) = load_zxing_cpp();
     let gate = gate_set(&out_dir);
     let sheets = sheet_set(&out_dir.join("sheets"));
+    let dense = dense_set(&out_dir.join("dense"));
     let live = DecodeOptions::default();
     let mut rows = Vec::new();
     let mut subset_counts = Vec::new();
@@ -244,6 +262,7 @@ fn main() {
         ("zxing-cpp falsepos.", &cpp_falsepositives),
         ("gate frames 1280x720", &gate),
         ("sheets of codes", &sheets),
+        ("dense codes", &dense),
     ] {
         rows.push(ours(items, set, live, &live_label).0);
         if set != "gate frames 1280x720" {
