@@ -316,17 +316,28 @@ fn row_runs(row: &[u8], runs: &mut Vec<(bool, u32)>) {
 fn merge_neighbours(mut found: Vec<Finder>) -> Vec<Finder> {
     found.retain(|f| f.hits >= 2 || f.module < 2.0);
     found.sort_by_key(|f| std::cmp::Reverse(f.hits));
-    // Kept candidates sorted by x, so a merge looks only at those within reach.
-    let widest = found.iter().map(|f| f.module).fold(0.0, f32::max) * 1.5;
+    // Kept candidates bucketed by cells as wide as the widest reach, so a merge looks at the
+    // nine cells around a candidate: a frame tiled with finder-like texture keeps tens of
+    // thousands, and a search through all of them for each would cost seconds.
+    let cell = (found.iter().map(|f| f.module).fold(0.0, f32::max) * 1.5).max(1.0);
+    let key = |f: &Finder| ((f.x / cell).floor() as i64, (f.y / cell).floor() as i64);
+    let mut cells: std::collections::HashMap<(i64, i64), Vec<usize>> = std::collections::HashMap::new();
     let mut out: Vec<Finder> = Vec::with_capacity(found.len());
     for f in found {
-        let from = out.partition_point(|o| o.x < f.x - widest);
-        let near = out[from..].iter_mut().take_while(|o| o.x <= f.x + widest).find(|o| {
-            let reach = o.module.max(f.module) * 1.5;
-            o.inverted == f.inverted && (o.x - f.x).abs() < reach && (o.y - f.y).abs() < reach
-        });
+        let (cx, cy) = key(&f);
+        let near = (cx - 1..=cx + 1)
+            .flat_map(|x| (cy - 1..=cy + 1).map(move |y| (x, y)))
+            .filter_map(|c| cells.get(&c))
+            .flatten()
+            .copied()
+            .find(|&i| {
+                let o = &out[i];
+                let reach = o.module.max(f.module) * 1.5;
+                o.inverted == f.inverted && (o.x - f.x).abs() < reach && (o.y - f.y).abs() < reach
+            });
         match near {
-            Some(o) => {
+            Some(i) => {
+                let o = &mut out[i];
                 let (a, b) = (o.hits as f32, f.hits as f32);
                 o.x = (o.x * a + f.x * b) / (a + b);
                 o.y = (o.y * a + f.y * b) / (a + b);
@@ -334,11 +345,12 @@ fn merge_neighbours(mut found: Vec<Finder>) -> Vec<Finder> {
                 o.hits += f.hits;
             }
             None => {
-                let at = out.partition_point(|o| o.x < f.x);
-                out.insert(at, f);
+                cells.entry((cx, cy)).or_default().push(out.len());
+                out.push(f);
             }
         }
     }
+    out.sort_by(|a, b| a.x.total_cmp(&b.x));
     out
 }
 
