@@ -19,6 +19,10 @@ const MAX_WORKING_SIDE: u32 = 1600;
 /// photograph is 4032 pixels wide).
 const MAX_FINE_SIDE: u32 = 4096;
 
+/// What the finder scan's image costs per pixel before the scan starts (shrinking it, its
+/// half and quarter, their threshold maps): a live budget of 30 ms pays for 3 megapixels.
+const FINE_NANOS_PER_PIXEL: u128 = 10;
+
 /// What decoding one frame produced, with the counters a gate shows on its health line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FrameDecode {
@@ -147,16 +151,19 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
         return result;
     }
     let base_factor = preprocess::factor_for(frame.width(), frame.height(), MAX_WORKING_SIDE);
-    let shrunk = (base_factor > 1).then(|| preprocess::downscale(frame, base_factor));
-    let working = shrunk.as_ref().unwrap_or(frame);
     let mut levels: Vec<(Level, GrayImage)> = Vec::new();
     // The finder scan and the grid reader cost one pass over the pixels and a few thousand
     // samples per code, so they get a finer image than rqrr: small codes in a photograph
     // would shrink below two pixels a module in the working image.
-    let fine_factor = preprocess::factor_for(frame.width(), frame.height(), MAX_FINE_SIDE);
-    let fine_shrunk =
-        (fine_factor > 1 && fine_factor != base_factor).then(|| preprocess::downscale(frame, fine_factor));
-    let fine = if fine_factor == base_factor { working } else { fine_shrunk.as_ref().unwrap_or(frame) };
+    // Shrinking and thresholding it happen before the scan can look at the clock, so the
+    // fine image is also no larger than the budget pays for at that price.
+    let affordable = (options.budget.as_nanos() / FINE_NANOS_PER_PIXEL).max(1) as u64;
+    let mut fine_factor = preprocess::factor_for(frame.width(), frame.height(), MAX_FINE_SIDE);
+    while (frame.width() / fine_factor) as u64 * (frame.height() / fine_factor) as u64 > affordable {
+        fine_factor += 1;
+    }
+    let fine_shrunk = (fine_factor > 1).then(|| preprocess::downscale(frame, fine_factor));
+    let fine = fine_shrunk.as_ref().unwrap_or(frame);
     let fine_longest = fine.width().max(fine.height());
     let to_working = fine_factor as f32 / base_factor as f32;
 
@@ -235,6 +242,14 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
     if !result.codes.is_empty() && unread.is_empty() && !options.exhaustive {
         return result;
     }
+    // rqrr's working image is made only now: a photograph read by its finders never needs it,
+    // and shrinking twelve megapixels is a good part of a live frame's budget.
+    if deadline.spent() {
+        result.over_budget = true;
+        return result;
+    }
+    let shrunk = (base_factor > 1 && base_factor != fine_factor).then(|| preprocess::downscale(frame, base_factor));
+    let working = shrunk.as_ref().unwrap_or(fine);
 
     // Stage 2: rqrr on crops around the triples whose grid did not read.
     let mut regions: Vec<finder::Region> = Vec::new();
