@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use image::GrayImage;
 use qrgate_scan::decode::{decode_frame, DecodeOptions};
 use qrgate_scan::report::still_options;
-use qrgate_scan::synth::{gate_frames, GATE_SET_SEED, GATE_SET_SIZE};
+use qrgate_scan::synth::{code_sheet_frame, dense_sheet_frame, gate_frames, GATE_SET_SEED, GATE_SET_SIZE};
 use qrgate_scan::{Clock, ThreadCpuClock};
 
 /// Frames of the gate set the integration test decodes (kept small for the dev profile).
@@ -35,6 +35,8 @@ struct Row {
     total: usize,
     median: f64,
     max: f64,
+    /// Expected codes found, of all expected codes in the set (sets with several per image).
+    codes: (usize, usize),
     note: String,
 }
 
@@ -62,6 +64,35 @@ fn load_corpus() -> (Vec<Item>, Vec<Item>) {
     (qr.into_iter().map(|(_, i)| i).collect(), fp.into_iter().map(|(_, i)| i).collect())
 }
 
+/// zxing-cpp's samples (PNG, JPEG, WebP): its qrcode-1..6 sets and its false-positive sets.
+/// qrcode-7 is one message over four symbols (structured append), which is not joined yet.
+fn load_zxing_cpp() -> (Vec<Item>, Vec<Item>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/zxing-cpp");
+    let images = |set: &str| -> Vec<Item> {
+        let dir = root.join(set);
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "png" || e == "jpg" || e == "webp"))
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| {
+                let expected = std::fs::read_to_string(path.with_extension("txt")).map(|t| vec![t]).unwrap_or_default();
+                let luma = qrgate_scan::load_luma(&path).expect("corpus image loads");
+                Item { path: path.canonicalize().expect("exists"), luma, expected }
+            })
+            .collect()
+    };
+    let qr = ["qrcode-1", "qrcode-2", "qrcode-3", "qrcode-4", "qrcode-5", "qrcode-6"]
+        .iter()
+        .flat_map(|s| images(s))
+        .collect();
+    let fp = ["falsepositives-1", "falsepositives-2"].iter().flat_map(|s| images(s)).collect();
+    (qr, fp)
+}
+
 fn gate_set(dir: &Path) -> Vec<Item> {
     std::fs::create_dir_all(dir).expect("bench output dir");
     gate_frames(GATE_SET_SEED, GATE_SET_SIZE)
@@ -73,6 +104,44 @@ fn gate_set(dir: &Path) -> Vec<Item> {
             Item { path, luma: f.luma, expected: f.texts }
         })
         .collect()
+}
+
+/// Sheets of codes photographed whole (several codes per frame, many pixels): the 12 MP one is
+/// the frame the time bound is about.
+fn sheet_set(dir: &Path) -> Vec<Item> {
+    std::fs::create_dir_all(dir).expect("bench output dir");
+    [(1, 1280, 720, 3), (2, 1920, 1080, 8), (3, 2016, 1512, 12), (4, 4032, 3024, 24), (5, 4032, 3024, 60)]
+        .into_iter()
+        .map(|(seed, w, h, count)| {
+            let f = code_sheet_frame(seed, w, h, count);
+            let path = dir.join(format!("{}.png", f.name));
+            if !path.exists() {
+                f.luma.save(&path).expect("write sheet frame");
+            }
+            Item { path, luma: f.luma, expected: f.texts }
+        })
+        .collect()
+}
+
+/// Dense codes (citizen-ID cards with the family's names: versions 15 to 25), a few to a dozen
+/// per frame, from a gate camera's frame to a 12 MP photograph.
+fn dense_set(dir: &Path) -> Vec<Item> {
+    std::fs::create_dir_all(dir).expect("bench output dir");
+    [(11, 1280, 720, 2), (12, 1920, 1080, 3), (13, 4032, 3024, 6), (14, 4032, 3024, 12)]
+        .into_iter()
+        .map(|(seed, w, h, count)| {
+            let f = dense_sheet_frame(seed, w, h, count);
+            let path = dir.join(format!("{}.png", f.name));
+            if !path.exists() {
+                f.luma.save(&path).expect("write dense frame");
+            }
+            Item { path, luma: f.luma, expected: f.texts }
+        })
+        .collect()
+}
+
+fn codes_found(item: &Item, texts: &[String]) -> usize {
+    item.expected.iter().filter(|e| texts.contains(e)).count()
 }
 
 fn read_ok(item: &Item, texts: &[String]) -> bool {
@@ -93,12 +162,15 @@ fn ours(items: &[Item], set: &'static str, options: DecodeOptions, label: &str) 
     let mut ms = Vec::new();
     let mut ok = Vec::new();
     let mut panics = 0;
+    let mut codes = (0, 0);
     for item in items {
         let start = clock.now();
         let decoded = decode_frame(&item.luma, &options, &clock);
         ms.push((clock.now() - start).as_secs_f64() * 1000.0);
         panics += decoded.panics;
         ok.push(read_ok(item, &decoded.texts()));
+        codes.0 += codes_found(item, &decoded.texts());
+        codes.1 += item.expected.len();
     }
     let (median, max) = stats(ms);
     let read = ok.iter().filter(|&&o| o).count();
@@ -110,6 +182,7 @@ fn ours(items: &[Item], set: &'static str, options: DecodeOptions, label: &str) 
             total: items.len(),
             median,
             max,
+            codes,
             note: format!("{panics} rqrr panics caught"),
         },
         ok,
@@ -139,6 +212,7 @@ fn peer(name: &str, items: &[Item], set: &'static str) -> Option<(Row, Vec<bool>
         .collect();
     let mut ms = Vec::new();
     let mut ok = Vec::new();
+    let mut codes = (0, 0);
     for (item, line) in items.iter().zip(&lines) {
         let texts: Vec<String> = line["texts"]
             .as_array()
@@ -146,11 +220,22 @@ fn peer(name: &str, items: &[Item], set: &'static str) -> Option<(Row, Vec<bool>
             .unwrap_or_default();
         ms.push(line["ms"].as_f64().unwrap_or(0.0));
         ok.push(read_ok(item, &texts));
+        codes.0 += codes_found(item, &texts);
+        codes.1 += item.expected.len();
     }
     let (median, max) = stats(ms);
     let read = ok.iter().filter(|&&o| o).count();
     Some((
-        Row { decoder: name.to_string(), set, read, total: items.len(), median, max, note: "default options".into() },
+        Row {
+            decoder: name.to_string(),
+            set,
+            read,
+            total: items.len(),
+            median,
+            max,
+            codes,
+            note: "default options".into(),
+        },
         ok,
     ))
 }
@@ -162,14 +247,23 @@ fn main() {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
         .join("gate-frames");
     let (corpus, falsepositives) = load_corpus();
+    let (cpp, cpp_falsepositives) = load_zxing_cpp();
     let gate = gate_set(&out_dir);
+    let sheets = sheet_set(&out_dir.join("sheets"));
+    let dense = dense_set(&out_dir.join("dense"));
     let live = DecodeOptions::default();
     let mut rows = Vec::new();
     let mut subset_counts = Vec::new();
     let live_label = format!("qrgate-scan live ({} ms budget)", live.budget.as_millis());
-    for (set, items) in
-        [("zxing qrcode-1..6", &corpus), ("zxing falsepositives", &falsepositives), ("gate frames 1280x720", &gate)]
-    {
+    for (set, items) in [
+        ("zxing qrcode-1..6", &corpus),
+        ("zxing falsepositives", &falsepositives),
+        ("zxing-cpp qrcode-1..6", &cpp),
+        ("zxing-cpp falsepos.", &cpp_falsepositives),
+        ("gate frames 1280x720", &gate),
+        ("sheets of codes", &sheets),
+        ("dense codes", &dense),
+    ] {
         rows.push(ours(items, set, live, &live_label).0);
         if set != "gate frames 1280x720" {
             rows.push(ours(items, set, still_options(), "qrgate-scan still (1.5 s budget)").0);
@@ -185,14 +279,21 @@ fn main() {
     }
     println!();
     println!("times: CPU ms of the decoding thread per image");
-    println!("{:<34} {:<22} {:>10} {:>10} {:>10}  note", "decoder", "set", "read", "median ms", "max ms");
+    println!(
+        "{:<34} {:<22} {:>10} {:>10} {:>10} {:>9}  note",
+        "decoder", "set", "read", "median ms", "max ms", "codes"
+    );
     for r in &rows {
-        let read = if r.set == "zxing falsepositives" {
+        let read = if r.set.contains("falsepos") {
             format!("{} rep.", r.read_reported())
         } else {
             format!("{}/{}", r.read, r.total)
         };
-        println!("{:<34} {:<22} {:>10} {:>10.1} {:>10.1}  {}", r.decoder, r.set, read, r.median, r.max, r.note);
+        let codes = format!("{}/{}", r.codes.0, r.codes.1);
+        println!(
+            "{:<34} {:<22} {:>10} {:>10.1} {:>10.1} {:>9}  {}",
+            r.decoder, r.set, read, r.median, r.max, codes, r.note
+        );
     }
     for (name, n) in subset_counts {
         println!("{name} reads {n} of the first {TEST_SUBSET} gate frames (the integration test's subset)");

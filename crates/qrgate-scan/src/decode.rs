@@ -7,13 +7,21 @@ use image::GrayImage;
 use serde::Serialize;
 
 use crate::clock::{Clock, MonotonicClock};
-use crate::code::{bytes_to_text, Code};
-use crate::guard::guarded;
+use crate::code::Code;
+use crate::rqrr_pass::{self, Budget};
 use crate::{finder, grid, preprocess};
 
 /// Frames larger than this on their longer side are shrunk first: rqrr's cost grows with the
 /// pixel count and the number of finder-like blobs, and no gate code needs more resolution.
 const MAX_WORKING_SIDE: u32 = 1600;
+
+/// The finder scan and grid reader work on frames up to this size unshrunk (a 12-megapixel
+/// photograph is 4032 pixels wide).
+const MAX_FINE_SIDE: u32 = 4096;
+
+/// What the finder scan's image costs per pixel before the scan starts (shrinking it, its
+/// half and quarter, their threshold maps): a live budget of 30 ms pays for 3 megapixels.
+const FINE_NANOS_PER_PIXEL: u128 = 10;
 
 /// What decoding one frame produced, with the counters a gate shows on its health line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -40,11 +48,46 @@ pub struct DecodeOptions {
     pub budget: Duration,
     /// Run every planned attempt even after a clean success, to find every code in the frame.
     pub exhaustive: bool,
+    /// When the finder scan framed nothing (most often an empty gate), the whole-frame passes
+    /// get this share of what is left of the budget: 1 gives them all of it.
+    pub evidenceless_share: u32,
 }
 
 impl Default for DecodeOptions {
+    /// A live camera: the next frame comes soon, and an empty gate should cost little.
     fn default() -> Self {
-        DecodeOptions { budget: Duration::from_millis(30), exhaustive: false }
+        DecodeOptions { budget: Duration::from_millis(30), exhaustive: false, evidenceless_share: 20 }
+    }
+}
+
+/// A frame's budget on its clock: every stage asks it before starting anything that takes
+/// time, and the long loops (the finder scan's rows, the triples, rqrr's tiles) ask it as
+/// they go.
+pub struct Deadline<'a> {
+    clock: &'a dyn Clock,
+    start: Duration,
+    budget: Duration,
+}
+
+impl<'a> Deadline<'a> {
+    pub fn new(clock: &'a dyn Clock, budget: Duration) -> Deadline<'a> {
+        Deadline { clock, start: clock.now(), budget }
+    }
+
+    pub fn spent(&self) -> bool {
+        self.remaining().is_zero()
+    }
+
+    /// The same deadline with only a `parts`-th of the time left.
+    fn share(self, parts: u32) -> Deadline<'a> {
+        let left = self.remaining();
+        Deadline { budget: self.budget - left + left / parts.max(1), ..self }
+    }
+}
+
+impl Budget for Deadline<'_> {
+    fn remaining(&self) -> Duration {
+        self.budget.saturating_sub(self.clock.now().saturating_sub(self.start))
     }
 }
 
@@ -86,7 +129,10 @@ pub struct AttemptOutcome {
     /// Grids rqrr located but could not decode.
     pub failed_grids: u32,
     pub panics: u32,
-    /// Views were left untried for lack of time.
+    /// rqrr calls made.
+    pub calls: u32,
+    /// Views or tiles were left untried: for lack of time, or too many capstones in too small
+    /// a tile.
     pub cut_short: bool,
 }
 
@@ -99,32 +145,52 @@ pub fn decode(frame: &GrayImage) -> Vec<String> {
 /// first (cheap, and most frames end there), then rqrr on crops around finders whose grid did
 /// not read, then whole-frame rqrr passes, until a clean success or the budget runs out.
 pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Clock) -> FrameDecode {
-    let start = clock.now();
+    let deadline = Deadline::new(clock, options.budget);
     let mut result = FrameDecode::default();
     if frame.width() < 21 || frame.height() < 21 {
         return result;
     }
     let base_factor = preprocess::factor_for(frame.width(), frame.height(), MAX_WORKING_SIDE);
-    let shrunk = (base_factor > 1).then(|| preprocess::downscale(frame, base_factor));
-    let working = shrunk.as_ref().unwrap_or(frame);
-    let remaining = || options.budget.saturating_sub(clock.now().saturating_sub(start));
-    let spent = || remaining().is_zero();
-    let longest = working.width().max(working.height());
     let mut levels: Vec<(Level, GrayImage)> = Vec::new();
+    // The finder scan and the grid reader cost one pass over the pixels and a few thousand
+    // samples per code, so they get a finer image than rqrr: small codes in a photograph
+    // would shrink below two pixels a module in the working image.
+    // Shrinking and thresholding it happen before the scan can look at the clock, so the
+    // fine image is also no larger than the budget pays for at that price.
+    let affordable = (options.budget.as_nanos() / FINE_NANOS_PER_PIXEL).max(1) as u64;
+    let mut fine_factor = preprocess::factor_for(frame.width(), frame.height(), MAX_FINE_SIDE);
+    while (frame.width() / fine_factor) as u64 * (frame.height() / fine_factor) as u64 > affordable {
+        fine_factor += 1;
+    }
+    let fine_shrunk = (fine_factor > 1).then(|| preprocess::downscale(frame, fine_factor));
+    let fine = fine_shrunk.as_ref().unwrap_or(frame);
+    let fine_longest = fine.width().max(fine.height());
+    let to_working = fine_factor as f32 / base_factor as f32;
 
     // Stage 1: finder scans, each triple read through its module grid. Half resolution finds
     // large codes in a quarter of the pixels and averages noise away; full resolution (every
     // second row) finds the small ones.
     let mut unread: Vec<finder::Triple> = Vec::new();
-    for factor in [2u32, 1] {
-        if factor == 2 && longest < 600 {
+    let mut fine_half: Option<GrayImage> = None;
+    // A photograph's large codes have finders wider than the half-resolution window sees
+    // whole: they are the quarter-resolution scan's.
+    for factor in [4u32, 2, 1] {
+        if (factor == 2 && fine_longest < 600) || (factor == 4 && fine_longest < QUARTER_SCAN_FROM) {
             continue;
         }
-        if spent() {
+        if deadline.spent() {
             result.over_budget = true;
             break;
         }
-        let image = level_image(&mut levels, working, Level::Down(factor));
+        let quarter;
+        let image = match factor {
+            4 => {
+                quarter = preprocess::half(fine_half.get_or_insert_with(|| preprocess::half(fine)));
+                &quarter
+            }
+            2 => &*fine_half.get_or_insert_with(|| preprocess::half(fine)),
+            _ => fine,
+        };
         // At full resolution the window is three blocks (24 pixels) wide: small codes and the
         // thin dark ring of a blooming dark-mode finder need a threshold that local; large
         // codes are the half-resolution scan's, whose window is 80 frame pixels wide.
@@ -132,35 +198,58 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
         let offset = if factor == 1 { FULL_SCAN_OFFSET } else { SCAN_OFFSET };
         let map = preprocess::ThresholdMap::new(image, 3, radius, offset);
         let view = finder::Thresholded { luma: image, map: &map };
-        let step = if factor == 1 && longest >= 600 { 2 } else { 1 };
+        let step = if factor == 1 && fine_longest >= 600 { 2 } else { 1 };
         // Sensor noise at full resolution makes finder-shaped runs of one or two pixels by
-        // the thousand; no readable code has finders that narrow.
-        let min_width = if factor == 1 { 10 } else { 7 };
-        let finders = finder::find_finders(&view, step, min_width);
+        // the thousand in a camera frame; no readable code there has finders that narrow. A
+        // small image is a code cut out or scanned, where a dense code may have one-pixel
+        // modules.
+        let min_width = if factor == 1 && fine_longest >= 600 { 10 } else { 7 };
+        let (finders, complete) = finder::find_finders_until(&view, step, min_width, &|| deadline.spent());
+        result.over_budget |= !complete;
         let (w, h) = (image.width() as usize, image.height() as usize);
-        for triple in finder::triples(&finders, w, h, MAX_TRIPLES) {
+        let triples = finder::triples(&finders, w, h, MAX_TRIPLES);
+        let mut misses = 0;
+        for triple in triples {
             let triple = triple.scaled(factor as f32);
-            if result.codes.iter().any(|c| triple.touches(c, base_factor as f32)) {
+            if result.codes.iter().any(|c| triple.touches(c, fine_factor as f32)) {
                 continue;
             }
-            if spent() {
+            // Triples come best first; after this many in a row that frame nothing, the rest
+            // are texture. Each code read makes a sheet of them likelier, whose triples the
+            // texture between codes interleaves, so each allows more.
+            if misses >= MAX_MISSES * (1 + result.codes.len() as u32) {
+                break;
+            }
+            if deadline.spent() {
                 result.over_budget = true;
                 break;
             }
-            let outcome = grid::read(working, &triple);
+            let outcome = grid::read_until(fine, &triple, &|| deadline.spent());
             result.attempts += outcome.decodes;
             result.panics += outcome.panics;
             match outcome.code {
-                Some(code) => merge(&mut result, vec![code], base_factor as f32, (0.0, 0.0)),
-                None if outcome.credible => unread.push(triple),
-                None => {}
+                Some(code) => {
+                    misses = 0;
+                    merge(&mut result, vec![code], fine_factor as f32, (0.0, 0.0));
+                }
+                None if outcome.credible => unread.push(triple.scaled(to_working)),
+                None => misses += 1,
             }
         }
     }
+    let credible = unread.len();
     unread.retain(|t| !result.codes.iter().any(|c| t.touches(c, base_factor as f32)));
     if !result.codes.is_empty() && unread.is_empty() && !options.exhaustive {
         return result;
     }
+    // rqrr's working image is made only now: a photograph read by its finders never needs it,
+    // and shrinking twelve megapixels is a good part of a live frame's budget.
+    if deadline.spent() {
+        result.over_budget = true;
+        return result;
+    }
+    let shrunk = (base_factor > 1 && base_factor != fine_factor).then(|| preprocess::downscale(frame, base_factor));
+    let working = shrunk.as_ref().unwrap_or(fine);
 
     // Stage 2: rqrr on crops around the triples whose grid did not read.
     let mut regions: Vec<finder::Region> = Vec::new();
@@ -173,11 +262,11 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
         if result.codes.iter().any(|c| region.contains_code(c, base_factor as f32)) {
             continue;
         }
-        if spent() {
+        if deadline.spent() {
             result.over_budget = true;
             break;
         }
-        let outcome = decode_region(working, &region, &mut result.attempts, &remaining);
+        let outcome = decode_region(working, &region, &mut result.attempts, &deadline);
         result.over_budget |= outcome.cut_short;
         result.panics += outcome.panics;
         merge(&mut result, outcome.codes, base_factor as f32, (0.0, 0.0));
@@ -187,22 +276,30 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
     }
 
     // Stage 3: whole-frame attempts, for codes whose finders the row scan missed.
+    // A frame where the finder scan saw nothing that even frames a code (no credible triple)
+    // is most often an empty gate: it gets a small share of the budget for these passes, not
+    // all of it, so an empty gate costs little.
+    let deadline =
+        if credible == 0 && result.codes.is_empty() { deadline.share(options.evidenceless_share) } else { deadline };
     for attempt in plan(working.width(), working.height()) {
-        if spent() {
+        if deadline.spent() {
             result.over_budget = true;
             break;
         }
         let (lw, lh) = level_size(working, attempt.level);
-        if attempt_cost(lw, lh) > remaining() {
-            // A whole-frame pass that would overrun the frame's budget is not started: the next
-            // frame is coming, and a cheaper pass later in the plan may still fit.
+        let made = levels.iter().any(|(l, _)| *l == attempt.level) || attempt.level == Level::Down(1);
+        let cost = view_cost(lw, lh) + if made { Duration::ZERO } else { level_cost(attempt.level, lw, lh) };
+        if cost > deadline.remaining() {
+            // A view that would overrun the frame's budget is not made: the next frame is
+            // coming, and a cheaper view later in the plan may still fit.
             result.over_budget = true;
             continue;
         }
         let image = level_image(&mut levels, working, attempt.level);
-        let outcome = run_attempt(image, attempt.view);
-        result.attempts += 1;
+        let outcome = run_attempt(image, attempt.view, &deadline);
+        result.attempts += outcome.calls;
         result.panics += outcome.panics;
+        result.over_budget |= outcome.cut_short;
         let failed = outcome.failed_grids;
         let scale = scale_of(attempt.level) * base_factor as f32;
         merge(&mut result, outcome.codes, scale, (0.0, 0.0));
@@ -219,8 +316,16 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
 const SCAN_OFFSET: u8 = 4;
 const FULL_SCAN_OFFSET: u8 = 8;
 
-/// Finder triples read per scan; a scene full of finder-like texture gets no more than this.
-const MAX_TRIPLES: usize = 16;
+/// Finder triples read per scan: a sheet of sixty codes has sixty and the texture between
+/// them more; the budget bounds the rest.
+const MAX_TRIPLES: usize = 1024;
+
+/// Frames at least this long on their longer side are also scanned at a quarter of their
+/// resolution.
+const QUARTER_SCAN_FROM: u32 = 2400;
+
+/// Triples in a row that frame nothing before a scan's remaining triples are left unread.
+const MAX_MISSES: u32 = 16;
 
 /// Regions tried with rqrr per frame.
 const MAX_REGIONS: usize = 6;
@@ -267,7 +372,7 @@ fn decode_region(
     working: &GrayImage,
     region: &finder::Region,
     attempts: &mut u32,
-    remaining: &impl Fn() -> Duration,
+    deadline: &Deadline,
 ) -> AttemptOutcome {
     let (x0, y0) = (region.x0.floor() as u32, region.y0.floor() as u32);
     let (x1, y1) = ((region.x1.ceil() as u32).min(working.width()), (region.y1.ceil() as u32).min(working.height()));
@@ -284,7 +389,8 @@ fn decode_region(
     } else {
         (cw, ch)
     };
-    if attempt_cost(vw, vh) > remaining() {
+    let resize = if region.module < 3.0 { level_cost(Level::Up2, vw, vh) } else { Duration::ZERO };
+    if view_cost(vw, vh) + resize > deadline.remaining() {
         total.cut_short = true;
         return total;
     }
@@ -309,13 +415,14 @@ fn decode_region(
         View::BlurMean { div: 6, offset: 6 },
     ];
     for view in views {
-        if attempt_cost(crop.width(), crop.height()) > remaining() {
+        if view_cost(crop.width(), crop.height()) > deadline.remaining() {
             total.cut_short = true;
             break;
         }
-        let outcome = run_attempt(&crop, view);
-        *attempts += 1;
+        let outcome = run_attempt(&crop, view, deadline);
+        *attempts += outcome.calls;
         total.panics += outcome.panics;
+        total.cut_short |= outcome.cut_short;
         if !outcome.codes.is_empty() {
             total.codes = outcome
                 .codes
@@ -331,14 +438,19 @@ fn decode_region(
     total
 }
 
-/// What one rqrr pass with its thresholding may cost per pixel: 11–20 ns on average over the
-/// gate frames (thread CPU time), up to 45–65 ns on a frame full of finder-like clutter. A pass
-/// starts only when this much still fits the frame's budget, so a frame ends close to its
-/// budget rather than a whole pass past it.
-const NANOS_PER_PIXEL: u64 = 40;
+/// What making one view costs per pixel before rqrr sees it (a resize, a threshold, the
+/// capstone count); rqrr's own cost is estimated from the count (`rqrr_pass`).
+const VIEW_NANOS_PER_PIXEL: u64 = 12;
 
-fn attempt_cost(width: u32, height: u32) -> Duration {
-    Duration::from_nanos(width as u64 * height as u64 * NANOS_PER_PIXEL)
+/// Making a level: shrinking averages blocks in a pass, doubling runs the image crate's
+/// triangle filter, which costs several times more per pixel it makes.
+fn level_cost(level: Level, width: u32, height: u32) -> Duration {
+    let per_pixel = if level == Level::Up2 { 40 } else { 4 };
+    Duration::from_nanos(width as u64 * height as u64 * per_pixel)
+}
+
+fn view_cost(width: u32, height: u32) -> Duration {
+    Duration::from_nanos(width as u64 * height as u64 * VIEW_NANOS_PER_PIXEL)
 }
 
 fn level_size(working: &GrayImage, level: Level) -> (u32, u32) {
@@ -416,69 +528,35 @@ pub fn plan(width: u32, height: u32) -> Vec<Attempt> {
     plan
 }
 
-/// Runs rqrr once on one view of an image; every rqrr call is guarded.
-pub fn run_attempt(image: &GrayImage, view: View) -> AttemptOutcome {
-    let (w, h) = (image.width() as usize, image.height() as usize);
-    let mut outcome = AttemptOutcome::default();
+/// rqrr on one view of an image, within the budget (`rqrr_pass`); every rqrr call is guarded.
+pub fn run_attempt(image: &GrayImage, view: View, budget: &dyn Budget) -> AttemptOutcome {
+    let w = image.width() as usize;
     let bits = match view {
-        View::Native | View::NativeInverted => None,
+        View::Native => rqrr_pass::rqrr_threshold(image.as_raw(), w),
+        View::NativeInverted => rqrr_pass::rqrr_threshold(preprocess::invert(image).as_raw(), w),
         View::Mean { div, offset, inverted } => {
             let r = (image.width().max(image.height()) / div).max(4);
             // Inverting the luma (not the bits) keeps the offset on the right side of the mean.
-            Some(if inverted {
+            if inverted {
                 preprocess::mean_threshold(&preprocess::invert(image), r, offset)
             } else {
                 preprocess::mean_threshold(image, r, offset)
-            })
+            }
         }
-        View::Otsu { inverted } => Some(maybe_invert(preprocess::otsu_threshold(image), inverted)),
+        View::Otsu { inverted } => maybe_invert(preprocess::otsu_threshold(image), inverted),
         View::BlurMean { div, offset } => {
             let r = (image.width().max(image.height()) / div).max(4);
-            Some(preprocess::mean_threshold(&preprocess::blur3(image), r, offset))
+            preprocess::mean_threshold(&preprocess::blur3(image), r, offset)
         }
     };
-    let detected = guarded(|| {
-        let mut prepared = match (&bits, view) {
-            (Some(bits), _) => rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| bits[y * w + x]),
-            (None, View::NativeInverted) => {
-                let raw = image.as_raw();
-                rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| 255 - raw[y * w + x])
-            }
-            (None, _) => {
-                let raw = image.as_raw();
-                rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| raw[y * w + x])
-            }
-        };
-        let grids = prepared.detect_grids();
-        let mut found = Vec::new();
-        let mut failed = 0u32;
-        let mut panics = 0u32;
-        for grid in &grids {
-            let mut bytes = Vec::new();
-            match guarded(|| grid.decode_to(&mut bytes)) {
-                Some(Ok(_)) => {
-                    let b = grid.bounds;
-                    let corners = [b[0], b[1], b[2], b[3]].map(|p| (p.x as f32, p.y as f32));
-                    found.push(Code { text: bytes_to_text(&bytes), corners });
-                }
-                Some(Err(_)) => failed += 1,
-                None => {
-                    failed += 1;
-                    panics += 1;
-                }
-            }
-        }
-        (found, failed, panics)
-    });
-    match detected {
-        Some((codes, failed, panics)) => {
-            outcome.codes = codes;
-            outcome.failed_grids = failed;
-            outcome.panics = panics;
-        }
-        None => outcome.panics = 1,
+    let pass = rqrr_pass::detect(&bits, w, budget);
+    AttemptOutcome {
+        codes: pass.codes,
+        failed_grids: pass.failed_grids,
+        panics: pass.panics,
+        calls: pass.calls,
+        cut_short: pass.cut_short,
     }
-    outcome
 }
 
 fn maybe_invert(mut bits: Vec<bool>, inverted: bool) -> Vec<bool> {

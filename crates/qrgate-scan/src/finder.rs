@@ -156,18 +156,35 @@ fn vertical_check(img: &impl Bilevel, x: usize, y: usize, colour: bool, max_run:
 /// Finder candidates of both polarities, scanning every `row_step`-th row; patterns narrower
 /// than `min_width` pixels are ignored (sensor noise makes thousands of tiny ones).
 pub fn find_finders(img: &impl Bilevel, row_step: usize, min_width: u32) -> Vec<Finder> {
+    find_finders_until(img, row_step, min_width, &|| false).0
+}
+
+/// `find_finders`, asking `stop` every few rows; `false` with what was found so far when it
+/// said to stop.
+pub fn find_finders_until(
+    img: &impl Bilevel,
+    row_step: usize,
+    min_width: u32,
+    stop: &dyn Fn() -> bool,
+) -> (Vec<Finder>, bool) {
     let (w, h) = (img.width(), img.height());
     let mut found: Vec<Finder> = Vec::new();
     if w == 0 || h == 0 {
-        return found;
+        return (found, true);
     }
+    let mut complete = true;
     // Candidates bucketed by 16-pixel cell, so merging a row's hit looks at neighbours only
     // (noisy frames produce thousands of one-row candidates).
     let cols = w / 16 + 1;
     let mut cells: Vec<Vec<usize>> = vec![Vec::new(); cols * (h / 16 + 1)];
     let mut runs: Vec<(bool, u32)> = Vec::with_capacity(w / 2);
     let mut row = Vec::with_capacity(w);
-    for y in (0..h).step_by(row_step.max(1)) {
+    for (i, y) in (0..h).step_by(row_step.max(1)).enumerate() {
+        // A clock read costs far less than 32 rows of a large frame.
+        if i % 32 == 31 && stop() {
+            complete = false;
+            break;
+        }
         img.row(y, &mut row);
         row_runs(&row, &mut runs);
         let mut start = 0usize;
@@ -220,7 +237,7 @@ pub fn find_finders(img: &impl Bilevel, row_step: usize, min_width: u32) -> Vec<
             f.contrast = contrast(luma, f);
         }
     }
-    found
+    (found, complete)
 }
 
 /// Light ring minus dark core and outer ring, sampled along the row and the column through the
@@ -299,17 +316,28 @@ fn row_runs(row: &[u8], runs: &mut Vec<(bool, u32)>) {
 fn merge_neighbours(mut found: Vec<Finder>) -> Vec<Finder> {
     found.retain(|f| f.hits >= 2 || f.module < 2.0);
     found.sort_by_key(|f| std::cmp::Reverse(f.hits));
-    // Kept candidates sorted by x, so a merge looks only at those within reach.
-    let widest = found.iter().map(|f| f.module).fold(0.0, f32::max) * 1.5;
+    // Kept candidates bucketed by cells as wide as the widest reach, so a merge looks at the
+    // nine cells around a candidate: a frame tiled with finder-like texture keeps tens of
+    // thousands, and a search through all of them for each would cost seconds.
+    let cell = (found.iter().map(|f| f.module).fold(0.0, f32::max) * 1.5).max(1.0);
+    let key = |f: &Finder| ((f.x / cell).floor() as i64, (f.y / cell).floor() as i64);
+    let mut cells: std::collections::HashMap<(i64, i64), Vec<usize>> = std::collections::HashMap::new();
     let mut out: Vec<Finder> = Vec::with_capacity(found.len());
     for f in found {
-        let from = out.partition_point(|o| o.x < f.x - widest);
-        let near = out[from..].iter_mut().take_while(|o| o.x <= f.x + widest).find(|o| {
-            let reach = o.module.max(f.module) * 1.5;
-            o.inverted == f.inverted && (o.x - f.x).abs() < reach && (o.y - f.y).abs() < reach
-        });
+        let (cx, cy) = key(&f);
+        let near = (cx - 1..=cx + 1)
+            .flat_map(|x| (cy - 1..=cy + 1).map(move |y| (x, y)))
+            .filter_map(|c| cells.get(&c))
+            .flatten()
+            .copied()
+            .find(|&i| {
+                let o = &out[i];
+                let reach = o.module.max(f.module) * 1.5;
+                o.inverted == f.inverted && (o.x - f.x).abs() < reach && (o.y - f.y).abs() < reach
+            });
         match near {
-            Some(o) => {
+            Some(i) => {
+                let o = &mut out[i];
                 let (a, b) = (o.hits as f32, f.hits as f32);
                 o.x = (o.x * a + f.x * b) / (a + b);
                 o.y = (o.y * a + f.y * b) / (a + b);
@@ -317,11 +345,12 @@ fn merge_neighbours(mut found: Vec<Finder>) -> Vec<Finder> {
                 o.hits += f.hits;
             }
             None => {
-                let at = out.partition_point(|o| o.x < f.x);
-                out.insert(at, f);
+                cells.entry((cx, cy)).or_default().push(out.len());
+                out.push(f);
             }
         }
     }
+    out.sort_by(|a, b| a.x.total_cmp(&b.x));
     out
 }
 
@@ -355,6 +384,64 @@ impl Triple {
     }
 }
 
+/// Finders looked at for triples, clearest first: a sheet of sixty codes has 180.
+const MAX_FINDERS: usize = 400;
+
+/// Every three of the clearest this many finders are tried; beyond, only a finder's nearest
+/// neighbours.
+const ALL_TRIPLES_UP_TO: usize = 24;
+
+/// A finder's neighbours tried with it: its code's other two finders are among the nearest
+/// even on a sheet of codes, where the next code's finders lie a quiet zone away.
+const NEIGHBOURS: usize = 12;
+
+/// Indices of the triples worth scoring: every three of the clearest finders, and for the rest
+/// (a sheet of codes, a cluttered scene) each finder with pairs of its nearest neighbours of its
+/// polarity and size at a code's distance, so the work grows with the finders rather than
+/// their cube.
+fn candidate_triples(finders: &[Finder]) -> Vec<[usize; 3]> {
+    let n = finders.len();
+    let mut out = Vec::new();
+    let all = n.min(ALL_TRIPLES_UP_TO);
+    for i in 0..all {
+        for j in i + 1..all {
+            for k in j + 1..all {
+                out.push([i, j, k]);
+            }
+        }
+    }
+    if n <= ALL_TRIPLES_UP_TO {
+        return out;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut near: Vec<(f32, usize)> = Vec::new();
+    for (i, f) in finders.iter().enumerate() {
+        near.clear();
+        for (j, g) in finders.iter().enumerate() {
+            if j == i || g.inverted != f.inverted || g.module > f.module * 1.8 || f.module > g.module * 1.8 {
+                continue;
+            }
+            let d = ((f.x - g.x).powi(2) + (f.y - g.y).powi(2)).sqrt();
+            let m = (f.module + g.module) / 2.0;
+            if (10.0 * m..=180.0 * 1.9 * m).contains(&d) {
+                near.push((d, j));
+            }
+        }
+        near.sort_by(|a, b| a.0.total_cmp(&b.0));
+        near.truncate(NEIGHBOURS);
+        for (a, &(_, j)) in near.iter().enumerate() {
+            for &(_, k) in &near[a + 1..] {
+                let mut t = [i, j, k];
+                t.sort_unstable();
+                if t[2] >= all && seen.insert(t) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Every plausible triple of finders, best first, at most `limit` of them.
 pub fn triples(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Triple> {
     let mut strong: Vec<Finder> = finders.iter().copied().filter(|f| f.hits >= 2 || f.module < 2.0).collect();
@@ -365,78 +452,72 @@ pub fn triples(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Trip
             .total_cmp(&(a.contrast * (a.hits.min(6) as f32).sqrt()))
             .then(b.hits.cmp(&a.hits))
     });
-    strong.truncate(24);
+    strong.truncate(MAX_FINDERS);
     let mut scored: Vec<Triple> = Vec::new();
-    let n = strong.len();
-    for i in 0..n {
-        for j in i + 1..n {
-            for k in j + 1..n {
-                let t = [strong[i], strong[j], strong[k]];
-                if t.iter().any(|f| f.inverted != t[0].inverted) {
-                    continue;
-                }
-                let (mmin, mmax) = t.iter().fold((f32::MAX, 0f32), |(a, b), f| (a.min(f.module), b.max(f.module)));
-                if mmax > mmin * 1.8 {
-                    continue;
-                }
-                let d = |a: &Finder, b: &Finder| ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
-                let sides = [d(&t[0], &t[1]), d(&t[1], &t[2]), d(&t[0], &t[2])];
-                let mut sorted = sides;
-                sorted.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
-                // Two legs of similar length and a hypotenuse about √2 longer, allowing for
-                // strong perspective.
-                let (a, b, c) = (sorted[0], sorted[1], sorted[2]);
-                if b > a * 1.8 || c < b * 1.1 || c > b * 1.9 {
-                    continue;
-                }
-                let module = (mmin + mmax) / 2.0;
-                let span = a / module;
-                if !(10.0..=180.0).contains(&span) {
-                    continue;
-                }
-                // The corner finder is the one opposite the longest side; the fourth corner of
-                // the code is where the parallelogram closes.
-                let corner = if sides[2] == c {
-                    1
-                } else if sides[0] == c {
-                    2
-                } else {
-                    0
-                };
-                let (p, q) = match corner {
-                    0 => (1, 2),
-                    1 => (0, 2),
-                    _ => (0, 1),
-                };
-                // With y pointing down, top-right × bottom-left (from the corner) is positive.
-                let cross =
-                    (t[p].x - t[corner].x) * (t[q].y - t[corner].y) - (t[p].y - t[corner].y) * (t[q].x - t[corner].x);
-                let (p, q) = if cross > 0.0 { (p, q) } else { (q, p) };
-                let fourth = (t[p].x + t[q].x - t[corner].x, t[p].y + t[q].y - t[corner].y);
-                let xs = [t[0].x, t[1].x, t[2].x, fourth.0];
-                let ys = [t[0].y, t[1].y, t[2].y, fourth.1];
-                let margin = module * 6.0 + c * 0.12;
-                let region = Region {
-                    x0: (xs.iter().copied().fold(f32::MAX, f32::min) - margin).max(0.0),
-                    y0: (ys.iter().copied().fold(f32::MAX, f32::min) - margin).max(0.0),
-                    x1: (xs.iter().copied().fold(f32::MIN, f32::max) + margin).min(w as f32),
-                    y1: (ys.iter().copied().fold(f32::MIN, f32::max) + margin).min(h as f32),
-                    module,
-                    inverted: t[0].inverted,
-                };
-                let hits: u32 = t.iter().map(|f| f.hits.min(12)).sum();
-                let squareness = a / b;
-                scored.push(Triple {
-                    top_left: t[corner],
-                    top_right: t[p],
-                    bottom_left: t[q],
-                    region,
-                    score: hits as f32 * squareness,
-                });
-            }
+    for [i, j, k] in candidate_triples(&strong) {
+        let t = [strong[i], strong[j], strong[k]];
+        if t.iter().any(|f| f.inverted != t[0].inverted) {
+            continue;
         }
+        let (mmin, mmax) = t.iter().fold((f32::MAX, 0f32), |(a, b), f| (a.min(f.module), b.max(f.module)));
+        if mmax > mmin * 1.8 {
+            continue;
+        }
+        let d = |a: &Finder, b: &Finder| ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
+        let sides = [d(&t[0], &t[1]), d(&t[1], &t[2]), d(&t[0], &t[2])];
+        let mut sorted = sides;
+        sorted.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+        // Two legs of similar length and a hypotenuse about √2 longer, allowing for
+        // strong perspective.
+        let (a, b, c) = (sorted[0], sorted[1], sorted[2]);
+        if b > a * 1.8 || c < b * 1.1 || c > b * 1.9 {
+            continue;
+        }
+        let module = (mmin + mmax) / 2.0;
+        let span = a / module;
+        if !(10.0..=180.0).contains(&span) {
+            continue;
+        }
+        // The corner finder is the one opposite the longest side; the fourth corner of
+        // the code is where the parallelogram closes.
+        let corner = if sides[2] == c {
+            1
+        } else if sides[0] == c {
+            2
+        } else {
+            0
+        };
+        let (p, q) = match corner {
+            0 => (1, 2),
+            1 => (0, 2),
+            _ => (0, 1),
+        };
+        // With y pointing down, top-right × bottom-left (from the corner) is positive.
+        let cross = (t[p].x - t[corner].x) * (t[q].y - t[corner].y) - (t[p].y - t[corner].y) * (t[q].x - t[corner].x);
+        let (p, q) = if cross > 0.0 { (p, q) } else { (q, p) };
+        let fourth = (t[p].x + t[q].x - t[corner].x, t[p].y + t[q].y - t[corner].y);
+        let xs = [t[0].x, t[1].x, t[2].x, fourth.0];
+        let ys = [t[0].y, t[1].y, t[2].y, fourth.1];
+        let margin = module * 6.0 + c * 0.12;
+        let region = Region {
+            x0: (xs.iter().copied().fold(f32::MAX, f32::min) - margin).max(0.0),
+            y0: (ys.iter().copied().fold(f32::MAX, f32::min) - margin).max(0.0),
+            x1: (xs.iter().copied().fold(f32::MIN, f32::max) + margin).min(w as f32),
+            y1: (ys.iter().copied().fold(f32::MIN, f32::max) + margin).min(h as f32),
+            module,
+            inverted: t[0].inverted,
+        };
+        let hits: u32 = t.iter().map(|f| f.hits.min(12)).sum();
+        let squareness = a / b;
+        scored.push(Triple {
+            top_left: t[corner],
+            top_right: t[p],
+            bottom_left: t[q],
+            region,
+            score: hits as f32 * squareness,
+        });
     }
-    scored.sort_by(|a, b| b.score.partial_cmp(&a.score).expect("finite"));
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     scored.truncate(limit);
     scored
 }

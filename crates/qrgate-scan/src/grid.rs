@@ -73,17 +73,16 @@ impl Perspective {
     }
 }
 
-/// Luma by bilinear interpolation, pixel centres at half-integers; `None` off the image.
+/// Luma by bilinear interpolation, pixel centres at half-integers; `None` off the image. The
+/// outer half pixel takes the edge pixel's value: a code cut out with no quiet zone has its
+/// last modules' centres there.
 fn luma_at(img: &GrayImage, x: f64, y: f64) -> Option<f32> {
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let (fx, fy) = (x - 0.5, y - 0.5);
-    if !(fx >= 0.0 && fy >= 0.0) {
+    if !(x >= 0.0 && y >= 0.0 && x <= w as f64 && y <= h as f64) || w < 2 || h < 2 {
         return None;
     }
-    let (ix, iy) = (fx as usize, fy as usize);
-    if ix + 1 >= w || iy + 1 >= h {
-        return None;
-    }
+    let (fx, fy) = ((x - 0.5).clamp(0.0, (w - 1) as f64), (y - 0.5).clamp(0.0, (h - 1) as f64));
+    let (ix, iy) = ((fx as usize).min(w - 2), (fy as usize).min(h - 2));
     let (tx, ty) = ((fx - ix as f64) as f32, (fy - iy as f64) as f32);
     let raw = img.as_raw();
     let p = |x: usize, y: usize| raw[y * w + x] as f32;
@@ -123,6 +122,12 @@ struct Fit {
 
 /// Reads the code the triple frames in `img` (the image the triple's coordinates refer to).
 pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
+    read_until(img, triple, &|| false)
+}
+
+/// `read`, asking `stop` before each error correction: on a version 40 symbol one costs
+/// milliseconds, so the frame's deadline is asked between them.
+pub fn read_until(img: &GrayImage, triple: &Triple, stop: &dyn Fn() -> bool) -> GridOutcome {
     let mut outcome = GridOutcome::default();
     let dark_is_low = !triple.inverted();
     // Sides whose timing patterns show, most convincing first; a triple of unrelated finders
@@ -168,7 +173,7 @@ pub fn read(img: &GrayImage, triple: &Triple) -> GridOutcome {
             if !plausible(&bits, fit.side) {
                 continue;
             }
-            if outcome.decodes == MAX_DECODES {
+            if outcome.decodes == MAX_DECODES || stop() {
                 return outcome;
             }
             outcome.decodes += 1;
@@ -592,6 +597,16 @@ mod tests {
         let (img, triple) = projected(BADGE, quad, 300, 40, 210);
         let outcome = read(&img, &triple);
         assert!(outcome.credible);
+        assert_eq!(outcome.code.map(|c| c.text).as_deref(), Some(BADGE));
+    }
+
+    #[test]
+    fn a_symbol_cut_out_with_no_quiet_zone_reads_to_its_edge() {
+        let n = qrcode::QrCode::with_error_correction_level(BADGE.as_bytes(), qrcode::EcLevel::M).unwrap().width();
+        let size = n as f64;
+        let quad = [(0.0, 0.0), (size, 0.0), (size, size), (0.0, size)];
+        let (img, triple) = projected(BADGE, quad, size as u32, 30, 220);
+        let outcome = read(&img, &triple);
         assert_eq!(outcome.code.map(|c| c.text).as_deref(), Some(BADGE));
     }
 

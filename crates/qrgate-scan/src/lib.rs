@@ -12,6 +12,7 @@ mod guard;
 pub mod pixels;
 pub mod preprocess;
 pub mod report;
+pub mod rqrr_pass;
 pub mod source;
 #[cfg(feature = "synth")]
 pub mod synth;

@@ -29,9 +29,9 @@ pub enum DecodeLine {
 }
 
 /// Options for a still image: unlike a live frame, there is no next frame coming, so it gets a
-/// larger budget.
+/// larger budget, all of it for the whole-frame passes when the finder scan framed nothing.
 pub fn still_options() -> DecodeOptions {
-    DecodeOptions { budget: Duration::from_millis(1500), exhaustive: false }
+    DecodeOptions { budget: Duration::from_millis(1500), exhaustive: false, evidenceless_share: 1 }
 }
 
 /// Decodes one image file; `ms` covers decoding only.

@@ -31,6 +31,8 @@ pub enum Scene {
     CccdCard,
     /// Two people's badges in view at once.
     TwoBadges,
+    /// A sheet of many printed codes photographed whole (`code_sheet_frame`).
+    CodeSheet,
 }
 
 impl Scene {
@@ -41,6 +43,7 @@ impl Scene {
             Scene::PhoneDarkMode => "phone-dark",
             Scene::CccdCard => "cccd",
             Scene::TwoBadges => "two-badges",
+            Scene::CodeSheet => "sheet",
         }
     }
 }
@@ -223,17 +226,23 @@ fn project(
     })
 }
 
-/// Paints a held object into the frame with 2×2 supersampling, which gives printed edges
+/// Paints a held object into a gate frame with 2×2 supersampling, which gives printed edges
 /// the soft, aliased look of a real sensor.
 fn paint(frame: &mut [f32], held: &Held) {
+    paint_sized(frame, FRAME_WIDTH as usize, held);
+}
+
+/// `paint` into a frame `width` pixels wide, of any height.
+fn paint_sized(frame: &mut [f32], width: usize, held: &Held) {
+    let height = frame.len() / width;
     let to_frame = Homography::square_to_quad(held.quad);
     let to_object = to_frame.inverse();
     let xs = held.quad.iter().map(|p| p.0);
     let ys = held.quad.iter().map(|p| p.1);
     let x0 = xs.clone().fold(f32::MAX, f32::min).floor().max(0.0) as usize;
-    let x1 = (xs.fold(f32::MIN, f32::max).ceil() as usize).min(FRAME_WIDTH as usize - 1);
+    let x1 = (xs.fold(f32::MIN, f32::max).ceil().max(0.0) as usize).min(width - 1);
     let y0 = ys.clone().fold(f32::MAX, f32::min).floor().max(0.0) as usize;
-    let y1 = (ys.fold(f32::MIN, f32::max).ceil() as usize).min(FRAME_HEIGHT as usize - 1);
+    let y1 = (ys.fold(f32::MIN, f32::max).ceil().max(0.0) as usize).min(height - 1);
     for y in y0..=y1 {
         for x in x0..=x1 {
             let (mut sum, mut inside) = (0.0, 0);
@@ -245,7 +254,7 @@ fn paint(frame: &mut [f32], held: &Held) {
                 }
             }
             if inside > 0 {
-                let i = y * FRAME_WIDTH as usize + x;
+                let i = y * width + x;
                 frame[i] = (frame[i] * (4 - inside) as f32 + sum) / 4.0;
             }
         }
@@ -425,8 +434,13 @@ fn cccd_card(frame: &mut [f32], rng: &mut Rng, text: &str) {
     paint(frame, &Held { width, height, shade: &shade, quad });
 }
 
-/// Separable Gaussian blur of a float frame (defocus, hand shake).
+/// Separable Gaussian blur of a gate frame (defocus, hand shake).
 fn blur(frame: &mut [f32], sigma: f32) {
+    blur_sized(frame, FRAME_WIDTH as usize, sigma);
+}
+
+/// `blur` of a frame `width` pixels wide, of any height.
+fn blur_sized(frame: &mut [f32], width: usize, sigma: f32) {
     if sigma < 0.3 {
         return;
     }
@@ -434,7 +448,7 @@ fn blur(frame: &mut [f32], sigma: f32) {
     let kernel: Vec<f32> = (-r..=r).map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp()).collect();
     let total: f32 = kernel.iter().sum();
     let kernel: Vec<f32> = kernel.iter().map(|k| k / total).collect();
-    let (w, h) = (FRAME_WIDTH as i32, FRAME_HEIGHT as i32);
+    let (w, h) = (width as i32, (frame.len() / width) as i32);
     let mut tmp = vec![0f32; frame.len()];
     for y in 0..h {
         for x in 0..w {
@@ -509,6 +523,7 @@ pub fn gate_frame(seed: u64, index: usize) -> GateFrame {
             printed_badge(&mut frame, &mut rng, &a, xa);
             printed_badge(&mut frame, &mut rng, &b, xb);
         }
+        Scene::CodeSheet => unreachable!("the gate set draws no sheets; code_sheet_frame does"),
     }
     // The camera: exposure (sometimes a dim gate at night), optics, sensor, encoder.
     let exposure = if rng.chance(0.2) { rng.range(0.2, 0.45) } else { rng.range(0.75, 1.15) };
@@ -563,6 +578,85 @@ pub fn empty_gate_frame(seed: u64) -> GrayImage {
     let mut rng = Rng::new(seed);
     let frame = background(&mut rng);
     expose(frame, &mut rng)
+}
+
+/// A sheet of `count` printed badge codes (a clipboard of visitor passes, a page of badges to
+/// hand out) photographed whole by a `width`×`height` phone camera, slightly turned and tilted,
+/// with uneven light, blur, noise and JPEG: many codes and many pixels in one frame, which is
+/// what the decoder's time bound and its reading of every code are measured on. Every code
+/// carries its own text.
+pub fn code_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
+    let mut rng = Rng::new(seed);
+    let texts: Vec<String> = (0..count).map(|_| badge_text(&mut rng)).collect();
+    let mut frame = sheet_of(&mut rng, width, height, texts);
+    frame.name = format!("sheet-{count}-{width}x{height}");
+    frame
+}
+
+/// A new citizen-ID card's QR text: the old card's fields and the family's names and ids,
+/// hundreds of bytes of UTF-8, so a version 18 to 25 symbol (a dense code).
+pub fn dense_cccd_text(rng: &mut Rng) -> String {
+    let mut text = cccd_text(rng);
+    for _ in 0..10 + rng.below(8) {
+        let member = cccd_text(rng);
+        let fields: Vec<&str> = member.split('|').collect();
+        text.push_str(&format!("|{}|{}|{}", fields[0], fields[2], fields[3]));
+    }
+    text
+}
+
+/// `count` dense citizen-ID codes (`dense_cccd_text`) on a sheet photographed whole, as
+/// `code_sheet_frame` draws it: a visitor's card held close, or a desk of them.
+pub fn dense_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
+    let mut rng = Rng::new(seed);
+    let texts: Vec<String> = (0..count).map(|_| dense_cccd_text(&mut rng)).collect();
+    let mut frame = sheet_of(&mut rng, width, height, texts);
+    frame.name = format!("dense-{count}-{width}x{height}");
+    frame
+}
+
+fn sheet_of(rng: &mut Rng, width: u32, height: u32, texts: Vec<String>) -> GateFrame {
+    let count = texts.len();
+    let (w, h) = (width as usize, height as usize);
+    let symbols: Vec<Symbol> = texts.iter().map(|t| symbol(t)).collect();
+    let n = symbols.iter().map(|s| s.size).max().unwrap_or(21) as f32;
+    // Columns and rows in the frame's proportions; each cell is a code and its quiet zone.
+    let cols = ((count as f32 * width as f32 / height as f32).sqrt().ceil() as usize).max(1);
+    let rows = count.div_ceil(cols).max(1);
+    let cell = n + 8.0;
+    let (sheet_w, sheet_h) = (cols as f32 * cell + 4.0, rows as f32 * cell + 4.0);
+    let paper = rng.range(0.75, 0.95);
+    let ink = rng.range(0.05, 0.2);
+    let (lx, ly) = (rng.range(-0.4, 0.4), rng.range(-0.4, 0.4));
+    let shade = |u: f32, v: f32| {
+        let (cu, cv) = ((u - 2.0) / cell, (v - 2.0) / cell);
+        let (c, r) = (cu.max(0.0) as usize, cv.max(0.0) as usize);
+        let i = r * cols + c;
+        let dark = cu >= 0.0
+            && cv >= 0.0
+            && c < cols
+            && i < symbols.len()
+            && symbols[i].dark_at((cu - c as f32) * cell - 4.0, (cv - r as f32) * cell - 4.0);
+        let light = 1.0 + lx * (u / sheet_w - 0.5) + ly * (v / sheet_h - 0.5);
+        (if dark { ink } else { paper }) * light
+    };
+    // The sheet fills most of the frame, its corners pulled about by the camera's tilt.
+    let scale = (width as f32 * 0.9 / sheet_w).min(height as f32 * 0.9 / sheet_h);
+    let (cx, cy, hw, hh) = (width as f32 / 2.0, height as f32 / 2.0, sheet_w * scale / 2.0, sheet_h * scale / 2.0);
+    let jitter = scale * 3.0;
+    let mut corner = |x: f32, y: f32| (x + rng.range(-jitter, jitter), y + rng.range(-jitter, jitter));
+    let quad = [corner(cx - hw, cy - hh), corner(cx + hw, cy - hh), corner(cx + hw, cy + hh), corner(cx - hw, cy + hh)];
+    let mut frame = vec![rng.range(0.2, 0.5); w * h];
+    paint_sized(&mut frame, w, &Held { width: sheet_w, height: sheet_h, shade: &shade, quad });
+    blur_sized(&mut frame, w, rng.range(0.5, 1.2));
+    let noise = rng.range(1.0, 5.0);
+    let raw = frame
+        .iter()
+        .map(|&v| (v.max(0.0).powf(1.0 / 1.6) * 255.0 + noise * rng.normal()).round().clamp(0.0, 255.0) as u8)
+        .collect();
+    let luma = GrayImage::from_raw(width, height, raw).expect("sized from the arguments");
+    let luma = jpeg_roundtrip(luma, 60 + rng.below(30) as u8);
+    GateFrame { name: String::new(), scene: Scene::CodeSheet, luma, texts }
 }
 
 /// A well-exposed camera: slight defocus, gamma and mild sensor noise, no compression.
