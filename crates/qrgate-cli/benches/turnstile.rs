@@ -17,7 +17,10 @@ use qrgate_scan::synth::{empty_gate_frame, held_badge_frame};
 use qrgate_testkit::pty::Pty;
 use serde_json::Value;
 
-const WORKERS: usize = 500;
+/// `QRGATE_BENCH_WORKERS` runs fewer (or more) for a quick look.
+fn workers() -> usize {
+    std::env::var("QRGATE_BENCH_WORKERS").ok().and_then(|n| n.parse().ok()).unwrap_or(500)
+}
 
 fn qrgate(data: &std::path::Path, args: &[&str]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_qrgate")).arg("--data").arg(data).args(args).output().unwrap();
@@ -26,11 +29,12 @@ fn qrgate(data: &std::path::Path, args: &[&str]) -> std::process::Output {
 }
 
 fn main() {
+    let workers = workers();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     qrgate(&data, &["init", "--enterprise", "0101234567", "--name", "Bench", "--kiosk-id", "gate-1"]);
     let mut roster = String::from("Mã NV;Họ và tên;Bộ phận;Ca;Số điện thoại;Trạng thái\n");
-    for i in 0..WORKERS {
+    for i in 0..workers {
         roster.push_str(&format!("NV{i:05};Công Nhân {i};May;CA1;;1\n"));
     }
     let roster_path = dir.path().join("roster.csv");
@@ -43,7 +47,7 @@ fn main() {
         let today = Utc::now().date_naive();
         issue(&mut store, &key, &Selection::All, today, None, Utc::now()).unwrap().into_iter().map(|c| c.text).collect()
     };
-    assert_eq!(texts.len(), WORKERS);
+    assert_eq!(texts.len(), workers);
 
     let frames = dir.path().join("frames");
     std::fs::create_dir_all(&frames).unwrap();
@@ -68,18 +72,24 @@ fn main() {
         text.replacen("driver = \"none\"\n", "driver = \"lcus\"\n", 1).replacen("port = \"\"\n", &wired, 1),
     )
     .unwrap();
-    let counter = std::thread::spawn(move || {
-        let mut bytes = 0;
-        loop {
-            let (got, _) = board.read(4096, Duration::from_secs(5));
-            if got.is_empty() {
-                return bytes;
+    // The board stays plugged in until the scan has ended (the replay loads its frames first).
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let counter = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut bytes = 0;
+            loop {
+                let (got, _) = board.read(4096, Duration::from_millis(500));
+                if got.is_empty() && done.load(std::sync::atomic::Ordering::SeqCst) {
+                    return bytes;
+                }
+                bytes += got.len();
             }
-            bytes += got.len();
-        }
-    });
+        })
+    };
     let source = format!("dir:{}", frames.display());
     let out = qrgate(&data, &["scan", "--source", &source, "--fps", "10", "--frames", &n.to_string(), "--stats"]);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
     let bytes = counter.join().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stats: Value = stderr
@@ -88,8 +98,11 @@ fn main() {
         .expect("the stats line")["stats"]
         .clone();
     let decisions = String::from_utf8_lossy(&out.stdout).lines().count();
+    for line in stderr.lines().filter(|l| l.contains("\"turnstile\"")).take(3) {
+        println!("  {line}");
+    }
     println!(
-        "turnstile bench: {WORKERS} workers, {decisions} decisions, {} pulses, {} bytes on the board",
+        "turnstile bench: {workers} workers, {decisions} decisions, {} pulses, {} bytes on the board",
         stats["pulses"], bytes
     );
     println!("  frame → event committed (ms): {}", stats["frame_to_event_ms"]);
