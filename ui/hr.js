@@ -1,7 +1,7 @@
 // HR's pages, opened with the admin PIN: roster import (bad rows listed by spreadsheet row),
 // badge sheets and revocation, the evacuation list, and the daily exports. The kiosk writes the
 // files and opens them; this page says where they are.
-import { $, invoke, lang, fill, failureText, rowProblemText, clockTime, gateDay, plainDate } from "./common.js";
+import { $, invoke, lang, fill, failureText, rowProblemText, clockTime, gateDate, gateDay, plainDate } from "./common.js";
 
 let lastEvacuation = null;
 
@@ -23,6 +23,33 @@ function showTab(name) {
   for (const b of document.querySelectorAll("#hr-tabs button")) b.classList.toggle("current", b.dataset.tab === name);
   for (const p of document.querySelectorAll("#hr-page [data-panel]")) p.hidden = p.dataset.panel !== name;
   if (name === "evacuation") refreshEvacuation();
+  if (name === "snapshots") refreshSnapshots();
+}
+
+// The camera's frames of refused scans, newest first: when (the gate's day and clock), why, who.
+async function refreshSnapshots() {
+  const w = lang.words;
+  try {
+    const kept = await invoke("hr_snapshots");
+    say("snapshots-result", kept.length ? [] : [w.snapshots_none]);
+    $("snapshots-list").replaceChildren(
+      ...kept.map((k) => {
+        const li = document.createElement("li");
+        li.dataset.eventId = k.event_id;
+        const img = document.createElement("img");
+        img.alt = "";
+        img.src = `kiosk://localhost/snapshot/${k.event_id}`;
+        const text = document.createElement("div");
+        const why = k.refused ? (w.reasons[k.reason] ?? k.reason ?? "") : w.snapshots_accepted;
+        const who = [k.name, k.who].filter(Boolean).join(" · ") || w.snapshots_nobody;
+        text.textContent = `${gateDate(k.at)} ${clockTime(k.at)} — ${why} — ${who}`;
+        li.append(img, text);
+        return li;
+      }),
+    );
+  } catch (failure) {
+    failed("snapshots-result", failure);
+  }
 }
 
 // Shows a result line (or lines) in `box`; `ok` false paints it as an error.

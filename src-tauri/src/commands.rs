@@ -21,7 +21,7 @@ use serde::Deserialize;
 use tauri::{AppHandle, Emitter, State};
 use uuid::Uuid;
 
-use crate::view::{Evacuee, Failure, FoundWorker, Imported, Operator, Screen, Shown, Status, Written};
+use crate::view::{Evacuee, Failure, FoundWorker, Imported, KeptFrame, Operator, Screen, Shown, Status, Written};
 use crate::{held, pipeline, scanned, Shell};
 
 type Answer<T> = Result<T, Failure>;
@@ -204,6 +204,13 @@ pub async fn hr_import_photos(files: Vec<PickedFile>, shell: State<'_, Shell>) -
     let office = shell.office.clone();
     off_main(move || Ok(office.import_photos(files.into_iter().map(|f| (f.name, f.bytes)).collect(), Utc::now())?))
         .await
+}
+
+/// The newest camera snapshots of refused scans, for the HR pages.
+#[tauri::command]
+pub async fn hr_snapshots(shell: State<'_, Shell>) -> Answer<Vec<KeptFrame>> {
+    let office = shell.office.clone();
+    off_main(move || Ok(office.kept_snapshots(Utc::now())?.into_iter().map(KeptFrame::from).collect())).await
 }
 
 /// A file the HR page read from a file picker.

@@ -207,13 +207,16 @@ fn main() {
         .manage(shell)
         .register_asynchronous_uri_scheme_protocol("kiosk", |ctx, request, responder| {
             let shell = ctx.app_handle().state::<Shell>();
-            match request.uri().path().strip_prefix("/photo/") {
-                // A database read: off the main thread, on the office's connection.
-                Some(code) => {
-                    let (office, code) = (shell.office.clone(), code.to_string());
-                    std::thread::spawn(move || responder.respond(preview::photo(office.photo(&code))));
-                }
-                None => responder.respond(preview::serve(&shell.preview, request.uri().path(), request.uri().query())),
+            let path = request.uri().path();
+            // Photos and snapshots are database reads: off the main thread, on the office's connection.
+            if let Some(code) = path.strip_prefix("/photo/") {
+                let (office, code) = (shell.office.clone(), code.to_string());
+                std::thread::spawn(move || responder.respond(preview::picture(office.photo(&code))));
+            } else if let Some(event) = path.strip_prefix("/snapshot/") {
+                let (office, event) = (shell.office.clone(), event.to_string());
+                std::thread::spawn(move || responder.respond(preview::picture(office.snapshot(&event, Utc::now()))));
+            } else {
+                responder.respond(preview::serve(&shell.preview, path, request.uri().query()));
             }
         })
         .invoke_handler(tauri::generate_handler![
@@ -230,6 +233,7 @@ fn main() {
             commands::hr_close,
             commands::hr_import_roster,
             commands::hr_import_photos,
+            commands::hr_snapshots,
             commands::hr_issue_badges,
             commands::hr_revoke,
             commands::hr_evacuation,

@@ -1,6 +1,6 @@
 //! The `kiosk://` scheme the screen loads from: the camera preview (the latest frame, shrunk to
 //! the preview box and sent as an uncompressed 8-bit BMP, which WebKit draws without real
-//! decoding work), the guard screen's sounds from assets/, and workers' photos.
+//! decoding work), the guard screen's sounds from assets/, workers' photos and HR's snapshots.
 //!
 //! The frame loop only hands its frame over; the work of scaling and encoding happens here, on
 //! the screen's request, and only as often as the screen asks (15 times a second).
@@ -133,12 +133,13 @@ fn answer(status: u16, kind: &str, body: Cow<'static, [u8]>) -> Response<Cow<'st
         .expect("a well-formed response")
 }
 
-/// A worker's photo for the guard screen: the JPEG, or 404 so the screen shows its placeholder
-/// (no photo imported, or the database could not be read — never an alert for a picture).
-pub fn photo(found: qrgate_desk::Result<Option<Vec<u8>>>) -> Response<Cow<'static, [u8]>> {
+/// A worker's photo or a scan's snapshot: the JPEG, or 404 so the screen shows its placeholder
+/// (none kept, the HR pages closed, or the database could not be read — never an alert for a
+/// picture).
+pub fn picture(found: qrgate_desk::Result<Option<Vec<u8>>>) -> Response<Cow<'static, [u8]>> {
     let (status, kind, body): (u16, &str, Cow<'static, [u8]>) = match found {
         Ok(Some(jpeg)) => (200, "image/jpeg", Cow::Owned(jpeg)),
-        Ok(None) | Err(_) => (404, "text/plain", Cow::Borrowed(b"no photo".as_slice())),
+        Ok(None) | Err(_) => (404, "text/plain", Cow::Borrowed(b"no picture".as_slice())),
     };
     answer(status, kind, body)
 }

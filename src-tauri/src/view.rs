@@ -228,6 +228,32 @@ pub struct Written {
     pub opened: bool,
 }
 
+/// A kept camera frame on the HR pages: when, why, who; the picture is
+/// `kiosk://localhost/snapshot/<event_id>`.
+#[derive(Serialize)]
+pub struct KeptFrame {
+    pub event_id: uuid::Uuid,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub refused: bool,
+    pub reason: Option<String>,
+    /// Employee code or the visitor's opaque id; none when the scan named nobody.
+    pub who: Option<String>,
+    pub name: Option<String>,
+}
+
+impl From<qrgate_core::store::KeptSnapshot> for KeptFrame {
+    fn from(k: qrgate_core::store::KeptSnapshot) -> KeptFrame {
+        KeptFrame {
+            event_id: k.event_id,
+            at: k.at,
+            refused: k.refused,
+            reason: k.reason,
+            who: k.person.map(|p| p.key().to_string()),
+            name: k.name,
+        }
+    }
+}
+
 /// One person inside, on the evacuation list: a worker by department, a visitor by host.
 #[derive(Serialize)]
 pub struct Evacuee {

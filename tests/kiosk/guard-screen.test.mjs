@@ -104,6 +104,8 @@ describe("guard screen on the demo replay", () => {
   let data;
   // The event that let the replay's worker in.
   let welcomeIn;
+  // The revoked badge's refusal, whose frame HR looks at.
+  let revokedEvent;
 
   before(async () => {
     data = freshDataDir();
@@ -148,6 +150,27 @@ describe("guard screen on the demo replay", () => {
       return { hex, ok: hex !== "" };
     });
     assert.equal(kept.hex, "FFD8FF");
+    revokedEvent = seen.eventId;
+  });
+
+  test("the HR pages list the refusal with the camera's frame, on the gate's day and clock", async () => {
+    await driver.click(await driver.element("#hr-open"));
+    await until("the PIN pad", 5_000, async () => ({ ok: await driver.run(`return document.getElementById("pin-dialog").open;`) }));
+    await driver.type(await driver.element("#pin-input"), "9999");
+    await driver.click(await driver.element("#pin-ok"));
+    await until("the HR pages", 5_000, async () => ({ ok: await driver.run(`return !document.getElementById("hr-page").hidden;`) }));
+    await driver.click(await driver.element('#hr-tabs button[data-tab="snapshots"]'));
+    const row = await until("the revoked badge's snapshot listed", 10_000, async () => {
+      const r = await driver.run(`
+        const li = document.querySelector('#snapshots-list li[data-event-id="${revokedEvent}"]');
+        return li && { text: li.textContent, width: li.querySelector("img").naturalWidth };`);
+      return { ...r, ok: r && r.width > 0 };
+    });
+    assert.equal(row.width, 640, "the frame kept 640 wide");
+    assert.ok(row.text.includes(vi.reasons.revoked) && row.text.includes(script.revoked.name), row.text);
+    assert.match(row.text, /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2} — /, "dd/mm/yyyy and the gate's clock");
+    writeFileSync(join(ARTIFACTS, "hr-snapshots.png"), await driver.screenshot());
+    await driver.click(await driver.element("#hr-close"));
   });
 
   test("a USB scanner typing a poster's QR text and Enter is refused as not a badge", async () => {
@@ -394,6 +417,7 @@ describe("a gate whose turnstile hangs on an LCUS relay board, with HR's photos"
     const stranger = join(data, "..", "NV99999.png");
     writeFileSync(stranger, emptyFramePng(300, 400));
     await driver.click(await driver.element("#hr-open"));
+    await until("the PIN pad", 5_000, async () => ({ ok: await driver.run(`return document.getElementById("pin-dialog").open;`) }));
     await driver.type(await driver.element("#pin-input"), "9999");
     await driver.click(await driver.element("#pin-ok"));
     const hrShown = async () => ({ ok: await driver.run(`return !document.getElementById("hr-page").hidden;`) });

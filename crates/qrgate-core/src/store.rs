@@ -307,6 +307,19 @@ CREATE INDEX snapshots_by_time ON snapshots(at_ms);
 "#,
 ];
 
+/// A kept camera frame, as HR's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptSnapshot {
+    pub event_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub refused: bool,
+    /// The refusal's reason code.
+    pub reason: Option<String>,
+    pub person: Option<PersonRef>,
+    /// A worker's name from the roster (visitors stay unnamed here).
+    pub name: Option<String>,
+}
+
 /// Who this kiosk is. Written once by `init`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -702,6 +715,46 @@ impl Store {
             params![event_id.to_string(), jpeg, at.timestamp_millis()],
         )?;
         Ok(())
+    }
+
+    /// The newest kept snapshots, with what their scans decided and whom they named (a
+    /// worker's name from the roster): HR's list of refused scans.
+    pub fn kept_snapshots(&self, limit: u32) -> Result<Vec<KeptSnapshot>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.id, e.at_ms, e.verdict, e.reason, e.person_kind, e.person_ref, w.full_name
+             FROM snapshots s JOIN events e ON e.id = s.event_id
+             LEFT JOIN workers w ON e.person_kind = 'worker' AND w.code = e.person_ref
+             ORDER BY s.at_ms DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            let id: String = r.get(0)?;
+            let kind: Option<String> = r.get(4)?;
+            Ok((
+                id,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get(3)?,
+                kind,
+                r.get::<_, Option<String>>(5)?,
+                r.get(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at_ms, verdict, reason, kind, person, name) = row?;
+            out.push(KeptSnapshot {
+                event_id: id.parse().map_err(|_| Error::invalid("event id", id.clone()))?,
+                at: DateTime::from_timestamp_millis(at_ms).unwrap_or_default(),
+                refused: verdict == "refused",
+                reason,
+                person: match (kind.as_deref(), person) {
+                    (Some(kind), Some(key)) => PersonRef::from_parts(kind, &key).ok(),
+                    _ => None,
+                },
+                name,
+            });
+        }
+        Ok(out)
     }
 
     /// The snapshot of the scan that wrote `event_id`, if one was kept.

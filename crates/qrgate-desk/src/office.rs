@@ -138,6 +138,19 @@ impl Office {
         Ok(self.store()?.photo(&code)?)
     }
 
+    /// The newest camera snapshots kept at refused scans (`[camera] snapshots`), for HR.
+    pub fn kept_snapshots(&self, now: DateTime<Utc>) -> Result<Vec<qrgate_core::store::KeptSnapshot>> {
+        self.hr(now)?;
+        Ok(self.store()?.kept_snapshots(100)?)
+    }
+
+    /// One snapshot's JPEG, while the HR pages are open.
+    pub fn snapshot(&self, event_id: &str, now: DateTime<Utc>) -> Result<Option<Vec<u8>>> {
+        self.hr(now)?;
+        let id = event_id.parse().map_err(|_| Error::invalid("event id", "not an event id"))?;
+        Ok(self.store()?.snapshot(id)?)
+    }
+
     /// Signs badges for `selection` and writes the printable sheet into `out_dir`.
     pub fn issue_badges(&self, selection: &Selection, out_dir: &Path, now: DateTime<Utc>) -> Result<ExportSummary> {
         self.hr(now)?;

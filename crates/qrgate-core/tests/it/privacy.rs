@@ -160,6 +160,14 @@ fn photos_and_snapshots_go_with_the_persons_details_and_snapshots_with_their_ret
     k.store.put_snapshot(visit.event_id, b"FRAME-OF-THE-VISITOR", now).unwrap();
     let entry = k.check(&k.badge("NV001"), "2026-11-25T07:05:00+07:00");
     k.store.put_snapshot(entry.event_id, b"FRAME-OF-NV001", at("2026-11-25T07:05:00+07:00")).unwrap();
+    // HR's list: newest first, what each scan decided, a worker named from the roster.
+    let listed = k.store.kept_snapshots(10).unwrap();
+    assert_eq!(listed.len(), 3);
+    let nv004 = listed.iter().find(|s| s.event_id == refused.event_id).unwrap();
+    assert!(nv004.refused && nv004.name.as_deref() == Some("Phạm Quốc Bảo"), "{nv004:?}");
+    let nv001 = listed.iter().find(|s| s.event_id == entry.event_id).unwrap();
+    assert!(!nv001.refused && nv001.name.as_deref() == Some("Nguyễn Thị Hương"), "{nv001:?}");
+    assert_eq!(listed[2].event_id, entry.event_id, "NV001's snapshot is the oldest, listed last");
     let bytes = raw(&k);
     for marker in ["PHOTO-OF-NV004", "FRAME-OF-NV004", "FRAME-OF-THE-VISITOR", "FRAME-OF-NV001"] {
         assert!(holds(&bytes, marker), "the test reads the files where {marker} is");
