@@ -98,7 +98,7 @@ fn main() {
         .expect("the stats line")["stats"]
         .clone();
     let decisions = String::from_utf8_lossy(&out.stdout).lines().count();
-    for line in stderr.lines().filter(|l| l.contains("\"turnstile\"")).take(3) {
+    for line in stderr.lines().filter(|l| l.contains("\"turnstile\"")).take(4) {
         println!("  {line}");
     }
     println!(

@@ -144,8 +144,15 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
 /// `qrgate sync --status`.
 pub fn start_turnstile(config: &qrgate_core::config::Config, data: &DataDir) -> Option<qrgate_turnstile::Turnstile> {
     let path = data.turnstile_health();
+    // A line when the device comes or goes, not one per pulse; the file keeps the counts.
+    let last = std::sync::Mutex::new(None);
     qrgate_turnstile::Turnstile::start(&config.turnstile, move |health| {
-        eprintln!("{}", json!({ "turnstile": health }));
+        let state = Some((health.reachable, health.problem.clone()));
+        let mut seen = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *seen != state {
+            eprintln!("{}", json!({ "turnstile": health }));
+            *seen = state;
+        }
         let seen = qrgate_turnstile::Seen { health: health.clone(), at: Utc::now() };
         if let Err(e) = seen.save(&path) {
             eprintln!("{}", json!({ "turnstile_status_not_saved": e.to_string() }));
