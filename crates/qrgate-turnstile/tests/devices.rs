@@ -146,6 +146,12 @@ fn a_modbus_module_gets_write_single_coil_on_then_off() {
     assert_eq!(written.recv_timeout(PATIENCE).unwrap(), (0, true));
     assert_eq!(written.recv_timeout(PATIENCE).unwrap(), (0, false));
 
+    // A coil the module does not have: its exception answer is a refusal, in words.
+    let beyond = TurnstileConfig { exit: Some(60_000), ..config.clone() };
+    let err = pulse_once(&beyond, Output::Out).unwrap_err();
+    assert_eq!(err.code(), Code::TurnstileRefused, "{err}");
+    assert!(err.to_string().contains("Modbus module 3"), "{err}");
+
     // A module set to another address stays silent, as on a real bus.
     let wrong = TurnstileConfig { unit: 4, ..config };
     let err = pulse_once(&wrong, Output::In).unwrap_err();
