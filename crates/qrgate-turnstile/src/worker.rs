@@ -5,6 +5,7 @@
 //! plugged back in works again without a restart. An output whose release failed is released
 //! first thing after reopening: a turnstile must not stay open.
 
+use std::collections::VecDeque;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -35,12 +36,6 @@ pub struct Health {
     pub failed_pulses: u64,
 }
 
-struct Shared {
-    health: Mutex<Health>,
-    /// From the decision handed over to the contact closing.
-    latencies: Mutex<Vec<Duration>>,
-}
-
 enum Command {
     Pulse { output: Output, decided: Instant },
 }
@@ -48,7 +43,8 @@ enum Command {
 /// The gate's outputs, driven from a thread of their own.
 pub struct Turnstile {
     commands: Option<mpsc::Sender<Command>>,
-    shared: Arc<Shared>,
+    /// From each decision handed over to its contact closing, the newest [`KEPT_LATENCIES`].
+    latencies: Arc<Mutex<VecDeque<Duration>>>,
     thread: Option<JoinHandle<()>>,
     config: TurnstileConfig,
 }
@@ -69,17 +65,17 @@ impl Turnstile {
             pulses: 0,
             failed_pulses: 0,
         };
-        let shared = Arc::new(Shared { health: Mutex::new(health), latencies: Mutex::new(Vec::new()) });
+        let latencies = Arc::new(Mutex::new(VecDeque::new()));
         let (commands, received) = mpsc::channel();
         let thread = {
-            let shared = shared.clone();
+            let latencies = latencies.clone();
             let config = config.clone();
             std::thread::Builder::new()
                 .name("turnstile".into())
-                .spawn(move || run(&config, &received, &shared, &on_change))
+                .spawn(move || run(&config, &received, health, &latencies, &on_change))
                 .expect("a thread starts")
         };
-        Some(Turnstile { commands: Some(commands), shared, thread: Some(thread), config: config.clone() })
+        Some(Turnstile { commands: Some(commands), latencies, thread: Some(thread), config: config.clone() })
     }
 
     /// Pulses the output `decision` calls for, if it is wired. Call it once the decision's event
@@ -97,15 +93,11 @@ impl Turnstile {
         }
     }
 
-    pub fn health(&self) -> Health {
-        lock(&self.shared.health).clone()
-    }
-
     /// Finishes the pulses asked for, then gives each one's time from the decision to the
     /// contact closing, oldest first.
     pub fn finish(mut self) -> Vec<Duration> {
         self.stop();
-        std::mem::take(&mut *lock(&self.shared.latencies))
+        std::mem::take(&mut *lock(&self.latencies)).into()
     }
 
     fn stop(&mut self) {
@@ -125,11 +117,10 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// Writes it whole (a reader never sees half a file).
-    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
-        let partial = path.with_extension("json.partial");
-        std::fs::write(&partial, serde_json::to_vec_pretty(self).expect("health serialises"))?;
-        std::fs::rename(partial, path)
+    /// Writes it whole and owner-only (a reader never sees half a file).
+    pub fn save(&self, path: &std::path::Path) -> qrgate_core::Result<()> {
+        let json = serde_json::to_vec_pretty(self).expect("health serialises");
+        qrgate_core::datadir::replace_private_file(path, &json)
     }
 
     /// What was saved; `None` when no kiosk with a turnstile ran here.
@@ -194,46 +185,44 @@ fn ensure<'d>(
 fn run(
     config: &TurnstileConfig,
     commands: &mpsc::Receiver<Command>,
-    shared: &Shared,
+    mut health: Health,
+    latencies: &Mutex<VecDeque<Duration>>,
     on_change: &(impl Fn(&Health) + Send),
 ) {
     let length = Duration::from_millis(config.pulse_ms.into());
     let mut device: Option<Box<dyn Device>> = None;
     let mut stuck: Option<Output> = None;
-    let report = |result: &Result<()>, pulsed: Option<bool>| {
-        let mut health = lock(&shared.health);
+    // After a probe (`pulsed` false) or a pulse, its counts moved by the pulse's outcome.
+    let mut report = |result: &Result<()>, pulsed: bool| {
         let before = health.clone();
-        match pulsed {
-            Some(true) => health.pulses += 1,
-            Some(false) => health.failed_pulses += 1,
-            None => {}
+        match (pulsed, result.is_ok()) {
+            (true, true) => health.pulses += 1,
+            (true, false) => health.failed_pulses += 1,
+            (false, _) => {}
         }
         health.reachable = result.is_ok();
         health.problem = result.as_ref().err().map(|e| e.to_string());
-        if *health != before {
-            let now = health.clone();
-            drop(health);
-            on_change(&now);
+        if health != before {
+            on_change(&health);
         }
     };
     let opened = ensure(config, &mut device, &mut stuck).map(drop);
-    report(&opened, None);
+    report(&opened, false);
     loop {
         let (result, pulsed) = match commands.recv_timeout(PROBE_EVERY) {
             Ok(Command::Pulse { output, decided }) => {
                 let result = ensure(config, &mut device, &mut stuck).and_then(|d| {
                     pulse(d.as_mut(), output, length, &mut stuck, || {
-                        let mut latencies = lock(&shared.latencies);
+                        let mut latencies = lock(latencies);
                         if latencies.len() == KEPT_LATENCIES {
-                            latencies.remove(0);
+                            latencies.pop_front();
                         }
-                        latencies.push(decided.elapsed());
+                        latencies.push_back(decided.elapsed());
                     })
                 });
-                let ok = result.is_ok();
-                (result, Some(ok))
+                (result, true)
             }
-            Err(RecvTimeoutError::Timeout) => (ensure(config, &mut device, &mut stuck).and_then(|d| d.probe()), None),
+            Err(RecvTimeoutError::Timeout) => (ensure(config, &mut device, &mut stuck).and_then(|d| d.probe()), false),
             Err(RecvTimeoutError::Disconnected) => return,
         };
         if result.is_err() {
