@@ -39,7 +39,6 @@ pub struct Shell {
     sync: sync::Link,
     /// The turnstile kiosk.conf names, started with the frame loop (it reports to the screen).
     turnstile: OnceLock<qrgate_turnstile::Turnstile>,
-    turnstile_config: qrgate_core::config::TurnstileConfig,
     data: DataDir,
     /// Set once the admin PIN let someone leave: the window may close.
     leaving: AtomicBool,
@@ -168,7 +167,6 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         preview: Arc::new(preview::Preview::default()),
         sync: sync::Link::new(data.clone(), server, config.screen.low_disk_mb),
         turnstile: OnceLock::new(),
-        turnstile_config: config.turnstile.clone(),
         data: data.clone(),
         leaving: AtomicBool::new(false),
         exports: data.root.join("exports"),

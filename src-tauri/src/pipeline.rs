@@ -19,6 +19,7 @@ use qrgate_scan::{
 use tauri::{AppHandle, Emitter};
 
 use image::GrayImage;
+use qrgate_core::config::Snapshots;
 use qrgate_desk::desk::Desk;
 use qrgate_desk::snapshot;
 
@@ -77,6 +78,8 @@ fn run(spec: &SourceSpec, fps: Fps, decode_every: Duration, desk: &Mutex<Desk>, 
     let started = Instant::now();
     let options = DecodeOptions::default();
     let mut tracker = SightingTracker::new(FORGET_AFTER);
+    // Read once: kiosk.conf is read at start, and the frame loop need not take the desk for it.
+    let snapshots = crate::held(desk).gate.config.camera.snapshots;
     let mut shown_state: Option<SourceState> = None;
     let mut last_decode: Option<Duration> = None;
     loop {
@@ -100,7 +103,7 @@ fn run(spec: &SourceSpec, fps: Fps, decode_every: Duration, desk: &Mutex<Desk>, 
                 for text in tracker.observe(frame.at, &found.texts()) {
                     let decided = scanned(desk, app, &text, qrgate_core::model::Method::Badge, Some(entered));
                     if let Some(decision) = decided {
-                        keep_snapshot(desk, app, &decision, &frame.luma);
+                        keep_snapshot(desk, app, snapshots, &decision, &frame.luma);
                     }
                 }
                 // After the decision, so showing the frame never delays it.
@@ -121,8 +124,14 @@ fn run(spec: &SourceSpec, fps: Fps, decode_every: Duration, desk: &Mutex<Desk>, 
 
 /// The frame of a decision kiosk.conf keeps (`[camera] snapshots`), after the decision is on
 /// the screen: encoded outside the desk's lock, stored under it. A failure is an alert.
-fn keep_snapshot(desk: &Mutex<Desk>, app: &AppHandle, decision: &qrgate_core::gate::Decision, frame: &GrayImage) {
-    if !snapshot::wanted(&crate::held(desk).gate.config, decision) {
+fn keep_snapshot(
+    desk: &Mutex<Desk>,
+    app: &AppHandle,
+    snapshots: Snapshots,
+    decision: &qrgate_core::gate::Decision,
+    frame: &GrayImage,
+) {
+    if !snapshot::wanted(snapshots, decision) {
         return;
     }
     let kept = snapshot::jpeg(frame)

@@ -110,7 +110,7 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
                 t.follow(&decision);
             }
             let latency = ms(clock.now().saturating_sub(taken));
-            if snapshot::wanted(&gate.config, &decision) {
+            if snapshot::wanted(gate.config.camera.snapshots, &decision) {
                 store.put_snapshot(decision.event_id, &snapshot::jpeg(&frame.luma)?, Utc::now())?;
             }
             latency_ms.push(latency);
@@ -153,8 +153,7 @@ pub fn start_turnstile(config: &qrgate_core::config::Config, data: &DataDir) -> 
             eprintln!("{}", json!({ "turnstile": health }));
             *seen = state;
         }
-        let seen = qrgate_turnstile::Seen { health: health.clone(), at: Utc::now() };
-        if let Err(e) = seen.save(&path) {
+        if let Err(e) = (qrgate_turnstile::Seen { health: health.clone(), at: Utc::now() }).save(&path) {
             eprintln!("{}", json!({ "turnstile_status_not_saved": e.to_string() }));
         }
     })

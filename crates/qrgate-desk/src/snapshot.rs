@@ -7,7 +7,7 @@
 use std::io::Cursor;
 
 use image::GrayImage;
-use qrgate_core::config::Config;
+use qrgate_core::config::Snapshots;
 use qrgate_core::gate::Decision;
 
 use crate::error::{Error, Result};
@@ -17,9 +17,9 @@ pub const WIDTH: u32 = 640;
 const JPEG_QUALITY: u8 = 80;
 
 /// Whether this decision keeps its frame: a new event (not a scan shown again) of the kind
-/// kiosk.conf asks for.
-pub fn wanted(config: &Config, decision: &Decision) -> bool {
-    !decision.debounced && config.camera.snapshots.keeps(decision.verdict)
+/// kiosk.conf asks for (`[camera] snapshots`).
+pub fn wanted(snapshots: Snapshots, decision: &Decision) -> bool {
+    !decision.debounced && snapshots.keeps(decision.verdict)
 }
 
 /// The frame as a JPEG at most [`WIDTH`] wide.
