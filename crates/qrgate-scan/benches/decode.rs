@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use image::GrayImage;
 use qrgate_scan::decode::{decode_frame, DecodeOptions};
 use qrgate_scan::report::still_options;
-use qrgate_scan::synth::{code_sheet_frame, dense_sheet_frame, gate_frames, GATE_SET_SEED, GATE_SET_SIZE};
+use qrgate_scan::synth::{code_sheet_frame, dense_sheet_frame, gate_frames, GateFrame, GATE_SET_SEED, GATE_SET_SIZE};
 use qrgate_scan::{Clock, ThreadCpuClock};
 
 /// Frames of the gate set the integration test decodes (kept small for the dev profile).
@@ -93,51 +93,36 @@ fn load_zxing_cpp() -> (Vec<Item>, Vec<Item>) {
     (qr, fp)
 }
 
-fn gate_set(dir: &Path) -> Vec<Item> {
+/// Generated frames as bench items, each also written to `dir` (once) to be handed to the peers.
+fn saved(dir: &Path, frames: impl Iterator<Item = GateFrame>) -> Vec<Item> {
     std::fs::create_dir_all(dir).expect("bench output dir");
-    gate_frames(GATE_SET_SEED, GATE_SET_SIZE)
+    frames
         .map(|f| {
             let path = dir.join(format!("{}.png", f.name));
             if !path.exists() {
-                f.luma.save(&path).expect("write gate frame");
+                f.luma.save(&path).expect("write generated frame");
             }
             Item { path, luma: f.luma, expected: f.texts }
         })
         .collect()
+}
+
+fn gate_set(dir: &Path) -> Vec<Item> {
+    saved(dir, gate_frames(GATE_SET_SEED, GATE_SET_SIZE))
 }
 
 /// Sheets of codes photographed whole (several codes per frame, many pixels): the 12 MP one is
 /// the frame the time bound is about.
 fn sheet_set(dir: &Path) -> Vec<Item> {
-    std::fs::create_dir_all(dir).expect("bench output dir");
-    [(1, 1280, 720, 3), (2, 1920, 1080, 8), (3, 2016, 1512, 12), (4, 4032, 3024, 24), (5, 4032, 3024, 60)]
-        .into_iter()
-        .map(|(seed, w, h, count)| {
-            let f = code_sheet_frame(seed, w, h, count);
-            let path = dir.join(format!("{}.png", f.name));
-            if !path.exists() {
-                f.luma.save(&path).expect("write sheet frame");
-            }
-            Item { path, luma: f.luma, expected: f.texts }
-        })
-        .collect()
+    let sheets = [(1, 1280, 720, 3), (2, 1920, 1080, 8), (3, 2016, 1512, 12), (4, 4032, 3024, 24), (5, 4032, 3024, 60)];
+    saved(dir, sheets.into_iter().map(|(seed, w, h, count)| code_sheet_frame(seed, w, h, count)))
 }
 
 /// Dense codes (citizen-ID cards with the family's names: versions 15 to 25), a few to a dozen
 /// per frame, from a gate camera's frame to a 12 MP photograph.
 fn dense_set(dir: &Path) -> Vec<Item> {
-    std::fs::create_dir_all(dir).expect("bench output dir");
-    [(11, 1280, 720, 2), (12, 1920, 1080, 3), (13, 4032, 3024, 6), (14, 4032, 3024, 12)]
-        .into_iter()
-        .map(|(seed, w, h, count)| {
-            let f = dense_sheet_frame(seed, w, h, count);
-            let path = dir.join(format!("{}.png", f.name));
-            if !path.exists() {
-                f.luma.save(&path).expect("write dense frame");
-            }
-            Item { path, luma: f.luma, expected: f.texts }
-        })
-        .collect()
+    let sheets = [(11, 1280, 720, 2), (12, 1920, 1080, 3), (13, 4032, 3024, 6), (14, 4032, 3024, 12)];
+    saved(dir, sheets.into_iter().map(|(seed, w, h, count)| dense_sheet_frame(seed, w, h, count)))
 }
 
 fn codes_found(item: &Item, texts: &[String]) -> usize {
