@@ -18,10 +18,11 @@ pub fn start(config: &TurnstileConfig, data: &DataDir, app: AppHandle) -> Option
         if let Some(problem) = &health.problem {
             eprintln!("qrgate-kiosk: turnstile: {} cannot be reached: {problem}", health.device);
         }
-        let _ = app.emit("turnstile", health);
+        // Kept before it is shown, so the screen never says more than `sync --status` can.
         if let Err(e) = (Seen { health: health.clone(), at: Utc::now() }).save(&path) {
             eprintln!("qrgate-kiosk: the turnstile's status cannot be kept in {}: {e}", path.display());
         }
+        let _ = app.emit("turnstile", health);
     })
 }
 

@@ -147,14 +147,15 @@ pub fn start_turnstile(config: &qrgate_core::config::Config, data: &DataDir) -> 
     // A line when the device comes or goes, not one per pulse; the file keeps the counts.
     let last = std::sync::Mutex::new(None);
     qrgate_turnstile::Turnstile::start(&config.turnstile, move |health| {
+        // The file first: whoever reads the line and then asks `sync --status` finds the same state.
+        if let Err(e) = (qrgate_turnstile::Seen { health: health.clone(), at: Utc::now() }).save(&path) {
+            eprintln!("{}", json!({ "turnstile_status_not_saved": e.to_string() }));
+        }
         let state = Some((health.reachable, health.problem.clone()));
         let mut seen = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if *seen != state {
             eprintln!("{}", json!({ "turnstile": health }));
             *seen = state;
-        }
-        if let Err(e) = (qrgate_turnstile::Seen { health: health.clone(), at: Utc::now() }).save(&path) {
-            eprintln!("{}", json!({ "turnstile_status_not_saved": e.to_string() }));
         }
     })
 }
