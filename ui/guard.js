@@ -100,6 +100,7 @@ function renderRecent() {
       const li = document.createElement("li");
       li.dataset.kind = kindOf(d);
       li.dataset.reason = d.reason ?? "";
+      li.dataset.passed = d.notPassed ? "no" : "";
       const time = document.createElement("time");
       time.textContent = clockTime(d.time);
       const word = document.createElement("span");
@@ -107,7 +108,10 @@ function renderRecent() {
       word.textContent = w[kindOf(d)];
       const who = document.createElement("span");
       who.className = "who";
-      who.textContent = personName(d) + (d.reason ? ` — ${w.reasons[d.reason] ?? d.reason}` : "");
+      who.textContent =
+        personName(d) +
+        (d.reason ? ` — ${w.reasons[d.reason] ?? d.reason}` : "") +
+        (d.notPassed ? ` — ${w.not_passed}` : "");
       li.append(time, word, who);
       return li;
     }),
@@ -355,6 +359,14 @@ async function start() {
   await listen("turnstile", (e) => {
     screen.turnstile = e.payload;
     renderAlert();
+  });
+  // The passage sensor saw nobody go through an opening: its row in the recent list says so.
+  await listen("not_passed", (e) => {
+    const opened = screen.recent.find((d) => d.event_id === e.payload.follows);
+    if (opened) {
+      opened.notPassed = true;
+      renderRecent();
+    }
   });
   await listen("alert", (e) => {
     screen.storageAlert = e.payload;

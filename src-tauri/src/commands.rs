@@ -62,8 +62,8 @@ pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
             m.start(ready_ms as u64, shell.preview.clone(), app.clone());
         }
         // Before the first frame: no decision may find the gate's outputs not yet there.
-        let wired = desk(&shell).gate.config.turnstile.clone();
-        if let Some(t) = crate::turnstile::start(&wired, &shell.data, app.clone()) {
+        let config = desk(&shell).gate.config.clone();
+        if let Some(t) = crate::turnstile::start(&config, &shell.data, app.clone()) {
             let _ = shell.turnstile.set(t);
         }
         let (desk, preview) = (shell.desk.clone(), shell.preview.clone());

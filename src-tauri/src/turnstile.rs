@@ -1,9 +1,10 @@
 //! The gate's outputs as the window drives them: started with the frame loop, told each decision
 //! once its event is committed, and its health pushed to the guard screen (the `turnstile` event)
-//! and kept for `qrgate sync --status`.
+//! and kept for `qrgate sync --status`. An opening nobody went through is recorded as its entry's
+//! follow-up and told to the guard screen (the `not_passed` event).
 
 use chrono::Utc;
-use qrgate_core::config::TurnstileConfig;
+use qrgate_core::config::Config;
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::Decision;
 use qrgate_turnstile::{Seen, Turnstile};
@@ -12,18 +13,37 @@ use tauri::{AppHandle, Emitter, Manager};
 use crate::Shell;
 
 /// Starts the turnstile kiosk.conf names, if any.
-pub fn start(config: &TurnstileConfig, data: &DataDir, app: AppHandle) -> Option<Turnstile> {
+pub fn start(config: &Config, data: &DataDir, app: AppHandle) -> Option<Turnstile> {
     let path = data.turnstile_health();
-    Turnstile::start(config, move |health| {
-        if let Some(problem) = &health.problem {
-            eprintln!("qrgate-kiosk: turnstile: {} cannot be reached: {problem}", health.device);
-        }
-        // Kept before it is shown, so the screen never says more than `sync --status` can.
-        if let Err(e) = (Seen { health: health.clone(), at: Utc::now() }).save(&path) {
-            eprintln!("qrgate-kiosk: the turnstile's status cannot be kept in {}: {e}", path.display());
-        }
-        let _ = app.emit("turnstile", health);
-    })
+    let zone = config.time.timezone;
+    let database = data.database();
+    let told = app.clone();
+    Turnstile::start(
+        &config.turnstile,
+        move |health| {
+            if let Some(problem) = &health.problem {
+                eprintln!("qrgate-kiosk: turnstile: {} cannot be reached: {problem}", health.device);
+            }
+            // Kept before it is shown, so the screen never says more than `sync --status` can.
+            if let Err(e) = (Seen { health: health.clone(), at: Utc::now() }).save(&path) {
+                eprintln!("qrgate-kiosk: the turnstile's status cannot be kept in {}: {e}", path.display());
+            }
+            let _ = app.emit("turnstile", health);
+        },
+        move |entry| {
+            // Its own connection: the turnstile's thread must not wait for the desk's lock.
+            let written = qrgate_core::store::Store::open(&database).and_then(|mut store| {
+                qrgate_core::gate::record_not_passed(&mut store, zone, entry, Utc::now(), uuid::Uuid::now_v7())
+            });
+            match written {
+                Ok(Some(event)) => {
+                    let _ = told.emit("not_passed", crate::view::NotPassed::of(&event));
+                }
+                Ok(None) => {}
+                Err(e) => eprintln!("qrgate-kiosk: an opening nobody went through could not be recorded: {e}"),
+            }
+        },
+    )
 }
 
 /// Opens the gate if `decision` lets someone through. Called after the desk returned it, so

@@ -66,6 +66,19 @@ pub struct Shown {
     pub inside: Inside,
 }
 
+/// An opening nobody went through (the `not_passed` event): the accepted event it follows.
+#[derive(Serialize, Clone)]
+pub struct NotPassed {
+    pub follows: Option<Uuid>,
+    pub event_id: Uuid,
+}
+
+impl NotPassed {
+    pub fn of(event: &qrgate_core::store::Event) -> NotPassed {
+        NotPassed { follows: event.follows, event_id: event.id }
+    }
+}
+
 /// The gate's answer: `verdict` "accepted" or "refused", `reason` and `warning` refusal codes
 /// (the screen's `reasons` words), `direction` "in" or "out".
 #[derive(Serialize, Clone)]

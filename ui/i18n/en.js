@@ -23,6 +23,7 @@ export default {
   alert_storage: "STORAGE ERROR: the scan was not recorded",
   pipeline_restarted: "SCANNING STOPPED at {time} and restarted by itself (×{restarts}): check the last scans",
   turnstile_down: "TURNSTILE NOT REACHABLE: open the gate by hand; scans are still recorded",
+  not_passed: "did not go through",
   unknown_person: "Unknown",
   visitor: "Visitor",
   warning: "Note",

@@ -114,7 +114,8 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
     }
     Ok(match decision.verdict {
         Verdict::Accepted => Outcome::Done,
-        Verdict::Refused => Outcome::Refused,
+        // The gate decides accepted or refused; `not_passed` only ever follows an opening.
+        Verdict::Refused | Verdict::NotPassed => Outcome::Refused,
     })
 }
 
@@ -170,6 +171,7 @@ fn decision_line(d: &Decision) -> String {
             let (vi, en) = messages::reason(r);
             format!("REFUSED {time}  {}: {en} / {vi}  {who}", r.code())
         }
+        Verdict::NotPassed => format!("NOT PASSED {time}  {who}"),
     };
     line + clock
 }

@@ -141,23 +141,41 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
 }
 
 /// The turnstile kiosk.conf names, its health told on standard error and kept for
-/// `qrgate sync --status`.
+/// `qrgate sync --status`; an opening nobody went through recorded as its entry's follow-up.
 pub fn start_turnstile(config: &qrgate_core::config::Config, data: &DataDir) -> Option<qrgate_turnstile::Turnstile> {
     let path = data.turnstile_health();
+    let database = data.database();
+    let zone = config.time.timezone;
     // A line when the device comes or goes, not one per pulse; the file keeps the counts.
     let last = std::sync::Mutex::new(None);
-    qrgate_turnstile::Turnstile::start(&config.turnstile, move |health| {
-        // The file first: whoever reads the line and then asks `sync --status` finds the same state.
-        if let Err(e) = (qrgate_turnstile::Seen { health: health.clone(), at: Utc::now() }).save(&path) {
-            eprintln!("{}", json!({ "turnstile_status_not_saved": e.to_string() }));
-        }
-        let state = Some((health.reachable, health.problem.clone()));
-        let mut seen = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if *seen != state {
-            eprintln!("{}", json!({ "turnstile": health }));
-            *seen = state;
-        }
-    })
+    qrgate_turnstile::Turnstile::start(
+        &config.turnstile,
+        move |health| {
+            // The file first: whoever reads the line and then asks `sync --status` finds the same state.
+            if let Err(e) = (qrgate_turnstile::Seen { health: health.clone(), at: Utc::now() }).save(&path) {
+                eprintln!("{}", json!({ "turnstile_status_not_saved": e.to_string() }));
+            }
+            let state = Some((health.reachable, health.problem.clone()));
+            let mut seen = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if *seen != state {
+                eprintln!("{}", json!({ "turnstile": health }));
+                *seen = state;
+            }
+        },
+        move |entry| {
+            // Its own connection: this runs on the turnstile's thread, beside the frame loop's writes.
+            let written = qrgate_core::store::Store::open(&database).and_then(|mut store| {
+                qrgate_core::gate::record_not_passed(&mut store, zone, entry, Utc::now(), uuid::Uuid::now_v7())
+            });
+            match written {
+                Ok(Some(event)) => eprintln!("{}", json!({ "not_passed": { "event": event.id, "follows": entry } })),
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("{}", json!({ "not_passed_not_recorded": { "follows": entry, "error": e.to_string() } }))
+                }
+            }
+        },
+    )
 }
 
 fn ms(d: Duration) -> f64 {

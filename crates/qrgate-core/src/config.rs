@@ -219,6 +219,13 @@ pub struct TurnstileConfig {
     pub alarm_url: Option<String>,
     pub method: String,
     pub body: String,
+    /// modbus: the discrete input address (from 0), gpio: the line offset of a passage sensor
+    /// (the turnstile arm's rotation switch, a light barrier); left out: no sensor, every opening
+    /// counts as a passage.
+    pub passage: Option<u16>,
+    /// With a sensor: an opening that nobody went through within this many seconds gets a
+    /// `not_passed` follow-up event.
+    pub passage_seconds: u32,
 }
 
 /// The turnstile's kind of wiring.
@@ -254,6 +261,8 @@ impl Default for TurnstileConfig {
             alarm_url: None,
             method: "PUT".into(),
             body: String::new(),
+            passage: None,
+            passage_seconds: 10,
         }
     }
 }
@@ -272,6 +281,12 @@ impl TurnstileConfig {
             }
             D::Gpio if self.chip.trim().is_empty() => {
                 return Err("turnstile.chip must name the GPIO chip, e.g. \"/dev/gpiochip0\"".into())
+            }
+            D::Http if self.passage.is_some() => {
+                return Err(
+                    "turnstile.passage needs a sensor input: a door controller has none here (use modbus or gpio)"
+                        .into(),
+                )
             }
             D::Http => {
                 let urls = [("in_url", &self.in_url), ("out_url", &self.out_url), ("alarm_url", &self.alarm_url)];
@@ -299,6 +314,12 @@ impl TurnstileConfig {
             if let Some((name, _)) = outputs.iter().find(|(_, o)| o.is_some_and(|c| !(1..=8).contains(&c))) {
                 return Err(format!("turnstile.{name} must be a relay channel from 1 to 8"));
             }
+        }
+        if !(1..=120).contains(&self.passage_seconds) {
+            return Err("turnstile.passage_seconds must be between 1 and 120".into());
+        }
+        if self.driver == D::Lcus && self.passage.is_some() {
+            return Err("turnstile.passage needs a sensor input: LCUS boards have none (use modbus or gpio)".into());
         }
         if self.driver == D::Modbus && !(1..=247).contains(&self.unit) {
             return Err("turnstile.unit must be a Modbus address from 1 to 247".into());
@@ -796,6 +817,13 @@ mod tests {
         assert!(bad("driver = \"http\"\nin_url = \"ftp://door\"").contains("http:// or https://"));
         assert!(bad("driver = \"relay\"").contains("relay"));
         assert!(bad("pulse_ms = 5").contains("between 20 and 10000"));
+        let lcus = "driver = \"lcus\"\nport = \"/dev/ttyUSB0\"\nin = 1";
+        assert!(bad(&format!("{lcus}\npassage = 2")).contains("LCUS boards have none"));
+        assert!(bad("driver = \"http\"\nin_url = \"http://door\"\npassage = 2").contains("sensor input"));
+        let modbus = "driver = \"modbus\"\nport = \"/dev/ttyUSB0\"\nin = 0";
+        assert!(bad(&format!("{modbus}\npassage = 2\npassage_seconds = 0")).contains("between 1 and 120"));
+        let sensed = Config::parse(&format!("[turnstile]\n{modbus}\npassage = 2\n")).unwrap().turnstile;
+        assert_eq!((sensed.passage, sensed.passage_seconds), (Some(2), 10));
         let door = Config::parse("[turnstile]\ndriver = \"http\"\nin_url = \"http://10.0.0.9/open\"\n").unwrap();
         assert_eq!(door.turnstile.in_url.as_deref(), Some("http://10.0.0.9/open"));
     }

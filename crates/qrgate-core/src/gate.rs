@@ -160,6 +160,20 @@ pub struct Decision {
     pub clock_flag: Option<ClockFlag>,
 }
 
+/// Records that nobody went through the opening made for the accepted event `entry` (the
+/// passage sensor saw no one in time): its follow-up event, at `now` in the gate's zone. `None`
+/// when `entry` is not this kiosk's accepted passage or already has one.
+pub fn record_not_passed(
+    store: &mut Store,
+    zone: chrono_tz::Tz,
+    entry: Uuid,
+    now: DateTime<Utc>,
+    id: Uuid,
+) -> Result<Option<Event>> {
+    let at = chrono::SubsecRound::trunc_subsecs(now, 3).with_timezone(&zone).fixed_offset();
+    store.append_not_passed(entry, id, at)
+}
+
 /// Everything the gate needs besides the store; built once per kiosk start.
 pub struct Gate {
     pub config: Config,

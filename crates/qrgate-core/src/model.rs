@@ -217,8 +217,10 @@ word_enum!(
 );
 
 word_enum!(
-    /// Whether the gate let the person through.
-    Verdict, "verdict" { Accepted = "accepted", Refused = "refused" }
+    /// Whether the gate let the person through. `not_passed` is a follow-up, never a decision: the
+    /// gate opened for an accepted event (the one it `follows`) but its passage sensor saw nobody
+    /// go through in time, so that passage did not happen.
+    Verdict, "verdict" { Accepted = "accepted", Refused = "refused", NotPassed = "not_passed" }
 );
 
 word_enum!(

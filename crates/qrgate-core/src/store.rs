@@ -305,6 +305,31 @@ CREATE TABLE snapshots (
 );
 CREATE INDEX snapshots_by_time ON snapshots(at_ms);
 "#,
+    r#"
+-- Passage sensors (issue 18). The gate opened for an accepted event, but nobody went through in
+-- time: a follow-up event says so and names it, and the log stays append-only. Attendance and
+-- presence read an accepted event with such a follow-up as a passage that did not happen.
+ALTER TABLE events ADD COLUMN follows TEXT CHECK ((verdict = 'not_passed') = (follows IS NOT NULL));
+CREATE INDEX events_followed ON events(follows) WHERE follows IS NOT NULL;
+-- The person's row stood on the passage that did not happen: it goes back to their latest one that
+-- did. Looked for newest first through events_by_person, so the first passage found ends it.
+CREATE TRIGGER presence_forgets_unpassed AFTER INSERT ON events
+WHEN NEW.verdict = 'not_passed' AND NEW.person_kind IS NOT NULL AND NEW.person_ref IS NOT NULL
+BEGIN
+    DELETE FROM presence
+    WHERE person_kind = NEW.person_kind AND person_ref = NEW.person_ref
+      AND event = (SELECT rowid_ FROM events WHERE id = NEW.follows);
+    INSERT INTO presence (person_kind, person_ref, direction, at_ms, kiosk_id, seq, event)
+    SELECT e.person_kind, e.person_ref, e.direction, e.at_ms, e.kiosk_id, e.seq, e.rowid_
+    FROM events e INDEXED BY events_by_person
+    WHERE e.person_kind = NEW.person_kind AND e.person_ref = NEW.person_ref
+      AND e.verdict = 'accepted' AND e.direction IN ('in', 'out')
+      AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id)
+      AND NOT EXISTS (SELECT 1 FROM presence p WHERE p.person_kind = NEW.person_kind AND p.person_ref = NEW.person_ref)
+    ORDER BY e.at_ms DESC, e.kiosk_id DESC, e.seq DESC
+    LIMIT 1;
+END;
+"#,
 ];
 
 /// A kept camera frame, as HR's list shows it.
@@ -378,6 +403,8 @@ pub struct Event {
     /// Set when the event's time is far from what the kiosk knew to be the time
     /// ([`crate::model::ClockFlag`]). Filled in by [`Store::append_event`].
     pub clock_flag: Option<ClockFlag>,
+    /// On a `not_passed` follow-up: the accepted event whose passage did not happen.
+    pub follows: Option<Uuid>,
 }
 
 impl Event {
@@ -406,6 +433,7 @@ impl Event {
             note: None,
             clock_offset_ms: None,
             clock_flag: None,
+            follows: None,
         }
     }
 
@@ -447,6 +475,12 @@ impl Event {
                 Some(_) => Some(text_column(r, 16)?),
                 None => None,
             },
+            follows: match r.get::<_, Option<String>>(17)? {
+                Some(id) => Some(
+                    id.parse().map_err(|_| rusqlite::Error::InvalidColumnType(17, id, rusqlite::types::Type::Text))?,
+                ),
+                None => None,
+            },
         })
     }
 
@@ -454,7 +488,7 @@ impl Event {
     /// the sixteen a tuple of parameters can hold).
     fn params(&self) -> impl rusqlite::Params + '_ {
         use rusqlite::ToSql;
-        let values: [Box<dyn ToSql + '_>; 17] = [
+        let values: [Box<dyn ToSql + '_>; 18] = [
             Box::new(self.id.to_string()),
             Box::new(self.kiosk_id.as_str()),
             Box::new(self.seq),
@@ -472,6 +506,7 @@ impl Event {
             Box::new(self.note.as_deref()),
             Box::new(self.clock_offset_ms),
             Box::new(self.clock_flag.map(ClockFlag::as_str)),
+            Box::new(self.follows.map(|id| id.to_string())),
         ];
         rusqlite::params_from_iter(values)
     }
@@ -929,6 +964,31 @@ impl Store {
         Ok(stored)
     }
 
+    /// Writes the follow-up of an accepted passage nobody went through (the passage sensor saw
+    /// no one within its time): same gate, person, direction and way of identifying, verdict
+    /// `not_passed`, naming the entry. `None`, and nothing written, when `entry` is not this
+    /// kiosk's accepted passage or already has its follow-up.
+    pub fn append_not_passed(&mut self, entry: Uuid, id: Uuid, at: DateTime<FixedOffset>) -> Result<Option<Event>> {
+        let tx = self.conn.transaction()?;
+        let followed = tx
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events e
+                 WHERE id = ?1 AND kiosk_id = ?2 AND verdict = 'accepted' AND direction IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id)"
+            ))?
+            .query_row(params![entry.to_string(), self.identity.kiosk_id.as_str()], Event::from_row)
+            .optional()?;
+        let Some(followed) = followed else { return Ok(None) };
+        let mut draft = Event::draft(id, followed.gate, at, followed.method, Verdict::NotPassed);
+        draft.person = followed.person;
+        draft.direction = followed.direction;
+        draft.badge_serial = followed.badge_serial;
+        draft.follows = Some(entry);
+        let stored = insert_own_event(&tx, &self.identity.kiosk_id, draft)?;
+        tx.commit()?;
+        Ok(Some(stored))
+    }
+
     /// Writes a visitor's details and their event in one transaction.
     pub fn append_visitor_event(&mut self, visitor: &VisitorRecord<'_>, draft: Event) -> Result<Event> {
         let health =
@@ -1004,7 +1064,7 @@ pub struct VisitorRecord<'a> {
 macro_rules! event_columns {
     () => {
         "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, verdict, reason, \
-         badge_serial, operator, note, clock_offset_ms, clock_flag"
+         badge_serial, operator, note, clock_offset_ms, clock_flag, follows"
     };
 }
 
@@ -1015,7 +1075,7 @@ pub const EVENT_COLUMNS: &str = event_columns!();
 const INSERT_EVENT: &str = concat!(
     "INSERT OR IGNORE INTO events (",
     event_columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
 );
 
 /// How far an event's time may be from the kiosk's last known good time before it is flagged:

@@ -483,6 +483,7 @@ fn seed_event(
         note: None,
         clock_offset_ms: None,
         clock_flag: None,
+        follows: None,
     }
 }
 

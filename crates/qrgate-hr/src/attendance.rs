@@ -946,12 +946,17 @@ pub fn compute(
     let (lo, hi) = rules.reach(days);
     rules.hold_zone(lo - DAY_MS, hi + DAY_MS);
     let index = CodeIndex::new(workers);
+    // Openings nobody went through (the passage sensor's follow-ups) are no passages.
+    let unpassed: std::collections::HashSet<uuid::Uuid> = events.iter().filter_map(|e| e.follows).collect();
     let mut scans = Vec::with_capacity(events.len());
     for e in events {
         let (Verdict::Accepted, Some(PersonRef::Worker(code)), Some(direction)) = (e.verdict, &e.person, e.direction)
         else {
             continue;
         };
+        if unpassed.contains(&e.id) {
+            continue;
+        }
         let Some(worker) = index.get(code.as_str()) else { continue };
         let gate = rules.gate(&e.gate);
         scans.push(Scan { worker, at_ms: e.at.timestamp_millis(), direction, gate, id: e.id });
@@ -1037,6 +1042,8 @@ fn walk(
         "SELECT id, person_ref, direction, at_ms, gate FROM events INDEXED BY events_by_time
          WHERE at_ms >= ?1 AND at_ms < ?2 AND verdict = 'accepted' AND person_kind = 'worker'
            AND direction IS NOT NULL
+           -- an opening nobody went through (the passage sensor's follow-up) is no passage
+           AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = events.id)
          ORDER BY at_ms, rowid_",
     )?;
     let mut buffer: Vec<Scan> = Vec::new();

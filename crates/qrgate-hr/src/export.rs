@@ -692,6 +692,7 @@ fn verdict_label(v: Verdict) -> &'static str {
     match v {
         Verdict::Accepted => "Chấp nhận",
         Verdict::Refused => "Từ chối",
+        Verdict::NotPassed => "Không qua cổng",
     }
 }
 
@@ -1060,6 +1061,7 @@ pub fn visitors(
     let mut stmt = store.connection().prepare_cached(
         "SELECT person_ref, direction, at_ms, gate FROM events
          WHERE at_ms >= ?1 AND at_ms < ?2 AND person_kind = 'visitor' AND verdict = 'accepted'
+           AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = events.id)
          ORDER BY at_ms, rowid_",
     )?;
     export_tables(out, format, |book| {

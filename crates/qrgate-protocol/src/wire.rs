@@ -33,6 +33,10 @@ pub struct WireEvent {
     /// `behind` or `ahead`: the kiosk doubted the event's time when it wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_flag: Option<String>,
+    /// On a `not_passed` follow-up (and only there): the accepted event, of the same kiosk,
+    /// whose passage did not happen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<Uuid>,
 }
 
 pub const CLOCK_FLAGS: &[&str] = &["behind", "ahead"];
@@ -125,7 +129,7 @@ pub struct ErrorBody {
 pub const PERSON_KINDS: &[&str] = &["worker", "visitor"];
 pub const DIRECTIONS: &[&str] = &["in", "out"];
 pub const METHODS: &[&str] = &["badge", "phone", "cccd", "manual", "legacy"];
-pub const VERDICTS: &[&str] = &["accepted", "refused"];
+pub const VERDICTS: &[&str] = &["accepted", "refused", "not_passed"];
 
 /// An event that passed [`WireEvent::check`]: the server stores only these.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +160,7 @@ pub const EVENT_REJECTION_CODES: &[&str] = &[
     "bad_direction",
     "bad_method",
     "bad_verdict",
+    "bad_follows",
     "bad_clock_flag",
     "bad_time",
     "future_time",
@@ -209,6 +214,9 @@ impl WireEvent {
         }
         one_of(id, "method", &self.method, METHODS)?;
         one_of(id, "verdict", &self.verdict, VERDICTS)?;
+        if (self.verdict == "not_passed") != self.follows.is_some() {
+            return Err(reject(id, "bad_follows", "a not_passed event names the event it follows, and only it does"));
+        }
         if let Some(f) = &self.clock_flag {
             one_of(id, "clock_flag", f, CLOCK_FLAGS)?;
         }
@@ -312,6 +320,7 @@ mod tests {
             note: None,
             clock_offset_ms: Some(-3 * 3600 * 1000),
             clock_flag: None,
+            follows: None,
         }
     }
 
@@ -342,6 +351,8 @@ mod tests {
             (|e| e.direction = Some("up".into()), "bad_direction"),
             (|e| e.method = "telepathy".into(), "bad_method"),
             (|e| e.verdict = "maybe".into(), "bad_verdict"),
+            (|e| e.verdict = "not_passed".into(), "bad_follows"),
+            (|e| e.follows = Some(Uuid::from_u128(9)), "bad_follows"),
             (|e| e.at_ms = 0, "bad_time"),
             (|e| e.clock_offset_ms = Some(i64::MIN), "bad_time"),
             (|e| e.clock_flag = Some("sideways".into()), "bad_clock_flag"),

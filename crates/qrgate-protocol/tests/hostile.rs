@@ -27,6 +27,7 @@ fn good(n: u128) -> WireEvent {
         note: None,
         clock_offset_ms: None,
         clock_flag: None,
+        follows: None,
     }
 }
 
@@ -53,7 +54,7 @@ prop_compose! {
     ) -> WireEvent {
         WireEvent { id: Uuid::from_u128(n), kiosk_id: kiosk, seq, gate, person_kind: kind, person_ref: person,
             direction, at_ms, offset_s, method, verdict, reason, badge_serial: serial, operator: None, note,
-            clock_offset_ms: None, clock_flag: None }
+            clock_offset_ms: None, clock_flag: None, follows: None }
     }
 }
 

@@ -54,6 +54,7 @@ const COLUMNS: &[Column] = &[
     Column { name: "note", sql_type: "text", bind: |q, b| q.bind(each(b, |e| e.note.as_deref())) },
     Column { name: "clock_offset_ms", sql_type: "int8", bind: |q, b| q.bind(each(b, |e| e.clock_offset_ms)) },
     Column { name: "clock_flag", sql_type: "text", bind: |q, b| q.bind(each(b, |e| e.clock_flag.as_deref())) },
+    Column { name: "follows", sql_type: "uuid", bind: |q, b| q.bind(each(b, |e| e.follows)) },
 ];
 
 /// The event columns as a select or an insert names them.
@@ -108,6 +109,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for StoredEvent {
             note: row.try_get("note")?,
             clock_offset_ms: row.try_get("clock_offset_ms")?,
             clock_flag: row.try_get("clock_flag")?,
+            follows: row.try_get("follows")?,
         }))
     }
 }

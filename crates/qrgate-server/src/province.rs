@@ -43,9 +43,10 @@ pub async fn inside(pool: &PgPool, enterprise: Option<&str>, now_ms: i64, window
                 l.clock_offset_ms, l.clock_flag
          FROM (SELECT DISTINCT ON (enterprise, person_kind, person_ref)
                       enterprise, person_kind, person_ref, direction, at_ms, gate, kiosk_id, clock_offset_ms, clock_flag
-               FROM events
+               FROM events e
                WHERE at_ms > $2 - $3 AND at_ms <= $2 AND ($1::text IS NULL OR enterprise = $1)
                  AND verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id)
                ORDER BY enterprise, person_kind, person_ref, at_ms DESC, server_seq DESC) l
          LEFT JOIN enterprises n ON n.tax_code = l.enterprise
          LEFT JOIN workers w ON l.person_kind = 'worker' AND w.enterprise = l.enterprise AND w.code = l.person_ref
@@ -101,9 +102,10 @@ pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
         "WITH ev AS (
              SELECT person_kind, person_ref, direction, at_ms,
                     lead(at_ms) OVER (PARTITION BY person_kind, person_ref ORDER BY at_ms) AS next_ms
-             FROM events
+             FROM events e
              WHERE enterprise = $1 AND at_ms >= $4 - $6 AND at_ms < $5 + $6
                AND verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id)
          ), stays AS (
              SELECT person_kind, person_ref,
                     GREATEST(at_ms, $4) AS s,
@@ -205,8 +207,10 @@ pub struct Daily {
 pub(crate) fn day_counts() -> String {
     format!(
         "enterprise, (at_ms + {VIETNAM_OFFSET_MS}) / {DAY_MS} AS day,
-         COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'in') AS entries,
-         COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'out') AS exits,
+         COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'in')
+           - COUNT(*) FILTER (WHERE verdict = 'not_passed' AND direction = 'in') AS entries,
+         COUNT(*) FILTER (WHERE verdict = 'accepted' AND direction = 'out')
+           - COUNT(*) FILTER (WHERE verdict = 'not_passed' AND direction = 'out') AS exits,
          COUNT(*) FILTER (WHERE verdict = 'refused') AS refused,
          COUNT(*) AS total,
          COUNT(*) FILTER (WHERE clock_flag IS NOT NULL OR abs(clock_offset_ms) > {CLOCK_OFF_MS}) AS clock_off"

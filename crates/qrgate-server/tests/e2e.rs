@@ -158,6 +158,26 @@ fn inside_now_reads_the_last_event_per_person() {
         .unwrap();
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(csv.lines().nth(1).unwrap().starts_with(&format!("{A},Công ty,worker,NV0001,")), "{csv}");
+
+    // The gate's passage sensor saw nobody go through NV0001's opening: its follow-up reaches the
+    // province, and NV0001 was never inside.
+    let (mut store, config) = gate.data.open().unwrap();
+    let nv0001 = qrgate_core::model::PersonRef::Worker("NV0001".parse().unwrap());
+    let entry = store.events_of(&nv0001).unwrap().into_iter().next().unwrap();
+    let zone = config.time.timezone;
+    let follow_up =
+        qrgate_core::gate::record_not_passed(&mut store, zone, entry.id, Utc::now(), uuid::Uuid::now_v7()).unwrap();
+    assert!(follow_up.is_some());
+    drop(store);
+    gate.sync(&server.url, T).unwrap();
+    let rows: serde_json::Value = http
+        .get(format!("{}/api/v1/province/inside?enterprise={A}", server.url))
+        .bearer_auth(QUERY_TOKEN)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 0, "{rows}");
 }
 
 #[test]

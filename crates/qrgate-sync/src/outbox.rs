@@ -252,6 +252,7 @@ pub fn event_to_wire(e: Event) -> WireEvent {
         note: e.note,
         clock_offset_ms: e.clock_offset_ms,
         clock_flag: e.clock_flag.map(|f| f.as_str().to_string()),
+        follows: e.follows,
     }
 }
 
@@ -288,6 +289,7 @@ pub fn event_from_wire(w: WireEvent) -> Option<Event> {
         note: w.note,
         clock_offset_ms: w.clock_offset_ms,
         clock_flag,
+        follows: w.follows,
     })
 }
 

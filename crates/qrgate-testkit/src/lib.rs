@@ -1,5 +1,6 @@
 //! Fixtures shared by the integration tests of the kiosk crates: a real data directory with a small roster and its keys.
 
+pub mod modbus;
 pub mod pty;
 
 use chrono::{DateTime, NaiveDate, Utc};

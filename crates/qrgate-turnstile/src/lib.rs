@@ -72,6 +72,7 @@ pub fn output_for(decision: &Decision) -> Option<Output> {
         (Verdict::Accepted, Some(Direction::Out)) => Some(Output::Out),
         (Verdict::Accepted, None) => None,
         (Verdict::Refused, _) => Some(Output::Alarm),
+        (Verdict::NotPassed, _) => None,
     }
 }
 
@@ -81,6 +82,11 @@ trait Device: Send {
     fn set(&mut self, output: Output, on: bool) -> Result<()>;
     /// Whether the device is still there, without moving any contact.
     fn probe(&mut self) -> Result<()>;
+    /// Whether the passage sensor sees someone now (kiosk.conf's `passage`); a device without
+    /// sensor inputs is never configured with one.
+    fn passage(&mut self) -> Result<bool> {
+        Ok(false)
+    }
     /// A door controller times its own opening: one call, no second one to release it.
     fn momentary(&self) -> bool {
         false

@@ -1,6 +1,6 @@
 //! Modbus RTU relay modules on RS-485: each output a coil, switched with "write single coil"
-//! (function 05) and answered by the module's echo; the probe reads the coil back (function 01).
-//! Frames are built and checked by `rmodbus`.
+//! (function 05) and answered by the module's echo; the probe reads the coil back (function 01),
+//! a passage sensor is a discrete input (function 02). Frames are built and checked by `rmodbus`.
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -32,8 +32,14 @@ impl Module {
         format!("Modbus module {} on {}", self.config.unit, self.config.port)
     }
 
-    /// Sends one request and checks its answer.
+    /// Sends one request and checks that its answer is no exception.
     fn ask(&mut self, request: &ModbusRequest, frame: &[u8]) -> Result<()> {
+        let answer = self.exchange(frame)?;
+        request.parse_ok(&answer).map_err(|e| Error::Refused { device: self.device(), why: format!("{e:?}") })
+    }
+
+    /// Sends one request and returns its answer's whole frame.
+    fn exchange(&mut self, frame: &[u8]) -> Result<Vec<u8>> {
         let device = self.device();
         let lost = |e: std::io::Error| Error::Unreachable { device: device.clone(), why: e.to_string() };
         // A late answer to an earlier request must not be read as this one's.
@@ -57,7 +63,7 @@ impl Module {
                 Err(e) => return Err(Error::Refused { device, why: format!("a broken answer ({e:?})") }),
             }
         }
-        request.parse_ok(&answer).map_err(|e| Error::Refused { device, why: format!("{e:?}") })
+        Ok(answer)
     }
 }
 
@@ -77,5 +83,18 @@ impl Device for Module {
         let mut frame = Vec::with_capacity(8);
         request.generate_get_coils(coil, 1, &mut frame).expect("a one-coil read fits");
         self.ask(&request, &frame)
+    }
+
+    fn passage(&mut self) -> Result<bool> {
+        let Some(input) = self.config.passage else { return Ok(false) };
+        let mut request = ModbusRequest::new(self.config.unit, ModbusProto::Rtu);
+        let mut frame = Vec::with_capacity(8);
+        request.generate_get_discretes(input, 1, &mut frame).expect("a one-input read fits");
+        let answer = self.exchange(&frame)?;
+        let mut state: Vec<bool> = Vec::with_capacity(1);
+        request
+            .parse_bool(&answer, &mut state)
+            .map_err(|e| Error::Refused { device: self.device(), why: format!("{e:?}") })?;
+        Ok(state.first().copied().unwrap_or(false))
     }
 }

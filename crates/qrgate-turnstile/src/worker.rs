@@ -4,6 +4,11 @@
 //! A device that fails is dropped and opened again at the next probe or pulse, so a relay board
 //! plugged back in works again without a restart. An output whose release failed is released
 //! first thing after reopening: a turnstile must not stay open.
+//!
+//! With a passage sensor, each opening for an accepted event waits for someone to go through:
+//! the sensor's rising edges are matched to the openings oldest first, and an opening left
+//! unmatched past `passage_seconds` is reported as not passed. While the sensor cannot be read
+//! nobody can say, so the openings waiting then are reported as nothing.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -14,12 +19,16 @@ use std::time::{Duration, Instant};
 use qrgate_core::config::{TurnstileConfig, TurnstileDriver};
 use qrgate_core::gate::Decision;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::error::Result;
 use crate::{describe, is_wired, open, output_for, Device, Output};
 
 /// How often an idle device is looked at: an unplugged board is on the guard screen within this.
 const PROBE_EVERY: Duration = Duration::from_secs(1);
+/// How often the passage sensor is read while an opening waits for someone: a person crossing a
+/// light barrier holds it for a few hundred milliseconds, a turnstile arm's switch about as long.
+const SENSOR_EVERY: Duration = Duration::from_millis(20);
 /// Pulse latencies kept for `--stats` and the benchmark; older ones are dropped.
 const KEPT_LATENCIES: usize = 100_000;
 
@@ -37,7 +46,14 @@ pub struct Health {
 }
 
 enum Command {
-    Pulse { output: Output, decided: Instant },
+    /// `awaiting`: the accepted event whose passage the sensor should see.
+    Pulse { output: Output, decided: Instant, awaiting: Option<Uuid> },
+}
+
+/// An opening waiting for the sensor to see someone go through.
+struct Opening {
+    event: Uuid,
+    until: Instant,
 }
 
 /// The gate's outputs, driven from a thread of their own.
@@ -52,8 +68,13 @@ pub struct Turnstile {
 impl Turnstile {
     /// Starts the device kiosk.conf names; `None` when it names none. `on_change` hears each change
     /// of health, a pulse's count included (on the turnstile's thread), the first one as soon as
-    /// the device was opened.
-    pub fn start(config: &TurnstileConfig, on_change: impl Fn(&Health) + Send + 'static) -> Option<Turnstile> {
+    /// the device was opened. With a passage sensor, `not_passed` hears the id of each accepted
+    /// event whose opening nobody went through in time (on the same thread).
+    pub fn start(
+        config: &TurnstileConfig,
+        on_change: impl Fn(&Health) + Send + 'static,
+        not_passed: impl Fn(Uuid) + Send + 'static,
+    ) -> Option<Turnstile> {
         if config.driver == TurnstileDriver::None {
             return None;
         }
@@ -72,7 +93,7 @@ impl Turnstile {
             let config = config.clone();
             std::thread::Builder::new()
                 .name("turnstile".into())
-                .spawn(move || run(&config, &received, health, &latencies, &on_change))
+                .spawn(move || run(&config, &received, health, &latencies, &on_change, &not_passed))
                 .expect("a thread starts")
         };
         Some(Turnstile { commands: Some(commands), latencies, thread: Some(thread), config: config.clone() })
@@ -82,14 +103,20 @@ impl Turnstile {
     /// is committed; it returns at once.
     pub fn follow(&self, decision: &Decision) {
         if let Some(output) = output_for(decision).filter(|o| is_wired(&self.config, *o)) {
-            self.pulse(output);
+            let passes = matches!(output, Output::In | Output::Out);
+            let awaiting = (passes && self.config.passage.is_some()).then_some(decision.event_id);
+            self.send(output, awaiting);
         }
     }
 
     /// Pulses `output` after those already asked for; returns at once.
     pub fn pulse(&self, output: Output) {
+        self.send(output, None);
+    }
+
+    fn send(&self, output: Output, awaiting: Option<Uuid>) {
         if let Some(commands) = &self.commands {
-            let _ = commands.send(Command::Pulse { output, decided: Instant::now() });
+            let _ = commands.send(Command::Pulse { output, decided: Instant::now(), awaiting });
         }
     }
 
@@ -188,8 +215,12 @@ fn run(
     mut health: Health,
     latencies: &Mutex<VecDeque<Duration>>,
     on_change: &(impl Fn(&Health) + Send),
+    not_passed: &(impl Fn(Uuid) + Send),
 ) {
     let length = Duration::from_millis(config.pulse_ms.into());
+    let within = Duration::from_secs(config.passage_seconds.into());
+    let mut openings: VecDeque<Opening> = VecDeque::new();
+    let mut sensed = false;
     let mut device: Option<Box<dyn Device>> = None;
     let mut stuck: Option<Output> = None;
     // After a probe (`pulsed` false) or a pulse, its counts moved by the pulse's outcome.
@@ -209,8 +240,9 @@ fn run(
     let opened = ensure(config, &mut device, &mut stuck).map(drop);
     report(&opened, false);
     loop {
-        let (result, pulsed) = match commands.recv_timeout(PROBE_EVERY) {
-            Ok(Command::Pulse { output, decided }) => {
+        let wait = if openings.is_empty() { PROBE_EVERY } else { SENSOR_EVERY };
+        let (result, pulsed) = match commands.recv_timeout(wait) {
+            Ok(Command::Pulse { output, decided, awaiting }) => {
                 let result = ensure(config, &mut device, &mut stuck).and_then(|d| {
                     pulse(d.as_mut(), output, length, &mut stuck, || {
                         let mut latencies = lock(latencies);
@@ -220,14 +252,34 @@ fn run(
                         latencies.push_back(decided.elapsed());
                     })
                 });
+                if let (Ok(()), Some(event)) = (&result, awaiting) {
+                    openings.push_back(Opening { event, until: Instant::now() + within });
+                }
                 (result, true)
+            }
+            // Reading the sensor answers the probe's question too.
+            Err(RecvTimeoutError::Timeout) if !openings.is_empty() => {
+                let read = ensure(config, &mut device, &mut stuck).and_then(|d| d.passage());
+                if let Ok(now) = read {
+                    if now && !sensed {
+                        openings.pop_front();
+                    }
+                    sensed = now;
+                }
+                (read.map(drop), false)
             }
             Err(RecvTimeoutError::Timeout) => (ensure(config, &mut device, &mut stuck).and_then(|d| d.probe()), false),
             Err(RecvTimeoutError::Disconnected) => return,
         };
         if result.is_err() {
             device = None;
+            // Whether anyone went through while the sensor was out of reach cannot be known.
+            openings.clear();
         }
         report(&result, pulsed);
+        let now = Instant::now();
+        while openings.front().is_some_and(|o| o.until <= now) {
+            not_passed(openings.pop_front().expect("looked at").event);
+        }
     }
 }

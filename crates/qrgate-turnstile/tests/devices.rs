@@ -4,16 +4,20 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use qrgate_core::gate::Decision;
+use qrgate_core::model::{Direction, Verdict};
+use uuid::Uuid;
 
 use qrgate_core::config::{TurnstileConfig, TurnstileDriver};
 use qrgate_core::Code;
+use qrgate_testkit::modbus::{Sensor, SENSOR_INPUT};
 use qrgate_testkit::pty::Pty;
 use qrgate_turnstile::{lcus_frame, pulse_once, Health, Output, Turnstile};
-use rmodbus::server::storage::ModbusStorageSmall;
-use rmodbus::server::ModbusFrame;
-use rmodbus::ModbusProto;
 
 /// Long enough for a loaded machine; the tests wait for events, never for this to pass.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -31,9 +35,13 @@ fn serial(driver: TurnstileDriver, pty: &Pty) -> TurnstileConfig {
 /// Starts the turnstile and waits until it says it can reach its device.
 fn started(config: &TurnstileConfig) -> (Turnstile, mpsc::Receiver<Health>) {
     let (tx, rx) = mpsc::channel();
-    let turnstile = Turnstile::start(config, move |h| {
-        let _ = tx.send(h.clone());
-    })
+    let turnstile = Turnstile::start(
+        config,
+        move |h| {
+            let _ = tx.send(h.clone());
+        },
+        |_| {},
+    )
     .expect("a driver is set");
     let first = rx.recv_timeout(PATIENCE).expect("the first health report");
     assert!(first.reachable, "{first:?}");
@@ -89,48 +97,22 @@ fn a_port_that_is_not_there_is_named_in_the_health() {
         ..TurnstileConfig::default()
     };
     let (tx, rx) = mpsc::channel();
-    let _t = Turnstile::start(&config, move |h| {
-        let _ = tx.send(h.clone());
-    })
+    let _t = Turnstile::start(
+        &config,
+        move |h| {
+            let _ = tx.send(h.clone());
+        },
+        |_| {},
+    )
     .unwrap();
     let health = rx.recv_timeout(PATIENCE).unwrap();
     assert!(!health.reachable);
     assert!(health.problem.unwrap().contains("/dev/ttyUSB-qrgate-none"));
 }
 
-/// A Modbus RTU relay module on the pty: answers every request for its address as a real
-/// module does, and reports each coil written.
-fn module(mut line: Pty, unit: u8, written: mpsc::Sender<(u16, bool)>) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut coils = ModbusStorageSmall::new();
-        loop {
-            // Requests for coils are 8 bytes in RTU: address, function, register, value or count, CRC.
-            let (request, _) = line.read(8, Duration::from_secs(3));
-            if request.len() < 8 {
-                return;
-            }
-            let mut buf = [0u8; 256];
-            buf[..8].copy_from_slice(&request);
-            let mut answer = Vec::new();
-            let mut frame = ModbusFrame::new(unit, &buf, ModbusProto::Rtu, &mut answer);
-            frame.parse().expect("a well-formed RTU frame");
-            if frame.processing_required {
-                if frame.readonly {
-                    frame.process_read(&coils).unwrap();
-                } else {
-                    frame.process_write(&mut coils).unwrap();
-                    if request[1] == 0x05 {
-                        let coil = u16::from_be_bytes([request[2], request[3]]);
-                        let _ = written.send((coil, request[4] == 0xFF));
-                    }
-                }
-            }
-            if frame.response_required {
-                frame.finalize_response().unwrap();
-                line.write(&answer);
-            }
-        }
-    })
+/// The Modbus module on the pty, without a sensor.
+fn module(line: Pty, unit: u8, written: mpsc::Sender<(u16, bool)>) -> std::thread::JoinHandle<()> {
+    qrgate_testkit::modbus::module(line, unit, written, Sensor::default())
 }
 
 #[test]
@@ -160,6 +142,65 @@ fn a_modbus_module_gets_write_single_coil_on_then_off() {
     let err = pulse_once(&wrong, Output::In).unwrap_err();
     assert_eq!(err.code(), Code::TurnstileNoAnswer, "{err}");
     assert!(err.to_string().contains("Modbus module 4"), "{err}");
+}
+
+fn accepted(direction: Direction) -> Decision {
+    Decision {
+        verdict: Verdict::Accepted,
+        reason: None,
+        warning: None,
+        direction: Some(direction),
+        person: None,
+        event_id: Uuid::now_v7(),
+        time: Utc::now().fixed_offset(),
+        debounced: false,
+        clock_flag: None,
+    }
+}
+
+#[test]
+fn an_opening_nobody_passes_through_is_reported_and_one_the_sensor_saw_is_not() {
+    let line = Pty::open();
+    let config = TurnstileConfig {
+        entry: Some(0),
+        passage: Some(SENSOR_INPUT),
+        passage_seconds: 1,
+        ..serial(TurnstileDriver::Modbus, &line)
+    };
+    let (tx, written) = mpsc::channel();
+    let (heard, reads) = mpsc::channel();
+    let sensor = Sensor { on: Arc::new(AtomicBool::new(false)), reads: Some(heard) };
+    let _module = qrgate_testkit::modbus::module(line, 1, tx, sensor.clone());
+    let (missed, not_passed) = mpsc::channel();
+    let (health, _) = mpsc::channel();
+    let turnstile = Turnstile::start(
+        &config,
+        move |h| {
+            let _ = health.send(h.clone());
+        },
+        move |event| {
+            let _ = missed.send(event);
+        },
+    )
+    .unwrap();
+
+    // Someone goes through: the sensor is read on, then off again.
+    let walked = accepted(Direction::In);
+    turnstile.follow(&walked);
+    assert_eq!(written.recv_timeout(PATIENCE).unwrap(), (0, true));
+    assert_eq!(written.recv_timeout(PATIENCE).unwrap(), (0, false));
+    sensor.on.store(true, Ordering::SeqCst);
+    while !reads.recv_timeout(PATIENCE).expect("the sensor is read while an opening waits") {}
+    sensor.on.store(false, Ordering::SeqCst);
+
+    // Nobody goes through the next opening: it, not the first, is reported once its second is up.
+    let stayed = accepted(Direction::In);
+    turnstile.follow(&stayed);
+    assert_eq!(written.recv_timeout(PATIENCE).unwrap(), (0, true));
+    assert_eq!(written.recv_timeout(PATIENCE).unwrap(), (0, false));
+    assert_eq!(not_passed.recv_timeout(PATIENCE).unwrap(), stayed.event_id);
+    drop(turnstile);
+    assert!(not_passed.try_recv().is_err(), "the passage the sensor saw is not reported");
 }
 
 /// One HTTP request to a local door controller, answered with `status`; returns what it got.

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use qrgate_scan::synth::{empty_gate_frame, held_badge_frame};
+use qrgate_testkit::modbus::{Sensor, SENSOR_INPUT};
 use qrgate_testkit::pty::Pty;
 use serde_json::Value;
 
@@ -199,4 +200,96 @@ fn a_board_pulled_out_mid_run_is_an_alert_in_the_scan_and_in_the_sync_status() {
     assert!(status.contains("ALERT, not reachable"), "{status}");
     scan.kill().unwrap();
     scan.wait().unwrap();
+}
+
+#[test]
+fn an_entry_nobody_went_through_gets_its_follow_up_and_leaves_nobody_inside() {
+    let line = Pty::open();
+    let site = Site::new();
+    site.init();
+    site.ok(&["roster", "import", &site.write("roster.csv", ROSTER.as_bytes())]);
+    let conf = site.data().join("kiosk.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let wired = format!("port = \"{}\"\nin = 0\npassage = {SENSOR_INPUT}\n", line.path().display());
+    let text = text
+        .replacen("driver = \"none\"\n", "driver = \"modbus\"\n", 1)
+        .replacen("port = \"\"\n", &wired, 1)
+        .replacen("passage_seconds = 10\n", "passage_seconds = 1\n", 1)
+        // The replayed badge comes round again: those scans are repeats, not passages.
+        .replacen("debounce_seconds = 10\n", "debounce_seconds = 600\n", 1);
+    assert!(text.contains("passage_seconds = 1\n") && text.contains("debounce_seconds = 600"), "{text}");
+    std::fs::write(&conf, text).unwrap();
+    let (tx, written) = mpsc::channel();
+    let _module = qrgate_testkit::modbus::module(line, 1, tx, Sensor::default());
+
+    let badge = site.ok(&["badge", "text", "NV001"]).stdout.trim().to_string();
+    let folder = site.path("replay");
+    std::fs::create_dir_all(&folder).unwrap();
+    for k in 0..3 {
+        held_badge_frame(k, &badge).save(folder.join(format!("{k:03}.png"))).unwrap();
+    }
+    empty_gate_frame(9).save(folder.join("003.png")).unwrap();
+    let mut scan = Command::new(env!("CARGO_BIN_EXE_qrgate"))
+        .args(["--data", site.data().to_str().unwrap(), "scan", "--source"])
+        .arg(format!("dir:{}", folder.display()))
+        .args(["--fps", "10", "--seconds", "120"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, heard) = mpsc::channel::<Value>();
+    let stderr = BufReader::new(scan.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                if (v.get("not_passed").is_some() || v.get("not_passed_not_recorded").is_some())
+                    && lines.send(v).is_err()
+                {
+                    return;
+                }
+            }
+        }
+    });
+    assert_eq!(written.recv_timeout(PATIENCE).unwrap(), (0, true), "the entry opened the gate");
+    assert_eq!(written.recv_timeout(PATIENCE).unwrap(), (0, false));
+    let told = heard.recv_timeout(PATIENCE).expect("the follow-up's line");
+    scan.kill().unwrap();
+    let entry = BufReader::new(scan.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .map(|l| serde_json::from_str::<Value>(&l).unwrap())
+        .find(|d| d["verdict"] == "accepted")
+        .expect("the entry's decision");
+    scan.wait().unwrap();
+    assert_eq!(told["not_passed"]["follows"], entry["event_id"], "{told}");
+
+    let db = rusqlite::Connection::open_with_flags(
+        site.data().join("qrgate.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let (verdict, direction, follows): (String, String, String) = db
+        .query_row(
+            "SELECT verdict, direction, follows FROM events WHERE id = ?1",
+            [told["not_passed"]["event"].as_str().unwrap()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((verdict.as_str(), direction.as_str()), ("not_passed", "in"));
+    assert_eq!(follows, entry["event_id"].as_str().unwrap());
+
+    // HR's lists: nobody inside, and the event log shows the opening as one nobody went through.
+    let inside = site.path("inside.csv");
+    site.ok(&["export", "inside", "--format", "csv", "--out", inside.to_str().unwrap()]);
+    let inside = std::fs::read_to_string(inside).unwrap();
+    assert!(!inside.contains("NV001"), "{inside}");
+    let log = site.path("events.csv");
+    // The day before too: the scan may have been the last second of yesterday at the gate.
+    let day = |d: i64| {
+        (chrono::Utc::now() + chrono::Duration::hours(7) + chrono::Duration::days(d)).format("%Y-%m-%d").to_string()
+    };
+    let (from, to) = (day(-1), day(0));
+    site.ok(&["export", "events", "--from", &from, "--to", &to, "--format", "csv", "--out", log.to_str().unwrap()]);
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.lines().any(|l| l.contains("NV001") && l.contains("Không qua cổng")), "{log}");
 }

@@ -228,13 +228,15 @@ fn a_late_exit_from_another_gate_does_not_undo_a_newer_entry() {
     assert_eq!(table(&store), recomputed(&store));
 }
 
-/// Takes away what schema versions 5 to 9 added (clock columns and table, the roster's change
+/// Takes away what schema versions 5 to 11 added (clock columns and table, the roster's change
 /// counter, the write-order index; the shift schedule and start dates; the record of processing,
 /// consent and erasure columns; the schedule's day index and the overtime of past months; the
-/// visitors' trace mark), leaving a database as version 4 made it.
+/// visitors' trace mark; photos and snapshots; passage follow-ups), leaving a database as
+/// version 4 made it.
 fn back_to_version_4(conn: &rusqlite::Connection) {
     conn.execute_batch(
-        "DROP TABLE photos; DROP TABLE snapshots; ALTER TABLE visitors DROP COLUMN traced_at_ms;
+        "DROP TRIGGER presence_forgets_unpassed; DROP INDEX events_followed; ALTER TABLE events DROP COLUMN follows;
+         DROP TABLE photos; DROP TABLE snapshots; ALTER TABLE visitors DROP COLUMN traced_at_ms;
          DROP TABLE processing_log; ALTER TABLE visitors DROP COLUMN consent_at_ms;
          ALTER TABLE visitors DROP COLUMN notice_digest; ALTER TABLE workers DROP COLUMN erased_at_ms;
          DROP TABLE overtime_months; DROP TABLE overtime_months_made;
@@ -315,7 +317,7 @@ fn the_migration_builds_the_table_for_a_database_of_the_previous_schema() {
 
     let store = Store::open(&path).unwrap();
     let version: i64 = store.connection().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 10);
+    assert_eq!(version, 11);
     let latest = recomputed(&store);
     assert_eq!(latest.len(), 5);
     assert_eq!(table(&store), latest);
@@ -336,4 +338,75 @@ fn an_entry_older_than_the_longest_stay_is_not_inside() {
     // And the gate answers from the same rule: the next scan is an arrival, not an exit.
     assert_eq!(k.check(&b, "2026-11-25T09:56:00+07:00").direction, Some(Direction::In));
     assert_eq!(k.inside("2026-11-25T09:56:00+07:00").len(), 1);
+}
+
+#[test]
+fn an_entry_nobody_went_through_is_undone_by_its_follow_up_and_nothing_else_is() {
+    let mut k = Kiosk::new(GateMode::Auto, |_| {});
+    let b = k.badge("NV001");
+    let zone = k.gate.config.time.timezone;
+    assert_eq!(k.check(&b, "2026-11-24T07:00:00+07:00").direction, Some(Direction::In));
+    assert_eq!(k.check(&b, "2026-11-24T17:00:00+07:00").direction, Some(Direction::Out));
+    let back = k.check(&b, "2026-11-24T18:00:00+07:00");
+    assert_eq!(back.direction, Some(Direction::In));
+    assert_eq!(k.inside("2026-11-24T18:00:05+07:00").len(), 1);
+
+    // The sensor saw nobody go through: a follow-up, and NV001 is out again, as before the scan.
+    let follow_up = qrgate_core::gate::record_not_passed(
+        &mut k.store,
+        zone,
+        back.event_id,
+        at("2026-11-24T18:00:10+07:00"),
+        Uuid::now_v7(),
+    )
+    .unwrap()
+    .expect("the entry is this kiosk's accepted passage");
+    assert_eq!(follow_up.verdict, Verdict::NotPassed);
+    assert_eq!(follow_up.follows, Some(back.event_id));
+    assert_eq!(follow_up.direction, Some(Direction::In));
+    assert_eq!(follow_up.person, Some(PersonRef::Worker("NV001".parse().unwrap())));
+    assert_eq!(follow_up.at.offset().local_minus_utc(), 7 * 3600, "written in the gate's zone");
+    assert!(k.inside("2026-11-24T18:00:15+07:00").is_empty());
+    assert_eq!(
+        k.store.passage(&PersonRef::Worker("NV001".parse().unwrap())).unwrap().unwrap().direction,
+        Direction::Out
+    );
+    // The log is append-only: the entry is still there, and the next scan is an arrival again.
+    assert_eq!(k.store.event(&back.event_id).unwrap().unwrap().verdict, Verdict::Accepted);
+    assert_eq!(k.check(&b, "2026-11-24T18:05:00+07:00").direction, Some(Direction::In));
+
+    // One follow-up per opening; none for a refusal or an event this kiosk does not hold.
+    let again = qrgate_core::gate::record_not_passed(
+        &mut k.store,
+        zone,
+        back.event_id,
+        at("2026-11-24T18:06:00+07:00"),
+        Uuid::now_v7(),
+    );
+    assert_eq!(again.unwrap(), None);
+    let refused = k.check("not a badge", "2026-11-24T18:07:00+07:00");
+    assert_eq!(refused.verdict, Verdict::Refused);
+    for entry in [refused.event_id, Uuid::now_v7()] {
+        let none = qrgate_core::gate::record_not_passed(
+            &mut k.store,
+            zone,
+            entry,
+            at("2026-11-24T18:08:00+07:00"),
+            Uuid::now_v7(),
+        );
+        assert_eq!(none.unwrap(), None);
+    }
+    // The table refuses a follow-up without the event it follows, and the reverse.
+    let bare = k.store.connection().execute(
+        "INSERT INTO events (id, kiosk_id, seq, gate, at_ms, offset_s, method, verdict, follows)
+         VALUES ('x', 'k', 999, 'g', 0, 0, 'badge', ?1, ?2)",
+        ("not_passed", None::<String>),
+    );
+    assert!(bare.unwrap_err().to_string().contains("CHECK"));
+    let named = k.store.connection().execute(
+        "INSERT INTO events (id, kiosk_id, seq, gate, at_ms, offset_s, method, verdict, follows)
+         VALUES ('x', 'k', 999, 'g', 0, 0, 'badge', ?1, ?2)",
+        ("accepted", Some(back.event_id.to_string())),
+    );
+    assert!(named.unwrap_err().to_string().contains("CHECK"));
 }

@@ -60,6 +60,7 @@ pub fn event(n: u128, person: PersonRef, direction: Direction, at: &str, gate: &
         note: None,
         clock_offset_ms: None,
         clock_flag: None,
+        follows: None,
     }
 }
 
@@ -420,6 +421,37 @@ fn visitors_and_refusals_do_not_count() {
 }
 
 #[test]
+fn an_entry_nobody_went_through_does_not_count_in_the_store_walk_or_the_pure_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let workers = vec![worker("NV001", "May 1", "HC")];
+    let mut store = store_with(dir.path(), &workers);
+    // 07:50 the gate opened but nobody went through (the follow-up at 07:50:10); 07:58 the real
+    // entry; 17:05 out.
+    let unpassed = event(1, w("NV001"), In, "2026-11-23 07:50", A, Verdict::Accepted);
+    let follow_up = Event {
+        verdict: Verdict::NotPassed,
+        follows: Some(unpassed.id),
+        ..event(2, w("NV001"), In, "2026-11-23 07:50:10", A, Verdict::Accepted)
+    };
+    let events = vec![
+        unpassed,
+        follow_up,
+        event(3, w("NV001"), In, "2026-11-23 07:58", A, Verdict::Accepted),
+        event(4, w("NV001"), Out, "2026-11-23 17:05", A, Verdict::Accepted),
+    ];
+    store.insert_events(&events).unwrap();
+    let config = Config::default();
+    let on = day("2026-11-23");
+    let pure = compute_one(&config, &store.workers(None, None).unwrap(), &events, on);
+    assert_eq!(pure[0].first_in, Some(naive("2026-11-23 07:58")), "the 07:50 opening is no arrival");
+    assert_eq!(pure[0].events.len(), 2, "{:?}", pure[0].events);
+    let range = DayRange::new(on - Duration::days(1), on + Duration::days(1)).unwrap();
+    let walked = attendance::from_store(&store, &config, &store.workers(None, None).unwrap(), range).unwrap();
+    let walked: Vec<AttendanceDay> = walked.into_iter().filter(|d| d.date == on).collect();
+    assert_eq!(walked, pure);
+}
+
+#[test]
 fn span_mode_counts_from_first_in_to_last_out() {
     let mut config = Config::default();
     config.attendance.worked_time = WorkedTime::Span;
@@ -570,6 +602,7 @@ fn random_log() -> impl Strategy<Value = (Vec<Worker>, Vec<Event>)> {
                 note: None,
                 clock_offset_ms: None,
                 clock_flag: None,
+                follows: None,
             });
         }
         (workers, events)
