@@ -1,5 +1,7 @@
 //! A door controller's HTTP interface (for example a Hikvision ISAPI remote door open): one call
-//! per opening; the controller times the contact itself.
+//! per opening; the controller times the contact itself. The probe opens a TCP connection to the
+//! controller and closes it: a controller whose network is gone is an alert before the next
+//! worker stands at a door that will not open.
 
 use std::time::Duration;
 
@@ -10,6 +12,8 @@ use crate::{Device, Output};
 
 /// A controller on the gate's LAN answers in milliseconds; longer means it is not there.
 const ANSWER_WITHIN: Duration = Duration::from_secs(2);
+/// A TCP handshake on the gate's LAN takes well under a millisecond.
+const CONNECT_WITHIN: Duration = Duration::from_millis(500);
 
 pub(crate) struct Door {
     client: reqwest::blocking::Client,
@@ -63,9 +67,22 @@ impl Device for Door {
         Ok(())
     }
 
-    /// Nothing to ask a controller without opening its door: it is judged by its last call.
+    /// Asking a controller anything over HTTP may open its door; a TCP handshake with it opens
+    /// nothing and tells whether it is there.
     fn probe(&mut self) -> Result<()> {
-        Ok(())
+        let Some(url) = [Output::In, Output::Out, Output::Alarm].into_iter().find_map(|o| url(&self.config, o)) else {
+            return Ok(());
+        };
+        let device = format!("the door controller at {}", shown(url));
+        let lost = |why: String| Error::Unreachable { device: device.clone(), why };
+        let parsed = reqwest::Url::parse(url).map_err(|e| lost(e.to_string()))?;
+        let host = parsed.host_str().ok_or_else(|| lost("the URL names no host".into()))?;
+        let port = parsed.port_or_known_default().unwrap_or(80);
+        let address = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+            .map_err(|e| lost(e.to_string()))?
+            .next()
+            .ok_or_else(|| lost(format!("{host} has no address")))?;
+        std::net::TcpStream::connect_timeout(&address, CONNECT_WITHIN).map(drop).map_err(|e| lost(e.to_string()))
     }
 
     fn momentary(&self) -> bool {

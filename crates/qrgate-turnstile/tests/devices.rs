@@ -261,6 +261,23 @@ fn a_door_controller_is_called_with_its_method_body_and_credentials() {
 }
 
 #[test]
+fn a_door_controller_that_leaves_the_network_is_reported() {
+    let controller = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = controller.local_addr().unwrap();
+    let config = TurnstileConfig {
+        driver: TurnstileDriver::Http,
+        in_url: Some(format!("http://admin:s3cret@{address}/ISAPI/AccessControl/RemoteControl/door/1")),
+        ..TurnstileConfig::default()
+    };
+    let (_turnstile, health) = started(&config);
+    drop(controller);
+    let down = health.recv_timeout(PATIENCE).expect("the next probe's report");
+    assert!(!down.reachable, "{down:?}");
+    let problem = down.problem.unwrap();
+    assert!(problem.contains(&format!("http://{address}/ISAPI")) && !problem.contains("s3cret"), "{problem}");
+}
+
+#[test]
 fn gpio_lines_on_the_kernels_simulated_chip() {
     // gpio-sim is configured through configfs; this machine's kernel may not offer it.
     let sim = std::path::Path::new("/sys/kernel/config/gpio-sim");
