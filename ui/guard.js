@@ -390,6 +390,7 @@ async function start() {
   renderWords();
   $("enterprise").textContent = ready.heading.enterprise;
   $("gate-name").textContent = ready.heading.gate;
+  $("version").textContent = `${ready.heading.kiosk_id} · v${ready.heading.version}`;
   tick();
   $("demo-tag").hidden = !ready.heading.demo;
   setInside(ready.inside);

@@ -143,6 +143,7 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
             .demo
             .then_some(DemoPins { guard: demo_script::DEMO_GUARD.1, admin: demo_script::DEMO_ADMIN.1 }),
         measure: launch.measure.is_some(),
+        version: env!("CARGO_PKG_VERSION"),
     };
     let camera = &config.camera;
     let configured = || -> Result<(SourceSpec, Fps), String> {

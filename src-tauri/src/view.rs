@@ -28,6 +28,8 @@ pub struct Heading {
     pub demo_pins: Option<DemoPins>,
     /// The screen reports when it showed each decision (`--measure`).
     pub measure: bool,
+    /// This kiosk's version, in the footer: what the installer and provincial IT ask first.
+    pub version: &'static str,
 }
 
 #[derive(Clone, Serialize)]
