@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use qrgate_scan::synth::{empty_gate_frame, held_badge_frame};
 use qrgate_testkit::modbus::{Sensor, SENSOR_INPUT};
@@ -191,11 +191,9 @@ fn a_board_pulled_out_mid_run_is_an_alert_in_the_scan_and_in_the_sync_status() {
     let next = || heard.recv_timeout(PATIENCE).expect("a turnstile line on standard error");
     assert_eq!(next()["reachable"], true);
     board.unplug();
-    let started = Instant::now();
     let down = next();
     assert_eq!(down["reachable"], false, "{down}");
     assert!(down["problem"].as_str().unwrap().contains("/dev/pts/"), "{down}");
-    assert!(started.elapsed() < PATIENCE);
     let status = site.ok(&["sync", "--status"]).stdout;
     assert!(status.contains("ALERT, not reachable"), "{status}");
     scan.kill().unwrap();
