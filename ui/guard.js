@@ -210,6 +210,11 @@ function renderWords() {
   $("lang-toggle").textContent = w.other_language;
   $("demo-tag").textContent = w.demo;
   if (screen.demoPins) $("demo-pins").textContent = fill(w.demo_pins, screen.demoPins);
+  $("restarted").hidden = !screen.restarted;
+  if (screen.restarted) {
+    const at = screen.restarted.at;
+    $("restarted").textContent = fill(w.restarted, { time: `${clockTime(at)} ${gateDate(at)}` });
+  }
   renderDecision();
   renderRecent();
   renderCamera();
@@ -387,6 +392,8 @@ async function start() {
   screen.measure = ready.heading.measure;
   $("demo-pins").hidden = !screen.demoPins;
   $("leave-open").hidden = !ready.heading.kiosk_mode;
+  // A start after a stop the kiosk did not make: the guard and IT see when, for this whole run.
+  screen.restarted = ready.heading.restarted;
   renderWords();
   $("enterprise").textContent = ready.heading.enterprise;
   $("gate-name").textContent = ready.heading.gate;

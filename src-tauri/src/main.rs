@@ -49,6 +49,8 @@ pub struct Shell {
     _temp: Option<tempfile::TempDir>,
     /// When the process started, for the window-ready time.
     started: std::time::Instant,
+    /// This run's mark in the data directory, taken away when the kiosk stops on purpose.
+    run: Mutex<Option<qrgate_core::supervision::Run>>,
 }
 
 /// Where frames come from, how many a second, and how far apart the decoder reads them.
@@ -129,6 +131,11 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
     };
     let desk = Desk::open(data.clone()).map_err(|e| e.to_string())?;
     let office = Office::open(data.clone()).map_err(|e| e.to_string())?;
+    let (run, restarted) =
+        qrgate_core::supervision::Run::begin(&data, "the kiosk window", Utc::now()).map_err(|e| e.to_string())?;
+    if let Some(r) = &restarted {
+        eprintln!("qrgate-kiosk: started again at {}: {}", r.at, r.why());
+    }
     let config = desk.gate.config.clone();
     let identity = desk.store.identity().clone();
     let heading = Heading {
@@ -144,6 +151,7 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
             .then_some(DemoPins { guard: demo_script::DEMO_GUARD.1, admin: demo_script::DEMO_ADMIN.1 }),
         measure: launch.measure.is_some(),
         version: env!("CARGO_PKG_VERSION"),
+        restarted: restarted.map(view::RestartSeen::from),
     };
     let camera = &config.camera;
     let configured = || -> Result<(SourceSpec, Fps), String> {
@@ -176,6 +184,7 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
             .map(|d| Arc::new(measure::Measure::new(d, launch.measure_export.then(|| data.clone())))),
         _temp: temp,
         started,
+        run: Mutex::new(Some(run)),
     })
 }
 
@@ -247,6 +256,15 @@ fn main() {
             if let Some(window) = app.get_webview_window("main") {
                 window.set_fullscreen(kiosk_mode)?;
             }
+            // `systemctl stop` sends SIGTERM: the kiosk closes as it does when the admin leaves,
+            // so the next start is not counted as a restart after a crash.
+            let handle = app.handle().clone();
+            let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM])?;
+            std::thread::spawn(move || {
+                if signals.forever().next().is_some() {
+                    handle.exit(0);
+                }
+            });
             Ok(())
         })
         .on_window_event(move |window, event| {
@@ -260,6 +278,13 @@ fn main() {
                 }
             }
         })
-        .run(tauri::generate_context!())
-        .expect("the kiosk window failed to start");
+        .build(tauri::generate_context!())
+        .expect("the kiosk window failed to start")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                if let Some(run) = held(&app.state::<Shell>().run).take() {
+                    run.finish();
+                }
+            }
+        });
 }

@@ -8,6 +8,7 @@
 //! A code held in view for many frames is one sighting, so the gate sees it once; the gate's own
 //! debounce covers a badge shown twice in a row.
 
+use qrgate_core::supervision::Watchdog;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -38,8 +39,12 @@ const RESTART_AFTER: Duration = Duration::from_secs(1);
 
 /// Runs the frame loop for the kiosk's life, starting it again after each panic.
 pub fn supervise(frames: Frames, desk: Arc<Mutex<Desk>>, preview: Arc<Preview>, app: AppHandle) {
+    // systemd's watchdog is fed from this loop, so a hung decode or desk stops the pings and the
+    // kiosk is restarted; a loop that panics and starts again keeps feeding it.
+    let mut watchdog = Watchdog::from_env();
+    watchdog.ready();
     keep_running(
-        || run(&frames.spec, frames.fps, frames.decode_every, &desk, &preview, &app),
+        || run(&frames.spec, frames.fps, frames.decode_every, &desk, &preview, &app, &mut watchdog),
         |restarts, why| {
             eprintln!("qrgate-kiosk: the frame loop panicked ({why}); starting it again (restart {restarts})");
             let _ = app.emit("pipeline", Restarted { restarts, detail: why });
@@ -66,7 +71,15 @@ fn keep_running(mut work: impl FnMut(), mut on_panic: impl FnMut(u32, String), p
 
 /// `fps` frames a second from the source, of which at most `decode_every` apart are decoded;
 /// every frame goes to the preview.
-fn run(spec: &SourceSpec, fps: Fps, decode_every: Duration, desk: &Mutex<Desk>, preview: &Preview, app: &AppHandle) {
+fn run(
+    spec: &SourceSpec,
+    fps: Fps,
+    decode_every: Duration,
+    desk: &Mutex<Desk>,
+    preview: &Preview,
+    app: &AppHandle,
+    watchdog: &mut Watchdog,
+) {
     let mut source = match open_source(spec, fps) {
         Ok(s) => s,
         Err(e) => {
@@ -83,6 +96,7 @@ fn run(spec: &SourceSpec, fps: Fps, decode_every: Duration, desk: &Mutex<Desk>, 
     let mut shown_state: Option<SourceState> = None;
     let mut last_decode: Option<Duration> = None;
     loop {
+        watchdog.alive(Instant::now());
         let state = source.state();
         if shown_state.as_ref() != Some(&state) {
             let _ = app.emit("camera", Camera::from(&state));

@@ -30,6 +30,21 @@ pub struct Heading {
     pub measure: bool,
     /// This kiosk's version, in the footer: what the installer and provincial IT ask first.
     pub version: &'static str,
+    /// This start followed a stop the kiosk did not make (a crash, the watchdog, a power cut).
+    pub restarted: Option<RestartSeen>,
+}
+
+/// When the kiosk started again after a stop it did not make, and when that run had started.
+#[derive(Clone, Serialize)]
+pub struct RestartSeen {
+    pub at: DateTime<Utc>,
+    pub previous_start: DateTime<Utc>,
+}
+
+impl From<qrgate_core::supervision::Restart> for RestartSeen {
+    fn from(r: qrgate_core::supervision::Restart) -> RestartSeen {
+        RestartSeen { at: r.at, previous_start: r.previous_start }
+    }
 }
 
 #[derive(Clone, Serialize)]

@@ -259,13 +259,18 @@ describe("a gate whose camera is missing", () => {
 
   before(async () => {
     const data = freshDataDir();
+    // The mark a kiosk window leaves while it runs, left behind by one that was killed (its
+    // process id no longer exists): this start is a restart.
+    mkdirSync(data, { recursive: true, mode: 0o700 });
+    const mark = { program: "the kiosk window", pid: 4294967295, started: "2026-12-01T23:00:00Z" };
+    writeFileSync(join(data, "running-the-kiosk-window.json"), JSON.stringify(mark), { mode: 0o600 });
     // The demo enterprise, but looking at a camera this machine does not have.
     ({ wd: driver } = await startKiosk(["--demo", "--data", data, "--source", "camera:7"]));
   });
 
   after(() => driver?.stop());
 
-  test("shows an alert the guard cannot miss", async () => {
+  test("shows an alert the guard cannot miss, and that this start followed a crash", async () => {
     const seen = await until("the camera alert", 10_000, async () => {
       const a = await driver.run(`
         const alert = document.getElementById("alert");
@@ -273,6 +278,12 @@ describe("a gate whose camera is missing", () => {
       return { ...a, ok: !a.hidden && (a.state === "lost" || a.state === "reopening") };
     });
     assert.ok(seen.text.startsWith(vi.camera_lost), seen.text);
+    // The kiosk before this one was killed: the footer says when this one started again.
+    const restarted = await driver.run(`
+      const r = document.getElementById("restarted");
+      return { hidden: r.hidden, text: r.textContent };`);
+    assert.equal(restarted.hidden, false);
+    assert.match(restarted.text, new RegExp(`^${vi.restarted.split("{time}")[0]}\\d\\d:\\d\\d:\\d\\d \\d\\d/\\d\\d/\\d{4} `));
     writeFileSync(join(ARTIFACTS, "guard-screen-camera-lost.png"), await driver.screenshot());
   });
 });

@@ -24,6 +24,7 @@ export default {
   pipeline_restarted: "SCANNING STOPPED at {time} and restarted by itself (×{restarts}): check the last scans",
   turnstile_down: "TURNSTILE NOT REACHABLE: open the gate by hand; scans are still recorded",
   not_passed: "did not go through",
+  restarted: "Restarted {time} after an unexpected stop",
   unknown_person: "Unknown",
   visitor: "Visitor",
   warning: "Note",

@@ -24,6 +24,7 @@ export default {
   pipeline_restarted: "MÁY QUÉT BỊ DỪNG lúc {time} và đã tự khởi động lại (×{restarts}): kiểm tra các lượt quét gần nhất",
   turnstile_down: "MẤT KẾT NỐI CỔNG XOAY: mở cổng bằng tay; các lượt quét vẫn được ghi",
   not_passed: "không qua cổng",
+  restarted: "Khởi động lại lúc {time} sau khi dừng bất thường",
   unknown_person: "Không rõ",
   visitor: "Khách",
   warning: "Lưu ý",

@@ -1,11 +1,14 @@
 //! `qrgate scan`: the gate loop without a window — frames, decoder, sighting tracker, gate
 //! engine, turnstile — printing one decision per line, the same path the kiosk window runs.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::Scan;
+use qrgate_core::supervision::{Run, Watchdog};
 use qrgate_desk::{snapshot, Error, Result};
 use qrgate_scan::{
     decode_frame, open_source, Clock, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState,
@@ -68,7 +71,33 @@ fn scan_error(e: qrgate_scan::Error) -> Error {
 }
 
 pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
-    let (mut store, config) = data.open()?;
+    let (store, config) = data.open()?;
+    // Marked while it runs, so a start after a crash, a kill or the watchdog says so.
+    let (run, restarted) = Run::begin(data, "qrgate scan", Utc::now())?;
+    if let Some(r) = restarted {
+        eprintln!("{}", json!({ "restarted": r, "why": r.why() }));
+    }
+    let mut watchdog = Watchdog::from_env();
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        // Only SIGKILL, SIGSTOP and the like are refused a handler.
+        signal_hook::flag::register(signal, stop.clone()).expect("SIGTERM and SIGINT take a handler");
+    }
+    let scanned = scan(args, data, store, config, &mut watchdog, &stop);
+    // An error is a stop the program made too: only a panic or a kill leaves the mark behind.
+    watchdog.stopping();
+    run.finish();
+    scanned
+}
+
+fn scan(
+    args: Args,
+    data: &DataDir,
+    mut store: qrgate_core::store::Store,
+    config: qrgate_core::config::Config,
+    watchdog: &mut Watchdog,
+    stop: &AtomicBool,
+) -> Result<Outcome> {
     let turnstile = start_turnstile(&config, data);
     let gate = data.gate(&store, config)?;
     let mut source = open_source(&args.source, args.fps).map_err(scan_error)?;
@@ -81,9 +110,13 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
     let mut frames = 0u64;
     let mut decode_ms = Vec::new();
     let mut latency_ms = Vec::new();
+    watchdog.ready();
     loop {
+        // From the loop itself: a hung decode or a stuck database write stops the pings.
+        watchdog.alive(std::time::Instant::now());
         let now = clock.now();
-        if args.frames.is_some_and(|n| frames >= n) || stop_at.is_some_and(|s| now >= s) {
+        let stopped = stop.load(Ordering::Relaxed);
+        if stopped || args.frames.is_some_and(|n| frames >= n) || stop_at.is_some_and(|s| now >= s) {
             break;
         }
         let polled = source.poll(now).map_err(scan_error)?;

@@ -120,12 +120,29 @@ fn print_turnstile(data: &DataDir, config: &qrgate_core::config::Config) {
     }
 }
 
+/// The last start that followed a stop the kiosk did not make, if any.
+fn print_restart(data: &DataDir, config: &qrgate_core::config::Config) {
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&config.time.timezone).format("%d/%m/%Y %H:%M:%S");
+    match qrgate_core::supervision::last_restart(data) {
+        Ok(None) => {}
+        Ok(Some(r)) => println!(
+            "last restart: {} at {}: {}; that run had started at {}",
+            r.program,
+            local(r.at),
+            r.why(),
+            local(r.previous_start)
+        ),
+        Err(e) => println!("last restart: cannot be read ({e})"),
+    }
+}
+
 pub fn run_sync(args: SyncArgs, data: &DataDir) -> Result<Outcome> {
     let (mut store, config) = data.open()?;
     if args.status {
         let status = qrgate_sync::status(&store).or_else(|e| failed(e).map(|_| Default::default()))?;
         print_status(&status);
         print_turnstile(data, &config);
+        print_restart(data, &config);
         for r in qrgate_sync::outbox::rejected(&store, 50).or_else(|e| failed(e).map(|_| vec![]))? {
             println!("  refused {} [{}] {}", r.event_id, r.code, r.message);
         }

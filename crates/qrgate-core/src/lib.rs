@@ -14,6 +14,7 @@ pub mod model;
 pub mod presence;
 pub mod privacy;
 pub mod store;
+pub mod supervision;
 
 pub use error::{Code, Error, Result};
 

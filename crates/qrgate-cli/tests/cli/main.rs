@@ -10,4 +10,5 @@ mod photos;
 mod privacy;
 mod scan;
 mod schedule;
+mod supervision;
 mod turnstile;
