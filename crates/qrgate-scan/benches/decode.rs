@@ -5,7 +5,8 @@
 //! frame on one core" means on a machine shared with other work; our time budget counts the
 //! same CPU time here, so a busy machine does not change what the live mode reads.
 //!
-//! Run: `cargo bench -p qrgate-scan --bench decode`. Peers run through benches/peers.py
+//! Run: `cargo bench -p qrgate-scan --bench decode`; `QRGATE_BENCH_SETS=dense,sheets` runs only
+//! the sets whose names contain one of the words. Peers run through benches/peers.py
 //! (`pip install zxing-cpp pyzbar pillow numpy`, `apt-get install libzbar0`); a missing peer
 //! is skipped with a message.
 
@@ -233,9 +234,10 @@ fn main() {
         .join("gate-frames");
     let (corpus, falsepositives) = load_corpus();
     let (cpp, cpp_falsepositives) = load_zxing_cpp();
-    let gate = gate_set(&out_dir);
-    let sheets = sheet_set(&out_dir.join("sheets"));
-    let dense = dense_set(&out_dir.join("dense"));
+    // The generated sets take a while to draw: only those that run.
+    let gate = if wanted("gate frames 1280x720") { gate_set(&out_dir) } else { Vec::new() };
+    let sheets = if wanted("sheets of codes") { sheet_set(&out_dir.join("sheets")) } else { Vec::new() };
+    let dense = if wanted("dense codes") { dense_set(&out_dir.join("dense")) } else { Vec::new() };
     let live = DecodeOptions::default();
     let mut rows = Vec::new();
     let mut subset_counts = Vec::new();
@@ -249,6 +251,9 @@ fn main() {
         ("sheets of codes", &sheets),
         ("dense codes", &dense),
     ] {
+        if !wanted(set) {
+            continue;
+        }
         rows.push(ours(items, set, live, &live_label).0);
         if set != "gate frames 1280x720" {
             rows.push(ours(items, set, still_options(), "qrgate-scan still (1.5 s budget)").0);
@@ -284,6 +289,14 @@ fn main() {
         println!("{name} reads {n} of the first {TEST_SUBSET} gate frames (the integration test's subset)");
     }
     println!("gate frames written to {}", out_dir.display());
+}
+
+/// Whether `QRGATE_BENCH_SETS` (comma-separated words) names the set; unset runs every set.
+fn wanted(set: &str) -> bool {
+    match std::env::var("QRGATE_BENCH_SETS") {
+        Ok(words) => words.split(',').map(str::trim).any(|w| !w.is_empty() && set.contains(w)),
+        Err(_) => true,
+    }
 }
 
 impl Row {
