@@ -17,7 +17,9 @@ use std::process::{Command, Stdio};
 use image::GrayImage;
 use qrgate_scan::decode::{decode_frame, DecodeOptions};
 use qrgate_scan::report::still_options;
-use qrgate_scan::synth::{code_sheet_frame, dense_sheet_frame, gate_frames, GateFrame, GATE_SET_SEED, GATE_SET_SIZE};
+use qrgate_scan::synth::{
+    code_sheet_frame, dense_sheet_frame, gate_frames, household_sheet_frame, GateFrame, GATE_SET_SEED, GATE_SET_SIZE,
+};
 use qrgate_scan::{Clock, ThreadCpuClock};
 
 /// Frames of the gate set the integration test decodes (kept small for the dev profile).
@@ -124,6 +126,14 @@ fn sheet_set(dir: &Path) -> Vec<Item> {
 fn dense_set(dir: &Path) -> Vec<Item> {
     let sheets = [(11, 1280, 720, 2), (12, 1920, 1080, 3), (13, 4032, 3024, 6), (14, 4032, 3024, 12)];
     saved(dir, sheets.into_iter().map(|(seed, w, h, count)| dense_sheet_frame(seed, w, h, count)))
+}
+
+/// Household codes (versions 26 to 40): one on a gate camera's frame, up to sixteen on a 12 MP
+/// photograph.
+fn household_set(dir: &Path) -> Vec<Item> {
+    let sheets =
+        [(21, 1280, 720, 1), (22, 1920, 1080, 2), (23, 4032, 3024, 4), (24, 4032, 3024, 9), (25, 4032, 3024, 16)];
+    saved(dir, sheets.into_iter().map(|(seed, w, h, count)| household_sheet_frame(seed, w, h, count)))
 }
 
 fn codes_found(item: &Item, texts: &[String]) -> usize {
@@ -238,6 +248,7 @@ fn main() {
     let gate = if wanted("gate frames 1280x720") { gate_set(&out_dir) } else { Vec::new() };
     let sheets = if wanted("sheets of codes") { sheet_set(&out_dir.join("sheets")) } else { Vec::new() };
     let dense = if wanted("dense codes") { dense_set(&out_dir.join("dense")) } else { Vec::new() };
+    let household = if wanted("household codes") { household_set(&out_dir.join("household")) } else { Vec::new() };
     let live = DecodeOptions::default();
     let mut rows = Vec::new();
     let mut subset_counts = Vec::new();
@@ -250,6 +261,7 @@ fn main() {
         ("gate frames 1280x720", &gate),
         ("sheets of codes", &sheets),
         ("dense codes", &dense),
+        ("household codes", &household),
     ] {
         if !wanted(set) {
             continue;

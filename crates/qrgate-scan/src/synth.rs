@@ -596,8 +596,29 @@ pub fn code_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> Gat
 /// A new citizen-ID card's QR text: the old card's fields and the family's names and ids,
 /// hundreds of bytes of UTF-8, so a version 18 to 25 symbol (a dense code).
 pub fn dense_cccd_text(rng: &mut Rng) -> String {
+    let text = cccd_text(rng);
+    let members = 10 + rng.below(8);
+    with_members(rng, text, members)
+}
+
+/// A citizen-ID text carrying a whole household (a card holder's dependants and the people
+/// registered at their address): 1,100 to 2,300 bytes, a version 26 to 40 symbol at level M,
+/// the densest a QR code gets (version 40 holds 2,331 bytes).
+pub fn household_cccd_text(rng: &mut Rng) -> String {
+    let budget = 1100 + rng.below(1200);
     let mut text = cccd_text(rng);
-    for _ in 0..10 + rng.below(8) {
+    loop {
+        let member = with_members(rng, String::new(), 1);
+        if text.len() + member.len() > budget {
+            return text;
+        }
+        text.push_str(&member);
+    }
+}
+
+/// `text` with `members` people's id, name and birth date appended.
+fn with_members(rng: &mut Rng, mut text: String, members: usize) -> String {
+    for _ in 0..members {
         let member = cccd_text(rng);
         let fields: Vec<&str> = member.split('|').collect();
         text.push_str(&format!("|{}|{}|{}", fields[0], fields[2], fields[3]));
@@ -612,6 +633,16 @@ pub fn dense_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> Ga
     let texts: Vec<String> = (0..count).map(|_| dense_cccd_text(&mut rng)).collect();
     let mut frame = sheet_of(&mut rng, width, height, texts);
     frame.name = format!("dense-{count}-{width}x{height}");
+    frame
+}
+
+/// `count` household codes (`household_cccd_text`, versions 28 to 40) on a sheet photographed
+/// whole, as `code_sheet_frame` draws it.
+pub fn household_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
+    let mut rng = Rng::new(seed);
+    let texts: Vec<String> = (0..count).map(|_| household_cccd_text(&mut rng)).collect();
+    let mut frame = sheet_of(&mut rng, width, height, texts);
+    frame.name = format!("household-{count}-{width}x{height}");
     frame
 }
 
