@@ -85,9 +85,10 @@ fn samples(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// What the still options read of zxing-cpp's qrcode-1..6 samples (137 images) on the day this
-/// test was written; zxing-cpp 3.1 reads 123 (tests/corpus/README.md).
-const ZXING_CPP_SAMPLES_FLOOR: usize = 121;
+/// What the still options read of zxing-cpp's qrcode-1..6 samples (137 images) since codes
+/// with round finders and codes cut out at ten pixels a module read; zxing-cpp 3.1 reads 123
+/// (tests/corpus/README.md).
+const ZXING_CPP_SAMPLES_FLOOR: usize = 124;
 
 #[test]
 fn zxing_cpp_samples_read_webp_included_and_nothing_on_their_falsepositives() {
