@@ -145,6 +145,25 @@ pub fn read_until(img: &GrayImage, triple: &Triple, stop: &dyn Fn() -> bool) -> 
         .filter(|(agreement, _)| *agreement >= MIN_AGREEMENT_UNALIGNED)
         .collect();
     unaligned.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // A symbol of version 7 and up states its version next to two of its finders. On a dense
+    // code the timing near the finders barely tells one side from the next (four modules in a
+    // hundred and fifty), so the side it states goes first, whatever its agreement.
+    if let Some(stated) = unaligned.first().and_then(|(_, fit)| read_version(img, fit, dark_is_low)).map(side_of) {
+        match unaligned.iter().position(|(_, fit)| fit.side == stated) {
+            Some(i) => unaligned[..=i].rotate_right(1),
+            None => {
+                let fits = [fit_finders(triple, stated), fit_foreshortened(triple, stated)];
+                let best = fits
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|fit| Some((fixed_pattern_agreement(img, &fit, dark_is_low, TIMING_REACH)?, fit)))
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                if let Some(best) = best {
+                    unaligned.insert(0, best);
+                }
+            }
+        }
+    }
     let mut fits: Vec<(f32, Fit)> = Vec::new();
     for (agreement, fit) in unaligned.into_iter().take(ALIGNMENT_SEARCHES) {
         if fit.side > 21 {
@@ -405,6 +424,68 @@ fn fit_alignment(img: &GrayImage, fit: &Fit, t: &Triple, dark_is_low: bool) -> O
     Some(Fit { side: fit.side, map })
 }
 
+/// The 18-bit version information of `version` (7 to 40): the version in six bits and twelve
+/// bits of its BCH code (generator x^12 + x^11 + x^10 + x^9 + x^8 + x^5 + x^2 + 1), ISO/IEC
+/// 18004 Annex D.
+fn version_codeword(version: usize) -> u32 {
+    const GENERATOR: u32 = 0x1F25;
+    let mut remainder = (version as u32) << 12;
+    for bit in (12..18).rev() {
+        if remainder & (1 << bit) != 0 {
+            remainder ^= GENERATOR << (bit - 12);
+        }
+    }
+    ((version as u32) << 12) | remainder
+}
+
+/// The version a symbol states in its version information (version 7 and up), read through a
+/// fit whose side may be a few modules wrong: both blocks sit at fixed offsets from the finder
+/// beside them, where such a fit is still right. `None` when neither block is within the
+/// code's three correctable errors of a version the finders' spacing allows, or the fit's side
+/// is too small for a symbol that has them.
+fn read_version(img: &GrayImage, fit: &Fit, dark_is_low: bool) -> Option<usize> {
+    if fit.side < side_of(6) {
+        return None;
+    }
+    let n = fit.side as f64;
+    // Bit i of the block beside the top-right finder is at column side - 11 + i % 3, row i / 3;
+    // the bottom-left block is its mirror.
+    let blocks: [&dyn Fn(usize) -> (f64, f64); 2] = [&|i| (n - 10.5 + (i % 3) as f64, (i / 3) as f64 + 0.5), &|i| {
+        ((i / 3) as f64 + 0.5, n - 10.5 + (i % 3) as f64)
+    }];
+    let mut best: Option<(u32, usize)> = None;
+    for block in blocks {
+        let mut values = [0f32; 18];
+        for (i, value) in values.iter_mut().enumerate() {
+            let (u, v) = block(i);
+            let (x, y) = fit.map.map(u, v);
+            let l = luma_at(img, x, y)?;
+            *value = if dark_is_low { l } else { 255.0 - l };
+        }
+        let mut level = values.iter().sum::<f32>() / 18.0;
+        for _ in 0..4 {
+            let dark: Vec<f32> = values.iter().copied().filter(|&v| v < level).collect();
+            let light: Vec<f32> = values.iter().copied().filter(|&v| v >= level).collect();
+            if dark.is_empty() || light.is_empty() {
+                break;
+            }
+            level =
+                (dark.iter().sum::<f32>() / dark.len() as f32 + light.iter().sum::<f32>() / light.len() as f32) / 2.0;
+        }
+        let read = values.iter().enumerate().fold(0u32, |bits, (i, &v)| bits | (u32::from(v < level) << i));
+        for version in 7..=40 {
+            let distance = (version_codeword(version) ^ read).count_ones();
+            if distance <= 3 && best.is_none_or(|b| distance < b.0) {
+                best = Some((distance, version));
+            }
+        }
+    }
+    // A version far from what the finders' spacing says is data read as version bits.
+    let version = best?.1;
+    let estimate = (n - 17.0) / 4.0;
+    ((version as f64 - estimate).abs() <= (estimate * 0.25).max(3.0)).then_some(version)
+}
+
 /// Each module's luma at its centre (bilinear, so a centre between pixels still sees the
 /// module rather than one neighbour); `None` when the symbol runs off the image.
 fn sample(img: &GrayImage, fit: &Fit) -> Option<Vec<f32>> {
@@ -650,6 +731,26 @@ mod tests {
         }
         let outcome = read(&img, &triple);
         assert_eq!(outcome.code.map(|c| c.text).as_deref(), Some(BADGE));
+    }
+
+    #[test]
+    fn version_information_is_the_tables() {
+        // ISO/IEC 18004 Annex D's first and last entries.
+        assert_eq!(version_codeword(7), 0x07C94);
+        assert_eq!(version_codeword(40), 0x28C69);
+    }
+
+    #[test]
+    fn a_dense_symbol_states_its_version_to_a_fit_four_modules_off() {
+        let text = BADGE.repeat(12);
+        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
+        let version = (code.width() - 17) / 4;
+        assert!(version >= 20, "version {version}");
+        let (img, triple) = projected(&text, turned(code.width() as f64 * 3.0, 0.3, 520), 520, 30, 220);
+        for side in [side_of(version - 1), side_of(version), side_of(version + 1)] {
+            let fit = fit_finders(&triple, side).unwrap();
+            assert_eq!(read_version(&img, &fit, true), Some(version), "through a fit of side {side}");
+        }
     }
 
     #[test]
