@@ -18,7 +18,8 @@ use image::GrayImage;
 use qrgate_scan::decode::{decode_frame, DecodeOptions};
 use qrgate_scan::report::still_options;
 use qrgate_scan::synth::{
-    code_sheet_frame, dense_sheet_frame, gate_frames, household_sheet_frame, GateFrame, GATE_SET_SEED, GATE_SET_SIZE,
+    bent_card_frame, code_sheet_frame, dense_sheet_frame, gate_frames, household_sheet_frame, GateFrame, GATE_SET_SEED,
+    GATE_SET_SIZE,
 };
 use qrgate_scan::{Clock, ThreadCpuClock};
 
@@ -136,6 +137,18 @@ fn household_set(dir: &Path) -> Vec<Item> {
     saved(dir, sheets.into_iter().map(|(seed, w, h, count)| household_sheet_frame(seed, w, h, count)))
 }
 
+/// Household codes on bent cards and pages, rows sagging two to six modules halfway across.
+fn bent_set(dir: &Path) -> Vec<Item> {
+    let cards = [
+        (41, 1920, 1080, 2.0),
+        (42, 2016, 1512, 3.0),
+        (43, 1920, 1080, 4.0),
+        (44, 2016, 1512, 5.0),
+        (45, 2016, 1512, 6.0),
+    ];
+    saved(dir, cards.into_iter().map(|(seed, w, h, bend)| bent_card_frame(seed, w, h, bend)))
+}
+
 fn codes_found(item: &Item, texts: &[String]) -> usize {
     item.expected.iter().filter(|e| texts.contains(e)).count()
 }
@@ -249,6 +262,7 @@ fn main() {
     let sheets = if wanted("sheets of codes") { sheet_set(&out_dir.join("sheets")) } else { Vec::new() };
     let dense = if wanted("dense codes") { dense_set(&out_dir.join("dense")) } else { Vec::new() };
     let household = if wanted("household codes") { household_set(&out_dir.join("household")) } else { Vec::new() };
+    let bent = if wanted("bent household cards") { bent_set(&out_dir.join("bent")) } else { Vec::new() };
     let live = DecodeOptions::default();
     let mut rows = Vec::new();
     let mut subset_counts = Vec::new();
@@ -262,6 +276,7 @@ fn main() {
         ("sheets of codes", &sheets),
         ("dense codes", &dense),
         ("household codes", &household),
+        ("bent household cards", &bent),
     ] {
         if !wanted(set) {
             continue;

@@ -588,7 +588,7 @@ pub fn empty_gate_frame(seed: u64) -> GrayImage {
 pub fn code_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
     let mut rng = Rng::new(seed);
     let texts: Vec<String> = (0..count).map(|_| badge_text(&mut rng)).collect();
-    let mut frame = sheet_of(&mut rng, width, height, texts);
+    let mut frame = sheet_of(&mut rng, width, height, texts, 0.0);
     frame.name = format!("sheet-{count}-{width}x{height}");
     frame
 }
@@ -631,7 +631,7 @@ fn with_members(rng: &mut Rng, mut text: String, members: usize) -> String {
 pub fn dense_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
     let mut rng = Rng::new(seed);
     let texts: Vec<String> = (0..count).map(|_| dense_cccd_text(&mut rng)).collect();
-    let mut frame = sheet_of(&mut rng, width, height, texts);
+    let mut frame = sheet_of(&mut rng, width, height, texts, 0.0);
     frame.name = format!("dense-{count}-{width}x{height}");
     frame
 }
@@ -641,12 +641,25 @@ pub fn dense_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> Ga
 pub fn household_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
     let mut rng = Rng::new(seed);
     let texts: Vec<String> = (0..count).map(|_| household_cccd_text(&mut rng)).collect();
-    let mut frame = sheet_of(&mut rng, width, height, texts);
+    let mut frame = sheet_of(&mut rng, width, height, texts, 0.0);
     frame.name = format!("household-{count}-{width}x{height}");
     frame
 }
 
-fn sheet_of(rng: &mut Rng, width: u32, height: u32, texts: Vec<String>) -> GateFrame {
+/// One household code (`household_cccd_text`) on a page bent like a card in a wallet or a
+/// sheet lifted at its middle: its rows sag by up to `bend` modules halfway across, which no
+/// single perspective follows.
+pub fn bent_card_frame(seed: u64, width: u32, height: u32, bend: f32) -> GateFrame {
+    let mut rng = Rng::new(seed);
+    let texts = vec![household_cccd_text(&mut rng)];
+    let mut frame = sheet_of(&mut rng, width, height, texts, bend);
+    frame.name = format!("bent-{bend}-{width}x{height}");
+    frame
+}
+
+/// `texts` as codes on a sheet photographed whole; the sheet's rows sag by `bend` modules at its
+/// middle.
+fn sheet_of(rng: &mut Rng, width: u32, height: u32, texts: Vec<String>, bend: f32) -> GateFrame {
     let count = texts.len();
     let (w, h) = (width as usize, height as usize);
     let symbols: Vec<Symbol> = texts.iter().map(|t| symbol(t)).collect();
@@ -660,6 +673,7 @@ fn sheet_of(rng: &mut Rng, width: u32, height: u32, texts: Vec<String>) -> GateF
     let ink = rng.range(0.05, 0.2);
     let (lx, ly) = (rng.range(-0.4, 0.4), rng.range(-0.4, 0.4));
     let shade = |u: f32, v: f32| {
+        let v = v - bend * (std::f32::consts::PI * u / sheet_w).sin();
         let (cu, cv) = ((u - 2.0) / cell, (v - 2.0) / cell);
         let (c, r) = (cu.max(0.0) as usize, cv.max(0.0) as usize);
         let i = r * cols + c;
