@@ -5,7 +5,8 @@
 //! frame on one core" means on a machine shared with other work; our time budget counts the
 //! same CPU time here, so a busy machine does not change what the live mode reads.
 //!
-//! Run: `cargo bench -p qrgate-scan --bench decode`. Peers run through benches/peers.py
+//! Run: `cargo bench -p qrgate-scan --bench decode`; `QRGATE_BENCH_SETS=dense,sheets` runs only
+//! the sets whose names contain one of the words. Peers run through benches/peers.py
 //! (`pip install zxing-cpp pyzbar pillow numpy`, `apt-get install libzbar0`); a missing peer
 //! is skipped with a message.
 
@@ -16,7 +17,10 @@ use std::process::{Command, Stdio};
 use image::GrayImage;
 use qrgate_scan::decode::{decode_frame, DecodeOptions};
 use qrgate_scan::report::still_options;
-use qrgate_scan::synth::{code_sheet_frame, dense_sheet_frame, gate_frames, GateFrame, GATE_SET_SEED, GATE_SET_SIZE};
+use qrgate_scan::synth::{
+    bent_card_frame, code_sheet_frame, dense_sheet_frame, gate_frames, household_sheet_frame, GateFrame, GATE_SET_SEED,
+    GATE_SET_SIZE,
+};
 use qrgate_scan::{Clock, ThreadCpuClock};
 
 /// Frames of the gate set the integration test decodes (kept small for the dev profile).
@@ -123,6 +127,26 @@ fn sheet_set(dir: &Path) -> Vec<Item> {
 fn dense_set(dir: &Path) -> Vec<Item> {
     let sheets = [(11, 1280, 720, 2), (12, 1920, 1080, 3), (13, 4032, 3024, 6), (14, 4032, 3024, 12)];
     saved(dir, sheets.into_iter().map(|(seed, w, h, count)| dense_sheet_frame(seed, w, h, count)))
+}
+
+/// Household codes (versions 26 to 40): one on a gate camera's frame, up to sixteen on a 12 MP
+/// photograph.
+fn household_set(dir: &Path) -> Vec<Item> {
+    let sheets =
+        [(21, 1280, 720, 1), (22, 1920, 1080, 2), (23, 4032, 3024, 4), (24, 4032, 3024, 9), (25, 4032, 3024, 16)];
+    saved(dir, sheets.into_iter().map(|(seed, w, h, count)| household_sheet_frame(seed, w, h, count)))
+}
+
+/// Household codes on bent cards and pages, rows sagging two to six modules halfway across.
+fn bent_set(dir: &Path) -> Vec<Item> {
+    let cards = [
+        (41, 1920, 1080, 2.0),
+        (42, 2016, 1512, 3.0),
+        (43, 1920, 1080, 4.0),
+        (44, 2016, 1512, 5.0),
+        (45, 2016, 1512, 6.0),
+    ];
+    saved(dir, cards.into_iter().map(|(seed, w, h, bend)| bent_card_frame(seed, w, h, bend)))
 }
 
 fn codes_found(item: &Item, texts: &[String]) -> usize {
@@ -233,9 +257,12 @@ fn main() {
         .join("gate-frames");
     let (corpus, falsepositives) = load_corpus();
     let (cpp, cpp_falsepositives) = load_zxing_cpp();
-    let gate = gate_set(&out_dir);
-    let sheets = sheet_set(&out_dir.join("sheets"));
-    let dense = dense_set(&out_dir.join("dense"));
+    // The generated sets take a while to draw: only those that run.
+    let gate = if wanted("gate frames 1280x720") { gate_set(&out_dir) } else { Vec::new() };
+    let sheets = if wanted("sheets of codes") { sheet_set(&out_dir.join("sheets")) } else { Vec::new() };
+    let dense = if wanted("dense codes") { dense_set(&out_dir.join("dense")) } else { Vec::new() };
+    let household = if wanted("household codes") { household_set(&out_dir.join("household")) } else { Vec::new() };
+    let bent = if wanted("bent household cards") { bent_set(&out_dir.join("bent")) } else { Vec::new() };
     let live = DecodeOptions::default();
     let mut rows = Vec::new();
     let mut subset_counts = Vec::new();
@@ -248,7 +275,12 @@ fn main() {
         ("gate frames 1280x720", &gate),
         ("sheets of codes", &sheets),
         ("dense codes", &dense),
+        ("household codes", &household),
+        ("bent household cards", &bent),
     ] {
+        if !wanted(set) {
+            continue;
+        }
         rows.push(ours(items, set, live, &live_label).0);
         if set != "gate frames 1280x720" {
             rows.push(ours(items, set, still_options(), "qrgate-scan still (1.5 s budget)").0);
@@ -284,6 +316,14 @@ fn main() {
         println!("{name} reads {n} of the first {TEST_SUBSET} gate frames (the integration test's subset)");
     }
     println!("gate frames written to {}", out_dir.display());
+}
+
+/// Whether `QRGATE_BENCH_SETS` (comma-separated words) names the set; unset runs every set.
+fn wanted(set: &str) -> bool {
+    match std::env::var("QRGATE_BENCH_SETS") {
+        Ok(words) => words.split(',').map(str::trim).any(|w| !w.is_empty() && set.contains(w)),
+        Err(_) => true,
+    }
 }
 
 impl Row {

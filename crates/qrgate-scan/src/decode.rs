@@ -175,7 +175,7 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
     // A photograph's large codes have finders wider than the half-resolution window sees
     // whole: they are the quarter-resolution scan's.
     for factor in [4u32, 2, 1] {
-        if (factor == 2 && fine_longest < 600) || (factor == 4 && fine_longest < QUARTER_SCAN_FROM) {
+        if (factor == 2 && fine_longest < HALF_SCAN_FROM) || (factor == 4 && fine_longest < QUARTER_SCAN_FROM) {
             continue;
         }
         if deadline.spent() {
@@ -319,6 +319,11 @@ const FULL_SCAN_OFFSET: u8 = 8;
 /// Finder triples read per scan: a sheet of sixty codes has sixty and the texture between
 /// them more; the budget bounds the rest.
 const MAX_TRIPLES: usize = 1024;
+
+/// Images at least this long on their longer side are also scanned at half their resolution:
+/// a code cut out or scanned at ten pixels a module has finder cores wider than the full
+/// resolution scan's threshold window, which breaks them up.
+const HALF_SCAN_FROM: u32 = 200;
 
 /// Frames at least this long on their longer side are also scanned at a quarter of their
 /// resolution.

@@ -395,6 +395,18 @@ const ALL_TRIPLES_UP_TO: usize = 24;
 /// even on a sheet of codes, where the next code's finders lie a quiet zone away.
 const NEIGHBOURS: usize = 12;
 
+/// A finder's nearest neighbours that look like it, tried with it too: in a dense code the data
+/// modules make finder-shaped blobs by the dozen, all nearer than the code's own finders, but
+/// faint or confirmed by few rows where the code's finders, printed alike, match each other.
+const ALIKE_NEIGHBOURS: usize = 8;
+
+/// Whether `g` is as clear a finder as `f` within the spread of one code's three: rows of
+/// evidence per pixel of module and contrast each at least this share of `f`'s.
+fn alike(f: &Finder, g: &Finder) -> bool {
+    const SHARE: f32 = 0.6;
+    g.hits as f32 / g.module >= SHARE * f.hits as f32 / f.module && g.contrast >= SHARE * f.contrast
+}
+
 /// Indices of the triples worth scoring: every three of the clearest finders, and for the rest
 /// (a sheet of codes, a cluttered scene) each finder with pairs of its nearest neighbours of its
 /// polarity and size at a code's distance, so the work grows with the finders rather than
@@ -415,6 +427,7 @@ fn candidate_triples(finders: &[Finder]) -> Vec<[usize; 3]> {
     }
     let mut seen = std::collections::HashSet::new();
     let mut near: Vec<(f32, usize)> = Vec::new();
+    let mut like: Vec<usize> = Vec::new();
     for (i, f) in finders.iter().enumerate() {
         near.clear();
         for (j, g) in finders.iter().enumerate() {
@@ -428,13 +441,18 @@ fn candidate_triples(finders: &[Finder]) -> Vec<[usize; 3]> {
             }
         }
         near.sort_by(|a, b| a.0.total_cmp(&b.0));
+        like.clear();
+        like.extend(near.iter().map(|&(_, j)| j).filter(|&j| alike(f, &finders[j])).take(ALIKE_NEIGHBOURS));
         near.truncate(NEIGHBOURS);
-        for (a, &(_, j)) in near.iter().enumerate() {
-            for &(_, k) in &near[a + 1..] {
-                let mut t = [i, j, k];
-                t.sort_unstable();
-                if t[2] >= all && seen.insert(t) {
-                    out.push(t);
+        let nearest: Vec<usize> = near.iter().map(|&(_, j)| j).collect();
+        for pool in [&nearest, &like] {
+            for (a, &j) in pool.iter().enumerate() {
+                for &k in &pool[a + 1..] {
+                    let mut t = [i, j, k];
+                    t.sort_unstable();
+                    if t[2] >= all && seen.insert(t) {
+                        out.push(t);
+                    }
                 }
             }
         }
@@ -592,6 +610,34 @@ mod tests {
         assert_eq!((t.top_left.x, t.top_left.y), (300.0, 100.0));
         assert_eq!((t.top_right.x, t.top_right.y), (300.0, 250.0));
         assert_eq!((t.bottom_left.x, t.bottom_left.y), (150.0, 100.0));
+    }
+
+    #[test]
+    fn a_dense_codes_finders_pair_up_through_the_blobs_its_data_makes() {
+        // Twelve codes of 100 modules at 4 pixels a module: more clear finders than are tried
+        // three by three, and inside each code a score of finder-shaped blobs of data, each
+        // confirmed by a row or two, nearer to the code's finders than they are to each other.
+        let finder = |x: f32, y: f32, hits: u32| Finder { x, y, module: 4.0, inverted: false, hits, contrast: 150.0 };
+        let mut finders = Vec::new();
+        let mut codes = Vec::new();
+        for c in 0..12 {
+            let (x0, y0) = ((c % 4) as f32 * 480.0 + 30.0, (c / 4) as f32 * 480.0 + 30.0);
+            let span = 93.0 * 4.0;
+            let corners = [(x0, y0), (x0 + span, y0), (x0, y0 + span)];
+            finders.extend(corners.map(|(x, y)| finder(x, y, 12)));
+            codes.push(corners);
+            for k in 0..20 {
+                let (u, v) = ((k * 37 % 90 + 5) as f32, (k * 53 % 90 + 5) as f32);
+                finders.push(finder(x0 + u * 4.0, y0 + v * 4.0, 2 + k % 2));
+            }
+        }
+        let found = triples(&finders, 2000, 1500, 1024);
+        for corners in codes {
+            let framed = found
+                .iter()
+                .any(|t| [t.top_left, t.top_right, t.bottom_left].iter().zip(corners).all(|(f, c)| (f.x, f.y) == c));
+            assert!(framed, "no triple on the code at {:?}", corners[0]);
+        }
     }
 
     #[test]

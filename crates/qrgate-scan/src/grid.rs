@@ -115,9 +115,91 @@ pub struct GridOutcome {
 }
 
 /// The module grid of one candidate symbol: its side and the map from modules to pixels.
+#[derive(Clone)]
 struct Fit {
     side: usize,
-    map: Perspective,
+    map: Warp,
+}
+
+/// How module coordinates land in the image: one perspective for a flat symbol, or that
+/// perspective bent through the alignment patterns for a symbol on a curved or wavy page,
+/// which no single perspective follows across a hundred modules.
+#[derive(Clone)]
+enum Warp {
+    Flat(Perspective),
+    Mesh(Mesh),
+}
+
+impl Warp {
+    fn map(&self, u: f64, v: f64) -> (f64, f64) {
+        match self {
+            Warp::Flat(p) => p.map(u, v),
+            Warp::Mesh(m) => m.map(u, v),
+        }
+    }
+}
+
+/// The flat fit moved by how far the alignment patterns were found from where it put them,
+/// that offset interpolated smoothly (Catmull-Rom) between the patterns' centres: a page bends
+/// between two patterns too, which straight cells between them would cut across.
+#[derive(Clone)]
+struct Mesh {
+    flat: Perspective,
+    /// The centres' module coordinates along either axis (the same list for rows and columns).
+    centres: Vec<f64>,
+    /// The offsets (pixels) at the centres, row by row.
+    offsets: Vec<(f64, f64)>,
+}
+
+impl Mesh {
+    fn map(&self, u: f64, v: f64) -> (f64, f64) {
+        let k = self.centres.len();
+        // The cell and how far across it, for one axis; beyond the outer centres the edge
+        // cells go on (t outside 0..1).
+        let locate = |t: f64| {
+            let i = self.centres[1..k - 1].iter().take_while(|&&c| c <= t).count();
+            (i, (t - self.centres[i]) / (self.centres[i + 1] - self.centres[i]))
+        };
+        let ((i, s), (j, t)) = (locate(u), locate(v));
+        let weights = |t: f64| {
+            let (t2, t3) = (t * t, t * t * t);
+            [
+                (-t3 + 2.0 * t2 - t) / 2.0,
+                (3.0 * t3 - 5.0 * t2 + 2.0) / 2.0,
+                (-3.0 * t3 + 4.0 * t2 + t) / 2.0,
+                (t3 - t2) / 2.0,
+            ]
+        };
+        let (ws, wt) = (weights(s.clamp(0.0, 1.0)), weights(t.clamp(0.0, 1.0)));
+        let clampi = |n: isize| n.clamp(0, k as isize - 1) as usize;
+        let (mut dx, mut dy) = (0.0, 0.0);
+        for (b, wb) in wt.iter().enumerate() {
+            for (a, wa) in ws.iter().enumerate() {
+                let (ii, jj) = (clampi(i as isize + a as isize - 1), clampi(j as isize + b as isize - 1));
+                let o = self.offsets[jj * k + ii];
+                dx += wa * wb * o.0;
+                dy += wa * wb * o.1;
+            }
+        }
+        let (x, y) = self.flat.map(u, v);
+        (x + dx, y + dy)
+    }
+}
+
+/// The rows (and columns) of a version's alignment patterns' centres, as the symbol's table
+/// lists them (ISO/IEC 18004 Annex E): from 6 to the side less 7, evenly spaced from the far
+/// end by an even step, the first gap taking what is left over. Version 1 has none.
+fn alignment_rows(version: usize) -> Vec<usize> {
+    if version < 2 {
+        return Vec::new();
+    }
+    let count = version / 7 + 2;
+    let step = if version == 32 { 26 } else { (version * 4 + count * 2 + 1) / (count * 2 - 2) * 2 };
+    let last = side_of(version) - 7;
+    let mut rows: Vec<usize> = (0..count - 1).map(|k| last - k * step).collect();
+    rows.push(6);
+    rows.reverse();
+    rows
 }
 
 /// Reads the code the triple frames in `img` (the image the triple's coordinates refer to).
@@ -145,36 +227,86 @@ pub fn read_until(img: &GrayImage, triple: &Triple, stop: &dyn Fn() -> bool) -> 
         .filter(|(agreement, _)| *agreement >= MIN_AGREEMENT_UNALIGNED)
         .collect();
     unaligned.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // A symbol of version 7 and up states its version next to two of its finders. On a dense
+    // code the timing near the finders barely tells one side from the next (four modules in a
+    // hundred and fifty), so the side it states goes first, whatever its agreement.
+    let stated = unaligned.first().and_then(|(_, fit)| read_version(img, fit, dark_is_low)).map(side_of);
+    if let Some(stated) = stated {
+        match unaligned.iter().position(|(_, fit)| fit.side == stated) {
+            Some(i) => unaligned[..=i].rotate_right(1),
+            None => {
+                let fits = [fit_finders(triple, stated), fit_foreshortened(triple, stated)];
+                let best = fits
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|fit| Some((fixed_pattern_agreement(img, &fit, dark_is_low, TIMING_REACH)?, fit)))
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                if let Some(best) = best {
+                    unaligned.insert(0, best);
+                }
+            }
+        }
+    }
+    unaligned.truncate(ALIGNMENT_SEARCHES);
     let mut fits: Vec<(f32, Fit)> = Vec::new();
-    for (agreement, fit) in unaligned.into_iter().take(ALIGNMENT_SEARCHES) {
+    for (agreement, fit) in &unaligned {
         if fit.side > 21 {
-            if let Some(aligned) = fit_alignment(img, &fit, triple, dark_is_low) {
+            if let Some(aligned) = fit_alignment(img, fit, triple, dark_is_low) {
                 if let Some(a) = fixed_pattern_agreement(img, &aligned, dark_is_low, TIMING_REACH) {
                     fits.push((a, aligned));
                 }
             }
         }
-        fits.push((agreement, fit));
+        fits.push((*agreement, fit.clone()));
     }
     fits.retain(|(agreement, _)| *agreement >= MIN_AGREEMENT);
     // The whole length of the timing patterns, before the whole grid is sampled: a fit that
     // only holds near the finders, or unrelated finders that matched there by chance, stop here.
-    let mut fits: Vec<(f32, Fit)> = fits
-        .into_iter()
-        .filter_map(|(_, fit)| Some((fixed_pattern_agreement(img, &fit, dark_is_low, fit.side.div_ceil(2))?, fit)))
-        .filter(|(agreement, _)| *agreement >= MIN_AGREEMENT)
-        .collect();
+    let whole_length = |fit: Fit| Some((fixed_pattern_agreement(img, &fit, dark_is_low, fit.side.div_ceil(2))?, fit));
+    let mut fits: Vec<(f32, Fit)> =
+        fits.into_iter().filter_map(|(_, fit)| whole_length(fit)).filter(|(a, _)| *a >= MIN_AGREEMENT).collect();
     fits.sort_by(|a, b| b.0.total_cmp(&a.0));
     fits.truncate(FITS_TRIED);
     outcome.credible = !fits.is_empty();
-    for (_, fit) in &fits {
+    if decode_fits(img, &fits, dark_is_low, MAX_DECODES, &mut outcome, stop) {
+        return outcome;
+    }
+    // A dense code on a bent card or page shows its timing patterns only in part through any
+    // one perspective: when it stated its version and no perspective read it, it gets the grid
+    // through all its alignment patterns. Their search costs more than a perspective, and a
+    // triple of unrelated finders rarely states a version.
+    let Some(stated) = stated else { return outcome };
+    let mesh = unaligned
+        .iter()
+        .find(|(_, fit)| fit.side == stated)
+        .and_then(|(_, fit)| fit_mesh(img, fit, dark_is_low))
+        .and_then(whole_length)
+        .filter(|(agreement, _)| *agreement >= MIN_AGREEMENT);
+    if let Some(mesh) = mesh {
+        outcome.credible = true;
+        decode_fits(img, &[mesh], dark_is_low, outcome.decodes + MESH_DECODES, &mut outcome, stop);
+    }
+    outcome
+}
+
+/// Samples each fit's grid and sends its binarisations to rqrr until one reads (`true`, the
+/// code in `outcome`), `stop` says so or `outcome` has made `limit` decodes.
+fn decode_fits(
+    img: &GrayImage,
+    fits: &[(f32, Fit)],
+    dark_is_low: bool,
+    limit: u32,
+    outcome: &mut GridOutcome,
+    stop: &dyn Fn() -> bool,
+) -> bool {
+    for (_, fit) in fits {
         let Some(values) = sample(img, fit) else { continue };
         for bits in binarisations(&values, fit.side, dark_is_low) {
             if !plausible(&bits, fit.side) {
                 continue;
             }
-            if outcome.decodes == MAX_DECODES || stop() {
-                return outcome;
+            if outcome.decodes >= limit || stop() {
+                return false;
             }
             outcome.decodes += 1;
             match decode_bits(&bits, fit.side) {
@@ -185,19 +317,22 @@ pub fn read_until(img: &GrayImage, triple: &Triple, stop: &dyn Fn() -> bool) -> 
                         (x as f32, y as f32)
                     });
                     outcome.code = Some(Code { text, corners });
-                    return outcome;
+                    return true;
                 }
                 Some(None) => {}
                 None => outcome.panics += 1,
             }
         }
     }
-    outcome
+    false
 }
 
 /// The share of timing and separator modules a fit must show right before the whole grid is
 /// sampled: a wrong side or unrelated finders score about a half.
 const MIN_AGREEMENT: f32 = 0.72;
+
+/// rqrr error corrections for the alignment patterns' grid, after the perspectives' own.
+const MESH_DECODES: u32 = 2;
 
 /// A parallelogram fit scoring this much is worth an alignment search.
 const MIN_AGREEMENT_UNALIGNED: f32 = 0.6;
@@ -292,7 +427,7 @@ fn fit_fourth(t: &Triple, side: usize, (s, r): (f64, f64)) -> Option<Fit> {
     let (a, b, c) = (p(&t.top_left), p(&t.top_right), p(&t.bottom_left));
     let fourth = (a.0 + (b.0 - a.0) * s + (c.0 - a.0) * r, a.1 + (b.1 - a.1) * s + (c.1 - a.1) * r);
     let map = Perspective::quad_to_quad([tl, tr, (far, far), bl], [a, b, fourth, c])?;
-    Some(Fit { side, map })
+    Some(Fit { side, map: Warp::Flat(map) })
 }
 
 /// The map whose perspective makes modules shrink from one finder to the next as the finders'
@@ -402,7 +537,214 @@ fn fit_alignment(img: &GrayImage, fit: &Fit, t: &Triple, dark_is_low: bool) -> O
         [tl, tr, (expected, expected), bl],
         [p(&t.top_left), p(&t.top_right), found, p(&t.bottom_left)],
     )?;
-    Some(Fit { side: fit.side, map })
+    Some(Fit { side: fit.side, map: Warp::Flat(map) })
+}
+
+/// How far (modules) from where its neighbours put it an alignment pattern is looked for: a
+/// page bent so that its middle sags six modules below the line through its finders moves
+/// each pattern by two or three from where its neighbours' offsets predict.
+const MESH_REACH: f64 = 3.0;
+
+/// The grid through every alignment pattern of the symbol (version 7 and up, which have them
+/// inside the symbol as well as at its bottom right): each is looked for where `fit` puts it,
+/// moved by how far its already found neighbours were from where `fit` put them, so the search
+/// follows a bend across the symbol; one not found stays where its neighbours predict.
+fn fit_mesh(img: &GrayImage, fit: &Fit, dark_is_low: bool) -> Option<Fit> {
+    let version = (fit.side - 17) / 4;
+    if version < 7 {
+        return None;
+    }
+    let rows: Vec<f64> = alignment_rows(version).into_iter().map(|r| r as f64 + 0.5).collect();
+    let k = rows.len();
+    // Offsets (pixels) of the found centres from where `fit` puts them; the three next to the
+    // finders have no pattern and are where the finders put them.
+    let mut offsets: Vec<Option<(f64, f64)>> = vec![None; k * k];
+    let corners = [(0, 0), (k - 1, 0), (0, k - 1)];
+    for (i, j) in corners {
+        offsets[j * k + i] = Some((0.0, 0.0));
+    }
+    // Outwards from the finders, so each pattern is looked for where its nearer, already found
+    // neighbours say the page has moved it: a bend grows smoothly across the symbol.
+    let mut order: Vec<(usize, usize)> = (0..k * k).map(|n| (n % k, n / k)).collect();
+    order.sort_by_key(|&(i, j)| corners.iter().map(|&(ci, cj)| i.abs_diff(ci) + j.abs_diff(cj)).min());
+    let neighbours = |i: usize, j: usize| {
+        [(i.wrapping_sub(1), j), (i + 1, j), (i, j.wrapping_sub(1)), (i, j + 1)]
+            .into_iter()
+            .filter(|&(a, b)| a < k && b < k)
+    };
+    let mean_of = |offsets: &[Option<(f64, f64)>], i: usize, j: usize| {
+        let known: Vec<(f64, f64)> = neighbours(i, j).filter_map(|(a, b)| offsets[b * k + a]).collect();
+        let n = known.len().max(1) as f64;
+        known.iter().fold((0.0, 0.0), |acc, o| (acc.0 + o.0 / n, acc.1 + o.1 / n))
+    };
+    let module = {
+        let (a, b) = (fit.map.map(0.0, 0.0), fit.map.map(fit.side as f64, 0.0));
+        ((a.0 - b.0).hypot(a.1 - b.1) / fit.side as f64).max(0.5)
+    };
+    let search = |offsets: &[Option<(f64, f64)>], i: usize, j: usize, reach: f64| {
+        let guess = mean_of(offsets, i, j);
+        let (u, v) = (rows[i], rows[j]);
+        let (x, y) = fit.map.map(u, v);
+        let shifted = |du: f64, dv: f64| {
+            let (px, py) = fit.map.map(u + du, v + dv);
+            (px + guess.0, py + guess.1)
+        };
+        match find_alignment(img, &shifted, dark_is_low, reach) {
+            Some((px, py)) => (true, (px - x, py - y)),
+            None => (false, guess),
+        }
+    };
+    let mut found = 0;
+    for &(i, j) in &order {
+        if offsets[j * k + i].is_some() {
+            continue;
+        }
+        let (hit, offset) = search(&offsets, i, j, MESH_REACH);
+        found += usize::from(hit);
+        offsets[j * k + i] = Some(offset);
+    }
+    // A pattern found far from where all its neighbours put it is a patch of data that looked
+    // like one: it is looked for again, closer to where they say.
+    for &(i, j) in &order {
+        if corners.contains(&(i, j)) {
+            continue;
+        }
+        let mean = mean_of(&offsets, i, j);
+        let own = offsets[j * k + i].unwrap_or(mean);
+        if (own.0 - mean.0).hypot(own.1 - mean.1) > 1.5 * module {
+            offsets[j * k + i] = Some(search(&offsets, i, j, 1.0).1);
+        }
+    }
+    // Fewer than half the patterns found is not a symbol's lattice, or not one worth the cells.
+    if found * 2 < k * k - 3 {
+        return None;
+    }
+    let Warp::Flat(flat) = fit.map else { return None };
+    let offsets = offsets.into_iter().map(|o| o.unwrap_or((0.0, 0.0))).collect();
+    Some(Fit { side: fit.side, map: Warp::Mesh(Mesh { flat, centres: rows, offsets }) })
+}
+
+/// The image position of the clearest alignment pattern within `reach` modules of
+/// `around(0, 0)` (nearer ones preferred), `around` mapping module offsets to pixels; `None`
+/// when nothing there looks like one.
+fn find_alignment(
+    img: &GrayImage,
+    around: &dyn Fn(f64, f64) -> (f64, f64),
+    dark_is_low: bool,
+    reach: f64,
+) -> Option<(f64, f64)> {
+    let half_steps = (reach * 2.0) as i64;
+    let span = half_steps + 4;
+    let width = (2 * span + 1) as usize;
+    let mut lattice = vec![f32::NAN; width * width];
+    for j in 0..width {
+        for i in 0..width {
+            let (x, y) = around((i as i64 - span) as f64 * 0.5, (j as i64 - span) as f64 * 0.5);
+            if let Some(l) = luma_at(img, x, y) {
+                lattice[j * width + i] = l;
+            }
+        }
+    }
+    // A pattern found two modules off must beat one where it was expected by this much a
+    // module: data modules make alignment-like patches, but rarely a clearer one.
+    const PER_MODULE: f32 = 3.0;
+    let mut best: Option<(f32, f64, f64)> = None;
+    for cj in -half_steps..=half_steps {
+        for ci in -half_steps..=half_steps {
+            let at = |du: f64, dv: f64| {
+                let (i, j) = ((span + ci + (du * 2.0) as i64) as usize, (span + cj + (dv * 2.0) as i64) as usize);
+                let l = lattice[j * width + i];
+                (!l.is_nan()).then_some(l)
+            };
+            if let Some(score) = alignment_contrast(at, dark_is_low) {
+                let distance = ((ci * ci + cj * cj) as f32).sqrt() * 0.5;
+                let ranked = score - PER_MODULE * distance;
+                if best.is_none_or(|b| ranked > b.0) {
+                    best = Some((ranked, ci as f64 * 0.5, cj as f64 * 0.5));
+                }
+            }
+        }
+    }
+    let (_, cu, cv) = best?;
+    let mut refined: Option<(f32, f64, f64)> = None;
+    for j in -2..=2 {
+        for i in -2..=2 {
+            let (u, v) = (cu + i as f64 * 0.25, cv + j as f64 * 0.25);
+            let at = |du: f64, dv: f64| {
+                let (x, y) = around(u + du, v + dv);
+                luma_at(img, x, y)
+            };
+            if let Some(score) = alignment_contrast(at, dark_is_low) {
+                if refined.is_none_or(|b| score > b.0) {
+                    refined = Some((score, u, v));
+                }
+            }
+        }
+    }
+    let (score, u, v) = refined?;
+    (score >= 8.0).then(|| around(u, v))
+}
+
+/// The 18-bit version information of `version` (7 to 40): the version in six bits and twelve
+/// bits of its BCH code (generator x^12 + x^11 + x^10 + x^9 + x^8 + x^5 + x^2 + 1), ISO/IEC
+/// 18004 Annex D.
+fn version_codeword(version: usize) -> u32 {
+    const GENERATOR: u32 = 0x1F25;
+    let mut remainder = (version as u32) << 12;
+    for bit in (12..18).rev() {
+        if remainder & (1 << bit) != 0 {
+            remainder ^= GENERATOR << (bit - 12);
+        }
+    }
+    ((version as u32) << 12) | remainder
+}
+
+/// The version a symbol states in its version information (version 7 and up), read through a
+/// fit whose side may be a few modules wrong: both blocks sit at fixed offsets from the finder
+/// beside them, where such a fit is still right. `None` when neither block is within the
+/// code's three correctable errors of a version the finders' spacing allows, or the fit's side
+/// is too small for a symbol that has them.
+fn read_version(img: &GrayImage, fit: &Fit, dark_is_low: bool) -> Option<usize> {
+    if fit.side < side_of(6) {
+        return None;
+    }
+    let n = fit.side as f64;
+    // Bit i of the block beside the top-right finder is at column side - 11 + i % 3, row i / 3;
+    // the bottom-left block is its mirror.
+    let blocks: [&dyn Fn(usize) -> (f64, f64); 2] = [&|i| (n - 10.5 + (i % 3) as f64, (i / 3) as f64 + 0.5), &|i| {
+        ((i / 3) as f64 + 0.5, n - 10.5 + (i % 3) as f64)
+    }];
+    let mut best: Option<(u32, usize)> = None;
+    for block in blocks {
+        let mut values = [0f32; 18];
+        for (i, value) in values.iter_mut().enumerate() {
+            let (u, v) = block(i);
+            let (x, y) = fit.map.map(u, v);
+            let l = luma_at(img, x, y)?;
+            *value = if dark_is_low { l } else { 255.0 - l };
+        }
+        let mut level = values.iter().sum::<f32>() / 18.0;
+        for _ in 0..4 {
+            let dark: Vec<f32> = values.iter().copied().filter(|&v| v < level).collect();
+            let light: Vec<f32> = values.iter().copied().filter(|&v| v >= level).collect();
+            if dark.is_empty() || light.is_empty() {
+                break;
+            }
+            level =
+                (dark.iter().sum::<f32>() / dark.len() as f32 + light.iter().sum::<f32>() / light.len() as f32) / 2.0;
+        }
+        let read = values.iter().enumerate().fold(0u32, |bits, (i, &v)| bits | (u32::from(v < level) << i));
+        for version in 7..=40 {
+            let distance = (version_codeword(version) ^ read).count_ones();
+            if distance <= 3 && best.is_none_or(|b| distance < b.0) {
+                best = Some((distance, version));
+            }
+        }
+    }
+    // A version far from what the finders' spacing says is data read as version bits.
+    let version = best?.1;
+    let estimate = (n - 17.0) / 4.0;
+    ((version as f64 - estimate).abs() <= (estimate * 0.25).max(3.0)).then_some(version)
 }
 
 /// Each module's luma at its centre (bilinear, so a centre between pixels still sees the
@@ -490,7 +832,9 @@ fn binarisations(values: &[f32], n: usize, dark_is_low: bool) -> Vec<Vec<bool>> 
 
 /// Whether the sampled bits show the fixed patterns of a symbol well enough to be worth
 /// rqrr's error correction, which costs far more than this check: the timing rows alternate
-/// and the finders' outer rings are dark.
+/// and the finders' outer rings are dark along the middle of each side. Not at their corners:
+/// designed codes draw round finders (a bull's eye), whose ring leaves the corner modules
+/// light, and decoders read them.
 fn plausible(bits: &[bool], n: usize) -> bool {
     let at = |x: usize, y: usize| bits[y * n + x];
     let mut agree = 0;
@@ -500,7 +844,7 @@ fn plausible(bits: &[bool], n: usize) -> bool {
         agree += usize::from(at(i, 6) == (i % 2 == 0)) + usize::from(at(6, i) == (i % 2 == 0));
     }
     for (fx, fy) in [(0, 0), (n - 7, 0), (0, n - 7)] {
-        for i in 0..7 {
+        for i in 2..5 {
             total += 4;
             agree += usize::from(at(fx + i, fy))
                 + usize::from(at(fx + i, fy + 6))
@@ -627,6 +971,71 @@ mod tests {
         let outcome = read(&img, &triple);
         assert!(outcome.code.is_none() && !outcome.credible);
         assert_eq!(outcome.decodes, 0);
+    }
+
+    #[test]
+    fn a_designed_code_with_round_finders_reads() {
+        let (mut img, triple) = projected(BADGE, turned(180.0, 0.0, 260), 260, 30, 220);
+        // Each finder redrawn as a bull's eye: a ring where the square's was, a round core.
+        let module = triple.top_left.module;
+        for f in [triple.top_left, triple.top_right, triple.bottom_left] {
+            for y in (f.y - 4.0 * module) as u32..(f.y + 4.0 * module) as u32 {
+                for x in (f.x - 4.0 * module) as u32..(f.x + 4.0 * module) as u32 {
+                    let (dx, dy) = ((x as f32 + 0.5 - f.x) / module, (y as f32 + 0.5 - f.y) / module);
+                    let r = (dx * dx + dy * dy).sqrt();
+                    if dx.abs() < 3.5 && dy.abs() < 3.5 {
+                        let dark = r < 1.5 || (2.5..3.5).contains(&r);
+                        img.put_pixel(x, y, image::Luma([if dark { 30 } else { 220 }]));
+                    }
+                }
+            }
+        }
+        let outcome = read(&img, &triple);
+        assert_eq!(outcome.code.map(|c| c.text).as_deref(), Some(BADGE));
+    }
+
+    #[test]
+    fn alignment_patterns_sit_where_every_version_draws_them() {
+        for version in 2..=40 {
+            let code =
+                qrcode::QrCode::with_version(b"QG1", qrcode::Version::Normal(version as i16), qrcode::EcLevel::L)
+                    .unwrap();
+            let n = code.width();
+            let colors = code.to_colors();
+            let dark = |x: usize, y: usize| colors[y * n + x] == qrcode::Color::Dark;
+            let rows = alignment_rows(version);
+            for &y in &rows {
+                for &x in &rows {
+                    // The three by the finders are the finders' own corners.
+                    let by_finder = |c: usize| c < 10;
+                    if [(x, y), (n - 1 - x, y), (x, n - 1 - y)].iter().any(|&(a, b)| by_finder(a) && by_finder(b)) {
+                        continue;
+                    }
+                    let ring_light = (0..9).filter(|&k| k != 4).all(|k| !dark(x + k % 3 - 1, y + k / 3 - 1));
+                    assert!(dark(x, y) && ring_light, "version {version}: no alignment pattern at ({x}, {y})");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn version_information_is_the_tables() {
+        // ISO/IEC 18004 Annex D's first and last entries.
+        assert_eq!(version_codeword(7), 0x07C94);
+        assert_eq!(version_codeword(40), 0x28C69);
+    }
+
+    #[test]
+    fn a_dense_symbol_states_its_version_to_a_fit_four_modules_off() {
+        let text = BADGE.repeat(12);
+        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
+        let version = (code.width() - 17) / 4;
+        assert!(version >= 20, "version {version}");
+        let (img, triple) = projected(&text, turned(code.width() as f64 * 3.0, 0.3, 520), 520, 30, 220);
+        for side in [side_of(version - 1), side_of(version), side_of(version + 1)] {
+            let fit = fit_finders(&triple, side).unwrap();
+            assert_eq!(read_version(&img, &fit, true), Some(version), "through a fit of side {side}");
+        }
     }
 
     #[test]

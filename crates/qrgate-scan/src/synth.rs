@@ -588,7 +588,7 @@ pub fn empty_gate_frame(seed: u64) -> GrayImage {
 pub fn code_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
     let mut rng = Rng::new(seed);
     let texts: Vec<String> = (0..count).map(|_| badge_text(&mut rng)).collect();
-    let mut frame = sheet_of(&mut rng, width, height, texts);
+    let mut frame = sheet_of(&mut rng, width, height, texts, 0.0);
     frame.name = format!("sheet-{count}-{width}x{height}");
     frame
 }
@@ -596,8 +596,29 @@ pub fn code_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> Gat
 /// A new citizen-ID card's QR text: the old card's fields and the family's names and ids,
 /// hundreds of bytes of UTF-8, so a version 18 to 25 symbol (a dense code).
 pub fn dense_cccd_text(rng: &mut Rng) -> String {
+    let text = cccd_text(rng);
+    let members = 10 + rng.below(8);
+    with_members(rng, text, members)
+}
+
+/// A citizen-ID text carrying a whole household (a card holder's dependants and the people
+/// registered at their address): 1,100 to 2,300 bytes, a version 26 to 40 symbol at level M,
+/// the densest a QR code gets (version 40 holds 2,331 bytes).
+pub fn household_cccd_text(rng: &mut Rng) -> String {
+    let budget = 1100 + rng.below(1200);
     let mut text = cccd_text(rng);
-    for _ in 0..10 + rng.below(8) {
+    loop {
+        let member = with_members(rng, String::new(), 1);
+        if text.len() + member.len() > budget {
+            return text;
+        }
+        text.push_str(&member);
+    }
+}
+
+/// `text` with `members` people's id, name and birth date appended.
+fn with_members(rng: &mut Rng, mut text: String, members: usize) -> String {
+    for _ in 0..members {
         let member = cccd_text(rng);
         let fields: Vec<&str> = member.split('|').collect();
         text.push_str(&format!("|{}|{}|{}", fields[0], fields[2], fields[3]));
@@ -610,12 +631,35 @@ pub fn dense_cccd_text(rng: &mut Rng) -> String {
 pub fn dense_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
     let mut rng = Rng::new(seed);
     let texts: Vec<String> = (0..count).map(|_| dense_cccd_text(&mut rng)).collect();
-    let mut frame = sheet_of(&mut rng, width, height, texts);
+    let mut frame = sheet_of(&mut rng, width, height, texts, 0.0);
     frame.name = format!("dense-{count}-{width}x{height}");
     frame
 }
 
-fn sheet_of(rng: &mut Rng, width: u32, height: u32, texts: Vec<String>) -> GateFrame {
+/// `count` household codes (`household_cccd_text`, versions 28 to 40) on a sheet photographed
+/// whole, as `code_sheet_frame` draws it.
+pub fn household_sheet_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
+    let mut rng = Rng::new(seed);
+    let texts: Vec<String> = (0..count).map(|_| household_cccd_text(&mut rng)).collect();
+    let mut frame = sheet_of(&mut rng, width, height, texts, 0.0);
+    frame.name = format!("household-{count}-{width}x{height}");
+    frame
+}
+
+/// One household code (`household_cccd_text`) on a page bent like a card in a wallet or a
+/// sheet lifted at its middle: its rows sag by up to `bend` modules halfway across, which no
+/// single perspective follows.
+pub fn bent_card_frame(seed: u64, width: u32, height: u32, bend: f32) -> GateFrame {
+    let mut rng = Rng::new(seed);
+    let texts = vec![household_cccd_text(&mut rng)];
+    let mut frame = sheet_of(&mut rng, width, height, texts, bend);
+    frame.name = format!("bent-{bend}-{width}x{height}");
+    frame
+}
+
+/// `texts` as codes on a sheet photographed whole; the sheet's rows sag by `bend` modules at its
+/// middle.
+fn sheet_of(rng: &mut Rng, width: u32, height: u32, texts: Vec<String>, bend: f32) -> GateFrame {
     let count = texts.len();
     let (w, h) = (width as usize, height as usize);
     let symbols: Vec<Symbol> = texts.iter().map(|t| symbol(t)).collect();
@@ -629,6 +673,7 @@ fn sheet_of(rng: &mut Rng, width: u32, height: u32, texts: Vec<String>) -> GateF
     let ink = rng.range(0.05, 0.2);
     let (lx, ly) = (rng.range(-0.4, 0.4), rng.range(-0.4, 0.4));
     let shade = |u: f32, v: f32| {
+        let v = v - bend * (std::f32::consts::PI * u / sheet_w).sin();
         let (cu, cv) = ((u - 2.0) / cell, (v - 2.0) / cell);
         let (c, r) = (cu.max(0.0) as usize, cv.max(0.0) as usize);
         let i = r * cols + c;
