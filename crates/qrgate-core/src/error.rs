@@ -62,6 +62,9 @@ codes! {
     TurnstileUnreachable => "turnstile_unreachable",
     TurnstileNoAnswer => "turnstile_no_answer",
     TurnstileRefused => "turnstile_refused",
+    BackupDamaged => "backup_damaged",
+    DataDirNotEmpty => "data_dir_not_empty",
+    AwaitingProvince => "awaiting_province",
 }
 
 impl std::fmt::Display for Code {
@@ -134,6 +137,25 @@ pub enum Error {
 
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: std::io::Error },
+
+    #[error("{} is not a whole QR Gate backup ({why}); nothing was restored", .path.display())]
+    BackupDamaged { path: PathBuf, why: String },
+
+    #[error(
+        "{} is not empty (it holds {holds}); a backup is restored only into an empty data directory: \
+         choose another directory, or move what is there away first",
+        .path.display()
+    )]
+    DataDirNotEmpty { path: PathBuf, holds: String },
+
+    /// A kiosk restored from a backup may be behind what the province already holds from it:
+    /// until sync has told it the province's highest sequence number, a new event could take a
+    /// number the province has, and be refused there as a twin.
+    #[error(
+        "this kiosk was restored from a backup and records no event until it has synced once with the \
+         province (which tells it where its sequence numbers stand): connect the network and run `qrgate sync`"
+    )]
+    AwaitingProvince,
 }
 
 impl Error {
@@ -156,6 +178,9 @@ impl Error {
             Error::Store(e) if is_disk_full(e) => Code::DiskFull,
             Error::Store(_) => Code::Storage,
             Error::Io { .. } => Code::Io,
+            Error::BackupDamaged { .. } => Code::BackupDamaged,
+            Error::DataDirNotEmpty { .. } => Code::DataDirNotEmpty,
+            Error::AwaitingProvince => Code::AwaitingProvince,
         }
     }
 
