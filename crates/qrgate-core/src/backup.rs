@@ -22,9 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::datadir::{
-    DataDir, BADGE_PUBLIC_KEY, BADGE_SIGNING_KEY, CONFIG, DATABASE, KEYS, KIOSK_KEY, PINS, VISITOR_KEY,
-};
+use crate::datadir::{DataDir, CONFIG, DATABASE, KEYS, KIOSK_KEY, PINS};
 use crate::error::{Error, Result};
 use crate::store::{create_private_dir, Store};
 
@@ -43,25 +41,24 @@ struct Kept {
     required: bool,
 }
 
+/// keys/ files by their names in the archive, which are their paths in the data directory
+/// (a test holds them to `datadir`'s names).
+const KIOSK_KEY_ENTRY: &str = "keys/kiosk.key";
+const BADGE_PUBLIC_KEY_ENTRY: &str = "keys/badge-signing.pub";
+const VISITOR_KEY_ENTRY: &str = "keys/visitor.key";
+const BADGE_SIGNING_KEY_ENTRY: &str = "keys/badge-signing.key";
+
 /// Every name an archive may hold besides the manifest; the database is restored last.
 fn kept(with_signing_key: bool) -> Vec<Kept> {
-    let keys = |file: &str| -> &'static str {
-        match file {
-            KIOSK_KEY => "keys/kiosk.key",
-            BADGE_PUBLIC_KEY => "keys/badge-signing.pub",
-            VISITOR_KEY => "keys/visitor.key",
-            _ => "keys/badge-signing.key",
-        }
-    };
     let mut files = vec![
         Kept { name: CONFIG, required: true },
         Kept { name: PINS, required: false },
-        Kept { name: keys(KIOSK_KEY), required: true },
-        Kept { name: keys(BADGE_PUBLIC_KEY), required: false },
-        Kept { name: keys(VISITOR_KEY), required: false },
+        Kept { name: KIOSK_KEY_ENTRY, required: true },
+        Kept { name: BADGE_PUBLIC_KEY_ENTRY, required: false },
+        Kept { name: VISITOR_KEY_ENTRY, required: false },
     ];
     if with_signing_key {
-        files.push(Kept { name: keys(BADGE_SIGNING_KEY), required: true });
+        files.push(Kept { name: BADGE_SIGNING_KEY_ENTRY, required: true });
     }
     files.push(Kept { name: DATABASE, required: true });
     files
@@ -189,7 +186,7 @@ pub fn backup(data: &DataDir, out: &Path, options: BackupOptions, now: DateTime<
         let file = match std::fs::File::open(&source) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !k.required => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && k.name.ends_with(BADGE_SIGNING_KEY) => {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && k.name == BADGE_SIGNING_KEY_ENTRY => {
                 return Err(Error::NoSigningKey(source))
             }
             Err(e) => return Err(Error::io(&source)(e)),
@@ -444,4 +441,22 @@ fn move_into_place(staging: &Path, root: &Path) -> Result<()> {
         moved.push(name.clone());
     }
     std::fs::File::open(root).and_then(|d| d.sync_all()).map_err(Error::io(root))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datadir::{BADGE_PUBLIC_KEY, BADGE_SIGNING_KEY, VISITOR_KEY};
+
+    #[test]
+    fn the_archive_names_keys_where_the_data_directory_keeps_them() {
+        for (entry, file) in [
+            (KIOSK_KEY_ENTRY, KIOSK_KEY),
+            (BADGE_PUBLIC_KEY_ENTRY, BADGE_PUBLIC_KEY),
+            (VISITOR_KEY_ENTRY, VISITOR_KEY),
+            (BADGE_SIGNING_KEY_ENTRY, BADGE_SIGNING_KEY),
+        ] {
+            assert_eq!(entry, format!("{KEYS}/{file}"));
+        }
+    }
 }
