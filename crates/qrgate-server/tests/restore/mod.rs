@@ -62,3 +62,48 @@ fn a_kiosk_restored_from_an_older_backup_numbers_above_what_the_province_holds()
     assert_eq!(pg.count("SELECT COUNT(DISTINCT seq) FROM events WHERE kiosk_id = 'a-gate-r'"), 13);
     assert!(waiting.iter().all(|id| expected.contains(&id.to_string())));
 }
+
+/// A server that claims the kiosk sent a number no kiosk reaches is not believed: the numbering
+/// stays where it was, and the kiosk can still number (no overflow one answer away).
+#[test]
+fn a_province_number_beyond_any_kiosks_is_not_taken() {
+    // Nothing to push: the round's one request is the pull this server answers.
+    let gate = Kiosk::init(A, "a-gate-h", 43);
+    let answer = qrgate_protocol::PullResponse { own_seq: Some(qrgate_protocol::MAX_SEQ + 1), ..Default::default() };
+    let body = serde_json::to_vec(&answer).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{BufRead, Read, Write};
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let _ = reader.take(length as u64).read_to_end(&mut Vec::new());
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
+        }
+    });
+    let mut store = gate.store();
+    store.await_province_seq(Utc::now()).unwrap();
+    let refused = gate.sync(&url, T).unwrap_err();
+    assert!(matches!(refused, qrgate_sync::Error::BadAnswer(_)), "{refused}");
+    assert!(gate.status().restored_awaiting_since.is_some(), "still waiting for a number it can believe");
+    store.learn_province_seq(2).unwrap();
+    let tz = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    let written =
+        store.append_event(event(Uuid::now_v7(), "NV0001", Direction::In, start().with_timezone(&tz))).unwrap();
+    assert_eq!(written.seq, 3);
+}
