@@ -170,7 +170,6 @@ export default {
     turnstile_refused: "The turnstile controller refused to open",
     backup_damaged: "The backup file is damaged or not a QR Gate backup; nothing was restored",
     data_dir_not_empty: "The data directory is not empty; a backup is restored only into an empty one",
-    awaiting_province: "Restored from a backup: the kiosk records nothing until it has synced once with the province",
   },
   // A bad value in one field (`invalid_input` with `detail.field`).
   invalid_fields: {

@@ -170,7 +170,6 @@ export default {
     turnstile_refused: "Bộ điều khiển cổng xoay từ chối lệnh mở",
     backup_damaged: "Tệp sao lưu bị hỏng hoặc không phải bản sao lưu QR Gate; chưa khôi phục gì",
     data_dir_not_empty: "Thư mục dữ liệu không trống; chỉ khôi phục bản sao lưu vào thư mục trống",
-    awaiting_province: "Vừa khôi phục từ bản sao lưu: kiosk chưa ghi sự kiện nào cho đến khi đồng bộ được một lần với tỉnh",
   },
   // A bad value in one field (`invalid_input` with `detail.field`).
   invalid_fields: {

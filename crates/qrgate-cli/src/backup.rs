@@ -2,11 +2,9 @@
 //! replacement PC set up from it.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use qrgate_core::backup::BackupOptions;
 use qrgate_core::datadir::DataDir;
-use qrgate_core::SystemClock;
 use qrgate_desk::Result;
 
 use crate::Outcome;
@@ -30,9 +28,6 @@ pub struct RestoreArgs {
     /// The archive `qrgate backup` wrote.
     #[arg(value_name = "FILE")]
     archive: PathBuf,
-    /// Do not try to reach the province now; the gate records nothing until `qrgate sync` has.
-    #[arg(long)]
-    no_sync: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -69,30 +64,12 @@ pub fn run_restore(args: RestoreArgs, data: &DataDir) -> Result<Outcome> {
         );
         println!("  files: {}", report.files.join(", "));
     }
-    if !report.awaiting_province {
-        return Ok(Outcome::Done);
-    }
-    // The province may hold this kiosk's events from after the backup: one round now tells the
-    // kiosk its highest sequence number, and the gate records again at once.
-    let (mut store, config) = data.open()?;
-    let server = config.sync.server.trim().to_string();
-    let learned = !args.no_sync
-        && !server.is_empty()
-        && qrgate_sync::client_for(data, &store, &server, Duration::from_secs(30))
-            .and_then(|client| {
-                let settings = qrgate_sync::Settings::for_kiosk(&config);
-                qrgate_sync::sync_once(&mut store, &client, &SystemClock, &mut rand::rngs::OsRng, &settings)
-            })
-            .map_err(|e| eprintln!("qrgate: the province could not be reached now [{}]: {e}", e.detail_code()))
-            .is_ok();
-    if !learned && !args.json {
+    if !args.json {
         println!(
-            "This kiosk records no event until it has synced once with the province, which tells it where its \
-             sequence numbers stand: connect the network and run `qrgate sync --once` (the kiosk window syncs \
-             on its own)."
+            "  the gate records at once: its next event is number {}, past any number the old PC could have sent \
+             after the backup; its unsent events go to the province at the next sync (kept there once)",
+            report.next_seq
         );
-    } else if !args.json {
-        println!("Synced with the province: the gate records again.");
     }
     Ok(Outcome::Done)
 }

@@ -82,9 +82,9 @@ pub(crate) fn print_status(status: &qrgate_sync::SyncStatus) {
     if let Some(e) = &status.last_error {
         println!("  last error [{}] at {}: {}", e.code, e.at.to_rfc3339(), e.message);
     }
-    if let Some(since) = status.restored_awaiting_since {
+    if let Some(since) = status.restored_unheard_since {
         println!(
-            "  restored from a backup at {}: records no event until a sync reaches the province",
+            "  restored from a backup at {}: not yet heard from the province since (its unsent events go at the next sync)",
             since.to_rfc3339()
         );
     }

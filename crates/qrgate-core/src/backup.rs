@@ -113,9 +113,9 @@ pub struct RestoreReport {
     pub taken_at: DateTime<Utc>,
     pub events: u64,
     pub files: Vec<String>,
-    /// The kiosk writes no event until sync has heard the province's numbering
-    /// ([`Store::await_province_seq`]).
-    pub awaiting_province: bool,
+    /// The next event's sequence number: past the backup's by [`crate::store::RESTORE_SEQ_GAP`],
+    /// so no number the old PC sent after the backup is taken again ([`Store::number_past_backup`]).
+    pub next_seq: i64,
 }
 
 /// A reader that hashes and counts what passes through it.
@@ -277,8 +277,8 @@ fn restore_checked(archive: &Path, data: &DataDir, now: DateTime<Utc>) -> Result
     let staged = DataDir::new(staging.path());
     Config::load(&staged.config_path())?;
     staged.kiosk_key().map_err(|e| damaged(format!("{KEYS}/{KIOSK_KEY}: {e}")))?;
-    let awaiting_province = {
-        let store = Store::open(&staged.database())?;
+    let next_seq = {
+        let mut store = Store::open(&staged.database())?;
         integrity(store.connection()).map_err(&damaged)?;
         let identity = store.identity();
         if identity.kiosk_id.as_str() != manifest.kiosk_id || identity.enterprise.as_str() != manifest.enterprise {
@@ -287,12 +287,8 @@ fn restore_checked(archive: &Path, data: &DataDir, now: DateTime<Utc>) -> Result
                 manifest.kiosk_id, manifest.enterprise, identity.kiosk_id, identity.enterprise
             )));
         }
-        let (_, config) = staged.open()?;
-        let syncs = !config.sync.server.trim().is_empty() || ever_synced(&store)?;
-        if syncs {
-            store.await_province_seq(now)?;
-        }
-        syncs
+        store.number_past_backup(now)?;
+        store.next_own_seq()?
     };
 
     let files: Vec<String> = manifest.files.iter().map(|f| f.name.clone()).collect();
@@ -303,18 +299,8 @@ fn restore_checked(archive: &Path, data: &DataDir, now: DateTime<Utc>) -> Result
         taken_at: manifest.taken_at,
         events: manifest.events,
         files,
-        awaiting_province,
+        next_seq,
     })
-}
-
-/// Whether the province ever answered this kiosk: then it may hold events the backup does not.
-fn ever_synced(store: &Store) -> Result<bool> {
-    Ok(store.connection().query_row(
-        "SELECT EXISTS (SELECT 1 FROM synced) OR EXISTS (SELECT 1 FROM sync_rejected)
-                OR (SELECT learned_ms FROM clock) IS NOT NULL",
-        [],
-        |r| r.get(0),
-    )?)
 }
 
 /// A data directory a restore may fill: missing, or holding nothing but what a restore that

@@ -64,7 +64,6 @@ codes! {
     TurnstileRefused => "turnstile_refused",
     BackupDamaged => "backup_damaged",
     DataDirNotEmpty => "data_dir_not_empty",
-    AwaitingProvince => "awaiting_province",
 }
 
 impl std::fmt::Display for Code {
@@ -147,15 +146,6 @@ pub enum Error {
         .path.display()
     )]
     DataDirNotEmpty { path: PathBuf, holds: String },
-
-    /// A kiosk restored from a backup may be behind what the province already holds from it:
-    /// until sync has told it the province's highest sequence number, a new event could take a
-    /// number the province has, and be refused there as a twin.
-    #[error(
-        "this kiosk was restored from a backup and records no event until it has synced once with the \
-         province (which tells it where its sequence numbers stand): connect the network and run `qrgate sync`"
-    )]
-    AwaitingProvince,
 }
 
 impl Error {
@@ -180,7 +170,6 @@ impl Error {
             Error::Io { .. } => Code::Io,
             Error::BackupDamaged { .. } => Code::BackupDamaged,
             Error::DataDirNotEmpty { .. } => Code::DataDirNotEmpty,
-            Error::AwaitingProvince => Code::AwaitingProvince,
         }
     }
 

@@ -91,10 +91,10 @@ pub struct SyncStatus {
     /// signed on the corrected clock, and the guard screen says so beyond [`CLOCK_WARN_MS`].
     #[serde(default)]
     pub clock_offset_ms: Option<i64>,
-    /// When the kiosk was restored from a backup, while it still waits for a pull to tell it the
-    /// province's highest sequence number; it records no event meanwhile.
+    /// When the kiosk was restored from a backup, until a pull has told it the province's highest
+    /// sequence number (it records meanwhile, numbered past its backup).
     #[serde(default)]
-    pub restored_awaiting_since: Option<DateTime<Utc>>,
+    pub restored_unheard_since: Option<DateTime<Utc>>,
 }
 
 /// Beyond this the guard screen says "the kiosk's clock is N minutes off".
@@ -117,7 +117,7 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
     status.roster_error =
         outbox::state(store.connection(), outbox::ROSTER_ERROR)?.and_then(|s| serde_json::from_str(&s).ok());
     status.clock_offset_ms = store.clock_offset()?;
-    status.restored_awaiting_since = store.province_seq_awaited()?;
+    status.restored_unheard_since = store.restored_unheard()?;
     Ok(status)
 }
 

@@ -218,30 +218,26 @@ extern "C" {
 }
 
 #[test]
-fn a_restored_kiosk_numbers_nothing_until_it_hears_the_province_and_then_numbers_above_it() {
+fn a_restored_kiosk_numbers_past_its_backup_at_once_and_above_the_province_once_heard() {
     let mut k = Kiosk::new(GateMode::Auto, |_| {});
     let badge = k.badge("NV001");
     k.check(&badge, "2026-11-25T07:00:00+07:00");
-    k.store.await_province_seq(at("2026-11-26T08:00:00+07:00")).unwrap();
-    assert_eq!(k.store.province_seq_awaited().unwrap(), Some(at("2026-11-26T08:00:00+07:00")));
-    let refused = k
-        .gate
-        .check(&mut k.store, &Scan::camera(&badge), at("2026-11-26T08:05:00+07:00"), uuid::Uuid::now_v7())
-        .unwrap_err();
-    assert!(matches!(refused, Error::AwaitingProvince), "{refused}");
-    assert_eq!(refused.code().as_str(), "awaiting_province");
-    assert_eq!(k.events(), 1, "nothing was written");
-
-    // The province holds up to 40 from this kiosk (written after the backup was taken).
-    k.store.learn_province_seq(40).unwrap();
-    assert_eq!(k.store.province_seq_awaited().unwrap(), None);
+    k.store.number_past_backup(at("2026-11-26T08:00:00+07:00")).unwrap();
+    assert_eq!(k.store.restored_unheard().unwrap(), Some(at("2026-11-26T08:00:00+07:00")));
     let seq = |k: &Kiosk, id: uuid::Uuid| -> i64 {
         k.store.connection().query_row("SELECT seq FROM events WHERE id = ?1", [id.to_string()], |r| r.get(0)).unwrap()
     };
-    let d = k.check(&badge, "2026-11-26T08:06:00+07:00");
-    assert_eq!(seq(&k, d.event_id), 41);
+    let gap = qrgate_core::store::RESTORE_SEQ_GAP;
+    let d = k.check(&badge, "2026-11-26T08:05:00+07:00");
+    assert_eq!(seq(&k, d.event_id), 1 + gap + 1, "recorded at once, past any number sent after the backup");
+
+    // The province holds numbers above even that (a second restore elsewhere): sync raises the floor.
+    k.store.learn_province_seq(3 * gap).unwrap();
+    assert_eq!(k.store.restored_unheard().unwrap(), None);
+    let d = k.check(&badge, "2026-11-26T12:06:00+07:00");
+    assert_eq!(seq(&k, d.event_id), 3 * gap + 1);
     // A lower mark heard later never takes the numbering back.
     k.store.learn_province_seq(3).unwrap();
     let d = k.check(&badge, "2026-11-26T17:06:00+07:00");
-    assert_eq!(seq(&k, d.event_id), 42);
+    assert_eq!(seq(&k, d.event_id), 3 * gap + 2);
 }

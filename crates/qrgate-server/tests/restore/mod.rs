@@ -31,7 +31,8 @@ fn a_kiosk_restored_from_an_older_backup_numbers_above_what_the_province_holds()
     let dir = tempfile::tempdir().unwrap();
     let new = Kiosk { data: DataDir::new(dir.path().join("kiosk")), dir, ..old };
     let report = qrgate_core::backup::restore(&archive, &new.data, Utc::now()).unwrap();
-    assert!(report.awaiting_province, "it had synced: the province may hold more than the backup");
+    let past = 8 + qrgate_core::store::RESTORE_SEQ_GAP + 1;
+    assert_eq!(report.next_seq, past, "the backup's 8, then the gap past the old PC's 9 to 12");
     let tz = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
     let scan = |minute: i64| {
         event(
@@ -41,17 +42,16 @@ fn a_kiosk_restored_from_an_older_backup_numbers_above_what_the_province_holds()
             (start() + Minutes::hours(3) + Minutes::minutes(minute)).with_timezone(&tz),
         )
     };
-    let refused = new.store().append_event(scan(0)).unwrap_err();
-    assert_eq!(refused.code().as_str(), "awaiting_province");
-    assert_eq!(new.status().waiting, 3, "the backup's unsent events wait again");
+    // The gate records at once, before any sync: the network may be down the day the PC is swapped.
+    let written = new.store().append_event(scan(0)).unwrap();
+    assert_eq!(written.seq, past, "never one of the 9 to 12 the old PC sent after the backup");
+    assert_eq!(new.status().waiting, 4, "the backup's unsent events wait again, and the new one");
+    assert!(new.status().restored_unheard_since.is_some());
 
-    // One round: the three go again (the province has them: stored, not twice), and the pull
-    // tells the kiosk the province's highest number.
+    // One round: the three go again (the province has them: stored, not twice), the new one is
+    // stored beside the old PC's, and the pull tells the kiosk the province's highest number.
     new.sync(&server.url, T).unwrap();
-    assert_eq!(new.status().restored_awaiting_since, None);
-    let written = new.store().append_event(scan(1)).unwrap();
-    assert_eq!(written.seq, 13, "above the 12 the province holds, not the backup's 8");
-    new.sync(&server.url, T).unwrap();
+    assert_eq!(new.status().restored_unheard_since, None);
 
     let status = new.status();
     assert_eq!((status.waiting, status.rejected), (0, 0), "nothing refused as a twin");
@@ -97,13 +97,13 @@ fn a_province_number_beyond_any_kiosks_is_not_taken() {
         }
     });
     let mut store = gate.store();
-    store.await_province_seq(Utc::now()).unwrap();
+    store.number_past_backup(Utc::now()).unwrap();
     let refused = gate.sync(&url, T).unwrap_err();
     assert!(matches!(refused, qrgate_sync::Error::BadAnswer(_)), "{refused}");
-    assert!(gate.status().restored_awaiting_since.is_some(), "still waiting for a number it can believe");
+    assert!(gate.status().restored_unheard_since.is_some(), "not yet a number it can believe");
     store.learn_province_seq(2).unwrap();
     let tz = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
     let written =
         store.append_event(event(Uuid::now_v7(), "NV0001", Direction::In, start().with_timezone(&tz))).unwrap();
-    assert_eq!(written.seq, 3);
+    assert_eq!(written.seq, qrgate_core::store::RESTORE_SEQ_GAP + 1, "a lower number heard takes nothing back");
 }
