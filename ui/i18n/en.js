@@ -170,6 +170,8 @@ export default {
     turnstile_unreachable: "The turnstile controller cannot be reached",
     turnstile_no_answer: "The turnstile controller does not answer",
     turnstile_refused: "The turnstile controller refused to open",
+    backup_damaged: "The backup file is damaged or not a QR Gate backup; nothing was restored",
+    data_dir_not_empty: "The data directory is not empty; a backup is restored only into an empty one",
   },
   // A bad value in one field (`invalid_input` with `detail.field`).
   invalid_fields: {

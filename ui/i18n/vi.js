@@ -170,6 +170,8 @@ export default {
     turnstile_unreachable: "Không kết nối được bộ điều khiển cổng xoay",
     turnstile_no_answer: "Bộ điều khiển cổng xoay không trả lời",
     turnstile_refused: "Bộ điều khiển cổng xoay từ chối lệnh mở",
+    backup_damaged: "Tệp sao lưu bị hỏng hoặc không phải bản sao lưu QR Gate; chưa khôi phục gì",
+    data_dir_not_empty: "Thư mục dữ liệu không trống; chỉ khôi phục bản sao lưu vào thư mục trống",
   },
   // A bad value in one field (`invalid_input` with `detail.field`).
   invalid_fields: {

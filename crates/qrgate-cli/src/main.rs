@@ -1,5 +1,6 @@
 //! The `qrgate` command: parses arguments, runs one job against a data directory, maps errors to exit codes.
 
+mod backup;
 mod badge;
 mod check;
 mod decode;
@@ -82,6 +83,10 @@ enum Command {
     Identity(sync::IdentityArgs),
     /// Send waiting events to the province and pull other gates' events and roster changes.
     Sync(sync::SyncArgs),
+    /// Copy this kiosk (database, kiosk.conf, PINs, keys) into one archive, while it runs.
+    Backup(backup::BackupArgs),
+    /// Set up a replacement PC from a backup, into an empty data directory.
+    Restore(backup::RestoreArgs),
     /// The turnstile, barrier or door the gate opens (kiosk.conf [turnstile]): pulse an output to test the wiring.
     #[command(subcommand)]
     Turnstile(turnstile::TurnstileCommand),
@@ -133,6 +138,8 @@ fn main() -> ExitCode {
         Command::Pin(cmd) => pin::run(cmd, &data),
         Command::Identity(args) => sync::run_identity(args, &data),
         Command::Sync(args) => sync::run_sync(args, &data),
+        Command::Backup(args) => backup::run_backup(args, &data),
+        Command::Restore(args) => backup::run_restore(args, &data),
         Command::Turnstile(cmd) => turnstile::run(cmd, &data),
     };
     match result {

@@ -59,7 +59,7 @@ pub fn run_identity(args: IdentityArgs, data: &DataDir) -> Result<Outcome> {
 
 /// Storage and data-directory failures are the core's and exit as such; a server that cannot
 /// be reached or refuses is printed here and exits 1.
-fn failed(e: qrgate_sync::Error) -> Result<Outcome> {
+pub(crate) fn failed(e: qrgate_sync::Error) -> Result<Outcome> {
     match e {
         qrgate_sync::Error::Core(e) => Err(e.into()),
         qrgate_sync::Error::Storage(e) => Err(e.into()),
@@ -70,7 +70,7 @@ fn failed(e: qrgate_sync::Error) -> Result<Outcome> {
     }
 }
 
-fn print_status(status: &qrgate_sync::SyncStatus) {
+pub(crate) fn print_status(status: &qrgate_sync::SyncStatus) {
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("never".to_string(), |t| t.to_rfc3339());
     println!(
         "{}  waiting {}  refused {}  last success {}",
@@ -81,6 +81,12 @@ fn print_status(status: &qrgate_sync::SyncStatus) {
     );
     if let Some(e) = &status.last_error {
         println!("  last error [{}] at {}: {}", e.code, e.at.to_rfc3339(), e.message);
+    }
+    if let Some(since) = status.restored_unheard_since {
+        println!(
+            "  restored from a backup at {}: not yet heard from the province since (its unsent events go at the next sync)",
+            since.to_rfc3339()
+        );
     }
     if let Some(e) = &status.roster_error {
         println!("  roster refused [{}] at {}: {}", e.code, e.at.to_rfc3339(), e.message);

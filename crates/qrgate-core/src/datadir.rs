@@ -19,6 +19,8 @@ pub const KEYS: &str = "keys";
 pub const KIOSK_KEY: &str = "kiosk.key";
 pub const BADGE_SIGNING_KEY: &str = "badge-signing.key";
 pub const BADGE_PUBLIC_KEY: &str = "badge-signing.pub";
+/// The guards' and admins' PINs (argon2 hashes), which `qrgate_desk::pin` keeps.
+pub const PINS: &str = "pins.toml";
 /// The enterprise's visitor key ([`VisitorKey`]): secret, the same at every gate of the enterprise.
 pub const VISITOR_KEY: &str = "visitor.key";
 

@@ -62,6 +62,8 @@ codes! {
     TurnstileUnreachable => "turnstile_unreachable",
     TurnstileNoAnswer => "turnstile_no_answer",
     TurnstileRefused => "turnstile_refused",
+    BackupDamaged => "backup_damaged",
+    DataDirNotEmpty => "data_dir_not_empty",
 }
 
 impl std::fmt::Display for Code {
@@ -134,6 +136,16 @@ pub enum Error {
 
     #[error("{}: {source}", .path.display())]
     Io { path: PathBuf, source: std::io::Error },
+
+    #[error("{} is not a whole QR Gate backup ({why}); nothing was restored", .path.display())]
+    BackupDamaged { path: PathBuf, why: String },
+
+    #[error(
+        "{} is not empty (it holds {holds}); a backup is restored only into an empty data directory: \
+         choose another directory, or move what is there away first",
+        .path.display()
+    )]
+    DataDirNotEmpty { path: PathBuf, holds: String },
 }
 
 impl Error {
@@ -156,6 +168,8 @@ impl Error {
             Error::Store(e) if is_disk_full(e) => Code::DiskFull,
             Error::Store(_) => Code::Storage,
             Error::Io { .. } => Code::Io,
+            Error::BackupDamaged { .. } => Code::BackupDamaged,
+            Error::DataDirNotEmpty { .. } => Code::DataDirNotEmpty,
         }
     }
 

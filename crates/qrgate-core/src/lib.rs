@@ -3,6 +3,7 @@
 //! Raw input (QR text, CSV rows, kiosk.conf) becomes checked types here at the edge of each
 //! module; time and ids come in from the caller so every decision can be replayed in a test.
 
+pub mod backup;
 pub mod badge;
 pub mod base45;
 pub mod cccd;

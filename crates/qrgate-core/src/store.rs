@@ -15,6 +15,19 @@ use crate::model::{ClockFlag, Direction, EmployeeCode, KioskId, Method, PersonRe
 /// The guard screen's counters; they live with the rule that makes them (`crate::presence`).
 pub use crate::presence::InsideCounts;
 
+/// `sync_state` key: the highest sequence number the province holds from this kiosk, as sync
+/// last heard it. Own events are numbered above it as well as above the log's own.
+const SEQ_FLOOR: &str = "province_seq";
+/// `sync_state` key, present from a restore until sync has heard the province's numbering.
+const RESTORED: &str = "restored_unheard_ms";
+/// How far a restored kiosk's numbering jumps past its backup's: more events than any gate
+/// writes between a backup and its restore (one a second for 136 years), and far under the
+/// protocol's ceiling (2^53), so the numbers the old PC sent after the backup are never reused.
+pub const RESTORE_SEQ_GAP: i64 = 1 << 32;
+/// The next own sequence number (`?1` the kiosk, `?2` [`SEQ_FLOOR`]): above the log's and the floor.
+const NEXT_SEQ: &str = "SELECT MAX(COALESCE((SELECT MAX(seq) FROM events WHERE kiosk_id = ?1), 0),
+                                 COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = ?2), 0)) + 1";
+
 /// `PRAGMA application_id`: "QRGT". A database without it is not ours.
 const APPLICATION_ID: i32 = 0x5152_4754;
 
@@ -899,6 +912,58 @@ impl Store {
         Ok(())
     }
 
+    // ---- the province's numbering ------------------------------------------------------------
+
+    /// Marks this kiosk as restored from a backup at `restored`: the province may hold events of
+    /// this kiosk written after the backup was taken, with sequence numbers this database never
+    /// saw, and would refuse a new event under one of them as a twin. So the next number jumps
+    /// [`RESTORE_SEQ_GAP`] past the backup's: the gate records at once, network or not, and sync
+    /// later raises the numbering to the province's if that is higher still
+    /// ([`Store::learn_province_seq`]).
+    pub fn number_past_backup(&mut self, restored: DateTime<Utc>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO sync_state (key, value)
+             SELECT ?1, MAX(COALESCE((SELECT MAX(seq) FROM events WHERE kiosk_id = ?3), 0),
+                            COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = ?1), 0)) + ?2
+             WHERE true
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![SEQ_FLOOR, RESTORE_SEQ_GAP, self.identity.kiosk_id.as_str()],
+        )?;
+        tx.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![RESTORED, restored.timestamp_millis().to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The sequence number the next own event will take.
+    pub fn next_own_seq(&self) -> Result<i64> {
+        Ok(self.conn.query_row(NEXT_SEQ, params![self.identity.kiosk_id.as_str(), SEQ_FLOOR], |r| r.get(0))?)
+    }
+
+    /// When this kiosk was restored, until sync has heard the province's numbering.
+    pub fn restored_unheard(&self) -> Result<Option<DateTime<Utc>>> {
+        let ms: Option<String> =
+            self.conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [RESTORED], |r| r.get(0)).optional()?;
+        Ok(ms.and_then(|ms| ms.parse().ok()).and_then(DateTime::from_timestamp_millis))
+    }
+
+    /// Takes the highest sequence number the province holds from this kiosk: the next own event
+    /// is numbered above it (and above this database's own).
+    pub fn learn_province_seq(&mut self, highest: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            params![SEQ_FLOOR, highest.max(0).to_string()],
+        )?;
+        tx.execute("DELETE FROM sync_state WHERE key = ?1", [RESTORED])?;
+        tx.commit()?;
+        Ok(())
+    }
+
     // ---- events -----------------------------------------------------------------------------
 
     /// The newest event about `person`, optionally only at this kiosk or only accepted ones.
@@ -1096,9 +1161,7 @@ pub fn clock_flag(at_ms: i64, good_ms: Option<i64>, offset_ms: Option<i64>) -> O
 /// Completes a draft with this kiosk's id and next sequence number, whatever the draft carried,
 /// and with what the kiosk knows of its clock; a time it does not doubt becomes its good time.
 fn insert_own_event(tx: &Transaction<'_>, kiosk: &KioskId, draft: Event) -> Result<Event> {
-    let seq: i64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE kiosk_id = ?1")?
-        .query_row([kiosk.as_str()], |r| r.get(0))?;
+    let seq: i64 = tx.prepare_cached(NEXT_SEQ)?.query_row(params![kiosk.as_str(), SEQ_FLOOR], |r| r.get(0))?;
     let (good_ms, offset_ms): (Option<i64>, Option<i64>) =
         tx.prepare_cached("SELECT good_ms, offset_ms FROM clock")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let at_ms = draft.at.timestamp_millis();

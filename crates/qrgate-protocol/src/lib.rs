@@ -21,6 +21,12 @@ pub const PUSH_PATH: &str = "/api/v1/push";
 /// POST: the enterprise's events from other gates and roster changes since the cursors.
 pub const PULL_PATH: &str = "/api/v1/pull";
 
+/// No kiosk's sequence number is above this (2^53, exact in every JSON reader): one event a
+/// millisecond would take some 285,000 years to reach it. Push refuses an event beyond it and a
+/// kiosk refuses a pull answer that says the province holds one, so no wrong number can push a
+/// kiosk's numbering to where it overflows.
+pub const MAX_SEQ: i64 = 1 << 53;
+
 /// A push carries at most this many events...
 pub const MAX_BATCH_EVENTS: usize = 1000;
 /// ...and at most this many bytes of JSON before compression.

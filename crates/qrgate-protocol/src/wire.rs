@@ -117,6 +117,11 @@ pub struct PullResponse {
     pub roster_cursor: String,
     /// True when the server holds more than it sent: pull again at once.
     pub more: bool,
+    /// The highest sequence number the province holds from the asking kiosk (0: none yet). A
+    /// kiosk restored from an older backup numbers its next events above it, so none of them
+    /// takes a number the province already holds for another event. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_seq: Option<i64>,
 }
 
 /// Every error answer of the server.
@@ -244,7 +249,7 @@ impl WireEvent {
                 return Err(reject(id, "bad_offset", format!("offset {} s is no time zone's", self.offset_s)))
             }
         }
-        if self.seq < 1 {
+        if !(1..=crate::MAX_SEQ).contains(&self.seq) {
             return Err(reject(id, "bad_seq", format!("seq {} is not a kiosk's sequence number", self.seq)));
         }
         if self.badge_serial.is_some_and(|s| s > check::MAX_BADGE_SERIAL) {
@@ -363,6 +368,7 @@ mod tests {
             (|e| e.offset_s = 7 * 3600 + 1, "bad_offset"),
             (|e| e.seq = 0, "bad_seq"),
             (|e| e.seq = i64::MIN, "bad_seq"),
+            (|e| e.seq = crate::MAX_SEQ + 1, "bad_seq"),
             (|e| e.badge_serial = Some(u32::MAX), "bad_serial"),
             (|e| e.reason = Some("Anti passback".into()), "bad_reason"),
             (|e| e.person_ref = Some("nv001".into()), "bad_person"),

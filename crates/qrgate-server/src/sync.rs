@@ -239,6 +239,16 @@ pub async fn push(
             }
         }
     }
+    // Under the kiosk's lock taken above, so two pushes never lower it.
+    let stored_ids: std::collections::HashSet<Uuid> = stored.iter().copied().collect();
+    let highest = checked.iter().filter(|c| stored_ids.contains(&c.get().id)).map(|c| c.get().seq).max();
+    if let Some(highest) = highest {
+        sqlx::query("UPDATE kiosks SET seq_high = GREATEST(seq_high, $2) WHERE kiosk_id = $1")
+            .bind(&kiosk.kiosk_id)
+            .bind(highest)
+            .execute(&mut *tx)
+            .await?;
+    }
     let workers_stored = upsert_workers(&mut tx, kiosk, &request.workers).await?;
     let visitors_stored = match trace {
         Some(secret) => store_tags(&mut tx, kiosk, &request.visitors, secret).await?,
@@ -469,6 +479,10 @@ pub async fn pull(pool: &PgPool, kiosk: &Kiosk, request: PullRequest) -> Result<
         page::<StoredEvent>(&mut db, &EVENTS, kiosk, &request.events_after, limit).await?;
     let (workers, roster_cursor, more_roster) =
         page::<WorkerRow>(&mut db, &ROSTER, kiosk, &request.roster_after, limit).await?;
+    let own_seq: i64 = sqlx::query_scalar("SELECT seq_high FROM kiosks WHERE kiosk_id = $1")
+        .bind(&kiosk.kiosk_id)
+        .fetch_one(&mut *db)
+        .await?;
     db.commit().await?;
     crate::metrics::pulled(events.len() as u64);
     Ok(PullResponse {
@@ -477,6 +491,7 @@ pub async fn pull(pool: &PgPool, kiosk: &Kiosk, request: PullRequest) -> Result<
         events_cursor,
         roster_cursor,
         more: more_events || more_roster,
+        own_seq: Some(own_seq),
     })
 }
 

@@ -8,6 +8,7 @@ mod hostile;
 
 mod clock;
 mod privacy;
+mod restore;
 
 use std::time::Duration;
 

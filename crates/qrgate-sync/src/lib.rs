@@ -18,7 +18,9 @@ use qrgate_core::datadir::DataDir;
 use qrgate_core::store::Store;
 use qrgate_core::Clock;
 use qrgate_protocol::trace::{SealedVisitor, TracePublicKey, MAX_BATCH_VISITORS};
-use qrgate_protocol::{cursor_ok, Nonce, PullRequest, PushRequest, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_PULL_ROWS};
+use qrgate_protocol::{
+    cursor_ok, Nonce, PullRequest, PushRequest, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_PULL_ROWS, MAX_SEQ,
+};
 
 /// Most roster entries one push carries; with [`MAX_BATCH_BYTES`] of JSON at most, far inside
 /// what the server inflates.
@@ -89,6 +91,10 @@ pub struct SyncStatus {
     /// signed on the corrected clock, and the guard screen says so beyond [`CLOCK_WARN_MS`].
     #[serde(default)]
     pub clock_offset_ms: Option<i64>,
+    /// When the kiosk was restored from a backup, until a pull has told it the province's highest
+    /// sequence number (it records meanwhile, numbered past its backup).
+    #[serde(default)]
+    pub restored_unheard_since: Option<DateTime<Utc>>,
 }
 
 /// Beyond this the guard screen says "the kiosk's clock is N minutes off".
@@ -111,6 +117,7 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
     status.roster_error =
         outbox::state(store.connection(), outbox::ROSTER_ERROR)?.and_then(|s| serde_json::from_str(&s).ok());
     status.clock_offset_ms = store.clock_offset()?;
+    status.restored_unheard_since = store.restored_unheard()?;
     Ok(status)
 }
 
@@ -364,6 +371,13 @@ fn pull(
             return Err(Error::BadAnswer(format!(
                 "a pull answer holds at most {MAX_PULL_ROWS} events and roster rows and cursors made of digits"
             )));
+        }
+        if let Some(highest) = answer.own_seq {
+            if !(0..=MAX_SEQ).contains(&highest) {
+                return Err(Error::BadAnswer(format!("{highest} is no kiosk's sequence number")));
+            }
+            // After this round's pushes: what the province holds from us is all it can hold.
+            store.learn_province_seq(highest)?;
         }
         let moved = answer.events_cursor != request.events_after || answer.roster_cursor != request.roster_after;
         // Applied before the cursors are saved: a crash in between pulls the same again, which

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod backup;
 mod clock;
 mod commands;
 mod disk;

@@ -216,3 +216,28 @@ extern "C" {
     #[link_name = "getuid"]
     fn libc_getuid() -> u32;
 }
+
+#[test]
+fn a_restored_kiosk_numbers_past_its_backup_at_once_and_above_the_province_once_heard() {
+    let mut k = Kiosk::new(GateMode::Auto, |_| {});
+    let badge = k.badge("NV001");
+    k.check(&badge, "2026-11-25T07:00:00+07:00");
+    k.store.number_past_backup(at("2026-11-26T08:00:00+07:00")).unwrap();
+    assert_eq!(k.store.restored_unheard().unwrap(), Some(at("2026-11-26T08:00:00+07:00")));
+    let seq = |k: &Kiosk, id: uuid::Uuid| -> i64 {
+        k.store.connection().query_row("SELECT seq FROM events WHERE id = ?1", [id.to_string()], |r| r.get(0)).unwrap()
+    };
+    let gap = qrgate_core::store::RESTORE_SEQ_GAP;
+    let d = k.check(&badge, "2026-11-26T08:05:00+07:00");
+    assert_eq!(seq(&k, d.event_id), 1 + gap + 1, "recorded at once, past any number sent after the backup");
+
+    // The province holds numbers above even that (a second restore elsewhere): sync raises the floor.
+    k.store.learn_province_seq(3 * gap).unwrap();
+    assert_eq!(k.store.restored_unheard().unwrap(), None);
+    let d = k.check(&badge, "2026-11-26T12:06:00+07:00");
+    assert_eq!(seq(&k, d.event_id), 3 * gap + 1);
+    // A lower mark heard later never takes the numbering back.
+    k.store.learn_province_seq(3).unwrap();
+    let d = k.check(&badge, "2026-11-26T17:06:00+07:00");
+    assert_eq!(seq(&k, d.event_id), 3 * gap + 2);
+}

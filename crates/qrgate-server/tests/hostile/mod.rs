@@ -372,8 +372,14 @@ fn a_hostile_server_cannot_fill_or_poison_a_kiosk() {
         worker("NV0003", "C\0".into(), 1),
         worker("NV0004", "Dũng".into(), u32::MAX),
     ];
-    let answer =
-        PullResponse { events, workers, events_cursor: "10:1".into(), roster_cursor: "10:4".into(), more: false };
+    let answer = PullResponse {
+        events,
+        workers,
+        events_cursor: "10:1".into(),
+        roster_cursor: "10:4".into(),
+        more: false,
+        own_seq: None,
+    };
     let url = hostile_server(move || plain(&serde_json::to_vec(&answer).unwrap()));
     let round = gate.sync(&url, T).unwrap();
     assert_eq!((round.pulled_events, round.pulled_workers), (1, 1));
