@@ -23,6 +23,9 @@ const screen = {
   measure: false,
 };
 
+// How long the alert bar says the kiosk started again after a stop it did not make.
+const RESTART_SHOWN_MS = 3600_000;
+
 function kindOf(d) {
   if (d.verdict === "refused") return "refused";
   return d.direction === "out" ? "out" : "in";
@@ -145,6 +148,11 @@ function renderAlert() {
   if (screen.turnstile && !screen.turnstile.reachable) alerts.push(w.turnstile_down);
   if (screen.status?.low_disk) alerts.push(fill(w.disk_low, { mb: screen.status.disk_free_mb }));
   if (!screen.adminPin) alerts.push(w.no_admin_pin_banner);
+  // For the hour after a start that followed a crash, a kill or the watchdog (sync --status keeps it).
+  const restarted = screen.restarted;
+  if (restarted && Date.now() - Date.parse(restarted.at) < RESTART_SHOWN_MS) {
+    alerts.push(fill(w.restarted, { time: `${clockTime(restarted.at)} ${gateDate(restarted.at)}` }));
+  }
   const el = $("alert");
   el.hidden = alerts.length === 0;
   el.textContent = alerts.join(" · ");
@@ -210,11 +218,6 @@ function renderWords() {
   $("lang-toggle").textContent = w.other_language;
   $("demo-tag").textContent = w.demo;
   if (screen.demoPins) $("demo-pins").textContent = fill(w.demo_pins, screen.demoPins);
-  $("restarted").hidden = !screen.restarted;
-  if (screen.restarted) {
-    const at = screen.restarted.at;
-    $("restarted").textContent = fill(w.restarted, { time: `${clockTime(at)} ${gateDate(at)}` });
-  }
   renderDecision();
   renderRecent();
   renderCamera();
