@@ -162,6 +162,34 @@ fn turnstile_test_pulses_one_output_and_says_why_when_it_cannot() {
     assert!(r.stderr.contains("no turnstile is set up"), "{}", r.stderr);
 }
 
+/// `qrgate scan` over the frames in `folder` for up to two minutes, its decisions on a pipe.
+fn long_scan(site: &Site, folder: &std::path::Path, fps: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_qrgate"))
+        .args(["--data", site.data().to_str().unwrap(), "scan", "--source"])
+        .arg(format!("dir:{}", folder.display()))
+        .args(["--fps", fps, "--seconds", "120"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The JSON lines of `scan`'s standard error that have one of `keys`, as they come.
+fn heard_on_stderr(scan: &mut std::process::Child, keys: &'static [&'static str]) -> mpsc::Receiver<Value> {
+    let (lines, heard) = mpsc::channel::<Value>();
+    let stderr = BufReader::new(scan.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                if keys.iter().any(|k| v.get(k).is_some()) && lines.send(v).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    heard
+}
+
 #[test]
 fn a_board_pulled_out_mid_run_is_an_alert_in_the_scan_and_in_the_sync_status() {
     let board = Pty::open();
@@ -169,26 +197,9 @@ fn a_board_pulled_out_mid_run_is_an_alert_in_the_scan_and_in_the_sync_status() {
     let folder = site.path("replay");
     std::fs::create_dir_all(&folder).unwrap();
     empty_gate_frame(1).save(folder.join("000.png")).unwrap();
-    let mut scan = Command::new(env!("CARGO_BIN_EXE_qrgate"))
-        .args(["--data", site.data().to_str().unwrap(), "scan", "--source"])
-        .arg(format!("dir:{}", folder.display()))
-        .args(["--fps", "5", "--seconds", "120"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (lines, heard) = mpsc::channel::<Value>();
-    let stderr = BufReader::new(scan.stderr.take().unwrap());
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                if v.get("turnstile").is_some() && lines.send(v["turnstile"].clone()).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    let next = || heard.recv_timeout(PATIENCE).expect("a turnstile line on standard error");
+    let mut scan = long_scan(&site, &folder, "5");
+    let heard = heard_on_stderr(&mut scan, &["turnstile"]);
+    let next = || heard.recv_timeout(PATIENCE).expect("a turnstile line on standard error")["turnstile"].clone();
     assert_eq!(next()["reachable"], true);
     board.unplug();
     let down = next();
@@ -227,27 +238,8 @@ fn an_entry_nobody_went_through_gets_its_follow_up_and_leaves_nobody_inside() {
         held_badge_frame(k, &badge).save(folder.join(format!("{k:03}.png"))).unwrap();
     }
     empty_gate_frame(9).save(folder.join("003.png")).unwrap();
-    let mut scan = Command::new(env!("CARGO_BIN_EXE_qrgate"))
-        .args(["--data", site.data().to_str().unwrap(), "scan", "--source"])
-        .arg(format!("dir:{}", folder.display()))
-        .args(["--fps", "10", "--seconds", "120"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (lines, heard) = mpsc::channel::<Value>();
-    let stderr = BufReader::new(scan.stderr.take().unwrap());
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                if (v.get("not_passed").is_some() || v.get("not_passed_not_recorded").is_some())
-                    && lines.send(v).is_err()
-                {
-                    return;
-                }
-            }
-        }
-    });
+    let mut scan = long_scan(&site, &folder, "10");
+    let heard = heard_on_stderr(&mut scan, &["not_passed", "not_passed_not_recorded"]);
     assert_eq!(written.recv_timeout(PATIENCE).unwrap(), (0, true), "the entry opened the gate");
     assert_eq!(written.recv_timeout(PATIENCE).unwrap(), (0, false));
     let told = heard.recv_timeout(PATIENCE).expect("the follow-up's line");
