@@ -370,6 +370,7 @@ async function start() {
   });
   // The passage sensor saw nobody go through an opening: its row in the recent list says so.
   await listen("not_passed", (e) => {
+    setInside(e.payload.inside);
     const opened = screen.recent.find((d) => d.event_id === e.payload.follows);
     if (opened) {
       opened.notPassed = true;

@@ -16,6 +16,7 @@ use crate::Shell;
 pub fn start(config: &Config, data: &DataDir, app: AppHandle) -> Option<Turnstile> {
     let path = data.turnstile_health();
     let zone = config.time.timezone;
+    let rule = qrgate_core::presence::InsideRule::of(config);
     let database = data.database();
     let told = app.clone();
     Turnstile::start(
@@ -31,13 +32,16 @@ pub fn start(config: &Config, data: &DataDir, app: AppHandle) -> Option<Turnstil
             let _ = app.emit("turnstile", health);
         },
         move |entry| {
-            // Its own connection: the turnstile's thread must not wait for the desk's lock.
+            // Its own connection: the turnstile's thread must not wait for the desk's lock. The
+            // counts change with it: the person is back where they were before the opening.
             let written = qrgate_core::store::Store::open(&database).and_then(|mut store| {
-                qrgate_core::gate::record_not_passed(&mut store, zone, entry, Utc::now(), uuid::Uuid::now_v7())
+                let now = Utc::now();
+                let event = qrgate_core::gate::record_not_passed(&mut store, zone, entry, now, uuid::Uuid::now_v7())?;
+                event.map(|e| Ok((e, store.inside_counts(rule, now)?))).transpose()
             });
             match written {
-                Ok(Some(event)) => {
-                    let _ = told.emit("not_passed", crate::view::NotPassed::of(&event));
+                Ok(Some((event, inside))) => {
+                    let _ = told.emit("not_passed", crate::view::NotPassed::of(&event, inside.into()));
                 }
                 Ok(None) => {}
                 Err(e) => eprintln!("qrgate-kiosk: an opening nobody went through could not be recorded: {e}"),

@@ -88,11 +88,13 @@ pub struct Shown {
 pub struct NotPassed {
     pub follows: Option<Uuid>,
     pub event_id: Uuid,
+    /// Who is inside now that the opening did not count.
+    pub inside: Inside,
 }
 
 impl NotPassed {
-    pub fn of(event: &qrgate_core::store::Event) -> NotPassed {
-        NotPassed { follows: event.follows, event_id: event.id }
+    pub fn of(event: &qrgate_core::store::Event, inside: Inside) -> NotPassed {
+        NotPassed { follows: event.follows, event_id: event.id, inside }
     }
 }
 

@@ -495,6 +495,70 @@ describe("a gate whose turnstile hangs on an LCUS relay board, with HR's photos"
   });
 });
 
+describe("a gate whose turnstile has a passage sensor nobody crosses", () => {
+  let driver;
+  let data;
+  let script;
+  let module;
+  let heard = "";
+
+  before(async () => {
+    data = freshDataDir();
+    const first = await startOnEmptyGate(data, "passage-gate");
+    await first.stop();
+    try {
+      execFileSync("pkill", ["-f", data]);
+    } catch {
+      // already gone
+    }
+    await until("the first kiosk to end", 10_000, async () => ({ ok: !runningOn(data) }));
+    script = JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
+    // A Modbus relay module on a pseudo-terminal: its first line is the terminal, then each coil.
+    module = spawn(process.env.MODBUS_MODULE_BIN, [], { stdio: ["ignore", "pipe", "ignore"] });
+    module.stdout.on("data", (chunk) => (heard += chunk));
+    await until("the module's terminal", 5_000, async () => ({ ok: heard.includes("\n") }));
+    const port = heard.split("\n")[0];
+    const conf = join(data, "kiosk.conf");
+    const wired = readFileSync(conf, "utf8")
+      .replace('driver = "none"\n', 'driver = "modbus"\n')
+      .replace('port = ""\n', `port = "${port}"\nin = 0\nout = 1\npassage = 4\n`)
+      .replace("passage_seconds = 10\n", "passage_seconds = 1\n");
+    assert.ok(wired.includes("passage_seconds = 1\n"), wired);
+    writeFileSync(conf, wired);
+    driver = await startOnEmptyGate(data, "passage-gate");
+  });
+
+  after(() => {
+    module?.kill();
+    return driver?.stop();
+  });
+
+  test("an entry the sensor saw nobody walk through is marked in the recent list and followed in the log", async () => {
+    await driver.click(await driver.element("#manual-open"));
+    await driver.type(await driver.element("#manual-search"), script.welcome.code.toLowerCase());
+    await until("the worker in the results", 5_000, async () => {
+      const found = await driver.run(`return [...document.querySelectorAll("#manual-results button")].map((b) => b.dataset.code);`);
+      return { found, ok: found[0] === script.welcome.code };
+    });
+    await driver.click(await driver.element(`#manual-results button[data-code="${script.welcome.code}"]`));
+    await driver.type(await driver.element("#manual-pin"), "1234");
+    await driver.click(await driver.element("#manual-confirm"));
+    await until("the IN coil closed and released", 10_000, async () => ({ ok: heard.includes("coil 0 on\ncoil 0 off\n") }));
+    const row = await until("the row marked as not gone through", 10_000, async () => {
+      const r = await driver.run(`const li = document.querySelector("#recent li");
+        return li ? { passed: li.dataset.passed, text: li.textContent } : {};`);
+      return { ...r, ok: r.passed === "no" };
+    });
+    assert.ok(row.text.includes(vi.not_passed), row.text);
+    const workers = await driver.run(`return Number(document.getElementById("inside-workers").textContent);`);
+    assert.equal(workers, 0, "the worker who did not go through is not counted inside");
+    const db = join(data, "qrgate.db");
+    const entry = sql(db, `SELECT id FROM events WHERE person_ref = '${script.welcome.code}' AND verdict = 'accepted' ORDER BY seq DESC LIMIT 1`);
+    assert.equal(sql(db, `SELECT verdict || ' ' || direction FROM events WHERE follows = '${entry}'`), "not_passed in");
+    writeFileSync(join(ARTIFACTS, "guard-screen-not-passed.png"), await driver.screenshot());
+  });
+});
+
 // A valid CCCD QR text: a man born in Hà Nội (province 001) in 1990.
 const CCCD_NUMBER = "001090123456";
 const CCCD = `${CCCD_NUMBER}||Nguyễn Văn Khách|15031990|Nam|12 Lê Lợi, Hoàn Kiếm, Hà Nội|01012022`;

@@ -31,6 +31,10 @@ cargo build --manifest-path "$root/src-tauri/Cargo.toml"
 cargo test --manifest-path "$root/src-tauri/Cargo.toml"
 export KIOSK_BIN=$CARGO_TARGET_DIR/debug/qrgate-kiosk
 export ARTIFACTS=$artifacts
+# A Modbus relay module with a passage sensor, played on a pseudo-terminal (the workspace's test
+# kit, built where `cargo test --workspace` built it).
+CARGO_TARGET_DIR=$root/target cargo build --manifest-path "$root/Cargo.toml" -p qrgate-testkit --bin modbus-module
+export MODBUS_MODULE_BIN=$root/target/debug/modbus-module
 
 # Each run gets its own display and its own WebDriver ports, so two runs on one machine do not meet.
 export WEBDRIVER_PORT=${WEBDRIVER_PORT:-$((20000 + RANDOM % 20000))}

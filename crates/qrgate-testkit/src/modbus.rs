@@ -23,15 +23,26 @@ pub struct Sensor {
     pub reads: Option<mpsc::Sender<bool>>,
 }
 
-/// Plays module `unit` on `line` until the line closes or stays silent for three seconds; each
-/// coil written goes to `written` as (address, closed).
-pub fn module(mut line: Pty, unit: u8, written: mpsc::Sender<(u16, bool)>, sensor: Sensor) -> JoinHandle<()> {
+/// Plays module `unit` on `line` until the line stays silent for three seconds (the test is
+/// over); each coil written goes to `written` as (address, closed).
+pub fn module(line: Pty, unit: u8, written: mpsc::Sender<(u16, bool)>, sensor: Sensor) -> JoinHandle<()> {
+    module_for(line, unit, written, sensor, Duration::from_secs(3))
+}
+
+/// [`module`], silent for at most `patience` before it stops.
+pub fn module_for(
+    mut line: Pty,
+    unit: u8,
+    written: mpsc::Sender<(u16, bool)>,
+    sensor: Sensor,
+    patience: Duration,
+) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut storage = ModbusStorageSmall::new();
         loop {
             // Requests for coils and inputs are 8 bytes in RTU: address, function, register,
             // value or count, CRC.
-            let (request, _) = line.read(8, Duration::from_secs(3));
+            let (request, _) = line.read(8, patience);
             if request.len() < 8 {
                 return;
             }
