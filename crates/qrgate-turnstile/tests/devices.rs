@@ -164,7 +164,8 @@ fn an_opening_nobody_passes_through_is_reported_and_one_the_sensor_saw_is_not() 
     let config = TurnstileConfig {
         entry: Some(0),
         passage: Some(SENSOR_INPUT),
-        passage_seconds: 1,
+        // Time enough for the test to play a passage on a loaded machine.
+        passage_seconds: 3,
         ..serial(TurnstileDriver::Modbus, &line)
     };
     let (tx, written) = mpsc::channel();
