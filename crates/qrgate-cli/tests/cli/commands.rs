@@ -8,6 +8,29 @@ NV002;Trần Văn Dũng;Cắt;CA3;;1
 NV003;Lê Hoàng Yến;Văn phòng;HC;;Nghỉ việc
 ";
 
+/// The one line of `key = "…"` (TOML) or `"key": "…"` (JSON) in `text` that names `key`.
+fn value_of<'t>(text: &'t str, key: &str) -> &'t str {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{key} = \"")) || l.trim_start().starts_with(&format!("\"{key}\": \"")))
+        .unwrap_or_else(|| panic!("no {key} in {text}"));
+    line.split('"').rev().nth(1).unwrap()
+}
+
+#[test]
+fn the_command_the_window_and_its_package_carry_the_workspaces_version() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let workspace = read("Cargo.toml");
+    let version = value_of(&workspace, "version");
+    assert_eq!(env!("CARGO_PKG_VERSION"), version);
+    let printed = Site::new().ok(&["--version"]).stdout;
+    assert_eq!(printed.trim(), format!("qrgate {version}"));
+    // The kiosk window is a workspace of its own: it repeats the version, and must not drift.
+    assert_eq!(value_of(&read("src-tauri/Cargo.toml"), "version"), version, "src-tauri/Cargo.toml");
+    assert_eq!(value_of(&read("src-tauri/tauri.conf.json"), "version"), version, "src-tauri/tauri.conf.json");
+}
+
 #[test]
 fn every_subcommand_has_help() {
     let site = Site::new();
