@@ -472,24 +472,23 @@ fn alignment_contrast(at: impl Fn(f64, f64) -> Option<f32>, dark_is_low: bool) -
     Some(if dark_is_low { contrast } else { -contrast })
 }
 
-/// Finds the bottom-right alignment pattern near where the finders put it and refits the map
-/// to all four points, which takes out the perspective a parallelogram cannot follow.
-fn fit_alignment(img: &GrayImage, fit: &Fit, t: &Triple, dark_is_low: bool) -> Option<Fit> {
-    let side = fit.side as f64;
-    let expected = side - 6.5;
-    // Perspective moves the pattern by a module or two on a tilted badge; the search reaches
-    // further on larger symbols, where the same tilt moves it more.
-    let reach = (side / 12.0).clamp(2.5, 6.0);
-    // Coarse search on a lattice of half-module steps sampled once, so each candidate centre
-    // costs lookups rather than projections.
-    let half_steps = (reach * 2.0).round() as i64;
+/// The clearest alignment pattern within `half_steps` half-modules of `around(0, 0)`, on a
+/// lattice of half-module steps sampled once (so each candidate centre costs lookups rather than
+/// projections), each candidate's contrast less `per_module` for each module it lies off centre:
+/// (that ranked contrast, its offset in modules).
+fn coarse_alignment(
+    img: &GrayImage,
+    around: &dyn Fn(f64, f64) -> (f64, f64),
+    dark_is_low: bool,
+    half_steps: i64,
+    per_module: f32,
+) -> Option<(f32, f64, f64)> {
     let span = half_steps + 4;
     let width = (2 * span + 1) as usize;
-    let origin = expected - span as f64 * 0.5;
     let mut lattice = vec![f32::NAN; width * width];
     for j in 0..width {
         for i in 0..width {
-            let (x, y) = fit.map.map(origin + i as f64 * 0.5, origin + j as f64 * 0.5);
+            let (x, y) = around((i as i64 - span) as f64 * 0.5, (j as i64 - span) as f64 * 0.5);
             if let Some(l) = luma_at(img, x, y) {
                 lattice[j * width + i] = l;
             }
@@ -504,12 +503,28 @@ fn fit_alignment(img: &GrayImage, fit: &Fit, t: &Triple, dark_is_low: bool) -> O
                 (!l.is_nan()).then_some(l)
             };
             if let Some(score) = alignment_contrast(at, dark_is_low) {
-                if best.is_none_or(|b| score > b.0) {
-                    best = Some((score, expected + ci as f64 * 0.5, expected + cj as f64 * 0.5));
+                let distance = ((ci * ci + cj * cj) as f32).sqrt() * 0.5;
+                let ranked = score - per_module * distance;
+                if best.is_none_or(|b| ranked > b.0) {
+                    best = Some((ranked, ci as f64 * 0.5, cj as f64 * 0.5));
                 }
             }
         }
     }
+    best
+}
+
+/// Finds the bottom-right alignment pattern near where the finders put it and refits the map
+/// to all four points, which takes out the perspective a parallelogram cannot follow.
+fn fit_alignment(img: &GrayImage, fit: &Fit, t: &Triple, dark_is_low: bool) -> Option<Fit> {
+    let side = fit.side as f64;
+    let expected = side - 6.5;
+    // Perspective moves the pattern by a module or two on a tilted badge; the search reaches
+    // further on larger symbols, where the same tilt moves it more.
+    let reach = (side / 12.0).clamp(2.5, 6.0);
+    let around = |du: f64, dv: f64| fit.map.map(expected + du, expected + dv);
+    let (score, du, dv) = coarse_alignment(img, &around, dark_is_low, (reach * 2.0).round() as i64, 0.0)?;
+    let mut best = Some((score, expected + du, expected + dv));
     // Then quarter-module steps around the best coarse centre.
     let (_, cu, cv) = best?;
     for j in -2..=2 {
@@ -633,39 +648,10 @@ fn find_alignment(
     dark_is_low: bool,
     reach: f64,
 ) -> Option<(f64, f64)> {
-    let half_steps = (reach * 2.0) as i64;
-    let span = half_steps + 4;
-    let width = (2 * span + 1) as usize;
-    let mut lattice = vec![f32::NAN; width * width];
-    for j in 0..width {
-        for i in 0..width {
-            let (x, y) = around((i as i64 - span) as f64 * 0.5, (j as i64 - span) as f64 * 0.5);
-            if let Some(l) = luma_at(img, x, y) {
-                lattice[j * width + i] = l;
-            }
-        }
-    }
     // A pattern found two modules off must beat one where it was expected by this much a
     // module: data modules make alignment-like patches, but rarely a clearer one.
     const PER_MODULE: f32 = 3.0;
-    let mut best: Option<(f32, f64, f64)> = None;
-    for cj in -half_steps..=half_steps {
-        for ci in -half_steps..=half_steps {
-            let at = |du: f64, dv: f64| {
-                let (i, j) = ((span + ci + (du * 2.0) as i64) as usize, (span + cj + (dv * 2.0) as i64) as usize);
-                let l = lattice[j * width + i];
-                (!l.is_nan()).then_some(l)
-            };
-            if let Some(score) = alignment_contrast(at, dark_is_low) {
-                let distance = ((ci * ci + cj * cj) as f32).sqrt() * 0.5;
-                let ranked = score - PER_MODULE * distance;
-                if best.is_none_or(|b| ranked > b.0) {
-                    best = Some((ranked, ci as f64 * 0.5, cj as f64 * 0.5));
-                }
-            }
-        }
-    }
-    let (_, cu, cv) = best?;
+    let (_, cu, cv) = coarse_alignment(img, around, dark_is_low, (reach * 2.0) as i64, PER_MODULE)?;
     let mut refined: Option<(f32, f64, f64)> = None;
     for j in -2..=2 {
         for i in -2..=2 {
