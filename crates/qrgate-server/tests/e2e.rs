@@ -142,13 +142,7 @@ fn inside_now_reads_the_last_event_per_person() {
     gate.sync(&server.url, T).unwrap();
     let http = reqwest::blocking::Client::new();
     let inside = || -> Vec<String> {
-        let rows: serde_json::Value = http
-            .get(format!("{}/api/v1/province/inside?enterprise={A}", server.url))
-            .bearer_auth(QUERY_TOKEN)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
+        let rows = server.inside(A);
         rows.as_array().unwrap().iter().map(|r| r["person_ref"].as_str().unwrap().to_string()).collect()
     };
     assert_eq!(inside(), ["NV0001"]);

@@ -68,19 +68,13 @@ fn a_kiosk_three_hours_behind_still_syncs_and_the_province_sees_by_how_much() {
     let stored = pg.query("SELECT person_ref || ':' || COALESCE(clock_offset_ms::text, '-') FROM events ORDER BY seq");
     assert_eq!(stored.split_whitespace().collect::<Vec<_>>(), ["NV0001:-".to_string(), format!("NV0002:{offset}")]);
 
-    let http = reqwest::blocking::Client::new();
-    let rows: serde_json::Value = http
-        .get(format!("{}/api/v1/province/inside?enterprise={A}", server.url))
-        .bearer_auth(QUERY_TOKEN)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let rows = server.inside(A);
     let offsets: Vec<_> =
         rows.as_array().unwrap().iter().map(|r| (r["person_ref"].clone(), r["clock_offset_ms"].clone())).collect();
     let want = [("NV0001", serde_json::Value::Null), ("NV0002", serde_json::Value::from(offset))];
     assert_eq!(offsets, want.map(|(code, o)| (serde_json::Value::from(code), o)));
     let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let http = reqwest::blocking::Client::new();
     let daily = http
         .get(format!(
             "{}/api/v1/province/daily?enterprise={A}&from={}&to={}&format=csv",

@@ -210,6 +210,17 @@ impl Server {
         Server { child, addr, url, log }
     }
 
+    /// Who is inside `enterprise` now, as the province's JSON answer says.
+    pub fn inside(&self, enterprise: &str) -> serde_json::Value {
+        reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/province/inside?enterprise={enterprise}", self.url))
+            .bearer_auth(QUERY_TOKEN)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
     /// What the server has logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
