@@ -385,6 +385,33 @@ function runningOn(data) {
   }
 }
 
+// The demo enterprise made by a first start on an empty gate, then stopped, as an installer finds
+// it before wiring kiosk.conf; returns the demo's script.
+async function firstStartThenStop(data, name) {
+  const first = await startOnEmptyGate(data, name);
+  await first.stop();
+  try {
+    execFileSync("pkill", ["-f", data]);
+  } catch {
+    // already gone
+  }
+  await until("the first kiosk to end", 10_000, async () => ({ ok: !runningOn(data) }));
+  return JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
+}
+
+// The guard lets the demo's welcome worker in by hand, with the guard's PIN.
+async function letInByHand(driver, script) {
+  await driver.click(await driver.element("#manual-open"));
+  await driver.type(await driver.element("#manual-search"), script.welcome.code.toLowerCase());
+  await until("the worker in the results", 5_000, async () => {
+    const found = await driver.run(`return [...document.querySelectorAll("#manual-results button")].map((b) => b.dataset.code);`);
+    return { found, ok: found[0] === script.welcome.code };
+  });
+  await driver.click(await driver.element(`#manual-results button[data-code="${script.welcome.code}"]`));
+  await driver.type(await driver.element("#manual-pin"), "1234");
+  await driver.click(await driver.element("#manual-confirm"));
+}
+
 describe("a gate whose turnstile hangs on an LCUS relay board, with HR's photos", () => {
   let driver;
   let data;
@@ -394,17 +421,8 @@ describe("a gate whose turnstile hangs on an LCUS relay board, with HR's photos"
 
   before(async () => {
     data = freshDataDir();
-    // The demo enterprise is made by a first start; the installer then wires the board in
-    // kiosk.conf and the kiosk starts again, as on a real gate.
-    const first = await startOnEmptyGate(data, "turnstile-gate");
-    await first.stop();
-    try {
-      execFileSync("pkill", ["-f", data]);
-    } catch {
-      // already gone
-    }
-    await until("the first kiosk to end", 10_000, async () => ({ ok: !runningOn(data) }));
-    script = JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
+    // The installer then wires the board in kiosk.conf and the kiosk starts again, as on a real gate.
+    script = await firstStartThenStop(data, "turnstile-gate");
     // socat plays the board: a pseudo-terminal whose every byte goes to a file.
     const board = join(data, "..", "board");
     bytes = join(data, "..", "board.bytes");
@@ -454,15 +472,7 @@ describe("a gate whose turnstile hangs on an LCUS relay board, with HR's photos"
     await driver.click(await driver.element("#hr-close"));
 
     const before = await driver.run(READ_DECISION);
-    await driver.click(await driver.element("#manual-open"));
-    await driver.type(await driver.element("#manual-search"), script.welcome.code.toLowerCase());
-    await until("the worker in the results", 5_000, async () => {
-      const found = await driver.run(`return [...document.querySelectorAll("#manual-results button")].map((b) => b.dataset.code);`);
-      return { found, ok: found[0] === script.welcome.code };
-    });
-    await driver.click(await driver.element(`#manual-results button[data-code="${script.welcome.code}"]`));
-    await driver.type(await driver.element("#manual-pin"), "1234");
-    await driver.click(await driver.element("#manual-confirm"));
+    await letInByHand(driver, script);
     const seen = await until(`${script.welcome.name} let in by hand`, 5_000, async () => {
       const d = await driver.run(READ_DECISION);
       return { ...d, ok: d.eventId && d.eventId !== before.eventId && d.direction === "in" };
@@ -504,15 +514,7 @@ describe("a gate whose turnstile has a passage sensor nobody crosses", () => {
 
   before(async () => {
     data = freshDataDir();
-    const first = await startOnEmptyGate(data, "passage-gate");
-    await first.stop();
-    try {
-      execFileSync("pkill", ["-f", data]);
-    } catch {
-      // already gone
-    }
-    await until("the first kiosk to end", 10_000, async () => ({ ok: !runningOn(data) }));
-    script = JSON.parse(readFileSync(join(data, "demo-frames", "script.json"), "utf8"));
+    script = await firstStartThenStop(data, "passage-gate");
     // A Modbus relay module on a pseudo-terminal: its first line is the terminal, then each coil.
     module = spawn(process.env.MODBUS_MODULE_BIN, [], { stdio: ["ignore", "pipe", "ignore"] });
     module.stdout.on("data", (chunk) => (heard += chunk));
@@ -534,15 +536,7 @@ describe("a gate whose turnstile has a passage sensor nobody crosses", () => {
   });
 
   test("an entry the sensor saw nobody walk through is marked in the recent list and followed in the log", async () => {
-    await driver.click(await driver.element("#manual-open"));
-    await driver.type(await driver.element("#manual-search"), script.welcome.code.toLowerCase());
-    await until("the worker in the results", 5_000, async () => {
-      const found = await driver.run(`return [...document.querySelectorAll("#manual-results button")].map((b) => b.dataset.code);`);
-      return { found, ok: found[0] === script.welcome.code };
-    });
-    await driver.click(await driver.element(`#manual-results button[data-code="${script.welcome.code}"]`));
-    await driver.type(await driver.element("#manual-pin"), "1234");
-    await driver.click(await driver.element("#manual-confirm"));
+    await letInByHand(driver, script);
     await until("the IN coil closed and released", 10_000, async () => ({ ok: heard.includes("coil 0 on\ncoil 0 off\n") }));
     const row = await until("the row marked as not gone through", 10_000, async () => {
       const r = await driver.run(`const li = document.querySelector("#recent li");
