@@ -80,6 +80,17 @@ impl DataDir {
         self.root.join("turnstile.json")
     }
 
+    /// The mark `program` keeps here while it runs ([`crate::supervision::Run`]).
+    pub fn running_mark(&self, program: &str) -> PathBuf {
+        let name: String = program.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        self.root.join(format!("running-{name}.json"))
+    }
+
+    /// The last start that followed a stop the kiosk did not make (JSON).
+    pub fn last_restart(&self) -> PathBuf {
+        self.root.join("restart.json")
+    }
+
     pub fn config_path(&self) -> PathBuf {
         self.root.join(CONFIG)
     }

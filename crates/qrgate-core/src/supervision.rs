@@ -103,15 +103,6 @@ impl Restart {
     }
 }
 
-fn marker_path(data: &DataDir, program: &str) -> PathBuf {
-    let name: String = program.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    data.root.join(format!("running-{name}.json"))
-}
-
-fn restart_path(data: &DataDir) -> PathBuf {
-    data.root.join("restart.json")
-}
-
 /// Whether process `pid` is alive on this machine (another instance of the program, not a dead one).
 fn alive(pid: u32) -> bool {
     pid != std::process::id() && Path::new("/proc").join(pid.to_string()).exists()
@@ -122,7 +113,7 @@ impl Run {
     /// its process is gone, that run ended without stopping itself: the restart is kept in the
     /// data directory and returned.
     pub fn begin(data: &DataDir, program: &str, now: DateTime<Utc>) -> Result<(Run, Option<Restart>)> {
-        let marker = marker_path(data, program);
+        let marker = data.running_mark(program);
         let previous: Option<Marker> = match std::fs::read(&marker) {
             Ok(bytes) => serde_json::from_slice(&bytes).ok(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -135,7 +126,7 @@ impl Run {
         });
         if let Some(restart) = &restart {
             let json = serde_json::to_vec_pretty(restart).expect("a restart serialises");
-            replace_private_file(&restart_path(data), &json)?;
+            replace_private_file(&data.last_restart(), &json)?;
         }
         let mark = Marker { program: program.to_string(), pid: std::process::id(), started: now };
         replace_private_file(&marker, &serde_json::to_vec_pretty(&mark).expect("a marker serialises"))?;
@@ -151,7 +142,7 @@ impl Run {
 
 /// The latest restart kept in the data directory, if any.
 pub fn last_restart(data: &DataDir) -> Result<Option<Restart>> {
-    let path = restart_path(data);
+    let path = data.last_restart();
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
@@ -178,7 +169,7 @@ mod tests {
         // The process is gone without finishing: the marker stays, naming a pid that is no more.
         drop(run);
         let stale = Marker { program: "qrgate scan".into(), pid: u32::MAX, started: t("2026-12-02T02:00:00Z") };
-        std::fs::write(marker_path(&data, "qrgate scan"), serde_json::to_vec(&stale).unwrap()).unwrap();
+        std::fs::write(data.running_mark("qrgate scan"), serde_json::to_vec(&stale).unwrap()).unwrap();
         let (_run, restart) = Run::begin(&data, "qrgate scan", t("2026-12-02T03:00:00Z")).unwrap();
         let restart = restart.expect("a restart");
         assert_eq!((restart.at, restart.previous_start), (t("2026-12-02T03:00:00Z"), t("2026-12-02T02:00:00Z")));
