@@ -332,6 +332,11 @@ function tick() {
 }
 
 async function start() {
+  // A gate PC's first start: its data directory is set up on a page of its own first.
+  if (await invoke("setup_needed")) {
+    const { showSetup } = await import("./setup.js");
+    return showSetup();
+  }
   $("lang-toggle").addEventListener("click", () => {
     lang.words = lang.words === languages.vi ? languages.en : languages.vi;
     renderWords();

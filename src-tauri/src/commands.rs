@@ -32,7 +32,7 @@ fn desk<'a>(shell: &'a State<'_, Shell>) -> MutexGuard<'a, Desk> {
 
 /// Runs `work` on a thread made for blocking work, never the window's main thread nor the async
 /// runtime's few workers.
-async fn off_main<T: Send + 'static>(work: impl FnOnce() -> Answer<T> + Send + 'static) -> Answer<T> {
+pub async fn off_main<T: Send + 'static>(work: impl FnOnce() -> Answer<T> + Send + 'static) -> Answer<T> {
     tauri::async_runtime::spawn_blocking(work).await.map_err(Failure::system)?
 }
 

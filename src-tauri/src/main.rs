@@ -7,6 +7,7 @@ mod launch;
 mod measure;
 mod pipeline;
 mod preview;
+mod setup;
 mod sync;
 mod turnstile;
 mod view;
@@ -105,17 +106,24 @@ pub fn scanned(
     }
 }
 
+/// The data directory the kiosk was asked for, when it is not the demo's temporary one.
+fn data_dir(launch: &launch::Launch) -> Option<DataDir> {
+    match (&launch.data, launch.demo) {
+        (Some(d), _) => Some(DataDir::new(d)),
+        (None, true) => None,
+        (None, false) => Some(DataDir::new(dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("qrgate"))),
+    }
+}
+
 fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, String> {
-    let temp = match (&launch.data, launch.demo) {
-        (None, true) => Some(tempfile::Builder::new().prefix("qrgate-demo-").tempdir().map_err(|e| e.to_string())?),
-        _ => None,
+    let (temp, data) = match data_dir(launch) {
+        Some(data) => (None, data),
+        None => {
+            let temp = tempfile::Builder::new().prefix("qrgate-demo-").tempdir().map_err(|e| e.to_string())?;
+            let data = DataDir::new(temp.path().join("kiosk"));
+            (Some(temp), data)
+        }
     };
-    let root = match (&temp, &launch.data) {
-        (Some(t), _) => t.path().join("kiosk"),
-        (None, Some(d)) => d.clone(),
-        (None, None) => dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("qrgate"),
-    };
-    let data = DataDir::new(root);
     let demo_frames = if launch.demo {
         let size = DemoSize { workers: launch.workers, days: launch.days };
         let script = demo_script::prepare_demo(&data, size, &mut rand::rngs::OsRng, Utc::now(), &mut demo_camera::draw)
@@ -203,18 +211,31 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let shell = match open(&launch, started) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("qrgate-kiosk: {e}");
-            std::process::exit(3);
+    // An empty data directory (a gate PC's first start) opens on the setup page; the guard
+    // screen's state exists once the page has set the directory up.
+    let (first_start, shell) = match data_dir(&launch).filter(|d| !launch.demo && !d.database().exists()) {
+        Some(data) => {
+            eprintln!("qrgate-kiosk: {} is not set up yet: showing the setup page", data.root.display());
+            (setup::FirstStart::waiting(data, launch.clone(), started), None)
         }
+        None => match open(&launch, started) {
+            Ok(shell) => (setup::FirstStart::done(shell.data.clone()), Some(shell)),
+            Err(e) => {
+                eprintln!("qrgate-kiosk: {e}");
+                std::process::exit(3);
+            }
+        },
     };
-    let kiosk_mode = shell.heading.kiosk_mode;
-    tauri::Builder::default()
-        .manage(shell)
+    let kiosk_mode = shell.as_ref().map_or(!launch.windowed, |s| s.heading.kiosk_mode);
+    let mut builder = tauri::Builder::default().manage(first_start);
+    if let Some(shell) = shell {
+        builder = builder.manage(shell);
+    }
+    builder
         .register_asynchronous_uri_scheme_protocol("kiosk", |ctx, request, responder| {
-            let shell = ctx.app_handle().state::<Shell>();
+            let Some(shell) = ctx.app_handle().try_state::<Shell>() else {
+                return responder.respond(preview::picture(Ok(None)));
+            };
             let path = request.uri().path();
             // Photos and snapshots are database reads: off the main thread, on the office's connection.
             if let Some(code) = path.strip_prefix("/photo/") {
@@ -251,6 +272,9 @@ fn main() {
             commands::hr_export_visitors,
             commands::hr_privacy_show,
             commands::hr_privacy_erase,
+            setup::setup_needed,
+            setup::setup_keys,
+            setup::setup_complete,
         ])
         .setup(move |app| {
             if let Some(window) = app.get_webview_window("main") {
@@ -270,9 +294,9 @@ fn main() {
         .on_window_event(move |window, event| {
             // In kiosk mode the window closes only after the admin PIN (the `leave` command);
             // any other close (Alt+F4, the window manager) asks the screen for the PIN instead.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                let shell = window.state::<Shell>();
-                if kiosk_mode && !shell.leaving.load(std::sync::atomic::Ordering::SeqCst) {
+            // The setup page closes freely: there is no PIN yet, and nothing to guard.
+            if let (WindowEvent::CloseRequested { api, .. }, Some(shell)) = (event, window.try_state::<Shell>()) {
+                if shell.heading.kiosk_mode && !shell.leaving.load(std::sync::atomic::Ordering::SeqCst) {
                     api.prevent_close();
                     let _ = window.emit("leave_requested", ());
                 }
@@ -282,7 +306,7 @@ fn main() {
         .expect("the kiosk window failed to start")
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {
-                if let Some(run) = held(&app.state::<Shell>().run).take() {
+                if let Some(run) = app.try_state::<Shell>().and_then(|shell| held(&shell.run).take()) {
                     run.finish();
                 }
             }

@@ -557,6 +557,106 @@ describe("a gate whose turnstile has a passage sensor nobody crosses", () => {
 const CCCD_NUMBER = "001090123456";
 const CCCD = `${CCCD_NUMBER}||Nguyễn Văn Khách|15031990|Nam|12 Lê Lợi, Hoàn Kiếm, Hà Nội|01012022`;
 
+describe("a gate PC's first start: the setup page, then the guard screen", () => {
+  let driver;
+  let data;
+
+  const READ_SETUP = `
+    const error = document.getElementById("setup-error");
+    return { ready: document.body.dataset.ready, setup: !!document.getElementById("setup"),
+             error: error && !error.hidden ? error.textContent : null,
+             invalid: [...document.querySelectorAll("[aria-invalid=true]")].map((e) => e.id) };`;
+
+  // Types `values` (element id → text) into the setup form, each field emptied first.
+  async function fillSetup(values) {
+    for (const [id, text] of Object.entries(values)) {
+      const field = await driver.element(`#${id}`);
+      await driver.clear(field);
+      await driver.type(field, text);
+    }
+  }
+
+  before(async () => {
+    // What the installed unit's StateDirectory= gives the kiosk: an empty, owner-only directory.
+    data = freshDataDir();
+    mkdirSync(data, { recursive: true, mode: 0o700 });
+    const frames = join(data, "..", "first-start-frames");
+    mkdirSync(frames, { recursive: true });
+    writeFileSync(join(frames, "frame.png"), emptyFramePng());
+    driver = new WebDriver(`http://127.0.0.1:${PORT}`);
+    await driver.start(BIN, ["--data", data, "--source", `dir:${frames}`]);
+    await until("the setup page", 30_000, async () => {
+      const s = await driver.run(READ_SETUP);
+      return { ...s, ok: s.ready === "setup" && s.setup };
+    });
+  });
+
+  after(() => driver?.stop());
+
+  test("a form with a bad tax code, then two different PINs, is refused field by field and writes nothing", async () => {
+    writeFileSync(join(ARTIFACTS, "setup-page.png"), await driver.screenshot());
+    await fillSetup({
+      "setup-enterprise": "12345",
+      "setup-name": "Công ty TNHH Điện tử Sông Bé",
+      "setup-kiosk": "songbe-cong-2",
+      "setup-gate": "Cổng số 2",
+      "setup-pin": "4321",
+      "setup-pin-again": "4321",
+    });
+    await driver.click(await driver.element("#setup-submit"));
+    const taxRefused = await until("the tax code refused", 10_000, async () => {
+      const s = await driver.run(READ_SETUP);
+      return { ...s, ok: s.error !== null };
+    });
+    assert.equal(taxRefused.error, vi.invalid_fields.tax_code);
+    assert.deepEqual(taxRefused.invalid, ["setup-enterprise"]);
+
+    await fillSetup({ "setup-enterprise": "3700123456", "setup-pin-again": "4322" });
+    await driver.click(await driver.element("#setup-submit"));
+    const pinRefused = await until("the second PIN refused", 10_000, async () => {
+      const s = await driver.run(READ_SETUP);
+      return { ...s, ok: s.error === vi.invalid_fields.PIN_again };
+    });
+    assert.deepEqual(pinRefused.invalid, ["setup-pin-again"]);
+    writeFileSync(join(ARTIFACTS, "setup-page-refused.png"), await driver.screenshot());
+    assert.ok(!existsSync(join(data, "qrgate.db")), "nothing is set up from a refused form");
+    assert.ok(!existsSync(join(data, "kiosk.conf")));
+  });
+
+  test("the form done, the same window is the guard screen of the new kiosk, and its admin PIN opens the HR pages", async () => {
+    await fillSetup({ "setup-pin-again": "4321" });
+    await driver.click(await driver.element("#setup-submit"));
+    const guard = await until("the guard screen", 30_000, async () => {
+      const s = await driver.run(`
+        return { ready: document.body.dataset.ready, setup: !!document.getElementById("setup"),
+                 decision: !!document.getElementById("last-decision"),
+                 enterprise: document.getElementById("enterprise")?.textContent,
+                 gate: document.getElementById("gate-name")?.textContent,
+                 version: document.getElementById("version")?.textContent };`);
+      return { ...s, ok: s.ready === "true" && s.decision };
+    });
+    assert.equal(guard.setup, false);
+    assert.equal(guard.enterprise, "Công ty TNHH Điện tử Sông Bé");
+    assert.equal(guard.gate, "Cổng số 2");
+    assert.match(guard.version, /^songbe-cong-2 · v\d+\.\d+\.\d+$/);
+    // What `qrgate init` would have made, and the admin's PIN, hashed.
+    assert.equal(sql(join(data, "qrgate.db"), "SELECT enterprise || ' ' || kiosk_id FROM identity"), "3700123456 songbe-cong-2");
+    assert.match(readFileSync(join(data, "kiosk.conf"), "utf8"), /^name = "Cổng số 2"$/m);
+    const pins = readFileSync(join(data, "pins.toml"), "utf8");
+    assert.match(pins, /role = "admin"/);
+    assert.ok(!pins.includes("4321"), "the PIN is kept hashed");
+    assert.ok(existsSync(join(data, "keys", "badge-signing.key")), "the enterprise's first gate made its keys");
+    writeFileSync(join(ARTIFACTS, "setup-done-guard-screen.png"), await driver.screenshot());
+
+    await driver.click(await driver.element("#hr-open"));
+    await until("the PIN pad", 5_000, async () => ({ ok: await driver.run(`return document.getElementById("pin-dialog").open;`) }));
+    await driver.type(await driver.element("#pin-input"), "4321");
+    await driver.click(await driver.element("#pin-ok"));
+    await until("the HR pages", 5_000, async () => ({ ok: await driver.run(`return !document.getElementById("hr-page").hidden;`) }));
+    await driver.click(await driver.element("#hr-close"));
+  });
+});
+
 describe("the guard's desk: manual entry, a visitor, the HR pages and leaving", () => {
   let driver;
   let data;

@@ -49,6 +49,10 @@ export class WebDriver {
     return this.call("POST", `/session/${this.session}/element/${elementId}/click`, {});
   }
 
+  clear(elementId) {
+    return this.call("POST", `/session/${this.session}/element/${elementId}/clear`, {});
+  }
+
   type(elementId, text) {
     return this.call("POST", `/session/${this.session}/element/${elementId}/value`, { text });
   }

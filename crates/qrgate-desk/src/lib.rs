@@ -10,6 +10,7 @@ pub mod error;
 pub mod office;
 pub mod pin;
 pub mod requests;
+pub mod setup;
 pub mod snapshot;
 
 pub use error::{Error, Result};
