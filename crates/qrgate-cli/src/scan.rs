@@ -50,6 +50,10 @@ pub struct Args {
     /// frame-to-committed-event latency and, with a turnstile, decision-to-pulse latency (p50, p95, max).
     #[arg(long)]
     stats: bool,
+    /// For the watchdog's test only: after this many frames the loop hangs (never returns, never
+    /// exits), as a decode or a database write stuck for good would.
+    #[arg(long, value_name = "N", hide = true)]
+    hang_after_frames: Option<u64>,
 }
 
 fn parse_seconds(s: &str) -> std::result::Result<f64, String> {
@@ -133,6 +137,11 @@ fn scan(
             continue;
         };
         frames += 1;
+        if args.hang_after_frames.is_some_and(|n| frames > n) {
+            loop {
+                std::thread::park();
+            }
+        }
         let taken = clock.now();
         let decoded = decode_frame(&frame.luma, &options, &clock);
         decode_ms.push(ms(clock.now().saturating_sub(taken)));

@@ -27,7 +27,12 @@ impl Watchdog {
     pub fn from_env() -> Watchdog {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let socket = var("NOTIFY_SOCKET").and_then(|path| UnixDatagram::unbound().ok().map(|s| (s, path)));
-        let ours = var("WATCHDOG_PID").is_none_or(|pid| pid == std::process::id().to_string());
+        // The watchdog names the unit's main process. Under `cage` (the gate PC's unit) that is
+        // the compositor, whose one client is this kiosk: the pings come from the kiosk, and the
+        // unit's NotifyAccess=all lets systemd take them.
+        let ours = var("WATCHDOG_PID").is_none_or(|pid| {
+            pid == std::process::id().to_string() || pid == std::os::unix::process::parent_id().to_string()
+        });
         let every = var("WATCHDOG_USEC")
             .and_then(|usec| usec.parse::<u64>().ok())
             .filter(|usec| *usec > 0 && ours)

@@ -76,3 +76,46 @@ fn the_frame_loop_notifies_ready_then_pings_and_a_killed_run_is_reported_as_a_re
     let status = site.ok(&["sync", "--status"]).stdout;
     assert!(status.contains("last restart: qrgate scan at "), "{status}");
 }
+
+#[test]
+fn a_frame_loop_that_hangs_stops_the_pings_and_the_watchdogs_kill_is_reported_as_a_restart() {
+    let site = Site::new();
+    site.init();
+    let socket = site.path("notify");
+    let manager = UnixDatagram::bind(&socket).unwrap();
+    manager.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    // The unit's WatchdogSec as systemd passes it (0.4 s), naming the unit's main process: here
+    // this test, as the compositor is under the gate PC's unit, the kiosk its child.
+    let watchdog_sec = Duration::from_millis(400);
+    let mut hung = scan(&site, &socket, "120");
+    hung.args(["--hang-after-frames", "10"])
+        .env("WATCHDOG_USEC", watchdog_sec.as_micros().to_string())
+        .env("WATCHDOG_PID", std::process::id().to_string());
+    let mut hung = hung.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    assert_eq!(heard(&manager), "READY=1");
+    assert_eq!(heard(&manager), "WATCHDOG=1", "the frame loop pings while frames flow");
+
+    // The loop hangs after its tenth frame: the pings stop, the process does not end. What
+    // systemd's watchdog sees is a whole WatchdogSec (three here) without a ping.
+    manager.set_read_timeout(Some(3 * watchdog_sec)).unwrap();
+    let mut buf = [0u8; 128];
+    let mut pings_before_the_hang = 1;
+    while let Ok(n) = manager.recv(&mut buf) {
+        assert_eq!(&buf[..n], b"WATCHDOG=1");
+        pings_before_the_hang += 1;
+        assert!(pings_before_the_hang < 50, "the loop never hung: the pings go on");
+    }
+    assert!(hung.try_wait().unwrap().is_none(), "hung, not ended: only the watchdog ends it");
+
+    // systemd's part: WatchdogSignal (SIGABRT by default), then Restart=always starts it again,
+    // and the new run knows the last one did not stop by itself.
+    let abort = Command::new("kill").args(["-ABRT", &hung.id().to_string()]).status().unwrap();
+    assert!(abort.success());
+    assert!(!hung.wait().unwrap().success());
+    let again = scan(&site, &socket, "0.2").output().unwrap();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(stderr.contains("\"restarted\"") && stderr.contains("without stopping itself"), "{stderr}");
+    let status = site.ok(&["sync", "--status"]).stdout;
+    assert!(status.contains("last restart: qrgate scan at "), "{status}");
+}
