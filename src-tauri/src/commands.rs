@@ -8,7 +8,7 @@
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::sync::MutexGuard;
+use std::sync::{Arc, MutexGuard};
 
 use chrono::{NaiveDate, Utc};
 use qrgate_core::model::Method;
@@ -55,23 +55,28 @@ fn retention(office: &Office) -> ! {
 /// The screen is up: start the frame loop and the sync link (once), and say what to show.
 #[tauri::command]
 pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
-    if let Some(frames) = held(&shell.pending).take() {
+    let cameras = std::mem::take(&mut *held(&shell.pending));
+    if !cameras.is_empty() {
         let ready_ms = shell.started.elapsed().as_millis();
         eprintln!("qrgate-kiosk: measure: screen ready {ready_ms} ms after start");
         if let Some(m) = &shell.measure {
-            m.start(ready_ms as u64, shell.preview.clone(), app.clone());
+            m.start(ready_ms as u64, shell.previews[0].clone(), app.clone());
         }
         // Before the first frame: no decision may find the gate's outputs not yet there.
         let config = desk(&shell).gate.config.clone();
         if let Some(t) = crate::turnstile::start(&config, &shell.data, app.clone()) {
             let _ = shell.turnstile.set(t);
         }
-        let (desk, preview) = (shell.desk.clone(), shell.preview.clone());
-        let frames_app = app.clone();
-        std::thread::Builder::new()
-            .name("frames".into())
-            .spawn(move || pipeline::supervise(frames, desk, preview, frames_app))
-            .map_err(Failure::system)?;
+        let heartbeats = Arc::new(pipeline::Heartbeats::new(cameras.len()));
+        for (index, frames) in cameras.into_iter().enumerate() {
+            let (desk, preview, beats) = (shell.desk.clone(), shell.previews[index].clone(), heartbeats.clone());
+            let frames_app = app.clone();
+            let name = if index == 0 { "frames".to_string() } else { format!("frames-{}", index + 1) };
+            std::thread::Builder::new()
+                .name(name)
+                .spawn(move || pipeline::supervise(frames, index, beats, desk, preview, frames_app))
+                .map_err(Failure::system)?;
+        }
         shell.sync.start(app);
         let office = shell.office.clone();
         std::thread::Builder::new()
@@ -91,7 +96,7 @@ pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
 pub async fn scan_typed(text: String, shell: State<'_, Shell>, app: AppHandle) -> Answer<()> {
     let desk = shell.desk.clone();
     off_main(move || {
-        scanned(&desk, &app, text.trim(), Method::Badge, None);
+        scanned(&desk, &app, text.trim(), Method::Badge, None, None);
         Ok(())
     })
     .await
@@ -111,7 +116,12 @@ pub async fn visitor_confirm(form: Uuid, filled: VisitorForm, shell: State<'_, S
             let mut desk = held(&desk);
             let decision = desk.confirm_visitor(form, &filled, Utc::now(), Uuid::now_v7())?;
             crate::turnstile::follow(&app, &decision);
-            Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts(Utc::now())?.into() }
+            Shown {
+                decision: decision.into(),
+                frame_ms: None,
+                inside: desk.inside_counts(Utc::now())?.into(),
+                lane: None,
+            }
         };
         let _ = app.emit("decision", shown);
         Ok(())
@@ -141,7 +151,12 @@ pub async fn manual_entry(request: ManualRequest, shell: State<'_, Shell>, app: 
             let mut desk = held(&desk);
             let decision = desk.manual_entry(&request, &operator, Utc::now(), Uuid::now_v7())?;
             crate::turnstile::follow(&app, &decision);
-            Shown { decision: decision.into(), frame_ms: None, inside: desk.inside_counts(Utc::now())?.into() }
+            Shown {
+                decision: decision.into(),
+                frame_ms: None,
+                inside: desk.inside_counts(Utc::now())?.into(),
+                lane: None,
+            }
         };
         let _ = app.emit("decision", shown);
         Ok(())

@@ -17,6 +17,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use chrono::{DateTime, Utc};
+use qrgate_core::config::Lane;
 use qrgate_core::datadir::DataDir;
 use qrgate_core::model::Method;
 use qrgate_desk::demo_script::{self, DemoSize};
@@ -34,9 +35,11 @@ pub struct Shell {
     /// PINs and HR's work, on connections of their own: never waits for the desk.
     office: Arc<Office>,
     /// The frame loop waits for the screen: a decision made before the window listens is lost.
-    pending: Mutex<Option<Frames>>,
+    /// One frame loop per camera (two on a two-lane gate), started by the screen.
+    pending: Mutex<Vec<Frames>>,
     heading: Heading,
-    preview: Arc<preview::Preview>,
+    /// Each camera's latest frame for the screen, in kiosk.conf's order.
+    previews: Vec<Arc<preview::Preview>>,
     sync: sync::Link,
     /// The turnstile kiosk.conf names, started with the frame loop (it reports to the screen).
     turnstile: OnceLock<qrgate_turnstile::Turnstile>,
@@ -56,6 +59,8 @@ pub struct Shell {
 
 /// Where frames come from, how many a second, and how far apart the decoder reads them.
 pub struct Frames {
+    /// The lane of a two-lane gate whose camera this is.
+    lane: Option<Lane>,
     spec: SourceSpec,
     fps: Fps,
     decode_every: std::time::Duration,
@@ -76,6 +81,7 @@ pub fn scanned(
     app: &AppHandle,
     text: &str,
     method: Method,
+    lane: Option<Lane>,
     entered: Option<DateTime<Utc>>,
 ) -> Option<qrgate_core::gate::Decision> {
     let outcome = {
@@ -85,13 +91,14 @@ pub fn scanned(
             m.desk_waited(asked.elapsed());
         }
         let now = Utc::now();
-        desk.scan(text, method, now, uuid::Uuid::now_v7()).and_then(|s| Ok((s, desk.inside_counts(now)?)))
+        desk.scan_in_lane(text, method, lane, now, uuid::Uuid::now_v7()).and_then(|s| Ok((s, desk.inside_counts(now)?)))
     };
     match outcome {
         Ok((Scanned::Decided { decision }, inside)) => {
             turnstile::follow(app, &decision);
             let frame_ms = entered.map(|t| t.timestamp_millis());
-            let shown = Shown { decision: decision.clone().into(), frame_ms, inside: inside.into() };
+            let lane = lane.map(|l| l.number);
+            let shown = Shown { decision: decision.clone().into(), frame_ms, inside: inside.into(), lane };
             let _ = app.emit("decision", shown);
             Some(decision)
         }
@@ -160,28 +167,36 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         measure: launch.measure.is_some(),
         version: env!("CARGO_PKG_VERSION"),
         restarted: restarted.map(view::RestartSeen::from),
+        lanes: config.lanes().into_iter().filter_map(|(_, lane)| lane).collect(),
     };
-    let camera = &config.camera;
-    let configured = || -> Result<(SourceSpec, Fps), String> {
-        let spec = camera.source.parse().map_err(|e| format!("kiosk.conf [camera] source: {e}"))?;
-        Ok((spec, Fps::new(camera.fps).map_err(|e| format!("kiosk.conf [camera] fps: {e}"))?))
-    };
-    let (spec, fps) = match (launch.source.clone(), demo_frames) {
-        (Some(spec), _) => (spec, launch.fps.map_or_else(|| configured().map(|c| c.1), Ok)?),
-        (None, Some((spec, demo_fps))) => (spec, launch.fps.unwrap_or(demo_fps)),
-        (None, None) => {
-            let (spec, fps) = configured()?;
-            (spec, launch.fps.unwrap_or(fps))
-        }
-    };
-    let decode_every = std::time::Duration::from_secs_f64(1.0 / camera.decode_fps);
+    // Each camera kiosk.conf lists, the first one replaced by --source or the demo's frames.
+    let mut demo_frames = demo_frames;
+    let mut pending = Vec::new();
+    for (n, (camera, lane)) in config.lanes().into_iter().enumerate() {
+        let which = if lane.is_some() { format!("[[camera]] {}", n + 1) } else { "[camera]".to_string() };
+        let configured = || -> Result<(SourceSpec, Fps), String> {
+            let spec = camera.source.parse().map_err(|e| format!("kiosk.conf {which} source: {e}"))?;
+            Ok((spec, Fps::new(camera.fps).map_err(|e| format!("kiosk.conf {which} fps: {e}"))?))
+        };
+        let first = n == 0;
+        let (spec, fps) = match (launch.source.clone().filter(|_| first), demo_frames.take().filter(|_| first)) {
+            (Some(spec), _) => (spec, launch.fps.map_or_else(|| configured().map(|c| c.1), Ok)?),
+            (None, Some((spec, demo_fps))) => (spec, launch.fps.unwrap_or(demo_fps)),
+            (None, None) => {
+                let (spec, fps) = configured()?;
+                (spec, launch.fps.unwrap_or(fps))
+            }
+        };
+        let decode_every = std::time::Duration::from_secs_f64(1.0 / camera.decode_fps);
+        pending.push(Frames { lane, spec, fps, decode_every });
+    }
     let server = launch.server.clone().unwrap_or_else(|| config.sync.server.clone());
     Ok(Shell {
         desk: Arc::new(Mutex::new(desk)),
         office: Arc::new(office),
-        pending: Mutex::new(Some(Frames { spec, fps, decode_every })),
+        previews: pending.iter().map(|_| Arc::new(preview::Preview::default())).collect(),
+        pending: Mutex::new(pending),
         heading,
-        preview: Arc::new(preview::Preview::default()),
         sync: sync::Link::new(data.clone(), server, config.screen.low_disk_mb),
         turnstile: OnceLock::new(),
         data: data.clone(),
@@ -245,7 +260,15 @@ fn main() {
                 let (office, event) = (shell.office.clone(), event.to_string());
                 std::thread::spawn(move || responder.respond(preview::picture(office.snapshot(&event, Utc::now()))));
             } else {
-                responder.respond(preview::serve(&shell.preview, path, request.uri().query()));
+                // The second lane's camera is /preview-2.bmp; everything else the first's.
+                let (lane, path) = match path {
+                    "/preview-2.bmp" => (1, "/preview.bmp"),
+                    other => (0, other),
+                };
+                match shell.previews.get(lane) {
+                    Some(preview) => responder.respond(preview::serve(preview, path, request.uri().query())),
+                    None => responder.respond(preview::picture(Ok(None))),
+                }
             }
         })
         .invoke_handler(tauri::generate_handler![

@@ -10,13 +10,12 @@
 
 use qrgate_core::supervision::Watchdog;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use qrgate_scan::{
-    decode_frame, open_source, DecodeOptions, Fps, MonotonicClock, SightingTracker, SourceSpec, SourceState,
-};
+use qrgate_scan::{decode_frame, open_source, DecodeOptions, MonotonicClock, SightingTracker, SourceState};
 use tauri::{AppHandle, Emitter};
 
 use image::GrayImage;
@@ -37,20 +36,71 @@ const SLACK: Duration = Duration::from_millis(5);
 /// The rest after a panic before the loop starts again: a panic on every frame must not spin.
 const RESTART_AFTER: Duration = Duration::from_secs(1);
 
-/// Runs the frame loop for the kiosk's life, starting it again after each panic.
-pub fn supervise(frames: Frames, desk: Arc<Mutex<Desk>>, preview: Arc<Preview>, app: AppHandle) {
-    // systemd's watchdog is fed from this loop, so a hung decode or desk stops the pings and the
-    // kiosk is restarted; a loop that panics and starts again keeps feeding it.
-    let mut watchdog = Watchdog::from_env();
-    watchdog.ready();
+/// A frame loop that has not gone round for this long is hung: the watchdog hears no more.
+const HUNG_AFTER: Duration = Duration::from_secs(10);
+/// A loop that ended (its source could not be opened) is no longer waited for.
+const ENDED: u64 = u64::MAX;
+
+/// When each frame loop last went round (ms since the kiosk started them), so that systemd's
+/// watchdog, fed by the first loop, stops hearing from the kiosk when either lane hangs.
+pub struct Heartbeats {
+    since: Instant,
+    beats: Vec<AtomicU64>,
+}
+
+impl Heartbeats {
+    pub fn new(loops: usize) -> Heartbeats {
+        Heartbeats { since: Instant::now(), beats: (0..loops).map(|_| AtomicU64::new(0)).collect() }
+    }
+
+    fn beat(&self, index: usize, now: Instant) {
+        self.beats[index].store(now.duration_since(self.since).as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn ended(&self, index: usize) {
+        self.beats[index].store(ENDED, Ordering::Relaxed);
+    }
+
+    /// Every loop that still runs went round within [`HUNG_AFTER`].
+    fn all_going(&self, now: Instant) -> bool {
+        let now = now.duration_since(self.since).as_millis() as u64;
+        let limit = HUNG_AFTER.as_millis() as u64;
+        self.beats.iter().map(|b| b.load(Ordering::Relaxed)).all(|b| b == ENDED || now.saturating_sub(b) < limit)
+    }
+}
+
+/// Runs frame loop `index` (one per camera) for the kiosk's life, starting it again after each
+/// panic.
+pub fn supervise(
+    frames: Frames,
+    index: usize,
+    heartbeats: Arc<Heartbeats>,
+    desk: Arc<Mutex<Desk>>,
+    preview: Arc<Preview>,
+    app: AppHandle,
+) {
+    // systemd's watchdog is fed from the first loop while every loop goes round, so a hung
+    // decode or desk in either lane stops the pings and the kiosk is restarted; a loop that
+    // panics and starts again keeps going round.
+    let mut watchdog = (index == 0).then(Watchdog::from_env);
+    if let Some(w) = &watchdog {
+        w.ready();
+    }
+    let mut beat = |now: Instant| {
+        heartbeats.beat(index, now);
+        if let Some(w) = watchdog.as_mut().filter(|_| heartbeats.all_going(now)) {
+            w.alive(now);
+        }
+    };
     keep_running(
-        || run(&frames.spec, frames.fps, frames.decode_every, &desk, &preview, &app, &mut watchdog),
+        || run(&frames, &desk, &preview, &app, &mut beat),
         |restarts, why| {
             eprintln!("qrgate-kiosk: the frame loop panicked ({why}); starting it again (restart {restarts})");
             let _ = app.emit("pipeline", Restarted { restarts, detail: why });
         },
         RESTART_AFTER,
     );
+    heartbeats.ended(index);
 }
 
 /// Runs `work` again each time it panics, after telling `on_panic` how many restarts so far and
@@ -71,35 +121,34 @@ fn keep_running(mut work: impl FnMut(), mut on_panic: impl FnMut(u32, String), p
 
 /// `fps` frames a second from the source, of which at most `decode_every` apart are decoded;
 /// every frame goes to the preview.
-fn run(
-    spec: &SourceSpec,
-    fps: Fps,
-    decode_every: Duration,
-    desk: &Mutex<Desk>,
-    preview: &Preview,
-    app: &AppHandle,
-    watchdog: &mut Watchdog,
-) {
-    let mut source = match open_source(spec, fps) {
+fn run(frames: &Frames, desk: &Mutex<Desk>, preview: &Preview, app: &AppHandle, beat: &mut impl FnMut(Instant)) {
+    let lane = frames.lane;
+    let camera = |state: &SourceState| Camera { lane: lane.map(|l| l.number), ..Camera::from(state) };
+    let mut source = match open_source(&frames.spec, frames.fps) {
         Ok(s) => s,
         Err(e) => {
-            let _ = app.emit("camera", Camera::from(&SourceState::Lost { reason: e.to_string() }));
+            let _ = app.emit("camera", camera(&SourceState::Lost { reason: e.to_string() }));
             return;
         }
     };
+    let decode_every = frames.decode_every;
     let clock = MonotonicClock::new();
     let started = Instant::now();
     let options = DecodeOptions::default();
     let mut tracker = SightingTracker::new(FORGET_AFTER);
     // Read once: kiosk.conf is read at start, and the frame loop need not take the desk for it.
-    let snapshots = crate::held(desk).gate.config.camera.snapshots;
+    let snapshots = {
+        let config = &crate::held(desk).gate.config;
+        let index = lane.map_or(0, |l| usize::from(l.number) - 1);
+        config.cameras.get(index).unwrap_or(config.camera()).snapshots
+    };
     let mut shown_state: Option<SourceState> = None;
     let mut last_decode: Option<Duration> = None;
     loop {
-        watchdog.alive(Instant::now());
+        beat(Instant::now());
         let state = source.state();
         if shown_state.as_ref() != Some(&state) {
-            let _ = app.emit("camera", Camera::from(&state));
+            let _ = app.emit("camera", camera(&state));
             shown_state = Some(state);
         }
         match source.poll(started.elapsed()) {
@@ -115,7 +164,7 @@ fn run(
                 let entered = Utc::now();
                 let found = decode_frame(&frame.luma, &options, &clock);
                 for text in tracker.observe(frame.at, &found.texts()) {
-                    let decided = scanned(desk, app, &text, qrgate_core::model::Method::Badge, Some(entered));
+                    let decided = scanned(desk, app, &text, qrgate_core::model::Method::Badge, lane, Some(entered));
                     if let Some(decision) = decided {
                         keep_snapshot(desk, app, snapshots, &decision, &frame.luma);
                     }
@@ -128,7 +177,7 @@ fn run(
                 std::thread::sleep(wait.min(LONGEST_WAIT));
             }
             Err(e) => {
-                let _ = app.emit("camera", Camera::from(&SourceState::Lost { reason: e.to_string() }));
+                let _ = app.emit("camera", camera(&SourceState::Lost { reason: e.to_string() }));
                 shown_state = None;
                 std::thread::sleep(LONGEST_WAIT);
             }

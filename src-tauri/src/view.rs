@@ -32,6 +32,8 @@ pub struct Heading {
     pub version: &'static str,
     /// This start followed a stop the kiosk did not make (a crash, the watchdog, a power cut).
     pub restarted: Option<RestartSeen>,
+    /// A two-lane gate's lanes, side by side on the screen; empty for one camera.
+    pub lanes: Vec<qrgate_core::config::Lane>,
 }
 
 /// When the kiosk started again after a stop it did not make, and when that run had started.
@@ -81,6 +83,8 @@ pub struct Shown {
     /// Milliseconds since the epoch when the frame entered the pipeline (camera scans only).
     pub frame_ms: Option<i64>,
     pub inside: Inside,
+    /// The lane whose camera read it, on a two-lane gate; none for a typed or manual entry.
+    pub lane: Option<u8>,
 }
 
 /// An opening nobody went through (the `not_passed` event): the accepted event it follows.
@@ -321,6 +325,8 @@ impl From<qrgate_hr::export::InsideRow> for Evacuee {
 /// The camera's state (the `camera` event): "starting", "live", "lost", "reopening".
 #[derive(Serialize, Clone, PartialEq, Eq)]
 pub struct Camera {
+    /// Which lane's camera, on a two-lane gate.
+    pub lane: Option<u8>,
     pub state: &'static str,
     pub attempt: Option<u32>,
     /// The system's own description of a lost camera, for whoever repairs it, not the guard.
@@ -336,7 +342,7 @@ impl From<&qrgate_scan::SourceState> for Camera {
             SourceState::Lost { reason } => ("lost", None, Some(reason.clone())),
             SourceState::Reopening { attempt } => ("reopening", Some(*attempt), None),
         };
-        Camera { state, attempt, detail }
+        Camera { lane: None, state, attempt, detail }
     }
 }
 

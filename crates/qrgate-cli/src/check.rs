@@ -104,6 +104,7 @@ pub fn run(args: Args, data: &DataDir) -> Result<Outcome> {
             health: &[],
             consent: args.consent.then_some(digest.as_str()),
         },
+        lane: None,
     };
     let now = args.at.unwrap_or_else(Utc::now);
     let decision = gate.check(&mut store, &scan, now, uuid::Uuid::now_v7())?;

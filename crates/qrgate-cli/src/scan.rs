@@ -50,6 +50,10 @@ pub struct Args {
     /// frame-to-committed-event latency and, with a turnstile, decision-to-pulse latency (p50, p95, max).
     #[arg(long)]
     stats: bool,
+    /// On a two-lane gate (kiosk.conf lists `[[camera]]` twice): which lane this camera is, 1 or
+    /// 2. Its scans go that lane's direction, open that direction's output, and record the lane.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
+    lane: Option<u8>,
     /// For the watchdog's test only: after this many frames the loop hangs (never returns, never
     /// exits), as a decode or a database write stuck for good would.
     #[arg(long, value_name = "N", hide = true)]
@@ -102,6 +106,12 @@ fn scan(
     watchdog: &mut Watchdog,
     stop: &AtomicBool,
 ) -> Result<Outcome> {
+    let lane = match args.lane {
+        None => None,
+        Some(n) => Some(config.lanes().get(usize::from(n) - 1).and_then(|(_, lane)| *lane).ok_or_else(|| {
+            Error::invalid("lane", format!("kiosk.conf has no lane {n}: a two-lane gate lists [[camera]] twice"))
+        })?),
+    };
     let turnstile = start_turnstile(&config, data);
     let gate = data.gate(&store, config)?;
     let mut source = open_source(&args.source, args.fps).map_err(scan_error)?;
@@ -146,18 +156,22 @@ fn scan(
         let decoded = decode_frame(&frame.luma, &options, &clock);
         decode_ms.push(ms(clock.now().saturating_sub(taken)));
         for text in tracker.observe(frame.at, &decoded.texts()) {
-            let decision = gate.check(&mut store, &Scan::camera(&text), Utc::now(), uuid::Uuid::now_v7())?;
+            let scan = Scan { lane, ..Scan::camera(&text) };
+            let decision = gate.check(&mut store, &scan, Utc::now(), uuid::Uuid::now_v7())?;
             // The event is committed: only now may the gate open.
             if let Some(t) = &turnstile {
                 t.follow(&decision);
             }
             let latency = ms(clock.now().saturating_sub(taken));
-            if snapshot::wanted(gate.config.camera.snapshots, &decision) {
+            if snapshot::wanted(gate.config.camera().snapshots, &decision) {
                 store.put_snapshot(decision.event_id, &snapshot::jpeg(&frame.luma)?, Utc::now())?;
             }
             latency_ms.push(latency);
             let mut line = decision_json(&decision);
             line["frame"] = json!(frame.seq);
+            if let Some(l) = lane {
+                line["lane"] = json!(l.number);
+            }
             line["latency_ms"] = json!((latency * 100.0).round() / 100.0);
             println!("{line}");
         }

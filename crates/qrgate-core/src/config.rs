@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{GateMode, PassbackPolicy};
+use crate::model::{Direction, GateMode, PassbackPolicy};
 
 /// Everything in kiosk.conf. A missing file or section means the defaults; an unknown key is an
 /// error, so a misspelt setting is caught instead of silently ignored.
@@ -20,7 +20,10 @@ pub struct Config {
     pub attendance: AttendanceConfig,
     pub visitors: VisitorsConfig,
     pub screen: ScreenConfig,
-    pub camera: CameraConfig,
+    /// The gate's camera (`[camera]`), or one per lane (`[[camera]]`, two at most, each with its
+    /// direction). Never empty.
+    #[serde(rename = "camera", deserialize_with = "cameras::one_or_more", serialize_with = "cameras::as_written")]
+    pub cameras: Vec<CameraConfig>,
     pub sync: SyncConfig,
     pub holidays: HolidaysConfig,
     pub overtime: OvertimeConfig,
@@ -131,6 +134,47 @@ pub struct CameraConfig {
     /// Which scans keep the camera's frame (`[privacy] snapshot_retention_days`), for HR to look
     /// at later: "refused" (the default), "all", or "off".
     pub snapshots: Snapshots,
+    /// On a two-lane gate (`[[camera]]` twice), the one way this lane lets people through.
+    pub direction: Option<Direction>,
+}
+
+/// One lane of a two-lane gate: its number as kiosk.conf lists it (1 or 2) and its one direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Lane {
+    pub number: u8,
+    pub direction: Direction,
+}
+
+/// `camera` in kiosk.conf: one `[camera]` table, or an array of `[[camera]]` tables.
+mod cameras {
+    use serde::de::{self, MapAccess, SeqAccess, Visitor};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::CameraConfig;
+
+    pub fn one_or_more<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<CameraConfig>, D::Error> {
+        struct Cameras;
+        impl<'de> Visitor<'de> for Cameras {
+            type Value = Vec<CameraConfig>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a [camera] table or [[camera]] tables")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                Ok(vec![CameraConfig::deserialize(de::value::MapAccessDeserializer::new(map))?])
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Self::Value, S::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq))
+            }
+        }
+        d.deserialize_any(Cameras)
+    }
+
+    pub fn as_written<S: Serializer>(cameras: &[CameraConfig], s: S) -> Result<S::Ok, S::Error> {
+        match cameras {
+            [one] => one.serialize(s),
+            many => many.serialize(s),
+        }
+    }
 }
 
 /// Which scans keep a snapshot of the frame they were read from.
@@ -155,7 +199,13 @@ impl Snapshots {
 
 impl Default for CameraConfig {
     fn default() -> CameraConfig {
-        CameraConfig { source: "camera:0".into(), fps: 30.0, decode_fps: 15.0, snapshots: Snapshots::Refused }
+        CameraConfig {
+            source: "camera:0".into(),
+            fps: 30.0,
+            decode_fps: 15.0,
+            snapshots: Snapshots::Refused,
+            direction: None,
+        }
     }
 }
 
@@ -392,7 +442,7 @@ impl Default for Config {
             attendance: AttendanceConfig::default(),
             visitors: VisitorsConfig::default(),
             screen: ScreenConfig::default(),
-            camera: CameraConfig::default(),
+            cameras: vec![CameraConfig::default()],
             sync: SyncConfig::default(),
             holidays: HolidaysConfig::default(),
             overtime: OvertimeConfig::default(),
@@ -599,6 +649,53 @@ impl Shift {
 }
 
 impl Config {
+    /// The first (or only) camera: the gate's, or its first lane's.
+    pub fn camera(&self) -> &CameraConfig {
+        &self.cameras[0]
+    }
+
+    /// Each camera with its lane: none on a one-camera gate, whose direction is `[gate] mode`'s.
+    pub fn lanes(&self) -> Vec<(&CameraConfig, Option<Lane>)> {
+        let two = self.cameras.len() > 1;
+        self.cameras
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let lane = c.direction.filter(|_| two).map(|direction| Lane { number: i as u8 + 1, direction });
+                (c, lane)
+            })
+            .collect()
+    }
+
+    fn check_cameras(&self) -> std::result::Result<(), String> {
+        match self.cameras.len() {
+            0 => return Err("kiosk.conf lists no [[camera]]".into()),
+            1 if self.cameras[0].direction.is_some() => {
+                return Err("camera.direction is for a gate with two lanes ([[camera]] twice); \
+                            one camera goes the way [gate] mode says"
+                    .into())
+            }
+            1 => {}
+            2 => {
+                if self.cameras.iter().any(|c| c.direction.is_none()) {
+                    return Err("each [[camera]] of a two-lane gate needs its direction, \"in\" or \"out\"".into());
+                }
+                if self.cameras[0].source == self.cameras[1].source {
+                    return Err(format!("the two [[camera]] lanes read the same source {:?}", self.cameras[0].source));
+                }
+            }
+            n => return Err(format!("kiosk.conf lists {n} [[camera]]; a gate has one or two lanes")),
+        }
+        for (i, c) in self.cameras.iter().enumerate() {
+            for (name, fps) in [("fps", c.fps), ("decode_fps", c.decode_fps)] {
+                if !(fps > 0.0 && fps <= 120.0) {
+                    let which = if self.cameras.len() > 1 { format!("camera {}", i + 1) } else { "camera".into() };
+                    return Err(format!("{which}.{name} must be above 0 and at most 120"));
+                }
+            }
+        }
+        Ok(())
+    }
     /// Reads kiosk.conf; a missing file gives the defaults.
     pub fn load(path: &Path) -> Result<Config> {
         let bytes = match std::fs::read(path) {
@@ -643,11 +740,7 @@ impl Config {
         if self.gate.debounce_seconds > 3600 {
             return Err("gate.debounce_seconds over an hour would hide real passages".into());
         }
-        for (name, fps) in [("camera.fps", self.camera.fps), ("camera.decode_fps", self.camera.decode_fps)] {
-            if !(fps > 0.0 && fps <= 120.0) {
-                return Err(format!("{name} must be above 0 and at most 120"));
-            }
-        }
+        self.check_cameras()?;
         self.holidays.check()?;
         self.overtime.check()?;
         self.turnstile.check()?;
@@ -742,6 +835,47 @@ mod hhmm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_camera_is_a_table_and_two_lanes_are_camera_tables_each_with_its_direction() {
+        let one = Config::parse("[camera]\nsource = \"camera:2\"\n").unwrap();
+        assert_eq!(one.cameras.len(), 1);
+        assert_eq!(one.camera().source, "camera:2");
+        assert_eq!(one.lanes()[0].1, None, "one camera is no lane: [gate] mode decides");
+
+        let two = Config::parse(
+            "[[camera]]\nsource = \"camera:0\"\ndirection = \"in\"\n\n\
+             [[camera]]\nsource = \"camera:1\"\ndirection = \"out\"\nsnapshots = \"all\"\n",
+        )
+        .unwrap();
+        let lanes: Vec<_> = two.lanes().into_iter().map(|(c, l)| (c.source.clone(), l)).collect();
+        assert_eq!(
+            lanes,
+            [
+                ("camera:0".to_string(), Some(Lane { number: 1, direction: Direction::In })),
+                ("camera:1".to_string(), Some(Lane { number: 2, direction: Direction::Out })),
+            ]
+        );
+        assert_eq!(two.cameras[1].snapshots, Snapshots::All);
+        // Written back as it was read: one table, or an array of them.
+        let again: Config = toml::from_str(&toml::to_string(&two).unwrap()).unwrap();
+        assert_eq!(again.cameras, two.cameras);
+        assert!(toml::to_string(&one).unwrap().contains("[camera]\n"));
+
+        let refused = |text: &str| Config::parse(text).unwrap_err();
+        assert!(refused("[camera]\ndirection = \"in\"\n").contains("two lanes"));
+        assert!(refused("[[camera]]\nsource = \"camera:0\"\n[[camera]]\nsource = \"camera:1\"\ndirection = \"out\"\n")
+            .contains("needs its direction"));
+        assert!(refused(
+            "[[camera]]\nsource = \"camera:0\"\ndirection = \"in\"\n[[camera]]\nsource = \"camera:0\"\ndirection = \"out\"\n"
+        )
+        .contains("same source"));
+        let three = "[[camera]]\nsource = \"camera:0\"\ndirection = \"in\"\n".repeat(3);
+        assert!(refused(&three).contains("one or two lanes"));
+        assert!(refused("[[camera]]\nsource = \"camera:0\"\ndirection = \"in\"\nfps = 0\n[[camera]]\nsource = \"camera:1\"\ndirection = \"out\"\n")
+            .contains("camera 1.fps"));
+        assert!(refused("[camera]\ndirection = \"sideways\"\n").contains("sideways"));
+    }
 
     #[test]
     fn a_file_that_is_not_utf8_is_a_config_error_naming_its_line() {

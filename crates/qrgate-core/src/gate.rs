@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::badge::{self, BadgeError};
 use crate::cccd::{self, CccdCard, CccdError};
-use crate::config::Config;
+use crate::config::{Config, Lane};
 use crate::error::Result;
 use crate::model::{ClockFlag, Direction, EmployeeCode, GateMode, Method, PassbackPolicy, PersonRef, Verdict};
 use crate::presence::InsideRule;
@@ -86,11 +86,13 @@ pub struct Scan<'a> {
     pub manual: Option<ManualEntry<'a>>,
     /// What the guard added for a visitor (host, purpose, phone).
     pub visitor: VisitorDetails<'a>,
+    /// The lane whose camera read it, on a two-lane gate: its direction is the scan's.
+    pub lane: Option<Lane>,
 }
 
 impl<'a> Scan<'a> {
     pub fn camera(text: &'a str) -> Scan<'a> {
-        Scan { text, method: Method::Badge, manual: None, visitor: VisitorDetails::default() }
+        Scan { text, method: Method::Badge, manual: None, visitor: VisitorDetails::default(), lane: None }
     }
 }
 
@@ -279,7 +281,7 @@ impl Gate {
             }
         }
         let (direction, last_direction) =
-            self.direction(store, &person, now, scan.manual.as_ref().and_then(|m| m.direction))?;
+            self.direction(store, &person, now, scan.manual.as_ref().and_then(|m| m.direction), scan.lane)?;
         let passback = last_direction == Some(direction);
         let policy = if scan.manual.is_some() {
             // A guard who enters someone by hand has looked at them: warn, never block.
@@ -348,21 +350,29 @@ impl Gate {
     /// A CCCD card whose holder is arriving: what the kiosk's registration form shows before
     /// anything is recorded. `None` for every other text (and for a visitor leaving, or one who
     /// scanned moments ago), which goes through [`Gate::check`] as it is.
-    pub fn visitor_arrival(&self, store: &Store, text: &str, now: DateTime<Utc>) -> Result<Option<VisitorArrival>> {
+    pub fn visitor_arrival(
+        &self,
+        store: &Store,
+        text: &str,
+        lane: Option<Lane>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<VisitorArrival>> {
         let today = now.with_timezone(&self.offset(now)).date_naive();
         let Ok(card) = cccd::parse(text, today) else { return Ok(None) };
         let earlier = match store.visitor_by_number_hash(&self.number_hash(&card))? {
             Some(id) => {
                 let person = PersonRef::Visitor(id);
                 if self.debounced(store, &person, now)?.is_some()
-                    || self.direction(store, &person, now, None)?.0 == Direction::Out
+                    || self.direction(store, &person, now, None, lane)?.0 == Direction::Out
                 {
                     return Ok(None);
                 }
                 store.visitor(person.key())?
             }
-            // Nobody on record: the gate's mode alone says which way they go.
-            None if self.config.gate.mode == GateMode::Out => return Ok(None),
+            // Nobody on record: the lane or the gate's mode alone says which way they go.
+            None if lane.map_or(self.config.gate.mode == GateMode::Out, |l| l.direction == Direction::Out) => {
+                return Ok(None)
+            }
             None => None,
         };
         Ok(Some(VisitorArrival {
@@ -380,18 +390,20 @@ impl Gate {
     }
 
     /// Which way this person is going now, and which way their last accepted event went (for
-    /// anti-passback). `manual` is a guard's choice, which wins over the gate's mode.
+    /// anti-passback). `manual` is a guard's choice, which wins over the lane's direction, which
+    /// wins over the gate's mode.
     fn direction(
         &self,
         store: &Store,
         person: &PersonRef,
         now: DateTime<Utc>,
         manual: Option<Direction>,
+        lane: Option<Lane>,
     ) -> Result<(Direction, Option<Direction>)> {
         // The one rule of "inside" (an entry older than the longest stay is a forgotten exit), so
         // `auto` never turns tomorrow's arrival into an exit and agrees with the guard's counts.
         let last_direction = InsideRule::of(&self.config).standing(store.passage(person)?.as_ref(), now);
-        let direction = match (manual, self.config.gate.mode) {
+        let direction = match (manual.or(lane.map(|l| l.direction)), self.config.gate.mode) {
             (Some(d), _) => d,
             (None, GateMode::In) => Direction::In,
             (None, GateMode::Out) => Direction::Out,
@@ -423,6 +435,7 @@ impl Gate {
         Event {
             operator: scan.manual.as_ref().map(|m| m.operator.to_string()),
             note: scan.manual.as_ref().map(|m| m.reason.to_string()),
+            lane: scan.lane.map(|l| l.number),
             ..Event::draft(id, self.config.gate.name.clone(), at, method, verdict)
         }
     }

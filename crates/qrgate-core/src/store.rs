@@ -343,6 +343,11 @@ BEGIN
     LIMIT 1;
 END;
 "#,
+    r#"
+-- Two lanes on one kiosk (issue 18): which camera an event was read by, 1 or 2 as kiosk.conf lists
+-- its [[camera]] lanes; NULL on a one-camera gate, for typed scans and for manual entries.
+ALTER TABLE events ADD COLUMN lane INTEGER CHECK (lane IN (1, 2));
+"#,
 ];
 
 /// A kept camera frame, as HR's list shows it.
@@ -418,6 +423,8 @@ pub struct Event {
     pub clock_flag: Option<ClockFlag>,
     /// On a `not_passed` follow-up: the accepted event whose passage did not happen.
     pub follows: Option<Uuid>,
+    /// The lane whose camera read it, on a two-lane gate.
+    pub lane: Option<u8>,
 }
 
 impl Event {
@@ -447,6 +454,7 @@ impl Event {
             clock_offset_ms: None,
             clock_flag: None,
             follows: None,
+            lane: None,
         }
     }
 
@@ -494,6 +502,7 @@ impl Event {
                 ),
                 None => None,
             },
+            lane: r.get(18)?,
         })
     }
 
@@ -501,7 +510,7 @@ impl Event {
     /// the sixteen a tuple of parameters can hold).
     fn params(&self) -> impl rusqlite::Params + '_ {
         use rusqlite::ToSql;
-        let values: [Box<dyn ToSql + '_>; 18] = [
+        let values: [Box<dyn ToSql + '_>; 19] = [
             Box::new(self.id.to_string()),
             Box::new(self.kiosk_id.as_str()),
             Box::new(self.seq),
@@ -520,6 +529,7 @@ impl Event {
             Box::new(self.clock_offset_ms),
             Box::new(self.clock_flag.map(ClockFlag::as_str)),
             Box::new(self.follows.map(|id| id.to_string())),
+            Box::new(self.lane),
         ];
         rusqlite::params_from_iter(values)
     }
@@ -578,9 +588,12 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The schema this build writes: `PRAGMA user_version` of a database it has opened.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let known = MIGRATIONS.len() as i64;
+    let known = SCHEMA_VERSION;
     if version > known {
         return Err(Error::SchemaTooNew { found: version, known });
     }
@@ -1129,7 +1142,7 @@ pub struct VisitorRecord<'a> {
 macro_rules! event_columns {
     () => {
         "id, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms, offset_s, method, verdict, reason, \
-         badge_serial, operator, note, clock_offset_ms, clock_flag, follows"
+         badge_serial, operator, note, clock_offset_ms, clock_flag, follows, lane"
     };
 }
 
@@ -1140,7 +1153,7 @@ pub const EVENT_COLUMNS: &str = event_columns!();
 const INSERT_EVENT: &str = concat!(
     "INSERT OR IGNORE INTO events (",
     event_columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
 );
 
 /// How far an event's time may be from the kiosk's last known good time before it is flagged:

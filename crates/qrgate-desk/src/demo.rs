@@ -484,6 +484,7 @@ fn seed_event(
         clock_offset_ms: None,
         clock_flag: None,
         follows: None,
+        lane: None,
     }
 }
 

@@ -296,7 +296,7 @@ mod tests {
         assert_eq!((d.verdict, d.reason), (Verdict::Refused, Some(Reason::Revoked)));
 
         // The visitor registered an hour ago leaves when their card is seen: no form, a decision.
-        assert!(gate.visitor_arrival(&store, &card, later).unwrap().is_none());
+        assert!(gate.visitor_arrival(&store, &card, None, later).unwrap().is_none());
         let d = gate.check(&mut store, &Scan::camera(&card), later, uuid::Uuid::now_v7()).unwrap();
         assert_eq!((d.verdict, d.direction), (Verdict::Accepted, Some(Direction::Out)));
         assert_eq!(d.person.unwrap().name, script.visitor);

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::pin::Operator;
+use qrgate_core::config::Lane;
 use qrgate_core::datadir::DataDir;
 use qrgate_core::gate::{Decision, Gate, ManualEntry, Scan, VisitorArrival, VisitorDetails};
 use qrgate_core::model::{Direction, EmployeeCode, HealthAnswer, Method};
@@ -29,7 +30,8 @@ pub struct Desk {
     pub data: DataDir,
     pub store: Store,
     pub gate: Gate,
-    forms: VecDeque<(Uuid, String)>,
+    /// Open registration forms: the form, the card's text, the lane it was scanned at.
+    forms: VecDeque<(Uuid, String, Option<Lane>)>,
 }
 
 /// What a scan led to.
@@ -93,17 +95,30 @@ impl Desk {
 
     /// A camera or USB-scanner read: decided at once, or a visitor's registration form.
     pub fn scan(&mut self, text: &str, method: Method, now: DateTime<Utc>, id: Uuid) -> Result<Scanned> {
-        if let Some(card) = self.gate.visitor_arrival(&self.store, text, now)? {
+        self.scan_in_lane(text, method, None, now, id)
+    }
+
+    /// A scan read by one lane's camera on a two-lane gate: the lane's direction is the scan's,
+    /// and its event records the lane.
+    pub fn scan_in_lane(
+        &mut self,
+        text: &str,
+        method: Method,
+        lane: Option<Lane>,
+        now: DateTime<Utc>,
+        id: Uuid,
+    ) -> Result<Scanned> {
+        if let Some(card) = self.gate.visitor_arrival(&self.store, text, lane, now)? {
             let form = id;
             // The same card shown again replaces its open form instead of opening a second one.
-            self.forms.retain(|(_, t)| t != text);
+            self.forms.retain(|(_, t, _)| t != text);
             if self.forms.len() == OPEN_FORMS {
                 self.forms.pop_front();
             }
-            self.forms.push_back((form, text.to_string()));
+            self.forms.push_back((form, text.to_string(), lane));
             return Ok(Scanned::VisitorForm { form, card });
         }
-        let scan = Scan { method, ..Scan::camera(text) };
+        let scan = Scan { method, lane, ..Scan::camera(text) };
         Ok(Scanned::Decided { decision: self.gate.check(&mut self.store, &scan, now, id)? })
     }
 
@@ -115,7 +130,7 @@ impl Desk {
         now: DateTime<Utc>,
         id: Uuid,
     ) -> Result<Decision> {
-        let at = self.forms.iter().position(|(f, _)| *f == form).ok_or(Error::FormClosed)?;
+        let at = self.forms.iter().position(|(f, _, _)| *f == form).ok_or(Error::FormClosed)?;
         let host = filled.host.trim();
         let purpose = filled.purpose.trim();
         let phone = filled.phone.trim();
@@ -138,7 +153,7 @@ impl Desk {
         let privacy = &self.gate.config.privacy;
         let notice = privacy.notice_text(&self.store.identity().enterprise_name);
         let digest = qrgate_core::config::PrivacyConfig::notice_digest(&notice);
-        let text = self.forms[at].1.clone();
+        let (text, lane) = (self.forms[at].1.clone(), self.forms[at].2);
         let scan = Scan {
             visitor: VisitorDetails {
                 host: Some(host),
@@ -147,6 +162,7 @@ impl Desk {
                 health: &filled.health,
                 consent: Some(&digest),
             },
+            lane,
             ..Scan::camera(&text)
         };
         let decision = self.gate.check(&mut self.store, &scan, now, id)?;
@@ -156,7 +172,7 @@ impl Desk {
 
     /// The guard closed the form: the visitor did not come in, nothing is recorded.
     pub fn cancel_visitor(&mut self, form: Uuid) {
-        self.forms.retain(|(f, _)| *f != form);
+        self.forms.retain(|(f, _, _)| *f != form);
     }
 
     /// A manual entry by `operator`, whose PIN the office checked ([`crate::office::Office::guard`])

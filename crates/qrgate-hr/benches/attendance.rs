@@ -141,6 +141,7 @@ fn seed(store: &mut Store, workers: usize, first: NaiveDate, days: u32) -> usize
                     clock_offset_ms: None,
                     clock_flag: None,
                     follows: None,
+                    lane: None,
                 });
             };
             let (start, end) = (i64::from(start), i64::from(end));

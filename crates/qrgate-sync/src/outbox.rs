@@ -290,6 +290,8 @@ pub fn event_from_wire(w: WireEvent) -> Option<Event> {
         clock_offset_ms: w.clock_offset_ms,
         clock_flag,
         follows: w.follows,
+        // Which camera of a two-lane gate read it is the gate's own business: it does not travel.
+        lane: None,
     })
 }
 

@@ -283,3 +283,46 @@ fn an_entry_nobody_went_through_gets_its_follow_up_and_leaves_nobody_inside() {
     let log = std::fs::read_to_string(log).unwrap();
     assert!(log.lines().any(|l| l.contains("NV001") && l.contains("Không qua cổng")), "{log}");
 }
+
+#[test]
+fn the_out_lane_of_a_two_lane_gate_lets_a_worker_out_on_its_own_output_and_records_its_lane() {
+    let mut board = Pty::open();
+    let site = site_with_board(&board);
+    let badge = site.ok(&["badge", "text", "NV001"]).stdout.trim().to_string();
+    let folder = site.path("replay");
+    std::fs::create_dir_all(&folder).unwrap();
+    for k in 0..3 {
+        held_badge_frame(k, &badge).save(folder.join(format!("{k:03}.png"))).unwrap();
+    }
+    let source = format!("dir:{}", folder.display());
+    let data = site.data();
+    let scan_lane_2 = ["--data", data.to_str().unwrap(), "scan", "--source", &source, "--lane", "2"];
+
+    // One camera: there is no lane 2 to be.
+    let refused = site.qrgate(&scan_lane_2[2..]);
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(refused.stderr.contains("no lane 2"), "{}", refused.stderr);
+
+    // Two lanes: the first camera lets people in, the second out. `[gate] mode` stays auto,
+    // which alone would make NV001's first scan an entry.
+    let conf = site.data().join("kiosk.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let lanes = text.replacen("[camera]\n", "[[camera]]\ndirection = \"in\"\n", 1)
+        + "\n[[camera]]\nsource = \"camera:1\"\ndirection = \"out\"\n";
+    std::fs::write(&conf, lanes).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qrgate"))
+        .args(scan_lane_2)
+        .args(["--fps", "50", "--frames", "3"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (pulse, _) = board.read(8, PATIENCE);
+    assert_eq!(pulse, [0xA0, 0x02, 0x01, 0xA3, 0xA0, 0x02, 0x00, 0xA2], "the OUT output (channel 2)");
+    let decision: Value = serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().next().unwrap()).unwrap();
+    assert_eq!((decision["direction"].as_str(), decision["lane"].as_u64()), (Some("out"), Some(2)));
+    let db = rusqlite::Connection::open(site.data().join("qrgate.db")).unwrap();
+    let (direction, lane): (String, i64) = db
+        .query_row("SELECT direction, lane FROM events WHERE person_ref = 'NV001'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((direction.as_str(), lane), ("out", 2));
+}

@@ -61,6 +61,7 @@ pub fn event(n: u128, person: PersonRef, direction: Direction, at: &str, gate: &
         clock_offset_ms: None,
         clock_flag: None,
         follows: None,
+        lane: None,
     }
 }
 
@@ -603,6 +604,7 @@ fn random_log() -> impl Strategy<Value = (Vec<Worker>, Vec<Event>)> {
                 clock_offset_ms: None,
                 clock_flag: None,
                 follows: None,
+                lane: None,
             });
         }
         (workers, events)
