@@ -14,9 +14,12 @@ const screen = {
   get words() {
     return lang.words;
   },
-  last: null,
+  // Per lane (one, or two side by side): the last decision shown and the camera's state.
+  last: [null],
   recent: [],
-  camera: { state: "starting" },
+  cameras: [{ state: "starting" }],
+  // A two-lane gate's lanes ({number, direction}); empty for one camera.
+  lanes: [],
   storageAlert: null,
   status: null,
   adminPin: true,
@@ -35,19 +38,29 @@ function personName(d) {
   return d.person ? d.person.name : screen.words.unknown_person;
 }
 
+// The ids of lane `i`'s elements end in this: the first (or only) lane's are the page's own.
+const suffix = (i) => (i === 0 ? "" : `-${i + 1}`);
+
 function renderDecision() {
+  screen.last.forEach((shown, i) => renderDecisionIn(i, shown));
+}
+
+function renderDecisionIn(i, shown) {
   const w = screen.words;
-  const box = $("last-decision");
-  const shown = screen.last;
+  const part = (name) => $(`${name}${suffix(i)}`);
+  const box = part("last-decision");
+  const lane = screen.lanes[i];
+  part("lane-label").hidden = !lane;
+  if (lane) part("lane-label").textContent = fill(w.lane_label, { number: lane.number, direction: w[`lane_${lane.direction}`] });
   if (!shown) {
     box.dataset.verdict = "none";
     box.dataset.direction = "";
-    $("decision-word").textContent = w.waiting;
-    $("decision-name").textContent = "";
-    $("decision-detail").textContent = w.waiting_hint;
-    $("decision-reason").textContent = "";
-    $("decision-time").textContent = "";
-    $("decision-clock").textContent = "";
+    part("decision-word").textContent = w.waiting;
+    part("decision-name").textContent = "";
+    part("decision-detail").textContent = w.waiting_hint;
+    part("decision-reason").textContent = "";
+    part("decision-time").textContent = "";
+    part("decision-clock").textContent = "";
     box.dataset.clockFlag = "";
     box.dataset.photo = "";
     return;
@@ -57,26 +70,26 @@ function renderDecision() {
   box.dataset.direction = d.direction ?? "";
   box.dataset.reason = d.reason ?? "";
   box.dataset.debounced = String(d.debounced);
-  $("decision-word").textContent = w[kindOf(d)];
-  $("decision-name").textContent = personName(d);
+  part("decision-word").textContent = w[kindOf(d)];
+  part("decision-name").textContent = personName(d);
   const p = d.person;
   const who = p ? (p.kind === "visitor" ? [w.visitor, p.code] : [p.department, p.code]) : [];
-  $("decision-detail").textContent = who.filter(Boolean).join(" · ");
+  part("decision-detail").textContent = who.filter(Boolean).join(" · ");
   const why = d.reason ?? d.warning;
   const reason = why ? (d.warning && !d.reason ? `${w.warning}: ` : "") + (w.reasons[why] ?? why) : "";
-  $("decision-reason").textContent = reason;
-  $("decision-time").textContent = (d.debounced ? `${w.again} ` : "") + clockTime(d.time);
+  part("decision-reason").textContent = reason;
+  part("decision-time").textContent = (d.debounced ? `${w.again} ` : "") + clockTime(d.time);
   // The event's time is far from what the kiosk last knew to be true: the guard checks the clock.
   box.dataset.clockFlag = d.clock_flag ?? "";
-  $("decision-clock").textContent = d.clock_flag ? w[`clock_flag_${d.clock_flag}`] : "";
-  renderPhoto(d);
+  part("decision-clock").textContent = d.clock_flag ? w[`clock_flag_${d.clock_flag}`] : "";
+  renderPhoto(d, i);
 }
 
 // The worker's photo beside the name on an accepted scan, large enough to compare with the face
 // at the gate; a neutral placeholder until it arrives, and when HR has none.
-function renderPhoto(d) {
-  const box = $("last-decision");
-  const img = $("decision-photo");
+function renderPhoto(d, i) {
+  const box = $(`last-decision${suffix(i)}`);
+  const img = $(`decision-photo${suffix(i)}`);
   const worker = d.verdict === "accepted" && d.person?.kind === "worker";
   if (!worker) {
     box.dataset.photo = "";
@@ -123,18 +136,20 @@ function renderRecent() {
 
 function renderCamera() {
   const w = screen.words;
-  const c = screen.camera;
-  const el = $("camera-state");
-  el.dataset.state = c.state;
-  const label = {
-    starting: w.camera_starting,
-    live: w.camera_live,
-    lost: w.camera_lost,
-    reopening: fill(w.camera_reopening, c),
-  }[c.state] ?? c.state;
-  el.textContent = `${w.camera}: ${label}`;
-  // The system's own description, for whoever repairs the camera; the guard reads the words above.
-  el.title = c.detail ?? "";
+  screen.cameras.forEach((c, i) => {
+    const el = $(`camera-state${suffix(i)}`);
+    el.dataset.state = c.state;
+    const label = {
+      starting: w.camera_starting,
+      live: w.camera_live,
+      lost: w.camera_lost,
+      reopening: fill(w.camera_reopening, c),
+    }[c.state] ?? c.state;
+    const name = screen.lanes.length > 1 ? `${w.camera} ${i + 1}` : w.camera;
+    el.textContent = `${name}: ${label}`;
+    // The system's own description, for whoever repairs the camera; the guard reads the words above.
+    el.title = c.detail ?? "";
+  });
   renderAlert();
 }
 
@@ -142,7 +157,7 @@ function renderCamera() {
 function renderAlert() {
   const w = screen.words;
   const alerts = [];
-  if (screen.camera.state === "lost" || screen.camera.state === "reopening") alerts.push(w.camera_lost);
+  if (screen.cameras.some((c) => c.state === "lost" || c.state === "reopening")) alerts.push(w.camera_lost);
   if (screen.storageAlert) alerts.push(`${w.alert_storage}: ${failureText(screen.storageAlert)}`);
   if (screen.pipeline) alerts.push(fill(w.pipeline_restarted, screen.pipeline));
   if (screen.turnstile && !screen.turnstile.reachable) alerts.push(w.turnstile_down);
@@ -244,8 +259,18 @@ function beep(kind) {
   }
 }
 
+// Which lane's box shows a decision: its camera's, or for a typed scan or a manual entry the
+// lane going its way (the first when none does).
+function laneIndex(shown) {
+  if (screen.lanes.length < 2) return 0;
+  const byCamera = screen.lanes.findIndex((l) => l.number === shown.lane);
+  if (byCamera >= 0) return byCamera;
+  return Math.max(0, screen.lanes.findIndex((l) => l.direction === shown.decision.direction));
+}
+
 function show(shown) {
-  screen.last = shown;
+  const lane = laneIndex(shown);
+  screen.last[lane] = shown;
   screen.storageAlert = null;
   const d = shown.decision;
   if (!d.debounced) {
@@ -258,7 +283,7 @@ function show(shown) {
   setInside(shown.inside);
   beep(kindOf(d));
   // Stamped just before the paint, so a test or a measurement can read frame-to-screen latency.
-  const box = $("last-decision");
+  const box = $(`last-decision${suffix(lane)}`);
   box.dataset.eventId = d.event_id;
   requestAnimationFrame(() => {
     const shownMs = Date.now();
@@ -280,8 +305,8 @@ function keepWedgeFocus() {
 
 // The camera preview: a new frame asked for every PREVIEW_MS, counted from when the last one was
 // asked for (never two at once), and none while the HR pages cover the screen.
-function runPreview() {
-  const img = $("preview");
+function runPreview(i) {
+  const img = $(`preview${suffix(i)}`);
   let n = 0;
   let asked = 0;
   const next = () => setTimeout(() => {
@@ -289,7 +314,7 @@ function runPreview() {
     // Only as many pixels as the box shows: the kiosk shrinks the frame before sending it.
     const width = Math.round(img.parentElement.clientWidth * (window.devicePixelRatio || 1));
     asked = performance.now();
-    img.src = `kiosk://localhost/preview.bmp?w=${width}&n=${++n}`;
+    img.src = `kiosk://localhost/preview${suffix(i)}.bmp?w=${width}&n=${++n}`;
   }, Math.max(0, PREVIEW_MS - (performance.now() - asked)));
   img.addEventListener("load", () => {
     img.dataset.frames = String(n);
@@ -302,6 +327,28 @@ function runPreview() {
     next();
   });
   next();
+}
+
+// A two-lane gate: a second decision box beside the first, a second preview and camera state,
+// each a copy of the first lane's whose ids end in -2.
+function twoLanes(lanes) {
+  screen.lanes = lanes;
+  screen.last = lanes.map(() => null);
+  screen.cameras = lanes.map(() => ({ state: "starting" }));
+  const copy = (id) => {
+    const original = $(id);
+    const twin = original.cloneNode(true);
+    for (const el of [twin, ...twin.querySelectorAll("[id]")]) if (el.id) el.id = `${el.id}-2`;
+    original.after(twin);
+    return twin;
+  };
+  copy("last-decision");
+  const preview = $("preview").parentElement;
+  const twin = preview.cloneNode(true);
+  twin.querySelector("img").id = "preview-2";
+  preview.after(twin);
+  copy("camera-state");
+  document.querySelector("main").classList.add("two-lanes");
 }
 
 function wireActions() {
@@ -354,7 +401,8 @@ async function start() {
   wireWedge();
   await listen("decision", (e) => show(e.payload));
   await listen("camera", (e) => {
-    screen.camera = e.payload;
+    const i = Math.max(0, screen.lanes.findIndex((l) => l.number === e.payload.lane));
+    screen.cameras[i] = e.payload;
     renderCamera();
   });
   // The frame loop panicked and was started again: red for a minute after the last restart, so a
@@ -403,6 +451,7 @@ async function start() {
   $("leave-open").hidden = !ready.heading.kiosk_mode;
   // A start after a stop the kiosk did not make: the guard and IT see when, for this whole run.
   screen.restarted = ready.heading.restarted;
+  if (ready.heading.lanes.length > 1) twoLanes(ready.heading.lanes);
   renderWords();
   $("enterprise").textContent = ready.heading.enterprise;
   $("gate-name").textContent = ready.heading.gate;
@@ -410,7 +459,7 @@ async function start() {
   tick();
   $("demo-tag").hidden = !ready.heading.demo;
   setInside(ready.inside);
-  runPreview();
+  screen.last.forEach((_, i) => runPreview(i));
   pollStatus();
   setInterval(pollStatus, 3000);
   document.body.dataset.ready = "true";

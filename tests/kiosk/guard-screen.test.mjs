@@ -4,7 +4,7 @@
 import { describe, before, after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync, existsSync, chmodSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync, existsSync, chmodSync, copyFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -536,6 +536,8 @@ describe("a gate whose turnstile has a passage sensor nobody crosses", () => {
   });
 
   test("an entry the sensor saw nobody walk through is marked in the recent list and followed in the log", async () => {
+    // The demo's night shift may be inside, by the hour the test runs: the count is read first.
+    const insideBefore = await driver.run(`return Number(document.getElementById("inside-workers").textContent);`);
     await letInByHand(driver, script);
     await until("the IN coil closed and released", 10_000, async () => ({ ok: heard.includes("coil 0 on\ncoil 0 off\n") }));
     const row = await until("the row marked as not gone through", 10_000, async () => {
@@ -545,7 +547,7 @@ describe("a gate whose turnstile has a passage sensor nobody crosses", () => {
     });
     assert.ok(row.text.includes(vi.not_passed), row.text);
     const workers = await driver.run(`return Number(document.getElementById("inside-workers").textContent);`);
-    assert.equal(workers, 0, "the worker who did not go through is not counted inside");
+    assert.equal(workers, insideBefore, "the worker who did not go through is not counted inside");
     const db = join(data, "qrgate.db");
     const entry = sql(db, `SELECT id FROM events WHERE person_ref = '${script.welcome.code}' AND verdict = 'accepted' ORDER BY seq DESC LIMIT 1`);
     assert.equal(sql(db, `SELECT verdict || ' ' || direction FROM events WHERE follows = '${entry}'`), "not_passed in");
@@ -654,6 +656,66 @@ describe("a gate PC's first start: the setup page, then the guard screen", () =>
     await driver.click(await driver.element("#pin-ok"));
     await until("the HR pages", 5_000, async () => ({ ok: await driver.run(`return !document.getElementById("hr-page").hidden;`) }));
     await driver.click(await driver.element("#hr-close"));
+  });
+});
+
+describe("a gate with two lanes, one in and one out, side by side", () => {
+  let driver;
+  let data;
+  let script;
+
+  before(async () => {
+    data = freshDataDir();
+    script = await firstStartThenStop(data, "two-lanes");
+    // Each lane's camera replays one of the demo's pictures a few times, then an empty gate for
+    // a while: lane 1 (in) the dark-mode phone of a worker outside, lane 2 (out) the welcome
+    // worker's printed badge (the demo's shots/07.png and shots/01.png).
+    const shots = join(data, "demo-frames", "shots");
+    const lane = (name, shot) => {
+      const dir = join(data, "..", name);
+      mkdirSync(dir, { recursive: true });
+      for (let i = 0; i < 60; i++) {
+        copyFileSync(join(shots, i < 3 ? shot : "00.png"), join(dir, `frame-${String(i).padStart(3, "0")}.png`));
+      }
+      return dir;
+    };
+    const [lane1, lane2] = [lane("lane-1", "07.png"), lane("lane-2", "01.png")];
+    const conf = join(data, "kiosk.conf");
+    const text = readFileSync(conf, "utf8").replace("[camera]\n", '[[camera]]\ndirection = "in"\n');
+    writeFileSync(conf, `${text}\n[[camera]]\nsource = "dir:${lane2}"\nfps = 10\ndirection = "out"\n`);
+    ({ wd: driver } = await startKiosk(["--demo", "--data", data, "--source", `dir:${lane1}`, "--fps", "10"]));
+  });
+
+  after(() => driver?.stop());
+
+  test("each lane's camera decides its own way, shown in its own box, and each event records its lane", async () => {
+    const seen = await until("both lanes' decisions", 30_000, async () => {
+      const lanes = await driver.run(`
+        return ["", "-2"].map((s) => {
+          const box = document.getElementById("last-decision" + s);
+          if (!box) return null;
+          const r = box.getBoundingClientRect();
+          return { verdict: box.dataset.verdict, direction: box.dataset.direction,
+                   name: document.getElementById("decision-name" + s).textContent,
+                   label: document.getElementById("lane-label" + s).textContent,
+                   left: r.left, right: r.right,
+                   camera: document.getElementById("camera-state" + s).textContent,
+                   frames: Number(document.getElementById("preview" + s).dataset.frames ?? 0) };
+        });`);
+      return { lanes, ok: lanes.every((l) => l && l.verdict === "accepted" && l.frames > 0) };
+    });
+    const [one, two] = seen.lanes;
+    assert.deepEqual([one.direction, one.name], ["in", script.phone.name]);
+    assert.deepEqual([two.direction, two.name], ["out", script.welcome.name]);
+    assert.equal(one.label, fill(vi.lane_label, { number: 1, direction: vi.lane_in }));
+    assert.equal(two.label, fill(vi.lane_label, { number: 2, direction: vi.lane_out }));
+    assert.ok(two.left >= one.right, `side by side: ${JSON.stringify([one, two])}`);
+    assert.ok(one.camera.startsWith(`${vi.camera} 1:`) && two.camera.startsWith(`${vi.camera} 2:`), `${one.camera} / ${two.camera}`);
+    const db = join(data, "qrgate.db");
+    const lanes = (code) => sql(db, `SELECT group_concat(lane || direction) FROM events WHERE person_ref = '${code}' AND verdict = 'accepted' AND at_ms > strftime('%s', 'now', '-1 hour') * 1000`);
+    assert.equal(lanes(script.phone.code), "1in");
+    assert.equal(lanes(script.welcome.code), "2out");
+    writeFileSync(join(ARTIFACTS, "guard-screen-two-lanes.png"), await driver.screenshot());
   });
 });
 

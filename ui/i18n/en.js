@@ -16,6 +16,10 @@ export default {
   visitors: "Visitors",
   recent: "Recent scans",
   camera: "Camera",
+  // A two-lane gate's lanes, named above each one's last decision.
+  lane_label: "Lane {number} · {direction}",
+  lane_in: "way in",
+  lane_out: "way out",
   camera_starting: "Starting",
   camera_live: "Live",
   camera_lost: "CAMERA LOST",

@@ -16,6 +16,10 @@ export default {
   visitors: "Khách",
   recent: "Lượt quét gần đây",
   camera: "Camera",
+  // A two-lane gate's lanes, named above each one's last decision.
+  lane_label: "Làn {number} · {direction}",
+  lane_in: "lối vào",
+  lane_out: "lối ra",
   camera_starting: "Đang khởi động",
   camera_live: "Đang hoạt động",
   camera_lost: "MẤT CAMERA",
