@@ -345,8 +345,11 @@ END;
 "#,
     r#"
 -- Two lanes on one kiosk (issue 18): which camera an event was read by, 1 or 2 as kiosk.conf lists
--- its [[camera]] lanes; NULL on a one-camera gate, for typed scans and for manual entries.
-ALTER TABLE events ADD COLUMN lane INTEGER CHECK (lane IN (1, 2));
+-- its [[camera]] lanes; NULL on a one-camera gate, for typed scans and for manual entries. No CHECK:
+-- SQLite would test it against every row already written (14 s on a year of a 20,000-worker
+-- factory, a minute from a cold disk), while a plain column is added in the schema alone; the
+-- value comes only from config::Lane, whose number is checked when kiosk.conf is read.
+ALTER TABLE events ADD COLUMN lane INTEGER;
 "#,
 ];
 
