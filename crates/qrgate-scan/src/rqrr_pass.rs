@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use crate::code::{bytes_to_text, Code};
 use crate::guard::guarded;
+use crate::payload;
+use rqrr::BitGrid;
 
 /// What stops the work on a frame: asked before anything that takes time starts.
 pub trait Budget {
@@ -56,6 +58,10 @@ pub struct PassOutcome {
     pub largest_call: usize,
     /// Tiles left untried: too many capstones in too small a tile, or not enough time left.
     pub cut_short: bool,
+    /// The capstones of each tile whose call was estimated to cost more than the time left, in
+    /// the bitmap's coordinates: the caller's own grid reader, which the budget can stop, may
+    /// still read them.
+    pub refused: Vec<Vec<Ring>>,
 }
 
 /// Where a capstone rqrr may find lies: its ring's bounding box, in tile pixels.
@@ -154,6 +160,13 @@ pub fn detect(dark: &[bool], width: usize, budget: &dyn Budget) -> PassOutcome {
         }
         if estimated_cost(tile.w, tile.h, &rings) > budget.remaining() {
             outcome.cut_short = true;
+            let at = |r: Ring| Ring {
+                x0: r.x0 + tile.x0 as u32,
+                y0: r.y0 + tile.y0 as u32,
+                x1: r.x1 + tile.x0 as u32,
+                y1: r.y1 + tile.y0 as u32,
+            };
+            outcome.refused.push(rings.into_iter().map(at).collect());
             continue;
         }
         outcome.calls += 1;
@@ -189,12 +202,23 @@ fn run(dark: &[bool], width: usize, tile: &Tile) -> PassOutcome {
         let (mut failed, mut panics) = (0u32, 0u32);
         for grid in &grids {
             let mut bytes = Vec::new();
+            let b = grid.bounds;
+            let corners = [b[0], b[1], b[2], b[3]].map(|p| (p.x as f32 + tile.x0 as f32, p.y as f32 + tile.y0 as f32));
             match guarded(|| grid.decode_to(&mut bytes)) {
-                Some(Ok(_)) => {
-                    let b = grid.bounds;
-                    let corners =
-                        [b[0], b[1], b[2], b[3]].map(|p| (p.x as f32 + tile.x0 as f32, p.y as f32 + tile.y0 as f32));
-                    found.push(Code { text: bytes_to_text(&bytes), corners });
+                Some(Ok(_)) => found.push(Code::whole(bytes_to_text(&bytes), corners)),
+                // Corrected, but a stream rqrr does not parse (a structured-append header): the
+                // crate's own payload reader takes the grid's modules.
+                Some(Err(rqrr::DeQRError::UnknownDataType)) => {
+                    let n = grid.grid.size();
+                    let bits: Vec<bool> = (0..n * n).map(|i| grid.grid.bit(i / n, i % n)).collect();
+                    match guarded(|| payload::read(&bits, n)) {
+                        Some(Some(message)) => found.push(Code::from_message(message, corners)),
+                        Some(None) => failed += 1,
+                        None => {
+                            failed += 1;
+                            panics += 1;
+                        }
+                    }
                 }
                 Some(Err(_)) => failed += 1,
                 None => {
