@@ -224,7 +224,12 @@ fn decode_symbols(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Clock)
         let offset = if factor == 1 { FULL_SCAN_OFFSET } else { SCAN_OFFSET };
         let map = preprocess::ThresholdMap::new(image, 3, radius, offset);
         let view = finder::Thresholded { luma: image, map: &map };
-        let step = if factor == 1 && fine_longest >= 600 { 2 } else { 1 };
+        // Every second row of a large frame is enough for a live camera's codes; a finder of
+        // two-pixel modules (a small code in a 12 MP photograph) has a core six rows tall, which
+        // every second row crosses too seldom to confirm in a dim photograph's noise, and a
+        // still image has the time for every row.
+        let every_row = options.budget >= EVERY_ROW_FROM;
+        let step = if factor == 1 && fine_longest >= 600 && !every_row { 2 } else { 1 };
         // Sensor noise at full resolution makes finder-shaped runs of one or two pixels by
         // the thousand in a camera frame; no readable code there has finders that narrow. A
         // small image is a code cut out or scanned, where a dense code may have one-pixel
@@ -354,6 +359,9 @@ const HALF_SCAN_FROM: u32 = 200;
 /// Frames at least this long on their longer side are also scanned at a quarter of their
 /// resolution.
 const QUARTER_SCAN_FROM: u32 = 2400;
+
+/// Budgets from which the full-resolution finder scan reads every row of a large frame.
+const EVERY_ROW_FROM: Duration = Duration::from_millis(500);
 
 /// Triples in a row that frame nothing before a scan's remaining triples are left unread.
 const MAX_MISSES: u32 = 16;
