@@ -25,6 +25,13 @@ impl Code {
         Code { text, corners, part: None }
     }
 
+    /// The same code read twice (by two passes, or through two of its finder triples): the same
+    /// text, and the same place in the same sequence, since two parts of one message may well
+    /// carry the same text.
+    pub fn same_as(&self, other: &Code) -> bool {
+        self.text == other.text && self.part == other.part
+    }
+
     /// A code from its corrected stream: a structured-append part keeps its header.
     pub fn from_message(message: crate::payload::Message, corners: [(f32, f32); 4]) -> Code {
         Code { text: bytes_to_text(&message.bytes), corners, part: message.part }

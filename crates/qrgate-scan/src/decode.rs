@@ -372,7 +372,7 @@ const MAX_REGIONS: usize = 6;
 /// Adds codes not yet in the result, with corners mapped from attempt to frame coordinates.
 fn merge(result: &mut FrameDecode, codes: Vec<Code>, scale: f32, offset: (f32, f32)) {
     for code in codes {
-        if result.codes.iter().all(|c| c.text != code.text) {
+        if !result.codes.iter().any(|c| c.same_as(&code)) {
             let corners = code.corners.map(|(x, y)| ((x + offset.0) * scale, (y + offset.1) * scale));
             result.codes.push(Code { corners, ..code });
         }
@@ -625,7 +625,7 @@ pub fn run_attempt(image: &GrayImage, view: View, budget: &dyn Budget) -> Attemp
             outcome.calls += read.decodes;
             outcome.panics += read.panics;
             match read.code {
-                Some(code) if outcome.codes.iter().all(|c| c.text != code.text) => outcome.codes.push(code),
+                Some(code) if !outcome.codes.iter().any(|c| c.same_as(&code)) => outcome.codes.push(code),
                 Some(_) => {}
                 None => outcome.failed_grids += u32::from(read.credible),
             }

@@ -7,7 +7,6 @@
 //! the parity of the whole message), and hands out no corrected stream to read it from. Such a
 //! symbol comes here; rqrr still reads and corrects the format information.
 
-use rqrr::BitGrid;
 use serde::Serialize;
 
 /// One symbol's place in a message spread over several symbols (structured append).
@@ -47,14 +46,12 @@ fn read_oriented(n: usize, dark: impl Fn(usize, usize) -> bool) -> Option<Messag
     // grid first, everywhere but the format information, which must stay as printed.
     let mask = meta.mask;
     let unmasked = rqrr::SimpleGrid::from_func(n, |x, y| dark(x, y) ^ (masked(mask, x, y) && !format_module(x, y, n)));
-    if unmasked.size() != n {
-        return None;
-    }
     let (_, raw) = rqrr::Grid::new(unmasked).get_raw_data().ok()?;
     let total = raw_codewords(version);
     if raw.len / 8 < total {
         return None;
     }
+    // rqrr hands over the format's two-bit level field as it is printed: 00 is M, 01 L, 10 H, 11 Q.
     let level = [Level::M, Level::L, Level::H, Level::Q].get(meta.ecc_level as usize).copied()?;
     let data = correct(&raw.data[..total], version, level)?;
     segments(&data, version)

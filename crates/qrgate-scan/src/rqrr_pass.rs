@@ -249,7 +249,7 @@ pub fn detect(dark: &[bool], width: usize, budget: &dyn Budget) -> PassOutcome {
         outcome.panics += found.panics;
         outcome.failed_grids += found.failed_grids;
         for code in found.codes {
-            if outcome.codes.iter().all(|c| c.text != code.text) {
+            if !outcome.codes.iter().any(|c| c.same_as(&code)) {
                 outcome.codes.push(code);
             }
         }

@@ -203,6 +203,10 @@ fn a_message_over_several_codes_in_one_photograph_comes_out_joined() {
     let decoded = decode_still(&frame.luma);
     assert_eq!(decoded.texts(), vec![message.clone()]);
     assert!(decoded.codes.iter().all(|c| c.part.is_none()));
+    // Parts may carry the same text: each is still a part of its own.
+    let repeated = "QG1:NV00123 ".repeat(3);
+    let decoded = decode_still(&appended_sheet_frame(53, 1920, 1080, &repeated, 3).luma);
+    assert_eq!(decoded.texts(), vec![repeated]);
     // The sheet holds three parts in its first row and the last below: with the third covered,
     // each other part is reported on its own, with its place.
     let mut luma = frame.luma.clone();
