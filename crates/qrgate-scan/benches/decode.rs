@@ -16,10 +16,10 @@ use std::process::{Command, Stdio};
 
 use image::GrayImage;
 use qrgate_scan::decode::{decode_frame, DecodeOptions};
-use qrgate_scan::report::still_options;
+use qrgate_scan::report::{join_across, still_options, DecodeReport, SequenceLine};
 use qrgate_scan::synth::{
-    bent_card_frame, code_sheet_frame, dense_sheet_frame, gate_frames, household_sheet_frame, GateFrame, GATE_SET_SEED,
-    GATE_SET_SIZE,
+    appended_sheet_frame, bent_card_frame, code_sheet_frame, dense_sheet_frame, dim_photo_frame, gate_frames,
+    household_sheet_frame, inverted_logo_frame, GateFrame, GATE_SET_SEED, GATE_SET_SIZE,
 };
 use qrgate_scan::{Clock, ThreadCpuClock};
 
@@ -69,7 +69,7 @@ fn load_corpus() -> (Vec<Item>, Vec<Item>) {
 }
 
 /// zxing-cpp's samples (PNG, JPEG, WebP): its qrcode-1..6 sets and its false-positive sets.
-/// qrcode-7 is one message over four symbols (structured append), which is not joined yet.
+/// qrcode-7 (one message over four symbols) is `load_appended`'s.
 fn load_zxing_cpp() -> (Vec<Item>, Vec<Item>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/zxing-cpp");
     let images = |set: &str| -> Vec<Item> {
@@ -95,6 +95,26 @@ fn load_zxing_cpp() -> (Vec<Item>, Vec<Item>) {
         .collect();
     let fp = ["falsepositives-1", "falsepositives-2"].iter().flat_map(|s| images(s)).collect();
     (qr, fp)
+}
+
+/// zxing-cpp's qrcode-7: four images of one message's parts, and the message.
+fn load_appended() -> (Vec<Item>, String) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/zxing-cpp/qrcode-7");
+    let message = std::fs::read_to_string(dir.join("01.txt")).expect("qrcode-7's message");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    paths.sort();
+    let items = paths
+        .into_iter()
+        .map(|path| {
+            let luma = qrgate_scan::load_luma(&path).expect("corpus image loads");
+            Item { path: path.canonicalize().expect("exists"), luma, expected: Vec::new() }
+        })
+        .collect();
+    (items, message)
 }
 
 /// Generated frames as bench items, each also written to `dir` (once) to be handed to the peers.
@@ -149,6 +169,74 @@ fn bent_set(dir: &Path) -> Vec<Item> {
     saved(dir, cards.into_iter().map(|(seed, w, h, bend)| bent_card_frame(seed, w, h, bend)))
 }
 
+/// Dim rooms photographed at 12 MP with small badges pinned about (two to four pixels a module).
+fn dim_set(dir: &Path) -> Vec<Item> {
+    let frames = [(61, 4), (62, 6), (63, 9), (64, 12), (65, 16)];
+    saved(dir, frames.into_iter().map(|(seed, count)| dim_photo_frame(seed, 4032, 3024, count)))
+}
+
+/// Light-on-dark codes at level H with a logo over their middle: at a gate camera's resolution
+/// (three to six pixels a module) and in 12 MP photographs.
+fn inverted_logo_set(dir: &Path) -> Vec<Item> {
+    let mut frames: Vec<(u64, u32, u32, f32)> = (0..8).map(|i| (81 + i, 1280, 720, 3.0 + i as f32 * 0.5)).collect();
+    frames.extend([(91, 4032, 3024, 6.0), (92, 4032, 3024, 10.0)]);
+    saved(dir, frames.into_iter().map(|(seed, w, h, module)| inverted_logo_frame(seed, w, h, module)))
+}
+
+/// One message over several codes printed side by side (structured append), photographed whole.
+fn appended_set(dir: &Path, message: &str) -> Vec<Item> {
+    let frames = [(101, 1920, 1080, 2), (102, 2016, 1512, 4), (103, 4032, 3024, 6), (104, 4032, 3024, 9)];
+    saved(dir, frames.into_iter().map(|(seed, w, h, parts)| appended_sheet_frame(seed, w, h, message, parts)))
+}
+
+/// zxing-cpp's qrcode-7 (one message over four images): every image decoded, then the parts
+/// joined across them as `qrgate decode` joins them. A peer counts as joining when its texts,
+/// taken in the files' order, make the message (the Python bindings do not hand out the
+/// sequence header).
+fn appended_across_images(items: &[Item], message: &str) -> Vec<Row> {
+    let set = "zxing-cpp qrcode-7 joined";
+    let clock = ThreadCpuClock;
+    let mut ms = Vec::new();
+    let mut reports = Vec::new();
+    for item in items {
+        let start = clock.now();
+        let decoded = decode_frame(&item.luma, &still_options(), &clock);
+        ms.push((clock.now() - start).as_secs_f64() * 1000.0);
+        let parts = decoded.codes.iter().filter_map(|c| c.part.clone()).collect();
+        reports.push(DecodeReport { path: item.path.display().to_string(), texts: decoded.texts(), ms: 0.0, parts });
+    }
+    let joined =
+        join_across(&reports).iter().any(|l| matches!(l, SequenceLine::Joined { text, .. } if text == message));
+    let (median, max) = stats(ms);
+    let mut rows = vec![Row {
+        decoder: "qrgate-scan still (1.5 s budget)".into(),
+        set,
+        read: usize::from(joined),
+        total: 1,
+        median,
+        max,
+        codes: (usize::from(joined), 1),
+        note: "four images, joined across them".into(),
+    }];
+    for name in ["zxing-cpp", "zbar"] {
+        let Some(texts) = peer_texts(name, items) else { continue };
+        let (median, max) = stats(texts.iter().map(|t| t.1).collect());
+        let concatenated: String = texts.iter().map(|t| t.0.concat()).collect();
+        let joined = concatenated == message;
+        rows.push(Row {
+            decoder: name.to_string(),
+            set,
+            read: usize::from(joined),
+            total: 1,
+            median,
+            max,
+            codes: (usize::from(joined), 1),
+            note: "texts concatenated in file order".into(),
+        });
+    }
+    rows
+}
+
 fn codes_found(item: &Item, texts: &[String]) -> usize {
     item.expected.iter().filter(|e| texts.contains(e)).count()
 }
@@ -199,6 +287,36 @@ fn ours(items: &[Item], set: &'static str, options: DecodeOptions, label: &str) 
 }
 
 fn peer(name: &str, items: &[Item], set: &'static str) -> Option<(Row, Vec<bool>)> {
+    let results = peer_texts(name, items)?;
+    let mut ms = Vec::new();
+    let mut ok = Vec::new();
+    let mut codes = (0, 0);
+    for (item, (texts, time)) in items.iter().zip(&results) {
+        ms.push(*time);
+        ok.push(read_ok(item, texts));
+        codes.0 += codes_found(item, texts);
+        codes.1 += item.expected.len();
+    }
+    let (median, max) = stats(ms);
+    let read = ok.iter().filter(|&&o| o).count();
+    Some((
+        Row {
+            decoder: name.to_string(),
+            set,
+            read,
+            total: items.len(),
+            median,
+            max,
+            codes,
+            note: "default options".into(),
+        },
+        ok,
+    ))
+}
+
+/// A peer's texts and CPU ms for each item, through benches/peers.py; `None` when the peer is
+/// not installed.
+fn peer_texts(name: &str, items: &[Item]) -> Option<Vec<(Vec<String>, f64)>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers.py");
     let mut child = Command::new("python3")
         .arg(&script)
@@ -219,34 +337,18 @@ fn peer(name: &str, items: &[Item], set: &'static str) -> Option<(Row, Vec<bool>
         .lines()
         .map(|l| serde_json::from_str(l).expect("peer JSON line"))
         .collect();
-    let mut ms = Vec::new();
-    let mut ok = Vec::new();
-    let mut codes = (0, 0);
-    for (item, line) in items.iter().zip(&lines) {
-        let texts: Vec<String> = line["texts"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect())
-            .unwrap_or_default();
-        ms.push(line["ms"].as_f64().unwrap_or(0.0));
-        ok.push(read_ok(item, &texts));
-        codes.0 += codes_found(item, &texts);
-        codes.1 += item.expected.len();
-    }
-    let (median, max) = stats(ms);
-    let read = ok.iter().filter(|&&o| o).count();
-    Some((
-        Row {
-            decoder: name.to_string(),
-            set,
-            read,
-            total: items.len(),
-            median,
-            max,
-            codes,
-            note: "default options".into(),
-        },
-        ok,
-    ))
+    Some(
+        lines
+            .iter()
+            .map(|line| {
+                let texts: Vec<String> = line["texts"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect())
+                    .unwrap_or_default();
+                (texts, line["ms"].as_f64().unwrap_or(0.0))
+            })
+            .collect(),
+    )
 }
 
 fn main() {
@@ -263,6 +365,12 @@ fn main() {
     let dense = if wanted("dense codes") { dense_set(&out_dir.join("dense")) } else { Vec::new() };
     let household = if wanted("household codes") { household_set(&out_dir.join("household")) } else { Vec::new() };
     let bent = if wanted("bent household cards") { bent_set(&out_dir.join("bent")) } else { Vec::new() };
+    let dim = if wanted("dim 12 MP small codes") { dim_set(&out_dir.join("dim")) } else { Vec::new() };
+    let inverted =
+        if wanted("inverted codes, logos") { inverted_logo_set(&out_dir.join("inverted")) } else { Vec::new() };
+    let (appended_images, message) = load_appended();
+    let appended =
+        if wanted("appended sheets") { appended_set(&out_dir.join("appended"), &message) } else { Vec::new() };
     let live = DecodeOptions::default();
     let mut rows = Vec::new();
     let mut subset_counts = Vec::new();
@@ -277,6 +385,9 @@ fn main() {
         ("dense codes", &dense),
         ("household codes", &household),
         ("bent household cards", &bent),
+        ("dim 12 MP small codes", &dim),
+        ("inverted codes, logos", &inverted),
+        ("appended sheets", &appended),
     ] {
         if !wanted(set) {
             continue;
@@ -293,6 +404,9 @@ fn main() {
                 rows.push(row);
             }
         }
+    }
+    if wanted("zxing-cpp qrcode-7 joined") {
+        rows.extend(appended_across_images(&appended_images, &message));
     }
     println!();
     println!("times: CPU ms of the decoding thread per image");

@@ -30,6 +30,19 @@ def zxing_cpp():
 def zbar():
     from pyzbar import pyzbar
 
+    # pyzbar 0.1.9 raises on a symbol whose orientation zbar leaves unknown (it does for
+    # structured-append parts) instead of returning what zbar decoded.
+    known = pyzbar.ZBarOrientation
+
+    class Orientation:
+        def __init__(self, value):
+            try:
+                self.name = known(value).name
+            except ValueError:
+                self.name = "UNKNOWN"
+
+    pyzbar.ZBarOrientation = Orientation
+
     def run(luma):
         return [s.data.decode("utf-8", errors="replace") for s in pyzbar.decode(luma)]
 

@@ -7,9 +7,9 @@ use image::GrayImage;
 use serde::Serialize;
 
 use crate::clock::{Clock, MonotonicClock};
-use crate::code::Code;
+use crate::code::{bytes_to_text, Code};
 use crate::rqrr_pass::{self, Budget};
-use crate::{finder, grid, preprocess};
+use crate::{finder, grid, payload, preprocess};
 
 /// Frames larger than this on their longer side are shrunk first: rqrr's cost grows with the
 /// pixel count and the number of finder-like blobs, and no gate code needs more resolution.
@@ -144,7 +144,33 @@ pub fn decode(frame: &GrayImage) -> Vec<String> {
 /// Decodes one 8-bit luma frame: module grids read through finders found by a row scan
 /// first (cheap, and most frames end there), then rqrr on crops around finders whose grid did
 /// not read, then whole-frame rqrr passes, until a clean success or the budget runs out.
+/// The parts of a message spread over several codes (structured append) come out joined when
+/// the frame holds all of them, as one code at the first part's place; otherwise each part
+/// stays a code of its own, with its place in the sequence.
 pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Clock) -> FrameDecode {
+    let mut result = decode_symbols(frame, options, clock);
+    join_parts(&mut result.codes);
+    result
+}
+
+/// Each complete sequence's parts replaced by the joined message.
+fn join_parts(codes: &mut Vec<Code>) {
+    if codes.iter().all(|c| c.part.is_none()) {
+        return;
+    }
+    for joined in payload::join(codes.iter().filter_map(|c| c.part.as_ref())) {
+        let payload::Joined::Whole { total, parity, bytes } = joined else { continue };
+        let of_it = |c: &Code| c.part.as_ref().is_some_and(|p| p.total == total && p.parity == parity);
+        let Some(first) = codes.iter().position(|c| c.part.as_ref().is_some_and(|p| p.index == 0) && of_it(c)) else {
+            continue;
+        };
+        let corners = codes[first].corners;
+        codes.retain(|c| !of_it(c));
+        codes.push(Code::whole(bytes_to_text(&bytes), corners));
+    }
+}
+
+fn decode_symbols(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Clock) -> FrameDecode {
     let deadline = Deadline::new(clock, options.budget);
     let mut result = FrameDecode::default();
     if frame.width() < 21 || frame.height() < 21 {
@@ -198,7 +224,12 @@ pub fn decode_frame(frame: &GrayImage, options: &DecodeOptions, clock: &dyn Cloc
         let offset = if factor == 1 { FULL_SCAN_OFFSET } else { SCAN_OFFSET };
         let map = preprocess::ThresholdMap::new(image, 3, radius, offset);
         let view = finder::Thresholded { luma: image, map: &map };
-        let step = if factor == 1 && fine_longest >= 600 { 2 } else { 1 };
+        // Every second row of a large frame is enough for a live camera's codes; a finder of
+        // two-pixel modules (a small code in a 12 MP photograph) has a core six rows tall, which
+        // every second row crosses too seldom to confirm in a dim photograph's noise, and a
+        // still image has the time for every row.
+        let every_row = options.budget >= EVERY_ROW_FROM;
+        let step = if factor == 1 && fine_longest >= 600 && !every_row { 2 } else { 1 };
         // Sensor noise at full resolution makes finder-shaped runs of one or two pixels by
         // the thousand in a camera frame; no readable code there has finders that narrow. A
         // small image is a code cut out or scanned, where a dense code may have one-pixel
@@ -329,6 +360,9 @@ const HALF_SCAN_FROM: u32 = 200;
 /// resolution.
 const QUARTER_SCAN_FROM: u32 = 2400;
 
+/// Budgets from which the full-resolution finder scan reads every row of a large frame.
+const EVERY_ROW_FROM: Duration = Duration::from_millis(500);
+
 /// Triples in a row that frame nothing before a scan's remaining triples are left unread.
 const MAX_MISSES: u32 = 16;
 
@@ -338,9 +372,9 @@ const MAX_REGIONS: usize = 6;
 /// Adds codes not yet in the result, with corners mapped from attempt to frame coordinates.
 fn merge(result: &mut FrameDecode, codes: Vec<Code>, scale: f32, offset: (f32, f32)) {
     for code in codes {
-        if result.codes.iter().all(|c| c.text != code.text) {
+        if !result.codes.iter().any(|c| c.same_as(&code)) {
             let corners = code.corners.map(|(x, y)| ((x + offset.0) * scale, (y + offset.1) * scale));
-            result.codes.push(Code { text: code.text, corners });
+            result.codes.push(Code { corners, ..code });
         }
     }
 }
@@ -432,10 +466,7 @@ fn decode_region(
             total.codes = outcome
                 .codes
                 .into_iter()
-                .map(|c| Code {
-                    corners: c.corners.map(|(x, y)| (x * scale + x0 as f32, y * scale + y0 as f32)),
-                    text: c.text,
-                })
+                .map(|c| Code { corners: c.corners.map(|(x, y)| (x * scale + x0 as f32, y * scale + y0 as f32)), ..c })
                 .collect();
             break;
         }
@@ -555,14 +586,57 @@ pub fn run_attempt(image: &GrayImage, view: View, budget: &dyn Budget) -> Attemp
         }
     };
     let pass = rqrr_pass::detect(&bits, w, budget);
-    AttemptOutcome {
+    let mut outcome = AttemptOutcome {
         codes: pass.codes,
         failed_grids: pass.failed_grids,
         panics: pass.panics,
         calls: pass.calls,
         cut_short: pass.cut_short,
+    };
+    // rqrr's call on these capstones would not fit the budget, and it cannot be stopped once
+    // started; the grid reader reads through the same capstones, asking the budget as it goes.
+    // Its cost estimate holds for the worst case (a module a pixel), which a code whose finders
+    // are several pixels a module never comes near.
+    let inverted =
+        matches!(view, View::NativeInverted | View::Mean { inverted: true, .. } | View::Otsu { inverted: true });
+    for rings in pass.refused {
+        let finders: Vec<finder::Finder> = rings
+            .iter()
+            .map(|r| finder::Finder {
+                x: (r.x0 + r.x1) as f32 / 2.0,
+                y: (r.y0 + r.y1) as f32 / 2.0,
+                module: ((r.x1 - r.x0) + (r.y1 - r.y0)) as f32 / 14.0,
+                inverted,
+                // rqrr's own row test and region check confirmed each of them.
+                hits: 2,
+                contrast: 0.0,
+            })
+            .collect();
+        let (w, h) = (image.width() as usize, image.height() as usize);
+        for triple in finder::triples_of_few(&finders, w, h, REFUSED_TRIPLES) {
+            if budget.remaining().is_zero() {
+                outcome.cut_short = true;
+                break;
+            }
+            if outcome.codes.iter().any(|c| triple.touches(c, 1.0)) {
+                continue;
+            }
+            let read = grid::read_until(image, &triple, &|| budget.remaining().is_zero());
+            outcome.calls += read.decodes;
+            outcome.panics += read.panics;
+            match read.code {
+                Some(code) if !outcome.codes.iter().any(|c| c.same_as(&code)) => outcome.codes.push(code),
+                Some(_) => {}
+                None => outcome.failed_grids += u32::from(read.credible),
+            }
+        }
     }
+    outcome
 }
+
+/// Triples of a refused tile's capstones the grid reader tries: a tile holds at most twelve
+/// capstones, a code three of them.
+const REFUSED_TRIPLES: usize = 8;
 
 fn maybe_invert(mut bits: Vec<bool>, inverted: bool) -> Vec<bool> {
     if inverted {

@@ -496,6 +496,49 @@ pub fn triples(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Trip
         if !(10.0..=180.0).contains(&span) {
             continue;
         }
+        scored.push(arranged(t, module, w, h));
+    }
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+    scored.truncate(limit);
+    scored
+}
+
+/// Every arrangement of three of `finders` (at most a dozen: rqrr's capstones of one tile)
+/// whose sides make a right angle's legs and hypotenuse, however different their sizes: strong
+/// perspective makes one finder twice another, which `triples` takes for texture.
+pub fn triples_of_few(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Triple> {
+    let mut scored = Vec::new();
+    let n = finders.len().min(12);
+    for i in 0..n {
+        for j in i + 1..n {
+            for k in j + 1..n {
+                let t = [finders[i], finders[j], finders[k]];
+                let d = |a: &Finder, b: &Finder| ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
+                let mut sides = [d(&t[0], &t[1]), d(&t[1], &t[2]), d(&t[0], &t[2])];
+                sides.sort_by(|a, b| a.total_cmp(b));
+                let (a, b, c) = (sides[0], sides[1], sides[2]);
+                if b > a * 2.5 || c < b * 1.05 || c > b * 2.2 {
+                    continue;
+                }
+                let module = t.iter().map(|f| f.module).sum::<f32>() / 3.0;
+                scored.push(arranged(t, module, w, h));
+            }
+        }
+    }
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+    scored.truncate(limit);
+    scored
+}
+
+/// Three finders as a code's corners: the corner finder is the one opposite the longest side,
+/// and the region around the parallelogram they span, with a margin.
+fn arranged(t: [Finder; 3], module: f32, w: usize, h: usize) -> Triple {
+    let d = |a: &Finder, b: &Finder| ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
+    let sides = [d(&t[0], &t[1]), d(&t[1], &t[2]), d(&t[0], &t[2])];
+    let mut sorted = sides;
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let (a, b, c) = (sorted[0], sorted[1], sorted[2]);
+    {
         // The corner finder is the one opposite the longest side; the fourth corner of
         // the code is where the parallelogram closes.
         let corner = if sides[2] == c {
@@ -527,17 +570,8 @@ pub fn triples(finders: &[Finder], w: usize, h: usize, limit: usize) -> Vec<Trip
         };
         let hits: u32 = t.iter().map(|f| f.hits.min(12)).sum();
         let squareness = a / b;
-        scored.push(Triple {
-            top_left: t[corner],
-            top_right: t[p],
-            bottom_left: t[q],
-            region,
-            score: hits as f32 * squareness,
-        });
+        Triple { top_left: t[corner], top_right: t[p], bottom_left: t[q], region, score: hits as f32 * squareness }
     }
-    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
-    scored.truncate(limit);
-    scored
 }
 
 /// Regions around the plausible triples, merged where they overlap, best first. `limit`

@@ -10,9 +10,10 @@
 
 use image::GrayImage;
 
-use crate::code::{bytes_to_text, Code};
+use crate::code::Code;
 use crate::finder::{Finder, Triple};
 use crate::guard::guarded;
+use crate::payload::{self, Message};
 
 /// A projective map from module coordinates (u, v) to image coordinates (x, y).
 #[derive(Debug, Clone, Copy)]
@@ -310,13 +311,13 @@ fn decode_fits(
             }
             outcome.decodes += 1;
             match decode_bits(&bits, fit.side) {
-                Some(Some(text)) => {
+                Some(Some(message)) => {
                     let side = fit.side as f64;
                     let corners = [(0.0, 0.0), (side, 0.0), (side, side), (0.0, side)].map(|(u, v)| {
                         let (x, y) = fit.map.map(u, v);
                         (x as f32, y as f32)
                     });
-                    outcome.code = Some(Code { text, corners });
+                    outcome.code = Some(Code::from_message(message, corners));
                     return true;
                 }
                 Some(None) => {}
@@ -841,13 +842,18 @@ fn plausible(bits: &[bool], n: usize) -> bool {
     agree * 10 >= total * 7
 }
 
-/// rqrr's decoder on the bits: `Some(Some(text))` when it reads, `Some(None)` when it does not,
-/// `None` when it panicked.
-fn decode_bits(bits: &[bool], n: usize) -> Option<Option<String>> {
+/// rqrr's decoder on the bits: `Some(Some(message))` when it reads, `Some(None)` when it does
+/// not, `None` when it panicked. A stream rqrr refuses after correcting it (a structured-append
+/// header) is read by the crate's own payload reader.
+fn decode_bits(bits: &[bool], n: usize) -> Option<Option<Message>> {
     guarded(|| {
         let grid = rqrr::Grid::new(rqrr::SimpleGrid::from_func(n, |x, y| bits[y * n + x]));
         let mut bytes = Vec::new();
-        grid.decode_to(&mut bytes).ok().map(|_| bytes_to_text(&bytes))
+        match grid.decode_to(&mut bytes) {
+            Ok(_) => Some(Message { bytes, part: None }),
+            Err(rqrr::DeQRError::UnknownDataType) => payload::read(bits, n),
+            Err(_) => None,
+        }
     })
 }
 

@@ -9,6 +9,7 @@ mod error;
 pub mod finder;
 pub mod grid;
 mod guard;
+pub mod payload;
 pub mod pixels;
 pub mod preprocess;
 pub mod report;

@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use crate::code::{bytes_to_text, Code};
 use crate::guard::guarded;
+use crate::payload;
+use rqrr::BitGrid;
 
 /// What stops the work on a frame: asked before anything that takes time starts.
 pub trait Budget {
@@ -56,6 +58,10 @@ pub struct PassOutcome {
     pub largest_call: usize,
     /// Tiles left untried: too many capstones in too small a tile, or not enough time left.
     pub cut_short: bool,
+    /// The capstones of each tile whose call was estimated to cost more than the time left, in
+    /// the bitmap's coordinates: the caller's own grid reader, which the budget can stop, may
+    /// still read them.
+    pub refused: Vec<Vec<Ring>>,
 }
 
 /// Where a capstone rqrr may find lies: its ring's bounding box, in tile pixels.
@@ -76,43 +82,117 @@ impl Ring {
     }
 }
 
-/// The grid fit of one pair: the grid is as many modules wide as rqrr's timing scan counts
-/// changes between the corner capstone and the other two, so no more than the pixels between
-/// their rings, and never past version 40.
-fn pair_cost(reach: f64) -> u64 {
-    let grid = ((reach as usize) + 13 + 4).min(MAX_GRID) as u64;
+/// The grid fit of one pair, `grid` modules wide.
+fn pair_cost(grid: usize) -> u64 {
+    let grid = grid.min(MAX_GRID) as u64;
     // Timing patterns, the three finders, and the alignment patterns (one every 28 modules or so).
     let cells = 2 * grid + 150 + 25 * (grid / 28 + 1).pow(2);
     PAIR_FITS * cells * NANOS_PER_SAMPLE
 }
 
+/// The widest grid rqrr can fit between two rings: its timing scan counts the colour changes
+/// along a line between them, so no more than the pixels between them, and never past version
+/// 40.
+fn grid_between(a: &Ring, b: &Ring) -> usize {
+    ((a.reach(b) as usize) + 13 + 4).min(MAX_GRID)
+}
+
 /// The most rqrr's detection can cost on a `width`×`height` tile holding these capstones, before
-/// it starts: each capstone is tried as a code's corner with pairs of the others, at most
-/// ((n−1)/2)² pairs (those roughly along its rows times those along its columns), and each
-/// pair costs a copy of the tile and a grid fit as wide as the capstones are apart.
+/// it starts, whatever the pixels between them: each capstone is tried as a code's corner with
+/// pairs of the others, at most ((n−1)/2)² pairs (those roughly along its rows times those along
+/// its columns), and each pair costs a copy of the tile and a grid fit as wide as the capstones
+/// are apart (a module a pixel).
 pub fn estimated_cost(width: usize, height: usize, rings: &[Ring]) -> Duration {
+    cost_of_grids(width, height, rings, &|i, j| grid_between(&rings[i], &rings[j]))
+}
+
+/// `estimated_cost` with the grid between rings `i` and `j` as `grid(i, j)` modules wide.
+fn cost_of_grids(width: usize, height: usize, rings: &[Ring], grid: &dyn Fn(usize, usize) -> usize) -> Duration {
     let pixels = width * height;
     let n = rings.len();
     let pairs_per_corner = n.saturating_sub(1).div_ceil(2).pow(2);
     let copy = (pixels as f64 * PAIR_NANOS_PER_PIXEL) as u64;
     let mut total = pixels as u64 * NANOS_PER_PIXEL;
     let mut costs: Vec<u64> = Vec::new();
-    for (i, corner) in rings.iter().enumerate() {
+    let mut widest = 0;
+    for corner in 0..n {
         costs.clear();
         for j in 0..n {
             for k in j + 1..n {
-                if j != i && k != i {
-                    costs.push(pair_cost(corner.reach(&rings[j]).max(corner.reach(&rings[k]))) + copy);
+                if j != corner && k != corner {
+                    let g = grid(corner, j).max(grid(corner, k));
+                    widest = widest.max(g);
+                    costs.push(pair_cost(g) + copy);
                 }
             }
         }
         costs.sort_unstable_by(|a, b| b.cmp(a));
         total += costs.iter().take(pairs_per_corner).sum::<u64>();
     }
-    let widest = rings.iter().flat_map(|a| rings.iter().map(|b| a.reach(b))).fold(0.0, f64::max);
-    let grid = ((widest as usize) + 17).min(MAX_GRID) as u64;
+    let grid = widest.min(MAX_GRID) as u64;
     total += (n / 3) as u64 * grid * grid * DECODE_NANOS_PER_MODULE;
     Duration::from_nanos(total)
+}
+
+/// The cost of rqrr's detection on this tile as its bits have it: the grid between two capstones
+/// is as wide as rqrr's timing scan will count, and that scan runs on these very bits, along a
+/// line from one capstone's inner corner to the other's, three modules off their centres' line.
+/// The changes are counted here along that line's neighbours (on either side, the centres' line
+/// too) and the most of them, with a quarter more for the line rqrr actually draws, stands for
+/// its count; never more than the worst case of `estimated_cost`.
+fn cost_from_bits(dark: &[bool], width: usize, tile: &Tile, rings: &[Ring]) -> Duration {
+    let n = rings.len();
+    let mut grids = vec![0usize; n * n];
+    for i in 0..n {
+        for j in i + 1..n {
+            let counted = timing_changes(dark, width, tile, &rings[i], &rings[j]);
+            let g = (counted + counted / 4 + 13 + 4).min(grid_between(&rings[i], &rings[j]));
+            grids[i * n + j] = g;
+            grids[j * n + i] = g;
+        }
+    }
+    cost_of_grids(tile.w, tile.h, rings, &|i, j| grids[i * n + j])
+}
+
+/// The most colour changes along lines between two rings' centres, shifted sideways by up to
+/// three and a half modules either way (the module from the smaller ring, 7 modules wide).
+fn timing_changes(dark: &[bool], width: usize, tile: &Tile, a: &Ring, b: &Ring) -> usize {
+    let centre = |r: &Ring| ((r.x0 + r.x1) as f64 / 2.0, (r.y0 + r.y1) as f64 / 2.0);
+    let side = |r: &Ring| (r.x1 - r.x0).min(r.y1 - r.y0) as f64;
+    let (pa, pb) = (centre(a), centre(b));
+    let module = (side(a).min(side(b)) / 7.0).max(1.0);
+    let (dx, dy) = (pb.0 - pa.0, pb.1 - pa.1);
+    let length = dx.hypot(dy);
+    if length < 1.0 {
+        return 0;
+    }
+    let (nx, ny) = (-dy / length, dx / length);
+    let at = |x: f64, y: f64| -> Option<bool> {
+        let (x, y) = (x.round(), y.round());
+        if x < 0.0 || y < 0.0 || x >= tile.w as f64 || y >= tile.h as f64 {
+            return None;
+        }
+        Some(dark[(tile.y0 + y as usize) * width + tile.x0 + x as usize])
+    };
+    let steps = length.ceil() as usize;
+    [-3.5, -3.0, -2.5, 0.0, 2.5, 3.0, 3.5]
+        .iter()
+        .map(|&shift| {
+            let (ox, oy) = (nx * shift * module, ny * shift * module);
+            let mut previous = None;
+            let mut changes = 0;
+            for s in 0..=steps {
+                let t = s as f64 / steps as f64;
+                let here = at(pa.0 + ox + dx * t, pa.1 + oy + dy * t);
+                if here.is_some() && previous.is_some() && here != previous {
+                    changes += 1;
+                }
+                previous = here.or(previous);
+            }
+            changes
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// rqrr on `dark` (row-major, `true` = dark, `width` wide), tile by tile as the capstone count
@@ -152,8 +232,15 @@ pub fn detect(dark: &[bool], width: usize, budget: &dyn Budget) -> PassOutcome {
             }
             continue;
         }
-        if estimated_cost(tile.w, tile.h, &rings) > budget.remaining() {
+        if cost_from_bits(dark, width, &tile, &rings) > budget.remaining() {
             outcome.cut_short = true;
+            let at = |r: Ring| Ring {
+                x0: r.x0 + tile.x0 as u32,
+                y0: r.y0 + tile.y0 as u32,
+                x1: r.x1 + tile.x0 as u32,
+                y1: r.y1 + tile.y0 as u32,
+            };
+            outcome.refused.push(rings.into_iter().map(at).collect());
             continue;
         }
         outcome.calls += 1;
@@ -162,7 +249,7 @@ pub fn detect(dark: &[bool], width: usize, budget: &dyn Budget) -> PassOutcome {
         outcome.panics += found.panics;
         outcome.failed_grids += found.failed_grids;
         for code in found.codes {
-            if outcome.codes.iter().all(|c| c.text != code.text) {
+            if !outcome.codes.iter().any(|c| c.same_as(&code)) {
                 outcome.codes.push(code);
             }
         }
@@ -189,12 +276,23 @@ fn run(dark: &[bool], width: usize, tile: &Tile) -> PassOutcome {
         let (mut failed, mut panics) = (0u32, 0u32);
         for grid in &grids {
             let mut bytes = Vec::new();
+            let b = grid.bounds;
+            let corners = [b[0], b[1], b[2], b[3]].map(|p| (p.x as f32 + tile.x0 as f32, p.y as f32 + tile.y0 as f32));
             match guarded(|| grid.decode_to(&mut bytes)) {
-                Some(Ok(_)) => {
-                    let b = grid.bounds;
-                    let corners =
-                        [b[0], b[1], b[2], b[3]].map(|p| (p.x as f32 + tile.x0 as f32, p.y as f32 + tile.y0 as f32));
-                    found.push(Code { text: bytes_to_text(&bytes), corners });
+                Some(Ok(_)) => found.push(Code::whole(bytes_to_text(&bytes), corners)),
+                // Corrected, but a stream rqrr does not parse (a structured-append header): the
+                // crate's own payload reader takes the grid's modules.
+                Some(Err(rqrr::DeQRError::UnknownDataType)) => {
+                    let n = grid.grid.size();
+                    let bits: Vec<bool> = (0..n * n).map(|i| grid.grid.bit(i / n, i % n)).collect();
+                    match guarded(|| payload::read(&bits, n)) {
+                        Some(Some(message)) => found.push(Code::from_message(message, corners)),
+                        Some(None) => failed += 1,
+                        None => {
+                            failed += 1;
+                            panics += 1;
+                        }
+                    }
                 }
                 Some(Err(_)) => failed += 1,
                 None => {
@@ -419,6 +517,37 @@ mod tests {
         let outcome = detect(&dark, w, &Plenty);
         assert!(outcome.cut_short);
         assert!(outcome.largest_call <= w * h / 16, "{outcome:?}");
+    }
+
+    #[test]
+    fn the_bits_between_capstones_bound_the_grid_not_only_their_distance() {
+        // Three finders of four-pixel modules 200 pixels apart: a version 8 or so symbol, where
+        // the distance alone allows a version 40 at a pixel a module.
+        let (w, h) = (260, 260);
+        let mut dark = vec![false; w * h];
+        for (x, y) in [(10, 10), (210, 10), (10, 210)] {
+            finder(&mut dark, w, x, y, 4);
+        }
+        let whole = Tile { x0: 0, y0: 0, w, h };
+        let rings = capstones(&dark, w, &whole);
+        assert_eq!(rings.len(), 3);
+        let clean = cost_from_bits(&dark, w, &whole, &rings);
+        let worst = estimated_cost(w, h, &rings);
+        assert!(clean * 3 < worst, "{clean:?} vs {worst:?}");
+        // Pixel-fine noise between the same capstones (what a texture or a version 40 at a pixel
+        // a module shows rqrr's timing scan) brings the estimate back to the worst case.
+        for y in 0..h {
+            for x in 0..w {
+                let in_finder = [(10, 10), (210, 10), (10, 210)]
+                    .iter()
+                    .any(|&(fx, fy)| (fx - 4..fx + 32).contains(&x) && (fy - 4..fy + 32).contains(&y));
+                if !in_finder && x > 5 && y > 5 {
+                    dark[y * w + x] = (x + y) % 2 == 0;
+                }
+            }
+        }
+        let noisy = cost_from_bits(&dark, w, &whole, &rings);
+        assert!(noisy * 10 >= worst * 9, "{noisy:?} vs {worst:?}");
     }
 
     #[test]

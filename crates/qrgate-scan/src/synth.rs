@@ -657,12 +657,198 @@ pub fn bent_card_frame(seed: u64, width: u32, height: u32, bend: f32) -> GateFra
     frame
 }
 
+/// `message` split over `parts` symbols joined by structured append, each symbol's stream
+/// opening with the header (its place, the count, the parity of the whole message) and then its
+/// share of the bytes in byte mode, at level M in the smallest version that holds it. Each is
+/// row-major modules, `true` = dark, with its side.
+pub fn structured_append_symbols(message: &[u8], parts: usize) -> Vec<(Vec<bool>, usize)> {
+    let parts = parts.clamp(1, 16);
+    let parity = message.iter().fold(0u8, |p, b| p ^ b);
+    let share = message.len().div_ceil(parts).max(1);
+    message
+        .chunks(share)
+        .enumerate()
+        .map(|(index, bytes)| {
+            let symbol = appended_part(bytes, index as u8, parts as u8, parity);
+            (symbol.dark, symbol.size)
+        })
+        .collect()
+}
+
+/// One symbol of a structured-append sequence: the qrcode crate writes no such header, so the
+/// data codewords are laid out here and the crate adds error correction, patterns and mask.
+fn appended_part(bytes: &[u8], index: u8, total: u8, parity: u8) -> Symbol {
+    let push =
+        |bits: &mut Vec<bool>, value: usize, width: usize| bits.extend((0..width).rev().map(|i| value >> i & 1 == 1));
+    for version in 1..=40i16 {
+        let qr_version = qrcode::Version::Normal(version);
+        let capacity = qrcode::bits::Bits::new(qr_version).max_len(EcLevel::M).expect("every version has level M");
+        let count_width = if version < 10 { 8 } else { 16 };
+        let mut bits = Vec::new();
+        push(&mut bits, 0b0011, 4);
+        push(&mut bits, index as usize, 4);
+        push(&mut bits, total as usize - 1, 4);
+        push(&mut bits, parity as usize, 8);
+        push(&mut bits, 0b0100, 4);
+        push(&mut bits, bytes.len(), count_width);
+        bytes.iter().for_each(|&b| push(&mut bits, b as usize, 8));
+        if bits.len() > capacity {
+            continue;
+        }
+        let terminator = (capacity - bits.len()).min(4);
+        push(&mut bits, 0, terminator);
+        let to_byte = (8 - bits.len() % 8) % 8;
+        push(&mut bits, 0, to_byte);
+        let mut data: Vec<u8> = bits.chunks(8).map(|c| c.iter().fold(0u8, |b, &bit| b << 1 | u8::from(bit))).collect();
+        let pad = [0xec, 0x11];
+        let fill = capacity / 8 - data.len();
+        data.extend((0..fill).map(|i| pad[i % 2]));
+        let (data, ec) = qrcode::ec::construct_codewords(&data, qr_version, EcLevel::M).expect("sized to the version");
+        let mut canvas = qrcode::canvas::Canvas::new(qr_version, EcLevel::M);
+        canvas.draw_all_functional_patterns();
+        canvas.draw_data(&data, &ec);
+        let dark = canvas.apply_best_mask().into_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+        return Symbol { size: version as usize * 4 + 17, dark };
+    }
+    panic!("a structured-append part of {} bytes fits no version", bytes.len());
+}
+
+/// `message` over `parts` structured-append symbols printed side by side on one sheet (a
+/// document too long for one code, as a phone app splits it), photographed whole as
+/// `code_sheet_frame` draws it. The expected text is the whole message.
+pub fn appended_sheet_frame(seed: u64, width: u32, height: u32, message: &str, parts: usize) -> GateFrame {
+    let mut rng = Rng::new(seed);
+    let symbols = structured_append_symbols(message.as_bytes(), parts)
+        .into_iter()
+        .map(|(dark, size)| Symbol { size, dark })
+        .collect();
+    let mut frame = sheet_of_symbols(&mut rng, width, height, symbols, vec![message.to_string()], 0.0);
+    frame.name = format!("appended-{parts}-{width}x{height}");
+    frame
+}
+
+/// A dim room photographed by a phone at `width`×`height` (12 MP at 4032×3024): `count` badges
+/// pinned about a dark board, each code two to four pixels a module, under a fifth to a tenth of
+/// a well-lit scene's light, so the sensor's noise is a large share of the codes' contrast, then
+/// JPEG. The frame the decoder meets when someone photographs a noticeboard of passes at dusk.
+pub fn dim_photo_frame(seed: u64, width: u32, height: u32, count: usize) -> GateFrame {
+    let mut rng = Rng::new(seed);
+    let (w, h) = (width as usize, height as usize);
+    let mut frame: Vec<f32> = vec![rng.range(0.15, 0.35); w * h];
+    let mut texts = Vec::new();
+    // One cell of a loose grid per badge, so no two overlap; the badge sits anywhere in it.
+    let cols = ((count as f32 * width as f32 / height as f32).sqrt().ceil() as usize).max(1);
+    let rows = count.div_ceil(cols).max(1);
+    let (cell_w, cell_h) = (width as f32 / cols as f32, height as f32 / rows as f32);
+    for i in 0..count {
+        let text = badge_text(&mut rng);
+        let code = symbol(&text);
+        let module = rng.range(2.0, 4.0);
+        let card = code.size as f32 + 8.0;
+        let span = card * module * 1.2;
+        let (c, r) = ((i % cols) as f32, (i / cols) as f32);
+        let cx = c * cell_w + span / 2.0 + rng.unit() * (cell_w - span).max(0.0);
+        let cy = r * cell_h + span / 2.0 + rng.unit() * (cell_h - span).max(0.0);
+        let (paper, ink) = (rng.range(0.7, 0.95), rng.range(0.05, 0.2));
+        let shade = |u: f32, v: f32| if code.dark_at(u - 4.0, v - 4.0) { ink } else { paper };
+        let roll = rng.range(-0.6, 0.6);
+        let quad = project(card, card, (cx, cy), module, roll, rng.range(-0.4, 0.4), rng.range(-0.3, 0.3));
+        paint_sized(&mut frame, w, &Held { width: card, height: card, shade: &shade, quad });
+        texts.push(text);
+    }
+    blur_sized(&mut frame, w, rng.range(0.6, 1.0));
+    // Little light: the scene reaches a tenth to a fifth of full scale before the camera's
+    // gamma, and the noise is the sensor's, not scaled with it.
+    let exposure = rng.range(0.1, 0.2);
+    let noise = rng.range(2.0, 4.0);
+    let raw = frame
+        .iter()
+        .map(|&v| {
+            ((v * exposure).max(0.0).powf(1.0 / 1.6) * 255.0 + noise * rng.normal()).round().clamp(0.0, 255.0) as u8
+        })
+        .collect();
+    let luma = GrayImage::from_raw(width, height, raw).expect("sized from the arguments");
+    let luma = jpeg_roundtrip(luma, 70 + rng.below(20) as u8);
+    GateFrame { name: format!("dim-{count}-{width}x{height}"), scene: Scene::CodeSheet, luma, texts }
+}
+
+/// A designed code as shops and apps print them: light modules on a dark ground, level H, a
+/// logo over the middle (a light rounded tile with a dark mark, a tenth of the code's area),
+/// on a poster or a phone held at a gate camera, `module` pixels a module, turned and tilted,
+/// then blur, noise and JPEG.
+pub fn inverted_logo_frame(seed: u64, width: u32, height: u32, module: f32) -> GateFrame {
+    let mut rng = Rng::new(seed);
+    let (w, h) = (width as usize, height as usize);
+    let mut frame: Vec<f32> = (0..w * h).map(|i| 0.4 + 0.2 * ((i % w) as f32 / w as f32)).collect();
+    let text = badge_text(&mut rng);
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::H).expect("badge texts fit level H");
+    let n = code.width();
+    let dark: Vec<bool> = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+    let code = Symbol { size: n, dark };
+    let (ground, light) = (rng.range(0.02, 0.12), rng.range(0.75, 0.95));
+    let logo = n as f32 * rng.range(0.26, 0.32) / 2.0;
+    let centre = n as f32 / 2.0 + 4.0;
+    // Printed light on dark: the symbol's dark modules are the bright ones, its light modules
+    // and quiet zone the ground.
+    let shade = |u: f32, v: f32| {
+        let (du, dv) = ((u - centre).abs(), (v - centre).abs());
+        if du < logo && dv < logo {
+            // A rounded tile with a ring and a bar for the brand's mark.
+            let rounded = (du - logo + 1.5).max(0.0).hypot((dv - logo + 1.5).max(0.0)) > 1.5;
+            let r = du.hypot(dv) / logo;
+            let mark = (0.45..0.7).contains(&r) || (dv < logo * 0.12 && du < logo * 0.8);
+            if rounded {
+                ground
+            } else if mark {
+                ground + 0.1
+            } else {
+                light
+            }
+        } else if code.dark_at(u - 4.0, v - 4.0) {
+            light
+        } else {
+            ground
+        }
+    };
+    let card = n as f32 + 8.0;
+    let centre_px = (width as f32 * rng.range(0.35, 0.65), height as f32 * rng.range(0.35, 0.65));
+    let quad =
+        project(card, card, centre_px, module, rng.range(-0.5, 0.5), rng.range(-0.35, 0.35), rng.range(-0.3, 0.3));
+    paint_sized(&mut frame, w, &Held { width: card, height: card, shade: &shade, quad });
+    blur_sized(&mut frame, w, rng.range(0.5, 1.1));
+    let noise = rng.range(1.0, 4.0);
+    let raw = frame
+        .iter()
+        .map(|&v| (v.max(0.0).powf(1.0 / 1.6) * 255.0 + noise * rng.normal()).round().clamp(0.0, 255.0) as u8)
+        .collect();
+    let luma = GrayImage::from_raw(width, height, raw).expect("sized from the arguments");
+    let luma = jpeg_roundtrip(luma, 65 + rng.below(25) as u8);
+    GateFrame {
+        name: format!("inverted-logo-{seed}-{width}x{height}"),
+        scene: Scene::PhoneDarkMode,
+        luma,
+        texts: vec![text],
+    }
+}
+
 /// `texts` as codes on a sheet photographed whole; the sheet's rows sag by `bend` modules at its
 /// middle.
 fn sheet_of(rng: &mut Rng, width: u32, height: u32, texts: Vec<String>, bend: f32) -> GateFrame {
-    let count = texts.len();
-    let (w, h) = (width as usize, height as usize);
     let symbols: Vec<Symbol> = texts.iter().map(|t| symbol(t)).collect();
+    sheet_of_symbols(rng, width, height, symbols, texts, bend)
+}
+
+/// `symbols` on a sheet photographed whole, to be read as `texts`.
+fn sheet_of_symbols(
+    rng: &mut Rng,
+    width: u32,
+    height: u32,
+    symbols: Vec<Symbol>,
+    texts: Vec<String>,
+    bend: f32,
+) -> GateFrame {
+    let count = symbols.len();
+    let (w, h) = (width as usize, height as usize);
     let n = symbols.iter().map(|s| s.size).max().unwrap_or(21) as f32;
     // Columns and rows in the frame's proportions; each cell is a code and its quiet zone.
     let cols = ((count as f32 * width as f32 / height as f32).sqrt().ceil() as usize).max(1);

@@ -93,6 +93,27 @@ fn decode_reads_paths_from_standard_input() {
     assert_eq!(lines[1]["code"], "image_read");
 }
 
+#[test]
+fn decode_joins_a_message_spread_over_several_images_and_names_a_missing_part() {
+    let site = Site::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/zxing-cpp/qrcode-7");
+    let message = std::fs::read_to_string(dir.join("01.txt")).unwrap();
+    let parts: Vec<String> = (1..=4).map(|i| dir.join(format!("01-0{i}.png")).display().to_string()).collect();
+    // Given out of order: one line per image, each naming its part, then the message whole.
+    let given = [&parts[3], &parts[0], &parts[2], &parts[1]];
+    let mut args = vec!["decode", "--jsonl"];
+    args.extend(given.iter().map(|p| p.as_str()));
+    let lines = json_lines(&site.ok(&args).stdout);
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert_eq!(lines[0]["parts"][0]["index"], 3, "{}", lines[0]);
+    assert_eq!(lines[4]["sequence"]["total"], 4, "{}", lines[4]);
+    assert_eq!(lines[4]["text"], message.as_str());
+
+    let r = site.ok(&["decode", &parts[0], &parts[1], &parts[3]]);
+    let last = r.stdout.lines().last().unwrap();
+    assert!(last.contains("error[incomplete_sequence]") && last.contains("part(s) 3 of 4"), "{}", r.stdout);
+}
+
 /// Writes the replay folder: each badge held up for three frames (each a slightly different
 /// scene, as a hand moves), then a frame with nobody in view.
 fn replay_folder(dir: &Path, badges: &[&str]) -> usize {
