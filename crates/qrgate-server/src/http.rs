@@ -12,15 +12,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use qrgate_protocol::photo::{PhotoPullRequest, PhotoPushRequest, PHOTOS_PULL_PATH, PHOTOS_PUSH_PATH};
 use qrgate_protocol::trace::TraceSecret;
 use qrgate_protocol::{from_json, PullRequest, PushRequest, RequestAuth, PULL_PATH, PUSH_PATH};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use crate::error::{Error, Result};
-use crate::privacy;
 use crate::province::{self, Trace};
 use crate::sync::{self, Kiosk};
+use crate::{photos, privacy};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -103,6 +104,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(PUSH_PATH, post(push))
         .route(PULL_PATH, post(pull))
+        .route(PHOTOS_PUSH_PATH, post(push_photos))
+        .route(PHOTOS_PULL_PATH, post(pull_photos))
         .route("/api/v1/province/inside", get(inside))
         .route("/api/v1/province/contacts", get(contacts))
         .route("/api/v1/province/daily", get(daily))
@@ -170,11 +173,28 @@ async fn push(State(state): State<AppState>, headers: HeaderMap, body: Body) -> 
 async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
     let (kiosk, request, _): (Kiosk, PullRequest, i64) =
         authenticated(&state, &headers, PULL_PATH, body, "pull request").await?;
-    let answer = serde_json::to_vec(&sync::pull(&state.pool, &kiosk, request).await?).expect("plain data serialises");
+    Ok(pulled(&headers, &sync::pull(&state.pool, &kiosk, request).await?))
+}
+
+async fn push_photos(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (kiosk, request, now): (Kiosk, PhotoPushRequest, i64) =
+        authenticated(&state, &headers, PHOTOS_PUSH_PATH, body, "photo push").await?;
+    Ok(Json(photos::push(&state.pool, &kiosk, request, now).await?).into_response())
+}
+
+async fn pull_photos(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (kiosk, request, _): (Kiosk, PhotoPullRequest, i64) =
+        authenticated(&state, &headers, PHOTOS_PULL_PATH, body, "photo pull request").await?;
+    Ok(pulled(&headers, &photos::pull(&state.pool, &kiosk, request).await?))
+}
+
+/// A pull's answer as JSON, gzipped when the kiosk takes it so.
+fn pulled(headers: &HeaderMap, answer: &impl Serialize) -> Response {
+    let answer = serde_json::to_vec(answer).expect("plain data serialises");
     let wants_gzip =
         headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
     let json = HeaderValue::from_static("application/json");
-    Ok(if wants_gzip {
+    if wants_gzip {
         (
             [(header::CONTENT_TYPE, json), (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))],
             qrgate_protocol::gzip(&answer),
@@ -182,7 +202,7 @@ async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Body) -> 
             .into_response()
     } else {
         ([(header::CONTENT_TYPE, json)], answer).into_response()
-    })
+    }
 }
 
 /// Reads a query string once the caller has shown the token: a refusal is JSON with a code, and
