@@ -363,6 +363,8 @@ CREATE TABLE photo_erased (
     code TEXT PRIMARY KEY,
     version_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- Photos imported before photos travelled go to the other gates too.
+INSERT INTO photo_outbox (code, version_ms) SELECT code, imported_at_ms FROM photos;
 "#,
 ];
 

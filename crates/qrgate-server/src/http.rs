@@ -476,13 +476,15 @@ mod tests {
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, _, _) = send(app(None), get("/api/v2/push", None)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _, _) = send(app(None), get(PUSH_PATH, None)).await;
-        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        for path in [PUSH_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
+            let (status, _, _) = send(app(None), get(path, None)).await;
+            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        }
     }
 
     #[tokio::test]
     async fn unsigned_sync_requests_are_refused_naming_the_missing_header() {
-        for path in [PUSH_PATH, PULL_PATH] {
+        for path in [PUSH_PATH, PULL_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
             for missing in [HEADER_KIOSK, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_BODY_SHA256, HEADER_SIGNATURE] {
                 let request = signed(path, |h| set(h, missing, None));
                 let (status, error) = refusal(app(None), request).await;
@@ -504,7 +506,7 @@ mod tests {
             (HEADER_SIGNATURE, &"00".repeat(63)),
         ];
         for (name, value) in cases {
-            for path in [PUSH_PATH, PULL_PATH] {
+            for path in [PUSH_PATH, PULL_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
                 let (status, error) = refusal(app(None), signed(path, |h| set(h, name, Some(value)))).await;
                 assert_eq!(
                     (status, error.code.as_str()),
@@ -520,9 +522,11 @@ mod tests {
     async fn well_formed_requests_do_reach_the_database() {
         // The other tests' refusals mean something only if a request that passes them is answered
         // by the database: here, down, so 503 with the details kept in the server log.
-        let (status, error) = refusal(app(None), signed(PUSH_PATH, |_| {})).await;
-        assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"));
-        assert_eq!(error.message, "the server cannot answer now; retry later");
+        for path in [PUSH_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
+            let (status, error) = refusal(app(None), signed(path, |_| {})).await;
+            assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"), "{path}");
+            assert_eq!(error.message, "the server cannot answer now; retry later");
+        }
         let daily = "/api/v1/province/daily?from=2025-03-01&to=2025-03-02";
         let (status, error) = refusal(app(Some(TOKEN)), get(daily, Some(TOKEN))).await;
         assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"));
