@@ -23,6 +23,8 @@ use crate::Round;
 /// `sync_state` keys: the photo pull's cursor, and how many pulled photos were refused in all.
 pub const PHOTOS_CURSOR: &str = "pull_photos_cursor";
 pub const PHOTOS_REFUSED: &str = "photos_refused";
+/// Present while a photo another gate erased may still sit in the WAL here.
+const WIPE_PENDING: &str = "photos_wipe_pending";
 /// At most this many photo pull answers in one round; the rest come in the next.
 const MAX_PULL_PAGES: usize = 100;
 
@@ -209,9 +211,14 @@ pub(crate) fn pull(
             break;
         }
     }
+    // Another gate's erasure erases here too: no byte of the photo left in the file or its WAL.
+    // The mark outlives a checkpoint that a long reader held up, so the next round tries again.
     if erased_here {
-        // Another gate's erasure erases here too: no byte of the photo left in the file or its WAL.
+        outbox::set_state(store.connection(), WIPE_PENDING, "1")?;
+    }
+    if outbox::state(store.connection(), WIPE_PENDING)?.is_some() {
         qrgate_core::privacy::wipe(store)?;
+        store.connection().execute("DELETE FROM sync_state WHERE key = ?1", [WIPE_PENDING])?;
     }
     Ok(())
 }

@@ -54,6 +54,14 @@ fn holds_any_window_of(haystack: &[u8], needle: &[u8], window: usize) -> bool {
     haystack.windows(window).any(|w| windows.contains(w))
 }
 
+/// A kiosk's database file and its WAL, as anyone who copies them reads them.
+fn database_bytes(kiosk: &Kiosk) -> Vec<u8> {
+    let file = kiosk.data.database();
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend(std::fs::read(file.with_extension("db-wal")).unwrap_or_default());
+    bytes
+}
+
 #[test]
 fn photos_reach_the_enterprises_other_gate_sealed_and_an_erasure_follows() {
     let pg = Postgres::start(false);
@@ -93,6 +101,7 @@ fn photos_reach_the_enterprises_other_gate_sealed_and_an_erasure_follows() {
     assert_eq!((received.photos_pulled, received.photos_refused), (1, 0), "{received:?}");
     assert_eq!(gate_b.store().photo(&code).unwrap().as_deref(), Some(&face[..]));
     assert_eq!(gate_b.status().photos_waiting, 0, "a pulled photo is not sent back");
+    assert!(holds_any_window_of(&database_bytes(&gate_b), &face, 32), "the check below can see a photo");
     let elsewhere = other.sync(&server.url, T).unwrap();
     assert_eq!((elsewhere.photos_pulled, elsewhere.photos_refused), (0, 0), "{elsewhere:?}");
     assert_eq!(other.store().photo(&code).unwrap(), None);
@@ -124,6 +133,8 @@ fn photos_reach_the_enterprises_other_gate_sealed_and_an_erasure_follows() {
     let followed = gate_b.sync(&server.url, T).unwrap();
     assert_eq!((followed.photos_pulled, followed.photos_refused), (1, 0), "{followed:?}");
     assert_eq!(gate_b.store().photo(&code).unwrap(), None, "erased at gate B too");
+    // As an erasure on the gate itself: no piece of the face left in the file or its WAL.
+    assert!(!holds_any_window_of(&database_bytes(&gate_b), &face, 32), "no 32 bytes of the JPEG left at gate B");
     assert_eq!(other.sync(&server.url, T).unwrap().photos_pulled, 0);
 }
 
