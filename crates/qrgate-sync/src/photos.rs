@@ -143,6 +143,8 @@ pub(crate) fn push(
                 round.photos_pushed += settled.len();
                 limit = MAX_BATCH_PHOTOS;
             }
+            // A province whose server does not carry photos yet: they wait here until it does.
+            Err(Error::Refused { status: 404, .. }) => return Ok(()),
             Err(e) if e.blames_batch() && batch.len() > 1 => limit = batch.len() / 2,
             Err(e) if e.blames_batch() => {
                 pushed(store, &batch)?;
@@ -176,6 +178,7 @@ pub(crate) fn pull(
                 outbox::set_state(store.connection(), PHOTOS_CURSOR, "")?;
                 continue;
             }
+            Err(Error::Refused { status: 404, .. }) => break,
             answer => answer?,
         };
         if !cursor_ok(&answer.cursor) || answer.photos.len() > MAX_BATCH_PHOTOS {
