@@ -88,6 +88,15 @@ pub(crate) fn print_status(status: &qrgate_sync::SyncStatus) {
             since.to_rfc3339()
         );
     }
+    if status.photos_waiting > 0 {
+        println!("  workers' photos waiting for the other gates: {}", status.photos_waiting);
+    }
+    if status.photos_refused > 0 {
+        println!(
+            "  photos from the province refused (not sealed with this enterprise's key, or changed on the way): {}",
+            status.photos_refused
+        );
+    }
     if let Some(e) = &status.roster_error {
         println!("  roster refused [{}] at {}: {}", e.code, e.at.to_rfc3339(), e.message);
     }
@@ -174,6 +183,22 @@ pub fn run_sync(args: SyncArgs, data: &DataDir) -> Result<Outcome> {
                     "sent {} events ({} refused for good), {} roster changes; received {} events, {} roster changes",
                     round.pushed, round.rejected, round.workers_pushed, round.pulled_events, round.pulled_workers
                 );
+                if client.photo_key().is_some() {
+                    println!(
+                        "workers' photos, sealed for the enterprise's gates: sent {}, received {}, refused {}{}",
+                        round.photos_pushed,
+                        round.photos_pulled,
+                        round.photos_refused,
+                        match round.photos_not_sent {
+                            0 => String::new(),
+                            n => format!(", {n} too large or refused by the province, not sent"),
+                        }
+                    );
+                } else {
+                    println!(
+                        "workers' photos stay on this gate: no keys/visitor.key from the enterprise's first kiosk"
+                    );
+                }
                 if settings.trace_key.is_some() {
                     println!("visitors' numbers sealed to the province's trace key: {}", round.visitors_traced);
                 }

@@ -12,6 +12,7 @@ pub mod datadir;
 pub mod error;
 pub mod gate;
 pub mod model;
+pub mod photo;
 pub mod presence;
 pub mod privacy;
 pub mod store;

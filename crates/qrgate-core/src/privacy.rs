@@ -66,6 +66,12 @@ impl VisitorKey {
         mac.update(number.as_bytes());
         format!("v-{}", hex::encode(&mac.finalize().into_bytes()[..16]))
     }
+
+    /// The keys workers' photos travel under between the enterprise's gates ([`crate::photo`]),
+    /// derived from this one so the enterprise's IT copies one secret, not two.
+    pub fn photo_key(&self) -> crate::photo::PhotoKey {
+        crate::photo::PhotoKey::derive(&self.0)
+    }
 }
 
 /// How a visitor's CCCD number is found again on this kiosk without being kept in an index: the
@@ -229,8 +235,18 @@ pub fn purge_former_workers(store: &Store, cutoff: DateTime<Utc>, now: DateTime<
 /// worth, a week of refusals), each looked up by key, never from the events: a scan of every
 /// worker's event is what SQLite picks for the plain join, a year of them at a real factory.
 fn forget_erased_workers(store: &Store) -> Result<()> {
+    // The erasure travels to the enterprise's other gates, which hold the photo too, as a
+    // version later than the photo it erases.
     store.connection().execute_batch(
-        "DELETE FROM photos WHERE code IN
+        "INSERT INTO photo_outbox (code, version_ms)
+           SELECT p.code, MAX(w.erased_at_ms, p.imported_at_ms + 1) FROM photos p JOIN workers w ON w.code = p.code
+           WHERE w.erased_at_ms IS NOT NULL
+           ON CONFLICT (code) DO UPDATE SET version_ms = MAX(photo_outbox.version_ms, excluded.version_ms);
+         INSERT INTO photo_erased (code, version_ms)
+           SELECT o.code, o.version_ms FROM photo_outbox o
+           WHERE o.code IN (SELECT p.code FROM photos p JOIN workers w ON w.code = p.code WHERE w.erased_at_ms IS NOT NULL)
+           ON CONFLICT (code) DO UPDATE SET version_ms = MAX(photo_erased.version_ms, excluded.version_ms);
+         DELETE FROM photos WHERE code IN
            (SELECT p.code FROM photos p JOIN workers w ON w.code = p.code WHERE w.erased_at_ms IS NOT NULL);
          DELETE FROM snapshots WHERE EXISTS
            (SELECT 1 FROM events e JOIN workers w ON w.code = e.person_ref
@@ -292,7 +308,8 @@ pub fn retention(store: &Store, rules: &PrivacyConfig, now: DateTime<Utc>, actor
 /// zeros; the checkpoint copies the erased pages into the file and empties the WAL, which still
 /// held the pages as they were before. A reader holding an old snapshot makes it wait
 /// (busy_timeout); one that never lets go is an error rather than a silent half-erasure.
-fn wipe(store: &Store) -> Result<()> {
+/// Sync calls it too, after another gate's erasure removed a photo here.
+pub fn wipe(store: &Store) -> Result<()> {
     let (busy, _, _): (i64, i64, i64) = store
         .connection()
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;

@@ -28,6 +28,11 @@ pub const RESTORE_SEQ_GAP: i64 = 1 << 32;
 const NEXT_SEQ: &str = "SELECT MAX(COALESCE((SELECT MAX(seq) FROM events WHERE kiosk_id = ?1), 0),
                                  COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = ?2), 0)) + 1";
 
+/// A photo imported, replaced or erased here waits for the other gates (`?1` the code, `?2` its
+/// version); a newer change of the same worker's photo replaces an older one still waiting.
+const PHOTO_WAITS: &str = "INSERT INTO photo_outbox (code, version_ms) VALUES (?1, ?2)
+     ON CONFLICT (code) DO UPDATE SET version_ms = MAX(photo_outbox.version_ms, excluded.version_ms)";
+
 /// `PRAGMA application_id`: "QRGT". A database without it is not ours.
 const APPLICATION_ID: i32 = 0x5152_4754;
 
@@ -350,6 +355,24 @@ END;
 -- factory, a minute from a cold disk), while a plain column is added in the schema alone; the
 -- value comes only from config::Lane, whose number is checked when kiosk.conf is read.
 ALTER TABLE events ADD COLUMN lane INTEGER;
+"#,
+    r#"
+-- Photos travel sealed to the enterprise's other gates (qrgate-sync, issue 18). A photo imported
+-- or replaced here, or erased here, waits in this outbox until the province has it. version_ms is
+-- the photo's import time, or for an erasure a moment after the photo it erases: the newest
+-- version of a worker's photo wins at every gate. A photo pulled from another gate is not put here.
+CREATE TABLE photo_outbox (
+    code TEXT PRIMARY KEY,
+    version_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+-- The latest erasure of each worker's photo, here or at another gate: an older copy of the photo
+-- arriving later (the server may send any it once had) does not bring the face back.
+CREATE TABLE photo_erased (
+    code TEXT PRIMARY KEY,
+    version_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Photos imported before photos travelled go to the other gates too.
+INSERT INTO photo_outbox (code, version_ms) SELECT code, imported_at_ms FROM photos;
 "#,
 ];
 
@@ -758,17 +781,58 @@ impl Store {
         Ok(stmt.query_row([code.as_str()], |r| r.get(0)).optional()?)
     }
 
-    /// Stores photos (JPEG) by code, replacing older ones, all in one transaction.
+    /// Stores photos (JPEG) by code, replacing older ones, all in one transaction; each waits in
+    /// the photo outbox for the enterprise's other gates.
     pub fn put_photos(&mut self, photos: &[(EmployeeCode, Vec<u8>)], now: DateTime<Utc>) -> Result<()> {
         self.transaction(|tx| {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO photos (code, jpeg, imported_at_ms) VALUES (?1, ?2, ?3)
                  ON CONFLICT (code) DO UPDATE SET jpeg = excluded.jpeg, imported_at_ms = excluded.imported_at_ms",
             )?;
+            let mut outbox = tx.prepare_cached(PHOTO_WAITS)?;
             for (code, jpeg) in photos {
                 stmt.execute(params![code.as_str(), jpeg, now.timestamp_millis()])?;
+                outbox.execute(params![code.as_str(), now.timestamp_millis()])?;
             }
             Ok(())
+        })
+    }
+
+    /// Takes a photo (or an erasure, `None`) another gate made at `version_ms`, when it is newer
+    /// than what this kiosk has or waits to send of that worker; returns whether it changed
+    /// anything. A photo of a worker whose details were erased here is not taken back.
+    pub fn put_pulled_photo(&mut self, code: &EmployeeCode, version_ms: i64, jpeg: Option<&[u8]>) -> Result<bool> {
+        self.transaction(|tx| {
+            // SQLite's MAX of several values is NULL when any is: none here is -1.
+            let (newest, erased): (i64, bool) = tx.query_row(
+                "SELECT MAX(COALESCE((SELECT imported_at_ms FROM photos WHERE code = ?1), -1),
+                            COALESCE((SELECT version_ms FROM photo_outbox WHERE code = ?1), -1),
+                            COALESCE((SELECT version_ms FROM photo_erased WHERE code = ?1), -1)),
+                        EXISTS (SELECT 1 FROM workers WHERE code = ?1 AND erased_at_ms IS NOT NULL)",
+                [code.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if newest >= version_ms || (erased && jpeg.is_some()) {
+                return Ok(false);
+            }
+            let changed = match jpeg {
+                Some(jpeg) => tx.execute(
+                    "INSERT INTO photos (code, jpeg, imported_at_ms) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (code) DO UPDATE SET jpeg = excluded.jpeg, imported_at_ms = excluded.imported_at_ms",
+                    params![code.as_str(), jpeg, version_ms],
+                )?,
+                None => {
+                    tx.execute(
+                        "INSERT INTO photo_erased (code, version_ms) VALUES (?1, ?2)
+                         ON CONFLICT (code) DO UPDATE SET version_ms = excluded.version_ms",
+                        params![code.as_str(), version_ms],
+                    )?;
+                    tx.execute("DELETE FROM photos WHERE code = ?1", [code.as_str()])?
+                }
+            };
+            // What waited here is older than what the other gate made: it would lose everywhere.
+            tx.execute("DELETE FROM photo_outbox WHERE code = ?1", [code.as_str()])?;
+            Ok(changed > 0)
         })
     }
 

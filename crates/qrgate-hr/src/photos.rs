@@ -2,8 +2,9 @@
 //! employee code (`NV00123.jpg`), each checked, shrunk to the screen's size and stored in one
 //! transaction — or none at all, with every bad file named.
 //!
-//! Photos are personal data (Law 91/2025/QH15): they live in the kiosk's database only, go with
-//! the worker's other details when those are erased, and are never sent to the province.
+//! Photos are personal data (Law 91/2025/QH15): they live in the enterprise's kiosks' databases,
+//! go with the worker's other details when those are erased, and reach the other gates only
+//! sealed with the enterprise's key (qrgate-sync's `photos`), which the province never holds.
 
 use std::io::{Cursor, Read};
 use std::path::Path;

@@ -21,6 +21,9 @@ pub enum Error {
     #[error("a batch holds at most {max} events, this one {count}")]
     BatchTooLarge { count: usize, max: usize },
 
+    #[error("a sealed photo is at most {max} bytes, this one {size}: a kiosk sends the guard screen's small JPEG")]
+    PhotoTooLarge { size: usize, max: usize },
+
     #[error("province queries need the query token (Authorization: Bearer ...)")]
     QueryUnauthorized,
 
@@ -61,6 +64,7 @@ impl Error {
             Error::NonceReused => "nonce_reused",
             Error::WrongEnterprise { .. } => "wrong_enterprise",
             Error::BatchTooLarge { .. } => "batch_too_large",
+            Error::PhotoTooLarge { .. } => "photo_too_large",
             Error::QueryUnauthorized => "query_unauthorized",
             Error::Invalid { .. } => "invalid_input",
             Error::BodyTimeout(_) => "body_timeout",
@@ -80,7 +84,9 @@ impl Error {
             Error::Protocol(P::BadSignature | P::StaleRequest { .. } | P::MissingHeader(_) | P::BadHeader { .. }) => {
                 StatusCode::UNAUTHORIZED
             }
-            Error::Protocol(P::BodyTooLarge { .. }) | Error::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Protocol(P::BodyTooLarge { .. }) | Error::BatchTooLarge { .. } | Error::PhotoTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             Error::Protocol(_) | Error::Invalid { .. } | Error::BadCursor => StatusCode::BAD_REQUEST,
             Error::UnknownKiosk(_) | Error::NonceReused | Error::QueryUnauthorized => StatusCode::UNAUTHORIZED,
             Error::WrongEnterprise { .. } => StatusCode::FORBIDDEN,

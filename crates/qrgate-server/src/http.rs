@@ -12,15 +12,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use qrgate_protocol::photo::{PhotoPullRequest, PhotoPushRequest, PHOTOS_PULL_PATH, PHOTOS_PUSH_PATH};
 use qrgate_protocol::trace::TraceSecret;
 use qrgate_protocol::{from_json, PullRequest, PushRequest, RequestAuth, PULL_PATH, PUSH_PATH};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use crate::error::{Error, Result};
-use crate::privacy;
 use crate::province::{self, Trace};
 use crate::sync::{self, Kiosk};
+use crate::{photos, privacy};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -103,6 +104,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(PUSH_PATH, post(push))
         .route(PULL_PATH, post(pull))
+        .route(PHOTOS_PUSH_PATH, post(push_photos))
+        .route(PHOTOS_PULL_PATH, post(pull_photos))
         .route("/api/v1/province/inside", get(inside))
         .route("/api/v1/province/contacts", get(contacts))
         .route("/api/v1/province/daily", get(daily))
@@ -170,11 +173,28 @@ async fn push(State(state): State<AppState>, headers: HeaderMap, body: Body) -> 
 async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
     let (kiosk, request, _): (Kiosk, PullRequest, i64) =
         authenticated(&state, &headers, PULL_PATH, body, "pull request").await?;
-    let answer = serde_json::to_vec(&sync::pull(&state.pool, &kiosk, request).await?).expect("plain data serialises");
+    Ok(pulled(&headers, &sync::pull(&state.pool, &kiosk, request).await?))
+}
+
+async fn push_photos(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (kiosk, request, now): (Kiosk, PhotoPushRequest, i64) =
+        authenticated(&state, &headers, PHOTOS_PUSH_PATH, body, "photo push").await?;
+    Ok(Json(photos::push(&state.pool, &kiosk, request, now).await?).into_response())
+}
+
+async fn pull_photos(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (kiosk, request, _): (Kiosk, PhotoPullRequest, i64) =
+        authenticated(&state, &headers, PHOTOS_PULL_PATH, body, "photo pull request").await?;
+    Ok(pulled(&headers, &photos::pull(&state.pool, &kiosk, request).await?))
+}
+
+/// A pull's answer as JSON, gzipped when the kiosk takes it so.
+fn pulled(headers: &HeaderMap, answer: &impl Serialize) -> Response {
+    let answer = serde_json::to_vec(answer).expect("plain data serialises");
     let wants_gzip =
         headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
     let json = HeaderValue::from_static("application/json");
-    Ok(if wants_gzip {
+    if wants_gzip {
         (
             [(header::CONTENT_TYPE, json), (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))],
             qrgate_protocol::gzip(&answer),
@@ -182,7 +202,7 @@ async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Body) -> 
             .into_response()
     } else {
         ([(header::CONTENT_TYPE, json)], answer).into_response()
-    })
+    }
 }
 
 /// Reads a query string once the caller has shown the token: a refusal is JSON with a code, and
@@ -456,13 +476,15 @@ mod tests {
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, _, _) = send(app(None), get("/api/v2/push", None)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _, _) = send(app(None), get(PUSH_PATH, None)).await;
-        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        for path in [PUSH_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
+            let (status, _, _) = send(app(None), get(path, None)).await;
+            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        }
     }
 
     #[tokio::test]
     async fn unsigned_sync_requests_are_refused_naming_the_missing_header() {
-        for path in [PUSH_PATH, PULL_PATH] {
+        for path in [PUSH_PATH, PULL_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
             for missing in [HEADER_KIOSK, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_BODY_SHA256, HEADER_SIGNATURE] {
                 let request = signed(path, |h| set(h, missing, None));
                 let (status, error) = refusal(app(None), request).await;
@@ -484,7 +506,7 @@ mod tests {
             (HEADER_SIGNATURE, &"00".repeat(63)),
         ];
         for (name, value) in cases {
-            for path in [PUSH_PATH, PULL_PATH] {
+            for path in [PUSH_PATH, PULL_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
                 let (status, error) = refusal(app(None), signed(path, |h| set(h, name, Some(value)))).await;
                 assert_eq!(
                     (status, error.code.as_str()),
@@ -500,9 +522,11 @@ mod tests {
     async fn well_formed_requests_do_reach_the_database() {
         // The other tests' refusals mean something only if a request that passes them is answered
         // by the database: here, down, so 503 with the details kept in the server log.
-        let (status, error) = refusal(app(None), signed(PUSH_PATH, |_| {})).await;
-        assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"));
-        assert_eq!(error.message, "the server cannot answer now; retry later");
+        for path in [PUSH_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
+            let (status, error) = refusal(app(None), signed(path, |_| {})).await;
+            assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"), "{path}");
+            assert_eq!(error.message, "the server cannot answer now; retry later");
+        }
         let daily = "/api/v1/province/daily?from=2025-03-01&to=2025-03-02";
         let (status, error) = refusal(app(Some(TOKEN)), get(daily, Some(TOKEN))).await;
         assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"));

@@ -1,4 +1,5 @@
 //! The provincial server: kiosks push signed batches of events and pull their enterprise's news;
+//! they push and pull their enterprise's sealed photos too (`photos`, which no province query reads);
 //! the province asks who is inside, who met whom, and how busy each gate was.
 //!
 //! Stateless: everything lives in PostgreSQL (nonces included), so several instances can stand
@@ -8,6 +9,7 @@ pub mod error;
 pub mod event;
 pub mod http;
 pub mod metrics;
+pub mod photos;
 pub mod privacy;
 pub mod province;
 pub mod sync;

@@ -160,7 +160,7 @@ pub async fn expire_nonces(pool: &PgPool, now_ms: i64) -> Result<u64> {
     Ok(sqlx::query("DELETE FROM nonces WHERE expires_at_ms < $1").bind(now_ms).execute(pool).await?.rows_affected())
 }
 
-fn same_enterprise(kiosk: &Kiosk, claimed: &str) -> Result<()> {
+pub(crate) fn same_enterprise(kiosk: &Kiosk, claimed: &str) -> Result<()> {
     if qrgate_protocol::field::tax_code(claimed).as_deref() != Some(kiosk.enterprise.as_str()) {
         return Err(Error::WrongEnterprise { claimed: claimed.into(), registered: kiosk.enterprise.clone() });
     }
@@ -358,12 +358,12 @@ fn parse_cursor(text: &str) -> Result<(String, i64)> {
 
 /// A table pull hands out in commit order: `tx` is the inserting transaction, `seq` orders
 /// rows within one, and `(enterprise, tx, seq)` is indexed.
-struct PullOrder {
-    table: &'static str,
-    seq: &'static str,
-    columns: &'static str,
+pub(crate) struct PullOrder {
+    pub(crate) table: &'static str,
+    pub(crate) seq: &'static str,
+    pub(crate) columns: &'static str,
     /// The column naming the kiosk a row came from, when the kiosk never needs its own rows back.
-    sender: Option<&'static str>,
+    pub(crate) sender: Option<&'static str>,
 }
 
 static EVENTS: LazyLock<PullOrder> = LazyLock::new(|| PullOrder {
@@ -384,7 +384,7 @@ const ROSTER: PullOrder = PullOrder {
 
 /// Up to `limit` rows after the cursor `after`, the cursor to send back, and whether a full page
 /// came back (so more may follow). Runs inside the pull's one snapshot.
-async fn page<T>(
+pub(crate) async fn page<T>(
     db: &mut sqlx::PgConnection,
     order: &PullOrder,
     kiosk: &Kiosk,

@@ -6,6 +6,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
+use qrgate_core::photo::PhotoKey;
+use qrgate_protocol::photo::{
+    PhotoPullRequest, PhotoPullResponse, PhotoPushRequest, PhotoPushResponse, PHOTOS_PULL_PATH, PHOTOS_PUSH_PATH,
+};
 use qrgate_protocol::{
     ErrorBody, Nonce, PullRequest, PullResponse, PushRequest, PushResponse, RequestAuth, PULL_PATH, PUSH_PATH,
 };
@@ -21,6 +25,8 @@ pub struct Client {
     /// The server's clock minus the kiosk's (ms), as last heard or as the caller set it.
     offset_ms: Mutex<Option<i64>>,
     heard: Mutex<Option<ServerTime>>,
+    /// The enterprise's photo key, from its visitor key: without one, photos stay on this gate.
+    photo_key: Option<PhotoKey>,
 }
 
 /// The server's clock as an answer told it.
@@ -55,7 +61,17 @@ impl Client {
             timeout,
             offset_ms: Mutex::new(None),
             heard: Mutex::new(None),
+            photo_key: None,
         })
+    }
+
+    /// Photos travel sealed under `key` to and from the enterprise's other gates.
+    pub fn with_photo_key(self, key: PhotoKey) -> Client {
+        Client { photo_key: Some(key), ..self }
+    }
+
+    pub fn photo_key(&self) -> Option<&PhotoKey> {
+        self.photo_key.as_ref()
     }
 
     /// Signs from now on with the kiosk's clock corrected by `offset_ms` (what the store kept
@@ -89,6 +105,14 @@ impl Client {
 
     pub fn pull(&self, request: &PullRequest, now_ms: i64, nonce: Nonce) -> Result<PullResponse> {
         self.post(PULL_PATH, request, now_ms, nonce)
+    }
+
+    pub fn push_photos(&self, request: &PhotoPushRequest, now_ms: i64, nonce: Nonce) -> Result<PhotoPushResponse> {
+        self.post(PHOTOS_PUSH_PATH, request, now_ms, nonce)
+    }
+
+    pub fn pull_photos(&self, request: &PhotoPullRequest, now_ms: i64, nonce: Nonce) -> Result<PhotoPullResponse> {
+        self.post(PHOTOS_PULL_PATH, request, now_ms, nonce)
     }
 
     /// Sends once; when the server refuses the time and its answer told a clock far from the one

@@ -1,5 +1,6 @@
 //! The kiosk's sync with the province: the outbox in SQLite, signed gzipped batches, retries
-//! with backoff, pull of other gates' events and roster changes, and the status the guard sees.
+//! with backoff, pull of other gates' events and roster changes, workers' photos sealed to and
+//! from the enterprise's other gates (`photos`), and the status the guard sees.
 //!
 //! Time (a [`Clock`]) and randomness (nonces, jitter) come from the caller; the loop that the
 //! kiosk window runs on its own thread is [`run_loop`], the CLI's one-shot is [`sync_round`].
@@ -8,6 +9,7 @@ pub mod backoff;
 pub mod client;
 pub mod error;
 pub mod outbox;
+pub mod photos;
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -95,6 +97,12 @@ pub struct SyncStatus {
     /// sequence number (it records meanwhile, numbered past its backup).
     #[serde(default)]
     pub restored_unheard_since: Option<DateTime<Utc>>,
+    /// Photos imported, replaced or erased here that the other gates have not got yet.
+    #[serde(default)]
+    pub photos_waiting: u64,
+    /// Photos pulled from the province that did not open under the enterprise's key, in all.
+    #[serde(default)]
+    pub photos_refused: u64,
 }
 
 /// Beyond this the guard screen says "the kiosk's clock is N minutes off".
@@ -118,6 +126,8 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
         outbox::state(store.connection(), outbox::ROSTER_ERROR)?.and_then(|s| serde_json::from_str(&s).ok());
     status.clock_offset_ms = store.clock_offset()?;
     status.restored_unheard_since = store.restored_unheard()?;
+    status.photos_waiting = photos::waiting(store)?;
+    status.photos_refused = photos::refused(store)?;
     Ok(status)
 }
 
@@ -129,12 +139,17 @@ fn save_status(store: &Store, status: &SyncStatus) -> Result<()> {
     )
 }
 
-/// A client for this data directory's kiosk: its id and signing key.
+/// A client for this data directory's kiosk: its id and signing key, and the enterprise's photo
+/// key when the kiosk holds the visitor key it comes from (without one, photos stay on this gate).
 pub fn client_for(dir: &DataDir, store: &Store, server: &str, timeout: Duration) -> Result<Client> {
-    Client::new(server, store.identity().kiosk_id.as_str(), dir.kiosk_key()?, timeout)
+    let client = Client::new(server, store.identity().kiosk_id.as_str(), dir.kiosk_key()?, timeout)?;
+    Ok(match dir.visitor_key()? {
+        Some(key) => client.with_photo_key(key.photo_key()),
+        None => client,
+    })
 }
 
-fn nonce(rng: &mut (impl RngCore + CryptoRng)) -> Nonce {
+pub(crate) fn nonce(rng: &mut (impl RngCore + CryptoRng)) -> Nonce {
     let mut n = [0u8; 16];
     rng.fill_bytes(&mut n);
     Nonce(n)
@@ -150,9 +165,18 @@ pub struct Round {
     pub pulled_workers: usize,
     /// Visitors whose sealed number the province kept.
     pub visitors_traced: usize,
+    /// Photo changes (imports, replacements, erasures) the province took from this kiosk.
+    pub photos_pushed: usize,
+    /// Photo changes too large to send or refused by the province, dropped from the outbox.
+    pub photos_not_sent: usize,
+    /// Other gates' photo changes kept here.
+    pub photos_pulled: usize,
+    /// Other gates' photos that did not open under the enterprise's key: refused, never stored.
+    pub photos_refused: usize,
 }
 
-/// Sends every waiting event (and roster change), then pulls everything new. A refused roster is
+/// Sends every waiting event (and roster change), then pulls everything new; then the same for
+/// workers' photos, when the client holds the enterprise's photo key. A refused roster is
 /// recorded (the status shows it) and the events go all the same; otherwise the round stops at the
 /// first failure that is not one event's fault, and what was done so far stays done. Whatever the
 /// server's answers said of its clock is kept for the next round and for the events written.
@@ -168,7 +192,13 @@ pub fn sync_round(
     let result = push_roster(store, client, clock, rng, settings, &mut round)
         .and_then(|()| push_events(store, client, clock, rng, settings, &mut round))
         .and_then(|()| push_visitors(store, client, clock, rng, settings, &mut round))
-        .and_then(|()| pull(store, client, clock, rng, &mut round));
+        .and_then(|()| pull(store, client, clock, rng, &mut round))
+        .and_then(|()| match client.photo_key() {
+            // After the events: a gate's photo is a nicety, its events are the record.
+            Some(key) => photos::push(store, client, key, clock, rng, &mut round)
+                .and_then(|()| photos::pull(store, client, key, clock, rng, &mut round)),
+            None => Ok(()),
+        });
     if let Some(heard) = client.heard() {
         store.learn_server_time(heard.server_ms, heard.offset_ms)?;
     }

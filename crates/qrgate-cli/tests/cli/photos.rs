@@ -1,6 +1,6 @@
 //! `qrgate photos import` through the binary: a clerk's folder of photos named by employee
 //! code, shrunk into the kiosk's database; a folder with a bad file imports nothing and names it;
-//! erasing a former worker erases their photo.
+//! erasing a former worker erases their photo; imports and erasures wait to travel to the other gates.
 
 use crate::support::Site;
 
@@ -57,6 +57,10 @@ fn a_folder_of_photos_is_imported_whole_or_not_at_all() {
     assert!(r.stderr.contains("NV002.jpg: not a JPEG or PNG picture"), "{}", r.stderr);
     assert_eq!(photos_in_db(&site), stored, "nothing half-imported");
 
+    // Both wait to travel, sealed, to the enterprise's other gates.
+    let r = site.ok(&["sync", "--status"]);
+    assert!(r.stdout.contains("workers' photos waiting for the other gates: 2"), "{}", r.stdout);
+
     let r = site.qrgate(&["photos", "import", site.path("no-such-folder").to_str().unwrap()]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("no-such-folder"), "{}", r.stderr);
@@ -72,6 +76,9 @@ fn a_folder_of_photos_is_imported_whole_or_not_at_all() {
     site.ok(&["roster", "import", &site.write("roster-2.csv", left.as_bytes())]);
     site.ok(&["privacy", "erase", "--employee", "NV002"]);
     assert_eq!(photos_in_db(&site).iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), ["NV001"]);
+    // NV002's photo was waiting; now its erasure waits in its place.
+    let r = site.ok(&["sync", "--status"]);
+    assert!(r.stdout.contains("workers' photos waiting for the other gates: 2"), "{}", r.stdout);
     site.ok(&["privacy", "show", "--employee", "NV002", "--format", "json", "--out", json.to_str().unwrap()]);
     let held: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert!(held["photo_jpeg_base64"].is_null(), "{held}");

@@ -235,7 +235,7 @@ fn a_late_exit_from_another_gate_does_not_undo_a_newer_entry() {
 /// version 4 made it.
 fn back_to_version_4(conn: &rusqlite::Connection) {
     conn.execute_batch(
-        "ALTER TABLE events DROP COLUMN lane;
+        "DROP TABLE photo_erased; DROP TABLE photo_outbox; ALTER TABLE events DROP COLUMN lane;
          DROP TRIGGER presence_forgets_unpassed; DROP INDEX events_followed; ALTER TABLE events DROP COLUMN follows;
          DROP TABLE photos; DROP TABLE snapshots; ALTER TABLE visitors DROP COLUMN traced_at_ms;
          DROP TABLE processing_log; ALTER TABLE visitors DROP COLUMN consent_at_ms;
