@@ -86,9 +86,13 @@ fi
 work=$(mktemp -d /tmp/qrgate-package-test.XXXXXX)
 chmod 755 "$work"
 kiosk_pgid=""
+server_pid=""
+pg_data=""
 finish() {
   local status=$?
   [ -n "$kiosk_pgid" ] && kill -TERM -- "-$kiosk_pgid" 2>/dev/null || true
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "$pg_data" ] && runuser -u postgres -- "$pg/pg_ctl" -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
   clean_machine
   rm -rf "$work"
   ((status == 0)) || echo "package test: failed; the kiosk's output is above" >&2
@@ -222,6 +226,46 @@ for u in qrgate-kiosk qrgate-server; do
   [ -z "$out" ] || fail "systemd-analyze verify $u.service warns: $out"
 done
 say "installed: binaries, users, /var/lib/qrgate 0700 qrgate, server.env 0640 root:qrgate-server, both units verified"
+
+# The server as its unit runs it (its User=, its EnvironmentFile=, its ExecStart=) against a
+# PostgreSQL of the test's own, the database made as the README says; only the socket directory in
+# QRGATE_DB and the port are the test's. It must create the schema, then answer.
+server_unit=/lib/systemd/system/qrgate-server.service
+pg=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+pg_socket=$work/pg-socket
+install -d -o postgres -g postgres -m 0700 "$work/pg"
+install -d -o postgres -g postgres -m 0755 "$pg_socket"
+runuser -u postgres -- "$pg/initdb" -D "$work/pg" -A peer >/dev/null
+runuser -u postgres -- "$pg/pg_ctl" -D "$work/pg" -o "-k $pg_socket -c listen_addresses=''" -l "$work/pg/log" -w start >/dev/null
+pg_data=$work/pg
+runuser -u postgres -- "$pg/createuser" -h "$pg_socket" qrgate-server
+runuser -u postgres -- "$pg/createdb" -h "$pg_socket" -O qrgate-server qrgate
+[ "$(sed -n 's/^EnvironmentFile=//p' "$server_unit")" = /etc/qrgate/server.env ] || fail "qrgate-server.service does not read /etc/qrgate/server.env"
+db=$(sed -n 's/^QRGATE_DB=//p' /etc/qrgate/server.env)
+[[ $db == *host=/var/run/postgresql* ]] || fail "server.env's QRGATE_DB is not the local socket the README sets up: $db"
+server_port=$((20000 + RANDOM % 20000))
+(
+  set -a
+  . /etc/qrgate/server.env
+  QRGATE_DB=${db/host=\/var\/run\/postgresql/host=$pg_socket}
+  QRGATE_LISTEN=127.0.0.1:$server_port
+  exec runuser -u "$(sed -n 's/^User=//p' "$server_unit")" -- $(sed -n 's/^ExecStart=//p' "$server_unit")
+) >"$work/server.log" 2>&1 &
+server_pid=$!
+deadline=$((SECONDS + 60))
+until grep -q "listening on http://127.0.0.1:$server_port" "$work/server.log"; do
+  kill -0 "$server_pid" 2>/dev/null || fail "qrgate-server stopped: $(cat "$work/server.log")"
+  ((SECONDS < deadline)) || fail "qrgate-server did not listen within 60 s: $(cat "$work/server.log")"
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$server_port/healthz" >/dev/null || fail "qrgate-server's /healthz"
+migrations=$(ls "$root"/crates/qrgate-server/migrations/*.sql | wc -l)
+applied=$(runuser -u postgres -- "$pg/psql" -h "$pg_socket" -d qrgate -Atc "SELECT count(*) FROM _sqlx_migrations WHERE success")
+[ "$applied" = "$migrations" ] || fail "the server applied $applied of its $migrations migrations at start"
+kill "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
+say "the server ran as its unit does: schema created at start ($applied migrations), /healthz answered"
 
 if [ "${QRGATE_TEST_NO_SETUP_PAGE:-}" = 1 ]; then
   # Only for a branch without the setup page: the data directory made by hand instead.
