@@ -64,8 +64,10 @@ for bin in "${from[@]}"; do
   strip --strip-debug -o "$stage/$(basename "$bin")" "$bin"
 done
 
-options=(--no-build --no-strip --quiet)
-[ -n "$version" ] && options+=(--deb-version "$version")
+# The workspace's one version, without the Debian revision cargo-deb would add ("-1"): the
+# packages are named <name>_<version>_amd64.deb.
+version=${version:-$(sed -n '/^\[workspace.package\]/,/^\[/ s/^version = "\(.*\)"/\1/p' "$root/Cargo.toml")}
+options=(--no-build --no-strip --quiet --deb-version "$version")
 # Packages made for a test are installed once and thrown away: quick compression (a minute less of
 # xz, the package a third larger) serves them better.
 [ $mode = release ] || options+=(--fast)
@@ -74,7 +76,6 @@ for manifest in src-tauri/Cargo.toml crates/qrgate-server/Cargo.toml; do
 done
 rm -rf "$stage"
 
-version=${version:-$(sed -n '/^\[workspace.package\]/,/^\[/ s/^version = "\(.*\)"/\1/p' "$root/Cargo.toml")}
 for package in qrgate-kiosk qrgate-server; do
   deb=$out/${package}_${version}_amd64.deb
   [ -f "$deb" ] || { echo "package.sh: cargo-deb did not write $deb" >&2; exit 1; }

@@ -95,7 +95,7 @@ finish() {
   [ -n "$pg_data" ] && runuser -u postgres -- "$pg/pg_ctl" -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
   clean_machine
   rm -rf "$work"
-  ((status == 0)) || echo "package test: failed; the kiosk's output is above" >&2
+  ((status == 0)) || echo "package test: failed (the reason is above)" >&2
   exit $status
 }
 trap finish EXIT
