@@ -253,7 +253,7 @@ server_port=$((20000 + RANDOM % 20000))
 ) >"$work/server.log" 2>&1 &
 server_pid=$!
 deadline=$((SECONDS + 60))
-until grep -q "listening on http://127.0.0.1:$server_port" "$work/server.log"; do
+until grep -qs "listening on http://127.0.0.1:$server_port" "$work/server.log"; do
   kill -0 "$server_pid" 2>/dev/null || fail "qrgate-server stopped: $(cat "$work/server.log")"
   ((SECONDS < deadline)) || fail "qrgate-server did not listen within 60 s: $(cat "$work/server.log")"
   sleep 0.2
