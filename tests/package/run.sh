@@ -86,6 +86,7 @@ fi
 work=$(mktemp -d /tmp/qrgate-package-test.XXXXXX)
 chmod 755 "$work"
 kiosk_pgid=""
+saved=""
 server_pid=""
 pg_data=""
 finish() {
@@ -94,7 +95,7 @@ finish() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   [ -n "$pg_data" ] && runuser -u postgres -- "$pg/pg_ctl" -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
   clean_machine
-  rm -rf "$work"
+  rm -rf "$work" "$saved"
   ((status == 0)) || echo "package test: failed (the reason is above)" >&2
   exit $status
 }
@@ -296,23 +297,25 @@ rm -rf /var/lib/qrgate /var/cache/qrgate-kiosk
 git -C "$root" cat-file -e "$PREVIOUS^{commit}" 2>/dev/null ||
   fail "the previous release $PREVIOUS is not in this clone's history (a shallow clone? git fetch --unshallow)"
 previous_src=$work/previous-src
-mkdir -p "$previous_src" "$work/today-bins" "$work/previous-bins"
+# Beside the binaries, so hard links reach them whatever file system /tmp is.
+saved=$(mktemp -d "$root/target/package-test.XXXXXX")
+mkdir -p "$previous_src" "$saved/today" "$saved/previous"
 git -C "$root" archive "$PREVIOUS" | tar -x -C "$previous_src"
 today_bins=("$root/target/debug/qrgate" "$root/target/debug/qrgate-server" "$root/target/kiosk/debug/qrgate-kiosk")
-for b in "${today_bins[@]}"; do ln -f "$b" "$work/today-bins/"; done
+for b in "${today_bins[@]}"; do ln -f "$b" "$saved/today/"; done
 started=$SECONDS
 CARGO_TARGET_DIR=$root/target cargo build --quiet --manifest-path "$previous_src/Cargo.toml" -p qrgate-cli -p qrgate-server
 CARGO_TARGET_DIR=$root/target/kiosk cargo build --quiet --manifest-path "$previous_src/src-tauri/Cargo.toml"
 say "measure: building the previous release $PREVIOUS took $((SECONDS - started)) s"
 for b in "${today_bins[@]}"; do
-  ln -f "$b" "$work/previous-bins/"
-  ln -f "$work/today-bins/$(basename "$b")" "$b"
+  ln -f "$b" "$saved/previous/"
+  ln -f "$saved/today/$(basename "$b")" "$b"
 done
 [ "$("$root/target/debug/qrgate" --version)" = "qrgate $version" ] || fail "target/debug/qrgate is not today's after the previous release's build"
-for b in "${today_bins[@]}"; do [ "$b" -ef "$work/today-bins/$(basename "$b")" ] || fail "$b is not today's"; done
-[ "$("$work/previous-bins/qrgate" --version)" = "qrgate $PREVIOUS_VERSION" ] ||
-  fail "the previous release's qrgate says $("$work/previous-bins/qrgate" --version), not $PREVIOUS_VERSION"
-"$root/tools/package.sh" --bins "$work/previous-bins" --version "$PREVIOUS_VERSION" --out "$work/previous"
+for b in "${today_bins[@]}"; do [ "$b" -ef "$saved/today/$(basename "$b")" ] || fail "$b is not today's"; done
+[ "$("$saved/previous/qrgate" --version)" = "qrgate $PREVIOUS_VERSION" ] ||
+  fail "the previous release's qrgate says $("$saved/previous/qrgate" --version), not $PREVIOUS_VERSION"
+"$root/tools/package.sh" --bins "$saved/previous" --version "$PREVIOUS_VERSION" --out "$work/previous"
 
 install_packages "$work/previous/qrgate-kiosk_${PREVIOUS_VERSION}_amd64.deb" "$work/previous/qrgate-server_${PREVIOUS_VERSION}_amd64.deb"
 [ "$(qrgate --version)" = "qrgate $PREVIOUS_VERSION" ] || fail "the previous package's qrgate says $(qrgate --version)"
@@ -333,7 +336,8 @@ run_kiosk_as_unit guard upgrade
 # A fresh kiosk's schema: what every migration in order makes.
 fresh=$work/fresh
 qrgate --data "$fresh" init --enterprise 0101234567 --name Fresh --kiosk-id fresh-1 >/dev/null
-schema_of() { sqlite3 -readonly "$1" "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name; PRAGMA user_version;"; }
+# SQLite's own tables (statistics an optimize leaves) are not the schema.
+schema_of() { sqlite3 -readonly "$1" "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name; PRAGMA user_version;"; }
 [ "$(schema_of /var/lib/qrgate/qrgate.db)" = "$(schema_of "$fresh/qrgate.db")" ] ||
   fail "the upgraded database's schema is not a fresh one's: $(diff <(schema_of /var/lib/qrgate/qrgate.db) <(schema_of "$fresh/qrgate.db"))"
 [ "$(sql "SELECT count(*) FROM events")" = "$events_before" ] || fail "the upgrade changed the number of events: $events_before → $(sql "SELECT count(*) FROM events")"
