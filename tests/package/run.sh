@@ -254,8 +254,10 @@ server_port=$((20000 + RANDOM % 20000))
 (
   set -a
   . /etc/qrgate/server.env
-  QRGATE_DB=${db/host=\/var\/run\/postgresql/host=$pg_socket}
-  QRGATE_LISTEN=127.0.0.1:$server_port
+  export QRGATE_DB=${db/host=\/var\/run\/postgresql/host=$pg_socket}
+  export QRGATE_LISTEN=127.0.0.1:$server_port
+  # The unit's command line, split into words as systemd splits it.
+  # shellcheck disable=SC2046
   exec runuser -u "$(sed -n 's/^User=//p' "$server_unit")" -- $(sed -n 's/^ExecStart=//p' "$server_unit")
 ) >"$work/server.log" 2>&1 &
 server_pid=$!
