@@ -10,4 +10,4 @@ cargo test --workspace "$@"
 tests/kiosk/run.sh
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo tests/package/run.sh
+$sudo env "PATH=$PATH" tests/package/run.sh

@@ -112,9 +112,17 @@ mkdir -p "$artifacts"
 # so the install time measured is the packages' own.
 command -v cage >/dev/null || apt-get install -y -qq cage xwayland >/dev/null
 
+# Under sudo (tools/test.sh run by a developer), building stays the developer's: cargo's caches
+# and what it writes in target/ keep their owner. CI runs as root and builds as root.
+builder=()
+if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+  builder=(runuser -u "$SUDO_USER" -- env "PATH=$PATH")
+  install -d -o "$SUDO_USER" "$work/today" "$work/previous"
+fi
+
 # --- Today's packages, from the binaries the tests ran ------------------------------------------
 
-"$root/tools/package.sh" --from-tests --out "$work/today"
+"${builder[@]}" "$root/tools/package.sh" --from-tests --out "$work/today"
 kiosk_deb=$work/today/qrgate-kiosk_${version}_amd64.deb
 server_deb=$work/today/qrgate-server_${version}_amd64.deb
 say "measure: packages (test build, stripped, fast compression): kiosk $(stat -c %s "$kiosk_deb") bytes, server $(stat -c %s "$server_deb") bytes"
@@ -309,11 +317,12 @@ previous_src=$work/previous-src
 saved=$(mktemp -d "$root/target/package-test.XXXXXX")
 mkdir -p "$previous_src" "$saved/today" "$saved/previous"
 git -C "$root" archive "$PREVIOUS" | tar -x -C "$previous_src"
+[ -n "${SUDO_USER:-}" ] && chown -R "$SUDO_USER" "$previous_src"
 today_bins=("$root/target/debug/qrgate" "$root/target/debug/qrgate-server" "$root/target/kiosk/debug/qrgate-kiosk")
 for b in "${today_bins[@]}"; do ln -f "$b" "$saved/today/"; done
 started=$SECONDS
-CARGO_TARGET_DIR=$root/target cargo build --quiet --manifest-path "$previous_src/Cargo.toml" -p qrgate-cli -p qrgate-server
-CARGO_TARGET_DIR=$root/target/kiosk cargo build --quiet --manifest-path "$previous_src/src-tauri/Cargo.toml"
+"${builder[@]}" env CARGO_TARGET_DIR="$root/target" cargo build --quiet --manifest-path "$previous_src/Cargo.toml" -p qrgate-cli -p qrgate-server
+"${builder[@]}" env CARGO_TARGET_DIR="$root/target/kiosk" cargo build --quiet --manifest-path "$previous_src/src-tauri/Cargo.toml"
 say "measure: building the previous release $PREVIOUS took $((SECONDS - started)) s"
 for b in "${today_bins[@]}"; do
   ln -f "$b" "$saved/previous/"
@@ -323,7 +332,7 @@ done
 for b in "${today_bins[@]}"; do [ "$b" -ef "$saved/today/$(basename "$b")" ] || fail "$b is not today's"; done
 [ "$("$saved/previous/qrgate" --version)" = "qrgate $PREVIOUS_VERSION" ] ||
   fail "the previous release's qrgate says $("$saved/previous/qrgate" --version), not $PREVIOUS_VERSION"
-"$root/tools/package.sh" --bins "$saved/previous" --version "$PREVIOUS_VERSION" --out "$work/previous"
+"${builder[@]}" "$root/tools/package.sh" --bins "$saved/previous" --version "$PREVIOUS_VERSION" --out "$work/previous"
 
 install_packages "$work/previous/qrgate-kiosk_${PREVIOUS_VERSION}_amd64.deb" "$work/previous/qrgate-server_${PREVIOUS_VERSION}_amd64.deb"
 [ "$(qrgate --version)" = "qrgate $PREVIOUS_VERSION" ] || fail "the previous package's qrgate says $(qrgate --version)"
