@@ -312,12 +312,18 @@ rm -rf /var/lib/qrgate /var/cache/qrgate-kiosk
 # today's are kept by hard link and put back, and checked, before anything uses them again.
 git -C "$root" cat-file -e "$PREVIOUS^{commit}" 2>/dev/null ||
   fail "the previous release $PREVIOUS is not in this clone's history (a shallow clone? git fetch --unshallow)"
-previous_src=$work/previous-src
+# Its sources stay in target/ like any build's inputs: at the same path, a second run finds its
+# crates compiled (cargo names a path dependency's build by where it lives).
+previous_src=$root/target/previous-release/$PREVIOUS
+if [ ! -f "$previous_src/Cargo.toml" ]; then
+  mkdir -p "$previous_src.part"
+  git -C "$root" archive "$PREVIOUS" | tar -x -C "$previous_src.part"
+  mv "$previous_src.part" "$previous_src"
+  [ -n "${SUDO_USER:-}" ] && chown -R "$SUDO_USER" "$root/target/previous-release"
+fi
 # Beside the binaries, so hard links reach them whatever file system /tmp is.
 saved=$(mktemp -d "$root/target/package-test.XXXXXX")
-mkdir -p "$previous_src" "$saved/today" "$saved/previous"
-git -C "$root" archive "$PREVIOUS" | tar -x -C "$previous_src"
-[ -n "${SUDO_USER:-}" ] && chown -R "$SUDO_USER" "$previous_src"
+mkdir -p "$saved/today" "$saved/previous"
 today_bins=("$root/target/debug/qrgate" "$root/target/debug/qrgate-server" "$root/target/kiosk/debug/qrgate-kiosk")
 for b in "${today_bins[@]}"; do ln -f "$b" "$saved/today/"; done
 started=$SECONDS
