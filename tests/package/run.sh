@@ -290,7 +290,7 @@ if [ "${QRGATE_TEST_NO_SETUP_PAGE:-}" = 1 ]; then
   run_kiosk_as_unit guard fresh
 else
   run_kiosk_as_unit setup fresh
-  [ "$(sql 'SELECT enterprise || " " || kiosk_id FROM identity')" = "0312345678 gate-1" ] ||
+  [ "$(sql "SELECT enterprise || ' ' || kiosk_id FROM identity")" = "0312345678 gate-1" ] ||
     fail "the setup page did not make the kiosk 0312345678 gate-1: $(sql 'SELECT * FROM identity')"
 fi
 as_gate qrgate sync --status >"$work/status.log" || fail "qrgate sync --status as the gate's user: $(cat "$work/status.log")"
