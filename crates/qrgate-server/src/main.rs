@@ -33,13 +33,13 @@ enum Command {
         #[command(flatten)]
         db: Db,
         /// Address to listen on; port 0 picks a free one (printed on start).
-        #[arg(long, default_value = "127.0.0.1:8443")]
+        #[arg(long, env = "QRGATE_LISTEN", default_value = "127.0.0.1:8443")]
         listen: SocketAddr,
         /// PEM certificate chain; with --tls-key, serve HTTPS.
-        #[arg(long, requires = "tls_key")]
+        #[arg(long, env = "QRGATE_TLS_CERT", requires = "tls_key")]
         tls_cert: Option<PathBuf>,
         /// PEM private key for --tls-cert.
-        #[arg(long, requires = "tls_cert")]
+        #[arg(long, env = "QRGATE_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
         /// Bearer token for /api/v1/province/*; without it those queries are refused. Prefer
         /// --query-token-file or the environment: a command line is visible to every user (`ps`).
