@@ -284,15 +284,9 @@ wait "$server_pid" 2>/dev/null || true
 server_pid=""
 say "the server ran as its unit does: schema created at start ($applied migrations), /healthz answered"
 
-if [ "${QRGATE_TEST_NO_SETUP_PAGE:-}" = 1 ]; then
-  # Only for a branch without the setup page: the data directory made by hand instead.
-  as_gate qrgate init --enterprise 0312345678 --name "Công ty TNHH May mặc Sao Mai" --kiosk-id gate-1 --gate "Cổng chính" --mode auto >/dev/null
-  run_kiosk_as_unit guard fresh
-else
-  run_kiosk_as_unit setup fresh
-  [ "$(sql "SELECT enterprise || ' ' || kiosk_id FROM identity")" = "0312345678 gate-1" ] ||
-    fail "the setup page did not make the kiosk 0312345678 gate-1: $(sql 'SELECT * FROM identity')"
-fi
+run_kiosk_as_unit setup fresh
+[ "$(sql "SELECT enterprise || ' ' || kiosk_id FROM identity")" = "0312345678 gate-1" ] ||
+  fail "the setup page did not make the kiosk 0312345678 gate-1: $(sql 'SELECT * FROM identity')"
 as_gate qrgate sync --status >"$work/status.log" || fail "qrgate sync --status as the gate's user: $(cat "$work/status.log")"
 [ -z "$(find /var/lib/qrgate ! -user qrgate)" ] || fail "files in /var/lib/qrgate not the kiosk's own: $(find /var/lib/qrgate ! -user qrgate)"
 
