@@ -321,8 +321,10 @@ mkdir -p "$saved/today" "$saved/previous"
 today_bins=("$root/target/debug/qrgate" "$root/target/debug/qrgate-server" "$root/target/kiosk/debug/qrgate-kiosk")
 for b in "${today_bins[@]}"; do ln -f "$b" "$saved/today/"; done
 started=$SECONDS
-"${builder[@]}" env CARGO_TARGET_DIR="$root/target" cargo build --quiet --manifest-path "$previous_src/Cargo.toml" -p qrgate-cli -p qrgate-server
-"${builder[@]}" env CARGO_TARGET_DIR="$root/target/kiosk" cargo build --quiet --manifest-path "$previous_src/src-tauri/Cargo.toml"
+# The previous release's manifests ask for full debug info; today's profile lets it share today's
+# compiled dependencies instead of building them all again.
+"${builder[@]}" env CARGO_PROFILE_DEV_DEBUG=line-tables-only CARGO_TARGET_DIR="$root/target" cargo build --quiet --manifest-path "$previous_src/Cargo.toml" -p qrgate-cli -p qrgate-server
+"${builder[@]}" env CARGO_PROFILE_DEV_DEBUG=line-tables-only CARGO_TARGET_DIR="$root/target/kiosk" cargo build --quiet --manifest-path "$previous_src/src-tauri/Cargo.toml"
 say "measure: building the previous release $PREVIOUS took $((SECONDS - started)) s"
 for b in "${today_bins[@]}"; do
   ln -f "$b" "$saved/previous/"
