@@ -16,6 +16,12 @@ pub enum Field {
     FullName,
     Department,
     Shift,
+    /// A kiosk's program version in its health report.
+    Version,
+    /// The last error a kiosk's health report tells, in words.
+    ErrorText,
+    /// Why a kiosk last started again, in words.
+    RestartReason,
 }
 
 impl Field {
@@ -29,23 +35,29 @@ impl Field {
             Field::FullName => "full_name",
             Field::Department => "department",
             Field::Shift => "shift",
+            Field::Version => "version",
+            Field::ErrorText => "last_error",
+            Field::RestartReason => "restart_reason",
         }
     }
 
     /// The longest text this field takes, in characters (a badge prints a name of 100, the
-    /// guard screen shows a gate of 100; a guard's note is a sentence or a few).
+    /// guard screen shows a gate of 100; a guard's note is a sentence or a few; an error's words
+    /// are a cell of the province's kiosk list, enough for an error and its cause).
     pub fn max_chars(self) -> usize {
         match self {
             Field::Gate | Field::Operator | Field::FullName | Field::Department => 100,
             Field::Reason | Field::PersonRef => 64,
-            Field::Shift => 32,
+            Field::Shift | Field::Version => 32,
+            Field::RestartReason => 200,
+            Field::ErrorText => 500,
             Field::Note => 1000,
         }
     }
 
     /// Whether an empty text is a fault (a roster row with no name names nobody).
     fn required(self) -> bool {
-        matches!(self, Field::Gate | Field::FullName | Field::PersonRef)
+        matches!(self, Field::Gate | Field::FullName | Field::PersonRef | Field::Version | Field::RestartReason)
     }
 }
 
@@ -115,11 +127,29 @@ pub fn text(field: Field, value: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// What a sender makes of a text of its own before it sends it in `field`, so the receiver's
+/// [`text`] takes it: control characters become spaces and the text is cut to the field's
+/// length (an error's words come from a device or a library, which promise neither).
+pub fn fit(field: Field, value: &str) -> String {
+    value.chars().map(|c| if is_forbidden(c) { ' ' } else { c }).take(field.max_chars()).collect()
+}
+
 /// The oldest moment an event may carry: 2000-01-01 UTC. Anything before is a broken clock.
 pub const EARLIEST_EVENT_MS: i64 = 946_684_800_000;
 /// How far ahead of the receiver's clock an event may be: a day covers any kiosk whose clock is
 /// merely off, and no further, so a future-dated "in" cannot pin a person inside for years.
 pub const MAX_EVENT_AHEAD_MS: i64 = 24 * 3600 * 1000;
+
+/// A century: no clock is further off than this and still a clock (a kiosk whose battery died
+/// wakes in 2000 or 1970, which is well inside it).
+pub const CENTURY_MS: i64 = 100 * 366 * 86_400_000;
+
+/// Whether a reading of a sender's own clock (`reading_ms`, uncorrected) is one a clock makes,
+/// against the receiver's `now_ms`: within a century either way. Further is no clock's, and an
+/// offset measured from it could not be stored.
+pub fn clock_reading(reading_ms: i64, now_ms: i64) -> bool {
+    reading_ms.abs_diff(now_ms) < CENTURY_MS.unsigned_abs()
+}
 
 /// How an event's time is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +225,29 @@ mod tests {
         text(Field::Note, "").unwrap();
         let e = text(Field::Department, "a\0").unwrap_err();
         assert_eq!(e.to_string(), "department contains the control character U+0000");
+    }
+
+    #[test]
+    fn a_text_made_to_fit_passes() {
+        let long = format!("{}\n{}", "ễ".repeat(300), "x\u{1b}[2J".repeat(300));
+        let fitted = fit(Field::ErrorText, &long);
+        assert_eq!(fitted.chars().count(), Field::ErrorText.max_chars());
+        text(Field::ErrorText, &fitted).unwrap();
+        assert!(text(Field::ErrorText, &long).is_err(), "the original would be refused");
+        assert_eq!(fit(Field::ErrorText, "disk\tfull\r\n"), "disk full  ");
+        assert_eq!(fit(Field::Version, "0.2.0"), "0.2.0");
+    }
+
+    #[test]
+    fn clock_readings_are_a_clocks() {
+        let now = 1_750_000_000_000;
+        for reading in [now, 0, now - 3 * 3_600_000, now + 3 * 3_600_000, now - CENTURY_MS + 1] {
+            assert!(clock_reading(reading, now), "{reading}");
+        }
+        for reading in [i64::MIN, i64::MAX, now - CENTURY_MS, now + CENTURY_MS] {
+            assert!(!clock_reading(reading, now), "{reading}");
+        }
+        assert!(!clock_reading(0, i64::MAX), "no wrap at the end of time");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod check;
 pub mod error;
 pub mod field;
+pub mod health;
 pub mod photo;
 pub mod signing;
 pub mod trace;

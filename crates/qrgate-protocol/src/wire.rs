@@ -226,7 +226,7 @@ impl WireEvent {
             one_of(id, "clock_flag", f, CLOCK_FLAGS)?;
         }
         // A clock offset beyond a century is no clock's.
-        if self.clock_offset_ms.is_some_and(|o| o.unsigned_abs() >= 100 * 366 * 86_400_000) {
+        if self.clock_offset_ms.is_some_and(|o| o.unsigned_abs() >= check::CENTURY_MS.unsigned_abs()) {
             return Err(reject(id, "bad_time", "the kiosk's clock offset is beyond a century"));
         }
         match check::event_time(self.at_ms, self.offset_s, now_ms) {
