@@ -100,6 +100,14 @@ pub(crate) fn print_status(status: &qrgate_sync::SyncStatus) {
     if let Some(e) = &status.roster_error {
         println!("  roster refused [{}] at {}: {}", e.code, e.at.to_rfc3339(), e.message);
     }
+    if let Some(e) = &status.health_error {
+        println!(
+            "  health report not delivered [{}] at {} (events are not held up): {}",
+            e.code,
+            e.at.to_rfc3339(),
+            e.message
+        );
+    }
     match (status.clock_offset_ms, status.clock_off_minutes()) {
         (_, Some(m)) if m >= 0 => {
             println!("  kiosk clock is {m} minutes behind the server's (requests use the server's time)")

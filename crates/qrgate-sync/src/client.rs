@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
 use qrgate_core::photo::PhotoKey;
+use qrgate_protocol::health::{HealthAnswer, HealthReport, HEALTH_PATH};
 use qrgate_protocol::photo::{
     PhotoPullRequest, PhotoPullResponse, PhotoPushRequest, PhotoPushResponse, PHOTOS_PULL_PATH, PHOTOS_PUSH_PATH,
 };
@@ -105,6 +106,10 @@ impl Client {
 
     pub fn pull(&self, request: &PullRequest, now_ms: i64, nonce: Nonce) -> Result<PullResponse> {
         self.post(PULL_PATH, request, now_ms, nonce)
+    }
+
+    pub fn health(&self, report: &HealthReport, now_ms: i64, nonce: Nonce) -> Result<HealthAnswer> {
+        self.post(HEALTH_PATH, report, now_ms, nonce)
     }
 
     pub fn push_photos(&self, request: &PhotoPushRequest, now_ms: i64, nonce: Nonce) -> Result<PhotoPushResponse> {

@@ -1,6 +1,7 @@
 //! The kiosk's sync with the province: the outbox in SQLite, signed gzipped batches, retries
 //! with backoff, pull of other gates' events and roster changes, workers' photos sealed to and
-//! from the enterprise's other gates (`photos`), and the status the guard sees.
+//! from the enterprise's other gates (`photos`), the kiosk's health told at each round's end
+//! (`health`), and the status the guard sees.
 //!
 //! Time (a [`Clock`]) and randomness (nonces, jitter) come from the caller; the loop that the
 //! kiosk window runs on its own thread is [`run_loop`], the CLI's one-shot is [`sync_round`].
@@ -8,6 +9,7 @@
 pub mod backoff;
 pub mod client;
 pub mod error;
+pub mod health;
 pub mod outbox;
 pub mod photos;
 
@@ -32,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub use client::Client;
 pub use error::{Error, Result};
+pub use health::{DeviceState, GateCell};
 
 /// Limits and pace; the defaults are the protocol's limits.
 #[derive(Debug, Clone)]
@@ -45,6 +48,11 @@ pub struct Settings {
     /// The province's trace key (kiosk.conf `[sync] trace_key`): consenting visitors' numbers go
     /// sealed to it. None: numbers never leave the kiosk.
     pub trace_key: Option<TracePublicKey>,
+    /// The gate's live state, told to the province in each round's health report: the window's
+    /// frame loops and turnstile keep it; `qrgate sync` knows only what kiosk.conf says.
+    pub gate: GateCell,
+    /// The gate's name in kiosk.conf, for the province's list of kiosks.
+    pub gate_name: Option<String>,
 }
 
 impl Default for Settings {
@@ -55,6 +63,8 @@ impl Default for Settings {
             roster_workers: MAX_BATCH_WORKERS,
             idle: Duration::from_secs(15),
             trace_key: None,
+            gate: GateCell::default(),
+            gate_name: None,
         }
     }
 }
@@ -62,7 +72,17 @@ impl Default for Settings {
 impl Settings {
     /// The defaults, with what kiosk.conf says of the province.
     pub fn for_kiosk(config: &qrgate_core::config::Config) -> Settings {
-        Settings { trace_key: config.sync.trace_public_key(), ..Settings::default() }
+        use qrgate_core::config::TurnstileDriver;
+        let turnstile = match config.turnstile.driver {
+            TurnstileDriver::None => DeviceState::Absent,
+            _ => DeviceState::Unknown,
+        };
+        Settings {
+            trace_key: config.sync.trace_public_key(),
+            gate: GateCell::with_turnstile(turnstile),
+            gate_name: Some(config.gate.name.clone()),
+            ..Settings::default()
+        }
     }
 }
 
@@ -103,6 +123,10 @@ pub struct SyncStatus {
     /// Photos pulled from the province that did not open under the enterprise's key, in all.
     #[serde(default)]
     pub photos_refused: u64,
+    /// Why the last health report did not reach the province; the round went on regardless.
+    /// Cleared when a report goes through (or the server is older than health reports).
+    #[serde(default)]
+    pub health_error: Option<LastError>,
 }
 
 /// Beyond this the guard screen says "the kiosk's clock is N minutes off".
@@ -128,6 +152,8 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
     status.restored_unheard_since = store.restored_unheard()?;
     status.photos_waiting = photos::waiting(store)?;
     status.photos_refused = photos::refused(store)?;
+    status.health_error =
+        outbox::state(store.connection(), outbox::HEALTH_ERROR)?.and_then(|s| serde_json::from_str(&s).ok());
     Ok(status)
 }
 
@@ -176,7 +202,8 @@ pub struct Round {
 }
 
 /// Sends every waiting event (and roster change), then pulls everything new; then the same for
-/// workers' photos, when the client holds the enterprise's photo key. A refused roster is
+/// workers' photos, when the client holds the enterprise's photo key; then the kiosk's health
+/// (`health::end_round`, whose failure is the status's `health_error`, never the round's). A refused roster is
 /// recorded (the status shows it) and the events go all the same; otherwise the round stops at the
 /// first failure that is not one event's fault, and what was done so far stays done. Whatever the
 /// server's answers said of its clock is kept for the next round and for the events written.
@@ -199,10 +226,13 @@ pub fn sync_round(
                 .and_then(|()| photos::pull(store, client, key, clock, rng, &mut round)),
             None => Ok(()),
         });
+    let result = result.map(|()| round);
+    // The round's end, whatever it did: how the kiosk is, for the province's list of kiosks.
+    health::end_round(store, client, clock, rng, settings, &result)?;
     if let Some(heard) = client.heard() {
         store.learn_server_time(heard.server_ms, heard.offset_ms)?;
     }
-    result.map(|()| round)
+    result
 }
 
 /// Roster changes in pushes of their own that fit the protocol's limits, oldest first, the mark

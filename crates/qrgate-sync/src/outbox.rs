@@ -23,6 +23,8 @@ pub const ROSTER_ERROR: &str = "roster_error";
 pub const EVENTS_CURSOR: &str = "pull_events_cursor";
 pub const ROSTER_CURSOR: &str = "pull_roster_cursor";
 pub const STATUS: &str = "status";
+/// Why the last health report did not reach the province, as JSON of a [`crate::LastError`].
+pub const HEALTH_ERROR: &str = "health_error";
 
 pub fn state(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| r.get(0)).optional()?)

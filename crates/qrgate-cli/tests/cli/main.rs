@@ -7,6 +7,7 @@ mod clock;
 mod commands;
 mod disk;
 mod export;
+mod health;
 mod photos;
 mod privacy;
 mod scan;
