@@ -24,6 +24,9 @@ pub enum Error {
     #[error("a sealed photo is at most {max} bytes, this one {size}: a kiosk sends the guard screen's small JPEG")]
     PhotoTooLarge { size: usize, max: usize },
 
+    #[error("the health report cannot be taken: {0}")]
+    BadHealthReport(qrgate_protocol::health::HealthProblem),
+
     #[error("province queries need the query token (Authorization: Bearer ...)")]
     QueryUnauthorized,
 
@@ -65,6 +68,7 @@ impl Error {
             Error::WrongEnterprise { .. } => "wrong_enterprise",
             Error::BatchTooLarge { .. } => "batch_too_large",
             Error::PhotoTooLarge { .. } => "photo_too_large",
+            Error::BadHealthReport(_) => "bad_health_report",
             Error::QueryUnauthorized => "query_unauthorized",
             Error::Invalid { .. } => "invalid_input",
             Error::BodyTimeout(_) => "body_timeout",
@@ -90,6 +94,8 @@ impl Error {
             Error::Protocol(_) | Error::Invalid { .. } | Error::BadCursor => StatusCode::BAD_REQUEST,
             Error::UnknownKiosk(_) | Error::NonceReused | Error::QueryUnauthorized => StatusCode::UNAUTHORIZED,
             Error::WrongEnterprise { .. } => StatusCode::FORBIDDEN,
+            // Read and understood, and a value in it is one the province does not take.
+            Error::BadHealthReport(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::KioskExists(_) => StatusCode::CONFLICT,
             Error::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Error::KioskBusy(_) => StatusCode::TOO_MANY_REQUESTS,

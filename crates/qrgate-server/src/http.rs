@@ -1,5 +1,5 @@
 //! The HTTP edge: routes, reading and checking bodies and query strings, answering. Handlers
-//! only translate; what they do lives in `sync`, `province` and `privacy`.
+//! only translate; what they do lives in `sync`, `province`, `privacy`, `photos` and `health`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use qrgate_protocol::health::{HealthReport, HEALTH_PATH};
 use qrgate_protocol::photo::{PhotoPullRequest, PhotoPushRequest, PHOTOS_PULL_PATH, PHOTOS_PUSH_PATH};
 use qrgate_protocol::trace::TraceSecret;
 use qrgate_protocol::{from_json, PullRequest, PushRequest, RequestAuth, PULL_PATH, PUSH_PATH};
@@ -21,7 +22,7 @@ use sqlx::PgPool;
 use crate::error::{Error, Result};
 use crate::province::{self, Trace};
 use crate::sync::{self, Kiosk};
-use crate::{photos, privacy};
+use crate::{health, photos, privacy};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -106,10 +107,12 @@ pub fn router(state: AppState) -> Router {
         .route(PULL_PATH, post(pull))
         .route(PHOTOS_PUSH_PATH, post(push_photos))
         .route(PHOTOS_PULL_PATH, post(pull_photos))
+        .route(HEALTH_PATH, post(report_health))
         .route("/api/v1/province/inside", get(inside))
         .route("/api/v1/province/contacts", get(contacts))
         .route("/api/v1/province/daily", get(daily))
         .route("/api/v1/province/processing", get(processing))
+        .route("/api/v1/province/kiosks", get(kiosks))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(qrgate_protocol::MAX_WIRE_BYTES))
@@ -186,6 +189,12 @@ async fn pull_photos(State(state): State<AppState>, headers: HeaderMap, body: Bo
     let (kiosk, request, _): (Kiosk, PhotoPullRequest, i64) =
         authenticated(&state, &headers, PHOTOS_PULL_PATH, body, "photo pull request").await?;
     Ok(pulled(&headers, &photos::pull(&state.pool, &kiosk, request).await?))
+}
+
+async fn report_health(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (kiosk, report, now): (Kiosk, HealthReport, i64) =
+        authenticated(&state, &headers, HEALTH_PATH, body, "health report").await?;
+    Ok(Json(health::report(&state.pool, &kiosk, report, now).await?).into_response())
 }
 
 /// A pull's answer as JSON, gzipped when the kiosk takes it so.
@@ -390,13 +399,40 @@ async fn processing(State(state): State<AppState>, headers: HeaderMap, RawQuery(
     answer(rows, q.format, &["at", "actor", "action", "enterprise", "people", "detail"])
 }
 
+#[derive(Deserialize)]
+struct KiosksQuery {
+    enterprise: Option<String>,
+    /// The moment silence is measured against (RFC 3339, or a date's start); now by default.
+    at: Option<String>,
+    #[serde(default)]
+    format: Format,
+}
+
+/// The province's kiosks, each with its last sync and health report: online, or silent.
+async fn kiosks(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
+    check_query_token(&state, &headers)?;
+    let q: KiosksQuery = query(q)?;
+    let enterprise = enterprise_param(q.enterprise.as_deref())?;
+    let at = match q.at.as_deref() {
+        Some(at) => province::parse_bound(at, "at", false)?,
+        None => now_ms(),
+    };
+    answer(health::kiosks(&state.pool, enterprise.as_deref(), at).await?, q.format, &health::KIOSK_COLUMNS)
+}
+
 async fn healthz(State(state): State<AppState>) -> Result<&'static str> {
     sqlx::query("SELECT 1").execute(&state.pool).await?;
     Ok("ok\n")
 }
 
-async fn metrics() -> impl IntoResponse {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render())
+/// How long a scrape waits for the kiosks' gauges before it answers without them.
+const GAUGES_WITHIN: Duration = Duration::from_secs(2);
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    // A database that is down or slow leaves the gauges out; /healthz is what says it is down.
+    let counts = tokio::time::timeout(GAUGES_WITHIN, health::counts(&state.pool, now_ms())).await;
+    let kiosks = counts.ok().and_then(Result::ok);
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render(kiosks))
 }
 
 #[cfg(test)]
@@ -476,7 +512,7 @@ mod tests {
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, _, _) = send(app(None), get("/api/v2/push", None)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        for path in [PUSH_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
+        for path in [PUSH_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH, HEALTH_PATH] {
             let (status, _, _) = send(app(None), get(path, None)).await;
             assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
         }
@@ -484,7 +520,7 @@ mod tests {
 
     #[tokio::test]
     async fn unsigned_sync_requests_are_refused_naming_the_missing_header() {
-        for path in [PUSH_PATH, PULL_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
+        for path in [PUSH_PATH, PULL_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH, HEALTH_PATH] {
             for missing in [HEADER_KIOSK, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_BODY_SHA256, HEADER_SIGNATURE] {
                 let request = signed(path, |h| set(h, missing, None));
                 let (status, error) = refusal(app(None), request).await;
@@ -506,7 +542,7 @@ mod tests {
             (HEADER_SIGNATURE, &"00".repeat(63)),
         ];
         for (name, value) in cases {
-            for path in [PUSH_PATH, PULL_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
+            for path in [PUSH_PATH, PULL_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH, HEALTH_PATH] {
                 let (status, error) = refusal(app(None), signed(path, |h| set(h, name, Some(value)))).await;
                 assert_eq!(
                     (status, error.code.as_str()),
@@ -522,14 +558,15 @@ mod tests {
     async fn well_formed_requests_do_reach_the_database() {
         // The other tests' refusals mean something only if a request that passes them is answered
         // by the database: here, down, so 503 with the details kept in the server log.
-        for path in [PUSH_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH] {
+        for path in [PUSH_PATH, PHOTOS_PUSH_PATH, PHOTOS_PULL_PATH, HEALTH_PATH] {
             let (status, error) = refusal(app(None), signed(path, |_| {})).await;
             assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"), "{path}");
             assert_eq!(error.message, "the server cannot answer now; retry later");
         }
-        let daily = "/api/v1/province/daily?from=2025-03-01&to=2025-03-02";
-        let (status, error) = refusal(app(Some(TOKEN)), get(daily, Some(TOKEN))).await;
-        assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"));
+        for query in ["/api/v1/province/daily?from=2025-03-01&to=2025-03-02", "/api/v1/province/kiosks?at=2025-03-01"] {
+            let (status, error) = refusal(app(Some(TOKEN)), get(query, Some(TOKEN))).await;
+            assert_eq!((status, error.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database"), "{query}");
+        }
     }
 
     #[tokio::test]
@@ -560,16 +597,17 @@ mod tests {
 
     #[tokio::test]
     async fn province_queries_need_the_token() {
-        let inside = "/api/v1/province/inside";
-        for (configured, given) in
-            [(None, None), (None, Some(TOKEN)), (Some(TOKEN), None), (Some(TOKEN), Some("guess"))]
-        {
-            let (status, error) = refusal(app(configured), get(inside, given)).await;
-            assert_eq!(
-                (status, error.code.as_str()),
-                (StatusCode::UNAUTHORIZED, "query_unauthorized"),
-                "{configured:?} {given:?}"
-            );
+        for query in ["/api/v1/province/inside", "/api/v1/province/kiosks"] {
+            for (configured, given) in
+                [(None, None), (None, Some(TOKEN)), (Some(TOKEN), None), (Some(TOKEN), Some("guess"))]
+            {
+                let (status, error) = refusal(app(configured), get(query, given)).await;
+                assert_eq!(
+                    (status, error.code.as_str()),
+                    (StatusCode::UNAUTHORIZED, "query_unauthorized"),
+                    "{query} {configured:?} {given:?}"
+                );
+            }
         }
     }
 
@@ -584,6 +622,8 @@ mod tests {
             "/api/v1/province/contacts?enterprise=0101234567&person=NV1&from=yesterday&to=2025-03-02",
             "/api/v1/province/contacts?enterprise=0101234567&person=NV1&from=2025-03-02&to=2025-03-01T00:00:00%2B07:00",
             "/api/v1/province/contacts?enterprise=0101234567&person=NV1&from=2024-01-01&to=2025-03-02",
+            "/api/v1/province/kiosks?enterprise=123",
+            "/api/v1/province/kiosks?at=yesterday",
         ];
         for uri in cases {
             let (status, error) = refusal(app(Some(TOKEN)), get(uri, Some(TOKEN))).await;
@@ -600,6 +640,7 @@ mod tests {
             "/api/v1/province/inside?within_hours=-1",
             "/api/v1/province/contacts?enterprise=0101234567&from=2025-03-01&to=2025-03-02",
             "/api/v1/province/inside?enterprise=%FF%FE",
+            "/api/v1/province/kiosks?format=xml",
         ] {
             let (status, error) = refusal(app(Some(TOKEN)), get(uri, Some(TOKEN))).await;
             assert_eq!((status, error.code.as_str()), (StatusCode::BAD_REQUEST, "invalid_input"), "{uri}");
@@ -667,5 +708,7 @@ mod tests {
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(text.contains("# TYPE qrgate_push_requests_total counter"), "{text}");
         assert!(text.contains("qrgate_requests_refused_total{code=\"bad_header\"} "), "{text}");
+        // The database is down here: the counters come all the same, the kiosks' gauges do not.
+        assert!(!text.contains("qrgate_kiosks_"), "{text}");
     }
 }

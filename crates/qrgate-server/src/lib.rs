@@ -1,12 +1,14 @@
 //! The provincial server: kiosks push signed batches of events and pull their enterprise's news;
-//! they push and pull their enterprise's sealed photos too (`photos`, which no province query reads);
-//! the province asks who is inside, who met whom, and how busy each gate was.
+//! they push and pull their enterprise's sealed photos too (`photos`, which no province query reads)
+//! and report their health (`health`); the province asks who is inside, who met whom, how busy
+//! each gate was, and how its kiosks are.
 //!
 //! Stateless: everything lives in PostgreSQL (nonces included), so several instances can stand
 //! behind one load balancer.
 
 pub mod error;
 pub mod event;
+pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod photos;

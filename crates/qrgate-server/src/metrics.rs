@@ -1,5 +1,6 @@
 //! Process-wide counters for /metrics in Prometheus text. Each instance counts its own requests;
-//! Prometheus sums instances.
+//! Prometheus sums instances. The kiosks' gauges are the database's, the same from every
+//! instance: counts only, never a kiosk's name.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -30,8 +31,19 @@ pub fn refused(code: &'static str) {
     *REFUSED.lock().unwrap_or_else(|p| p.into_inner()).entry(code).or_default() += 1;
 }
 
-pub fn render() -> String {
+/// The counters, and the kiosks' gauges when the database answered for them (a scrape while it
+/// is down still gets the counters, and the gauges' absence says so).
+pub fn render(kiosks: Option<crate::health::KioskCounts>) -> String {
     let mut out = String::new();
+    if let Some(k) = kiosks {
+        let gauges = [
+            ("qrgate_kiosks_registered", "Kiosks registered and not revoked.", k.registered),
+            ("qrgate_kiosks_silent", "Registered kiosks with no sync for more than an hour (or never).", k.silent),
+        ];
+        for (name, help, value) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+        }
+    }
     let counters = [
         ("qrgate_push_requests_total", "Push requests answered with 200.", &PUSHES),
         ("qrgate_pull_requests_total", "Pull requests answered with 200.", &PULLS),

@@ -1,4 +1,5 @@
-//! What a kiosk may do: register/revoke (province side), authenticate a request, push a batch, pull.
+//! What a kiosk may do: register/revoke (province side), authenticate a request (which marks the
+//! kiosk's last sync), push a batch, pull.
 //!
 //! Every function takes the time as an argument; the HTTP edge reads the clock once per request.
 
@@ -133,7 +134,9 @@ pub async fn admit(pool: &PgPool, auth: &RequestAuth, method: &str, path: &str, 
 }
 
 /// Accepts the body of an admitted request: it must be the one signed; then the nonce is
-/// recorded so no instance takes the request again.
+/// recorded so no instance takes the request again, and the kiosk's last sync is moved to
+/// `now_ms` (the province's list of kiosks and /metrics tell silent kiosks by it), in the same
+/// statement: one round trip for both.
 pub async fn authenticate(
     pool: &PgPool,
     admitted: Admitted,
@@ -142,14 +145,24 @@ pub async fn authenticate(
     now_ms: i64,
 ) -> Result<Kiosk> {
     auth.check_body(body).map_err(signature_refused)?;
-    let fresh =
-        sqlx::query("INSERT INTO nonces (kiosk_id, nonce, expires_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(&auth.kiosk_id)
-            .bind(&auth.nonce.0[..])
-            .bind(now_ms.saturating_add(qrgate_protocol::NONCE_TTL_MS))
-            .execute(pool)
-            .await?;
-    if fresh.rows_affected() == 0 {
+    let fresh: i64 = sqlx::query_scalar(
+        "WITH fresh AS (
+             INSERT INTO nonces (kiosk_id, nonce, expires_at_ms) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING RETURNING kiosk_id
+         ), synced AS (
+             INSERT INTO kiosk_health (kiosk_id, last_sync_at_ms) SELECT kiosk_id, $4 FROM fresh
+             ON CONFLICT (kiosk_id) DO UPDATE
+             SET last_sync_at_ms = GREATEST(kiosk_health.last_sync_at_ms, excluded.last_sync_at_ms)
+         )
+         SELECT COUNT(*) FROM fresh",
+    )
+    .bind(&auth.kiosk_id)
+    .bind(&auth.nonce.0[..])
+    .bind(now_ms.saturating_add(qrgate_protocol::NONCE_TTL_MS))
+    .bind(now_ms)
+    .fetch_one(pool)
+    .await?;
+    if fresh == 0 {
         return Err(Error::NonceReused);
     }
     Ok(admitted.kiosk)

@@ -436,6 +436,13 @@ pub enum Mode {
     Stall,
     /// Pass the request on, let the server store it, drop the answer.
     LoseAnswer,
+    /// Answer `status` to a POST to `path` without passing it on (500 with the server's own
+    /// error body; any other status with none, as a server without the path answers 404); pass
+    /// every other request on.
+    Refuse {
+        path: &'static str,
+        status: u16,
+    },
 }
 
 /// An HTTP/1.1 proxy on loopback between a kiosk and the server, for faults the network makes.
@@ -472,6 +479,9 @@ impl Proxy {
     }
 }
 
+/// The server's own answer when its database is down.
+const DATABASE_DOWN: &[u8] = br#"{"code":"database","message":"the server cannot answer now; retry later"}"#;
+
 /// Reads one HTTP/1.1 message (headers + Content-Length body); None at end of stream.
 fn read_message(stream: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
     let mut buf = Vec::new();
@@ -503,9 +513,21 @@ fn serve_connection(
     while let Some(request) = read_message(&mut client)? {
         let now = *mode.lock().unwrap();
         seen.lock().unwrap().push(now);
+        if let Mode::Refuse { path, status } = now {
+            if request.starts_with(format!("POST {path} ").as_bytes()) {
+                let body: &[u8] = if status == 500 { DATABASE_DOWN } else { b"" };
+                write!(
+                    client,
+                    "HTTP/1.1 {status} Refused\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                )?;
+                client.write_all(body)?;
+                continue;
+            }
+        }
         match now {
             Mode::Fail500 => {
-                let body = br#"{"code":"database","message":"the server cannot answer now; retry later"}"#;
+                let body = DATABASE_DOWN;
                 write!(client, "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len())?;
                 client.write_all(body)?;
             }
@@ -515,7 +537,7 @@ fn serve_connection(
                 while client.read(&mut sink)? > 0 {}
                 return Ok(());
             }
-            Mode::Forward | Mode::LoseAnswer => {
+            Mode::Forward | Mode::LoseAnswer | Mode::Refuse { .. } => {
                 if server.is_none() {
                     server = Some(TcpStream::connect(upstream)?);
                 }
