@@ -234,7 +234,11 @@ mod tests {
         let r = report(&store, &crate::Settings::default(), t1, &Ok(Round::default())).unwrap();
         let restart = r.last_restart.clone().unwrap();
         assert_eq!(restart.at_ms, t1.timestamp_millis());
-        assert!(restart.text.starts_with("the kiosk window: the previous run ended without stopping"), "{}", restart.text);
+        assert!(
+            restart.text.starts_with("the kiosk window: the previous run ended without stopping"),
+            "{}",
+            restart.text
+        );
         r.check(t1.timestamp_millis()).unwrap();
     }
 }

@@ -55,7 +55,9 @@ fn province(health: Arc<AtomicU16>) -> String {
                 "/api/v1/photos/pull" => (200, r#"{"photos":[],"cursor":"","more":false}"#.into()),
                 "/api/v1/health" => match health.load(Ordering::SeqCst) {
                     200 => (200, r#"{"clock_offset_ms":0}"#.into()),
-                    status => (status, r#"{"code":"database","message":"the server cannot answer now; retry later"}"#.into()),
+                    status => {
+                        (status, r#"{"code":"database","message":"the server cannot answer now; retry later"}"#.into())
+                    }
                 },
                 _ => (404, String::new()),
             };
