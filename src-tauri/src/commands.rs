@@ -64,17 +64,17 @@ pub fn screen_ready(shell: State<'_, Shell>, app: AppHandle) -> Answer<Screen> {
         }
         // Before the first frame: no decision may find the gate's outputs not yet there.
         let config = desk(&shell).gate.config.clone();
-        if let Some(t) = crate::turnstile::start(&config, &shell.data, app.clone()) {
+        if let Some(t) = crate::turnstile::start(&config, &shell.data, app.clone(), shell.gate.clone()) {
             let _ = shell.turnstile.set(t);
         }
         let heartbeats = Arc::new(pipeline::Heartbeats::new(cameras.len()));
         for (index, frames) in cameras.into_iter().enumerate() {
             let (desk, preview, beats) = (shell.desk.clone(), shell.previews[index].clone(), heartbeats.clone());
-            let frames_app = app.clone();
+            let (frames_app, gate) = (app.clone(), shell.gate.clone());
             let name = if index == 0 { "frames".to_string() } else { format!("frames-{}", index + 1) };
             std::thread::Builder::new()
                 .name(name)
-                .spawn(move || pipeline::supervise(frames, index, beats, desk, preview, frames_app))
+                .spawn(move || pipeline::supervise(frames, index, beats, desk, preview, frames_app, gate))
                 .map_err(Failure::system)?;
         }
         shell.sync.start(app);

@@ -41,6 +41,9 @@ pub struct Shell {
     /// Each camera's latest frame for the screen, in kiosk.conf's order.
     previews: Vec<Arc<preview::Preview>>,
     sync: sync::Link,
+    /// The gate's live state (cameras, turnstile), kept by the frame loops and the turnstile and
+    /// told to the province by the sync loop's health reports.
+    gate: qrgate_sync::GateCell,
     /// The turnstile kiosk.conf names, started with the frame loop (it reports to the screen).
     turnstile: OnceLock<qrgate_turnstile::Turnstile>,
     data: DataDir,
@@ -191,13 +194,15 @@ fn open(launch: &launch::Launch, started: std::time::Instant) -> Result<Shell, S
         pending.push(Frames { lane, spec, fps, decode_every });
     }
     let server = launch.server.clone().unwrap_or_else(|| config.sync.server.clone());
+    let gate = qrgate_sync::GateCell::default();
     Ok(Shell {
         desk: Arc::new(Mutex::new(desk)),
         office: Arc::new(office),
         previews: pending.iter().map(|_| Arc::new(preview::Preview::default())).collect(),
         pending: Mutex::new(pending),
         heading,
-        sync: sync::Link::new(data.clone(), server, config.screen.low_disk_mb),
+        sync: sync::Link::new(data.clone(), server, config.screen.low_disk_mb, gate.clone()),
+        gate,
         turnstile: OnceLock::new(),
         data: data.clone(),
         leaving: AtomicBool::new(false),

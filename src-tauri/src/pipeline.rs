@@ -6,7 +6,8 @@
 //! stopped silently is the failure a guard cannot see.
 //!
 //! A code held in view for many frames is one sighting, so the gate sees it once; the gate's own
-//! debounce covers a badge shown twice in a row.
+//! debounce covers a badge shown twice in a row. Each change of the camera's state is told to the
+//! screen and kept in the gate's cell, which sync's health report reads.
 
 use qrgate_core::supervision::Watchdog;
 use std::panic::AssertUnwindSafe;
@@ -22,6 +23,7 @@ use image::GrayImage;
 use qrgate_core::config::Snapshots;
 use qrgate_desk::desk::Desk;
 use qrgate_desk::snapshot;
+use qrgate_sync::{DeviceState, GateCell};
 
 use crate::preview::Preview;
 use crate::scanned;
@@ -78,6 +80,7 @@ pub fn supervise(
     desk: Arc<Mutex<Desk>>,
     preview: Arc<Preview>,
     app: AppHandle,
+    gate: GateCell,
 ) {
     // systemd's watchdog is fed from the first loop while every loop goes round, so a hung
     // decode or desk in either lane stops the pings and the kiosk is restarted; a loop that
@@ -93,7 +96,7 @@ pub fn supervise(
         }
     };
     keep_running(
-        || run(&frames, &desk, &preview, &app, &mut beat),
+        || run(&frames, index, &desk, &preview, &app, &gate, &mut beat),
         |restarts, why| {
             eprintln!("qrgate-kiosk: the frame loop panicked ({why}); starting it again (restart {restarts})");
             let _ = app.emit("pipeline", Restarted { restarts, detail: why });
@@ -121,9 +124,25 @@ fn keep_running(mut work: impl FnMut(), mut on_panic: impl FnMut(u32, String), p
 
 /// `fps` frames a second from the source, of which at most `decode_every` apart are decoded;
 /// every frame goes to the preview.
-fn run(frames: &Frames, desk: &Mutex<Desk>, preview: &Preview, app: &AppHandle, beat: &mut impl FnMut(Instant)) {
+fn run(
+    frames: &Frames,
+    index: usize,
+    desk: &Mutex<Desk>,
+    preview: &Preview,
+    app: &AppHandle,
+    gate: &GateCell,
+    beat: &mut impl FnMut(Instant),
+) {
     let lane = frames.lane;
-    let camera = |state: &SourceState| Camera { lane: lane.map(|l| l.number), ..Camera::from(state) };
+    let camera = |state: &SourceState| {
+        let (device, problem) = device_state(state);
+        let problem = problem.map(|p| match lane {
+            Some(l) => format!("lane {}: {p}", l.number),
+            None => p,
+        });
+        gate.set_camera(index, device, problem.as_deref(), Utc::now());
+        Camera { lane: lane.map(|l| l.number), ..Camera::from(state) }
+    };
     let mut source = match open_source(&frames.spec, frames.fps) {
         Ok(s) => s,
         Err(e) => {
@@ -185,6 +204,16 @@ fn run(frames: &Frames, desk: &Mutex<Desk>, preview: &Preview, app: &AppHandle, 
     }
 }
 
+/// A camera's state as the health report tells it, and its problem in words when it has one.
+fn device_state(state: &SourceState) -> (DeviceState, Option<String>) {
+    match state {
+        SourceState::Starting => (DeviceState::Unknown, None),
+        SourceState::Live => (DeviceState::Working, None),
+        SourceState::Lost { reason } => (DeviceState::Failing, Some(format!("camera lost: {reason}"))),
+        SourceState::Reopening { .. } => (DeviceState::Failing, None),
+    }
+}
+
 /// The frame of a decision kiosk.conf keeps (`[camera] snapshots`), after the decision is on
 /// the screen: encoded outside the desk's lock, stored under it. A failure is an alert.
 fn keep_snapshot(
@@ -227,6 +256,15 @@ mod tests {
             reported,
             vec![(1, "frame 1 broke the decoder".to_string()), (2, "frame 2 broke the decoder".to_string())]
         );
+    }
+
+    #[test]
+    fn a_lost_camera_is_failing_with_its_reason() {
+        assert_eq!(device_state(&SourceState::Live), (DeviceState::Working, None));
+        assert_eq!(device_state(&SourceState::Starting), (DeviceState::Unknown, None));
+        assert_eq!(device_state(&SourceState::Reopening { attempt: 2 }), (DeviceState::Failing, None));
+        let (state, problem) = device_state(&SourceState::Lost { reason: "/dev/video0 unplugged".into() });
+        assert_eq!((state, problem.as_deref()), (DeviceState::Failing, Some("camera lost: /dev/video0 unplugged")));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
 
 use qrgate_core::datadir::DataDir;
-use qrgate_sync::SyncStatus;
+use qrgate_sync::{GateCell, SyncStatus};
 use tauri::{AppHandle, Emitter};
 
 use crate::view::{self, Status};
@@ -14,14 +14,24 @@ pub struct Link {
     data: DataDir,
     server: String,
     low_disk_mb: u64,
+    /// The gate's live state, which the frame loops and the turnstile keep: each round's health
+    /// report tells it to the province.
+    gate: GateCell,
     latest: Arc<Mutex<Option<SyncStatus>>>,
     /// Held for the kiosk's life: the loop stops when its sender is dropped.
     keep: Mutex<Option<Sender<qrgate_sync::Signal>>>,
 }
 
 impl Link {
-    pub fn new(data: DataDir, server: String, low_disk_mb: u64) -> Link {
-        Link { data, server: server.trim().to_string(), low_disk_mb, latest: Arc::default(), keep: Mutex::new(None) }
+    pub fn new(data: DataDir, server: String, low_disk_mb: u64, gate: GateCell) -> Link {
+        Link {
+            data,
+            server: server.trim().to_string(),
+            low_disk_mb,
+            gate,
+            latest: Arc::default(),
+            keep: Mutex::new(None),
+        }
     }
 
     /// Starts the sync loop when a server is configured. Its own connection to the database:
@@ -32,7 +42,8 @@ impl Link {
         }
         let (tx, signals) = channel();
         *crate::held(&self.keep) = Some(tx);
-        let (data, server, latest) = (self.data.clone(), self.server.clone(), self.latest.clone());
+        let (data, server, latest, gate) =
+            (self.data.clone(), self.server.clone(), self.latest.clone(), self.gate.clone());
         let spawned = std::thread::Builder::new().name("sync".into()).spawn(move || {
             let mut report = |status: &SyncStatus| {
                 *crate::held(&latest) = Some(status.clone());
@@ -40,7 +51,7 @@ impl Link {
             };
             let result = data.open().map_err(qrgate_sync::Error::Core).and_then(|(mut store, config)| {
                 let client = qrgate_sync::client_for(&data, &store, &server, std::time::Duration::from_secs(30))?;
-                let settings = qrgate_sync::Settings::for_kiosk(&config);
+                let settings = qrgate_sync::Settings { gate, ..qrgate_sync::Settings::for_kiosk(&config) };
                 let mut rng = rand::rngs::OsRng;
                 qrgate_sync::run_loop(
                     &mut store,
