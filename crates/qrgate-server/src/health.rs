@@ -140,8 +140,8 @@ pub async fn kiosks(pool: &PgPool, enterprise: Option<&str>, now_ms: i64) -> Res
     }
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT k.enterprise, COALESCE(e.name, '') AS enterprise_name, k.kiosk_id, h.gate, h.version,
-                h.last_sync_at_ms, h.clock_offset_ms, h.events_waiting, h.camera, h.turnstile, h.free_disk_bytes, h.last_error, h.last_error_at_ms, h.last_restart_at_ms, h.last_restart_reason,
-                h.received_at_ms
+                h.last_sync_at_ms, h.clock_offset_ms, h.events_waiting, h.camera, h.turnstile, h.free_disk_bytes,
+                h.last_error, h.last_error_at_ms, h.last_restart_at_ms, h.last_restart_reason, h.received_at_ms
          FROM kiosks k
          LEFT JOIN kiosk_health h ON h.kiosk_id = k.kiosk_id
          LEFT JOIN enterprises e ON e.tax_code = k.enterprise

@@ -203,10 +203,11 @@ pub struct Round {
 
 /// Sends every waiting event (and roster change), then pulls everything new; then the same for
 /// workers' photos, when the client holds the enterprise's photo key; then the kiosk's health
-/// (`health::end_round`, whose failure is the status's `health_error`, never the round's). A refused roster is
-/// recorded (the status shows it) and the events go all the same; otherwise the round stops at the
-/// first failure that is not one event's fault, and what was done so far stays done. Whatever the
-/// server's answers said of its clock is kept for the next round and for the events written.
+/// (`health::end_round`, whose failure is the status's `health_error`, never the round's). A
+/// refused roster is recorded (the status shows it) and the events go all the same; otherwise the
+/// round stops at the first failure that is not one event's fault, and what was done so far stays
+/// done. Whatever the server's answers said of its clock is kept for the next round and for the
+/// events written.
 pub fn sync_round(
     store: &mut Store,
     client: &Client,
@@ -227,7 +228,8 @@ pub fn sync_round(
             None => Ok(()),
         });
     let result = result.map(|()| round);
-    // The round's end, whatever it did: how the kiosk is, for the province's list of kiosks.
+    // The round's end, however it went (unless it found the province unreachable): how the kiosk
+    // is, for the province's list of kiosks.
     health::end_round(store, client, clock, rng, settings, &result)?;
     if let Some(heard) = client.heard() {
         store.learn_server_time(heard.server_ms, heard.offset_ms)?;
