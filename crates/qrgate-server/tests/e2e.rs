@@ -7,6 +7,7 @@ mod harness;
 mod hostile;
 
 mod clock;
+mod console;
 mod photos;
 mod privacy;
 mod restore;
