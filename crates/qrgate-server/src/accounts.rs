@@ -582,7 +582,9 @@ mod tests {
             refusal(NewAccount::parse("an.nguyen", "An", "admin", None)).contains("province_admin, province_officer")
         );
         assert!(refusal(NewAccount::parse("hr.may", "HR", "enterprise_viewer", None)).contains("needs --enterprise"));
-        assert!(refusal(NewAccount::parse("hr.may", "HR", "enterprise_viewer", Some("12345"))).contains("not a tax code"));
+        assert!(
+            refusal(NewAccount::parse("hr.may", "HR", "enterprise_viewer", Some("12345"))).contains("not a tax code")
+        );
         assert!(refusal(NewAccount::parse("an", "An An", "province_admin", Some("0101234567"))).contains("3 to 64"));
         assert!(refusal(NewAccount::parse("ann", "An", "province_admin", Some("0101234567")))
             .contains("only an enterprise_viewer"));

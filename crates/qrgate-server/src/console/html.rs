@@ -46,6 +46,14 @@ pub fn time_and_day(ms: i64) -> String {
     }
 }
 
+/// The same to the second, for the audit log, where several lines share a minute.
+pub fn time_and_day_seconds(ms: i64) -> String {
+    match Utc.timestamp_millis_opt(ms).single() {
+        Some(t) => t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).format("%H:%M:%S %d/%m/%Y").to_string(),
+        None => String::new(),
+    }
+}
+
 /// A count with the language's thousands separator: 12.345 in Vietnamese, 12,345 in English.
 pub fn count(n: i64, lang: Lang) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -248,6 +256,32 @@ fn kiosk_list(w: &Words, kiosks: &[KioskLine]) -> String {
     out
 }
 
+fn kiosk_table(w: &Words, kiosks: &[KioskLine]) -> String {
+    let mut out = format!(
+        "<table class=\"cards\" id=\"kiosks\">\n<thead><tr><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+        escape(w.kiosk),
+        escape(w.last_event_received)
+    );
+    for k in kiosks {
+        let when = match k.last_received_ms {
+            Some(ms) => format!("<time>{}</time>", time_and_day(ms)),
+            None => escape(w.never).into_owned(),
+        };
+        let revoked =
+            if k.revoked { format!(" <span class=\"revoked\">{}</span>", escape(w.revoked)) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "<tr data-kiosk=\"{id}\"><td data-label=\"{kiosk_word}\"><span class=\"kiosk-id\">{id}</span>{revoked}</td>\
+             <td data-label=\"{last_word}\">{when}</td></tr>",
+            id = escape(&k.kiosk_id),
+            kiosk_word = escape(w.kiosk),
+            last_word = escape(w.last_event_received),
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
 pub fn enterprise(frame: &Frame, v: &EnterprisePage) -> String {
     let w = frame.words();
     let lang = frame.lang;
@@ -303,12 +337,8 @@ pub fn enterprise(frame: &Frame, v: &EnterprisePage) -> String {
         }
         main.push_str("</tbody>\n</table>\n");
     }
-    let _ = write!(
-        main,
-        "</section>\n<section>\n<h2>{}</h2>\n{}\n</section>\n",
-        escape(w.kiosks),
-        kiosk_list(w, &v.kiosks)
-    );
+    let _ =
+        write!(main, "</section>\n<section>\n<h2>{}</h2>\n{}</section>\n", escape(w.kiosks), kiosk_table(w, &v.kiosks));
     frame.page(&v.name, &main)
 }
 
@@ -452,7 +482,7 @@ pub fn audit(frame: &Frame, lines: &[audit::Line]) -> String {
              <td data-label=\"{detail_word}\">{detail}</td></tr>\n",
             action = line.action.as_str(),
             login = escape(line.account.as_deref().unwrap_or("")),
-            at = time_and_day(line.at_ms),
+            at = time_and_day_seconds(line.at_ms),
             action_text = escape(w.action(line.action)),
             detail = escape(&line.detail),
             at_word = escape(w.at),

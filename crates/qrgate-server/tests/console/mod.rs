@@ -86,8 +86,9 @@ struct Written {
 /// now (a third worker came in and went out again by the other gate), four workers came in three
 /// days ago; at B, one worker is inside.
 struct Province {
-    pg: Postgres,
+    // The server goes first: PostgreSQL's smart shutdown waits for its connections to close.
     server: Server,
+    pg: Postgres,
     a_events: Vec<Written>,
     three_days_ago: NaiveDate,
     _kiosks: Vec<Kiosk>,
@@ -134,7 +135,7 @@ impl Province {
         add_user(&pg.url, ADMIN, "Nguyễn Quản Trị", "province_admin", None);
         add_user(&pg.url, OFFICER, "Trần Cán Bộ", "province_officer", None);
         add_user(&pg.url, VIEWER, "Lê Doanh Nghiệp", "enterprise_viewer", Some(B));
-        Province { pg, server, a_events, three_days_ago, _kiosks: vec![a1, a2, b1] }
+        Province { server, pg, a_events, three_days_ago, _kiosks: vec![a1, a2, b1] }
     }
 
     /// Events A wrote on `day`, and how many of them were entries.
@@ -161,7 +162,8 @@ struct Browser {
     _profile: tempfile::TempDir,
 }
 
-const ELEMENT: &str = "element-6066-11e4-a07c-4a6cb3c6c88a";
+/// The key of an element reference in WebDriver's JSON.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Browser {
     fn start(width: u32, height: u32) -> Browser {
@@ -260,6 +262,14 @@ impl Browser {
         let png = base64_decode(self.call(reqwest::Method::GET, "/screenshot", None).as_str().unwrap());
         assert!(png.starts_with(b"\x89PNG"), "a PNG");
         std::fs::write(artifacts().join(name), png).unwrap();
+    }
+
+    /// The page as the browser prints it (A4), for a look at the print rules.
+    fn print(&self, name: &str) {
+        let page = json!({ "page": { "width": 21.0, "height": 29.7 }, "background": false });
+        let pdf = base64_decode(self.call(reqwest::Method::POST, "/print", Some(page)).as_str().unwrap());
+        assert!(pdf.starts_with(b"%PDF"), "a PDF");
+        std::fs::write(artifacts().join(name), pdf).unwrap();
     }
 
     /// Signs in through the form, as a person would, and waits for the page it leads to (a new
@@ -380,6 +390,7 @@ fn the_console_signs_in_and_shows_the_overview_an_enterprise_and_the_audit_log()
     browser.wait_for_url("A's page in Vietnamese", &format!("/console/enterprise/{A}"));
     assert!(browser.text("h2").contains("Lượt vào mỗi ngày"));
     browser.screenshot("console-enterprise-vi.png");
+    browser.print("console-enterprise-vi.pdf");
 
     // On a phone the same pages, each row a card.
     browser.resize(390, 844);
