@@ -110,7 +110,7 @@ impl Frame<'_> {
             let account = &session.account;
             let _ = write!(out, "<nav>\n<a href=\"{}\">{}</a>\n", self.link("/console"), escape(w.overview));
             if account.may_read_audit().is_ok() {
-                let _ = write!(out, "<a href=\"{}\">{}</a>\n", self.link("/console/audit"), escape(w.audit));
+                let _ = writeln!(out, "<a href=\"{}\">{}</a>", self.link("/console/audit"), escape(w.audit));
             }
             let _ = write!(
                 out,
@@ -201,14 +201,14 @@ pub fn overview(frame: &Frame, v: &Overview) -> String {
         escape(w.kiosks),
     );
     for e in &v.enterprises {
-        let _ = write!(
+        let _ = writeln!(
             main,
             "<tr data-tax-code=\"{tax}\">\
              <td data-label=\"{enterprise_word}\"><a href=\"{href}\">{name}</a></td>\
              <td data-label=\"{tax_word}\">{tax}</td>\
              <td class=\"num\" data-label=\"{inside_word}\" data-inside=\"{inside}\">{inside_text}</td>\
              <td class=\"num\" data-label=\"{events_word}\" data-events-today=\"{events}\">{events_text}</td>\
-             <td data-label=\"{kiosks_word}\">{kiosks}</td></tr>\n",
+             <td data-label=\"{kiosks_word}\">{kiosks}</td></tr>",
             tax = escape(&e.tax_code),
             href = frame.link(&format!("/console/enterprise/{}", e.tax_code)),
             name = escape(&e.name),
@@ -319,11 +319,11 @@ pub fn enterprise(frame: &Frame, v: &EnterprisePage) -> String {
             escape(w.last_event),
         );
         for g in &v.gates {
-            let _ = write!(
+            let _ = writeln!(
                 main,
                 "<tr><td data-label=\"{gate_word}\">{gate}</td><td data-label=\"{kiosk_word}\">{kiosk}</td>\
                  <td class=\"num\" data-label=\"{inside_word}\" data-inside=\"{inside}\">{inside_text}</td>\
-                 <td data-label=\"{last_word}\"><time>{last}</time></td></tr>\n",
+                 <td data-label=\"{last_word}\"><time>{last}</time></td></tr>",
                 gate = escape(&g.gate),
                 kiosk = escape(&g.kiosk_id),
                 inside = g.inside,
@@ -475,11 +475,11 @@ pub fn audit(frame: &Frame, lines: &[audit::Line]) -> String {
             Some(login) => escape(login).into_owned(),
             None => format!("<span class=\"muted\">{}</span>", escape(w.by_command)),
         };
-        let _ = write!(
+        let _ = writeln!(
             main,
             "<tr data-action=\"{action}\" data-account=\"{login}\"><td data-label=\"{at_word}\"><time>{at}</time></td>\
              <td data-label=\"{account_word}\">{account}</td><td data-label=\"{action_word}\">{action_text}</td>\
-             <td data-label=\"{detail_word}\">{detail}</td></tr>\n",
+             <td data-label=\"{detail_word}\">{detail}</td></tr>",
             action = line.action.as_str(),
             login = escape(line.account.as_deref().unwrap_or("")),
             at = time_and_day_seconds(line.at_ms),
