@@ -7,9 +7,11 @@
 set -euo pipefail
 
 # Build: C toolchain, pkg-config, libclang (V4L bindings of the camera crate).
-# Tests: PostgreSQL server binaries (the sync tests start their own server in a temp directory).
+# Tests: PostgreSQL server binaries (the sync tests start their own server in a temp directory);
+# Chromium, headless, and its WebDriver for the province's web console, with a font that has
+# every Vietnamese letter.
 # Tools for looking at what the kiosk makes: poppler-utils (PDF → PNG).
-packages=(build-essential pkg-config libclang-dev postgresql poppler-utils)
+packages=(build-essential pkg-config libclang-dev postgresql poppler-utils chromium chromium-driver fonts-dejavu-core)
 kiosk=false
 if [ "${1:-}" = "--kiosk" ]; then
   kiosk=true

@@ -48,6 +48,21 @@ pub enum Error {
     #[error("kiosk {0:?} is already registered; revoked kiosks stay revoked, register a new kiosk id")]
     KioskExists(String),
 
+    #[error("an account with the login {0:?} already exists; change its password with `qrgate-server user passwd`")]
+    AccountExists(String),
+
+    #[error("there is no account with the login {0:?}")]
+    UnknownAccount(String),
+
+    #[error("enterprise {0} is not registered with the province: register one of its kiosks first (`qrgate-server kiosk add`)")]
+    UnknownEnterprise(String),
+
+    #[error("this account may not see this page")]
+    Forbidden,
+
+    #[error("the form was refused: its security token is missing or no longer valid; open the page again")]
+    CsrfRefused,
+
     #[error("the database is unavailable: {0}")]
     Database(#[from] sqlx::Error),
 
@@ -76,6 +91,11 @@ impl Error {
             Error::KioskBusy(_) | Error::Busy => "busy",
             Error::Database(e) if is_bad_value(e) => "bad_value",
             Error::KioskExists(_) => "kiosk_exists",
+            Error::AccountExists(_) => "account_exists",
+            Error::UnknownAccount(_) => "unknown_account",
+            Error::UnknownEnterprise(_) => "unknown_enterprise",
+            Error::Forbidden => "forbidden",
+            Error::CsrfRefused => "csrf_refused",
             Error::Database(_) => "database",
             Error::Migrate(_) => "migrate",
             Error::Io { .. } => "io",
@@ -93,10 +113,11 @@ impl Error {
             }
             Error::Protocol(_) | Error::Invalid { .. } | Error::BadCursor => StatusCode::BAD_REQUEST,
             Error::UnknownKiosk(_) | Error::NonceReused | Error::QueryUnauthorized => StatusCode::UNAUTHORIZED,
-            Error::WrongEnterprise { .. } => StatusCode::FORBIDDEN,
+            Error::WrongEnterprise { .. } | Error::Forbidden | Error::CsrfRefused => StatusCode::FORBIDDEN,
             // Read and understood, and a value in it is one the province does not take.
             Error::BadHealthReport(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::KioskExists(_) => StatusCode::CONFLICT,
+            Error::KioskExists(_) | Error::AccountExists(_) => StatusCode::CONFLICT,
+            Error::UnknownAccount(_) | Error::UnknownEnterprise(_) => StatusCode::NOT_FOUND,
             Error::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Error::KioskBusy(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -105,6 +126,14 @@ impl Error {
             Error::Database(e) if is_bad_value(e) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Database(_) | Error::Migrate(_) | Error::Io { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
+    }
+
+    /// Counts the refusal by its code, and logs what the caller is not told.
+    pub(crate) fn note(&self) {
+        if self.status().is_server_error() || matches!(self, Error::Database(_)) {
+            eprintln!("qrgate-server: {}: {self}", self.code());
+        }
+        crate::metrics::refused(self.code());
     }
 
     pub(crate) fn invalid(what: &'static str, why: impl Into<String>) -> Error {
@@ -121,10 +150,7 @@ fn is_bad_value(e: &sqlx::Error) -> bool {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() || matches!(self, Error::Database(_)) {
-            eprintln!("qrgate-server: {}: {self}", self.code());
-        }
-        crate::metrics::refused(self.code());
+        self.note();
         // Database details stay in the server log; the kiosk only needs to know to retry.
         let message = if matches!(self, Error::Busy) {
             self.to_string()

@@ -1,5 +1,6 @@
 //! The HTTP edge: routes, reading and checking bodies and query strings, answering. Handlers
 //! only translate; what they do lives in `sync`, `province`, `privacy`, `photos` and `health`.
+//! The console's pages (`/console`) are routed by `console` and merged here.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,11 +34,14 @@ pub struct AppState {
     /// The province's trace secret: opens visitors' sealed numbers (kept as tags) and makes the
     /// tag of a number to trace. Without it, sealed numbers are not kept and `cccd=` is refused.
     pub trace: Option<Arc<TraceSecret>>,
+    /// Marks the console's cookies `Secure`: the browser then sends them over HTTPS only. On
+    /// whenever the console is reached through TLS (`--secure-cookies`, or `--tls-cert`).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, query_token: Option<Arc<str>>) -> AppState {
-        AppState { pool, query_token, limits: Arc::new(Limits::default()), trace: None }
+        AppState { pool, query_token, limits: Arc::new(Limits::default()), trace: None, secure_cookies: false }
     }
 }
 
@@ -115,12 +119,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/province/kiosks", get(kiosks))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .merge(crate::console::routes())
         .layer(DefaultBodyLimit::max(qrgate_protocol::MAX_WIRE_BYTES))
         .with_state(state)
 }
 
 /// The clock is read here, once per step of a request, and passed down.
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
@@ -229,7 +234,7 @@ fn check_query_token(state: &AppState, headers: &HeaderMap) -> Result<()> {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -270,7 +275,7 @@ async fn inside(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): 
     check_query_token(&state, &headers)?;
     let q: InsideQuery = query(q)?;
     let enterprise = enterprise_param(q.enterprise.as_deref())?;
-    let window_ms = i64::from(q.within_hours.unwrap_or(24).clamp(1, 24 * 31)) * 3_600_000;
+    let window_ms = q.within_hours.map_or(province::INSIDE_WINDOW_MS, |h| i64::from(h.clamp(1, 24 * 31)) * 3_600_000);
     let rows = province::inside(&state.pool, enterprise.as_deref(), now_ms(), window_ms).await?;
     let header = [
         "enterprise",

@@ -1,11 +1,15 @@
 //! The provincial server: kiosks push signed batches of events and pull their enterprise's news;
 //! they push and pull their enterprise's sealed photos too (`photos`, which no province query reads)
 //! and report their health (`health`); the province asks who is inside, who met whom, how busy
-//! each gate was, and how its kiosks are.
+//! each gate was, and how its kiosks are, through the JSON API with its bearer token or through
+//! the web console with personal accounts (`console`, `accounts`, `audit`).
 //!
 //! Stateless: everything lives in PostgreSQL (nonces included), so several instances can stand
 //! behind one load balancer.
 
+pub mod accounts;
+pub mod audit;
+pub mod console;
 pub mod error;
 pub mod event;
 pub mod health;

@@ -1,4 +1,5 @@
-//! `qrgate-server`: run the provincial server, and register or revoke kiosks.
+//! `qrgate-server`: run the provincial server, register or revoke kiosks, manage the console's
+//! accounts.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use qrgate_protocol::trace::TraceSecret;
+use qrgate_server::accounts::{self, Login, NewAccount, Password};
 use qrgate_server::http::{router, AppState, Limits};
 use qrgate_server::sync::{add_kiosk, expire_nonces, revoke_kiosk, Registration};
 use qrgate_server::{connect, Error, Result};
@@ -69,6 +71,10 @@ enum Command {
         /// to its public key; the server keeps only a tag of each, and traces by `cccd=`.
         #[arg(long, env = "QRGATE_TRACE_KEY_FILE")]
         trace_key: Option<PathBuf>,
+        /// Mark the console's cookies Secure (sent over HTTPS only): give it when a reverse proxy
+        /// terminates TLS in front of this server. Serving TLS itself (--tls-cert) implies it.
+        #[arg(long, env = "QRGATE_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// The province's trace secret, for tracing visitors by CCCD number.
     TraceKey {
@@ -79,6 +85,11 @@ enum Command {
     Kiosk {
         #[command(subcommand)]
         command: KioskCommand,
+    },
+    /// The web console's personal accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
     },
     /// Create or upgrade the schema, then exit.
     Migrate {
@@ -125,6 +136,43 @@ enum KioskCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. Its password is read from standard input (asked twice, unseen, on a
+    /// terminal; the first line of a pipe), never from the command line.
+    Add {
+        #[command(flatten)]
+        db: Db,
+        /// 3 to 64 of a-z, 0-9 and . _ @ -, e.g. nguyen.van.an
+        #[arg(long)]
+        login: String,
+        /// The person's name as the console shows it.
+        #[arg(long)]
+        name: String,
+        /// province_admin (everything, the audit log included), province_officer (every
+        /// enterprise) or enterprise_viewer (its own enterprise only).
+        #[arg(long)]
+        role: String,
+        /// An enterprise_viewer's enterprise: its tax code, registered with `kiosk add`.
+        #[arg(long)]
+        enterprise: Option<String>,
+    },
+    /// Set an account's password (read from standard input); unlocks it and ends its sessions.
+    Passwd {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        login: String,
+    },
+    /// Refuse an account's sign-ins from now on and end its sessions.
+    Disable {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        login: String,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
@@ -152,6 +200,7 @@ async fn run(command: Command) -> Result<()> {
             requests_per_kiosk,
             retention_days,
             trace_key,
+            secure_cookies,
         } => {
             let trace = trace_key.as_deref().map(read_trace_secret).transpose()?;
             let query_token = match query_token_file {
@@ -164,9 +213,10 @@ async fn run(command: Command) -> Result<()> {
             let state = AppState {
                 limits: Arc::new(limits),
                 trace: trace.map(Arc::new),
+                secure_cookies: secure_cookies || tls_cert.is_some(),
                 ..AppState::new(pool.clone(), query_token.filter(|t| !t.is_empty()).map(Arc::from))
             };
-            tokio::spawn(forget_old_nonces(pool.clone()));
+            tokio::spawn(forget_what_expired(pool.clone()));
             if retention_days > 0 {
                 tokio::spawn(purge_old_events(pool, retention_days));
             }
@@ -174,13 +224,37 @@ async fn run(command: Command) -> Result<()> {
         }
         Command::Kiosk { command: KioskCommand::Add { db, enterprise, enterprise_name, kiosk_id, pubkey } } => {
             let registration = Registration::parse(&enterprise, &enterprise_name, &kiosk_id, &pubkey)?;
-            add_kiosk(&connect(&db.db, 2).await?, &registration).await?;
+            let pool = connect(&db.db, 2).await?;
+            add_kiosk(&pool, &registration, now_ms(), None).await?;
             println!("kiosk {} registered for enterprise {}", registration.kiosk_id, registration.enterprise);
             Ok(())
         }
         Command::Kiosk { command: KioskCommand::Revoke { db, kiosk_id } } => {
-            revoke_kiosk(&connect(&db.db, 2).await?, kiosk_id.trim()).await?;
+            let pool = connect(&db.db, 2).await?;
+            revoke_kiosk(&pool, kiosk_id.trim(), now_ms(), None).await?;
             println!("kiosk {} revoked", kiosk_id.trim());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { db, login, name, role, enterprise } } => {
+            let account = NewAccount::parse(&login, &name, &role, enterprise.as_deref())?;
+            let password = read_password(account.login.as_str())?;
+            let hash = accounts::hash_password(&password, &mut rand_core::OsRng)?;
+            accounts::add(&connect(&db.db, 2).await?, &account, &hash, now_ms(), None).await?;
+            println!("account {} added ({})", account.login.as_str(), account.role.as_str());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Passwd { db, login } } => {
+            let login = Login::parse(&login)?;
+            let password = read_password(login.as_str())?;
+            let hash = accounts::hash_password(&password, &mut rand_core::OsRng)?;
+            accounts::set_password(&connect(&db.db, 2).await?, &login, &hash, now_ms(), None).await?;
+            println!("password of {} set; its sessions are ended", login.as_str());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Disable { db, login } } => {
+            let login = Login::parse(&login)?;
+            accounts::disable(&connect(&db.db, 2).await?, &login, now_ms(), None).await?;
+            println!("account {} disabled; its sessions are ended", login.as_str());
             Ok(())
         }
         Command::TraceKey { command: TraceKeyCommand::New { out } } => {
@@ -199,6 +273,54 @@ async fn run(command: Command) -> Result<()> {
             println!("schema is current");
             Ok(())
         }
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A password from standard input: on a terminal asked twice with the echo off, else the first
+/// line of what is piped in (its line ending dropped, nothing else: blanks are part of it).
+fn read_password(login: &str) -> Result<Password> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    let io = |source| Error::Io { what: "reading the password from standard input".into(), source };
+    let read_line = || -> Result<String> {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).map_err(io)?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    };
+    if !stdin.is_terminal() {
+        return Password::new(read_line()?);
+    }
+    let _hidden = Unechoed::start();
+    eprint!("password for {login}: ");
+    let _ = std::io::stderr().flush();
+    let first = read_line()?;
+    eprint!("\nthe same password again: ");
+    let _ = std::io::stderr().flush();
+    let again = read_line()?;
+    eprintln!();
+    if first != again {
+        return Err(Error::Invalid { what: "password", why: "the two passwords differ; nothing was changed".into() });
+    }
+    Password::new(first)
+}
+
+/// The terminal's echo, off while a password is typed and back on however the typing ends.
+struct Unechoed;
+
+impl Unechoed {
+    fn start() -> Unechoed {
+        let _ = std::process::Command::new("stty").arg("-echo").stdin(std::process::Stdio::inherit()).status();
+        Unechoed
+    }
+}
+
+impl Drop for Unechoed {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("stty").arg("echo").stdin(std::process::Stdio::inherit()).status();
     }
 }
 
@@ -275,12 +397,17 @@ async fn shutdown() {
     }
 }
 
-async fn forget_old_nonces(pool: sqlx::PgPool) {
+/// Every minute: nonces past their window, console sessions past their end.
+async fn forget_what_expired(pool: sqlx::PgPool) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         every.tick().await;
-        if let Err(e) = expire_nonces(&pool, chrono::Utc::now().timestamp_millis()).await {
+        let now = now_ms();
+        if let Err(e) = expire_nonces(&pool, now).await {
             eprintln!("qrgate-server: forgetting old nonces: {e}");
+        }
+        if let Err(e) = accounts::forget_expired_sessions(&pool, now).await {
+            eprintln!("qrgate-server: forgetting ended console sessions: {e}");
         }
     }
 }

@@ -14,6 +14,9 @@ use crate::error::{Error, Result};
 /// Vietnam keeps +07:00 all year; days in these answers are Vietnamese calendar days.
 pub const VIETNAM_OFFSET_MS: i64 = 7 * 3600 * 1000;
 pub(crate) const DAY_MS: i64 = 86_400_000;
+/// How far back "inside now" looks for a person's last entry unless asked otherwise: a stay
+/// longer than a day is an exit nobody scanned.
+pub const INSIDE_WINDOW_MS: i64 = 24 * 3_600_000;
 /// A kiosk clock further than this from the province's is "off" (the guard screen says so too).
 const CLOCK_OFF_MS: i64 = 2 * 60 * 1000;
 

@@ -11,6 +11,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use crate::audit::{self, Action};
 use crate::error::{Error, Result};
 use crate::event::{self, StoredEvent};
 
@@ -48,7 +49,9 @@ impl Registration {
     }
 }
 
-pub async fn add_kiosk(pool: &PgPool, r: &Registration) -> Result<()> {
+/// Registers a kiosk, and says so in the audit log: `by` is the console account that did it
+/// (`None`: the command on the server).
+pub async fn add_kiosk(pool: &PgPool, r: &Registration, now_ms: i64, by: Option<&str>) -> Result<()> {
     let mut tx = pool.begin().await?;
     sqlx::query("INSERT INTO enterprises (tax_code, name) VALUES ($1, $2) ON CONFLICT (tax_code) DO UPDATE SET name = excluded.name")
         .bind(&r.enterprise)
@@ -66,19 +69,25 @@ pub async fn add_kiosk(pool: &PgPool, r: &Registration) -> Result<()> {
     if added.rows_affected() == 0 {
         return Err(Error::KioskExists(r.kiosk_id.clone()));
     }
+    let detail = format!("{} for {}", r.kiosk_id, r.enterprise);
+    audit::record(&mut *tx, now_ms, by, Action::KioskRegister, &detail).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Ends a kiosk: every request it signs from now on is refused. Its events stay.
-pub async fn revoke_kiosk(pool: &PgPool, kiosk_id: &str) -> Result<()> {
+/// Ends a kiosk: every request it signs from now on is refused. Its events stay. Recorded in
+/// the audit log like a registration.
+pub async fn revoke_kiosk(pool: &PgPool, kiosk_id: &str, now_ms: i64, by: Option<&str>) -> Result<()> {
+    let mut tx = pool.begin().await?;
     let done = sqlx::query("UPDATE kiosks SET revoked_at = COALESCE(revoked_at, now()) WHERE kiosk_id = $1")
         .bind(kiosk_id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(Error::UnknownKiosk(kiosk_id.into()));
     }
+    audit::record(&mut *tx, now_ms, by, Action::KioskRevoke, kiosk_id).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ mod harness;
 mod hostile;
 
 mod clock;
+mod console;
 mod health;
 mod photos;
 mod privacy;

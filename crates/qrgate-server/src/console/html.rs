@@ -1,0 +1,599 @@
+//! The console's pages as HTML. Every text from the database or the request goes through
+//! [`escape`] on its way in; nothing here reads the database or the clock.
+//!
+//! No script and no inline style (the Content-Security-Policy allows neither): the chart is
+//! inline SVG drawn by its attributes and styled by console.css.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+
+use super::view::{DayCount, EnterprisePage, KioskLine, Overview};
+use super::words::{Lang, Words};
+use crate::accounts::Session;
+use crate::audit;
+
+/// Text made safe for HTML, in element content and in quoted attributes alike.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.contains(['&', '<', '>', '"', '\'']) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A day as Vietnamese write it: 03/03/2025.
+pub fn day(day: NaiveDate) -> String {
+    day.format("%d/%m/%Y").to_string()
+}
+
+/// An instant at the gate's time (Asia/Ho_Chi_Minh), as Vietnamese write it: 07:30 03/03/2025.
+pub fn time_and_day(ms: i64) -> String {
+    match Utc.timestamp_millis_opt(ms).single() {
+        Some(t) => t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).format("%H:%M %d/%m/%Y").to_string(),
+        None => String::new(),
+    }
+}
+
+/// The same to the second, for the audit log, where several lines share a minute.
+pub fn time_and_day_seconds(ms: i64) -> String {
+    match Utc.timestamp_millis_opt(ms).single() {
+        Some(t) => t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).format("%H:%M:%S %d/%m/%Y").to_string(),
+        None => String::new(),
+    }
+}
+
+/// A count with the language's thousands separator: 12.345 in Vietnamese, 12,345 in English.
+pub fn count(n: i64, lang: Lang) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let separator = match lang {
+        Lang::Vi => '.',
+        Lang::En => ',',
+    };
+    let mut out = String::new();
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What every page around its content needs: the language, the page's own path (for the
+/// language switch) and the signed-in account, if any.
+pub struct Frame<'a> {
+    pub lang: Lang,
+    pub here: &'a str,
+    pub session: Option<&'a Session>,
+}
+
+impl Frame<'_> {
+    fn words(&self) -> &'static Words {
+        self.lang.words()
+    }
+
+    /// A link to a console path in this page's language.
+    fn link(&self, path: &str) -> String {
+        format!("{}{}", escape(path), self.lang.query())
+    }
+
+    fn page(&self, title: &str, main: &str) -> String {
+        let w = self.words();
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{title} · QR Gate</title>\n<link rel=\"stylesheet\" href=\"/console/console.css\">\n</head>\n<body>\n\
+             <header class=\"bar\">\n<a class=\"brand\" href=\"{home}\">QR Gate <span>{console}</span></a>\n",
+            lang = self.lang.code(),
+            title = escape(title),
+            home = self.link("/console"),
+            console = escape(w.console),
+        );
+        if let Some(session) = self.session {
+            let account = &session.account;
+            let _ = write!(out, "<nav>\n<a href=\"{}\">{}</a>\n", self.link("/console"), escape(w.overview));
+            if account.may_read_audit().is_ok() {
+                let _ = writeln!(out, "<a href=\"{}\">{}</a>", self.link("/console/audit"), escape(w.audit));
+            }
+            let _ = write!(
+                out,
+                "</nav>\n<div class=\"who\"><span class=\"name\" id=\"who\" data-login=\"{login}\">{name}</span> \
+                 <span class=\"role\">{role}</span>\n\
+                 <form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <button type=\"submit\" id=\"sign-out\">{sign_out}</button></form></div>\n",
+                login = escape(&account.login),
+                name = escape(&account.display_name),
+                role = escape(w.role(account.role)),
+                action = self.link("/console/sign-out"),
+                csrf = escape(&session.csrf),
+                sign_out = escape(w.sign_out),
+            );
+        }
+        let other = self.lang.other();
+        let _ = write!(
+            out,
+            "<a class=\"lang\" id=\"lang\" href=\"{href}\" hreflang=\"{code}\" lang=\"{code}\">{label}</a>\n</header>\n\
+             <main>\n{main}</main>\n</body>\n</html>\n",
+            href = format_args!("{}{}", escape(self.here), other.query()),
+            code = other.code(),
+            label = escape(w.other_language),
+        );
+        out
+    }
+}
+
+/// The sign-in form. `login` is put back after a refusal so only the password is typed again.
+pub fn sign_in(frame: &Frame, csrf: &str, login: &str, refusal: Option<(&str, String)>) -> String {
+    let w = frame.words();
+    let mut main = format!(
+        "<section class=\"sign-in\">\n<h1>{sign_in}</h1>\n\
+         <form method=\"post\" action=\"{action}\">\n<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
+         <label for=\"login\">{login_word}</label>\n\
+         <input id=\"login\" name=\"login\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" \
+         required autofocus value=\"{login}\">\n\
+         <label for=\"password\">{password_word}</label>\n\
+         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\n",
+        sign_in = escape(w.sign_in),
+        action = frame.link("/console/sign-in"),
+        csrf = escape(csrf),
+        login_word = escape(w.login),
+        login = escape(login),
+        password_word = escape(w.password),
+    );
+    if let Some((code, message)) = refusal {
+        let _ = writeln!(
+            main,
+            "<p class=\"refusal\" id=\"refusal\" role=\"alert\" data-code=\"{}\">{}</p>",
+            escape(code),
+            escape(&message)
+        );
+    }
+    let _ = write!(main, "<button type=\"submit\" id=\"submit\">{}</button>\n</form>\n</section>\n", escape(w.sign_in));
+    frame.page(w.sign_in, &main)
+}
+
+pub fn overview(frame: &Frame, v: &Overview) -> String {
+    let w = frame.words();
+    let lang = frame.lang;
+    let inside: usize = v.enterprises.iter().map(|e| e.inside).sum();
+    let events: i64 = v.enterprises.iter().map(|e| e.events_today).sum();
+    let kiosks: usize = v.enterprises.iter().map(|e| e.kiosks.len()).sum();
+    let mut main = format!(
+        "<h1>{overview}</h1>\n<p class=\"today\">{today}: <time id=\"today\" datetime=\"{iso}\">{day}</time></p>\n\
+         <section class=\"stats\">\n{}{}{}</section>\n",
+        stat("total-inside", &count(inside as i64, lang), w.inside_now),
+        stat("total-events", &count(events, lang), w.events_today),
+        stat("total-kiosks", &count(kiosks as i64, lang), w.kiosks),
+        overview = escape(w.overview),
+        today = escape(w.today),
+        iso = v.today,
+        day = day(v.today),
+    );
+    if v.enterprises.is_empty() {
+        let _ = writeln!(main, "<p class=\"empty\">{}</p>", escape(w.no_enterprises));
+        return frame.page(w.overview, &main);
+    }
+    let _ = write!(
+        main,
+        "<table class=\"cards\" id=\"enterprises\">\n<thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th>\
+         <th class=\"num\">{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+        escape(w.enterprise),
+        escape(w.tax_code),
+        escape(w.inside_now),
+        escape(w.events_today),
+        escape(w.kiosks),
+    );
+    for e in &v.enterprises {
+        let _ = writeln!(
+            main,
+            "<tr data-tax-code=\"{tax}\">\
+             <td data-label=\"{enterprise_word}\"><a href=\"{href}\">{name}</a></td>\
+             <td data-label=\"{tax_word}\">{tax}</td>\
+             <td class=\"num\" data-label=\"{inside_word}\" data-inside=\"{inside}\">{inside_text}</td>\
+             <td class=\"num\" data-label=\"{events_word}\" data-events-today=\"{events}\">{events_text}</td>\
+             <td data-label=\"{kiosks_word}\">{kiosks}</td></tr>",
+            tax = escape(&e.tax_code),
+            href = frame.link(&format!("/console/enterprise/{}", e.tax_code)),
+            name = escape(&e.name),
+            inside = e.inside,
+            inside_text = count(e.inside as i64, lang),
+            events = e.events_today,
+            events_text = count(e.events_today, lang),
+            kiosks = kiosk_list(w, &e.kiosks),
+            enterprise_word = escape(w.enterprise),
+            tax_word = escape(w.tax_code),
+            inside_word = escape(w.inside_now),
+            events_word = escape(w.events_today),
+            kiosks_word = escape(w.kiosks),
+        );
+    }
+    main.push_str("</tbody>\n</table>\n");
+    frame.page(w.overview, &main)
+}
+
+fn stat(id: &str, value: &str, label: &str) -> String {
+    format!(
+        "<div class=\"stat\"><span class=\"n\" id=\"{id}\">{}</span><span>{}</span></div>\n",
+        escape(value),
+        escape(label)
+    )
+}
+
+fn kiosk_list(w: &Words, kiosks: &[KioskLine]) -> String {
+    let mut out = String::from("<ul class=\"kiosks\">");
+    for k in kiosks {
+        let when = match k.last_received_ms {
+            Some(ms) => format!("<time>{}</time>", time_and_day(ms)),
+            None => escape(w.never).into_owned(),
+        };
+        let revoked =
+            if k.revoked { format!(" <span class=\"revoked\">{}</span>", escape(w.revoked)) } else { String::new() };
+        let _ = write!(
+            out,
+            "<li data-kiosk=\"{id}\"><span class=\"kiosk-id\">{id}</span>{revoked} <span class=\"muted\">{label}: {when}</span></li>",
+            id = escape(&k.kiosk_id),
+            label = escape(w.last_event_received),
+        );
+    }
+    out.push_str("</ul>");
+    out
+}
+
+fn kiosk_table(w: &Words, kiosks: &[KioskLine]) -> String {
+    let mut out = format!(
+        "<table class=\"cards\" id=\"kiosks\">\n<thead><tr><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+        escape(w.kiosk),
+        escape(w.last_event_received)
+    );
+    for k in kiosks {
+        let when = match k.last_received_ms {
+            Some(ms) => format!("<time>{}</time>", time_and_day(ms)),
+            None => escape(w.never).into_owned(),
+        };
+        let revoked =
+            if k.revoked { format!(" <span class=\"revoked\">{}</span>", escape(w.revoked)) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "<tr data-kiosk=\"{id}\"><td data-label=\"{kiosk_word}\"><span class=\"kiosk-id\">{id}</span>{revoked}</td>\
+             <td data-label=\"{last_word}\">{when}</td></tr>",
+            id = escape(&k.kiosk_id),
+            kiosk_word = escape(w.kiosk),
+            last_word = escape(w.last_event_received),
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
+pub fn enterprise(frame: &Frame, v: &EnterprisePage) -> String {
+    let w = frame.words();
+    let lang = frame.lang;
+    let mut main = format!(
+        "<p class=\"crumbs\"><a href=\"{home}\">{overview}</a> › {name}</p>\n\
+         <h1 id=\"enterprise-name\">{name}</h1>\n<p class=\"muted\">{tax_word}: {tax} · {today}: <time datetime=\"{iso}\">{day}</time></p>\n\
+         <section class=\"stats\">\n{workers}{visitors}</section>\n",
+        home = frame.link("/console"),
+        overview = escape(w.overview),
+        name = escape(&v.name),
+        tax_word = escape(w.tax_code),
+        tax = escape(&v.tax_code),
+        today = escape(w.today),
+        iso = v.today,
+        day = day(v.today),
+        workers = stat("inside-workers", &count(v.inside_workers as i64, lang), &format!("{} · {}", w.workers, w.inside_now)),
+        visitors = stat("inside-visitors", &count(v.inside_visitors as i64, lang), &format!("{} · {}", w.visitors, w.inside_now)),
+    );
+    let _ = write!(
+        main,
+        "<section class=\"chart-box\">\n<h2>{}</h2>\n<div class=\"chart-scroll\">{}</div>\n</section>\n",
+        escape(w.entries_per_day),
+        entries_chart(w, &v.days),
+    );
+    let _ = writeln!(main, "<section>\n<h2>{}</h2>", escape(w.gates));
+    if v.gates.is_empty() {
+        let _ = writeln!(main, "<p class=\"empty\">{}</p>", escape(w.no_gates));
+    } else {
+        let _ = write!(
+            main,
+            "<table class=\"cards\" id=\"gates\">\n<thead><tr><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+            escape(w.gate),
+            escape(w.kiosk),
+            escape(w.inside_now),
+            escape(w.last_event),
+        );
+        for g in &v.gates {
+            let _ = writeln!(
+                main,
+                "<tr><td data-label=\"{gate_word}\">{gate}</td><td data-label=\"{kiosk_word}\">{kiosk}</td>\
+                 <td class=\"num\" data-label=\"{inside_word}\" data-inside=\"{inside}\">{inside_text}</td>\
+                 <td data-label=\"{last_word}\"><time>{last}</time></td></tr>",
+                gate = escape(&g.gate),
+                kiosk = escape(&g.kiosk_id),
+                inside = g.inside,
+                inside_text = count(g.inside as i64, lang),
+                last = time_and_day(g.last_event_ms),
+                gate_word = escape(w.gate),
+                kiosk_word = escape(w.kiosk),
+                inside_word = escape(w.inside_now),
+                last_word = escape(w.last_event),
+            );
+        }
+        main.push_str("</tbody>\n</table>\n");
+    }
+    let _ =
+        write!(main, "</section>\n<section>\n<h2>{}</h2>\n{}</section>\n", escape(w.kiosks), kiosk_table(w, &v.kiosks));
+    frame.page(&v.name, &main)
+}
+
+/// Entries per day as bars, with the counts written on them: a chart that reads the same on
+/// paper as on the screen (no colour carries meaning, no hover needed).
+pub fn entries_chart(w: &Words, days: &[DayCount]) -> String {
+    const WIDTH: f64 = 760.0;
+    const HEIGHT: f64 = 260.0;
+    const LEFT: f64 = 44.0;
+    const RIGHT: f64 = 8.0;
+    const TOP: f64 = 18.0;
+    const BOTTOM: f64 = 34.0;
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let max = days.iter().map(|d| d.entries).max().unwrap_or(0).max(0);
+    let step = tick_step(max);
+    let top = step * ((max + step - 1) / step).max(1);
+    let y = |value: i64| TOP + plot_h - plot_h * value as f64 / top as f64;
+    let (from, to) = (days.first().map(|d| day(d.day)), days.last().map(|d| day(d.day)));
+    let summary = w
+        .chart_summary
+        .replace("{from}", from.as_deref().unwrap_or(""))
+        .replace("{to}", to.as_deref().unwrap_or(""))
+        .replace("{max}", &count(max, w.lang));
+    let mut out = format!(
+        "<svg class=\"chart\" id=\"entries-chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
+         aria-labelledby=\"chart-title chart-desc\" xmlns=\"http://www.w3.org/2000/svg\">\n\
+         <title id=\"chart-title\">{}</title>\n<desc id=\"chart-desc\">{}</desc>\n",
+        escape(w.entries_per_day),
+        escape(&summary),
+    );
+    let mut tick = 0;
+    while tick <= top {
+        let _ = writeln!(
+            out,
+            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{x2}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/>\
+             <text class=\"axis\" x=\"{lx}\" y=\"{ty:.1}\" text-anchor=\"end\">{label}</text>",
+            x2 = WIDTH - RIGHT,
+            y = y(tick),
+            lx = LEFT - 6.0,
+            ty = y(tick) + 4.0,
+            label = count(tick, w.lang),
+        );
+        tick += step;
+    }
+    let slot = plot_w / days.len().max(1) as f64;
+    let bar = slot * 0.72;
+    for (i, d) in days.iter().enumerate() {
+        let x = LEFT + slot * i as f64 + (slot - bar) / 2.0;
+        let centre = x + bar / 2.0;
+        let (bar_top, text) = (y(d.entries), short_count(d.entries, w.lang));
+        let today = if i + 1 == days.len() { " today" } else { "" };
+        let _ = write!(
+            out,
+            "<g class=\"day{today}\" data-day=\"{iso}\" data-entries=\"{n}\"><title>{label}: {full} {entries}</title>\
+             <rect class=\"bar\" x=\"{x:.1}\" y=\"{bar_top:.1}\" width=\"{bar:.1}\" height=\"{h:.1}\"/>",
+            iso = d.day,
+            n = d.entries,
+            label = day(d.day),
+            full = count(d.entries, w.lang),
+            entries = escape(w.entries),
+            h = TOP + plot_h - bar_top,
+        );
+        if d.entries > 0 {
+            let _ = write!(
+                out,
+                "<text class=\"value\" x=\"{centre:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{text}</text>",
+                bar_top - 4.0
+            );
+        }
+        // Every fifth day counted back from today is named under its bar.
+        if (days.len() - 1 - i) % 5 == 0 {
+            let _ = write!(
+                out,
+                "<text class=\"axis\" x=\"{centre:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                TOP + plot_h + 16.0,
+                d.day.format("%d/%m")
+            );
+        }
+        out.push_str("</g>\n");
+    }
+    let _ = writeln!(
+        out,
+        "<line class=\"axis-line\" x1=\"{LEFT}\" x2=\"{x2}\" y1=\"{y0}\" y2=\"{y0}\"/>\n</svg>",
+        x2 = WIDTH - RIGHT,
+        y0 = TOP + plot_h
+    );
+    out
+}
+
+/// A tick step of 1, 2 or 5 times a power of ten that cuts `max` into at most five parts.
+fn tick_step(max: i64) -> i64 {
+    let mut power = 1i64;
+    loop {
+        for m in [1, 2, 5] {
+            let step = m * power;
+            if max <= step.saturating_mul(5) {
+                return step;
+            }
+        }
+        power = power.saturating_mul(10);
+    }
+}
+
+/// A count short enough to sit on a bar: 987, 1,2k (1.2k in English), 35k.
+fn short_count(n: i64, lang: Lang) -> String {
+    if n < 1000 {
+        return n.to_string();
+    }
+    let text = if n < 10_000 { format!("{:.1}k", n as f64 / 1000.0) } else { format!("{}k", n / 1000) };
+    match lang {
+        Lang::Vi => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+pub fn audit(frame: &Frame, lines: &[audit::Line]) -> String {
+    let w = frame.words();
+    let mut main = format!("<h1>{}</h1>\n", escape(w.audit));
+    if lines.is_empty() {
+        let _ = writeln!(main, "<p class=\"empty\">{}</p>", escape(w.no_lines));
+        return frame.page(w.audit, &main);
+    }
+    let _ = write!(
+        main,
+        "<table class=\"cards\" id=\"audit\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+        escape(w.at),
+        escape(w.account),
+        escape(w.action),
+        escape(w.detail)
+    );
+    for line in lines {
+        let account = match &line.account {
+            Some(login) => escape(login).into_owned(),
+            None => format!("<span class=\"muted\">{}</span>", escape(w.by_command)),
+        };
+        let _ = writeln!(
+            main,
+            "<tr data-action=\"{action}\" data-account=\"{login}\"><td data-label=\"{at_word}\"><time>{at}</time></td>\
+             <td data-label=\"{account_word}\">{account}</td><td data-label=\"{action_word}\">{action_text}</td>\
+             <td data-label=\"{detail_word}\">{detail}</td></tr>",
+            action = line.action.as_str(),
+            login = escape(line.account.as_deref().unwrap_or("")),
+            at = time_and_day_seconds(line.at_ms),
+            action_text = escape(w.action(line.action)),
+            detail = escape(&line.detail),
+            at_word = escape(w.at),
+            account_word = escape(w.account),
+            action_word = escape(w.action),
+            detail_word = escape(w.detail),
+        );
+    }
+    main.push_str("</tbody>\n</table>\n");
+    frame.page(w.audit, &main)
+}
+
+/// The page of a refusal: the words for its code, and the code for whoever helps on the phone.
+pub fn refused(frame: &Frame, code: &str) -> String {
+    let w = frame.words();
+    let main = format!(
+        "<section class=\"refused\">\n<h1>{refused}</h1>\n<p class=\"refusal\" id=\"refusal\" data-code=\"{code}\">{words}</p>\n\
+         <p class=\"muted\">{code_word}: <code>{code}</code></p>\n<p><a href=\"{home}\">{back}</a></p>\n</section>\n",
+        refused = escape(w.refused),
+        code = escape(code),
+        words = escape(w.refusal(code)),
+        code_word = escape(w.error_code),
+        home = frame.link("/console"),
+        back = escape(w.back),
+    );
+    frame.page(w.refused, &main)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::view::EnterpriseLine;
+    use super::*;
+
+    #[test]
+    fn escape_leaves_no_markup() {
+        assert_eq!(
+            escape(r#"<script>alert('x')</script> & "q""#),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+        assert!(matches!(escape("Công ty May Bình Dương"), Cow::Borrowed(_)));
+        assert_eq!(escape(""), "");
+    }
+
+    fn frame(here: &str) -> Frame<'_> {
+        Frame { lang: Lang::Vi, here, session: None }
+    }
+
+    #[test]
+    fn names_from_the_database_are_text_not_markup() {
+        let v = Overview {
+            today: NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(),
+            enterprises: vec![EnterpriseLine {
+                tax_code: "0101234567".into(),
+                name: "<img src=x onerror=alert(1)> & \"Co\"".into(),
+                inside: 1234,
+                events_today: 5,
+                kiosks: vec![KioskLine { kiosk_id: "gate-<1>".into(), revoked: true, last_received_ms: None }],
+            }],
+        };
+        let page = overview(&frame("/console"), &v);
+        assert!(!page.contains("<img"), "{page}");
+        assert!(page.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;Co&quot;"), "{page}");
+        assert!(page.contains("gate-&lt;1&gt;") && !page.contains("gate-<1>"));
+        assert!(page.contains("<time id=\"today\" datetime=\"2025-03-03\">03/03/2025</time>"), "{page}");
+        assert!(page.contains(">1.234<"), "Vietnamese thousands: {page}");
+        assert!(!page.contains("<script") && !page.contains("style="), "no script, no inline style");
+    }
+
+    #[test]
+    fn the_language_switch_keeps_the_page_and_escapes_its_path() {
+        let page = refused(&frame("/console/enterprise/\"><b>"), "forbidden");
+        assert!(page.contains("href=\"/console/enterprise/&quot;&gt;&lt;b&gt;?lang=en\""), "{page}");
+        assert!(page.contains("Tài khoản này không được xem trang này."));
+        let en = refused(&Frame { lang: Lang::En, here: "/console/audit", session: None }, "forbidden");
+        assert!(en.contains("<html lang=\"en\">") && en.contains("href=\"/console/audit\" hreflang=\"vi\""), "{en}");
+        assert!(en.contains("This account may not see this page."));
+    }
+
+    #[test]
+    fn times_are_written_at_the_gates_time_day_first() {
+        // 2025-03-03 00:30 UTC is 07:30 in Hồ Chí Minh City.
+        assert_eq!(time_and_day(1_740_961_800_000), "07:30 03/03/2025");
+        assert_eq!(day(NaiveDate::from_ymd_opt(2025, 12, 1).unwrap()), "01/12/2025");
+        assert_eq!(count(1_234_567, Lang::Vi), "1.234.567");
+        assert_eq!(count(1_234_567, Lang::En), "1,234,567");
+        assert_eq!(count(999, Lang::En), "999");
+        assert_eq!(short_count(1_250, Lang::Vi), "1,2k");
+        assert_eq!(short_count(35_400, Lang::En), "35k");
+    }
+
+    #[test]
+    fn the_chart_has_a_bar_per_day_with_its_count_and_sane_ticks() {
+        let first = NaiveDate::from_ymd_opt(2025, 2, 2).unwrap();
+        let days: Vec<DayCount> = first
+            .iter_days()
+            .take(30)
+            .enumerate()
+            .map(|(i, day)| DayCount { day, entries: (i as i64 * 7) % 40 })
+            .collect();
+        let svg = entries_chart(Lang::En.words(), &days);
+        assert_eq!(svg.matches("<rect class=\"bar\"").count(), 30);
+        assert!(svg.contains("data-day=\"2025-03-03\""), "the last day is today's");
+        assert!(svg.contains("<g class=\"day today\" data-day=\"2025-03-03\""), "{svg}");
+        let max = days.iter().map(|d| d.entries).max().unwrap();
+        assert!(svg.contains(&format!(">{max}</text>")), "counts are written on the bars");
+        assert_eq!(tick_step(0), 1);
+        assert_eq!(tick_step(5), 1);
+        assert_eq!(tick_step(39), 10);
+        assert_eq!(tick_step(1_300_000), 500_000);
+        // An empty month draws a flat chart, not a division by zero.
+        let empty: Vec<DayCount> = days.iter().map(|d| DayCount { entries: 0, ..*d }).collect();
+        assert!(!entries_chart(Lang::Vi.words(), &empty).contains("NaN"));
+    }
+}
