@@ -239,17 +239,16 @@ fn stat(id: &str, value: &str, label: &str) -> String {
 fn kiosk_list(w: &Words, kiosks: &[KioskLine]) -> String {
     let mut out = String::from("<ul class=\"kiosks\">");
     for k in kiosks {
-        let when = match k.last_received_ms {
-            Some(ms) => format!("<time>{}</time>", time_and_day(ms)),
-            None => escape(w.never).into_owned(),
-        };
-        let revoked =
-            if k.revoked { format!(" <span class=\"revoked\">{}</span>", escape(w.revoked)) } else { String::new() };
         let _ = write!(
             out,
-            "<li data-kiosk=\"{id}\"><span class=\"kiosk-id\">{id}</span>{revoked} <span class=\"muted\">{label}: {when}</span></li>",
+            "<li data-kiosk=\"{id}\" data-status=\"{status}\"><span class=\"kiosk-id\">{id}</span>{revoked} {state} \
+             <span class=\"muted\">{label}: {when}</span></li>",
             id = escape(&k.kiosk_id),
-            label = escape(w.last_event_received),
+            status = status_of(k),
+            revoked = revoked(w, k),
+            state = state(w, k),
+            label = escape(w.last_sync),
+            when = last_sync(w, k),
         );
     }
     out.push_str("</ul>");
@@ -257,29 +256,71 @@ fn kiosk_list(w: &Words, kiosks: &[KioskLine]) -> String {
 }
 
 fn kiosk_table(w: &Words, kiosks: &[KioskLine]) -> String {
-    let mut out = format!(
-        "<table class=\"cards\" id=\"kiosks\">\n<thead><tr><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
-        escape(w.kiosk),
-        escape(w.last_event_received)
-    );
+    let headings = [w.kiosk, w.last_sync, w.version, w.clock_offset, w.events_waiting, w.last_error];
+    let mut out = String::from("<table class=\"cards\" id=\"kiosks\">\n<thead><tr>");
+    for h in headings {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
     for k in kiosks {
-        let when = match k.last_received_ms {
-            Some(ms) => format!("<time>{}</time>", time_and_day(ms)),
-            None => escape(w.never).into_owned(),
-        };
-        let revoked =
-            if k.revoked { format!(" <span class=\"revoked\">{}</span>", escape(w.revoked)) } else { String::new() };
-        let _ = writeln!(
-            out,
-            "<tr data-kiosk=\"{id}\"><td data-label=\"{kiosk_word}\"><span class=\"kiosk-id\">{id}</span>{revoked}</td>\
-             <td data-label=\"{last_word}\">{when}</td></tr>",
-            id = escape(&k.kiosk_id),
-            kiosk_word = escape(w.kiosk),
-            last_word = escape(w.last_event_received),
-        );
+        let none = || escape(w.never).into_owned();
+        let cells = [
+            format!("<span class=\"kiosk-id\">{}</span>{} {}", escape(&k.kiosk_id), revoked(w, k), state(w, k)),
+            last_sync(w, k),
+            k.version.as_deref().map_or_else(none, |v| escape(v).into_owned()),
+            k.clock_offset_ms.map_or_else(none, |ms| clock_offset(w, ms)),
+            k.events_waiting.map_or_else(none, |n| n.to_string()),
+            k.last_error.as_deref().map_or_else(String::new, |e| escape(e).into_owned()),
+        ];
+        let _ = write!(out, "<tr data-kiosk=\"{}\" data-status=\"{}\">", escape(&k.kiosk_id), status_of(k));
+        for (h, cell) in headings.iter().zip(cells) {
+            let _ = write!(out, "<td data-label=\"{}\">{cell}</td>", escape(h));
+        }
+        out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n");
     out
+}
+
+/// The machine word of a kiosk's state, for tests and styles.
+fn status_of(k: &KioskLine) -> &'static str {
+    if k.silent {
+        "silent"
+    } else {
+        "online"
+    }
+}
+
+fn state(w: &Words, k: &KioskLine) -> String {
+    let (class, word) = if k.silent { ("status-silent", w.silent) } else { ("status-online", w.online) };
+    format!("<span class=\"{class}\">{}</span>", escape(word))
+}
+
+fn revoked(w: &Words, k: &KioskLine) -> String {
+    if k.revoked {
+        format!(" <span class=\"revoked\">{}</span>", escape(w.revoked))
+    } else {
+        String::new()
+    }
+}
+
+fn last_sync(w: &Words, k: &KioskLine) -> String {
+    match k.last_sync_ms {
+        Some(ms) => format!("<time>{}</time>", time_and_day(ms)),
+        None => escape(w.never).into_owned(),
+    }
+}
+
+/// The server's clock minus the kiosk's, as a person says it: seconds under two minutes, then
+/// minutes, and which way (none under a second: a clock in step).
+fn clock_offset(w: &Words, ms: i64) -> String {
+    let size = ms.unsigned_abs();
+    if size < 1000 {
+        return "0 s".into();
+    }
+    let n = if size < 120_000 { format!("{} s", size / 1000) } else { format!("{} {}", size / 60_000, w.minutes) };
+    let phrase = if ms >= 0 { w.behind } else { w.ahead };
+    escape(&phrase.replace("{n}", &n)).into_owned()
 }
 
 pub fn enterprise(frame: &Frame, v: &EnterprisePage) -> String {
@@ -539,7 +580,16 @@ mod tests {
                 name: "<img src=x onerror=alert(1)> & \"Co\"".into(),
                 inside: 1234,
                 events_today: 5,
-                kiosks: vec![KioskLine { kiosk_id: "gate-<1>".into(), revoked: true, last_received_ms: None }],
+                kiosks: vec![KioskLine {
+                    kiosk_id: "gate-<1>".into(),
+                    revoked: true,
+                    last_sync_ms: None,
+                    silent: true,
+                    version: None,
+                    clock_offset_ms: None,
+                    events_waiting: None,
+                    last_error: None,
+                }],
             }],
         };
         let page = overview(&frame("/console"), &v);
@@ -549,6 +599,29 @@ mod tests {
         assert!(page.contains("<time id=\"today\" datetime=\"2025-03-03\">03/03/2025</time>"), "{page}");
         assert!(page.contains(">1.234<"), "Vietnamese thousands: {page}");
         assert!(!page.contains("<script") && !page.contains("style="), "no script, no inline style");
+    }
+
+    #[test]
+    fn a_kiosks_state_and_clock_are_said_in_words() {
+        let line = KioskLine {
+            kiosk_id: "gate-1".into(),
+            revoked: false,
+            last_sync_ms: Some(1_741_000_000_000),
+            silent: true,
+            version: Some("0.2.0".into()),
+            clock_offset_ms: Some(3 * 3_600_000 + 20_000),
+            events_waiting: Some(12),
+            last_error: Some("<b>server</b> refused".into()),
+        };
+        let w = Lang::Vi.words();
+        let table = kiosk_table(w, std::slice::from_ref(&line));
+        assert!(table.contains("data-status=\"silent\"") && table.contains("Mất liên lạc"), "{table}");
+        assert!(table.contains("chậm 180 phút") && table.contains(">12<"), "{table}");
+        assert!(table.contains("&lt;b&gt;server&lt;/b&gt; refused") && !table.contains("<b>"), "{table}");
+        assert_eq!(clock_offset(Lang::En.words(), -45_000), "45 s ahead");
+        assert_eq!(clock_offset(Lang::En.words(), 400), "0 s");
+        let online = KioskLine { silent: false, ..line };
+        assert!(kiosk_list(w, &[online]).contains("data-status=\"online\"><span class=\"kiosk-id\">gate-1</span> <span class=\"status-online\">Đang kết nối</span>"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use sqlx::PgPool;
 
 use crate::error::{Error, Result};
-use crate::province::{self, DAY_MS};
+use crate::province;
 
 /// Days the enterprise page's chart and gate list reach back, today included.
 pub const CHART_DAYS: u64 = 30;
@@ -38,10 +38,15 @@ pub struct EnterpriseLine {
 pub struct KioskLine {
     pub kiosk_id: String,
     pub revoked: bool,
-    /// When the server received the newest of the kiosk's events of the last 30 days: a kiosk
-    /// that syncs with nothing to send does not move it. The kiosks' health reports will say
-    /// when each last synced.
-    pub last_received_ms: Option<i64>,
+    /// When the server last accepted a signed request of the kiosk (`kiosk_health`).
+    pub last_sync_ms: Option<i64>,
+    /// No sync for more than an hour, or never ([`crate::health::is_silent`]).
+    pub silent: bool,
+    /// From the kiosk's last health report; empty until it sent one.
+    pub version: Option<String>,
+    pub clock_offset_ms: Option<i64>,
+    pub events_waiting: Option<i64>,
+    pub last_error: Option<String>,
 }
 
 /// Every enterprise (or the one an enterprise viewer is limited to): people inside now, events
@@ -155,23 +160,33 @@ pub async fn enterprise(pool: &PgPool, tax_code: &str, now_ms: i64) -> Result<En
     })
 }
 
-/// Each enterprise's kiosks, with when the server received the newest of their events of the
-/// last 30 days (an index range per kiosk, not a scan of every event ever).
+/// Each enterprise's kiosks with their health: the last sync and the last report (one row per
+/// kiosk, no walk over its events).
 async fn kiosks(pool: &PgPool, only: Option<&str>, now_ms: i64) -> Result<HashMap<String, Vec<KioskLine>>> {
-    let rows: Vec<(String, String, bool, Option<i64>)> = sqlx::query_as(
-        "SELECT k.enterprise, k.kiosk_id, k.revoked_at IS NOT NULL,
-                (SELECT (extract(epoch FROM max(e.received_at)) * 1000)::int8 FROM events e
-                 WHERE e.enterprise = k.enterprise AND e.at_ms > $2 AND e.kiosk_id = k.kiosk_id)
-         FROM kiosks k WHERE ($1::text IS NULL OR k.enterprise = $1)
+    type Row = (String, String, bool, Option<i64>, Option<String>, Option<i64>, Option<i64>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT k.enterprise, k.kiosk_id, k.revoked_at IS NOT NULL, h.last_sync_at_ms, h.version,
+                h.clock_offset_ms, h.events_waiting, h.last_error
+         FROM kiosks k LEFT JOIN kiosk_health h USING (kiosk_id)
+         WHERE ($1::text IS NULL OR k.enterprise = $1)
          ORDER BY k.enterprise, k.kiosk_id",
     )
     .bind(only)
-    .bind(now_ms - CHART_DAYS as i64 * DAY_MS)
     .fetch_all(pool)
     .await?;
     let mut by_enterprise: HashMap<String, Vec<KioskLine>> = HashMap::new();
-    for (enterprise, kiosk_id, revoked, last_received_ms) in rows {
-        by_enterprise.entry(enterprise).or_default().push(KioskLine { kiosk_id, revoked, last_received_ms });
+    for (enterprise, kiosk_id, revoked, last_sync_ms, version, clock_offset_ms, events_waiting, last_error) in rows {
+        let silent = crate::health::is_silent(last_sync_ms, now_ms);
+        by_enterprise.entry(enterprise).or_default().push(KioskLine {
+            kiosk_id,
+            revoked,
+            last_sync_ms,
+            silent,
+            version,
+            clock_offset_ms,
+            events_waiting,
+            last_error,
+        });
     }
     Ok(by_enterprise)
 }

@@ -348,11 +348,24 @@ fn the_console_signs_in_and_shows_the_overview_an_enterprise_and_the_audit_log()
         browser.attribute(&format!("{row} [data-events-today]"), "data-events-today"),
         Some(events_today.to_string())
     );
-    assert!(browser.text(&format!("{row} li[data-kiosk=\"a-gate-2\"]")).contains("Nhận sự kiện gần nhất"));
+    // Every kiosk synced a moment ago: online, with its last sync.
+    let a2 = format!("{row} li[data-kiosk=\"a-gate-2\"]");
+    assert_eq!(browser.attribute(&a2, "data-status").as_deref(), Some("online"));
+    assert!(browser.text(&a2).contains("Đang kết nối") && browser.text(&a2).contains("Đồng bộ gần nhất"));
     let b_row = format!("tr[data-tax-code=\"{B}\"]");
     assert_eq!(browser.attribute(&format!("{b_row} [data-inside]"), "data-inside").as_deref(), Some("1"));
     assert_eq!(browser.text("#total-inside"), "4");
     browser.screenshot("console-overview-vi.png");
+
+    // B's kiosk stopped syncing two hours ago (its last sync moved back, not a two-hour wait):
+    // the overview calls it silent, the other kiosks stay online.
+    p.pg.query("UPDATE kiosk_health SET last_sync_at_ms = last_sync_at_ms - 7200000 WHERE kiosk_id = 'b-gate-1'");
+    browser.goto(&format!("{}/console", p.server.url));
+    let b1 = format!("{b_row} li[data-kiosk=\"b-gate-1\"]");
+    assert_eq!(browser.attribute(&b1, "data-status").as_deref(), Some("silent"));
+    assert!(browser.text(&b1).contains("Mất liên lạc"), "{}", browser.text(&b1));
+    assert_eq!(browser.attribute(&a2, "data-status").as_deref(), Some("online"));
+    browser.screenshot("console-overview-silent-vi.png");
 
     // The province's JSON answer says the same.
     assert_eq!(p.server.inside(A).as_array().unwrap().len(), 3);
@@ -370,6 +383,11 @@ fn the_console_signs_in_and_shows_the_overview_an_enterprise_and_the_audit_log()
     assert_eq!(browser.text("#enterprise-name"), A_NAME);
     assert_eq!(browser.text("#inside-workers"), "2");
     assert_eq!(browser.text("#inside-visitors"), "1");
+    // Its kiosks with what their health reports said: the version they run, nothing waiting.
+    let a1 = "#kiosks tr[data-kiosk=\"a-gate-1\"]";
+    assert_eq!(browser.attribute(a1, "data-status").as_deref(), Some("online"));
+    let a1_text = browser.text(a1);
+    assert!(a1_text.contains("Online") && a1_text.contains(env!("CARGO_PKG_VERSION")), "{a1_text}");
     let bar = |day: NaiveDate| {
         browser
             .attribute(&format!("#entries-chart g[data-day=\"{day}\"]"), "data-entries")
