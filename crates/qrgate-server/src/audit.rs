@@ -21,10 +21,12 @@ pub enum Action {
     AccountAdd,
     AccountPassword,
     AccountDisable,
+    TokenAdd,
+    TokenRevoke,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 12] = [
         Action::SignIn,
         Action::SignInFailed,
         Action::SignOut,
@@ -35,6 +37,8 @@ impl Action {
         Action::AccountAdd,
         Action::AccountPassword,
         Action::AccountDisable,
+        Action::TokenAdd,
+        Action::TokenRevoke,
     ];
 
     /// The word stored: never changed, since old lines keep it.
@@ -50,6 +54,8 @@ impl Action {
             Action::AccountAdd => "account_add",
             Action::AccountPassword => "account_password",
             Action::AccountDisable => "account_disable",
+            Action::TokenAdd => "token_add",
+            Action::TokenRevoke => "token_revoke",
         }
     }
 
@@ -107,7 +113,8 @@ mod tests {
 
     #[test]
     fn every_action_is_in_the_migrations_list() {
-        let schema = include_str!("../migrations/0009_accounts.sql");
+        // 0011 rewrote the CHECK whole when tokens came.
+        let schema = include_str!("../migrations/0011_api_tokens.sql");
         for action in Action::ALL {
             assert!(schema.contains(&format!("'{}'", action.as_str())), "{action:?}");
             assert_eq!(Action::from_stored(action.as_str()), Some(action));

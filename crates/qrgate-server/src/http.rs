@@ -20,10 +20,12 @@ use qrgate_protocol::{from_json, PullRequest, PushRequest, RequestAuth, PULL_PAT
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
+use crate::accounts::{Account, Role};
+use crate::audit::{self, Action};
 use crate::error::{Error, Result};
 use crate::province::{self, Trace};
 use crate::sync::{self, Kiosk};
-use crate::{health, photos, privacy};
+use crate::{health, photos, privacy, tokens};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -225,13 +227,62 @@ fn query<T: serde::de::DeserializeOwned>(raw: Option<String>) -> Result<T> {
     serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).map_err(|e| Error::invalid("query", e.to_string()))
 }
 
-fn check_query_token(state: &AppState, headers: &HeaderMap) -> Result<()> {
-    let given =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    match (&state.query_token, given) {
-        (Some(want), Some(given)) if constant_time_eq(want.as_bytes(), given.trim().as_bytes()) => Ok(()),
-        _ => Err(Error::QueryUnauthorized),
+/// Who asks a province question: an account, through one of its tokens (`tokens`), or whoever
+/// holds the server's own `--query-token`, which answers as a province officer's would.
+enum Caller {
+    Account(Account),
+    ServerToken,
+}
+
+impl Caller {
+    /// The name the record of processing and the audit log give the asker.
+    fn actor(&self) -> &str {
+        match self {
+            Caller::Account(a) => &a.login,
+            Caller::ServerToken => "query token",
+        }
     }
+
+    fn login(&self) -> Option<&str> {
+        match self {
+            Caller::Account(a) => Some(&a.login),
+            Caller::ServerToken => None,
+        }
+    }
+
+    /// The enterprise a question is limited to: an enterprise viewer's own whatever it asked
+    /// (another one is refused), else the one asked, if any.
+    fn scope(&self, asked: Option<String>) -> Result<Option<String>> {
+        let Caller::Account(account) = self else { return Ok(asked) };
+        let Some(own) = account.only_enterprise() else { return Ok(asked) };
+        if let Some(asked) = &asked {
+            account.may_see(asked)?;
+        }
+        Ok(Some(own.to_string()))
+    }
+
+    /// Contact tracing is the province's: an enterprise viewer does not trace.
+    fn may_trace(&self) -> Result<()> {
+        match self {
+            Caller::Account(a) if a.role == Role::EnterpriseViewer => Err(Error::Forbidden),
+            Caller::Account(_) | Caller::ServerToken => Ok(()),
+        }
+    }
+}
+
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(Error::QueryUnauthorized)?;
+    if let Some(want) = &state.query_token {
+        if constant_time_eq(want.as_bytes(), given.as_bytes()) {
+            return Ok(Caller::ServerToken);
+        }
+    }
+    tokens::account(&state.pool, given).await?.map(Caller::Account).ok_or(Error::QueryUnauthorized)
 }
 
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -272,9 +323,9 @@ struct InsideQuery {
 }
 
 async fn inside(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
-    check_query_token(&state, &headers)?;
+    let caller = caller(&state, &headers).await?;
     let q: InsideQuery = query(q)?;
-    let enterprise = enterprise_param(q.enterprise.as_deref())?;
+    let enterprise = caller.scope(enterprise_param(q.enterprise.as_deref())?)?;
     let window_ms = q.within_hours.map_or(province::INSIDE_WINDOW_MS, |h| i64::from(h.clamp(1, 24 * 31)) * 3_600_000);
     let rows = province::inside(&state.pool, enterprise.as_deref(), now_ms(), window_ms).await?;
     let header = [
@@ -314,7 +365,8 @@ fn worker() -> String {
 }
 
 async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
-    check_query_token(&state, &headers)?;
+    let caller = caller(&state, &headers).await?;
+    caller.may_trace()?;
     let mut q: ContactsQuery = query(q)?;
     let enterprise = enterprise_param(Some(&q.enterprise))?.expect("given");
     let by_number: Vec<String> = if let Some(number) = q.cccd.as_deref() {
@@ -329,7 +381,7 @@ async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q)
         if ids.is_empty() {
             // Looking a number up is processing it, found or not: recorded all the same.
             let detail = format!("visitor by CCCD number, not found, from {} to {}", q.from.trim(), q.to.trim());
-            privacy::record_trace(&state.pool, "query token", &enterprise, 0, &detail).await?;
+            record_trace(&state.pool, &caller, &enterprise, 0, &detail).await?;
             return Err(Error::invalid(
                 "cccd",
                 "no visitor with this number at this enterprise (or their events were purged)",
@@ -365,8 +417,19 @@ async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q)
     // The record says a trace was made and how many it named; not whom it was about.
     let by = if q.cccd.is_some() { "visitor by CCCD number" } else { trace.person_kind.as_str() };
     let detail = format!("{by} from {} to {}", q.from.trim(), q.to.trim());
-    privacy::record_trace(&state.pool, "query token", &trace.enterprise, rows.len(), &detail).await?;
+    record_trace(&state.pool, &caller, &trace.enterprise, rows.len(), &detail).await?;
     answer(rows, q.format, &["person_kind", "person_ref", "full_name", "overlap_minutes", "first_overlap"])
+}
+
+/// A trace goes in the record of processing (for the enterprise) and in the audit log (for the
+/// province), in one transaction: neither names whom it was about.
+async fn record_trace(pool: &PgPool, caller: &Caller, enterprise: &str, people: usize, detail: &str) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    privacy::record_trace(&mut *tx, caller.actor(), enterprise, people, detail).await?;
+    let line = format!("{enterprise}: {detail}, {people} people (API)");
+    audit::record(&mut *tx, now_ms(), caller.login(), Action::Trace, &line).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -379,13 +442,13 @@ struct DailyQuery {
 }
 
 async fn daily(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
-    check_query_token(&state, &headers)?;
+    let caller = caller(&state, &headers).await?;
     let q: DailyQuery = query(q)?;
     if q.to < q.from {
         return Err(Error::invalid("date range", "`to` is before `from`"));
     }
-    let rows =
-        province::daily(&state.pool, enterprise_param(q.enterprise.as_deref())?.as_deref(), q.from, q.to).await?;
+    let enterprise = caller.scope(enterprise_param(q.enterprise.as_deref())?)?;
+    let rows = province::daily(&state.pool, enterprise.as_deref(), q.from, q.to).await?;
     answer(rows, q.format, &["enterprise", "day", "entries", "exits", "refused", "total", "clock_off"])
 }
 
@@ -398,9 +461,10 @@ struct ProcessingQuery {
 
 /// The record of processing (traces, purges), newest first, at most 10,000 lines.
 async fn processing(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
-    check_query_token(&state, &headers)?;
+    let caller = caller(&state, &headers).await?;
     let q: ProcessingQuery = query(q)?;
-    let rows = privacy::log(&state.pool, enterprise_param(q.enterprise.as_deref())?.as_deref(), 10_000).await?;
+    let enterprise = caller.scope(enterprise_param(q.enterprise.as_deref())?)?;
+    let rows = privacy::log(&state.pool, enterprise.as_deref(), 10_000).await?;
     answer(rows, q.format, &["at", "actor", "action", "enterprise", "people", "detail"])
 }
 
@@ -415,9 +479,9 @@ struct KiosksQuery {
 
 /// The province's kiosks, each with its last sync and health report: online, or silent.
 async fn kiosks(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
-    check_query_token(&state, &headers)?;
+    let caller = caller(&state, &headers).await?;
     let q: KiosksQuery = query(q)?;
-    let enterprise = enterprise_param(q.enterprise.as_deref())?;
+    let enterprise = caller.scope(enterprise_param(q.enterprise.as_deref())?)?;
     let at = match q.at.as_deref() {
         Some(at) => province::parse_bound(at, "at", false)?,
         None => now_ms(),

@@ -1,8 +1,8 @@
 //! The provincial server: kiosks push signed batches of events and pull their enterprise's news;
 //! they push and pull their enterprise's sealed photos too (`photos`, which no province query reads)
 //! and report their health (`health`); the province asks who is inside, who met whom, how busy
-//! each gate was, and how its kiosks are, through the JSON API with its bearer token or through
-//! the web console with personal accounts (`console`, `accounts`, `audit`).
+//! each gate was, and how its kiosks are, through the JSON API with a bearer token of an account
+//! (`tokens`) or through the web console with personal accounts (`console`, `accounts`, `audit`).
 //!
 //! Stateless: everything lives in PostgreSQL (nonces included), so several instances can stand
 //! behind one load balancer.
@@ -19,6 +19,7 @@ pub mod photos;
 pub mod privacy;
 pub mod province;
 pub mod sync;
+pub mod tokens;
 
 pub use error::{Error, Result};
 

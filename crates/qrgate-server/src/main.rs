@@ -1,5 +1,5 @@
 //! `qrgate-server`: run the provincial server, register or revoke kiosks, manage the console's
-//! accounts.
+//! accounts and their API tokens.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,8 +10,10 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use qrgate_protocol::trace::TraceSecret;
 use qrgate_server::accounts::{self, Login, NewAccount, Password};
+use qrgate_server::console::html::time_and_day;
 use qrgate_server::http::{router, AppState, Limits};
 use qrgate_server::sync::{add_kiosk, expire_nonces, revoke_kiosk, Registration};
+use qrgate_server::tokens::{self, TokenName};
 use qrgate_server::{connect, Error, Result};
 
 #[derive(Parser)]
@@ -90,6 +92,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Bearer tokens for scripts using the province's JSON/CSV API, each an account's.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
     },
     /// Create or upgrade the schema, then exit.
     Migrate {
@@ -170,6 +177,36 @@ enum UserCommand {
         db: Db,
         #[arg(long)]
         login: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a token for an account and print it: it is shown this once, only its hash is kept.
+    Add {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        login: String,
+        /// What the token is for, to tell it apart and revoke it: "nightly export".
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke an account's token by its name: scripts using it are refused from now on.
+    Revoke {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// The tokens of an account, or of every account: names and dates, never the tokens.
+    List {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        login: Option<String>,
     },
 }
 
@@ -255,6 +292,31 @@ async fn run(command: Command) -> Result<()> {
             let login = Login::parse(&login)?;
             accounts::disable(&connect(&db.db, 2).await?, &login, now_ms(), None).await?;
             println!("account {} disabled; its sessions are ended", login.as_str());
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Add { db, login, name } } => {
+            let (login, name) = (Login::parse(&login)?, TokenName::parse(&name)?);
+            let token = tokens::add(&connect(&db.db, 2).await?, &login, &name, now_ms(), None).await?;
+            // The token alone on stdout, so a script can take it; the words on stderr.
+            eprintln!("token {:?} of {} (shown this once; `token revoke` ends it):", name.as_str(), login.as_str());
+            println!("{token}");
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Revoke { db, login, name } } => {
+            let (login, name) = (Login::parse(&login)?, TokenName::parse(&name)?);
+            tokens::revoke(&connect(&db.db, 2).await?, &login, &name, now_ms(), None).await?;
+            println!("token {:?} of {} revoked", name.as_str(), login.as_str());
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::List { db, login } } => {
+            let login = login.as_deref().map(Login::parse).transpose()?;
+            for t in tokens::list(&connect(&db.db, 2).await?, login.as_ref()).await? {
+                let state = match t.revoked_at_ms {
+                    Some(at) => format!("revoked {}", time_and_day(at)),
+                    None => "live".to_string(),
+                };
+                println!("{}\t{}\tmade {}\t{state}", t.login, t.name, time_and_day(t.created_at_ms));
+            }
             Ok(())
         }
         Command::TraceKey { command: TraceKeyCommand::New { out } } => {

@@ -75,7 +75,13 @@ pub async fn purge(pool: &PgPool, now_ms: i64, keep_days: u32) -> Result<Purged>
 
 /// Writes that someone traced a person's contacts: who (the credential used), which enterprise,
 /// how many people the answer named, and the period — not whom.
-pub async fn record_trace(pool: &PgPool, actor: &str, enterprise: &str, people: usize, detail: &str) -> Result<()> {
+pub async fn record_trace<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    actor: &str,
+    enterprise: &str,
+    people: usize,
+    detail: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO processing_log (actor, action, enterprise, people, detail) VALUES ($1, 'trace', $2, $3, $4)",
     )
@@ -83,7 +89,7 @@ pub async fn record_trace(pool: &PgPool, actor: &str, enterprise: &str, people: 
     .bind(enterprise)
     .bind(people as i64)
     .bind(detail)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

@@ -12,6 +12,7 @@ mod health;
 mod photos;
 mod privacy;
 mod restore;
+mod tokens;
 
 use std::time::Duration;
 

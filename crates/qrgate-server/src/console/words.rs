@@ -246,6 +246,10 @@ impl Words {
             (Action::AccountPassword, false) => "Password set",
             (Action::AccountDisable, true) => "Khoá tài khoản",
             (Action::AccountDisable, false) => "Account disabled",
+            (Action::TokenAdd, true) => "Cấp mã truy cập API",
+            (Action::TokenAdd, false) => "API token issued",
+            (Action::TokenRevoke, true) => "Thu hồi mã truy cập API",
+            (Action::TokenRevoke, false) => "API token revoked",
         }
     }
 

@@ -251,6 +251,23 @@ pub fn server_cli(db: &str, args: &[&str]) -> (bool, String) {
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
+/// Runs `qrgate-server` once with `stdin` as its standard input (a password for `user add`):
+/// (success, stdout, stderr).
+pub fn server_cli_input(db: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(server_exe())
+        .args(args)
+        .args(["--db", db])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
+}
+
 /// A kiosk: a real, initialised data directory.
 pub struct Kiosk {
     pub dir: tempfile::TempDir,
