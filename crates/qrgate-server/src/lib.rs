@@ -19,6 +19,7 @@ pub mod photos;
 pub mod privacy;
 pub mod province;
 pub mod sync;
+pub mod trace;
 
 pub use error::{Error, Result};
 
