@@ -1075,6 +1075,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_trace_answer_is_text_and_its_question_is_in_no_address() {
+        let form = TraceForm {
+            enterprise: "0101234567".into(),
+            kind: "cccd".into(),
+            person: "079090001234".into(),
+            from: "03/12/2026".into(),
+            to: "03/12/2026".into(),
+        };
+        let traced = Traced {
+            tax_code: "0101234567".into(),
+            enterprise_name: "Công ty <Sài Gòn> & Co".into(),
+            first_day: NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+            last_day: NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+            contacts: vec![crate::province::Contact {
+                person_kind: "worker".into(),
+                person_ref: "NV0001".into(),
+                full_name: Some("<b>Trần</b> Thị Bình".into()),
+                gates: vec!["Cổng <1>".into(), "Cổng 2".into()],
+                overlap_minutes: 1234,
+                first_overlap: "2026-12-03T12:20:00+07:00".into(),
+            }],
+            sort: SortBy::First,
+        };
+        let enterprises = [("0101234567".to_string(), "Công ty <Sài Gòn> & Co".to_string())];
+        let frame = Frame { lang: Lang::En, here: "/console/trace", session: None };
+        let page = trace(&frame, &enterprises, &form, None, Some(&traced));
+        assert!(!page.contains("<b>") && page.contains("&lt;b&gt;Trần&lt;/b&gt; Thị Bình"), "{page}");
+        assert!(page.contains("Cổng &lt;1&gt;</span>, <span class=\"gate\">Cổng 2"), "{page}");
+        assert!(page.contains("<time datetime=\"2026-12-03T12:20:00+07:00\">12:20 03/12/2026</time>"), "{page}");
+        assert!(page.contains(">1,234<"), "English thousands: {page}");
+        assert!(page.contains("id=\"sort-first\" aria-pressed=\"true\""), "{page}");
+        assert!(page.contains("formaction=\"/console/trace/export?lang=en\" name=\"format\" value=\"xlsx\""));
+        // The number is in the form's fields only: in no link, no action, no title.
+        for attribute in ["href=\"", "action=\"", "<title>"] {
+            for piece in page.split(attribute).skip(1) {
+                let value = piece.split(['"', '<']).next().unwrap();
+                assert!(!value.contains("079090001234"), "{attribute}{value}");
+            }
+        }
+        assert_eq!(page.matches("value=\"079090001234\"").count(), 2, "the form's field and the result's hidden one");
+        assert!(!page.contains("<script") && !page.contains("style="));
+        let problem = trace(&frame, &enterprises, &form, Some(Problem::NoSuchVisitor), None);
+        assert!(problem.contains("data-code=\"no_such_visitor\"") && problem.contains("No visitor with this CCCD"));
+        assert!(problem.contains("id=\"kind-cccd\" name=\"kind\" value=\"cccd\" checked"), "{problem}");
+    }
+
+    #[test]
     fn escape_leaves_no_markup() {
         assert_eq!(
             escape(r#"<script>alert('x')</script> & "q""#),

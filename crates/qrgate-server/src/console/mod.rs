@@ -805,6 +805,10 @@ mod tests {
             ("/console", "/console/sign-in"),
             ("/console/audit?lang=en", "/console/sign-in?lang=en"),
             ("/console/enterprise/0101234567", "/console/sign-in"),
+            ("/console/enterprise/0101234567/processing?lang=en", "/console/sign-in?lang=en"),
+            ("/console/trace", "/console/sign-in"),
+            ("/console/kiosks", "/console/sign-in"),
+            ("/console/accounts", "/console/sign-in"),
         ] {
             let (status, headers, _) = send(app(false), get(uri)).await;
             assert_eq!(status, StatusCode::SEE_OTHER, "{uri}");
