@@ -247,17 +247,12 @@ async fn trace(State(state): State<AppState>, lang: Lang, SignedIn(session): Sig
     let frame = Frame { lang, here: "/console/trace", session: Some(&session) };
     let page = async {
         let request: TraceRequest = read_form(&body)?;
-        let enterprises = |state: &AppState| {
-            let pool = state.pool.clone();
-            async move { view::enterprises(&pool, None).await }
-        };
-        Ok(match run_trace(&state, &session, &request, audit::Action::Trace, "").await? {
-            Ok(traced) => {
-                let page = html::trace(&frame, &enterprises(&state).await?, &request.form(), None, Some(&traced));
-                Html(page).into_response()
-            }
+        let traced = run_trace(&state, &session, &request, audit::Action::Trace, "").await?;
+        let enterprises = view::enterprises(&state.pool, None).await?;
+        Ok(match traced {
+            Ok(traced) => Html(html::trace(&frame, &enterprises, &request.form(), None, Some(&traced))).into_response(),
             Err((form, problem)) => {
-                let page = html::trace(&frame, &enterprises(&state).await?, &form, Some(problem), None);
+                let page = html::trace(&frame, &enterprises, &form, Some(problem), None);
                 (StatusCode::BAD_REQUEST, Html(page)).into_response()
             }
         })
@@ -359,15 +354,11 @@ async fn register_kiosk(
                 Ok(r) => sync::add_kiosk(&state.pool, &r, now, Some(&session.account.login)).await.map(|()| r),
                 Err(e) => Err(e),
             };
-        let rows = |state: &AppState| {
-            let pool = state.pool.clone();
-            async move { view::kiosk_rows(&pool, None, now).await }
-        };
         let problem = match registered {
             Ok(r) => {
-                let notice = w(lang).kiosk_registered.replace("{kiosk}", &r.kiosk_id);
-                let page =
-                    html::kiosks(&frame, &rows(&state).await?, &view::RegisterForm::default(), None, Some(&notice));
+                let notice = lang.words().kiosk_registered.replace("{kiosk}", &r.kiosk_id);
+                let rows = view::kiosk_rows(&state.pool, None, now).await?;
+                let page = html::kiosks(&frame, &rows, &view::RegisterForm::default(), None, Some(&notice));
                 return Ok(Html(page).into_response());
             }
             Err(Error::Invalid { what: "tax code", .. }) => Problem::TaxCode,
@@ -377,7 +368,8 @@ async fn register_kiosk(
             Err(Error::KioskExists(_)) => Problem::KioskExists,
             Err(e) => return Err(e),
         };
-        let page = html::kiosks(&frame, &rows(&state).await?, &form, Some(problem), None);
+        let rows = view::kiosk_rows(&state.pool, None, now).await?;
+        let page = html::kiosks(&frame, &rows, &form, Some(problem), None);
         Ok((StatusCode::BAD_REQUEST, Html(page)).into_response())
     };
     page.await.unwrap_or_else(|e| refused(&frame, e))
@@ -418,7 +410,7 @@ async fn revoke_kiosk(State(state): State<AppState>, lang: Lang, SignedIn(sessio
         } else {
             match sync::revoke_kiosk(&state.pool, kiosk_id, now, Some(&session.account.login)).await {
                 Ok(()) => {
-                    let notice = w(lang).kiosk_revoked.replace("{kiosk}", kiosk_id);
+                    let notice = lang.words().kiosk_revoked.replace("{kiosk}", kiosk_id);
                     let rows = view::kiosk_rows(&state.pool, None, now).await?;
                     let page = html::kiosks(&frame, &rows, &Default::default(), None, Some(&notice));
                     return Ok(Html(page).into_response());
@@ -512,7 +504,7 @@ async fn add_account(State(state): State<AppState>, lang: Lang, SignedIn(session
         let hash = accounts::blocking(move || accounts::hash_password(&password, &mut rand_core::OsRng)).await??;
         match accounts::add(&state.pool, &new, &hash, now_ms(), Some(&session.account.login)).await {
             Ok(()) => {
-                let notice = w(lang).account_added.replace("{login}", new.login.as_str());
+                let notice = lang.words().account_added.replace("{login}", new.login.as_str());
                 accounts_view(&state, &frame, &view::AccountForm::default(), None, Some(&notice)).await
             }
             Err(Error::AccountExists(_)) => {
@@ -556,7 +548,7 @@ async fn disable_account(
         }
         match accounts::disable(&state.pool, &login, now_ms(), Some(&session.account.login)).await {
             Ok(()) => {
-                let notice = w(lang).account_disabled.replace("{login}", login.as_str());
+                let notice = lang.words().account_disabled.replace("{login}", login.as_str());
                 accounts_view(&state, &frame, &blank, None, Some(&notice)).await
             }
             Err(Error::UnknownAccount(_)) => {
@@ -566,10 +558,6 @@ async fn disable_account(
         }
     };
     page.await.unwrap_or_else(|e| refused(&frame, e))
-}
-
-fn w(lang: Lang) -> &'static words::Words {
-    lang.words()
 }
 
 async fn audit(State(state): State<AppState>, lang: Lang, SignedIn(session): SignedIn) -> Response {
