@@ -235,9 +235,22 @@ impl Account {
     }
 
     pub fn may_read_audit(&self) -> Result<()> {
+        self.may_administer()
+    }
+
+    /// Registering and revoking kiosks, managing accounts: the province's admins only.
+    pub fn may_administer(&self) -> Result<()> {
         match self.role {
             Role::ProvinceAdmin => Ok(()),
             Role::ProvinceOfficer | Role::EnterpriseViewer => Err(Error::Forbidden),
+        }
+    }
+
+    /// Tracing contacts names people across an enterprise: the province's roles only.
+    pub fn may_trace(&self) -> Result<()> {
+        match self.role {
+            Role::ProvinceAdmin | Role::ProvinceOfficer => Ok(()),
+            Role::EnterpriseViewer => Err(Error::Forbidden),
         }
     }
 }
@@ -470,8 +483,48 @@ pub async fn disable(pool: &PgPool, login: &Login, now_ms: i64, by: Option<&str>
     Ok(())
 }
 
+/// An account as the accounts page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub enterprise: Option<String>,
+    pub disabled: bool,
+    pub locked_until_ms: Option<i64>,
+    /// The last sign-in the audit log holds.
+    pub last_sign_in_ms: Option<i64>,
+}
+
+/// Every account, by login.
+pub async fn list(pool: &PgPool) -> Result<Vec<Listed>> {
+    type Row = (String, String, String, Option<String>, bool, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT a.login, a.display_name, a.role, a.enterprise, a.disabled, a.locked_until_ms, s.last_ms
+         FROM accounts a
+         LEFT JOIN (SELECT account, MAX(at_ms) AS last_ms FROM audit_log WHERE action = 'sign_in' GROUP BY account) s
+                ON s.account = a.login
+         ORDER BY a.login",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Listed {
+                login: r.0,
+                display_name: r.1,
+                role: Role::parse(&r.2)?,
+                enterprise: r.3,
+                disabled: r.4,
+                locked_until_ms: r.5,
+                last_sign_in_ms: r.6,
+            })
+        })
+        .collect()
+}
+
 /// Argon2 takes tens of milliseconds of one core: off the runtime's threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| Error::Io { what: "checking a password".into(), source: std::io::Error::other(e.to_string()) })

@@ -27,7 +27,9 @@ pub enum Error {
     #[error("the health report cannot be taken: {0}")]
     BadHealthReport(qrgate_protocol::health::HealthProblem),
 
-    #[error("province queries need a bearer token (Authorization: Bearer ...): an account's (`qrgate-server token add`)")]
+    #[error(
+        "province queries need a bearer token (Authorization: Bearer ...): an account's (`qrgate-server token add`)"
+    )]
     QueryUnauthorized,
 
     #[error("invalid {what}: {why}")]

@@ -20,12 +20,12 @@ use qrgate_protocol::{from_json, PullRequest, PushRequest, RequestAuth, PULL_PAT
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use crate::accounts::{Account, Role};
+use crate::accounts::Account;
 use crate::audit::{self, Action};
 use crate::error::{Error, Result};
-use crate::province::{self, Trace};
+use crate::province;
 use crate::sync::{self, Kiosk};
-use crate::{health, photos, privacy, tokens};
+use crate::{health, photos, privacy, tokens, trace};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -261,11 +261,10 @@ impl Caller {
         Ok(Some(own.to_string()))
     }
 
-    /// Contact tracing is the province's: an enterprise viewer does not trace.
     fn may_trace(&self) -> Result<()> {
         match self {
-            Caller::Account(a) if a.role == Role::EnterpriseViewer => Err(Error::Forbidden),
-            Caller::Account(_) | Caller::ServerToken => Ok(()),
+            Caller::Account(a) => a.may_trace(),
+            Caller::ServerToken => Ok(()),
         }
     }
 }
@@ -367,70 +366,44 @@ fn worker() -> String {
 async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response> {
     let caller = caller(&state, &headers).await?;
     caller.may_trace()?;
-    let mut q: ContactsQuery = query(q)?;
+    let q: ContactsQuery = query(q)?;
     let enterprise = enterprise_param(Some(&q.enterprise))?.expect("given");
-    let by_number: Vec<String> = if let Some(number) = q.cccd.as_deref() {
-        let number = number.trim();
-        if !qrgate_protocol::trace::is_cccd_number(number) {
-            return Err(Error::invalid("cccd", "a CCCD number is 12 digits"));
-        }
-        let secret = state.trace.as_deref().ok_or_else(|| {
-            Error::invalid("cccd", "this server has no trace secret (serve --trace-key); trace by the visitor's id")
-        })?;
-        let ids = province::visitor_ids(&state.pool, &enterprise, &secret.tag(number)).await?;
-        if ids.is_empty() {
-            // Looking a number up is processing it, found or not: recorded all the same.
-            let detail = format!("visitor by CCCD number, not found, from {} to {}", q.from.trim(), q.to.trim());
-            record_trace(&state.pool, &caller, &enterprise, 0, &detail).await?;
-            return Err(Error::invalid(
-                "cccd",
-                "no visitor with this number at this enterprise (or their events were purged)",
-            ));
-        }
-        (q.kind, q.person) = ("visitor".into(), String::new());
-        ids
-    } else if q.person.trim().is_empty() {
-        return Err(Error::invalid("person", "give the person (an employee code or a visitor's id) or cccd"));
-    } else {
-        Vec::new()
+    let person = match (q.cccd.as_deref(), q.kind.as_str()) {
+        (Some(number), _) => trace::Person::cccd(number)?,
+        (None, "worker") => trace::Person::worker(&q.person)?,
+        (None, "visitor") => trace::Person::visitor(&q.person)?,
+        (None, other) => return Err(Error::invalid("kind", format!("{other:?}; expected worker or visitor"))),
     };
-    let trace = Trace {
+    let question = trace::Question {
         enterprise,
-        person_ref: match q.kind.as_str() {
-            "worker" => q.person.trim().to_ascii_uppercase(),
-            "visitor" => q.person.trim().to_string(),
-            other => return Err(Error::invalid("kind", format!("{other:?}; expected worker or visitor"))),
-        },
-        person_kind: q.kind,
+        person,
         from_ms: province::parse_bound(&q.from, "from", false)?,
         to_ms: province::parse_bound(&q.to, "to", true)?,
-        max_presence_ms: i64::from(q.max_presence_hours.unwrap_or(16).clamp(1, 72)) * 3_600_000,
+        max_presence_ms: q
+            .max_presence_hours
+            .map_or(trace::DEFAULT_MAX_PRESENCE_MS, |h| i64::from(h.clamp(1, 72)) * 3_600_000),
+        period: format!("{} to {}", q.from.trim(), q.to.trim()),
     };
-    if trace.to_ms <= trace.from_ms || trace.to_ms - trace.from_ms > 366 * 86_400_000 {
+    if question.to_ms <= question.from_ms || question.to_ms - question.from_ms > 366 * 86_400_000 {
         return Err(Error::invalid("date range", "`to` must be after `from`, at most a year apart"));
     }
-    let rows = if by_number.is_empty() {
-        province::contacts(&state.pool, &trace).await?
-    } else {
-        province::contacts_of_any(&state.pool, &trace, &by_number).await?
+    let traced = trace::contacts(&state.pool, state.trace.as_deref(), &question, caller.actor()).await?;
+    let found = match &traced {
+        trace::Answer::Contacts(rows) => Some(rows.len()),
+        trace::Answer::NoSuchVisitor => None,
     };
-    // The record says a trace was made and how many it named; not whom it was about.
-    let by = if q.cccd.is_some() { "visitor by CCCD number" } else { trace.person_kind.as_str() };
-    let detail = format!("{by} from {} to {}", q.from.trim(), q.to.trim());
-    record_trace(&state.pool, &caller, &trace.enterprise, rows.len(), &detail).await?;
-    answer(rows, q.format, &["person_kind", "person_ref", "full_name", "overlap_minutes", "first_overlap"])
+    audit::record(&state.pool, now_ms(), caller.login(), Action::Trace, &question.audit_detail(found, "API: ")).await?;
+    match traced {
+        trace::Answer::Contacts(rows) => answer(rows, q.format, &CONTACT_COLUMNS),
+        trace::Answer::NoSuchVisitor => {
+            Err(Error::invalid("cccd", "no visitor with this number at this enterprise (or their events were purged)"))
+        }
+    }
 }
 
-/// A trace goes in the record of processing (for the enterprise) and in the audit log (for the
-/// province), in one transaction: neither names whom it was about.
-async fn record_trace(pool: &PgPool, caller: &Caller, enterprise: &str, people: usize, detail: &str) -> Result<()> {
-    let mut tx = pool.begin().await?;
-    privacy::record_trace(&mut *tx, caller.actor(), enterprise, people, detail).await?;
-    let line = format!("{enterprise}: {detail}, {people} people (API)");
-    audit::record(&mut *tx, now_ms(), caller.login(), Action::Trace, &line).await?;
-    tx.commit().await?;
-    Ok(())
-}
+/// The columns of a contact in CSV, in order: the API's and the console's exports alike.
+pub const CONTACT_COLUMNS: [&str; 6] =
+    ["person_kind", "person_ref", "full_name", "gates", "overlap_minutes", "first_overlap"];
 
 #[derive(Deserialize)]
 struct DailyQuery {

@@ -20,6 +20,7 @@ pub mod privacy;
 pub mod province;
 pub mod sync;
 pub mod tokens;
+pub mod trace;
 
 pub use error::{Error, Result};
 

@@ -94,6 +94,8 @@ pub struct Contact {
     pub person_kind: String,
     pub person_ref: String,
     pub full_name: Option<String>,
+    /// Where: the gates the contact came in by for the stays that overlapped, sorted.
+    pub gates: Vec<String>,
     pub overlap_minutes: i64,
     pub first_overlap: String,
 }
@@ -101,16 +103,18 @@ pub struct Contact {
 /// Everyone whose stays at the enterprise overlapped the person's within [from, to), with the
 /// total overlap. One query: stays from in/out pairs over the time index, joined to the person's.
 pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
-    let rows: Vec<(String, String, Option<String>, i64, i64)> = sqlx::query_as(
+    // kind, reference, worker's name, gates, overlap and first overlap (ms)
+    type Row = (String, String, Option<String>, Vec<String>, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(
         "WITH ev AS (
-             SELECT person_kind, person_ref, direction, at_ms,
+             SELECT person_kind, person_ref, direction, at_ms, gate,
                     lead(at_ms) OVER (PARTITION BY person_kind, person_ref ORDER BY at_ms) AS next_ms
              FROM events e
              WHERE enterprise = $1 AND at_ms >= $4 - $6 AND at_ms < $5 + $6
                AND verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id)
          ), stays AS (
-             SELECT person_kind, person_ref,
+             SELECT person_kind, person_ref, gate,
                     GREATEST(at_ms, $4) AS s,
                     LEAST(COALESCE(next_ms, at_ms + $6), at_ms + $6, $5) AS e
              FROM ev
@@ -118,7 +122,7 @@ pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
          ), mine AS (
              SELECT s, e FROM stays WHERE person_kind = $2 AND person_ref = $3 AND e > s
          )
-         SELECT o.person_kind, o.person_ref, w.full_name,
+         SELECT o.person_kind, o.person_ref, w.full_name, array_agg(DISTINCT o.gate ORDER BY o.gate),
                 SUM(LEAST(o.e, m.e) - GREATEST(o.s, m.s))::int8 AS overlap_ms,
                 MIN(GREATEST(o.s, m.s))::int8 AS first_ms
          FROM stays o
@@ -142,9 +146,10 @@ pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
             person_kind: r.0,
             person_ref: r.1,
             full_name: r.2,
+            gates: r.3,
             // Rounded up: a 20-second overlap is still a contact, never "0 minutes".
-            overlap_minutes: (r.3 + 59_999) / 60_000,
-            first_overlap: instant(r.4),
+            overlap_minutes: (r.4 + 59_999) / 60_000,
+            first_overlap: instant(r.5),
         })
         .collect())
 }
@@ -176,6 +181,9 @@ pub async fn contacts_of_any(pool: &PgPool, t: &Trace, ids: &[String]) -> Result
             match merged.iter_mut().find(|m| m.person_kind == c.person_kind && m.person_ref == c.person_ref) {
                 Some(m) => {
                     m.overlap_minutes += c.overlap_minutes;
+                    m.gates.extend(c.gates);
+                    m.gates.sort();
+                    m.gates.dedup();
                     if c.first_overlap < m.first_overlap {
                         m.first_overlap = c.first_overlap;
                     }
@@ -305,6 +313,12 @@ pub fn to_csv<T: Serialize>(rows: &[T], header: &[&str]) -> Result<String> {
         let cells = header.iter().map(|h| match &value[*h] {
             serde_json::Value::Null => String::new(),
             serde_json::Value::String(s) => escape_cell(s).into_owned(),
+            // A list (a contact's gates) is one cell, its items apart by "; ".
+            serde_json::Value::Array(items) => {
+                let items: Vec<String> =
+                    items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
+                escape_cell(&items.join("; ")).into_owned()
+            }
             other => other.to_string(),
         });
         out.write_record(cells).map_err(io)?;

@@ -123,10 +123,10 @@ fn push_pull_roster_and_province_queries() {
     .text()
     .unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "person_kind,person_ref,full_name,overlap_minutes,first_overlap");
+    assert_eq!(lines[0], "person_kind,person_ref,full_name,gates,overlap_minutes,first_overlap");
     assert_eq!(lines.len(), 2, "{csv}");
     // NV0001 in 07:31–07:33; NV0000 in 07:30–07:32 (plus gate-2's entry at 07:30 merged in order) → 1 minute.
-    assert_eq!(lines[1], "worker,NV0000,Nguyễn Văn An,1,2025-03-03T07:31:00+07:00");
+    assert_eq!(lines[1], "worker,NV0000,Nguyễn Văn An,Cổng A,1,2025-03-03T07:31:00+07:00");
 
     let health = http.get(format!("{}/healthz", server.url)).send().unwrap();
     assert_eq!(health.status(), 200);

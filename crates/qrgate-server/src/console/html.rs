@@ -9,9 +9,12 @@ use std::fmt::Write as _;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
-use super::view::{DayCount, EnterprisePage, KioskLine, Overview};
-use super::words::{Lang, Words};
-use crate::accounts::Session;
+use super::view::{
+    AccountForm, DayCount, EnterprisePage, KioskLine, KioskRow, Overview, ProcessingPage, RegisterForm, SortBy,
+    TraceForm, Traced,
+};
+use super::words::{Lang, Problem, Words};
+use crate::accounts::{self, Role, Session};
 use crate::audit;
 
 /// Text made safe for HTML, in element content and in quoted attributes alike.
@@ -109,8 +112,18 @@ impl Frame<'_> {
         if let Some(session) = self.session {
             let account = &session.account;
             let _ = write!(out, "<nav>\n<a href=\"{}\">{}</a>\n", self.link("/console"), escape(w.overview));
+            let mut item = |id: &str, path: &str, label: &str| {
+                let _ = writeln!(out, "<a id=\"nav-{id}\" href=\"{}\">{}</a>", self.link(path), escape(label));
+            };
+            if account.may_trace().is_ok() {
+                item("trace", "/console/trace", w.trace);
+            }
+            item("kiosks", "/console/kiosks", w.kiosks);
+            if account.may_administer().is_ok() {
+                item("accounts", "/console/accounts", w.accounts);
+            }
             if account.may_read_audit().is_ok() {
-                let _ = writeln!(out, "<a href=\"{}\">{}</a>", self.link("/console/audit"), escape(w.audit));
+                item("audit", "/console/audit", w.audit);
             }
             let _ = write!(
                 out,
@@ -341,6 +354,12 @@ pub fn enterprise(frame: &Frame, v: &EnterprisePage) -> String {
         workers = stat("inside-workers", &count(v.inside_workers as i64, lang), &format!("{} · {}", w.workers, w.inside_now)),
         visitors = stat("inside-visitors", &count(v.inside_visitors as i64, lang), &format!("{} · {}", w.visitors, w.inside_now)),
     );
+    let _ = writeln!(
+        main,
+        "<p><a id=\"processing-link\" href=\"{}\">{}</a></p>",
+        frame.link(&format!("/console/enterprise/{}/processing", v.tax_code)),
+        escape(w.processing)
+    );
     let _ = write!(
         main,
         "<section class=\"chart-box\">\n<h2>{}</h2>\n<div class=\"chart-scroll\">{}</div>\n</section>\n",
@@ -536,6 +555,504 @@ pub fn audit(frame: &Frame, lines: &[audit::Line]) -> String {
     frame.page(w.audit, &main)
 }
 
+/// The hidden field every form of a signed-in page carries.
+fn csrf_field(frame: &Frame) -> String {
+    let token = frame.session.map_or("", |s| s.csrf.as_str());
+    format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(token))
+}
+
+/// What was wrong in a form, said beside it.
+fn problem_line(w: &Words, problem: Option<Problem>) -> String {
+    match problem {
+        Some(p) => format!(
+            "<p class=\"refusal\" id=\"problem\" role=\"alert\" data-code=\"{}\">{}</p>\n",
+            p.code(),
+            escape(w.problem(p))
+        ),
+        None => String::new(),
+    }
+}
+
+/// What a form just did.
+fn notice_line(notice: Option<&str>) -> String {
+    match notice {
+        Some(text) => format!("<p class=\"notice\" id=\"notice\" role=\"status\">{}</p>\n", escape(text)),
+        None => String::new(),
+    }
+}
+
+/// A labelled text input holding `value`.
+fn text_input(id: &str, label: &str, value: &str, extra: &str) -> String {
+    format!(
+        "<label for=\"{id}\">{}</label>\n<input id=\"{id}\" name=\"{id}\" value=\"{}\" {extra}>\n",
+        escape(label),
+        escape(value)
+    )
+}
+
+/// `<option>`s of enterprises, `chosen` selected.
+fn enterprise_options(enterprises: &[(String, String)], chosen: &str) -> String {
+    let mut out = String::new();
+    for (tax, name) in enterprises {
+        let selected = if tax == chosen { " selected" } else { "" };
+        let _ = writeln!(out, "<option value=\"{0}\"{selected}>{1} ({0})</option>", escape(tax), escape(name));
+    }
+    out
+}
+
+/// An RFC 3339 instant of the province's answers at the gate's time: 12:20 03/12/2026.
+fn instant_text(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| time_and_day(t.timestamp_millis()))
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+/// The trace form, and under it the answer of the trace just made.
+pub fn trace(
+    frame: &Frame,
+    enterprises: &[(String, String)],
+    form: &TraceForm,
+    problem: Option<Problem>,
+    traced: Option<&Traced>,
+) -> String {
+    let w = frame.words();
+    let checked =
+        |kind: &str| if form.kind == kind || (form.kind.is_empty() && kind == "worker") { " checked" } else { "" };
+    let mut main = format!(
+        "<h1>{title}</h1>\n<p class=\"muted\">{intro}</p>\n\
+         <form class=\"ask\" id=\"trace-form\" method=\"post\" action=\"{action}\">\n{csrf}\n\
+         <label for=\"enterprise\">{enterprise_word}</label>\n\
+         <select id=\"enterprise\" name=\"enterprise\" required>\n<option value=\"\">{choose}</option>\n{options}</select>\n\
+         <fieldset>\n<legend>{person_word}</legend>\n\
+         <label class=\"choice\"><input type=\"radio\" id=\"kind-worker\" name=\"kind\" value=\"worker\"{worker}> {by_code}</label>\n\
+         <label class=\"choice\"><input type=\"radio\" id=\"kind-cccd\" name=\"kind\" value=\"cccd\"{cccd}> {by_cccd}</label>\n\
+         </fieldset>\n{person}<div class=\"days\"><div>{from}</div><div>{to}</div></div>\n{problem}\
+         <button type=\"submit\" id=\"trace-submit\">{button}</button>\n</form>\n",
+        title = escape(w.trace),
+        intro = escape(w.trace_intro),
+        action = frame.link("/console/trace"),
+        csrf = csrf_field(frame),
+        enterprise_word = escape(w.enterprise),
+        choose = escape(w.choose),
+        options = enterprise_options(enterprises, &form.enterprise),
+        person_word = escape(w.person),
+        worker = checked("worker"),
+        cccd = checked("cccd"),
+        by_code = escape(w.by_employee_code),
+        by_cccd = escape(w.by_cccd),
+        person = text_input(
+            "person",
+            w.code_or_number,
+            &form.person,
+            "required autocomplete=\"off\" autocapitalize=\"characters\" spellcheck=\"false\""
+        ),
+        from = text_input(
+            "from",
+            w.from_day,
+            &form.from,
+            &format!("required inputmode=\"numeric\" placeholder=\"{}\"", escape(w.day_hint))
+        ),
+        to = text_input(
+            "to",
+            w.to_day,
+            &form.to,
+            &format!("required inputmode=\"numeric\" placeholder=\"{}\"", escape(w.day_hint))
+        ),
+        problem = problem_line(w, problem),
+        button = escape(w.trace_button),
+    );
+    if let Some(t) = traced {
+        main.push_str(&traced_section(frame, form, t));
+    }
+    frame.page(w.trace, &main)
+}
+
+fn traced_section(frame: &Frame, form: &TraceForm, t: &Traced) -> String {
+    let w = frame.words();
+    let kind = if form.kind == "cccd" { w.by_cccd } else { w.by_employee_code };
+    let mut out = format!(
+        "<section id=\"result\" data-count=\"{n}\">\n<h2>{result}: {found}</h2>\n\
+         <p class=\"muted\">{name} ({tax}) · {kind} · {first} – {last}</p>\n\
+         <form method=\"post\" action=\"{action}\" id=\"result-form\">\n{csrf}\n",
+        n = t.contacts.len(),
+        result = escape(w.result),
+        found = escape(&w.contacts_found.replace("{n}", &count(t.contacts.len() as i64, frame.lang))),
+        name = escape(&t.enterprise_name),
+        tax = escape(&t.tax_code),
+        kind = escape(kind),
+        first = day(t.first_day),
+        last = day(t.last_day),
+        action = frame.link("/console/trace"),
+        csrf = csrf_field(frame),
+    );
+    // The question again, so sorting and downloading ask it anew without it ever being in a URL.
+    for (name, value) in [
+        ("enterprise", &form.enterprise),
+        ("kind", &form.kind),
+        ("person", &form.person),
+        ("from", &form.from),
+        ("to", &form.to),
+    ] {
+        let _ = writeln!(out, "<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape(value));
+    }
+    if t.contacts.is_empty() {
+        let _ = writeln!(out, "<p class=\"empty\">{}</p>\n</form>\n</section>", escape(w.no_contacts));
+        return out;
+    }
+    let _ = write!(out, "<div class=\"tools\">\n<span class=\"sort\">{}:", escape(w.sort_by));
+    for by in SortBy::ALL {
+        let label = match by {
+            SortBy::Minutes => w.sort_minutes,
+            SortBy::Name => w.sort_name,
+            SortBy::First => w.sort_first,
+        };
+        let pressed = if by == t.sort { "true" } else { "false" };
+        let _ = write!(
+            out,
+            " <button type=\"submit\" name=\"sort\" value=\"{v}\" id=\"sort-{v}\" aria-pressed=\"{pressed}\">{}</button>",
+            escape(label),
+            v = by.as_str(),
+        );
+    }
+    let export = frame.link("/console/trace/export");
+    let _ = write!(
+        out,
+        "</span>\n<span class=\"downloads\">\
+         <button type=\"submit\" formaction=\"{export}\" name=\"format\" value=\"csv\" id=\"export-csv\">{csv}</button> \
+         <button type=\"submit\" formaction=\"{export}\" name=\"format\" value=\"xlsx\" id=\"export-xlsx\">{xlsx}</button>\
+         </span>\n</div>\n",
+        csv = escape(w.download_csv),
+        xlsx = escape(w.download_xlsx),
+    );
+    let headings = [w.who, w.full_name, w.gates, w.minutes_together, w.first_overlap];
+    out.push_str("<table class=\"cards\" id=\"contacts\">\n<thead><tr>");
+    for (i, h) in headings.iter().enumerate() {
+        let class = if i == 3 { " class=\"num\"" } else { "" };
+        let _ = write!(out, "<th{class}>{}</th>", escape(h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for c in &t.contacts {
+        let name = match &c.full_name {
+            Some(name) => escape(name).into_owned(),
+            None => format!("<span class=\"muted\">{}</span>", escape(w.unknown_name)),
+        };
+        let gates: Vec<String> = c.gates.iter().map(|g| format!("<span class=\"gate\">{}</span>", escape(g))).collect();
+        let _ = writeln!(
+            out,
+            "<tr data-kind=\"{kind}\" data-person-ref=\"{person}\" data-minutes=\"{minutes}\">\
+             <td data-label=\"{h0}\"><span class=\"kind\">{kind_word}</span> <span class=\"ref\">{person}</span></td>\
+             <td data-label=\"{h1}\" class=\"name\">{name}</td>\
+             <td data-label=\"{h2}\" class=\"gates\">{gates}</td>\
+             <td data-label=\"{h3}\" class=\"num\">{minutes_text}</td>\
+             <td data-label=\"{h4}\"><time datetime=\"{iso}\">{first}</time></td></tr>",
+            kind = escape(&c.person_kind),
+            person = escape(&c.person_ref),
+            minutes = c.overlap_minutes,
+            kind_word = escape(w.person_kind(&c.person_kind)),
+            gates = gates.join(", "),
+            minutes_text = count(c.overlap_minutes, frame.lang),
+            iso = escape(&c.first_overlap),
+            first = instant_text(&c.first_overlap),
+            h0 = escape(headings[0]),
+            h1 = escape(headings[1]),
+            h2 = escape(headings[2]),
+            h3 = escape(headings[3]),
+            h4 = escape(headings[4]),
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</form>\n</section>\n");
+    out
+}
+
+/// Every kiosk the account may see; for an admin, the forms to register and revoke.
+pub fn kiosks(
+    frame: &Frame,
+    rows: &[KioskRow],
+    form: &RegisterForm,
+    problem: Option<Problem>,
+    notice: Option<&str>,
+) -> String {
+    let w = frame.words();
+    let admin = frame.session.is_some_and(|s| s.account.may_administer().is_ok());
+    let mut main = format!("<h1>{}</h1>\n{}", escape(w.kiosk_list), notice_line(notice));
+    if rows.is_empty() {
+        let _ = writeln!(main, "<p class=\"empty\">{}</p>", escape(w.no_kiosks));
+    } else {
+        let headings = [w.enterprise, w.kiosk_id, w.registered, w.revoked_at, w.last_sync];
+        main.push_str("<table class=\"cards\" id=\"kiosk-list\">\n<thead><tr>");
+        for h in headings {
+            let _ = write!(main, "<th>{}</th>", escape(h));
+        }
+        if admin {
+            main.push_str("<th></th>");
+        }
+        main.push_str("</tr></thead>\n<tbody>\n");
+        for k in rows {
+            let status = if k.revoked_ms.is_some() {
+                "revoked"
+            } else if k.silent {
+                "silent"
+            } else {
+                "online"
+            };
+            let revoked = match k.revoked_ms {
+                Some(ms) => format!("<span class=\"revoked\">{}</span>", time_and_day(ms)),
+                None => String::new(),
+            };
+            let last = match k.last_sync_ms {
+                Some(ms) => format!("<time>{}</time>", time_and_day(ms)),
+                None => escape(w.never).into_owned(),
+            };
+            let _ = write!(
+                main,
+                "<tr data-kiosk=\"{id}\" data-tax-code=\"{tax}\" data-status=\"{status}\">\
+                 <td data-label=\"{h0}\">{name} <span class=\"muted\">{tax}</span></td>\
+                 <td data-label=\"{h1}\"><span class=\"kiosk-id\">{id}</span></td>\
+                 <td data-label=\"{h2}\"><time>{registered}</time></td>\
+                 <td data-label=\"{h3}\">{revoked}</td><td data-label=\"{h4}\">{last}</td>",
+                id = escape(&k.kiosk_id),
+                tax = escape(&k.tax_code),
+                name = escape(&k.enterprise_name),
+                registered = time_and_day(k.registered_ms),
+                h0 = escape(headings[0]),
+                h1 = escape(headings[1]),
+                h2 = escape(headings[2]),
+                h3 = escape(headings[3]),
+                h4 = escape(headings[4]),
+            );
+            if admin {
+                main.push_str("<td>");
+                if k.revoked_ms.is_none() {
+                    let _ = write!(
+                        main,
+                        "<form method=\"post\" action=\"{}\">{}<input type=\"hidden\" name=\"kiosk_id\" value=\"{id}\">\
+                         <button type=\"submit\" class=\"danger\" id=\"revoke-{id}\">{}</button></form>",
+                        frame.link("/console/kiosks/revoke"),
+                        csrf_field(frame),
+                        escape(w.revoke),
+                        id = escape(&k.kiosk_id),
+                    );
+                }
+                main.push_str("</td>");
+            }
+            main.push_str("</tr>\n");
+        }
+        main.push_str("</tbody>\n</table>\n");
+    }
+    if admin {
+        let _ = write!(
+            main,
+            "<section class=\"form-box\">\n<h2>{title}</h2>\n<p class=\"muted\">{intro}</p>\n\
+             <form class=\"ask\" id=\"register-form\" method=\"post\" action=\"{action}\">\n{csrf}\n\
+             {tax}{name}{kiosk}{key}{problem}<button type=\"submit\" id=\"register-submit\">{button}</button>\n</form>\n</section>\n",
+            title = escape(w.register_kiosk),
+            intro = escape(w.register_intro),
+            action = frame.link("/console/kiosks/register"),
+            csrf = csrf_field(frame),
+            tax = text_input("tax_code", w.tax_code, &form.tax_code, "required inputmode=\"numeric\""),
+            name = text_input("enterprise_name", w.enterprise_name, &form.enterprise_name, "required"),
+            kiosk = text_input("kiosk_id", w.kiosk_id, &form.kiosk_id, "required spellcheck=\"false\""),
+            key = text_input(
+                "public_key",
+                w.public_key,
+                &form.public_key,
+                "required spellcheck=\"false\" autocomplete=\"off\" class=\"mono\""
+            ),
+            problem = problem_line(w, problem),
+            button = escape(w.register_button),
+        );
+    }
+    frame.page(w.kiosk_list, &main)
+}
+
+/// The step before a kiosk is revoked: what it means, and the button that does it.
+pub fn revoke_confirm(frame: &Frame, kiosk_id: &str, tax_code: &str, name: &str) -> String {
+    let w = frame.words();
+    let main = format!(
+        "<section class=\"confirm\">\n<h1>{title}</h1>\n<p>{name} ({tax})</p>\n<p>{warning}</p>\n\
+         <form method=\"post\" action=\"{action}\">{csrf}<input type=\"hidden\" name=\"kiosk_id\" value=\"{id}\">\
+         <input type=\"hidden\" name=\"confirm\" value=\"yes\">\
+         <button type=\"submit\" class=\"danger\" id=\"confirm-revoke\">{button}</button> \
+         <a href=\"{back}\" id=\"cancel\">{cancel}</a></form>\n</section>\n",
+        title = escape(&w.revoke_title.replace("{kiosk}", kiosk_id)),
+        name = escape(name),
+        tax = escape(tax_code),
+        warning = escape(w.revoke_warning),
+        action = frame.link("/console/kiosks/revoke"),
+        csrf = csrf_field(frame),
+        id = escape(kiosk_id),
+        button = escape(w.revoke_confirm),
+        back = frame.link("/console/kiosks"),
+        cancel = escape(w.cancel),
+    );
+    frame.page(w.revoke, &main)
+}
+
+/// Every account, the form to add one and the buttons to disable one.
+pub fn accounts(
+    frame: &Frame,
+    rows: &[accounts::Listed],
+    enterprises: &[(String, String)],
+    form: &AccountForm,
+    problem: Option<Problem>,
+    notice: Option<&str>,
+    now_ms: i64,
+) -> String {
+    let w = frame.words();
+    let me = frame.session.map(|s| s.account.login.as_str());
+    let headings = [w.login, w.display_name, w.role, w.enterprise, w.state, w.last_sign_in];
+    let mut main = format!(
+        "<h1>{}</h1>\n{}<table class=\"cards\" id=\"account-list\">\n<thead><tr>",
+        escape(w.accounts),
+        notice_line(notice)
+    );
+    for h in headings {
+        let _ = write!(main, "<th>{}</th>", escape(h));
+    }
+    main.push_str("<th></th></tr></thead>\n<tbody>\n");
+    for a in rows {
+        let (state, word) = if a.disabled {
+            ("disabled", escape(w.disabled).into_owned())
+        } else if let Some(until) = a.locked_until_ms.filter(|u| *u > now_ms) {
+            ("locked", escape(&w.locked_until.replace("{until}", &time_and_day(until))).into_owned())
+        } else {
+            ("active", escape(w.active).into_owned())
+        };
+        let last = match a.last_sign_in_ms {
+            Some(ms) => format!("<time>{}</time>", time_and_day_seconds(ms)),
+            None => escape(w.never).into_owned(),
+        };
+        let _ = write!(
+            main,
+            "<tr data-login=\"{login}\" data-state=\"{state}\"><td data-label=\"{h0}\"><span class=\"mono\">{login}</span></td>\
+             <td data-label=\"{h1}\">{name}</td><td data-label=\"{h2}\">{role}</td><td data-label=\"{h3}\">{enterprise}</td>\
+             <td data-label=\"{h4}\">{word}</td><td data-label=\"{h5}\">{last}</td><td>",
+            login = escape(&a.login),
+            name = escape(&a.display_name),
+            role = escape(w.role(a.role)),
+            enterprise = escape(a.enterprise.as_deref().unwrap_or("")),
+            h0 = escape(headings[0]),
+            h1 = escape(headings[1]),
+            h2 = escape(headings[2]),
+            h3 = escape(headings[3]),
+            h4 = escape(headings[4]),
+            h5 = escape(headings[5]),
+        );
+        if !a.disabled && me != Some(a.login.as_str()) {
+            let _ = write!(
+                main,
+                "<form method=\"post\" action=\"{}\">{}<input type=\"hidden\" name=\"login\" value=\"{login}\">\
+                 <button type=\"submit\" class=\"danger\" id=\"disable-{login}\">{}</button></form>",
+                frame.link("/console/accounts/disable"),
+                csrf_field(frame),
+                escape(w.disable),
+                login = escape(&a.login),
+            );
+        }
+        main.push_str("</td></tr>\n");
+    }
+    main.push_str("</tbody>\n</table>\n");
+    let mut roles = String::new();
+    for role in Role::ALL {
+        let selected = if form.role == role.as_str() { " selected" } else { "" };
+        let _ = writeln!(roles, "<option value=\"{}\"{selected}>{}</option>", role.as_str(), escape(w.role(role)));
+    }
+    let _ = write!(
+        main,
+        "<section class=\"form-box\">\n<h2>{title}</h2>\n<p class=\"muted\">{intro}</p>\n\
+         <form class=\"ask\" id=\"account-form\" method=\"post\" action=\"{action}\">\n{csrf}\n{login}{name}\
+         <label for=\"role\">{role_word}</label>\n<select id=\"role\" name=\"role\" required>\n<option value=\"\">{choose}</option>\n{roles}</select>\n\
+         <label for=\"enterprise\">{enterprise_word}</label>\n<select id=\"enterprise\" name=\"enterprise\">\n\
+         <option value=\"\">{none}</option>\n{enterprises}</select>\n\
+         <label for=\"password\">{password}</label>\n<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required>\n\
+         <label for=\"password_again\">{again}</label>\n<input id=\"password_again\" name=\"password_again\" type=\"password\" autocomplete=\"new-password\" required>\n\
+         {problem}<button type=\"submit\" id=\"account-submit\">{button}</button>\n</form>\n</section>\n",
+        title = escape(w.add_account),
+        intro = escape(w.add_account_intro),
+        action = frame.link("/console/accounts/add"),
+        csrf = csrf_field(frame),
+        login = text_input(
+            "login",
+            w.login,
+            &form.login,
+            "required autocapitalize=\"none\" spellcheck=\"false\" autocomplete=\"off\""
+        ),
+        name = text_input("display_name", w.display_name, &form.display_name, "required"),
+        role_word = escape(w.role),
+        choose = escape(w.choose),
+        enterprise_word = escape(w.enterprise),
+        none = escape(w.none_province),
+        enterprises = enterprise_options(enterprises, &form.enterprise),
+        password = escape(w.new_password),
+        again = escape(w.password_again),
+        problem = problem_line(w, problem),
+        button = escape(w.add_button),
+    );
+    frame.page(w.accounts, &main)
+}
+
+/// One enterprise's record of processing: who traced or purged, when, how many people.
+pub fn processing(frame: &Frame, v: &ProcessingPage) -> String {
+    let w = frame.words();
+    let mut main = format!(
+        "<p class=\"crumbs\"><a href=\"{home}\">{overview}</a> › <a href=\"{page}\">{name}</a> › {title}</p>\n\
+         <h1>{title}</h1>\n<p class=\"muted\">{name} · {tax_word}: {tax}</p>\n<p class=\"muted\">{intro}</p>\n",
+        home = frame.link("/console"),
+        overview = escape(w.overview),
+        page = frame.link(&format!("/console/enterprise/{}", v.tax_code)),
+        name = escape(&v.name),
+        title = escape(w.processing),
+        tax_word = escape(w.tax_code),
+        tax = escape(&v.tax_code),
+        intro = escape(w.processing_intro),
+    );
+    if v.lines.is_empty() {
+        let _ = writeln!(main, "<p class=\"empty\">{}</p>", escape(w.no_lines));
+        return frame.page(w.processing, &main);
+    }
+    let headings = [w.at, w.actor, w.action, w.people, w.detail];
+    main.push_str("<table class=\"cards\" id=\"processing\">\n<thead><tr>");
+    for (i, h) in headings.iter().enumerate() {
+        let class = if i == 3 { " class=\"num\"" } else { "" };
+        let _ = write!(main, "<th{class}>{}</th>", escape(h));
+    }
+    main.push_str("</tr></thead>\n<tbody>\n");
+    for line in &v.lines {
+        let actor = match line.actor.as_str() {
+            "retention" => format!("<span class=\"muted\">{}</span>", escape(w.by_retention)),
+            "query token" => format!("<span class=\"muted\">{}</span>", escape(w.by_query_token)),
+            login => escape(login).into_owned(),
+        };
+        let action = match line.action.as_str() {
+            "trace" => w.action(audit::Action::Trace),
+            _ => w.purge,
+        };
+        let at = chrono::DateTime::parse_from_rfc3339(&line.at)
+            .map(|t| time_and_day_seconds(t.timestamp_millis()))
+            .unwrap_or_else(|_| line.at.clone());
+        let _ = writeln!(
+            main,
+            "<tr data-action=\"{action_code}\" data-actor=\"{actor_code}\" data-people=\"{people}\">\
+             <td data-label=\"{h0}\"><time>{at}</time></td><td data-label=\"{h1}\">{actor}</td>\
+             <td data-label=\"{h2}\">{action}</td><td data-label=\"{h3}\" class=\"num\">{people_text}</td>\
+             <td data-label=\"{h4}\">{detail}</td></tr>",
+            action_code = escape(&line.action),
+            actor_code = escape(&line.actor),
+            people = line.people,
+            people_text = count(line.people, frame.lang),
+            action = escape(action),
+            detail = escape(&line.detail),
+            h0 = escape(headings[0]),
+            h1 = escape(headings[1]),
+            h2 = escape(headings[2]),
+            h3 = escape(headings[3]),
+            h4 = escape(headings[4]),
+        );
+    }
+    main.push_str("</tbody>\n</table>\n");
+    frame.page(w.processing, &main)
+}
+
 /// The page of a refusal: the words for its code, and the code for whoever helps on the phone.
 pub fn refused(frame: &Frame, code: &str) -> String {
     let w = frame.words();
@@ -556,6 +1073,53 @@ pub fn refused(frame: &Frame, code: &str) -> String {
 mod tests {
     use super::super::view::EnterpriseLine;
     use super::*;
+
+    #[test]
+    fn a_trace_answer_is_text_and_its_question_is_in_no_address() {
+        let form = TraceForm {
+            enterprise: "0101234567".into(),
+            kind: "cccd".into(),
+            person: "079090001234".into(),
+            from: "03/12/2026".into(),
+            to: "03/12/2026".into(),
+        };
+        let traced = Traced {
+            tax_code: "0101234567".into(),
+            enterprise_name: "Công ty <Sài Gòn> & Co".into(),
+            first_day: NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+            last_day: NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+            contacts: vec![crate::province::Contact {
+                person_kind: "worker".into(),
+                person_ref: "NV0001".into(),
+                full_name: Some("<b>Trần</b> Thị Bình".into()),
+                gates: vec!["Cổng <1>".into(), "Cổng 2".into()],
+                overlap_minutes: 1234,
+                first_overlap: "2026-12-03T12:20:00+07:00".into(),
+            }],
+            sort: SortBy::First,
+        };
+        let enterprises = [("0101234567".to_string(), "Công ty <Sài Gòn> & Co".to_string())];
+        let frame = Frame { lang: Lang::En, here: "/console/trace", session: None };
+        let page = trace(&frame, &enterprises, &form, None, Some(&traced));
+        assert!(!page.contains("<b>") && page.contains("&lt;b&gt;Trần&lt;/b&gt; Thị Bình"), "{page}");
+        assert!(page.contains("Cổng &lt;1&gt;</span>, <span class=\"gate\">Cổng 2"), "{page}");
+        assert!(page.contains("<time datetime=\"2026-12-03T12:20:00+07:00\">12:20 03/12/2026</time>"), "{page}");
+        assert!(page.contains(">1,234<"), "English thousands: {page}");
+        assert!(page.contains("id=\"sort-first\" aria-pressed=\"true\""), "{page}");
+        assert!(page.contains("formaction=\"/console/trace/export?lang=en\" name=\"format\" value=\"xlsx\""));
+        // The number is in the form's fields only: in no link, no action, no title.
+        for attribute in ["href=\"", "action=\"", "<title>"] {
+            for piece in page.split(attribute).skip(1) {
+                let value = piece.split(['"', '<']).next().unwrap();
+                assert!(!value.contains("079090001234"), "{attribute}{value}");
+            }
+        }
+        assert_eq!(page.matches("value=\"079090001234\"").count(), 2, "the form's field and the result's hidden one");
+        assert!(!page.contains("<script") && !page.contains("style="));
+        let problem = trace(&frame, &enterprises, &form, Some(Problem::NoSuchVisitor), None);
+        assert!(problem.contains("data-code=\"no_such_visitor\"") && problem.contains("No visitor with this CCCD"));
+        assert!(problem.contains("id=\"kind-cccd\" name=\"kind\" value=\"cccd\" checked"), "{problem}");
+    }
 
     #[test]
     fn escape_leaves_no_markup() {

@@ -6,6 +6,7 @@
 //! /console (Secure with `--secure-cookies`); every POST carries its form's CSRF token; every
 //! answer forbids scripts, framing and anything from another origin.
 
+pub mod export;
 pub mod html;
 pub mod view;
 pub mod words;
@@ -22,11 +23,14 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
+use chrono::NaiveDate;
+
 use self::html::Frame;
-use self::words::Lang;
+use self::words::{Lang, Problem};
 use crate::accounts::{self, Session, SignIn};
 use crate::error::{Error, Result};
 use crate::http::{now_ms, AppState};
+use crate::{audit, province, sync, trace};
 
 const SESSION_COOKIE: &str = "qrgate_session";
 /// The sign-in form's own token, before there is a session to hold one.
@@ -44,6 +48,15 @@ pub fn routes() -> Router<AppState> {
         .route("/console/sign-in", get(sign_in_page).post(sign_in))
         .route("/console/sign-out", post(sign_out))
         .route("/console/enterprise/{tax_code}", get(enterprise))
+        .route("/console/enterprise/{tax_code}/processing", get(processing))
+        .route("/console/trace", get(trace_page).post(trace))
+        .route("/console/trace/export", post(trace_export))
+        .route("/console/kiosks", get(kiosks))
+        .route("/console/kiosks/register", post(register_kiosk))
+        .route("/console/kiosks/revoke", post(revoke_kiosk))
+        .route("/console/accounts", get(accounts_page))
+        .route("/console/accounts/add", post(add_account))
+        .route("/console/accounts/disable", post(disable_account))
         .route("/console/audit", get(audit))
         .route("/console/console.css", get(stylesheet))
         .layer(DefaultBodyLimit::max(FORM_BYTES))
@@ -73,6 +86,469 @@ async fn enterprise(
         Ok(html::enterprise(&frame, &v))
     };
     answer(&frame, page.await)
+}
+
+async fn processing(
+    State(state): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    SignedIn(session): SignedIn,
+    tax_code: Result<Path<String>, PathRejection>,
+) -> Response {
+    let frame = Frame { lang, here: uri.path(), session: Some(&session) };
+    let page = async {
+        let Path(text) = tax_code.map_err(|e| Error::invalid("tax code", e.body_text()))?;
+        let tax_code = qrgate_protocol::field::tax_code(&text)
+            .ok_or_else(|| Error::invalid("tax code", format!("{text:?} is not a tax code")))?;
+        session.account.may_see(&tax_code)?;
+        Ok(html::processing(&frame, &view::processing(&state.pool, &tax_code).await?))
+    };
+    answer(&frame, page.await)
+}
+
+/// The trace form, with the last week filled in, for the province's roles.
+async fn trace_page(State(state): State<AppState>, lang: Lang, SignedIn(session): SignedIn) -> Response {
+    let frame = Frame { lang, here: "/console/trace", session: Some(&session) };
+    let page = async {
+        session.account.may_trace()?;
+        let today = view::vietnam_day(now_ms());
+        let form = view::TraceForm {
+            kind: "worker".into(),
+            from: html::day(today - chrono::Days::new(6)),
+            to: html::day(today),
+            ..Default::default()
+        };
+        Ok(html::trace(&frame, &view::enterprises(&state.pool, None).await?, &form, None, None))
+    };
+    answer(&frame, page.await)
+}
+
+#[derive(Deserialize)]
+struct TraceRequest {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    enterprise: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    sort: Option<String>,
+    format: Option<String>,
+}
+
+impl TraceRequest {
+    fn form(&self) -> view::TraceForm {
+        view::TraceForm {
+            enterprise: self.enterprise.trim().into(),
+            kind: if self.kind == "cccd" { "cccd" } else { "worker" }.into(),
+            person: self.person.trim().into(),
+            from: self.from.trim().into(),
+            to: self.to.trim().into(),
+        }
+    }
+}
+
+/// Most days one trace covers.
+const TRACE_DAYS: i64 = 31;
+
+/// A day as typed: 03/12/2026 as Vietnamese write it, or 2026-12-03 as a date picker sends it.
+fn typed_day(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%d/%m/%Y").or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d")).ok()
+}
+
+/// The question a trace form asks, checked: the enterprise among `enterprises`, the person, and
+/// at most [`TRACE_DAYS`] whole Vietnamese days.
+fn trace_question(
+    form: &view::TraceForm,
+    enterprises: &[(String, String)],
+    has_secret: bool,
+) -> std::result::Result<(trace::Question, String, NaiveDate, NaiveDate), Problem> {
+    let (tax_code, name) = qrgate_protocol::field::tax_code(&form.enterprise)
+        .and_then(|tax| enterprises.iter().find(|(t, _)| *t == tax).cloned())
+        .ok_or(Problem::ChooseEnterprise)?;
+    let person = if form.kind == "cccd" {
+        let person = trace::Person::cccd(&form.person).map_err(|_| Problem::CccdNumber)?;
+        if !has_secret {
+            return Err(Problem::NoTraceKey);
+        }
+        person
+    } else {
+        trace::Person::worker(&form.person).map_err(|_| Problem::EmployeeCode)?
+    };
+    let (first, last) = typed_day(&form.from).zip(typed_day(&form.to)).ok_or(Problem::Period)?;
+    let days = (last - first).num_days() + 1;
+    if !(1..=TRACE_DAYS).contains(&days) {
+        return Err(Problem::Period);
+    }
+    let question = trace::Question {
+        enterprise: tax_code,
+        person,
+        from_ms: province::day_start_ms(first),
+        to_ms: province::day_start_ms(last) + 86_400_000,
+        max_presence_ms: trace::DEFAULT_MAX_PRESENCE_MS,
+        period: format!("{first} to {last}"),
+    };
+    Ok((question, name, first, last))
+}
+
+/// Runs the trace a form asks for, as `session`'s account, and writes it in the audit log as
+/// `action`: the page's answer or a download's. A refusal of what was typed is the form again.
+async fn run_trace(
+    state: &AppState,
+    session: &Session,
+    request: &TraceRequest,
+    action: audit::Action,
+    what: &str,
+) -> Result<std::result::Result<view::Traced, (view::TraceForm, Problem)>> {
+    check_csrf(session, &request.csrf)?;
+    session.account.may_trace()?;
+    let form = request.form();
+    let enterprises = view::enterprises(&state.pool, None).await?;
+    let (question, enterprise_name, first_day, last_day) =
+        match trace_question(&form, &enterprises, state.trace.is_some()) {
+            Ok(checked) => checked,
+            Err(problem) => return Ok(Err((form, problem))),
+        };
+    let login = session.account.login.as_str();
+    let answer = trace::contacts(&state.pool, state.trace.as_deref(), &question, login).await?;
+    let contacts = match answer {
+        trace::Answer::Contacts(rows) => rows,
+        trace::Answer::NoSuchVisitor => {
+            let detail = question.audit_detail(None, what);
+            audit::record(&state.pool, now_ms(), Some(login), action, &detail).await?;
+            return Ok(Err((form, Problem::NoSuchVisitor)));
+        }
+    };
+    let detail = question.audit_detail(Some(contacts.len()), what);
+    audit::record(&state.pool, now_ms(), Some(login), action, &detail).await?;
+    let sort = view::SortBy::parse(request.sort.as_deref());
+    let mut contacts = contacts;
+    view::sort_contacts(&mut contacts, sort);
+    Ok(Ok(view::Traced { tax_code: question.enterprise, enterprise_name, first_day, last_day, contacts, sort }))
+}
+
+/// The trace form posted: its answer under it, or the form again with what to change.
+async fn trace(State(state): State<AppState>, lang: Lang, SignedIn(session): SignedIn, body: Bytes) -> Response {
+    let frame = Frame { lang, here: "/console/trace", session: Some(&session) };
+    let page = async {
+        let request: TraceRequest = read_form(&body)?;
+        let traced = run_trace(&state, &session, &request, audit::Action::Trace, "").await?;
+        let enterprises = view::enterprises(&state.pool, None).await?;
+        Ok(match traced {
+            Ok(traced) => Html(html::trace(&frame, &enterprises, &request.form(), None, Some(&traced))).into_response(),
+            Err((form, problem)) => {
+                let page = html::trace(&frame, &enterprises, &form, Some(problem), None);
+                (StatusCode::BAD_REQUEST, Html(page)).into_response()
+            }
+        })
+    };
+    page.await.unwrap_or_else(|e| refused(&frame, e))
+}
+
+/// The answer of a trace as a file: CSV or XLSX, named after the enterprise and the period.
+async fn trace_export(State(state): State<AppState>, lang: Lang, SignedIn(session): SignedIn, body: Bytes) -> Response {
+    let frame = Frame { lang, here: "/console/trace", session: Some(&session) };
+    let page = async {
+        let request: TraceRequest = read_form(&body)?;
+        let xlsx = match request.format.as_deref() {
+            Some("csv") => false,
+            Some("xlsx") => true,
+            _ => return Err(Error::invalid("format", "csv or xlsx")),
+        };
+        let what = if xlsx { "XLSX of " } else { "CSV of " };
+        let traced = match run_trace(&state, &session, &request, audit::Action::Export, what).await? {
+            Ok(traced) => traced,
+            Err((form, problem)) => {
+                let enterprises = view::enterprises(&state.pool, None).await?;
+                let page = html::trace(&frame, &enterprises, &form, Some(problem), None);
+                return Ok((StatusCode::BAD_REQUEST, Html(page)).into_response());
+            }
+        };
+        let name = format!("truy-vet-{}-{}-{}", traced.tax_code, traced.first_day, traced.last_day);
+        let (bytes, content_type, extension) = if xlsx {
+            (
+                export::xlsx(&traced.contacts)?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            )
+        } else {
+            // With the byte-order mark Excel reads as UTF-8, so Vietnamese names stay whole.
+            let mut bytes = "\u{feff}".as_bytes().to_vec();
+            bytes.extend(export::csv(&traced.contacts)?);
+            (bytes, "text/csv; charset=utf-8", "csv")
+        };
+        let disposition = format!("attachment; filename=\"{name}.{extension}\"");
+        let disposition =
+            HeaderValue::from_str(&disposition).map_err(|e| Error::invalid("file name", e.to_string()))?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response())
+    };
+    page.await.unwrap_or_else(|e| refused(&frame, e))
+}
+
+async fn kiosks(State(state): State<AppState>, lang: Lang, SignedIn(session): SignedIn) -> Response {
+    let frame = Frame { lang, here: "/console/kiosks", session: Some(&session) };
+    let page = async {
+        let rows = view::kiosk_rows(&state.pool, session.account.only_enterprise(), now_ms()).await?;
+        Ok(html::kiosks(&frame, &rows, &view::RegisterForm::default(), None, None))
+    };
+    answer(&frame, page.await)
+}
+
+#[derive(Deserialize)]
+struct RegisterRequest {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    tax_code: String,
+    #[serde(default)]
+    enterprise_name: String,
+    #[serde(default)]
+    kiosk_id: String,
+    #[serde(default)]
+    public_key: String,
+}
+
+/// Registers a kiosk as `qrgate-server kiosk add` does; what was typed stays on a refusal.
+async fn register_kiosk(
+    State(state): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    body: Bytes,
+) -> Response {
+    let frame = Frame { lang, here: "/console/kiosks", session: Some(&session) };
+    let page = async {
+        let request: RegisterRequest = read_form(&body)?;
+        check_csrf(&session, &request.csrf)?;
+        session.account.may_administer()?;
+        let form = view::RegisterForm {
+            tax_code: request.tax_code.trim().into(),
+            enterprise_name: request.enterprise_name.trim().into(),
+            kiosk_id: request.kiosk_id.trim().into(),
+            public_key: request.public_key.trim().into(),
+        };
+        let now = now_ms();
+        let registered =
+            match sync::Registration::parse(&form.tax_code, &form.enterprise_name, &form.kiosk_id, &form.public_key) {
+                Ok(r) => sync::add_kiosk(&state.pool, &r, now, Some(&session.account.login)).await.map(|()| r),
+                Err(e) => Err(e),
+            };
+        let problem = match registered {
+            Ok(r) => {
+                let notice = lang.words().kiosk_registered.replace("{kiosk}", &r.kiosk_id);
+                let rows = view::kiosk_rows(&state.pool, None, now).await?;
+                let page = html::kiosks(&frame, &rows, &view::RegisterForm::default(), None, Some(&notice));
+                return Ok(Html(page).into_response());
+            }
+            Err(Error::Invalid { what: "tax code", .. }) => Problem::TaxCode,
+            Err(Error::Invalid { what: "enterprise name", .. }) => Problem::EnterpriseName,
+            Err(Error::Invalid { what: "kiosk id", .. }) => Problem::KioskId,
+            Err(Error::Protocol(_)) => Problem::PublicKey,
+            Err(Error::KioskExists(_)) => Problem::KioskExists,
+            Err(e) => return Err(e),
+        };
+        let rows = view::kiosk_rows(&state.pool, None, now).await?;
+        let page = html::kiosks(&frame, &rows, &form, Some(problem), None);
+        Ok((StatusCode::BAD_REQUEST, Html(page)).into_response())
+    };
+    page.await.unwrap_or_else(|e| refused(&frame, e))
+}
+
+#[derive(Deserialize)]
+struct RevokeRequest {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kiosk_id: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Revokes a kiosk as `qrgate-server kiosk revoke` does, once the confirmation page said what it
+/// means and the admin confirmed.
+async fn revoke_kiosk(State(state): State<AppState>, lang: Lang, SignedIn(session): SignedIn, body: Bytes) -> Response {
+    let frame = Frame { lang, here: "/console/kiosks", session: Some(&session) };
+    let page = async {
+        let request: RevokeRequest = read_form(&body)?;
+        check_csrf(&session, &request.csrf)?;
+        session.account.may_administer()?;
+        let kiosk_id = request.kiosk_id.trim();
+        let now = now_ms();
+        let problem = if request.confirm != "yes" {
+            match view::kiosk(&state.pool, kiosk_id).await? {
+                Some((tax_code, name, false)) => {
+                    return Ok(Html(html::revoke_confirm(&frame, kiosk_id, &tax_code, &name)).into_response())
+                }
+                // Already revoked: nothing to confirm, the list says so.
+                Some((_, _, true)) => {
+                    let rows = view::kiosk_rows(&state.pool, None, now).await?;
+                    return Ok(Html(html::kiosks(&frame, &rows, &Default::default(), None, None)).into_response());
+                }
+                None => Problem::UnknownKiosk,
+            }
+        } else {
+            match sync::revoke_kiosk(&state.pool, kiosk_id, now, Some(&session.account.login)).await {
+                Ok(()) => {
+                    let notice = lang.words().kiosk_revoked.replace("{kiosk}", kiosk_id);
+                    let rows = view::kiosk_rows(&state.pool, None, now).await?;
+                    let page = html::kiosks(&frame, &rows, &Default::default(), None, Some(&notice));
+                    return Ok(Html(page).into_response());
+                }
+                Err(Error::UnknownKiosk(_)) => Problem::UnknownKiosk,
+                Err(e) => return Err(e),
+            }
+        };
+        let rows = view::kiosk_rows(&state.pool, None, now).await?;
+        let page = html::kiosks(&frame, &rows, &Default::default(), Some(problem), None);
+        Ok((StatusCode::BAD_REQUEST, Html(page)).into_response())
+    };
+    page.await.unwrap_or_else(|e| refused(&frame, e))
+}
+
+/// The accounts page as an admin sees it, with a form as typed, a problem or a notice.
+async fn accounts_view(
+    state: &AppState,
+    frame: &Frame<'_>,
+    form: &view::AccountForm,
+    problem: Option<Problem>,
+    notice: Option<&str>,
+) -> Result<Response> {
+    let rows = accounts::list(&state.pool).await?;
+    let enterprises = view::enterprises(&state.pool, None).await?;
+    let page = html::accounts(frame, &rows, &enterprises, form, problem, notice, now_ms());
+    let status = if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Ok((status, Html(page)).into_response())
+}
+
+async fn accounts_page(State(state): State<AppState>, lang: Lang, SignedIn(session): SignedIn) -> Response {
+    let frame = Frame { lang, here: "/console/accounts", session: Some(&session) };
+    let page = async {
+        session.account.may_administer()?;
+        accounts_view(&state, &frame, &view::AccountForm::default(), None, None).await
+    };
+    page.await.unwrap_or_else(|e| refused(&frame, e))
+}
+
+#[derive(Deserialize)]
+struct AccountRequest {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    enterprise: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_again: String,
+}
+
+/// Creates an account as `qrgate-server user add` does, the initial password typed twice.
+async fn add_account(State(state): State<AppState>, lang: Lang, SignedIn(session): SignedIn, body: Bytes) -> Response {
+    let frame = Frame { lang, here: "/console/accounts", session: Some(&session) };
+    let page = async {
+        let request: AccountRequest = read_form(&body)?;
+        check_csrf(&session, &request.csrf)?;
+        session.account.may_administer()?;
+        let form = view::AccountForm {
+            login: request.login.trim().into(),
+            display_name: request.display_name.trim().into(),
+            role: request.role.trim().into(),
+            enterprise: request.enterprise.trim().into(),
+        };
+        let enterprise = Some(form.enterprise.as_str()).filter(|e| !e.is_empty());
+        let new = match accounts::NewAccount::parse(&form.login, &form.display_name, &form.role, enterprise) {
+            Ok(new) => new,
+            Err(Error::Invalid { what, .. }) => {
+                let problem = match what {
+                    "login" => Problem::Login,
+                    "name" => Problem::Name,
+                    "role" => Problem::Role,
+                    _ => Problem::AccountEnterprise,
+                };
+                return accounts_view(&state, &frame, &form, Some(problem), None).await;
+            }
+            Err(e) => return Err(e),
+        };
+        if request.password != request.password_again {
+            return accounts_view(&state, &frame, &form, Some(Problem::PasswordsDiffer), None).await;
+        }
+        let Ok(password) = accounts::Password::new(request.password) else {
+            return accounts_view(&state, &frame, &form, Some(Problem::Password), None).await;
+        };
+        let hash = accounts::blocking(move || accounts::hash_password(&password, &mut rand_core::OsRng)).await??;
+        match accounts::add(&state.pool, &new, &hash, now_ms(), Some(&session.account.login)).await {
+            Ok(()) => {
+                let notice = lang.words().account_added.replace("{login}", new.login.as_str());
+                accounts_view(&state, &frame, &view::AccountForm::default(), None, Some(&notice)).await
+            }
+            Err(Error::AccountExists(_)) => {
+                accounts_view(&state, &frame, &form, Some(Problem::AccountExists), None).await
+            }
+            Err(Error::UnknownEnterprise(_)) => {
+                accounts_view(&state, &frame, &form, Some(Problem::UnknownEnterprise), None).await
+            }
+            Err(e) => Err(e),
+        }
+    };
+    page.await.unwrap_or_else(|e| refused(&frame, e))
+}
+
+#[derive(Deserialize)]
+struct DisableRequest {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    login: String,
+}
+
+/// Disables an account as `qrgate-server user disable` does; never the admin's own.
+async fn disable_account(
+    State(state): State<AppState>,
+    lang: Lang,
+    SignedIn(session): SignedIn,
+    body: Bytes,
+) -> Response {
+    let frame = Frame { lang, here: "/console/accounts", session: Some(&session) };
+    let page = async {
+        let request: DisableRequest = read_form(&body)?;
+        check_csrf(&session, &request.csrf)?;
+        session.account.may_administer()?;
+        let blank = view::AccountForm::default();
+        let Ok(login) = accounts::Login::parse(&request.login) else {
+            return accounts_view(&state, &frame, &blank, Some(Problem::UnknownAccount), None).await;
+        };
+        if login.as_str() == session.account.login {
+            return accounts_view(&state, &frame, &blank, Some(Problem::OwnAccount), None).await;
+        }
+        match accounts::disable(&state.pool, &login, now_ms(), Some(&session.account.login)).await {
+            Ok(()) => {
+                let notice = lang.words().account_disabled.replace("{login}", login.as_str());
+                accounts_view(&state, &frame, &blank, None, Some(&notice)).await
+            }
+            Err(Error::UnknownAccount(_)) => {
+                accounts_view(&state, &frame, &blank, Some(Problem::UnknownAccount), None).await
+            }
+            Err(e) => Err(e),
+        }
+    };
+    page.await.unwrap_or_else(|e| refused(&frame, e))
 }
 
 async fn audit(State(state): State<AppState>, lang: Lang, SignedIn(session): SignedIn) -> Response {
@@ -308,6 +784,10 @@ mod tests {
             ("/console", "/console/sign-in"),
             ("/console/audit?lang=en", "/console/sign-in?lang=en"),
             ("/console/enterprise/0101234567", "/console/sign-in"),
+            ("/console/enterprise/0101234567/processing?lang=en", "/console/sign-in?lang=en"),
+            ("/console/trace", "/console/sign-in"),
+            ("/console/kiosks", "/console/sign-in"),
+            ("/console/accounts", "/console/sign-in"),
         ] {
             let (status, headers, _) = send(app(false), get(uri)).await;
             assert_eq!(status, StatusCode::SEE_OTHER, "{uri}");

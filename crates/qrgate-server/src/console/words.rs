@@ -104,6 +104,76 @@ pub struct Words {
     pub refused: &'static str,
     pub back: &'static str,
     pub error_code: &'static str,
+    pub trace: &'static str,
+    pub trace_intro: &'static str,
+    pub person: &'static str,
+    pub by_employee_code: &'static str,
+    pub by_cccd: &'static str,
+    pub code_or_number: &'static str,
+    pub from_day: &'static str,
+    pub to_day: &'static str,
+    pub day_hint: &'static str,
+    pub trace_button: &'static str,
+    pub choose: &'static str,
+    pub result: &'static str,
+    /// `{n}` is the count.
+    pub contacts_found: &'static str,
+    pub no_contacts: &'static str,
+    pub sort_by: &'static str,
+    pub sort_minutes: &'static str,
+    pub sort_name: &'static str,
+    pub sort_first: &'static str,
+    pub who: &'static str,
+    pub full_name: &'static str,
+    pub minutes_together: &'static str,
+    pub first_overlap: &'static str,
+    pub worker: &'static str,
+    pub visitor: &'static str,
+    pub unknown_name: &'static str,
+    pub download_csv: &'static str,
+    pub download_xlsx: &'static str,
+    pub kiosk_list: &'static str,
+    pub registered: &'static str,
+    pub revoked_at: &'static str,
+    pub revoke: &'static str,
+    /// `{kiosk}` is the kiosk id.
+    pub revoke_title: &'static str,
+    pub revoke_warning: &'static str,
+    pub revoke_confirm: &'static str,
+    pub cancel: &'static str,
+    pub register_kiosk: &'static str,
+    pub register_intro: &'static str,
+    pub enterprise_name: &'static str,
+    pub kiosk_id: &'static str,
+    pub public_key: &'static str,
+    pub register_button: &'static str,
+    pub kiosk_registered: &'static str,
+    pub kiosk_revoked: &'static str,
+    pub no_kiosks: &'static str,
+    pub accounts: &'static str,
+    pub role: &'static str,
+    pub state: &'static str,
+    pub active: &'static str,
+    pub disabled: &'static str,
+    pub locked_until: &'static str,
+    pub last_sign_in: &'static str,
+    pub disable: &'static str,
+    pub add_account: &'static str,
+    pub add_account_intro: &'static str,
+    pub display_name: &'static str,
+    pub none_province: &'static str,
+    pub new_password: &'static str,
+    pub password_again: &'static str,
+    pub add_button: &'static str,
+    pub account_added: &'static str,
+    pub account_disabled: &'static str,
+    pub processing: &'static str,
+    pub processing_intro: &'static str,
+    pub actor: &'static str,
+    pub people: &'static str,
+    pub purge: &'static str,
+    pub by_retention: &'static str,
+    pub by_query_token: &'static str,
 }
 
 pub static VI: Words = Words {
@@ -156,6 +226,74 @@ pub static VI: Words = Words {
     refused: "Không thực hiện được",
     back: "Về trang tổng quan",
     error_code: "Mã lỗi",
+    trace: "Truy vết tiếp xúc",
+    trace_intro: "Những người đã có mặt cùng lúc với một người tại một doanh nghiệp, trong những ngày đã chọn (tối đa 31 ngày). Mỗi lần truy vết và mỗi lần tải xuống đều được ghi vào nhật ký truy cập và hồ sơ xử lý dữ liệu.",
+    person: "Người cần truy vết",
+    by_employee_code: "Mã nhân viên",
+    by_cccd: "Số CCCD của khách (12 chữ số)",
+    code_or_number: "Mã nhân viên hoặc số CCCD",
+    from_day: "Từ ngày",
+    to_day: "Đến ngày",
+    day_hint: "dd/mm/yyyy",
+    trace_button: "Truy vết",
+    choose: "— chọn —",
+    result: "Kết quả",
+    contacts_found: "{n} người đã có mặt cùng lúc",
+    no_contacts: "Không có ai có mặt cùng lúc với người này trong những ngày đã chọn.",
+    sort_by: "Sắp xếp theo",
+    sort_minutes: "Số phút",
+    sort_name: "Tên / mã",
+    sort_first: "Lần gặp đầu",
+    who: "Người",
+    full_name: "Họ tên",
+    minutes_together: "Số phút cùng có mặt",
+    first_overlap: "Lần gặp đầu",
+    worker: "Nhân viên",
+    visitor: "Khách",
+    unknown_name: "(chưa rõ tên)",
+    download_csv: "Tải CSV",
+    download_xlsx: "Tải XLSX",
+    kiosk_list: "Các kiosk",
+    registered: "Đăng ký lúc",
+    revoked_at: "Thu hồi lúc",
+    revoke: "Thu hồi",
+    revoke_title: "Thu hồi kiosk {kiosk}?",
+    revoke_warning: "Từ nay máy chủ từ chối mọi yêu cầu của kiosk này. Các sự kiện nó đã gửi vẫn được giữ. Không thể hoàn tác: muốn dùng lại máy này, hãy đăng ký một mã kiosk mới.",
+    revoke_confirm: "Thu hồi kiosk này",
+    cancel: "Huỷ",
+    register_kiosk: "Đăng ký kiosk",
+    register_intro: "Như lệnh qrgate-server kiosk add: doanh nghiệp chưa có thì được tạo; khoá công khai là dòng lệnh qrgate identity in ra trên kiosk.",
+    enterprise_name: "Tên doanh nghiệp",
+    kiosk_id: "Mã kiosk",
+    public_key: "Khoá công khai của kiosk",
+    register_button: "Đăng ký",
+    kiosk_registered: "Đã đăng ký kiosk {kiosk}.",
+    kiosk_revoked: "Đã thu hồi kiosk {kiosk}.",
+    no_kiosks: "Chưa có kiosk nào.",
+    accounts: "Tài khoản",
+    role: "Vai trò",
+    state: "Trạng thái",
+    active: "Đang dùng",
+    disabled: "Đã khoá",
+    locked_until: "Tạm khoá đến {until}",
+    last_sign_in: "Đăng nhập gần nhất",
+    disable: "Khoá tài khoản",
+    add_account: "Tạo tài khoản",
+    add_account_intro: "Như lệnh qrgate-server user add. Tài khoản doanh nghiệp chỉ xem được doanh nghiệp của mình.",
+    display_name: "Họ tên",
+    none_province: "— không (vai trò của tỉnh) —",
+    new_password: "Mật khẩu ban đầu (ít nhất 12 ký tự)",
+    password_again: "Nhập lại mật khẩu",
+    add_button: "Tạo",
+    account_added: "Đã tạo tài khoản {login}.",
+    account_disabled: "Đã khoá tài khoản {login}; các phiên đăng nhập của nó đã kết thúc.",
+    processing: "Hồ sơ xử lý dữ liệu cá nhân",
+    processing_intro: "Mỗi lần truy vết và mỗi lần xoá dữ liệu hết thời hạn lưu trữ: ai, khi nào, bao nhiêu người. Hồ sơ không chứa dữ liệu cá nhân.",
+    actor: "Người thực hiện",
+    people: "Số người",
+    purge: "Xoá theo thời hạn lưu trữ",
+    by_retention: "(tự động, thời hạn lưu trữ)",
+    by_query_token: "(API, token truy vấn)",
 };
 
 pub static EN: Words = Words {
@@ -208,6 +346,74 @@ pub static EN: Words = Words {
     refused: "Refused",
     back: "Back to the overview",
     error_code: "Error code",
+    trace: "Contact tracing",
+    trace_intro: "Everyone who was on site at the same time as one person at an enterprise, over the days chosen (at most 31). Every trace and every download is written in the audit log and the record of processing.",
+    person: "Person to trace",
+    by_employee_code: "Employee code",
+    by_cccd: "A visitor's CCCD number (12 digits)",
+    code_or_number: "Employee code or CCCD number",
+    from_day: "From",
+    to_day: "To",
+    day_hint: "dd/mm/yyyy",
+    trace_button: "Trace",
+    choose: "— choose —",
+    result: "Result",
+    contacts_found: "{n} people were on site at the same time",
+    no_contacts: "Nobody was on site at the same time as this person on the days chosen.",
+    sort_by: "Sort by",
+    sort_minutes: "Minutes",
+    sort_name: "Name / code",
+    sort_first: "First overlap",
+    who: "Person",
+    full_name: "Name",
+    minutes_together: "Minutes together",
+    first_overlap: "First overlap",
+    worker: "Worker",
+    visitor: "Visitor",
+    unknown_name: "(name not known)",
+    download_csv: "Download CSV",
+    download_xlsx: "Download XLSX",
+    kiosk_list: "Kiosks",
+    registered: "Registered",
+    revoked_at: "Revoked",
+    revoke: "Revoke",
+    revoke_title: "Revoke kiosk {kiosk}?",
+    revoke_warning: "From now on the server refuses every request of this kiosk. The events it sent are kept. This cannot be undone: to use the machine again, register a new kiosk id.",
+    revoke_confirm: "Revoke this kiosk",
+    cancel: "Cancel",
+    register_kiosk: "Register a kiosk",
+    register_intro: "As the command qrgate-server kiosk add: an enterprise not yet known is created; the public key is the line qrgate identity prints on the kiosk.",
+    enterprise_name: "Enterprise name",
+    kiosk_id: "Kiosk id",
+    public_key: "The kiosk's public key",
+    register_button: "Register",
+    kiosk_registered: "Kiosk {kiosk} registered.",
+    kiosk_revoked: "Kiosk {kiosk} revoked.",
+    no_kiosks: "No kiosk yet.",
+    accounts: "Accounts",
+    role: "Role",
+    state: "State",
+    active: "Active",
+    disabled: "Disabled",
+    locked_until: "Locked until {until}",
+    last_sign_in: "Last sign-in",
+    disable: "Disable",
+    add_account: "Add an account",
+    add_account_intro: "As the command qrgate-server user add. An enterprise account sees its own enterprise only.",
+    display_name: "Name",
+    none_province: "— none (the province's roles) —",
+    new_password: "Initial password (at least 12 characters)",
+    password_again: "The password again",
+    add_button: "Add",
+    account_added: "Account {login} added.",
+    account_disabled: "Account {login} disabled; its sessions are ended.",
+    processing: "Record of processing",
+    processing_intro: "Every trace and every purge of data past its retention: who, when, how many people. The record holds no personal data.",
+    actor: "By",
+    people: "People",
+    purge: "Retention purge",
+    by_retention: "(automatic, retention)",
+    by_query_token: "(API, query token)",
 };
 
 impl Words {
@@ -220,6 +426,13 @@ impl Words {
             (Role::ProvinceOfficer, false) => "Province officer",
             (Role::EnterpriseViewer, true) => "Doanh nghiệp (chỉ xem)",
             (Role::EnterpriseViewer, false) => "Enterprise (read only)",
+        }
+    }
+
+    pub fn person_kind(&self, kind: &str) -> &'static str {
+        match kind {
+            "worker" => self.worker,
+            _ => self.visitor,
         }
     }
 
@@ -253,6 +466,80 @@ impl Words {
         }
     }
 
+    /// What a form says about what was typed, in this language.
+    pub fn problem(&self, problem: Problem) -> &'static str {
+        let vi = self.lang == Lang::Vi;
+        use Problem as P;
+        match (problem, vi) {
+            (P::ChooseEnterprise, true) => "Hãy chọn một doanh nghiệp.",
+            (P::ChooseEnterprise, false) => "Choose an enterprise.",
+            (P::EmployeeCode, true) => "Hãy nhập mã nhân viên (tối đa 64 ký tự).",
+            (P::EmployeeCode, false) => "Type the employee code (at most 64 characters).",
+            (P::CccdNumber, true) => "Số CCCD gồm đúng 12 chữ số.",
+            (P::CccdNumber, false) => "A CCCD number is exactly 12 digits.",
+            (P::NoTraceKey, true) => {
+                "Máy chủ này chưa có khoá truy vết (--trace-key) nên không tìm được khách theo số CCCD."
+            }
+            (P::NoTraceKey, false) => {
+                "This server has no trace key (--trace-key), so it cannot find a visitor by CCCD number."
+            }
+            (P::NoSuchVisitor, true) => {
+                "Không có khách nào với số CCCD này tại doanh nghiệp này (hoặc dữ liệu đã hết thời hạn lưu trữ)."
+            }
+            (P::NoSuchVisitor, false) => {
+                "No visitor with this CCCD number at this enterprise (or their data is past its retention)."
+            }
+            (P::Period, true) => {
+                "Ngày viết dạng 03/12/2026; ngày kết thúc không trước ngày bắt đầu, cách nhau tối đa 31 ngày."
+            }
+            (P::Period, false) => "Write days as 03/12/2026; the last day not before the first, at most 31 days.",
+            (P::TaxCode, true) => "Mã số thuế gồm 10 chữ số, 13 chữ số hoặc dạng 0101234567-001.",
+            (P::TaxCode, false) => "A tax code is 10 digits, 13 digits, or 0101234567-001.",
+            (P::EnterpriseName, true) => "Hãy nhập tên doanh nghiệp.",
+            (P::EnterpriseName, false) => "Type the enterprise's name.",
+            (P::KioskId, true) => "Mã kiosk gồm 1 đến 64 chữ cái không dấu, chữ số và - _ .",
+            (P::KioskId, false) => "A kiosk id is 1 to 64 letters (a-z), digits and - _ .",
+            (P::PublicKey, true) => {
+                "Khoá công khai không hợp lệ: hãy dán đúng khoá mà lệnh qrgate identity in ra (64 ký tự 0-9, a-f)."
+            }
+            (P::PublicKey, false) => {
+                "This public key is not valid: paste the key qrgate identity prints (64 characters 0-9, a-f)."
+            }
+            (P::KioskExists, true) => {
+                "Mã kiosk này đã được đăng ký. Kiosk đã thu hồi thì vẫn bị thu hồi: hãy dùng một mã kiosk mới."
+            }
+            (P::KioskExists, false) => {
+                "This kiosk id is already registered. A revoked kiosk stays revoked: use a new kiosk id."
+            }
+            (P::UnknownKiosk, true) => "Không có kiosk nào với mã này.",
+            (P::UnknownKiosk, false) => "No kiosk has this id.",
+            (P::Login, true) => "Tên đăng nhập gồm 3 đến 64 ký tự a-z, 0-9 và . _ @ -, bắt đầu bằng chữ hoặc số.",
+            (P::Login, false) => "A login is 3 to 64 of a-z, 0-9 and . _ @ -, starting with a letter or a digit.",
+            (P::Name, true) => "Hãy nhập họ tên (tối đa 100 ký tự).",
+            (P::Name, false) => "Type the person's name (at most 100 characters).",
+            (P::Role, true) => "Hãy chọn vai trò.",
+            (P::Role, false) => "Choose a role.",
+            (P::AccountEnterprise, true) => {
+                "Tài khoản doanh nghiệp cần chọn doanh nghiệp của mình; vai trò của tỉnh thì không chọn doanh nghiệp."
+            }
+            (P::AccountEnterprise, false) => {
+                "An enterprise account needs its enterprise; the province's roles take none."
+            }
+            (P::Password, true) => "Mật khẩu cần ít nhất 12 ký tự và không có ký tự điều khiển.",
+            (P::Password, false) => "A password is at least 12 characters, with no control characters.",
+            (P::PasswordsDiffer, true) => "Hai mật khẩu không giống nhau.",
+            (P::PasswordsDiffer, false) => "The two passwords differ.",
+            (P::AccountExists, true) => "Đã có tài khoản với tên đăng nhập này.",
+            (P::AccountExists, false) => "An account with this login already exists.",
+            (P::UnknownAccount, true) => "Không có tài khoản nào với tên đăng nhập này.",
+            (P::UnknownAccount, false) => "No account has this login.",
+            (P::UnknownEnterprise, true) => "Doanh nghiệp này chưa được đăng ký (hãy đăng ký một kiosk của nó trước).",
+            (P::UnknownEnterprise, false) => "This enterprise is not registered (register one of its kiosks first).",
+            (P::OwnAccount, true) => "Không thể tự khoá tài khoản đang dùng.",
+            (P::OwnAccount, false) => "You cannot disable the account you are signed in with.",
+        }
+    }
+
     /// What a refused page says, by the error's code; the code itself is shown beside it.
     pub fn refusal(&self, code: &str) -> &'static str {
         let vi = self.lang == Lang::Vi;
@@ -267,6 +554,89 @@ impl Words {
             ("invalid_input", false) => "The address or the data sent is not valid.",
             (_, true) => "Máy chủ tạm thời không trả lời được. Hãy thử lại sau.",
             (_, false) => "The server cannot answer now. Try again later.",
+        }
+    }
+}
+
+/// What can be wrong in what was typed into a console form: the closed list the pages name
+/// (`data-code`) and say in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    ChooseEnterprise,
+    EmployeeCode,
+    CccdNumber,
+    NoTraceKey,
+    NoSuchVisitor,
+    Period,
+    TaxCode,
+    EnterpriseName,
+    KioskId,
+    PublicKey,
+    KioskExists,
+    UnknownKiosk,
+    Login,
+    Name,
+    Role,
+    AccountEnterprise,
+    Password,
+    PasswordsDiffer,
+    AccountExists,
+    UnknownAccount,
+    UnknownEnterprise,
+    OwnAccount,
+}
+
+impl Problem {
+    pub const ALL: [Problem; 22] = [
+        Problem::ChooseEnterprise,
+        Problem::EmployeeCode,
+        Problem::CccdNumber,
+        Problem::NoTraceKey,
+        Problem::NoSuchVisitor,
+        Problem::Period,
+        Problem::TaxCode,
+        Problem::EnterpriseName,
+        Problem::KioskId,
+        Problem::PublicKey,
+        Problem::KioskExists,
+        Problem::UnknownKiosk,
+        Problem::Login,
+        Problem::Name,
+        Problem::Role,
+        Problem::AccountEnterprise,
+        Problem::Password,
+        Problem::PasswordsDiffer,
+        Problem::AccountExists,
+        Problem::UnknownAccount,
+        Problem::UnknownEnterprise,
+        Problem::OwnAccount,
+    ];
+
+    /// The machine word, for tests and for whoever helps on the phone.
+    pub fn code(self) -> &'static str {
+        match self {
+            Problem::ChooseEnterprise => "choose_enterprise",
+            Problem::EmployeeCode => "employee_code",
+            Problem::CccdNumber => "cccd_number",
+            Problem::NoTraceKey => "no_trace_key",
+            Problem::NoSuchVisitor => "no_such_visitor",
+            Problem::Period => "period",
+            Problem::TaxCode => "tax_code",
+            Problem::EnterpriseName => "enterprise_name",
+            Problem::KioskId => "kiosk_id",
+            Problem::PublicKey => "public_key",
+            Problem::KioskExists => "kiosk_exists",
+            Problem::UnknownKiosk => "unknown_kiosk",
+            Problem::Login => "login",
+            Problem::Name => "name",
+            Problem::Role => "role",
+            Problem::AccountEnterprise => "account_enterprise",
+            Problem::Password => "password",
+            Problem::PasswordsDiffer => "passwords_differ",
+            Problem::AccountExists => "account_exists",
+            Problem::UnknownAccount => "unknown_account",
+            Problem::UnknownEnterprise => "unknown_enterprise",
+            Problem::OwnAccount => "own_account",
         }
     }
 }
@@ -290,6 +660,14 @@ mod tests {
             assert_ne!(VI.refusal(code), EN.refusal(code), "{code}");
         }
         assert!(VI.locked.contains("{until}") && EN.locked.contains("{until}"));
+        for problem in Problem::ALL {
+            assert_ne!(VI.problem(problem), EN.problem(problem), "{problem:?}");
+        }
+        let codes: std::collections::HashSet<&str> = Problem::ALL.iter().map(|p| p.code()).collect();
+        assert_eq!(codes.len(), Problem::ALL.len(), "one code each");
+        for (vi, en) in [(VI.contacts_found, EN.contacts_found), (VI.revoke_title, EN.revoke_title)] {
+            assert_eq!(vi.contains("{n}") || vi.contains("{kiosk}"), en.contains("{n}") || en.contains("{kiosk}"));
+        }
     }
 
     #[test]

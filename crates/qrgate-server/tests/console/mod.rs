@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 
 use crate::harness::*;
 
+mod pages;
+
 const A: &str = "0101234567";
 const B: &str = "0309876543";
 const A_NAME: &str = "Công ty May <Sài Gòn> & Co";
@@ -282,6 +284,32 @@ impl Browser {
         self.click("#submit");
         wait_for("the answer to the sign-in form", Duration::from_secs(20), || {
             (self.try_find("#submit").as_ref() != Some(&pressed)).then_some(())
+        });
+    }
+
+    /// Every element `css` finds, in the document's order: the attribute `name` of each.
+    fn attributes(&self, css: &str, name: &str) -> Vec<String> {
+        let request = self.http.post(format!("{}/elements", self.session));
+        let answer: Value =
+            request.json(&json!({ "using": "css selector", "value": css })).send().unwrap().json().unwrap();
+        let ids: Vec<String> = answer["value"]
+            .as_array()
+            .map(|found| found.iter().map(|e| e[ELEMENT].as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        ids.iter()
+            .map(|id| {
+                let value = self.call(reqwest::Method::GET, &format!("/element/{id}/attribute/{name}"), None);
+                value.as_str().unwrap_or_default().to_string()
+            })
+            .collect()
+    }
+
+    /// Clicks a button that posts a form and waits for the page it answers with (a new document).
+    fn press(&self, css: &str) {
+        let before = self.find("html");
+        self.click(css);
+        wait_for("the answer to the form", Duration::from_secs(30), || {
+            (self.try_find("html").as_ref() != Some(&before)).then_some(())
         });
     }
 

@@ -386,6 +386,47 @@ impl Kiosk {
         events.into_iter().map(|e| e.id).collect()
     }
 
+    /// Appends accepted badge passes at this kiosk's own gate, in one transaction: each is a
+    /// worker's code, in or out, and when.
+    pub fn add_passes(&self, passes: &[(&str, Direction, DateTime<Utc>)]) {
+        let mut store = self.store();
+        let first_seq: i64 = store
+            .connection()
+            .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE kiosk_id = ?1", [&self.kiosk_id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let tz = FixedOffset::east_opt(7 * 3600).unwrap();
+        let events: Vec<Event> = passes
+            .iter()
+            .enumerate()
+            .map(|(i, (code, direction, at))| Event {
+                kiosk_id: self.kiosk_id.clone(),
+                seq: first_seq + i as i64,
+                gate: format!("Cổng {}", self.kiosk_id),
+                ..event(Uuid::now_v7(), code, *direction, tz.from_utc_datetime(&at.naive_utc()))
+            })
+            .collect();
+        assert_eq!(store.insert_events(&events).unwrap(), passes.len());
+    }
+
+    /// Puts workers in this kiosk's roster (sent to the province on the next sync): code, name.
+    pub fn add_workers(&self, workers: &[(&str, &str)]) {
+        let mut store = self.store();
+        store
+            .transaction(|tx| {
+                for (code, name) in workers {
+                    tx.execute(
+                        "INSERT INTO workers (code, full_name, department, shift, active, badge_serial, updated_at_ms)
+                         VALUES (?1, ?2, 'May', 'A', 1, 1, 1)",
+                        [code, name],
+                    )?;
+                }
+                Ok::<_, qrgate_core::Error>(())
+            })
+            .unwrap();
+    }
+
     /// This kiosk's own event ids, sorted as PostgreSQL sorts uuids (bytewise).
     pub fn own_event_ids(&self) -> Vec<String> {
         let store = self.store();

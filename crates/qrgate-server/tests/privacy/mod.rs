@@ -112,6 +112,7 @@ fn a_visitor_in_at_one_gate_and_out_at_another_is_one_person_to_contact_tracing(
     assert_eq!(list.len(), 1, "the worker who passed gate 2 while the visitor was inside: {contacts}");
     assert_eq!(list[0]["person_ref"], "NV0000");
     assert_eq!(list[0]["overlap_minutes"], 1);
+    assert_eq!(list[0]["gates"], serde_json::json!(["Cổng A"]), "where they met: {contacts}");
     // The province holds the visitor's id, never the number.
     assert_eq!(pg.count("SELECT COUNT(*) FROM events WHERE person_ref LIKE '%079090001234%'"), 0);
 }
