@@ -101,20 +101,21 @@ pub struct Contact {
 }
 
 /// Everyone whose stays at the enterprise overlapped the person's within [from, to), with the
-/// total overlap. One query: stays from in/out pairs over the time index, joined to the person's.
+/// total overlap and where. One query: stays from in/out pairs over the time index, joined to the
+/// person's.
 pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
     // kind, reference, worker's name, gates, overlap and first overlap (ms)
     type Row = (String, String, Option<String>, Vec<String>, i64, i64);
     let rows: Vec<Row> = sqlx::query_as(
         "WITH ev AS (
-             SELECT person_kind, person_ref, direction, at_ms, gate,
+             SELECT person_kind, person_ref, direction, at_ms,
                     lead(at_ms) OVER (PARTITION BY person_kind, person_ref ORDER BY at_ms) AS next_ms
              FROM events e
              WHERE enterprise = $1 AND at_ms >= $4 - $6 AND at_ms < $5 + $6
                AND verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id)
          ), stays AS (
-             SELECT person_kind, person_ref, gate,
+             SELECT person_kind, person_ref, at_ms AS in_ms,
                     GREATEST(at_ms, $4) AS s,
                     LEAST(COALESCE(next_ms, at_ms + $6), at_ms + $6, $5) AS e
              FROM ev
@@ -122,7 +123,14 @@ pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
          ), mine AS (
              SELECT s, e FROM stays WHERE person_kind = $2 AND person_ref = $3 AND e > s
          )
-         SELECT o.person_kind, o.person_ref, w.full_name, array_agg(DISTINCT o.gate ORDER BY o.gate),
+         -- Where: the gates of the overlapping stays' entries, read for those entries alone, so
+         -- the walk over the period stays on the time index.
+         SELECT o.person_kind, o.person_ref, w.full_name,
+                COALESCE((SELECT array_agg(DISTINCT g.gate ORDER BY g.gate) FROM events g
+                          WHERE g.enterprise = $1 AND g.at_ms = ANY(array_agg(o.in_ms))
+                            AND g.person_kind = o.person_kind AND g.person_ref = o.person_ref
+                            AND g.verdict = 'accepted' AND g.direction = 'in'
+                            AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = g.id)), '{}'),
                 SUM(LEAST(o.e, m.e) - GREATEST(o.s, m.s))::int8 AS overlap_ms,
                 MIN(GREATEST(o.s, m.s))::int8 AS first_ms
          FROM stays o
