@@ -8,7 +8,6 @@
 //! Nothing here depends on the hour: the pages say which day they count, and the test reads
 //! that day off the page before it works out what the counts must be.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -33,18 +32,8 @@ const VIEWER: (&str, &str) = ("dien.tu.bd", "mật khẩu doanh nghiệp 2025");
 
 /// Runs `qrgate-server user …` with `stdin` as its standard input: (success, stdout + stderr).
 fn user_cli(db: &str, args: &[&str], stdin: &str) -> (bool, String) {
-    let mut child = Command::new(server_exe())
-        .arg("user")
-        .args(args)
-        .args(["--db", db])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    let (ok, out, err) = server_cli_input(db, &[&["user"], args].concat(), stdin);
+    (ok, out + &err)
 }
 
 fn add_user(db: &str, (login, password): (&str, &str), name: &str, role: &str, enterprise: Option<&str>) {

@@ -81,8 +81,8 @@ fn tokens_answer_as_their_accounts_and_name_them_in_the_records() {
     assert_eq!(pg.count(&format!("SELECT count(*) FROM processing_log WHERE actor = '{OFFICER}'")), 2);
     let audit =
         pg.query("SELECT string_agg(coalesce(account, '-') || ' ' || action || ' ' || detail, E'\\n') FROM audit_log");
-    assert_eq!(audit.matches(&format!("{OFFICER} trace {A}:")).count(), 1, "{audit}");
-    assert_eq!(audit.matches(&format!("{OFFICER} trace {B}:")).count(), 1, "{audit}");
+    assert_eq!(audit.matches(&format!("{OFFICER} trace API: {A}:")).count(), 1, "{audit}");
+    assert_eq!(audit.matches(&format!("{OFFICER} trace API: {B}:")).count(), 1, "{audit}");
     assert!(audit.contains("- token_add can.bo.tinh (xuất hằng đêm)"), "{audit}");
     assert!(!audit.contains("NV0001"), "never whom a trace was about: {audit}");
 
