@@ -1041,7 +1041,7 @@ pub fn processing(frame: &Frame, v: &ProcessingPage) -> String {
             people = line.people,
             people_text = count(line.people, frame.lang),
             action = escape(action),
-            detail = escape(&line.detail),
+            detail = escape(&w.processing_detail(&line.detail)),
             h0 = escape(headings[0]),
             h1 = escape(headings[1]),
             h2 = escape(headings[2]),

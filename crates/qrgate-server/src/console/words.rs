@@ -436,6 +436,41 @@ impl Words {
         }
     }
 
+    /// A line of the record of processing in this language. The record keeps one wording (the
+    /// API returns it as stored); the shapes `privacy` and `trace` write are said again here, and
+    /// anything else is shown as stored.
+    pub fn processing_detail(&self, detail: &str) -> String {
+        if self.lang == Lang::En {
+            return detail.to_string();
+        }
+        let day = |text: &str| match chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+            Ok(d) => d.format("%d/%m/%Y").to_string(),
+            Err(_) => text.trim().to_string(),
+        };
+        if let Some((who, period)) = detail.split_once(" from ") {
+            let who = match who {
+                "worker" => "Nhân viên",
+                "visitor" => "Khách",
+                "visitor by CCCD number" => "Khách, theo số CCCD",
+                "visitor by CCCD number, not found," => "Khách, theo số CCCD, không tìm thấy",
+                _ => return detail.to_string(),
+            };
+            return match period.split_once(" to ") {
+                Some((from, to)) => format!("{who}, từ {} đến {}", day(from), day(to)),
+                None => format!("{who}, {period}"),
+            };
+        }
+        let purge = detail.strip_suffix(" kept as daily counts").and_then(|d| d.split_once(" events before "));
+        if let Some((events, before)) = purge {
+            let before = match chrono::DateTime::parse_from_rfc3339(before) {
+                Ok(t) => super::html::time_and_day(t.timestamp_millis()),
+                Err(_) => before.to_string(),
+            };
+            return format!("{events} sự kiện trước {before}, chỉ còn số đếm theo ngày");
+        }
+        detail.to_string()
+    }
+
     pub fn action(&self, action: Action) -> &'static str {
         let vi = self.lang == Lang::Vi;
         match (action, vi) {
@@ -644,6 +679,31 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_record_of_processing_is_said_in_vietnamese() {
+        let cases = [
+            ("worker from 2025-03-03 to 2025-03-04", "Nhân viên, từ 03/03/2025 đến 04/03/2025"),
+            (
+                "visitor by CCCD number from 2025-03-03 to 2025-03-03",
+                "Khách, theo số CCCD, từ 03/03/2025 đến 03/03/2025",
+            ),
+            (
+                "visitor by CCCD number, not found, from 2025-03-03 to 2025-03-05",
+                "Khách, theo số CCCD, không tìm thấy, từ 03/03/2025 đến 05/03/2025",
+            ),
+            ("visitor from 2025-03-01T08:00 to 2025-03-02", "Khách, từ 2025-03-01T08:00 đến 02/03/2025"),
+            (
+                "120 events before 2025-03-01T00:00:00+07:00 kept as daily counts",
+                "120 sự kiện trước 00:00 01/03/2025, chỉ còn số đếm theo ngày",
+            ),
+            ("something else from a newer server", "something else from a newer server"),
+        ];
+        for (stored, said) in cases {
+            assert_eq!(VI.processing_detail(stored), said, "{stored}");
+            assert_eq!(EN.processing_detail(stored), stored);
+        }
+    }
 
     #[test]
     fn both_languages_have_their_own_words() {

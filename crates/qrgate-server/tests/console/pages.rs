@@ -261,6 +261,10 @@ fn a_trace_shows_who_met_whom_where_and_for_how_long_and_downloads_as_csv_and_xl
     let page = browser.source();
     assert!(!page.contains("NV0100") && !page.contains(NUMBER) && !page.contains(&p.visitor));
     assert!(browser.text("h1").contains("Hồ sơ xử lý dữ liệu cá nhân"));
+    assert!(
+        browser.text("#processing tbody").contains("Nhân viên, từ 03/03/2025 đến 03/03/2025"),
+        "said in Vietnamese"
+    );
     browser.screenshot("console-processing.png");
 
     // The server's own log never holds whom a trace was about.
