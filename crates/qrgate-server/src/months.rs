@@ -4,6 +4,9 @@
 //!
 //! Every function takes the time as an argument; nothing here reads the clock.
 
+use std::collections::HashSet;
+use std::sync::{LazyLock, Mutex};
+
 use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
 
@@ -22,6 +25,16 @@ pub const ON_DEMAND_REACH_MS: i64 = 400 * DAY_MS;
 /// How long making a month may wait for the locks it needs before push goes on without it (its
 /// events then wait in the default partition until the hourly job makes the month).
 const LOCK_WAIT: &str = "2s";
+
+/// The months this process made or found made: a push asks the database only about others, so
+/// the usual push (this month's events) costs no round trip for them. A month dropped since (by
+/// another instance's purge) is still believed here: its late events then go to the default
+/// partition, where the next purge deletes them as it would have from their month.
+static KNOWN: LazyLock<Mutex<HashSet<NaiveDate>>> = LazyLock::new(Mutex::default);
+
+fn known() -> std::sync::MutexGuard<'static, HashSet<NaiveDate>> {
+    KNOWN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The first day of the Vietnamese month holding the instant `ms`.
 pub fn month_of(ms: i64) -> NaiveDate {
@@ -50,7 +63,16 @@ async fn make(pool: &PgPool, months: &[NaiveDate]) -> Result<()> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    known().extend(months.iter().copied());
     Ok(())
+}
+
+/// Months the retention purge dropped: made again if a late event needs one.
+pub(crate) fn forget(dropped: &[Month]) {
+    let mut known = known();
+    for m in dropped {
+        known.remove(&month_of(m.from_ms));
+    }
 }
 
 /// The month of `now_ms` and the [`AHEAD`] after it, made if missing: at start and every hour.
@@ -68,6 +90,10 @@ pub async fn make_for_push(pool: &PgPool, instants: impl Iterator<Item = i64>, n
         instants.filter(|at| *at >= now_ms.saturating_sub(ON_DEMAND_REACH_MS)).map(month_of).collect();
     months.sort();
     months.dedup();
+    {
+        let known = known();
+        months.retain(|m| !known.contains(m));
+    }
     if let Err(e) = make(pool, &months).await {
         eprintln!("qrgate-server: making the events' months: {e} (they wait in the default partition)");
     }

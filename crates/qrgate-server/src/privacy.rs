@@ -31,7 +31,8 @@ pub async fn purge(pool: &PgPool, now_ms: i64, keep_days: u32) -> Result<Purged>
     let horizon = (today - i64::from(keep_days)) * DAY_MS - VIETNAM_OFFSET_MS;
     let mut tx = pool.begin().await?;
     let months = crate::months::list(&mut tx).await?;
-    let whole: Vec<&str> = months.iter().filter(|m| m.to_ms <= horizon).map(|m| m.table.as_str()).collect();
+    let dropped: Vec<crate::months::Month> = months.iter().filter(|m| m.to_ms <= horizon).cloned().collect();
+    let whole: Vec<&str> = dropped.iter().map(|m| m.table.as_str()).collect();
     let straddling = months.iter().filter(|m| m.from_ms < horizon && horizon < m.to_ms).map(|m| m.table.as_str());
     // Table names from the catalogue, made by `events_month` as events_YYYY_MM; quoted all the same.
     let mut pieces = Vec::new();
@@ -94,6 +95,7 @@ pub async fn purge(pool: &PgPool, now_ms: i64, keep_days: u32) -> Result<Purged>
         purged.people += people;
     }
     tx.commit().await?;
+    crate::months::forget(&dropped);
     Ok(purged)
 }
 

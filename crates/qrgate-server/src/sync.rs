@@ -233,24 +233,25 @@ pub async fn push(
         .bind(&kiosk.kiosk_id)
         .execute(&mut *tx)
         .await?;
-    let taken: Vec<(i64, Uuid)> = sqlx::query_as("SELECT seq, id FROM events WHERE kiosk_id = $1 AND seq = ANY($2)")
-        .bind(&kiosk.kiosk_id)
-        .bind(checked.iter().map(|c| c.get().seq).collect::<Vec<i64>>())
-        .fetch_all(&mut *tx)
-        .await?;
-    let taken: std::collections::HashMap<i64, Uuid> = taken.into_iter().collect();
+    // What the province already holds of this batch, in one statement: the kiosk's events under
+    // the batch's sequence numbers (a twin is another event under a number taken), and the events
+    // under the batch's ids at any time. The key (id, at_ms) is unique per month only, so an id is
+    // looked up through every month's key before the insert: the kiosk's own counts as stored (a
+    // retry), another kiosk's is refused. Under the kiosk's lock, so a retry racing its first try
+    // on another instance waits for it and finds it here.
+    let held: Vec<(i64, Uuid, String)> =
+        sqlx::query_as("SELECT seq, id, kiosk_id FROM events WHERE (kiosk_id = $1 AND seq = ANY($2)) OR id = ANY($3)")
+            .bind(&kiosk.kiosk_id)
+            .bind(checked.iter().map(|c| c.get().seq).collect::<Vec<i64>>())
+            .bind(checked.iter().map(|c| c.get().id).collect::<Vec<Uuid>>())
+            .fetch_all(&mut *tx)
+            .await?;
+    let taken: std::collections::HashMap<i64, Uuid> =
+        held.iter().filter(|(_, _, owner)| *owner == kiosk.kiosk_id).map(|(seq, id, _)| (*seq, *id)).collect();
+    let owners: std::collections::HashMap<Uuid, String> = held.into_iter().map(|(_, id, owner)| (id, owner)).collect();
     let (checked, twins): (Vec<_>, Vec<_>) =
         checked.into_iter().partition(|c| taken.get(&c.get().seq).is_none_or(|id| *id == c.get().id));
     rejected.extend(twins.iter().map(|c| twin(c.get().id, c.get().seq)));
-    // Ids stored before, under any time: the key (id, at_ms) is unique per month only, so an id
-    // is looked up through every month's key before the insert. The kiosk's own count as stored
-    // (a retry); another kiosk's is refused. Under the kiosk's lock, so a retry racing its first
-    // try on another instance waits for it and finds it here.
-    let owners: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, kiosk_id FROM events WHERE id = ANY($1)")
-        .bind(checked.iter().map(|c| c.get().id).collect::<Vec<Uuid>>())
-        .fetch_all(&mut *tx)
-        .await?;
-    let owners: std::collections::HashMap<Uuid, String> = owners.into_iter().collect();
     let (known, checked): (Vec<_>, Vec<_>) = checked.into_iter().partition(|c| owners.contains_key(&c.get().id));
     let new = event::insert(&mut tx, &kiosk.enterprise, &checked).await?;
     let mut stored = new.clone();

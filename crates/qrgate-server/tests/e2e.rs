@@ -572,3 +572,58 @@ fn an_event_comes_back_from_pull_as_it_was_pushed() {
     pulled.events.sort_by_key(|e| e.seq);
     assert_eq!(pulled.events, pushed);
 }
+
+#[test]
+fn a_push_makes_the_month_its_events_need_and_an_id_is_one_event_whatever_its_month() {
+    let pg = Postgres::start(false);
+    let server = Server::start(&pg.url, 0);
+    let (a1, a2) = (Kiosk::init(A, "a-gate-1", 1), Kiosk::init(A, "a-gate-2", 2));
+    a1.register(&pg.url, A);
+    a2.register(&pg.url, A);
+    let tz = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    let now = Utc::now().timestamp_millis();
+    // The 15th, noon at the gate, of the month five months back: within push's reach, before any
+    // month made ahead, whatever the day the test runs.
+    let month = qrgate_server::months::month_of(now - 150 * 86_400_000);
+    let noon = province_day(month + chrono::Days::new(14)) + 5 * 3_600_000;
+    let table = format!("events_{}", month.format("%Y_%m"));
+    let exists = |t: &str| pg.count(&format!("SELECT count(*) FROM pg_class WHERE relname = '{t}'"));
+    assert_eq!(exists(&table), 0, "not made ahead");
+
+    let at = |ms: i64| tz.timestamp_millis_opt(ms).unwrap();
+    let late = on_the_wire(event(uuid::Uuid::now_v7(), "NV0001", Direction::In, at(noon)), "a-gate-1", 1);
+    // A kiosk whose clock said 2003.
+    let wild_ms = Utc.with_ymd_and_hms(2003, 5, 1, 3, 0, 0).unwrap().timestamp_millis();
+    let wild = on_the_wire(event(uuid::Uuid::now_v7(), "NV0002", Direction::In, at(wild_ms)), "a-gate-1", 2);
+    let (body, auth) = raw_push(&a1, A, vec![late.clone(), wild.clone()], now, [7; 16]);
+    let (status, answer) = send(&server, body, &auth);
+    assert_eq!((status, answer["stored"].as_array().map(Vec::len)), (200, Some(2)), "{answer}");
+    assert_eq!(exists(&table), 1, "the month was made for the push");
+    assert_eq!(pg.count(&format!("SELECT count(*) FROM {table}")), 1);
+    assert_eq!(pg.count("SELECT count(*) FROM events_default"), 1, "a clock years off: the default partition");
+
+    // The same push again (a retry, perhaps to another instance): stored once, said stored.
+    let (body, auth) = raw_push(&a1, A, vec![late.clone(), wild.clone()], now, [8; 16]);
+    let (status, answer) = send(&server, body, &auth);
+    assert_eq!((status, answer["stored"].as_array().map(Vec::len)), (200, Some(2)), "{answer}");
+    assert_eq!(pg.count("SELECT count(*) FROM events"), 2);
+
+    // Another kiosk sends an event under the first one's id at another time, so in another
+    // month: refused, though no key of one month would have seen it.
+    let copy = WireEvent { id: late.id, ..wire("a-gate-2", 1) };
+    let (body, auth) = raw_push(&a2, A, vec![copy], now, [9; 16]);
+    let (status, answer) = send(&server, body, &auth);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["rejected"][0]["code"], "id_conflict", "{answer}");
+    assert_eq!(pg.count(&format!("SELECT count(*) FROM events WHERE id = '{}'", late.id)), 1);
+
+    // Once the month of the wild clock is made (by hand here), its event moves into it.
+    assert_eq!(pg.query("SELECT events_month('2003-05-20')"), "events_2003_05");
+    assert_eq!(pg.count("SELECT count(*) FROM events_default"), 0);
+    assert_eq!(pg.count(&format!("SELECT count(*) FROM events_2003_05 WHERE id = '{}'", wild.id)), 1);
+}
+
+/// Midnight of a Vietnamese day, in ms since the epoch.
+fn province_day(day: chrono::NaiveDate) -> i64 {
+    qrgate_server::province::day_start_ms(day)
+}
