@@ -103,12 +103,15 @@ fn main() {
             "maintenance_work_mem=1GB",
             "max_wal_size=8GB",
             "checkpoint_timeout=15min",
+            // Where the database's time goes, printed after the sustained runs.
+            "shared_preload_libraries=pg_stat_statements",
         ],
     );
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let mut table: Vec<Line> = Vec::new();
     if run("sustained") || run("burst") {
         let url = fresh_database(&pg, "load");
+        sql(&url, "CREATE EXTENSION pg_stat_statements");
         let server = Server::start(&url, 0);
         if run("sustained") {
             for health in [false, true] {
@@ -262,6 +265,7 @@ async fn sustained(url: &str, server: &str, size: Size, health: bool) -> Vec<Lin
     let first = if health { 1000 } else { 0 };
     let gates = register(url, prefix, size.kiosks, size.gates_per_enterprise, first);
     let before: u64 = sql(url, "SELECT count(*) FROM events").parse().unwrap();
+    sql(url, "SELECT pg_stat_statements_reset()");
     let http = reqwest::Client::builder().pool_max_idle_per_host(size.kiosks).build().unwrap();
     let errors = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -352,6 +356,17 @@ async fn sustained(url: &str, server: &str, size: Size, health: bool) -> Vec<Lin
     pushes.sort();
     others.sort();
     let rate = stored as f64 / secs;
+    println!("sustained ({label}): the statements the database spent most time on:");
+    println!(
+        "{}",
+        sql(
+            url,
+            "SELECT string_agg(format('  %8s calls %7s ms each %6s s in all  %s', calls, round(mean_exec_time::numeric, 2),
+                                      round(total_exec_time::numeric / 1000, 1), left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 90)),
+                               E'\n' ORDER BY total_exec_time DESC)
+             FROM (SELECT * FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 10) s"
+        )
+    );
     let errors = errors.load(Ordering::Relaxed);
     println!(
         "sustained ({label}): {} kiosks, {} events stored in {secs:.0} s = {rate:.0} events/s; push p50 {:.0} ms, \
@@ -497,10 +512,12 @@ fn make_year(pg: &Postgres, size: Size) -> (String, i64) {
         &url,
         "SELECT string_agg(indexdef, '; ') FROM pg_indexes WHERE tablename = 'events' AND indexname <> 'events_pkey'",
     );
+    // The trigger that keeps `presence` too: it is made again from the year once loaded.
     sql(
         &url,
         "DROP INDEX events_for_pull, events_by_time, events_followed, events_by_kiosk, events_by_instant;
-         ALTER TABLE events DROP CONSTRAINT events_pkey",
+         ALTER TABLE events DROP CONSTRAINT events_pkey;
+         ALTER TABLE events DISABLE TRIGGER events_presence",
     );
     sql(
         &url,
@@ -556,7 +573,8 @@ fn make_year(pg: &Postgres, size: Size) -> (String, i64) {
     for index in indexes.split("; ") {
         sql(&url, &index.replace(" ON ONLY ", " ON "));
     }
-    println!("stored: indexes built ({:.0} s so far)", t.elapsed().as_secs_f64());
+    sql(&url, "SELECT presence_rebuild(); ALTER TABLE events ENABLE TRIGGER events_presence");
+    println!("stored: indexes and presence built ({:.0} s so far)", t.elapsed().as_secs_f64());
     sql(&url, "VACUUM ANALYZE");
     sql(&url, &format!("INSERT INTO bench_year VALUES ({now})"));
     println!("stored: the year made, indexed and analysed in {:.0} s", t.elapsed().as_secs_f64());

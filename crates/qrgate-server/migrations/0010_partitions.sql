@@ -104,6 +104,87 @@ FROM (
 ) months
 ORDER BY m;
 
+-- Who is where, kept as events arrive: per person of an enterprise, the event "inside now" goes
+-- by, their last accepted entry or exit that no `not_passed` event follows (last by at_ms, then
+-- server_seq, as `province::inside` orders them). Kept by a trigger in the transaction that
+-- inserts the events, whoever inserts them; the retention purge deletes the rows of events it
+-- removes. A province-wide "inside now" reads the people of the last day here instead of sorting
+-- every event of the day; the answer is the same (`province::inside` says how).
+CREATE TABLE presence (
+    enterprise      text NOT NULL,
+    person_kind     text NOT NULL,
+    person_ref      text NOT NULL,
+    at_ms           bigint NOT NULL,
+    server_seq      bigint NOT NULL,
+    id              uuid NOT NULL,
+    direction       text NOT NULL,
+    gate            text NOT NULL,
+    kiosk_id        text NOT NULL,
+    clock_offset_ms bigint,
+    clock_flag      text,
+    PRIMARY KEY (enterprise, person_kind, person_ref)
+);
+CREATE INDEX presence_by_time ON presence (at_ms);
+CREATE INDEX presence_by_event ON presence (id);
+
+CREATE FUNCTION presence_follows_events() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    gone record;
+BEGIN
+    -- The newest counting event of each person in the statement, over the one kept if newer.
+    INSERT INTO presence AS p (enterprise, person_kind, person_ref, at_ms, server_seq, id, direction, gate, kiosk_id,
+                               clock_offset_ms, clock_flag)
+    SELECT DISTINCT ON (enterprise, person_kind, person_ref)
+           enterprise, person_kind, person_ref, at_ms, server_seq, id, direction, gate, kiosk_id, clock_offset_ms,
+           clock_flag
+    FROM new_events e
+    WHERE verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL AND person_ref IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id AND f.follows IS NOT NULL)
+    ORDER BY enterprise, person_kind, person_ref, at_ms DESC, server_seq DESC
+    ON CONFLICT (enterprise, person_kind, person_ref) DO UPDATE SET
+        at_ms = excluded.at_ms, server_seq = excluded.server_seq, id = excluded.id, direction = excluded.direction,
+        gate = excluded.gate, kiosk_id = excluded.kiosk_id, clock_offset_ms = excluded.clock_offset_ms,
+        clock_flag = excluded.clock_flag
+    WHERE (excluded.at_ms, excluded.server_seq) > (p.at_ms, p.server_seq);
+    -- A `not_passed` event that follows the event kept for a person: that entry no longer
+    -- counts, and the person's counting event before it (if any) is theirs again.
+    FOR gone IN
+        DELETE FROM presence p USING new_events f
+        WHERE f.follows IS NOT NULL AND p.id = f.follows
+        RETURNING p.enterprise, p.person_kind, p.person_ref
+    LOOP
+        INSERT INTO presence (enterprise, person_kind, person_ref, at_ms, server_seq, id, direction, gate, kiosk_id,
+                              clock_offset_ms, clock_flag)
+        SELECT enterprise, person_kind, person_ref, at_ms, server_seq, id, direction, gate, kiosk_id, clock_offset_ms,
+               clock_flag
+        FROM events e
+        WHERE e.enterprise = gone.enterprise AND e.person_kind = gone.person_kind AND e.person_ref = gone.person_ref
+          AND verdict = 'accepted' AND direction IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id AND f.follows IS NOT NULL)
+        ORDER BY at_ms DESC, server_seq DESC
+        LIMIT 1
+        ON CONFLICT (enterprise, person_kind, person_ref) DO NOTHING;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+-- `presence` made again from every event: after the move below, and after a bulk load that
+-- went around the trigger.
+CREATE FUNCTION presence_rebuild() RETURNS bigint LANGUAGE sql AS $$
+    DELETE FROM presence;
+    INSERT INTO presence (enterprise, person_kind, person_ref, at_ms, server_seq, id, direction, gate, kiosk_id,
+                          clock_offset_ms, clock_flag)
+    SELECT DISTINCT ON (enterprise, person_kind, person_ref)
+           enterprise, person_kind, person_ref, at_ms, server_seq, id, direction, gate, kiosk_id, clock_offset_ms,
+           clock_flag
+    FROM events e
+    WHERE verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL AND person_ref IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id AND f.follows IS NOT NULL)
+    ORDER BY enterprise, person_kind, person_ref, at_ms DESC, server_seq DESC;
+    SELECT count(*) FROM presence;
+$$;
+
 INSERT INTO events (id, server_seq, tx, enterprise, kiosk_id, seq, gate, person_kind, person_ref, direction, at_ms,
                     offset_s, method, verdict, reason, badge_serial, operator, note, received_at, clock_offset_ms,
                     clock_flag, follows)
@@ -118,3 +199,7 @@ SELECT setval(pg_get_serial_sequence('events', 'server_seq'),
               COALESCE((SELECT MAX(server_seq) FROM events_unpartitioned), 0) + 1, false);
 
 DROP TABLE events_unpartitioned;
+
+SELECT presence_rebuild();
+CREATE TRIGGER events_presence AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION presence_follows_events();

@@ -72,6 +72,8 @@ pub async fn purge(pool: &PgPool, now_ms: i64, keep_days: u32) -> Result<Purged>
         let tables: Vec<String> = whole.iter().map(|t| format!("\"{t}\"")).collect();
         sqlx::query(&format!("DROP TABLE {}", tables.join(", "))).execute(&mut *tx).await?;
     }
+    // A person whose kept presence was purged has no event left that counts.
+    sqlx::query("DELETE FROM presence WHERE at_ms < $1").bind(horizon).execute(&mut *tx).await?;
     // A visitor's tag goes with the last of their events: nobody is found by number through it.
     sqlx::query(
         "DELETE FROM visitor_tags t WHERE NOT EXISTS (
