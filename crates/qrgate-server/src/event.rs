@@ -61,7 +61,8 @@ const COLUMNS: &[Column] = &[
 pub static COLUMN_LIST: LazyLock<String> =
     LazyLock::new(|| COLUMNS.iter().map(|c| c.name).collect::<Vec<_>>().join(", "));
 
-/// `$1` the enterprise, then one array per column; an id already stored keeps its first row.
+/// `$1` the enterprise, then one array per column; an id already stored keeps its first row
+/// (push looked ids up first; the key catches a retry stored in between by another instance).
 static INSERT: LazyLock<String> = LazyLock::new(|| {
     let arrays: Vec<String> =
         COLUMNS.iter().enumerate().map(|(i, c)| format!("${}::{}[]", i + 2, c.sql_type)).collect();
@@ -69,7 +70,7 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "INSERT INTO events (enterprise, {columns})
          SELECT $1, {columns} FROM UNNEST({}) AS u({columns})
-         ON CONFLICT (id) DO NOTHING
+         ON CONFLICT (id, at_ms) DO NOTHING
          RETURNING id",
         arrays.join(", ")
     )

@@ -15,6 +15,7 @@ pub mod event;
 pub mod health;
 pub mod http;
 pub mod metrics;
+pub mod months;
 pub mod photos;
 pub mod privacy;
 pub mod province;

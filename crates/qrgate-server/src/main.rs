@@ -254,6 +254,7 @@ async fn run(command: Command) -> Result<()> {
                 ..AppState::new(pool.clone(), query_token.filter(|t| !t.is_empty()).map(Arc::from))
             };
             tokio::spawn(forget_what_expired(pool.clone()));
+            tokio::spawn(make_months_ahead(pool.clone()));
             if retention_days > 0 {
                 tokio::spawn(purge_old_events(pool, retention_days));
             }
@@ -470,6 +471,18 @@ async fn forget_what_expired(pool: sqlx::PgPool) {
         }
         if let Err(e) = accounts::forget_expired_sessions(&pool, now).await {
             eprintln!("qrgate-server: forgetting ended console sessions: {e}");
+        }
+    }
+}
+
+/// The months `events` is partitioned by: this month and the next ones, at start and every hour,
+/// so pushes find their month made and the default partition stays nearly empty.
+async fn make_months_ahead(pool: sqlx::PgPool) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        if let Err(e) = qrgate_server::months::make_ahead(&pool, now_ms()).await {
+            eprintln!("qrgate-server: making the coming months' partitions: {e}");
         }
     }
 }

@@ -15,19 +15,35 @@ pub struct Purged {
     pub people: i64,
 }
 
-/// Deletes the events of Vietnamese days that ended more than `keep_days` before `now_ms`, keeping
+/// The columns the purge counts and names people by.
+const COUNTED: &str = "enterprise, person_kind, person_ref, at_ms, verdict, direction, clock_flag, clock_offset_ms";
+
+/// Removes the events of Vietnamese days that ended more than `keep_days` before `now_ms`, keeping
 /// their daily counts (added to any counts kept before, so an event that arrives late for an old
 /// day still counts once), and writes a line per enterprise in the record — all in one transaction.
+///
+/// Months that ended before the horizon go whole: their rows are counted, then the partition is
+/// dropped. Only the month that straddles the horizon and the default partition (clocks years
+/// off) are deleted from row by row.
 pub async fn purge(pool: &PgPool, now_ms: i64, keep_days: u32) -> Result<Purged> {
     // Whole days only: a day's count is either all kept or all from events, never half of each.
     let today = (now_ms + VIETNAM_OFFSET_MS).div_euclid(DAY_MS);
     let horizon = (today - i64::from(keep_days)) * DAY_MS - VIETNAM_OFFSET_MS;
     let mut tx = pool.begin().await?;
+    let months = crate::months::list(&mut tx).await?;
+    let dropped: Vec<crate::months::Month> = months.iter().filter(|m| m.to_ms <= horizon).cloned().collect();
+    let whole: Vec<&str> = dropped.iter().map(|m| m.table.as_str()).collect();
+    let straddling = months.iter().filter(|m| m.from_ms < horizon && horizon < m.to_ms).map(|m| m.table.as_str());
+    // Table names from the catalogue, made by `events_month` as events_YYYY_MM; quoted all the same.
+    let mut pieces = Vec::new();
+    let mut gone = Vec::new();
+    for (i, table) in straddling.chain(["events_default"]).enumerate() {
+        pieces.push(format!("deleted_{i} AS (DELETE FROM \"{table}\" WHERE at_ms < $1 RETURNING {COUNTED})"));
+        gone.push(format!("SELECT {COUNTED} FROM deleted_{i}"));
+    }
+    gone.extend(whole.iter().map(|table| format!("SELECT {COUNTED} FROM \"{table}\"")));
     let per_enterprise: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
-        "WITH gone AS (
-             DELETE FROM events WHERE at_ms < $1
-             RETURNING enterprise, person_kind, person_ref, at_ms, verdict, direction, clock_flag, clock_offset_ms
-         ), kept AS (
+        "WITH {}, gone AS ({}), kept AS (
              INSERT INTO daily_counts (enterprise, day, entries, exits, refused, total, clock_off)
              SELECT enterprise, DATE '1970-01-01' + day::int4, entries, exits, refused, total, clock_off
              FROM (SELECT {} FROM gone GROUP BY 1, 2) c
@@ -42,11 +58,22 @@ pub async fn purge(pool: &PgPool, now_ms: i64, keep_days: u32) -> Result<Purged>
          SELECT enterprise, COUNT(*)::int8,
                 COUNT(DISTINCT (person_kind, person_ref)) FILTER (WHERE person_ref IS NOT NULL)::int8
          FROM gone GROUP BY enterprise ORDER BY enterprise",
+        pieces.join(", "),
+        gone.join(" UNION ALL "),
         day_counts()
     ))
     .bind(horizon)
     .fetch_all(&mut *tx)
     .await?;
+    if !whole.is_empty() {
+        // Dropping a month waits for every query reading `events`, and holds new ones while it
+        // waits: rather than stall the province behind a long one, give up and try next hour.
+        sqlx::query("SET LOCAL lock_timeout = '10s'").execute(&mut *tx).await?;
+        let tables: Vec<String> = whole.iter().map(|t| format!("\"{t}\"")).collect();
+        sqlx::query(&format!("DROP TABLE {}", tables.join(", "))).execute(&mut *tx).await?;
+    }
+    // A person whose kept presence was purged has no event left that counts.
+    sqlx::query("DELETE FROM presence WHERE at_ms < $1").bind(horizon).execute(&mut *tx).await?;
     // A visitor's tag goes with the last of their events: nobody is found by number through it.
     sqlx::query(
         "DELETE FROM visitor_tags t WHERE NOT EXISTS (
@@ -70,6 +97,7 @@ pub async fn purge(pool: &PgPool, now_ms: i64, keep_days: u32) -> Result<Purged>
         purged.people += people;
     }
     tx.commit().await?;
+    crate::months::forget(&dropped);
     Ok(purged)
 }
 

@@ -37,25 +37,46 @@ pub struct Inside {
     pub clock_flag: Option<String>,
 }
 
+/// Each person's last accepted, unfollowed entry or exit within ($2 - $3, $2], of enterprise $1
+/// (or all): the rows "inside now" keeps those of that are entries, with the columns it shows.
+///
+/// Read off `presence` (migration 0010), which holds each person's last such event of all: when
+/// it is at or before $2 it is also their last up to $2, so it answers if it falls in the window,
+/// and nothing in the window does if it does not. Only the people whose kept event lies after $2
+/// (a kiosk clock ahead, or a question about the past) are looked up in `events`, one by one.
+/// The same people and rows as the window's events sorted per person, without sorting them.
+const LAST_IN_WINDOW: &str = "
+    SELECT enterprise, person_kind, person_ref, direction, at_ms, gate, kiosk_id, clock_offset_ms, clock_flag
+    FROM presence
+    WHERE at_ms > $2 - $3 AND at_ms <= $2 AND ($1::text IS NULL OR enterprise = $1)
+    UNION ALL
+    SELECT l.enterprise, l.person_kind, l.person_ref, l.direction, l.at_ms, l.gate, l.kiosk_id, l.clock_offset_ms,
+           l.clock_flag
+    FROM presence p
+    CROSS JOIN LATERAL (
+        SELECT enterprise, person_kind, person_ref, direction, at_ms, gate, kiosk_id, clock_offset_ms, clock_flag
+        FROM events e
+        WHERE e.enterprise = p.enterprise AND e.person_kind = p.person_kind AND e.person_ref = p.person_ref
+          AND e.at_ms > $2 - $3 AND e.at_ms <= $2 AND e.verdict = 'accepted' AND e.direction IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id AND f.follows IS NOT NULL)
+        ORDER BY e.at_ms DESC, e.server_seq DESC
+        LIMIT 1
+    ) l
+    WHERE p.at_ms > $2 AND ($1::text IS NULL OR p.enterprise = $1)";
+
 /// People whose last accepted event within `window_ms` before `now_ms` is an entry.
 pub async fn inside(pool: &PgPool, enterprise: Option<&str>, now_ms: i64, window_ms: i64) -> Result<Vec<Inside>> {
     // enterprise, its name, person kind and reference, worker's name, since, gate, kiosk, clock
     type Row = (String, String, String, String, Option<String>, i64, String, String, Option<i64>, Option<String>);
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT l.enterprise, COALESCE(n.name, ''), l.person_kind, l.person_ref, w.full_name, l.at_ms, l.gate, l.kiosk_id,
                 l.clock_offset_ms, l.clock_flag
-         FROM (SELECT DISTINCT ON (enterprise, person_kind, person_ref)
-                      enterprise, person_kind, person_ref, direction, at_ms, gate, kiosk_id, clock_offset_ms, clock_flag
-               FROM events e
-               WHERE at_ms > $2 - $3 AND at_ms <= $2 AND ($1::text IS NULL OR enterprise = $1)
-                 AND verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id)
-               ORDER BY enterprise, person_kind, person_ref, at_ms DESC, server_seq DESC) l
+         FROM ({LAST_IN_WINDOW}) l
          LEFT JOIN enterprises n ON n.tax_code = l.enterprise
          LEFT JOIN workers w ON l.person_kind = 'worker' AND w.enterprise = l.enterprise AND w.code = l.person_ref
          WHERE l.direction = 'in'
-         ORDER BY l.enterprise, l.person_kind, l.person_ref",
-    )
+         ORDER BY l.enterprise, l.person_kind, l.person_ref"
+    ))
     .bind(enterprise)
     .bind(now_ms)
     .bind(window_ms)
@@ -76,6 +97,23 @@ pub async fn inside(pool: &PgPool, enterprise: Option<&str>, now_ms: i64, window
             clock_flag: r.9,
         })
         .collect())
+}
+
+/// How many people [`inside`] names per enterprise, without naming them: the console's overview.
+pub async fn inside_counts(
+    pool: &PgPool,
+    enterprise: Option<&str>,
+    now_ms: i64,
+    window_ms: i64,
+) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT enterprise, COUNT(*)::int8 FROM ({LAST_IN_WINDOW}) l WHERE direction = 'in' GROUP BY 1 ORDER BY 1"
+    ))
+    .bind(enterprise)
+    .bind(now_ms)
+    .bind(window_ms)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// A contact-tracing question, checked.
@@ -104,7 +142,8 @@ pub struct Contact {
 /// total overlap and where. One query: stays from in/out pairs over the time index, joined to the
 /// person's.
 pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
-    // kind, reference, worker's name, gates, overlap and first overlap (ms)
+    // kind, reference, worker's name, gates, overlap and first overlap (ms). `f.follows IS NOT
+    // NULL`: as in [`inside`], for the partial index.
     type Row = (String, String, Option<String>, Vec<String>, i64, i64);
     let rows: Vec<Row> = sqlx::query_as(
         "WITH ev AS (
@@ -113,7 +152,7 @@ pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
              FROM events e
              WHERE enterprise = $1 AND at_ms >= $4 - $6 AND at_ms < $5 + $6
                AND verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id)
+               AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id AND f.follows IS NOT NULL)
          ), stays AS (
              SELECT person_kind, person_ref, at_ms AS in_ms,
                     GREATEST(at_ms, $4) AS s,
@@ -130,7 +169,8 @@ pub async fn contacts(pool: &PgPool, t: &Trace) -> Result<Vec<Contact>> {
                           WHERE g.enterprise = $1 AND g.at_ms = ANY(array_agg(o.in_ms))
                             AND g.person_kind = o.person_kind AND g.person_ref = o.person_ref
                             AND g.verdict = 'accepted' AND g.direction = 'in'
-                            AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = g.id)), '{}'),
+                            AND NOT EXISTS (SELECT 1 FROM events f
+                                            WHERE f.follows = g.id AND f.follows IS NOT NULL)), '{}'),
                 SUM(LEAST(o.e, m.e) - GREATEST(o.s, m.s))::int8 AS overlap_ms,
                 MIN(GREATEST(o.s, m.s))::int8 AS first_ms
          FROM stays o

@@ -223,6 +223,9 @@ pub async fn push(
             Err(r) => rejected.push(r),
         }
     }
+    // Before the push's transaction: making a month locks `events` in a way a transaction that
+    // already wrote to it must not wait for.
+    crate::months::make_for_push(pool, checked.iter().map(|c| c.get().at_ms), now_ms).await;
     let mut tx = pool.begin().await?;
     // One push of a kiosk at a time past this point: two batches racing could otherwise both
     // find a sequence number free and store twins.
@@ -230,40 +233,49 @@ pub async fn push(
         .bind(&kiosk.kiosk_id)
         .execute(&mut *tx)
         .await?;
-    let taken: Vec<(i64, Uuid)> = sqlx::query_as("SELECT seq, id FROM events WHERE kiosk_id = $1 AND seq = ANY($2)")
-        .bind(&kiosk.kiosk_id)
-        .bind(checked.iter().map(|c| c.get().seq).collect::<Vec<i64>>())
-        .fetch_all(&mut *tx)
-        .await?;
-    let taken: std::collections::HashMap<i64, Uuid> = taken.into_iter().collect();
+    // What the province already holds of this batch, in one statement: the kiosk's events under
+    // the batch's sequence numbers (a twin is another event under a number taken), and the events
+    // under the batch's ids at any time. The key (id, at_ms) is unique per month only, so an id is
+    // looked up through every month's key before the insert: the kiosk's own counts as stored (a
+    // retry), another kiosk's is refused. Under the kiosk's lock, so a retry racing its first try
+    // on another instance waits for it and finds it here.
+    // Two branches rather than one OR: each reads its own index whatever the statistics say (an OR
+    // planned on a young table read whole months).
+    let held: Vec<(i64, Uuid, String)> = sqlx::query_as(
+        "SELECT seq, id, kiosk_id FROM events WHERE kiosk_id = $1 AND seq = ANY($2)
+         UNION ALL
+         SELECT seq, id, kiosk_id FROM events WHERE id = ANY($3)",
+    )
+    .bind(&kiosk.kiosk_id)
+    .bind(checked.iter().map(|c| c.get().seq).collect::<Vec<i64>>())
+    .bind(checked.iter().map(|c| c.get().id).collect::<Vec<Uuid>>())
+    .fetch_all(&mut *tx)
+    .await?;
+    let taken: std::collections::HashMap<i64, Uuid> =
+        held.iter().filter(|(_, _, owner)| *owner == kiosk.kiosk_id).map(|(seq, id, _)| (*seq, *id)).collect();
+    let owners: std::collections::HashMap<Uuid, String> = held.into_iter().map(|(_, id, owner)| (id, owner)).collect();
     let (checked, twins): (Vec<_>, Vec<_>) =
         checked.into_iter().partition(|c| taken.get(&c.get().seq).is_none_or(|id| *id == c.get().id));
     rejected.extend(twins.iter().map(|c| twin(c.get().id, c.get().seq)));
+    let (known, checked): (Vec<_>, Vec<_>) = checked.into_iter().partition(|c| owners.contains_key(&c.get().id));
     let new = event::insert(&mut tx, &kiosk.enterprise, &checked).await?;
     let mut stored = new.clone();
-    if new.len() < checked.len() {
-        // Already stored before, or someone else's id: only the kiosk's own count as stored.
-        let fresh: std::collections::HashSet<Uuid> = new.iter().copied().collect();
-        let rest: Vec<Uuid> = checked.iter().map(|c| c.get().id).filter(|id| !fresh.contains(id)).collect();
-        let owners: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, kiosk_id FROM events WHERE id = ANY($1)")
-            .bind(&rest)
-            .fetch_all(&mut *tx)
-            .await?;
-        let owners: std::collections::HashMap<Uuid, String> = owners.into_iter().collect();
-        for id in rest {
-            match owners.get(&id) {
-                Some(owner) if *owner == kiosk.kiosk_id => stored.push(id),
-                _ => rejected.push(EventRejection {
-                    id,
-                    code: "id_conflict".into(),
-                    message: "another kiosk's event has this id".into(),
-                }),
-            }
+    let fresh: std::collections::HashSet<Uuid> = new.iter().copied().collect();
+    // Not new and not found before: another kiosk stored the same id and time in between.
+    let raced = checked.iter().map(|c| c.get().id).filter(|id| !fresh.contains(id));
+    for id in known.iter().map(|c| c.get().id).chain(raced) {
+        match owners.get(&id) {
+            Some(owner) if *owner == kiosk.kiosk_id => stored.push(id),
+            _ => rejected.push(EventRejection {
+                id,
+                code: "id_conflict".into(),
+                message: "another kiosk's event has this id".into(),
+            }),
         }
     }
     // Under the kiosk's lock taken above, so two pushes never lower it.
     let stored_ids: std::collections::HashSet<Uuid> = stored.iter().copied().collect();
-    let highest = checked.iter().filter(|c| stored_ids.contains(&c.get().id)).map(|c| c.get().seq).max();
+    let highest = checked.iter().chain(&known).filter(|c| stored_ids.contains(&c.get().id)).map(|c| c.get().seq).max();
     if let Some(highest) = highest {
         sqlx::query("UPDATE kiosks SET seq_high = GREATEST(seq_high, $2) WHERE kiosk_id = $1")
             .bind(&kiosk.kiosk_id)

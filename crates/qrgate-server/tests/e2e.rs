@@ -573,3 +573,134 @@ fn an_event_comes_back_from_pull_as_it_was_pushed() {
     pulled.events.sort_by_key(|e| e.seq);
     assert_eq!(pulled.events, pushed);
 }
+
+#[test]
+fn a_push_makes_the_month_its_events_need_and_an_id_is_one_event_whatever_its_month() {
+    let pg = Postgres::start(false);
+    let server = Server::start(&pg.url, 0);
+    let (a1, a2) = (Kiosk::init(A, "a-gate-1", 1), Kiosk::init(A, "a-gate-2", 2));
+    a1.register(&pg.url, A);
+    a2.register(&pg.url, A);
+    let tz = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    let now = Utc::now().timestamp_millis();
+    // The 15th, noon at the gate, of the month five months back: within push's reach, before any
+    // month made ahead, whatever the day the test runs.
+    let month = qrgate_server::months::month_of(now - 150 * 86_400_000);
+    let noon = province_day(month + chrono::Days::new(14)) + 5 * 3_600_000;
+    let table = format!("events_{}", month.format("%Y_%m"));
+    let exists = |t: &str| pg.count(&format!("SELECT count(*) FROM pg_class WHERE relname = '{t}'"));
+    assert_eq!(exists(&table), 0, "not made ahead");
+
+    let at = |ms: i64| tz.timestamp_millis_opt(ms).unwrap();
+    let late = on_the_wire(event(uuid::Uuid::now_v7(), "NV0001", Direction::In, at(noon)), "a-gate-1", 1);
+    // A kiosk whose clock said 2003.
+    let wild_ms = Utc.with_ymd_and_hms(2003, 5, 1, 3, 0, 0).unwrap().timestamp_millis();
+    let wild = on_the_wire(event(uuid::Uuid::now_v7(), "NV0002", Direction::In, at(wild_ms)), "a-gate-1", 2);
+    let (body, auth) = raw_push(&a1, A, vec![late.clone(), wild.clone()], now, [7; 16]);
+    let (status, answer) = send(&server, body, &auth);
+    assert_eq!((status, answer["stored"].as_array().map(Vec::len)), (200, Some(2)), "{answer}");
+    assert_eq!(exists(&table), 1, "the month was made for the push");
+    assert_eq!(pg.count(&format!("SELECT count(*) FROM {table}")), 1);
+    assert_eq!(pg.count("SELECT count(*) FROM events_default"), 1, "a clock years off: the default partition");
+
+    // The same push again (a retry, perhaps to another instance): stored once, said stored.
+    let (body, auth) = raw_push(&a1, A, vec![late.clone(), wild.clone()], now, [8; 16]);
+    let (status, answer) = send(&server, body, &auth);
+    assert_eq!((status, answer["stored"].as_array().map(Vec::len)), (200, Some(2)), "{answer}");
+    assert_eq!(pg.count("SELECT count(*) FROM events"), 2);
+
+    // Another kiosk sends an event under the first one's id at another time, so in another
+    // month: refused, though no key of one month would have seen it.
+    let copy = WireEvent { id: late.id, ..wire("a-gate-2", 1) };
+    let (body, auth) = raw_push(&a2, A, vec![copy], now, [9; 16]);
+    let (status, answer) = send(&server, body, &auth);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["rejected"][0]["code"], "id_conflict", "{answer}");
+    assert_eq!(pg.count(&format!("SELECT count(*) FROM events WHERE id = '{}'", late.id)), 1);
+
+    // Once the month of the wild clock is made (by hand here), its event moves into it.
+    assert_eq!(pg.query("SELECT events_month('2003-05-20')"), "events_2003_05");
+    assert_eq!(pg.count("SELECT count(*) FROM events_default"), 0);
+    assert_eq!(pg.count(&format!("SELECT count(*) FROM events_2003_05 WHERE id = '{}'", wild.id)), 1);
+}
+
+/// Midnight of a Vietnamese day, in ms since the epoch.
+fn province_day(day: chrono::NaiveDate) -> i64 {
+    qrgate_server::province::day_start_ms(day)
+}
+
+#[test]
+fn inside_from_kept_presence_answers_as_the_window_of_events_does_at_any_time() {
+    let pg = Postgres::start(false);
+    let server = Server::start(&pg.url, 0);
+    let gate = Kiosk::init(A, "a-gate-1", 1);
+    gate.register(&pg.url, A);
+    let tz = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    let at = |h: u32, m: u32| tz.with_ymd_and_hms(2025, 3, 3, h, m, 0).unwrap();
+    let mut seq = 0;
+    let mut next = |code: &str, direction: Direction, when| {
+        seq += 1;
+        on_the_wire(event(uuid::Uuid::now_v7(), code, direction, when), "a-gate-1", seq)
+    };
+    // NV0001 in at 08:00, out at 12:00. NV0002 in at 08:30, in again at 09:00, which the passage
+    // sensor says nobody went through (09:01). NV0003 in at 10:00, NV0004 in and out at 10:30.
+    let mut events = vec![
+        next("NV0001", Direction::In, at(8, 0)),
+        next("NV0001", Direction::Out, at(12, 0)),
+        next("NV0002", Direction::In, at(8, 30)),
+        next("NV0002", Direction::In, at(9, 0)),
+        next("NV0003", Direction::In, at(10, 0)),
+        next("NV0004", Direction::In, at(10, 30)),
+        next("NV0004", Direction::Out, at(10, 30)),
+    ];
+    let followed = events[3].id;
+    let not_passed =
+        WireEvent { verdict: "not_passed".into(), follows: Some(followed), ..next("NV0002", Direction::In, at(9, 1)) };
+    // The follow-up in a later push than its entry, as a kiosk sends it when the sensor is slow.
+    let later = vec![not_passed];
+    let now = Utc::now().timestamp_millis();
+    for (i, batch) in [std::mem::take(&mut events), later].into_iter().enumerate() {
+        let (body, auth) = raw_push(&gate, A, batch, now, [i as u8 + 1; 16]);
+        let (status, answer) = send(&server, body, &auth);
+        assert_eq!((status, answer["rejected"].as_array().map(Vec::len)), (200, Some(0)), "{answer}");
+    }
+    assert_eq!(
+        pg.query("SELECT string_agg(person_ref, ',' ORDER BY person_ref) FROM presence"),
+        "NV0001,NV0002,NV0003,NV0004"
+    );
+
+    // What "inside now" answered before `presence`: every event of the window sorted per person.
+    let by_sorting = |now_ms: i64, window_ms: i64| {
+        pg.query(&format!(
+            "SELECT COALESCE(string_agg(person_ref, ',' ORDER BY person_ref), '') FROM (
+                 SELECT DISTINCT ON (enterprise, person_kind, person_ref) person_ref, direction
+                 FROM events e
+                 WHERE at_ms > {now_ms} - {window_ms} AND at_ms <= {now_ms} AND enterprise = '{A}'
+                   AND verdict = 'accepted' AND direction IS NOT NULL AND person_kind IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM events f WHERE f.follows = e.id)
+                 ORDER BY enterprise, person_kind, person_ref, at_ms DESC, server_seq DESC) l
+             WHERE direction = 'in'"
+        ))
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _inside = runtime.enter();
+    let pool = qrgate_server::pool(&pg.url, 2).unwrap();
+    let hour = 3_600_000;
+    let mut answers = Vec::new();
+    for (h, m) in [(7, 0), (8, 0), (8, 45), (9, 0), (9, 30), (10, 30), (11, 0), (12, 0), (13, 0), (23, 0)] {
+        for window in [hour, 2 * hour, 24 * hour] {
+            let now_ms = at(h, m).timestamp_millis();
+            let people = runtime.block_on(qrgate_server::province::inside(&pool, Some(A), now_ms, window)).unwrap();
+            let people: Vec<&str> = people.iter().map(|p| p.person_ref.as_str()).collect();
+            assert_eq!(people.join(","), by_sorting(now_ms, window), "at {h}:{m:02}, window {window} ms");
+            let counts = runtime.block_on(qrgate_server::province::inside_counts(&pool, None, now_ms, window)).unwrap();
+            let counted = counts.iter().find(|(e, _)| e == A).map_or(0, |(_, n)| *n);
+            assert_eq!(counted, people.len() as i64, "the overview's count at {h}:{m:02}");
+            answers.push(people.join(","));
+        }
+    }
+    // Some of each: the kept event in the window, after it (looked up in the events), before it.
+    assert!(answers.contains(&"NV0001,NV0002,NV0003".to_string()), "{answers:?}");
+    assert!(answers.contains(&"NV0002,NV0003".to_string()), "{answers:?}");
+    assert!(answers.contains(&String::new()), "{answers:?}");
+}

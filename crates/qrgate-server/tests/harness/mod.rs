@@ -66,9 +66,10 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A private PostgreSQL cluster, stopped and deleted on drop.
+/// A private PostgreSQL cluster, stopped on drop, and deleted unless it was started in a
+/// directory of the caller's ([`Postgres::start_in`]).
 pub struct Postgres {
-    _dir: tempfile::TempDir,
+    temp: Option<tempfile::TempDir>,
     child: Child,
     pub port: u16,
     pub url: String,
@@ -77,22 +78,35 @@ pub struct Postgres {
 impl Postgres {
     /// `durable: false` turns fsync off: fine for correctness tests, not for figures.
     pub fn start(durable: bool) -> Postgres {
-        let bin = pg_bin();
         let dir = tempfile::Builder::new().prefix("qrgate-pg").tempdir().unwrap();
+        let mut pg = Postgres::start_in(dir.path(), durable, &[]);
+        pg.temp = Some(dir);
+        pg
+    }
+
+    /// A cluster in `dir`, made there on first use and kept: a benchmark's data outlives its run.
+    /// `settings` are further `-c name=value` for the server.
+    pub fn start_in(dir: &Path, durable: bool, settings: &[&str]) -> Postgres {
+        let bin = pg_bin();
+        std::fs::create_dir_all(dir).unwrap();
         if let Some((uid, gid)) = pg_user() {
-            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).unwrap();
+            std::os::unix::fs::chown(dir, Some(uid), Some(gid)).unwrap();
         }
-        let data = dir.path().join("data");
-        let sock = dir.path().join("sock");
-        let out = as_pg_user(
-            Command::new(bin.join("initdb"))
-                .args(["-U", "qrgate", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "-D"])
-                .arg(&data),
-        )
-        .output()
-        .unwrap();
-        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
-        std::fs::create_dir(&sock).unwrap();
+        let data = dir.join("data");
+        let sock = dir.join("sock");
+        if !data.join("PG_VERSION").exists() {
+            let out = as_pg_user(
+                Command::new(bin.join("initdb"))
+                    .args(["-U", "qrgate", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "-D"])
+                    .arg(&data),
+            )
+            .output()
+            .unwrap();
+            assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        if !sock.exists() {
+            std::fs::create_dir(&sock).unwrap();
+        }
         if let Some((uid, gid)) = pg_user() {
             std::os::unix::fs::chown(&sock, Some(uid), Some(gid)).unwrap();
         }
@@ -110,9 +124,12 @@ impl Postgres {
         if !durable {
             cmd.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
         }
+        for setting in settings {
+            cmd.args(["-c", setting]);
+        }
         let child = as_pg_user(&mut cmd).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         let url = format!("postgres://qrgate@127.0.0.1:{port}/postgres");
-        let pg = Postgres { _dir: dir, child, port, url };
+        let pg = Postgres { temp: None, child, port, url };
         wait_for("PostgreSQL to accept connections", Duration::from_secs(60), || {
             let ok = Command::new(bin.join("pg_isready"))
                 .args(["-h", "127.0.0.1", "-p", &port.to_string()])

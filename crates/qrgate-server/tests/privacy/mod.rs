@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use chrono::{TimeZone, Utc};
+
 use crate::harness::*;
 use crate::{start, A, B, T};
 use qrgate_core::model::Direction;
@@ -231,4 +233,65 @@ fn the_province_traces_a_visitor_by_cccd_number_and_keeps_no_number() {
         .send()
         .unwrap();
     assert_eq!(gone.status(), 400);
+}
+
+/// The partitions of `events` by name, as the catalogue lists them.
+fn months(pg: &Postgres) -> Vec<String> {
+    let text = pg.query(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE i.inhparent = 'events'::regclass ORDER BY c.relname",
+    );
+    text.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn a_month_past_the_horizon_goes_as_a_partition_and_its_days_stay_as_counts() {
+    let pg = Postgres::start(false);
+    let server = Server::start(&pg.url, 0);
+    let gate = Kiosk::init(A, "a-gate-1", 41);
+    gate.register(&pg.url, A);
+    // March and April 2025 are beyond push's reach from today: their months are made as the
+    // hourly job makes the coming ones, and the events go into them rather than the default.
+    pg.query("SELECT events_month('2025-03-01'), events_month('2025-04-17')");
+    gate.add_events(4, 2, start());
+    let april = |day: u32| Utc.with_ymd_and_hms(2025, 4, day, 1, 0, 0).unwrap();
+    gate.add_events(2, 1, april(10));
+    gate.add_events(6, 3, april(20));
+    gate.sync(&server.url, T).unwrap();
+    let months_before = months(&pg);
+    assert!(months_before.contains(&"events_2025_03".to_string()), "{months_before:?}");
+    assert_eq!(pg.count("SELECT COUNT(*) FROM events_2025_03"), 4);
+    assert_eq!(pg.count("SELECT COUNT(*) FROM events_2025_04"), 8);
+    assert_eq!(pg.count("SELECT COUNT(*) FROM events_default"), 0);
+    let days = "SELECT string_agg(day || ' ' || entries || ' ' || exits || ' ' || total, ', ' ORDER BY day)
+                FROM (SELECT (to_timestamp((at_ms + 25200000) / 1000.0) AT TIME ZONE 'UTC')::date AS day,
+                             COUNT(*) FILTER (WHERE direction = 'in') AS entries,
+                             COUNT(*) FILTER (WHERE direction = 'out') AS exits, COUNT(*) AS total
+                      FROM events GROUP BY 1) d WHERE day < '2025-04-15'";
+    let live = pg.query(days);
+    assert_eq!(live, "2025-03-03 2 2 4, 2025-04-10 1 1 2");
+
+    // 90 days kept on 14 July 2025 (10:00 at the gate): the horizon is 15 April's midnight. March
+    // ended before it and goes whole; April straddles it and loses its days before the 15th.
+    let now = Utc.with_ymd_and_hms(2025, 7, 14, 3, 0, 0).unwrap().timestamp_millis();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let purged = runtime
+        .block_on(async {
+            let pool = qrgate_server::pool(&pg.url, 2).unwrap();
+            qrgate_server::privacy::purge(&pool, now, 90).await
+        })
+        .unwrap();
+    assert_eq!((purged.events, purged.people), (6, 2), "March's 4 events and April 10th's 2, of two workers");
+    let months_after = months(&pg);
+    assert!(!months_after.contains(&"events_2025_03".to_string()), "March dropped as a partition: {months_after:?}");
+    assert_eq!(pg.count("SELECT COUNT(*) FROM pg_class WHERE relname = 'events_2025_03'"), 0);
+    assert!(months_after.contains(&"events_2025_04".to_string()), "April straddles the horizon: {months_after:?}");
+    assert_eq!(pg.count("SELECT COUNT(*) FROM events_2025_04"), 6, "April 20th's events stay");
+    let kept = pg.query(
+        "SELECT string_agg(day || ' ' || entries || ' ' || exits || ' ' || total, ', ' ORDER BY day) FROM daily_counts",
+    );
+    assert_eq!(kept, live, "the days purged read as they did from their events");
+    let record =
+        pg.query("SELECT enterprise || ' ' || people || ' ' || detail FROM processing_log WHERE action = 'purge'");
+    assert!(record.starts_with(&format!("{A} 2 6 events before 2025-04-15T00:00:00+07:00")), "{record}");
 }
