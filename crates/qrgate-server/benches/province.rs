@@ -2,7 +2,8 @@
 //! own with fsync on, the release server binary, loopback.
 //! `sustained` — 1,000 kiosks, each with its own key, push a small batch every few seconds and
 //! pull, for a minute: events stored per second and push latencies; once without health reports,
-//! once with one per round, as the kiosks send them.
+//! once with them as kiosks send them: with the first round, then once a minute
+//! (`qrgate_sync::health::HEALTH_EVERY`; their state does not change here).
 //! `burst` — 200 kiosks come back from an outage at once, each with 10,000 events waiting: the
 //! time until all are stored, push latencies, refusals and errors.
 //! `stored` — 50 million events of a year (1.3 million workers, 300 enterprises) made in SQL, then
@@ -279,6 +280,7 @@ async fn sustained(url: &str, server: &str, size: Size, health: bool) -> Vec<Lin
                 let mut others = Vec::new();
                 let mut cursor = String::new();
                 let mut seq = 1;
+                let mut reported: Option<Instant> = None;
                 // Each kiosk keeps its own rhythm, started at a random point of the period.
                 let phase = size.period.mul_f64(rand::thread_rng().gen::<f64>());
                 let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + phase, size.period);
@@ -318,7 +320,9 @@ async fn sustained(url: &str, server: &str, size: Size, health: bool) -> Vec<Lin
                             errors.fetch_add(1, Ordering::Relaxed);
                         }
                     }
-                    if health {
+                    let every = qrgate_sync::health::HEALTH_EVERY.to_std().unwrap();
+                    if health && reported.is_none_or(|at| at.elapsed() >= every) {
+                        reported = Some(Instant::now());
                         let report = HealthReport {
                             enterprise: gate.enterprise.clone(),
                             version: "0.2.0".into(),

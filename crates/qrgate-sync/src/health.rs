@@ -4,6 +4,9 @@
 //!
 //! A report is a nicety beside the events: a server older than the health path (404) is left
 //! alone, and any other failure is kept as the status's `health_error`, never the round's.
+//! While the kiosk's state stays the same, a report goes at most every [`HEALTH_EVERY`]: at a
+//! shift change rounds come every few seconds, and a report each would add a third of the
+//! province's requests for nothing it needs (it calls a kiosk silent after an hour).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,6 +22,9 @@ use rand::{CryptoRng, RngCore};
 
 use crate::error::{Error, Result};
 use crate::{outbox, LastError, Round};
+
+/// How often a report goes while nothing in the kiosk's state changed.
+pub const HEALTH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
 /// The kiosk's version: every crate and package shares the workspace's one version.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -78,8 +84,8 @@ impl GateCell {
     }
 }
 
-/// The round's end: the report, sent unless the round found the province unreachable (a report
-/// would only find it so too). Its outcome is kept as the status's `health_error`; only a
+/// The round's end: the report, sent when due ([`is_due`]) unless the round found the province
+/// unreachable (a report would only find it so too). Its outcome is kept as the status's `health_error`; only a
 /// failure to keep that is an error here.
 pub(crate) fn end_round(
     store: &Store,
@@ -93,12 +99,24 @@ pub(crate) fn end_round(
         return Ok(());
     }
     let now = clock.now();
-    let sent =
-        report(store, settings, now, round).and_then(|r| client.health(&r, now.timestamp_millis(), crate::nonce(rng)));
+    let sent = report(store, settings, now, round).and_then(|r| {
+        let state = StateSaid::of(&r);
+        if !is_due(store, &state, now)? {
+            return Ok(None);
+        }
+        client.health(&r, now.timestamp_millis(), crate::nonce(rng))?;
+        Ok(Some(state))
+    });
     let conn = store.connection();
     match sent {
+        Ok(None) => {}
+        Ok(Some(state)) => {
+            conn.execute("DELETE FROM sync_state WHERE key = ?1", [outbox::HEALTH_ERROR])?;
+            let sent = Sent { at_ms: now.timestamp_millis(), state };
+            outbox::set_state(conn, outbox::HEALTH_SENT, &serde_json::to_string(&sent).expect("plain data"))?;
+        }
         // A server older than the health path: nothing is wrong with this kiosk or with it.
-        Ok(_) | Err(Error::Refused { status: 404, .. }) => {
+        Err(Error::Refused { status: 404, .. }) => {
             conn.execute("DELETE FROM sync_state WHERE key = ?1", [outbox::HEALTH_ERROR])?;
         }
         Err(e) => {
@@ -107,6 +125,46 @@ pub(crate) fn end_round(
         }
     }
     Ok(())
+}
+
+/// What a report says of the kiosk's state, as against what changes by itself (the clock, the
+/// events waiting, the free disk): a change here goes to the province at the round's end.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct StateSaid {
+    version: String,
+    gate: Option<String>,
+    camera: String,
+    turnstile: String,
+    last_error: Option<(i64, String)>,
+    last_restart: Option<(i64, String)>,
+}
+
+impl StateSaid {
+    fn of(r: &HealthReport) -> StateSaid {
+        let incident = |i: &Option<Incident>| i.as_ref().map(|i| (i.at_ms, i.text.clone()));
+        StateSaid {
+            version: r.version.clone(),
+            gate: r.gate.clone(),
+            camera: r.camera.clone(),
+            turnstile: r.turnstile.clone(),
+            last_error: incident(&r.last_error),
+            last_restart: incident(&r.last_restart),
+        }
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Sent {
+    at_ms: i64,
+    state: StateSaid,
+}
+
+/// A report is due when none was taken yet, the state changed since the last one, or that one is
+/// [`HEALTH_EVERY`] old (or from a time ahead of now: the kiosk's clock was set back).
+fn is_due(store: &Store, state: &StateSaid, now: DateTime<Utc>) -> Result<bool> {
+    let Some(last) = saved::<Sent>(store, outbox::HEALTH_SENT)? else { return Ok(true) };
+    let age = now.timestamp_millis() - last.at_ms;
+    Ok(last.state != *state || !(0..HEALTH_EVERY.num_milliseconds()).contains(&age))
 }
 
 /// The report as of `now`, the kiosk's own clock, uncorrected: the server measures the offset.

@@ -25,6 +25,8 @@ pub const ROSTER_CURSOR: &str = "pull_roster_cursor";
 pub const STATUS: &str = "status";
 /// Why the last health report did not reach the province, as JSON of a [`crate::LastError`].
 pub const HEALTH_ERROR: &str = "health_error";
+/// The last health report the province took: when, and what it said of the kiosk's state.
+pub const HEALTH_SENT: &str = "health_sent";
 
 pub fn state(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| r.get(0)).optional()?)

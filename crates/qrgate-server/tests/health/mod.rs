@@ -289,3 +289,37 @@ fn a_report_that_fails_loses_no_event_and_the_status_says_so() {
     assert_eq!(listed["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(listed["events_waiting"], 0);
 }
+
+/// At a shift change a kiosk's rounds come every few seconds: a report goes with the first, then
+/// again only when the kiosk's state changed or a minute has passed by its clock.
+#[test]
+fn reports_go_once_a_minute_unless_the_kiosks_state_changed() {
+    let pg = Postgres::start(false);
+    let server = Server::start(&pg.url, 0);
+    let gate = Kiosk::init(A, "a-gate-1", 1);
+    gate.register(&pg.url, A);
+    let settings = settings(&gate);
+    let reports = || pg.query("SELECT count(*) OVER () || ' ' || received_at_ms || ' ' || camera FROM kiosk_health");
+    let seconds = |s: i64| Off(chrono::Duration::seconds(s));
+
+    round(&gate, &server.url, &seconds(0), &settings).unwrap();
+    let first = reports();
+    assert!(first.starts_with("1 ") && first.ends_with(" unknown"), "{first}");
+    // Ten seconds on, with events pushed: the push marks the last sync, no report goes.
+    gate.add_events(3, 1, Utc::now());
+    assert_eq!(round(&gate, &server.url, &seconds(10), &settings).unwrap().pushed, 3);
+    assert_eq!(reports(), first, "nothing changed within the minute");
+
+    // The camera fails: the next round says so at once.
+    settings.gate.set_camera(0, DeviceState::Failing, Some("camera unplugged"), Utc::now());
+    round(&gate, &server.url, &seconds(20), &settings).unwrap();
+    let changed = reports();
+    assert!(changed.ends_with(" failing") && changed != first, "{changed}");
+    round(&gate, &server.url, &seconds(30), &settings).unwrap();
+    assert_eq!(reports(), changed);
+
+    // A minute after the last report, one goes whatever changed.
+    round(&gate, &server.url, &seconds(85), &settings).unwrap();
+    assert_ne!(reports(), changed, "a report a minute at least");
+    assert_eq!(gate.status().health_error, None);
+}
