@@ -146,6 +146,13 @@ pub async fn admit(pool: &PgPool, auth: &RequestAuth, method: &str, path: &str, 
 /// recorded so no instance takes the request again, and the kiosk's last sync is moved to
 /// `now_ms` (the province's list of kiosks and /metrics tell silent kiosks by it), in the same
 /// statement: one round trip for both.
+///
+/// That statement's commit does not wait for the disk (`synchronous_commit` off for its own
+/// transaction): a crash may lose the last few nonces, which lets a replay of one of those
+/// requests through once within its window, and every signed path takes a request twice
+/// harmlessly (a push stores nothing twice, a pull reads, a report is overwritten). The events
+/// themselves are committed in the push's own transaction, which waits as always. A pull then
+/// waits for no disk at all, and a push once.
 pub async fn authenticate(
     pool: &PgPool,
     admitted: Admitted,
@@ -162,8 +169,10 @@ pub async fn authenticate(
              INSERT INTO kiosk_health (kiosk_id, last_sync_at_ms) SELECT kiosk_id, $4 FROM fresh
              ON CONFLICT (kiosk_id) DO UPDATE
              SET last_sync_at_ms = GREATEST(kiosk_health.last_sync_at_ms, excluded.last_sync_at_ms)
+         ), unwaited AS (
+             SELECT set_config('synchronous_commit', 'off', true)
          )
-         SELECT COUNT(*) FROM fresh",
+         SELECT COUNT(*) FROM fresh, unwaited",
     )
     .bind(&auth.kiosk_id)
     .bind(&auth.nonce.0[..])
