@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use crate::accounts::Account;
-use crate::audit::{self, Action};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::province;
 use crate::sync::{self, Kiosk};
@@ -387,13 +387,8 @@ async fn contacts(State(state): State<AppState>, headers: HeaderMap, RawQuery(q)
     if question.to_ms <= question.from_ms || question.to_ms - question.from_ms > 366 * 86_400_000 {
         return Err(Error::invalid("date range", "`to` must be after `from`, at most a year apart"));
     }
-    let traced = trace::contacts(&state.pool, state.trace.as_deref(), &question, caller.actor()).await?;
-    let found = match &traced {
-        trace::Answer::Contacts(rows) => Some(rows.len()),
-        trace::Answer::NoSuchVisitor => None,
-    };
-    audit::record(&state.pool, now_ms(), caller.login(), Action::Trace, &question.audit_detail(found, "API: ")).await?;
-    match traced {
+    let asker = trace::Asker { actor: caller.actor(), login: caller.login(), action: Action::Trace, what: "API: " };
+    match trace::contacts(&state.pool, state.trace.as_deref(), &question, asker, now_ms()).await? {
         trace::Answer::Contacts(rows) => answer(rows, q.format, &CONTACT_COLUMNS),
         trace::Answer::NoSuchVisitor => {
             Err(Error::invalid("cccd", "no visitor with this number at this enterprise (or their events were purged)"))

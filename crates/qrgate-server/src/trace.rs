@@ -1,11 +1,13 @@
 //! A contact-tracing question and its one way to an answer, for the JSON API and the console
 //! alike: the person checked (an employee code, a visitor's id, or a visitor's CCCD number found
 //! through the tags kept of sealed numbers), the contacts from [`province::contacts`], and a line
-//! in the record of processing that says a trace was made and how many it named, never whom.
+//! in the record of processing and one in the audit log that say a trace was made and how many it
+//! named, never whom.
 
 use qrgate_protocol::trace::TraceSecret;
 use sqlx::PgPool;
 
+use crate::audit::{self, Action};
 use crate::error::{Error, Result};
 use crate::privacy;
 use crate::province::{self, Contact, Trace};
@@ -93,13 +95,26 @@ impl Question {
     /// What the audit log says of a trace, after `what` (a download's kind, the API's mark): who
     /// asked is the line's account; here the enterprise, the kind of person, the period and how
     /// many people it named (`None`: a CCCD number not found), never whom.
-    pub fn audit_detail(&self, found: Option<usize>, what: &str) -> String {
+    fn audit_detail(&self, found: Option<usize>, what: &str) -> String {
         let (enterprise, kind, period) = (&self.enterprise, self.person.kind_word(), &self.period);
         match found {
             Some(n) => format!("{what}{enterprise}: {kind} from {period}, {n} people"),
             None => format!("{what}{enterprise}: {kind} from {period}, not found"),
         }
     }
+}
+
+/// Who asked for a trace, as the two records name them.
+#[derive(Debug, Clone, Copy)]
+pub struct Asker<'a> {
+    /// The record of processing's actor: an account's login, or "query token".
+    pub actor: &'a str,
+    /// The audit log's account; `None` for the server's own query token.
+    pub login: Option<&'a str>,
+    /// A trace shown, or a trace downloaded.
+    pub action: Action,
+    /// What the audit line's detail begins with: "CSV of ", "API: ".
+    pub what: &'a str,
 }
 
 /// What a trace came to.
@@ -110,10 +125,17 @@ pub enum Answer {
     NoSuchVisitor,
 }
 
-/// Answers `q` and writes it in the record of processing under `actor` (an account's login, or
-/// "query token"). A CCCD number is looked up through its tag under the province's `secret`;
-/// looking it up is processing it, found or not, so a number not found is recorded too.
-pub async fn contacts(pool: &PgPool, secret: Option<&TraceSecret>, q: &Question, actor: &str) -> Result<Answer> {
+/// Answers `q`, asked by `asker` at `now_ms`, and writes it in the record of processing and the
+/// audit log, in one transaction. A CCCD number is looked up through its tag under the
+/// province's `secret`; looking it up is processing it, found or not, so a number not found is
+/// recorded too.
+pub async fn contacts(
+    pool: &PgPool,
+    secret: Option<&TraceSecret>,
+    q: &Question,
+    asker: Asker<'_>,
+    now_ms: i64,
+) -> Result<Answer> {
     let trace = |person_kind: &str, person_ref: &str| Trace {
         enterprise: q.enterprise.clone(),
         person_kind: person_kind.into(),
@@ -122,25 +144,31 @@ pub async fn contacts(pool: &PgPool, secret: Option<&TraceSecret>, q: &Question,
         to_ms: q.to_ms,
         max_presence_ms: q.max_presence_ms,
     };
-    let rows = match &q.person {
-        Person::Worker(code) => province::contacts(pool, &trace("worker", code)).await?,
-        Person::Visitor(id) => province::contacts(pool, &trace("visitor", id)).await?,
+    let answer = match &q.person {
+        Person::Worker(code) => Answer::Contacts(province::contacts(pool, &trace("worker", code)).await?),
+        Person::Visitor(id) => Answer::Contacts(province::contacts(pool, &trace("visitor", id)).await?),
         Person::Cccd(number) => {
             let secret = secret.ok_or_else(|| {
                 Error::invalid("cccd", "this server has no trace secret (serve --trace-key); trace by the visitor's id")
             })?;
             let ids = province::visitor_ids(pool, &q.enterprise, &secret.tag(number)).await?;
             if ids.is_empty() {
-                let detail = format!("{}, not found, from {}", q.person.kind_word(), q.period);
-                privacy::record_trace(pool, actor, &q.enterprise, 0, &detail).await?;
-                return Ok(Answer::NoSuchVisitor);
+                Answer::NoSuchVisitor
+            } else {
+                Answer::Contacts(province::contacts_of_any(pool, &trace("visitor", ""), &ids).await?)
             }
-            province::contacts_of_any(pool, &trace("visitor", ""), &ids).await?
         }
     };
-    let detail = format!("{} from {}", q.person.kind_word(), q.period);
-    privacy::record_trace(pool, actor, &q.enterprise, rows.len(), &detail).await?;
-    Ok(Answer::Contacts(rows))
+    let (found, record) = match &answer {
+        Answer::Contacts(rows) => (Some(rows.len()), format!("{} from {}", q.person.kind_word(), q.period)),
+        Answer::NoSuchVisitor => (None, format!("{}, not found, from {}", q.person.kind_word(), q.period)),
+    };
+    let mut tx = pool.begin().await?;
+    privacy::record_trace(&mut *tx, asker.actor, &q.enterprise, found.unwrap_or(0), &record).await?;
+    let detail = q.audit_detail(found, asker.what);
+    audit::record(&mut *tx, now_ms, asker.login, asker.action, &detail).await?;
+    tx.commit().await?;
+    Ok(answer)
 }
 
 #[cfg(test)]

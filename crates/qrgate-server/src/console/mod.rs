@@ -216,17 +216,11 @@ async fn run_trace(
             Err(problem) => return Ok(Err((form, problem))),
         };
     let login = session.account.login.as_str();
-    let answer = trace::contacts(&state.pool, state.trace.as_deref(), &question, login).await?;
-    let contacts = match answer {
+    let asker = trace::Asker { actor: login, login: Some(login), action, what };
+    let contacts = match trace::contacts(&state.pool, state.trace.as_deref(), &question, asker, now_ms()).await? {
         trace::Answer::Contacts(rows) => rows,
-        trace::Answer::NoSuchVisitor => {
-            let detail = question.audit_detail(None, what);
-            audit::record(&state.pool, now_ms(), Some(login), action, &detail).await?;
-            return Ok(Err((form, Problem::NoSuchVisitor)));
-        }
+        trace::Answer::NoSuchVisitor => return Ok(Err((form, Problem::NoSuchVisitor))),
     };
-    let detail = question.audit_detail(Some(contacts.len()), what);
-    audit::record(&state.pool, now_ms(), Some(login), action, &detail).await?;
     let sort = view::SortBy::parse(request.sort.as_deref());
     let mut contacts = contacts;
     view::sort_contacts(&mut contacts, sort);
