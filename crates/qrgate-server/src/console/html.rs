@@ -561,6 +561,19 @@ fn csrf_field(frame: &Frame) -> String {
     format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(token))
 }
 
+/// A button that posts one value to `action` with the session's CSRF token: revoking a kiosk,
+/// disabling an account. Its id is `{id}-{value}`, for the tests and for a person's browser.
+fn danger_button(frame: &Frame, action: &str, (name, value): (&str, &str), id: &str, label: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"{}\">{}<input type=\"hidden\" name=\"{name}\" value=\"{value}\">\
+         <button type=\"submit\" class=\"danger\" id=\"{id}-{value}\">{}</button></form>",
+        frame.link(action),
+        csrf_field(frame),
+        escape(label),
+        value = escape(value),
+    )
+}
+
 /// What was wrong in a form, said beside it.
 fn problem_line(w: &Words, problem: Option<Problem>) -> String {
     match problem {
@@ -823,15 +836,13 @@ pub fn kiosks(
             if admin {
                 main.push_str("<td>");
                 if k.revoked_ms.is_none() {
-                    let _ = write!(
-                        main,
-                        "<form method=\"post\" action=\"{}\">{}<input type=\"hidden\" name=\"kiosk_id\" value=\"{id}\">\
-                         <button type=\"submit\" class=\"danger\" id=\"revoke-{id}\">{}</button></form>",
-                        frame.link("/console/kiosks/revoke"),
-                        csrf_field(frame),
-                        escape(w.revoke),
-                        id = escape(&k.kiosk_id),
-                    );
+                    main.push_str(&danger_button(
+                        frame,
+                        "/console/kiosks/revoke",
+                        ("kiosk_id", &k.kiosk_id),
+                        "revoke",
+                        w.revoke,
+                    ));
                 }
                 main.push_str("</td>");
             }
@@ -939,15 +950,13 @@ pub fn accounts(
             h5 = escape(headings[5]),
         );
         if !a.disabled && me != Some(a.login.as_str()) {
-            let _ = write!(
-                main,
-                "<form method=\"post\" action=\"{}\">{}<input type=\"hidden\" name=\"login\" value=\"{login}\">\
-                 <button type=\"submit\" class=\"danger\" id=\"disable-{login}\">{}</button></form>",
-                frame.link("/console/accounts/disable"),
-                csrf_field(frame),
-                escape(w.disable),
-                login = escape(&a.login),
-            );
+            main.push_str(&danger_button(
+                frame,
+                "/console/accounts/disable",
+                ("login", &a.login),
+                "disable",
+                w.disable,
+            ));
         }
         main.push_str("</td></tr>\n");
     }

@@ -380,16 +380,21 @@ impl Kiosk {
         assert!(ok, "kiosk add: {out}");
     }
 
-    /// Appends `n` accepted events in one transaction, alternating in/out for `people` workers,
-    /// from `start`, one a minute.
-    pub fn add_events(&self, n: usize, people: usize, start: DateTime<Utc>) -> Vec<Uuid> {
-        let mut store = self.store();
-        let first_seq: i64 = store
+    /// The number this kiosk's next event takes.
+    fn next_seq(&self, store: &Store) -> i64 {
+        store
             .connection()
             .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE kiosk_id = ?1", [&self.kiosk_id], |r| {
                 r.get(0)
             })
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Appends `n` accepted events in one transaction, alternating in/out for `people` workers,
+    /// from `start`, one a minute.
+    pub fn add_events(&self, n: usize, people: usize, start: DateTime<Utc>) -> Vec<Uuid> {
+        let mut store = self.store();
+        let first_seq = self.next_seq(&store);
         let tz = FixedOffset::east_opt(7 * 3600).unwrap();
         let events: Vec<Event> = (0..n)
             .map(|i| {
@@ -407,12 +412,7 @@ impl Kiosk {
     /// worker's code, in or out, and when.
     pub fn add_passes(&self, passes: &[(&str, Direction, DateTime<Utc>)]) {
         let mut store = self.store();
-        let first_seq: i64 = store
-            .connection()
-            .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE kiosk_id = ?1", [&self.kiosk_id], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let first_seq = self.next_seq(&store);
         let tz = FixedOffset::east_opt(7 * 3600).unwrap();
         let events: Vec<Event> = passes
             .iter()
