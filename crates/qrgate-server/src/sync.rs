@@ -240,10 +240,9 @@ pub async fn push(
     // minute: a plan cached while it was small reads it whole for every push until the next
     // ANALYZE (seen in the province bench as 28 ms lookups and seconds of queueing), so this
     // transaction's statements, the presence trigger's included, are planned on their indexes.
-    sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await?;
     // One push of a kiosk at a time past this point: two batches racing could otherwise both
-    // find a sequence number free and store twins.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+    // find a sequence number free and store twins. Both in one round trip.
+    sqlx::query("SELECT set_config('enable_seqscan', 'off', true), pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(&kiosk.kiosk_id)
         .execute(&mut *tx)
         .await?;
