@@ -202,8 +202,8 @@ pub struct Round {
 }
 
 /// Sends every waiting event (and roster change), then pulls everything new; then the same for
-/// workers' photos, when the client holds the enterprise's photo key; then the kiosk's health
-/// (`health::end_round`, whose failure is the status's `health_error`, never the round's). A
+/// workers' photos, when the client holds the enterprise's photo key; then the kiosk's health,
+/// when a report is due (`health::end_round`, whose failure is the status's `health_error`, never the round's). A
 /// refused roster is recorded (the status shows it) and the events go all the same; otherwise the
 /// round stops at the first failure that is not one event's fault, and what was done so far stays
 /// done. Whatever the server's answers said of its clock is kept for the next round and for the
