@@ -1,6 +1,7 @@
 //! The HTTP edge: routes, reading and checking bodies and query strings, answering. Handlers
-//! only translate; what they do lives in `sync`, `province`, `privacy`, `photos` and `health`.
-//! The console's pages (`/console`) are routed by `console` and merged here.
+//! only translate; what they do lives in `sync`, `province`, `trace`, `privacy`, `photos` and
+//! `health`; a bearer token is an account's through `tokens`. The console's pages (`/console`)
+//! are routed by `console` and merged here.
 
 use std::collections::HashMap;
 use std::sync::Arc;
